@@ -1,0 +1,415 @@
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PRESETS, PROVIDERS } from '../core/accounts/presets';
+import { FerryError, isFerryError } from '../core/errors';
+import { defaultDataDir } from '../core/files';
+import { Ferry, type Connection, type Selector } from '../core/ferry';
+import { DEFAULT_EXPIRY_SECONDS, describeDuration, parseExpiry } from '../core/links/expiry';
+import type { ShareLink } from '../core/links/presign';
+import { formatS3Url, parseS3Url } from '../core/s3/names';
+import { KeychainSecretStore, type SecretStore } from '../core/secrets/secrets';
+import { formatBytes, parseSize } from '../core/transfers/plan';
+import type { Progress } from '../core/transfers/progress';
+import type { UploadResult } from '../core/transfers/upload';
+import { ask, readAll } from './prompt';
+
+export interface CliIO {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  secrets?: SecretStore;
+  /** Aborted on Ctrl-C. */
+  signal?: AbortSignal;
+}
+
+const VERSION = '0.1.0';
+
+const HELP = `ferry: upload files to S3-compatible storage and share expiring links
+
+Usage: ferry [options] <command> [arguments]
+
+Commands
+  ls [s3://bucket[/prefix]]        list buckets, or a bucket's folders and objects (--recursive: all keys)
+  mb s3://bucket                   create a bucket
+  cp FILE s3://bucket[/key]        upload a file (a key ending in / keeps the file's name)
+  rm s3://bucket/key               delete an object
+  presign s3://bucket/key          print a share link (--expires-in, default 3600 seconds)
+  share FILE s3://bucket[/key]     upload, then print a share link
+  links                            the share links issued so far, with their expiry
+  accounts add NAME                add an account; keys are read from a prompt or stdin and kept in the keychain
+  accounts list | remove NAME | test [NAME] | default NAME
+
+Options (before or after the command)
+  --account NAME        use this account (default: FERRY_ACCOUNT, AWS_* variables, then the default account)
+  --endpoint-url URL    S3 endpoint to use instead of the account's
+  --region REGION       region to sign requests for
+  --expires-in TIME     link lifetime: seconds or 90s, 15m, 1h, 7d (1 second to 7 days)
+  --filename NAME       file name the browser saves a shared download as
+  --provider NAME       with accounts add: ${PROVIDERS.join(', ')}
+  --access-key-id ID    with accounts add (the secret is never taken as an option)
+  --path-style | --virtual-hosted   with accounts add: addressing style
+  --part-size SIZE      multipart part size, e.g. 64MiB (default: the account's preset, else 16MiB)
+  --concurrency N       parts uploaded at once (default 4)
+  --recursive           with ls: every key under the prefix
+  --json                machine-readable output
+  --no-progress         no progress bar even on a terminal
+  --debug               show stack traces and the upload plan
+  -h, --help            this help
+  --version             Ferry's version
+
+Credentials for scripts: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL, AWS_REGION.
+`;
+
+const OPTIONS = {
+  account: { type: 'string' },
+  'endpoint-url': { type: 'string' },
+  region: { type: 'string' },
+  'expires-in': { type: 'string' },
+  filename: { type: 'string' },
+  provider: { type: 'string' },
+  'access-key-id': { type: 'string' },
+  'path-style': { type: 'boolean' },
+  'virtual-hosted': { type: 'boolean' },
+  'part-size': { type: 'string' },
+  concurrency: { type: 'string' },
+  default: { type: 'boolean' },
+  recursive: { type: 'boolean' },
+  json: { type: 'boolean' },
+  'no-progress': { type: 'boolean' },
+  debug: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+type Values = ReturnType<typeof parse>['values'];
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    const msg = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    throw new FerryError('USAGE', `${msg}. See: ferry --help`);
+  }
+}
+
+function usage(message: string): FerryError {
+  return new FerryError('USAGE', `${message} See: ferry --help`);
+}
+
+/** Runs the `ferry` command; returns the exit code. Never throws. */
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  let debug = argv.includes('--debug');
+  try {
+    const { values, positionals } = parse(argv);
+    debug = Boolean(values.debug);
+    if (values.version) {
+      io.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    if (values.help || positionals.length === 0) {
+      (values.help ? io.stdout : io.stderr).write(HELP);
+      return values.help ? 0 : 2;
+    }
+    const ferry = new Ferry({ dataDir: defaultDataDir(io.env), secrets: io.secrets ?? new KeychainSecretStore(), env: io.env });
+    await new Command(ferry, values, positionals.slice(1), io).run(positionals[0]!);
+    return 0;
+  } catch (err) {
+    if (isFerryError(err)) {
+      io.stderr.write(`ferry: ${err.message}\n`);
+      if (debug && err.cause) io.stderr.write(`${(err.cause as Error).stack ?? String(err.cause)}\n`);
+      return err.code === 'USAGE' ? 2 : err.code === 'CANCELLED' ? 130 : 1;
+    }
+    const e = err as Error;
+    io.stderr.write(`ferry: unexpected error: ${e?.message ?? String(err)}${debug ? '' : ' (run again with --debug for details)'}\n`);
+    if (debug) io.stderr.write(`${e?.stack ?? ''}\n`);
+    return 1;
+  }
+}
+
+class Command {
+  constructor(
+    private readonly ferry: Ferry,
+    private readonly o: Values,
+    private readonly args: string[],
+    private readonly io: CliIO,
+  ) {}
+
+  private get selector(): Selector {
+    return {
+      ...(this.o.account ? { account: this.o.account } : {}),
+      ...(this.o['endpoint-url'] ? { endpointUrl: this.o['endpoint-url'] } : {}),
+      ...(this.o.region ? { region: this.o.region } : {}),
+    };
+  }
+
+  private out(line: string): void {
+    this.io.stdout.write(`${line}\n`);
+  }
+
+  private json(value: unknown): void {
+    this.out(JSON.stringify(value));
+  }
+
+  private arity(name: string, min: number, max: number, shape: string): void {
+    if (this.args.length < min || this.args.length > max) throw usage(`Usage: ferry ${name} ${shape}.`);
+  }
+
+  private concurrency(): number {
+    if (this.o.concurrency === undefined) return 4;
+    const n = Number(this.o.concurrency);
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw usage(`--concurrency must be a whole number from 1 to 64, not "${this.o.concurrency}".`);
+    return n;
+  }
+
+  private async withConnection<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
+    const conn = await this.ferry.connect(this.selector, { concurrency: this.concurrency() });
+    try {
+      return await fn(conn);
+    } finally {
+      conn.close();
+    }
+  }
+
+  async run(name: string): Promise<void> {
+    switch (name) {
+      case 'ls':
+        return this.ls();
+      case 'mb':
+        return this.mb();
+      case 'cp':
+        return this.cp(false);
+      case 'share':
+        return this.cp(true);
+      case 'rm':
+        return this.rm();
+      case 'presign':
+        return this.presign();
+      case 'links':
+        return this.links();
+      case 'accounts':
+        return this.accounts();
+      default:
+        throw usage(`Unknown command "${name}".`);
+    }
+  }
+
+  private async ls(): Promise<void> {
+    this.arity('ls', 0, 1, '[s3://bucket[/prefix]]');
+    await this.withConnection(async (c) => {
+      if (!this.args[0]) {
+        const buckets = await c.storage.listBuckets();
+        if (this.o.json) return this.json(buckets);
+        for (const b of buckets) this.out(`${formatDate(b.createdAt)} ${b.name}`);
+        return;
+      }
+      const { bucket, key: prefix } = parseS3Url(this.args[0]);
+      for await (const page of c.storage.listObjects(bucket, prefix, { recursive: Boolean(this.o.recursive), ...(this.io.signal ? { signal: this.io.signal } : {}) })) {
+        for (const folder of page.folders) {
+          if (this.o.json) this.json({ type: 'folder', prefix: folder });
+          else this.out(`${''.padStart(19)} ${'PRE'.padStart(10)} ${folder.slice(prefix.lastIndexOf('/') + 1)}`);
+        }
+        for (const obj of page.objects) {
+          if (this.o.json) this.json({ type: 'object', ...obj });
+          else this.out(`${formatDate(obj.lastModified)} ${String(obj.size).padStart(10)} ${this.o.recursive ? obj.key : obj.key.slice(prefix.lastIndexOf('/') + 1)}`);
+        }
+      }
+    });
+  }
+
+  private async mb(): Promise<void> {
+    this.arity('mb', 1, 1, 's3://bucket');
+    const { bucket, key } = parseS3Url(this.args[0]!);
+    if (key) throw usage(`mb takes a bucket, not a key: s3://${bucket}`);
+    await this.withConnection((c) => c.storage.createBucket(bucket));
+    if (this.o.json) this.json({ bucket });
+    else this.out(`make_bucket: ${bucket}`);
+  }
+
+  private async rm(): Promise<void> {
+    this.arity('rm', 1, 1, 's3://bucket/key');
+    const { bucket, key } = parseS3Url(this.args[0]!);
+    if (!key) throw usage('rm deletes an object: give s3://bucket/key.');
+    await this.withConnection(async (c) => {
+      await c.storage.head(bucket, key);
+      await c.storage.delete(bucket, key);
+    });
+    if (this.o.json) this.json({ bucket, key, deleted: true });
+    else this.out(`delete: ${formatS3Url({ bucket, key })}`);
+  }
+
+  private expiry(): number {
+    return this.o['expires-in'] === undefined ? DEFAULT_EXPIRY_SECONDS : parseExpiry(this.o['expires-in']);
+  }
+
+  private async cp(share: boolean): Promise<void> {
+    const name = share ? 'share' : 'cp';
+    this.arity(name, 2, 2, 'FILE s3://bucket[/key]');
+    const [file, target] = this.args as [string, string];
+    if (file.startsWith('s3://')) throw usage(`Ferry uploads local files; "${file}" is an S3 URL. Usage: ferry ${name} FILE s3://bucket[/key].`);
+    const loc = parseS3Url(target);
+    const key = !loc.key || loc.key.endsWith('/') ? `${loc.key}${basename(file)}` : loc.key;
+    const expiresIn = share ? this.expiry() : 0;
+    const partSize = this.o['part-size'] ? parseSize(this.o['part-size']) : undefined;
+    const bar = this.io.stderr.isTTY && !this.o.json && !this.o['no-progress'] ? new ProgressBar(this.io.stderr) : undefined;
+    const result: UploadResult = await this.withConnection(async (c) => {
+      const uploaded = await c
+        .upload({
+          file,
+          bucket: loc.bucket,
+          key,
+          concurrency: this.concurrency(),
+          ...(partSize ? { partSize } : {}),
+          ...(this.io.signal ? { signal: this.io.signal } : {}),
+          ...(bar ? { onProgress: (p: Progress) => bar.update(p) } : {}),
+          onPlan: (plan) => {
+            if (this.o.debug) {
+              this.io.stderr.write(
+                `ferry: ${formatBytes(plan.size)} as ${plan.multipart ? `${plan.partCount} parts of ${formatBytes(plan.partSize)}, ${this.concurrency()} at a time` : 'a single PUT'}\n`,
+              );
+            }
+          },
+        })
+        .finally(() => bar?.clear());
+      if (!share) return uploaded;
+      const link = await c.share({ bucket: loc.bucket, key, expiresIn, ...(this.o.filename ? { filename: this.o.filename } : {}) });
+      this.printLink(link, uploaded);
+      return uploaded;
+    });
+    if (share) return;
+    if (this.o.json) this.json(result);
+    else this.out(`upload: ${file} to ${formatS3Url({ bucket: loc.bucket, key })}`);
+  }
+
+  private async presign(): Promise<void> {
+    this.arity('presign', 1, 1, 's3://bucket/key');
+    const { bucket, key } = parseS3Url(this.args[0]!);
+    if (!key) throw usage('presign makes a link to an object: give s3://bucket/key.');
+    const expiresIn = this.expiry();
+    const link = await this.withConnection((c) => c.share({ bucket, key, expiresIn, ...(this.o.filename ? { filename: this.o.filename } : {}) }));
+    this.printLink(link);
+  }
+
+  /** Only the URL goes to stdout (scripts capture it); the expiry goes to stderr on a terminal. */
+  private printLink(link: ShareLink, upload?: UploadResult): void {
+    if (this.o.json) return this.json(upload ? { ...link, upload } : link);
+    this.out(link.url);
+    if (this.io.stderr.isTTY) {
+      const why = link.limitedBy === 'credentials' ? ' (when the temporary credentials that signed it expire)' : '';
+      this.io.stderr.write(`Expires ${link.expiresAt}, in ${describeDuration(link.lifetimeSeconds)}${why}.\n`);
+    }
+    if (link.temporaryCredentials && link.limitedBy === 'expiry') {
+      this.io.stderr.write('ferry: note: this link was signed with temporary credentials and stops working when they expire, which may be sooner.\n');
+    }
+  }
+
+  private async links(): Promise<void> {
+    this.arity('links', 0, 0, '');
+    const now = this.ferry.clock.now();
+    const records = await this.ferry.links.list(200);
+    if (this.o.json) return this.json(records.map((r) => ({ ...r, expired: Date.parse(r.expiresAt) <= now })));
+    for (const r of records) {
+      const left = Date.parse(r.expiresAt) - now;
+      this.out(`${r.createdAt}  ${left > 0 ? `expires in ${describeDuration(left / 1000)}` : 'expired'}  ${formatS3Url(r)}`);
+    }
+  }
+
+  private async accounts(): Promise<void> {
+    const [sub, ...rest] = this.args;
+    const name = rest[0];
+    switch (sub) {
+      case 'list': {
+        const accounts = await this.ferry.listAccounts();
+        if (this.o.json) return this.json(accounts);
+        if (!accounts.length) return this.out('No accounts yet. Add one with: ferry accounts add NAME --provider storj');
+        for (const a of accounts) {
+          this.out(`${a.isDefault ? '*' : ' '} ${a.name.padEnd(20)} ${PRESETS[a.provider].label.padEnd(28)} ${a.endpoint ?? '(AWS default)'}  ${a.region}`);
+        }
+        return;
+      }
+      case 'add':
+        return this.addAccount(name, rest.length);
+      case 'remove': {
+        if (!name || rest.length !== 1) throw usage('Usage: ferry accounts remove NAME.');
+        await this.ferry.removeAccount(name);
+        if (this.o.json) return this.json({ removed: name });
+        return this.out(`Removed account "${name}" and its keychain entry.`);
+      }
+      case 'default': {
+        if (!name || rest.length !== 1) throw usage('Usage: ferry accounts default NAME.');
+        await this.ferry.accounts.setDefault(name);
+        return this.out(`"${name}" is now the default account.`);
+      }
+      case 'test': {
+        if (rest.length > 1) throw usage('Usage: ferry accounts test [NAME].');
+        const report = await this.ferry.testConnection({ ...this.selector, ...(name ? { account: name } : {}) });
+        if (this.o.json) this.json(report);
+        else {
+          this.out(`Account ${report.account} at ${report.endpoint} (region ${report.region})`);
+          for (const c of report.checks) this.out(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+        }
+        if (!report.ok) throw new FerryError('S3_ERROR', `The connection test failed at "${report.checks.find((c) => !c.ok)?.name}".`);
+        return;
+      }
+      default:
+        throw usage(`Unknown accounts command "${sub ?? ''}". Use add, list, remove, test or default.`);
+    }
+  }
+
+  private async addAccount(name: string | undefined, count: number): Promise<void> {
+    if (!name || count !== 1) throw usage('Usage: ferry accounts add NAME [--provider P] [--endpoint-url URL] [--region R] [--access-key-id ID].');
+    if (this.o['path-style'] && this.o['virtual-hosted']) throw usage('Choose one of --path-style and --virtual-hosted.');
+    const { stdin, stderr } = this.io;
+    let accessKeyId = this.o['access-key-id']?.trim();
+    let secretAccessKey: string;
+    if (stdin.isTTY) {
+      accessKeyId ||= (await ask('Access key ID: ', { input: stdin, output: stderr })).trim();
+      secretAccessKey = (await ask('Secret access key: ', { input: stdin, output: stderr, hidden: true })).trim();
+    } else {
+      const lines = (await readAll(stdin)).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+      if (!accessKeyId) accessKeyId = lines.shift();
+      secretAccessKey = lines.shift() ?? '';
+    }
+    if (!accessKeyId || !secretAccessKey) {
+      throw usage(
+        'accounts add needs an access key ID and a secret access key: type them at the prompt, or pipe them on stdin (the key ID on the first line, the secret on the second; or only the secret with --access-key-id).',
+      );
+    }
+    const account = await this.ferry.addAccount(
+      {
+        name,
+        ...(this.o.provider ? { provider: this.o.provider } : {}),
+        ...(this.o['endpoint-url'] ? { endpoint: this.o['endpoint-url'] } : {}),
+        ...(this.o.region ? { region: this.o.region } : {}),
+        ...(this.o['path-style'] ? { pathStyle: true } : this.o['virtual-hosted'] ? { pathStyle: false } : {}),
+        ...(this.o['part-size'] ? { partSize: parseSize(this.o['part-size']) } : {}),
+      },
+      { accessKeyId, secretAccessKey },
+    );
+    if (this.o.default) await this.ferry.accounts.setDefault(name);
+    if (this.o.json) return this.json(account);
+    this.out(`Added account "${account.name}" (${PRESETS[account.provider].label}, ${account.endpoint ?? 'AWS'}); its keys are in the system keychain.`);
+    this.out(`Check it with: ferry accounts test ${account.name}`);
+  }
+}
+
+function formatDate(iso: string | undefined): string {
+  if (!iso) return ''.padStart(19);
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** One line on stderr, redrawn in place at most a few times a second. */
+class ProgressBar {
+  constructor(private readonly stream: NodeJS.WritableStream & { columns?: number }) {}
+  update(p: Progress): void {
+    const pct = p.totalBytes ? Math.floor((p.bytesDone / p.totalBytes) * 100) : 100;
+    const eta = p.etaSeconds !== undefined ? `, ${describeDuration(Math.ceil(p.etaSeconds))} left` : '';
+    const line = `${String(pct).padStart(3)}%  ${formatBytes(p.bytesDone)} of ${formatBytes(p.totalBytes)}  ${formatBytes(Math.round(p.bytesPerSecond))}/s${eta}`;
+    this.stream.write(`\r${line.slice(0, (this.stream.columns ?? 80) - 1).padEnd(Math.min(60, (this.stream.columns ?? 80) - 1))}`);
+  }
+  clear(): void {
+    this.stream.write(`\r${' '.repeat(Math.min(60, (this.stream.columns ?? 80) - 1))}\r`);
+  }
+}

@@ -1,0 +1,36 @@
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+
+/** Asks a question on a terminal; with `hidden`, what is typed is not echoed (for secrets). */
+export function ask(question: string, opts: { hidden?: boolean; input: NodeJS.ReadableStream; output: NodeJS.WritableStream }): Promise<string> {
+  let muted = false;
+  const out = new Writable({
+    write(chunk, _enc, cb) {
+      if (!muted) opts.output.write(chunk);
+      cb();
+    },
+  });
+  const rl = createInterface({ input: opts.input, output: out, terminal: true });
+  return new Promise((resolve, reject) => {
+    rl.question(question, (answer) => {
+      rl.close();
+      if (opts.hidden) opts.output.write('\n');
+      resolve(answer);
+    });
+    muted = Boolean(opts.hidden);
+    rl.on('SIGINT', () => {
+      rl.close();
+      reject(Object.assign(new Error('Cancelled.'), { name: 'AbortError' }));
+    });
+  });
+}
+
+/** Reads all of a non-terminal stdin (piped secrets), up to a sane limit. */
+export async function readAll(input: NodeJS.ReadableStream, limit = 64 * 1024): Promise<string> {
+  let text = '';
+  for await (const chunk of input) {
+    text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+    if (text.length > limit) throw new Error('Too much input on stdin.');
+  }
+  return text;
+}

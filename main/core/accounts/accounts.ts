@@ -1,0 +1,172 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { FerryError, systemCode } from '../errors';
+import { writeFileAtomic } from '../files';
+import { PRESETS, PROVIDERS, isProvider, presetEndpoint, type ChecksumMode, type Provider } from './presets';
+
+export const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export const AccountSchema = z.object({
+  name: z.string().regex(ACCOUNT_NAME),
+  provider: z.enum(PROVIDERS),
+  endpoint: z.string().url().optional(),
+  region: z.string().min(1).max(64),
+  pathStyle: z.boolean(),
+  checksums: z.enum(['when-supported', 'when-required']),
+  partSize: z.number().int().positive().optional(),
+  createdAt: z.string(),
+});
+export type Account = z.infer<typeof AccountSchema>;
+
+const SettingsSchema = z.object({
+  version: z.literal(1),
+  defaultAccount: z.string().optional(),
+  accounts: z.array(AccountSchema),
+});
+type Settings = z.infer<typeof SettingsSchema>;
+
+/** What a user gives when adding an account; everything but the name can come from the preset. */
+export interface AccountInput {
+  name: string;
+  provider?: string;
+  endpoint?: string;
+  region?: string;
+  pathStyle?: boolean;
+  checksums?: ChecksumMode;
+  partSize?: number;
+}
+
+/** Checks an endpoint URL and returns it normalised (no trailing slash), or explains what is wrong. */
+export function normaliseEndpoint(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new FerryError('BAD_ENDPOINT', `"${raw}" is not a URL. Give the endpoint as https://host[:port], for example https://gateway.storjshare.io.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new FerryError('BAD_ENDPOINT', `The endpoint must start with https:// or http://, not ${url.protocol}//.`);
+  }
+  if (url.username || url.password) {
+    throw new FerryError('BAD_ENDPOINT', 'The endpoint URL must not contain a user name or password; keys are asked for separately and kept in the keychain.');
+  }
+  if (url.search || url.hash) {
+    throw new FerryError('BAD_ENDPOINT', 'The endpoint URL must not contain a query (?…) or fragment (#…).');
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** Builds a complete account from what the user gave and the provider's preset. */
+export function accountFromInput(input: AccountInput, now: Date): Account {
+  if (!ACCOUNT_NAME.test(input.name)) {
+    throw new FerryError(
+      'BAD_ACCOUNT',
+      `"${input.name}" cannot be an account name: use 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.`,
+    );
+  }
+  const providerName = input.provider ?? (input.endpoint ? 'other' : 'aws');
+  if (!isProvider(providerName)) {
+    throw new FerryError('BAD_ACCOUNT', `Unknown provider "${providerName}". Choose one of: ${PROVIDERS.join(', ')}.`);
+  }
+  const provider: Provider = providerName;
+  const preset = PRESETS[provider];
+  const region = input.region ?? preset.region;
+  const endpointRaw = input.endpoint ?? presetEndpoint(provider, region);
+  if (!endpointRaw && provider !== 'aws') {
+    throw new FerryError('BAD_ENDPOINT', `${preset.label} needs an endpoint URL: give --endpoint-url with ${preset.endpointHelp}.`);
+  }
+  return {
+    name: input.name,
+    provider,
+    ...(endpointRaw ? { endpoint: normaliseEndpoint(endpointRaw) } : {}),
+    region,
+    pathStyle: input.pathStyle ?? preset.pathStyle,
+    checksums: input.checksums ?? preset.checksums,
+    ...(input.partSize ?? preset.partSize ? { partSize: input.partSize ?? preset.partSize } : {}),
+    createdAt: now.toISOString(),
+  };
+}
+
+/**
+ * Account metadata (never credentials) in `settings.json` in the data directory. Every change
+ * rewrites the file atomically, so a crash leaves the old settings or the new ones.
+ */
+export class AccountStore {
+  readonly path: string;
+  constructor(dataDir: string) {
+    this.path = join(dataDir, 'settings.json');
+  }
+
+  private async read(): Promise<Settings> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      if (systemCode(err) === 'ENOENT') return { version: 1, accounts: [] };
+      throw new FerryError('SETTINGS_UNREADABLE', `Cannot read Ferry's settings at ${this.path} (${systemCode(err) ?? 'unknown error'}). Check the file's permissions.`, { cause: err });
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new FerryError('SETTINGS_UNREADABLE', `Ferry's settings at ${this.path} are not valid JSON. Fix or move the file away; Ferry will start with no accounts.`, { cause: err });
+    }
+    const result = SettingsSchema.safeParse(parsed);
+    if (!result.success) {
+      throw new FerryError('SETTINGS_UNREADABLE', `Ferry's settings at ${this.path} are not in the expected form (${result.error.issues[0]?.path.join('.') || 'top level'}). Fix or move the file away.`);
+    }
+    return result.data;
+  }
+
+  private async write(settings: Settings): Promise<void> {
+    await writeFileAtomic(this.path, `${JSON.stringify(settings, null, 2)}\n`);
+  }
+
+  async list(): Promise<Account[]> {
+    return (await this.read()).accounts;
+  }
+
+  async defaultName(): Promise<string | undefined> {
+    const s = await this.read();
+    return s.defaultAccount ?? s.accounts[0]?.name;
+  }
+
+  async get(name: string): Promise<Account> {
+    const s = await this.read();
+    const account = s.accounts.find((a) => a.name === name);
+    if (!account) {
+      const known = s.accounts.map((a) => a.name);
+      throw new FerryError(
+        'UNKNOWN_ACCOUNT',
+        known.length
+          ? `There is no account named "${name}". Known accounts: ${known.join(', ')}.`
+          : `There is no account named "${name}"; no accounts are set up yet. Add one with: ferry accounts add ${name}`,
+      );
+    }
+    return account;
+  }
+
+  async add(account: Account): Promise<void> {
+    const s = await this.read();
+    if (s.accounts.some((a) => a.name === account.name)) {
+      throw new FerryError('ACCOUNT_EXISTS', `An account named "${account.name}" already exists. Remove it first or choose another name.`);
+    }
+    await this.write({ ...s, accounts: [...s.accounts, account] });
+  }
+
+  async remove(name: string): Promise<Account> {
+    const s = await this.read();
+    const account = await this.get(name);
+    const accounts = s.accounts.filter((a) => a.name !== name);
+    const { defaultAccount, ...rest } = s;
+    await this.write({ ...rest, accounts, ...(defaultAccount && defaultAccount !== name ? { defaultAccount } : {}) });
+    return account;
+  }
+
+  async setDefault(name: string): Promise<void> {
+    const s = await this.read();
+    await this.get(name);
+    await this.write({ ...s, defaultAccount: name });
+  }
+}

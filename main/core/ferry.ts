@@ -1,0 +1,252 @@
+import { AccountStore, accountFromInput, normaliseEndpoint, type Account, type AccountInput } from './accounts/accounts';
+import { PRESETS } from './accounts/presets';
+import { systemClock, type Clock } from './clock';
+import { FerryError, isFerryError } from './errors';
+import { LinkHistory } from './links/history';
+import { presignGet, type PresignRequest, type ShareLink } from './links/presign';
+import { createS3Client, type Profile } from './s3/client';
+import { Storage } from './s3/storage';
+import type { Credentials, SecretStore } from './secrets/secrets';
+import { Uploader, type UploadRequest, type UploadResult } from './transfers/upload';
+
+export interface FerryOptions {
+  /** Where settings and history live (see defaultDataDir). */
+  dataDir: string;
+  /** Where credentials live: the OS keychain in the app and CLI. */
+  secrets: SecretStore;
+  clock?: Clock;
+  /** Environment for AWS_* credentials and FERRY_ACCOUNT; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Which identity and endpoint to use, as the CLI's global options give it. */
+export interface Selector {
+  account?: string;
+  endpointUrl?: string;
+  region?: string;
+}
+
+export const ENV_PROFILE_NAME = 'environment';
+
+export interface AccountSummary extends Account {
+  isDefault: boolean;
+}
+
+export interface ConnectionCheck {
+  name: 'reachable' | 'speaks S3' | 'credentials accepted' | 'can list buckets';
+  ok: boolean;
+  detail: string;
+}
+
+export interface ConnectionReport {
+  ok: boolean;
+  account: string;
+  endpoint: string;
+  region: string;
+  checks: ConnectionCheck[];
+  buckets?: string[];
+}
+
+/** An open connection to one endpoint as one identity. Close it to free its sockets. */
+export class Connection {
+  readonly storage: Storage;
+  private readonly uploader: Uploader;
+  private readonly dataClient;
+
+  constructor(
+    readonly profile: Profile,
+    private readonly clock: Clock,
+    private readonly history: LinkHistory,
+    concurrency = 4,
+  ) {
+    this.storage = new Storage(createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8) }), profile);
+    this.dataClient = createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8), maxAttempts: 1 });
+    this.uploader = new Uploader({ storage: this.storage, dataClient: this.dataClient, clock });
+  }
+
+  upload(req: UploadRequest): Promise<UploadResult> {
+    return this.uploader.upload(req);
+  }
+
+  /** Signs a GET link and records it in the link history. */
+  async share(req: PresignRequest): Promise<ShareLink> {
+    const link = await presignGet(this.storage.client, this.profile.credentials, req, this.clock);
+    await this.history.add({
+      account: this.profile.name,
+      endpoint: this.storage.endpoint,
+      bucket: link.bucket,
+      key: link.key,
+      createdAt: link.createdAt,
+      expiresAt: link.expiresAt,
+      ...(req.filename ? { filename: req.filename } : {}),
+    });
+    return link;
+  }
+
+  close(): void {
+    this.storage.client.destroy();
+    this.dataClient.destroy();
+  }
+}
+
+/**
+ * Ferry's core, with its collaborators injected: the app, the CLI and the tests each build one.
+ */
+export class Ferry {
+  readonly accounts: AccountStore;
+  readonly links: LinkHistory;
+  readonly clock: Clock;
+  private readonly secrets: SecretStore;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(opts: FerryOptions) {
+    this.accounts = new AccountStore(opts.dataDir);
+    this.links = new LinkHistory(opts.dataDir);
+    this.secrets = opts.secrets;
+    this.clock = opts.clock ?? systemClock;
+    this.env = opts.env ?? process.env;
+  }
+
+  async listAccounts(): Promise<AccountSummary[]> {
+    const [accounts, def] = await Promise.all([this.accounts.list(), this.accounts.defaultName()]);
+    return accounts.map((a) => ({ ...a, isDefault: a.name === def }));
+  }
+
+  /**
+   * Adds an account: credentials go to the keychain first, then the metadata to settings. If
+   * either step fails nothing is left behind: no settings entry without its secret, no orphaned
+   * secret without its settings entry.
+   */
+  async addAccount(input: AccountInput, credentials: Credentials): Promise<Account> {
+    const account = accountFromInput(input, new Date(this.clock.now()));
+    if (!credentials.accessKeyId.trim() || !credentials.secretAccessKey.trim()) {
+      throw new FerryError('BAD_CREDENTIALS', 'Both an access key ID and a secret access key are needed.');
+    }
+    if ((await this.accounts.list()).some((a) => a.name === account.name)) {
+      throw new FerryError('ACCOUNT_EXISTS', `An account named "${account.name}" already exists. Remove it first or choose another name.`);
+    }
+    await this.secrets.set(account.name, {
+      accessKeyId: credentials.accessKeyId.trim(),
+      secretAccessKey: credentials.secretAccessKey.trim(),
+      ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
+    });
+    try {
+      await this.accounts.add(account);
+    } catch (err) {
+      await this.secrets.delete(account.name).catch(() => {});
+      throw err;
+    }
+    return account;
+  }
+
+  /** Removes an account's settings and its keychain entry. */
+  async removeAccount(name: string): Promise<Account> {
+    const account = await this.accounts.remove(name);
+    await this.secrets.delete(name);
+    return account;
+  }
+
+  /**
+   * Resolves which identity and endpoint to use, in the AWS CLI's spirit: an explicit account;
+   * else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (with AWS_SESSION_TOKEN, AWS_ENDPOINT_URL,
+   * AWS_REGION); else FERRY_ACCOUNT; else the default account. --endpoint-url and --region
+   * override what was found.
+   */
+  async resolveProfile(sel: Selector = {}): Promise<Profile> {
+    const env = this.env;
+    const endpointOverride = sel.endpointUrl ? normaliseEndpoint(sel.endpointUrl) : undefined;
+    const accountName = sel.account ?? (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY ? undefined : env.FERRY_ACCOUNT);
+    if (!accountName && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+      const endpoint = endpointOverride ?? (env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL ? normaliseEndpoint((env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL)!) : undefined);
+      const provider = endpoint ? 'other' : 'aws';
+      const expiration = env.AWS_CREDENTIAL_EXPIRATION ? new Date(env.AWS_CREDENTIAL_EXPIRATION) : undefined;
+      return {
+        name: ENV_PROFILE_NAME,
+        provider,
+        ...(endpoint ? { endpoint } : {}),
+        region: sel.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? PRESETS[provider].region,
+        pathStyle: PRESETS[provider].pathStyle,
+        checksums: PRESETS[provider].checksums,
+        credentials: {
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+          ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+          ...(expiration && !Number.isNaN(expiration.getTime()) ? { expiration } : {}),
+        },
+      };
+    }
+    const name = accountName ?? (await this.accounts.defaultName());
+    if (!name) {
+      throw new FerryError(
+        'NO_CREDENTIALS',
+        'No account is set up. Add one with: ferry accounts add NAME --provider storj (or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).',
+      );
+    }
+    const account = await this.accounts.get(name);
+    const credentials = await this.secrets.get(name);
+    if (!credentials) {
+      throw new FerryError(
+        'NO_CREDENTIALS',
+        `The keychain has no credentials for account "${name}" (a locked keychain also hides them). Unlock the keychain, or remove the account and add it again.`,
+      );
+    }
+    return {
+      name: account.name,
+      provider: account.provider,
+      ...(endpointOverride ?? account.endpoint ? { endpoint: endpointOverride ?? account.endpoint } : {}),
+      region: sel.region ?? account.region,
+      pathStyle: account.pathStyle,
+      checksums: account.checksums,
+      ...(account.partSize ? { partSize: account.partSize } : {}),
+      credentials,
+    };
+  }
+
+  async connect(sel: Selector = {}, opts: { concurrency?: number } = {}): Promise<Connection> {
+    return new Connection(await this.resolveProfile(sel), this.clock, this.links, opts.concurrency);
+  }
+
+  /** Checks, step by step, that an endpoint is reachable, is S3, and accepts the credentials. */
+  async testConnection(sel: Selector = {}): Promise<ConnectionReport> {
+    const conn = await this.connect(sel);
+    const { profile, storage } = conn;
+    const report: ConnectionReport = { ok: false, account: profile.name, endpoint: storage.endpoint, region: profile.region, checks: [] };
+    const add = (name: ConnectionCheck['name'], ok: boolean, detail: string) => report.checks.push({ name, ok, detail });
+    try {
+      const buckets = await storage.listBuckets();
+      add('reachable', true, `${storage.endpoint} answered`);
+      add('speaks S3', true, 'it answered as an S3 service');
+      add('credentials accepted', true, 'the access key and secret were accepted');
+      add('can list buckets', true, `${buckets.length} bucket${buckets.length === 1 ? '' : 's'}`);
+      report.buckets = buckets.map((b) => b.name);
+      report.ok = true;
+    } catch (err) {
+      if (!isFerryError(err)) throw err;
+      const order: ConnectionCheck['name'][] = ['reachable', 'speaks S3', 'credentials accepted', 'can list buckets'];
+      const failedAt: Partial<Record<string, ConnectionCheck['name']>> = {
+        ENDPOINT_UNREACHABLE: 'reachable',
+        NOT_S3: 'speaks S3',
+        BAD_CREDENTIALS: 'credentials accepted',
+        CLOCK_SKEW: 'credentials accepted',
+        ACCESS_DENIED: 'can list buckets',
+      };
+      const failed = failedAt[err.code] ?? 'can list buckets';
+      for (const name of order) {
+        if (name === failed) {
+          add(name, false, err.message);
+          break;
+        }
+        add(name, true, name === 'reachable' ? `${storage.endpoint} answered` : name === 'speaks S3' ? 'it answered as an S3 service' : 'the access key and secret were accepted');
+      }
+      // Keys limited to one bucket (R2 tokens, B2 application keys) cannot list buckets but work.
+      report.ok = err.code === 'ACCESS_DENIED';
+    } finally {
+      conn.close();
+    }
+    return report;
+  }
+}
+
+export function createFerry(opts: FerryOptions): Ferry {
+  return new Ferry(opts);
+}

@@ -1,0 +1,67 @@
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { Clock } from '../clock';
+import type { Credentials } from '../secrets/secrets';
+import { checkExpiry } from './expiry';
+
+export interface PresignRequest {
+  bucket: string;
+  key: string;
+  expiresIn: number;
+  /** Name the browser saves the download as. */
+  filename?: string;
+}
+
+export interface ShareLink {
+  url: string;
+  bucket: string;
+  key: string;
+  createdAt: string;
+  /** When the link stops working: the asked expiry, or earlier when the credentials expire first. */
+  expiresAt: string;
+  /** The link's real lifetime in seconds. */
+  lifetimeSeconds: number;
+  /** Why the lifetime is what it is. */
+  limitedBy: 'expiry' | 'credentials';
+  /** Signed with temporary credentials: the link dies with them even where their expiry is unknown. */
+  temporaryCredentials: boolean;
+}
+
+/**
+ * `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266 with RFC 5987), so
+ * every browser saves the download under the given name, non-ASCII names included.
+ */
+export function contentDisposition(filename: string): string {
+  const clean = filename.replace(/[\r\n"\\/]/g, '_');
+  const ascii = clean.normalize('NFKD').replace(/[^\x20-\x7e]/g, '_');
+  const encoded = encodeURIComponent(clean).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return ascii === clean ? `attachment; filename="${ascii}"` : `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+export async function presignGet(client: S3Client, credentials: Credentials, req: PresignRequest, clock: Clock): Promise<ShareLink> {
+  checkExpiry(req.expiresIn);
+  const now = clock.now();
+  const signingDate = new Date(Math.floor(now / 1000) * 1000);
+  const command = new GetObjectCommand({
+    Bucket: req.bucket,
+    Key: req.key,
+    ...(req.filename ? { ResponseContentDisposition: contentDisposition(req.filename) } : {}),
+  });
+  const url = await getSignedUrl(client, command, { expiresIn: req.expiresIn, signingDate });
+  let expiresAtMs = signingDate.getTime() + req.expiresIn * 1000;
+  let limitedBy: ShareLink['limitedBy'] = 'expiry';
+  if (credentials.expiration && credentials.expiration.getTime() < expiresAtMs) {
+    expiresAtMs = Math.max(credentials.expiration.getTime(), signingDate.getTime());
+    limitedBy = 'credentials';
+  }
+  return {
+    url,
+    bucket: req.bucket,
+    key: req.key,
+    createdAt: signingDate.toISOString(),
+    expiresAt: new Date(expiresAtMs).toISOString(),
+    lifetimeSeconds: Math.round((expiresAtMs - signingDate.getTime()) / 1000),
+    limitedBy,
+    temporaryCredentials: Boolean(credentials.sessionToken),
+  };
+}

@@ -1,0 +1,54 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { ChecksumMode, Provider } from '../accounts/presets';
+import type { Credentials } from '../secrets/secrets';
+
+/** Everything needed to talk to one endpoint as one identity. */
+export interface Profile {
+  /** The account name, or "environment" for AWS_* variables. */
+  name: string;
+  provider: Provider;
+  endpoint?: string;
+  region: string;
+  pathStyle: boolean;
+  checksums: ChecksumMode;
+  partSize?: number;
+  credentials: Credentials;
+}
+
+export interface ClientOptions {
+  /** Sockets per host; uploads use one per concurrent part. */
+  maxSockets?: number;
+  /** SDK attempts per request. Upload parts use 1: their bodies are file streams, which the SDK cannot replay. */
+  maxAttempts?: number;
+}
+
+export function createS3Client(profile: Profile, opts: ClientOptions = {}): S3Client {
+  const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 16 };
+  const config: S3ClientConfig = {
+    region: profile.region,
+    forcePathStyle: profile.pathStyle,
+    credentials: { ...profile.credentials },
+    maxAttempts: opts.maxAttempts ?? 3,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+      connectionTimeout: 10_000,
+      // Idle time on an open socket before the request fails; a stalled server must not hang Ferry.
+      requestTimeout: 120_000,
+    }),
+  };
+  if (profile.endpoint) config.endpoint = profile.endpoint;
+  if (profile.checksums === 'when-required') {
+    config.requestChecksumCalculation = 'WHEN_REQUIRED';
+    config.responseChecksumValidation = 'WHEN_REQUIRED';
+  }
+  return new S3Client(config);
+}
+
+/** The base URL requests go to, for messages. */
+export function endpointLabel(profile: Pick<Profile, 'endpoint' | 'region'>): string {
+  return profile.endpoint ?? `https://s3.${profile.region}.amazonaws.com`;
+}

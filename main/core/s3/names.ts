@@ -1,0 +1,65 @@
+import { FerryError } from '../errors';
+
+export interface S3Location {
+  bucket: string;
+  /** The object key or prefix; '' for the bucket itself. */
+  key: string;
+}
+
+/**
+ * Parses `s3://bucket[/key]` as the AWS CLI does. The key is taken verbatim (spaces, `+`, `%`,
+ * `#`, `?` and unicode are part of it, not URL syntax).
+ */
+export function parseS3Url(raw: string): S3Location {
+  const m = /^s3:\/\/([^/]*)(?:\/(.*))?$/s.exec(raw);
+  if (!m) {
+    throw new FerryError('BAD_S3_URL', `"${raw}" is not an S3 URL. Write it as s3://bucket/key, for example s3://demo-bucket/my-file.txt.`);
+  }
+  const bucket = m[1] ?? '';
+  if (!bucket) {
+    throw new FerryError('BAD_S3_URL', `"${raw}" has no bucket name. Write it as s3://bucket/key.`);
+  }
+  checkBucketReference(bucket);
+  return { bucket, key: m[2] ?? '' };
+}
+
+/**
+ * Loose check for naming an existing bucket: legacy buckets may break today's rules (upper case,
+ * underscores), so only what can never be a bucket name is refused.
+ */
+export function checkBucketReference(bucket: string): void {
+  if (bucket.length < 3 || bucket.length > 255 || !/^[A-Za-z0-9._-]+$/.test(bucket)) {
+    throw new FerryError('BAD_BUCKET_NAME', `"${bucket}" cannot be a bucket name: bucket names are 3 to 63 characters of lower-case letters, digits, dots and hyphens.`);
+  }
+}
+
+/**
+ * The rules S3 applies to new bucket names (general purpose buckets). Returns the first broken
+ * rule as a sentence a user can act on, or undefined when the name is valid.
+ */
+export function bucketNameProblem(name: string): string | undefined {
+  if (name.length < 3 || name.length > 63) return `it is ${name.length} characters long; bucket names must be 3 to 63 characters`;
+  if (/[A-Z]/.test(name)) return 'it contains upper-case letters; use lower case only';
+  const bad = /[^a-z0-9.-]/.exec(name);
+  if (bad) return `it contains "${bad[0]}"; only lower-case letters, digits, dots (.) and hyphens (-) are allowed`;
+  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) return 'it must begin and end with a letter or digit';
+  if (name.includes('..')) return 'it contains two dots in a row';
+  if (/\.-|-\./.test(name)) return 'a dot may not stand next to a hyphen';
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return 'it is formatted like an IP address';
+  for (const prefix of ['xn--', 'sthree-', 'amzn-s3-demo-']) {
+    if (name.startsWith(prefix)) return `names starting with "${prefix}" are reserved`;
+  }
+  for (const suffix of ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3']) {
+    if (name.endsWith(suffix)) return `names ending with "${suffix}" are reserved`;
+  }
+  return undefined;
+}
+
+export function validateNewBucketName(name: string): void {
+  const problem = bucketNameProblem(name);
+  if (problem) throw new FerryError('BAD_BUCKET_NAME', `"${name}" is not a valid bucket name: ${problem}.`);
+}
+
+export function formatS3Url(loc: S3Location): string {
+  return `s3://${loc.bucket}/${loc.key}`;
+}

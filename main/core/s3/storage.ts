@@ -1,0 +1,151 @@
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { endpointLabel, type Profile } from './client';
+import { toFerryError, type Operation } from './errors';
+import { validateNewBucketName } from './names';
+
+export interface BucketInfo {
+  name: string;
+  createdAt?: string;
+}
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  lastModified?: string;
+  etag?: string;
+}
+
+export interface ObjectPage {
+  /** Sub-folders (common prefixes) on this page, with their trailing '/'. */
+  folders: string[];
+  objects: ObjectInfo[];
+}
+
+export interface ListOptions {
+  /** List everything below the prefix instead of one folder level. */
+  recursive?: boolean;
+  /** Keys per request (the server may return fewer); S3's maximum is 1000. */
+  pageSize?: number;
+  signal?: AbortSignal;
+}
+
+export interface MultipartInfo {
+  key: string;
+  uploadId: string;
+  initiated?: string;
+}
+
+/** Bucket and object operations for one profile. Every failure is a FerryError. */
+export class Storage {
+  readonly endpoint: string;
+  constructor(
+    readonly client: S3Client,
+    readonly profile: Profile,
+  ) {
+    this.endpoint = endpointLabel(profile);
+  }
+
+  async call<T>(op: Omit<Operation, 'endpoint'>, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toFerryError(err, { endpoint: this.endpoint, ...op });
+    }
+  }
+
+  async listBuckets(): Promise<BucketInfo[]> {
+    const out = await this.call({}, () => this.client.send(new ListBucketsCommand({})));
+    return (out.Buckets ?? []).map((b) => ({ name: b.Name ?? '', ...(b.CreationDate ? { createdAt: b.CreationDate.toISOString() } : {}) }));
+  }
+
+  async createBucket(bucket: string): Promise<void> {
+    validateNewBucketName(bucket);
+    const needsLocation = this.profile.provider === 'aws' && this.profile.region !== 'us-east-1';
+    await this.call({ bucket }, () =>
+      this.client.send(
+        new CreateBucketCommand({
+          Bucket: bucket,
+          ...(needsLocation ? { CreateBucketConfiguration: { LocationConstraint: this.profile.region as never } } : {}),
+        }),
+      ),
+    );
+  }
+
+  async bucketExists(bucket: string): Promise<void> {
+    await this.call({ bucket }, () => this.client.send(new HeadBucketCommand({ Bucket: bucket })));
+  }
+
+  /**
+   * Lists a bucket one page at a time, following continuation tokens to the end. Only the
+   * current page is held in memory, so a bucket of millions of keys lists in constant memory.
+   */
+  async *listObjects(bucket: string, prefix = '', opts: ListOptions = {}): AsyncGenerator<ObjectPage> {
+    let token: string | undefined;
+    do {
+      const out = await this.call({ bucket }, () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: prefix || undefined,
+            Delimiter: opts.recursive ? undefined : '/',
+            ContinuationToken: token,
+            MaxKeys: opts.pageSize,
+          }),
+          { abortSignal: opts.signal },
+        ),
+      );
+      yield {
+        folders: (out.CommonPrefixes ?? []).map((p) => p.Prefix ?? ''),
+        objects: (out.Contents ?? []).map((o) => ({
+          key: o.Key ?? '',
+          size: o.Size ?? 0,
+          ...(o.LastModified ? { lastModified: o.LastModified.toISOString() } : {}),
+          ...(o.ETag ? { etag: o.ETag } : {}),
+        })),
+      };
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async head(bucket: string, key: string): Promise<ObjectInfo & { contentType?: string }> {
+    const out = await this.call({ bucket, key }, () => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+    return {
+      key,
+      size: out.ContentLength ?? 0,
+      ...(out.LastModified ? { lastModified: out.LastModified.toISOString() } : {}),
+      ...(out.ETag ? { etag: out.ETag } : {}),
+      ...(out.ContentType ? { contentType: out.ContentType } : {}),
+    };
+  }
+
+  async delete(bucket: string, key: string): Promise<void> {
+    await this.call({ bucket, key }, () => this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
+  }
+
+  /** Unfinished multipart uploads in a bucket (they are billed until aborted). */
+  async listMultipartUploads(bucket: string, prefix?: string): Promise<MultipartInfo[]> {
+    const found: MultipartInfo[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      const out = await this.call({ bucket }, () =>
+        this.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker })),
+      );
+      for (const u of out.Uploads ?? []) {
+        found.push({ key: u.Key ?? '', uploadId: u.UploadId ?? '', ...(u.Initiated ? { initiated: u.Initiated.toISOString() } : {}) });
+      }
+      if (!out.IsTruncated) return found;
+      keyMarker = out.NextKeyMarker;
+      uploadIdMarker = out.NextUploadIdMarker;
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import { createRequire } from 'node:module';
+import { FerryError } from '../errors';
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  /** When temporary credentials stop working; links signed with them die then too. */
+  expiration?: Date;
+}
+
+/** Where account credentials live. The app and CLI use the OS keychain; tests may pass a fake. */
+export interface SecretStore {
+  get(account: string): Promise<Credentials | undefined>;
+  set(account: string, credentials: Credentials): Promise<void>;
+  delete(account: string): Promise<boolean>;
+}
+
+export const KEYCHAIN_SERVICE = 'Ferry';
+
+interface Keytar {
+  getPassword(service: string, account: string): Promise<string | null>;
+  setPassword(service: string, account: string, password: string): Promise<void>;
+  deletePassword(service: string, account: string): Promise<boolean>;
+}
+
+function unavailable(cause: unknown): FerryError {
+  const platformHelp =
+    process.platform === 'linux'
+      ? ' On Linux Ferry needs a Secret Service keyring (GNOME Keyring or KWallet) running in your session.'
+      : '';
+  return new FerryError(
+    'KEYCHAIN_UNAVAILABLE',
+    `The system keychain is not available, so Ferry will not store or read credentials (it never falls back to a plain-text file).${platformHelp} For scripts, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY work without a keychain.`,
+    { cause },
+  );
+}
+
+function translate(err: unknown): FerryError {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/locked/i.test(message)) {
+    return new FerryError('KEYCHAIN_LOCKED', 'The system keychain is locked. Unlock it (log in to your desktop session or open your keyring manager) and try again.', { cause: err });
+  }
+  return unavailable(err);
+}
+
+/**
+ * The OS keychain through keytar (macOS Keychain, Windows Credential Vault, Secret Service on
+ * Linux). keytar is loaded on first use so that a machine without it can still use environment
+ * credentials. A stored item holds the access key ID and the secret as one JSON value.
+ */
+export class KeychainSecretStore implements SecretStore {
+  private keytar: Keytar | undefined;
+  constructor(private readonly service = KEYCHAIN_SERVICE) {}
+
+  private load(): Keytar {
+    if (!this.keytar) {
+      try {
+        this.keytar = createRequire(__filename)('keytar') as Keytar;
+      } catch (err) {
+        throw unavailable(err);
+      }
+    }
+    return this.keytar;
+  }
+
+  async get(account: string): Promise<Credentials | undefined> {
+    let raw: string | null;
+    try {
+      raw = await this.load().getPassword(this.service, account);
+    } catch (err) {
+      throw translate(err);
+    }
+    if (raw === null) return undefined;
+    return parseCredentials(raw, account);
+  }
+
+  async set(account: string, credentials: Credentials): Promise<void> {
+    const { accessKeyId, secretAccessKey, sessionToken } = credentials;
+    try {
+      await this.load().setPassword(this.service, account, JSON.stringify({ accessKeyId, secretAccessKey, sessionToken }));
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+
+  async delete(account: string): Promise<boolean> {
+    try {
+      return await this.load().deletePassword(this.service, account);
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+}
+
+function parseCredentials(raw: string, account: string): Credentials {
+  try {
+    const v = JSON.parse(raw) as Partial<Credentials>;
+    if (typeof v.accessKeyId === 'string' && typeof v.secretAccessKey === 'string') {
+      return { accessKeyId: v.accessKeyId, secretAccessKey: v.secretAccessKey, ...(v.sessionToken ? { sessionToken: v.sessionToken } : {}) };
+    }
+  } catch {
+    // fall through
+  }
+  throw new FerryError('NO_CREDENTIALS', `The keychain entry for account "${account}" is not one Ferry wrote. Remove the account and add it again.`);
+}
+
+/** An in-memory SecretStore for tests and for one-off sessions. */
+export class MemorySecretStore implements SecretStore {
+  private readonly items = new Map<string, Credentials>();
+  async get(account: string): Promise<Credentials | undefined> {
+    return this.items.get(account);
+  }
+  async set(account: string, credentials: Credentials): Promise<void> {
+    this.items.set(account, { ...credentials });
+  }
+  async delete(account: string): Promise<boolean> {
+    return this.items.delete(account);
+  }
+}

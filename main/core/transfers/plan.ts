@@ -1,0 +1,54 @@
+import { FerryError } from '../errors';
+
+export const MiB = 1024 * 1024;
+export const GiB = 1024 * MiB;
+export const MIN_PART_SIZE = 5 * MiB;
+export const MAX_PART_SIZE = 5 * GiB;
+export const MAX_PARTS = 10_000;
+export const MAX_OBJECT_SIZE = 5 * 1024 * GiB;
+export const DEFAULT_PART_SIZE = 16 * MiB;
+
+export interface UploadPlan {
+  multipart: boolean;
+  partSize: number;
+  partCount: number;
+}
+
+/**
+ * Chooses single PUT or multipart, and the part size: the preferred size (the account's preset,
+ * or Ferry's default), grown in whole MiB when needed so the file fits in 10,000 parts. A file
+ * that fits in one part goes as one PUT.
+ */
+export function planUpload(size: number, preferredPartSize = DEFAULT_PART_SIZE): UploadPlan {
+  if (!Number.isSafeInteger(preferredPartSize) || preferredPartSize < MIN_PART_SIZE || preferredPartSize > MAX_PART_SIZE) {
+    throw new FerryError('USAGE', `A part size must be between 5 MiB and 5 GiB; ${formatBytes(preferredPartSize)} is not.`);
+  }
+  if (size > MAX_OBJECT_SIZE) {
+    throw new FerryError('FILE_TOO_LARGE', `The file is ${formatBytes(size)}; S3 objects can be at most 5 TiB. Split the file first.`);
+  }
+  if (size <= preferredPartSize) return { multipart: false, partSize: Math.max(size, 0), partCount: 1 };
+  const needed = Math.ceil(Math.ceil(size / MAX_PARTS) / MiB) * MiB;
+  const partSize = Math.min(Math.max(preferredPartSize, needed), MAX_PART_SIZE);
+  return { multipart: true, partSize, partCount: Math.ceil(size / partSize) };
+}
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+export function formatBytes(n: number): string {
+  let v = n;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < UNITS.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v} B` : `${v.toFixed(v < 10 ? 2 : 1).replace(/\.0+$/, '')} ${UNITS[i]}`;
+}
+
+/** Parses sizes such as 8388608, 64MiB, 64MB (taken as MiB, like the AWS CLI), 1GiB. */
+export function parseSize(raw: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$/i.exec(raw);
+  if (!m) throw new FerryError('USAGE', `"${raw}" is not a size. Write it as bytes or with a unit, for example 64MiB.`);
+  const unit = (m[2] ?? 'b').toLowerCase()[0];
+  const mult = unit === 'k' ? 1024 : unit === 'm' ? MiB : unit === 'g' ? GiB : 1;
+  return Math.round(Number(m[1]) * mult);
+}

@@ -1,0 +1,279 @@
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import mime from 'mime-types';
+import type { Clock } from '../clock';
+import { FerryError, systemCode } from '../errors';
+import { toFerryError } from '../s3/errors';
+import type { Storage } from '../s3/storage';
+import { planUpload, type UploadPlan } from './plan';
+import { ProgressMeter, type Progress } from './progress';
+
+export interface UploadRequest {
+  file: string;
+  bucket: string;
+  key: string;
+  contentType?: string;
+  /** Preferred part size; grown if the file would need more than 10,000 parts. */
+  partSize?: number;
+  /** Parts in flight at once. */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** Called once the plan is known, before any bytes move (the CLI's --debug shows it). */
+  onPlan?: (plan: UploadPlan & { size: number }) => void;
+}
+
+export interface UploadResult {
+  bucket: string;
+  key: string;
+  size: number;
+  etag?: string;
+  contentType: string;
+  parts: number;
+  partSize: number;
+}
+
+interface SourceFile {
+  handle: FileHandle;
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * Opens a local file for upload, turning every way it can be wrong into a message a user can
+ * act on. Symlinks are followed. The handle stays open for the whole upload, so ranges are read
+ * from the same file even if its name is replaced meanwhile.
+ */
+export async function openSource(path: string): Promise<SourceFile> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (err) {
+    const code = systemCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FerryError('FILE_NOT_FOUND', `There is no file at ${path}. Check the path and try again.`, { cause: err });
+    if (code === 'EACCES' || code === 'EPERM') throw new FerryError('FILE_UNREADABLE', `Cannot read ${path}: permission denied. Check the file's permissions.`, { cause: err });
+    if (code === 'ELOOP') throw new FerryError('FILE_NOT_FOUND', `${path} is a symbolic link that loops back on itself.`, { cause: err });
+    throw new FerryError('FILE_UNREADABLE', `Cannot read ${path} (${code ?? 'unknown error'}).`, { cause: err });
+  }
+  if (info.isDirectory()) throw new FerryError('NOT_A_FILE', `${path} is a folder, not a file. Give the path of a file.`);
+  if (!info.isFile()) throw new FerryError('NOT_A_FILE', `${path} is not a regular file (it is a device, socket or pipe). Give the path of a file.`);
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    const code = systemCode(err);
+    if (code === 'EACCES' || code === 'EPERM') throw new FerryError('FILE_UNREADABLE', `Cannot read ${path}: permission denied. Check the file's permissions.`, { cause: err });
+    throw new FerryError('FILE_UNREADABLE', `Cannot read ${path} (${code ?? 'unknown error'}).`, { cause: err });
+  }
+  return { handle, size: info.size, mtimeMs: info.mtimeMs };
+}
+
+const RETRYABLE_CODES = new Set(['SlowDown', 'RequestTimeout', 'InternalError', 'ServiceUnavailable', 'RequestTimeTooSkewed']);
+
+function isRetryable(err: unknown): boolean {
+  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  if (e?.name === 'AbortError') return false;
+  const status = e?.$metadata?.httpStatusCode;
+  if (status !== undefined && (status >= 500 || status === 429)) return true;
+  if (RETRYABLE_CODES.has(e?.Code ?? e?.name ?? '')) return e?.name !== 'RequestTimeTooSkewed';
+  if (e?.name === 'TimeoutError') return true;
+  return systemCode(err) !== undefined && status === undefined;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+export interface UploaderOptions {
+  /** Client for control requests (create, complete, abort), with the SDK's retries. */
+  storage: Storage;
+  /** Client for data requests, built with maxAttempts 1: Ferry retries parts itself with a fresh file stream. */
+  dataClient: S3Client;
+  clock: Clock;
+  /** Attempts per part or PUT before giving up. */
+  attempts?: number;
+  /** Base back-off in ms; doubled each retry, with jitter. */
+  backoffMs?: number;
+}
+
+/**
+ * Uploads files as a single PUT or as a multipart upload whose parts are streamed from file
+ * ranges, so memory stays bounded by concurrency × stream buffers whatever the file size.
+ * A cancelled or failed multipart upload is aborted on the server, so no parts stay billed.
+ */
+export class Uploader {
+  private readonly attempts: number;
+  private readonly backoffMs: number;
+  constructor(private readonly opts: UploaderOptions) {
+    this.attempts = opts.attempts ?? 4;
+    this.backoffMs = opts.backoffMs ?? 500;
+  }
+
+  async upload(req: UploadRequest): Promise<UploadResult> {
+    const src = await openSource(req.file);
+    try {
+      const plan = planUpload(src.size, req.partSize ?? this.opts.storage.profile.partSize);
+      req.onPlan?.({ ...plan, size: src.size });
+      const contentType = req.contentType || mime.lookup(req.key) || mime.lookup(req.file) || 'application/octet-stream';
+      const meter = new ProgressMeter(src.size, this.opts.clock, (p) => req.onProgress?.(p));
+      const result = plan.multipart
+        ? await this.multipart(req, src, plan, contentType, meter)
+        : await this.single(req, src, contentType, meter);
+      meter.finish();
+      return result;
+    } finally {
+      await src.handle.close();
+    }
+  }
+
+  private op(req: UploadRequest) {
+    return { endpoint: this.opts.storage.endpoint, bucket: req.bucket, key: req.key };
+  }
+
+  /** Sends the byte range [start, end) with retries, each attempt reading the range afresh. */
+  private async sendRange<T>(
+    req: UploadRequest,
+    src: SourceFile,
+    start: number,
+    end: number,
+    meter: ProgressMeter,
+    signal: AbortSignal,
+    send: (body: Readable | Uint8Array, length: number) => Promise<T>,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let counted = 0;
+      const length = end - start;
+      let body: Readable | Uint8Array;
+      if (length === 0) {
+        body = new Uint8Array(0);
+      } else {
+        const stream = src.handle.createReadStream({ start, end: end - 1, autoClose: false, highWaterMark: 256 * 1024 });
+        stream.on('data', (chunk: Buffer | string) => {
+          counted += chunk.length;
+          meter.add(chunk.length);
+        });
+        body = stream;
+      }
+      try {
+        return await send(body, length);
+      } catch (err) {
+        if (body instanceof Uint8Array === false) (body as Readable).destroy();
+        meter.add(-counted);
+        if (signal.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.', { cause: err });
+        if (attempt >= this.attempts || !isRetryable(err)) throw toFerryError(err, this.op(req));
+        const delay = this.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+        await sleep(delay, signal).catch(() => {
+          throw new FerryError('CANCELLED', 'Upload cancelled.');
+        });
+      }
+    }
+  }
+
+  private async single(req: UploadRequest, src: SourceFile, contentType: string, meter: ProgressMeter): Promise<UploadResult> {
+    const signal = req.signal ?? new AbortController().signal;
+    const out = await this.sendRange(req, src, 0, src.size, meter, signal, (Body, ContentLength) =>
+      this.opts.dataClient.send(new PutObjectCommand({ Bucket: req.bucket, Key: req.key, Body, ContentLength, ContentType: contentType }), { abortSignal: signal }),
+    );
+    try {
+      await this.checkUnchanged(req, src);
+    } catch (err) {
+      // The object may hold a mix of old and new bytes: remove it rather than leave it as the result.
+      await this.opts.storage.delete(req.bucket, req.key).catch(() => {});
+      throw err;
+    }
+    return { bucket: req.bucket, key: req.key, size: src.size, ...(out.ETag ? { etag: out.ETag } : {}), contentType, parts: 1, partSize: src.size };
+  }
+
+  private async multipart(req: UploadRequest, src: SourceFile, plan: UploadPlan, contentType: string, meter: ProgressMeter): Promise<UploadResult> {
+    const { storage, dataClient } = this.opts;
+    if (req.signal?.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
+    const created = await storage
+      .call({ bucket: req.bucket, key: req.key }, () =>
+        storage.client.send(new CreateMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, ContentType: contentType }), { abortSignal: req.signal }),
+      );
+    const uploadId = created.UploadId;
+    if (!uploadId) throw new FerryError('S3_ERROR', `${storage.endpoint} started a multipart upload but returned no upload ID.`);
+
+    const inner = new AbortController();
+    const signal = req.signal ? AbortSignal.any([req.signal, inner.signal]) : inner.signal;
+    const parts: CompletedPart[] = new Array(plan.partCount);
+    let next = 0;
+    let failure: unknown;
+    const worker = async () => {
+      while (failure === undefined && !signal.aborted) {
+        const index = next++;
+        if (index >= plan.partCount) return;
+        const start = index * plan.partSize;
+        const end = Math.min(start + plan.partSize, src.size);
+        try {
+          const out = await this.sendRange(req, src, start, end, meter, signal, (Body, ContentLength) =>
+            dataClient.send(new UploadPartCommand({ Bucket: req.bucket, Key: req.key, UploadId: uploadId, PartNumber: index + 1, Body, ContentLength }), { abortSignal: signal }),
+          );
+          parts[index] = { PartNumber: index + 1, ETag: out.ETag };
+        } catch (err) {
+          failure ??= err;
+          inner.abort();
+        }
+      }
+    };
+    const concurrency = Math.max(1, Math.min(req.concurrency ?? 4, plan.partCount));
+    await Promise.all(Array.from({ length: concurrency }, worker));
+
+    if (failure === undefined && req.signal?.aborted) failure = new FerryError('CANCELLED', 'Upload cancelled.');
+    if (failure === undefined) {
+      try {
+        await this.checkUnchanged(req, src);
+        const done = await storage.call({ bucket: req.bucket, key: req.key }, () =>
+          storage.client.send(new CompleteMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, UploadId: uploadId, MultipartUpload: { Parts: parts } })),
+        );
+        return { bucket: req.bucket, key: req.key, size: src.size, ...(done.ETag ? { etag: done.ETag } : {}), contentType, parts: plan.partCount, partSize: plan.partSize };
+      } catch (err) {
+        failure = err;
+      }
+    }
+    await this.abort(req, uploadId);
+    throw toFerryError(failure, this.op(req));
+  }
+
+  /** Aborts a multipart upload so its parts stop costing money; tries a few times before giving up. */
+  private async abort(req: UploadRequest, uploadId: string): Promise<void> {
+    const { storage } = this.opts;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        await storage.client.send(new AbortMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, UploadId: uploadId }));
+        return;
+      } catch (err) {
+        if ((err as { name?: string }).name === 'NoSuchUpload') return;
+        if (attempt === 3) return;
+        await sleep(this.backoffMs * attempt);
+      }
+    }
+  }
+
+  /** Refuses to finish an upload whose source changed while it was read: the object would mix old and new bytes. */
+  private async checkUnchanged(req: UploadRequest, src: SourceFile): Promise<void> {
+    const now = await src.handle.stat();
+    if (now.size !== src.size || now.mtimeMs !== src.mtimeMs) {
+      throw new FerryError('FILE_CHANGED', `${req.file} changed while it was being uploaded, so the upload was stopped. Upload it again when it is no longer being written.`);
+    }
+  }
+}

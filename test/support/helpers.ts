@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { inject } from 'vitest';
+import { Ferry } from '../../main/core/ferry';
+import { KeychainSecretStore } from '../../main/core/secrets/secrets';
+
+export const CLI = resolve(__dirname, '../../out/main/cli.js');
+
+export function gateway() {
+  return inject('gateway');
+}
+
+/** Environment for a child process: no AWS_* of the developer's, the test keyring, a private data dir. */
+export function cliEnv(dataDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('AWS_') && k !== 'FERRY_ACCOUNT' && k !== 'DBUS_SESSION_BUS_ADDRESS') env[k] = v;
+  }
+  return { ...env, ...inject('keyring'), FERRY_DATA_DIR: dataDir, AWS_CONFIG_FILE: '/nonexistent/aws-config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials', ...extra };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `ferry` CLI as a user would. */
+export function ferry(args: string[], opts: { env: NodeJS.ProcessEnv; input?: string; uid?: number; gid?: number }): Promise<CliResult> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: opts.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolveRun({ code, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+export async function tempDir(prefix = 'ferry-test-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A file of pseudo-random bytes (not compressible, not all zero) and its SHA-256. */
+export async function randomFile(dir: string, name: string, size: number): Promise<{ path: string; sha256: string }> {
+  const path = join(dir, name);
+  const hash = createHash('sha256');
+  const { open } = await import('node:fs/promises');
+  const fh = await open(path, 'w');
+  const chunk = 8 * 1024 * 1024;
+  for (let done = 0; done < size; done += chunk) {
+    const buf = randomBytes(Math.min(chunk, size - done));
+    hash.update(buf);
+    await fh.write(buf);
+  }
+  await fh.close();
+  return { path, sha256: hash.digest('hex') };
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export async function sha256Stream(body: AsyncIterable<Uint8Array>): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of body) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+/** Adds the test gateway as an account through the CLI, keys on stdin as a user would pipe them. */
+export async function addGatewayAccount(dataDir: string, name: string): Promise<CliResult> {
+  const g = gateway();
+  return ferry(['accounts', 'add', name, '--provider', 'ceph', '--endpoint-url', g.endpoint], {
+    env: cliEnv(dataDir),
+    input: `${g.accessKeyId}\n${g.secretAccessKey}\n`,
+  });
+}
+
+/** A core instance wired to the test keychain and a private data dir, with the gateway account added. */
+export async function coreWithAccount(): Promise<{ ferry: Ferry; dataDir: string; account: string }> {
+  Object.assign(process.env, inject('keyring'));
+  const dataDir = await tempDir();
+  const account = uniqueName('acct');
+  const f = new Ferry({ dataDir, secrets: new KeychainSecretStore(), env: {} });
+  const g = gateway();
+  await f.addAccount({ name: account, provider: 'ceph', endpoint: g.endpoint }, { accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey });
+  return { ferry: f, dataDir, account };
+}
+
+export { writeFile };

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { GiB, MAX_OBJECT_SIZE, MiB, formatBytes, parseSize, planUpload } from '../../main/core/transfers/plan';
+
+describe('planUpload', () => {
+  it('sends a file that fits in one part as a single PUT', () => {
+    expect(planUpload(0)).toEqual({ multipart: false, partSize: 0, partCount: 1 });
+    expect(planUpload(16 * MiB)).toMatchObject({ multipart: false, partCount: 1 });
+  });
+
+  it('splits larger files into parts of the preferred size', () => {
+    expect(planUpload(100 * MiB)).toEqual({ multipart: true, partSize: 16 * MiB, partCount: 7 });
+    expect(planUpload(1 * GiB, 64 * MiB)).toEqual({ multipart: true, partSize: 64 * MiB, partCount: 16 });
+  });
+
+  it('grows parts so no file needs more than 10,000, up to the 5 TiB maximum', () => {
+    for (const size of [200 * GiB, 1024 * GiB, MAX_OBJECT_SIZE]) {
+      const plan = planUpload(size);
+      expect(plan.partCount).toBeLessThanOrEqual(10_000);
+      expect(plan.partSize % MiB).toBe(0);
+      expect(plan.partSize).toBeLessThanOrEqual(5 * GiB);
+      expect(plan.partSize * plan.partCount).toBeGreaterThanOrEqual(size);
+    }
+  });
+
+  it('refuses files over 5 TiB and part sizes S3 would reject', () => {
+    expect(() => planUpload(MAX_OBJECT_SIZE + 1)).toThrow(/at most 5 TiB/);
+    expect(() => planUpload(100 * MiB, 4 * MiB)).toThrow(/between 5 MiB and 5 GiB/);
+  });
+});
+
+describe('sizes', () => {
+  it('parses and formats sizes', () => {
+    expect(parseSize('64MiB')).toBe(64 * MiB);
+    expect(parseSize('64MB')).toBe(64 * MiB);
+    expect(parseSize('1g')).toBe(GiB);
+    expect(parseSize('8388608')).toBe(8 * MiB);
+    expect(() => parseSize('lots')).toThrow(/not a size/);
+    expect(formatBytes(1536)).toBe('1.50 KiB');
+    expect(formatBytes(64 * MiB)).toBe('64 MiB');
+  });
+});
