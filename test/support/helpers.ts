@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,6 +9,7 @@ import { Ferry } from '../../main/core/ferry';
 import { KeychainSecretStore } from '../../main/core/secrets/secrets';
 
 export const CLI = resolve(__dirname, '../../out/main/cli.js');
+if (!existsSync(CLI)) throw new Error(`The CLI is not built (${CLI} is missing). Run: npm run build`);
 
 export function gateway() {
   return inject('gateway');

@@ -25,6 +25,8 @@ export interface ClientOptions {
   maxAttempts?: number;
 }
 
+const silentLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
 export function createS3Client(profile: Profile, opts: ClientOptions = {}): S3Client {
   const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 16 };
   const config: S3ClientConfig = {
@@ -32,6 +34,9 @@ export function createS3Client(profile: Profile, opts: ClientOptions = {}): S3Cl
     forcePathStyle: profile.pathStyle,
     credentials: { ...profile.credentials },
     maxAttempts: opts.maxAttempts ?? 3,
+    // A logger of our own: the SDK otherwise writes some warnings straight to the console,
+    // which would break the CLI's one-line errors and its clean stdout.
+    logger: silentLogger,
     requestHandler: new NodeHttpHandler({
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),

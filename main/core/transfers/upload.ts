@@ -1,5 +1,5 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -75,6 +75,27 @@ export async function openSource(path: string): Promise<SourceFile> {
     throw new FerryError('FILE_UNREADABLE', `Cannot read ${path} (${code ?? 'unknown error'}).`, { cause: err });
   }
   return { handle, size: info.size, mtimeMs: info.mtimeMs };
+}
+
+const CHUNK = 256 * 1024;
+
+/**
+ * The bytes [start, end) of an open file as a stream, read with positional reads so many parts
+ * can read the same descriptor at once. Destroying the stream never closes the file. Memory per
+ * stream is a chunk or two, whatever the part size.
+ */
+export function rangeStream(handle: FileHandle, start: number, end: number, onRead: (bytes: number) => void): Readable {
+  async function* chunks() {
+    for (let pos = start; pos < end; ) {
+      const want = Math.min(CHUNK, end - pos);
+      const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(want), 0, want, pos);
+      if (bytesRead === 0) throw new FerryError('FILE_CHANGED', 'The file became shorter while it was being uploaded.');
+      pos += bytesRead;
+      onRead(bytesRead);
+      yield bytesRead === want ? buffer : buffer.subarray(0, bytesRead);
+    }
+  }
+  return Readable.from(chunks(), { objectMode: false, highWaterMark: CHUNK });
 }
 
 const RETRYABLE_CODES = new Set(['SlowDown', 'RequestTimeout', 'InternalError', 'ServiceUnavailable', 'RequestTimeTooSkewed']);
@@ -166,12 +187,10 @@ export class Uploader {
       if (length === 0) {
         body = new Uint8Array(0);
       } else {
-        const stream = src.handle.createReadStream({ start, end: end - 1, autoClose: false, highWaterMark: 256 * 1024 });
-        stream.on('data', (chunk: Buffer | string) => {
-          counted += chunk.length;
-          meter.add(chunk.length);
+        body = rangeStream(src.handle, start, end, (n) => {
+          counted += n;
+          meter.add(n);
         });
-        body = stream;
       }
       try {
         return await send(body, length);
@@ -245,7 +264,8 @@ export class Uploader {
         const done = await storage.call({ bucket: req.bucket, key: req.key }, () =>
           storage.client.send(new CompleteMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, UploadId: uploadId, MultipartUpload: { Parts: parts } })),
         );
-        return { bucket: req.bucket, key: req.key, size: src.size, ...(done.ETag ? { etag: done.ETag } : {}), contentType, parts: plan.partCount, partSize: plan.partSize };
+        const etag = await this.verifyStored(req, src.size, done.ETag);
+        return { bucket: req.bucket, key: req.key, size: src.size, ...(etag ? { etag } : {}), contentType, parts: plan.partCount, partSize: plan.partSize };
       } catch (err) {
         failure = err;
       }
@@ -267,6 +287,20 @@ export class Uploader {
         await sleep(this.backoffMs * attempt);
       }
     }
+  }
+
+  /**
+   * Checks that the server holds an object of the file's size, and returns its ETag (some
+   * servers, Ceph's among them, can answer CompleteMultipartUpload with an empty ETag). An object
+   * of the wrong size is removed rather than left behind as the result.
+   */
+  private async verifyStored(req: UploadRequest, size: number, etag: string | undefined): Promise<string | undefined> {
+    const head = await this.opts.storage.head(req.bucket, req.key);
+    if (head.size !== size) {
+      await this.opts.storage.delete(req.bucket, req.key).catch(() => {});
+      throw new FerryError('S3_ERROR', `${this.opts.storage.endpoint} stored ${head.size} bytes for s3://${req.bucket}/${req.key} instead of ${size}; the object was removed. Upload it again.`);
+    }
+    return etag || head.etag;
   }
 
   /** Refuses to finish an upload whose source changed while it was read: the object would mix old and new bytes. */
