@@ -219,7 +219,7 @@ class Command {
 
   private async mb(): Promise<void> {
     this.arity('mb', 1, 1, 's3://bucket');
-    const { bucket, key } = parseS3Url(this.args[0]!);
+    const { bucket, key } = parseS3Url(this.args[0]!, { newBucket: true });
     if (key) throw usage(`mb takes a bucket, not a key: s3://${bucket}`);
     await this.withConnection((c) => c.storage.createBucket(bucket));
     if (this.o.json) this.json({ bucket });

@@ -4,7 +4,7 @@
  * global setup and by the benchmark. Everything it starts is stopped by `stop()`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,8 +174,14 @@ ms_client_mode = crc
     run('radosgw-admin', ['-c', conf, '-n', 'client.rgw', 'user', 'create', '--uid', 'ferry', '--display-name', 'Ferry tests', '--access-key', accessKeyId, '--secret', secretAccessKey], env);
     return { endpoint, accessKeyId, secretAccessKey, dir, stop };
   } catch (err) {
-    const logs = existsSync(join(dir, 'log')) ? ` (Ceph logs were in ${dir}/log)` : '';
+    // The directory goes away with stop(): keep the end of each daemon's log in the message.
+    const logDir = join(dir, 'log');
+    const logs = existsSync(logDir)
+      ? readdirSync(logDir)
+          .map((f) => `\n--- ${f} (last lines) ---\n${readFileSync(join(logDir, f), 'utf8').split('\n').slice(-15).join('\n')}`)
+          .join('')
+      : '';
     await stop().catch(() => {});
-    throw new Error(`Could not start the test RADOS Gateway: ${(err as Error).message}${logs}`);
+    throw new Error(`Could not start the test RADOS Gateway: ${(err as Error).message}${logs}`, { cause: err });
   }
 }

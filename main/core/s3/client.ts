@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { S3Client, type S3ClientConfig, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/client-s3';
+import type { DeserializeMiddleware } from '@smithy/types';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { ChecksumMode, Provider } from '../accounts/presets';
 import type { Credentials } from '../secrets/secrets';
@@ -50,8 +51,25 @@ export function createS3Client(profile: Profile, opts: ClientOptions = {}): S3Cl
     config.requestChecksumCalculation = 'WHEN_REQUIRED';
     config.responseChecksumValidation = 'WHEN_REQUIRED';
   }
-  return new S3Client(config);
+  const client = new S3Client(config);
+  client.middlewareStack.add(notS3Guard, { step: 'deserialize', name: 'ferryNotS3Guard' });
+  return client;
 }
+
+/**
+ * A web page answering where S3 should be parses as an empty S3 reply (a bucket list with no
+ * buckets), which would make a wrong endpoint look like an empty account. An S3 API never
+ * answers with HTML, so such a reply is refused as "not S3".
+ */
+const notS3Guard: DeserializeMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next) => async (args) => {
+  const result = await next(args);
+  const response = result.response as { headers?: Record<string, string | undefined>; statusCode?: number };
+  const type = response.headers?.['content-type'] ?? '';
+  if (/html/i.test(type)) {
+    throw Object.assign(new Error(`Expected an S3 response but got ${type}`), { name: 'NotS3Response', $metadata: { httpStatusCode: response.statusCode } });
+  }
+  return result;
+};
 
 /** The base URL requests go to, for messages. */
 export function endpointLabel(profile: Pick<Profile, 'endpoint' | 'region'>): string {

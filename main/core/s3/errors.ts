@@ -86,6 +86,6 @@ export function toFerryError(err: unknown, op: Operation): FerryError {
 function isNotS3(e: SdkError & Error, status: number | undefined): boolean {
   const msg = e.message ?? '';
   if (/Deserialization error|char '.*' is not expected|Unexpected (token|end)|Invalid character|non-whitespace before first tag|Expected closing tag/i.test(msg)) return true;
-  if (e.name === 'UnknownError' || e.name === 'Unknown') return true;
+  if (e.name === 'NotS3Response' || e.name === 'UnknownError' || e.name === 'Unknown') return true;
   return status !== undefined && status >= 300 && status < 400;
 }

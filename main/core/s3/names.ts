@@ -10,7 +10,7 @@ export interface S3Location {
  * Parses `s3://bucket[/key]` as the AWS CLI does. The key is taken verbatim (spaces, `+`, `%`,
  * `#`, `?` and unicode are part of it, not URL syntax).
  */
-export function parseS3Url(raw: string): S3Location {
+export function parseS3Url(raw: string, opts: { newBucket?: boolean } = {}): S3Location {
   const m = /^s3:\/\/([^/]*)(?:\/(.*))?$/s.exec(raw);
   if (!m) {
     throw new FerryError('BAD_S3_URL', `"${raw}" is not an S3 URL. Write it as s3://bucket/key, for example s3://demo-bucket/my-file.txt.`);
@@ -19,7 +19,8 @@ export function parseS3Url(raw: string): S3Location {
   if (!bucket) {
     throw new FerryError('BAD_S3_URL', `"${raw}" has no bucket name. Write it as s3://bucket/key.`);
   }
-  checkBucketReference(bucket);
+  if (opts.newBucket) validateNewBucketName(bucket);
+  else checkBucketReference(bucket);
   return { bucket, key: m[2] ?? '' };
 }
 

@@ -1,0 +1,203 @@
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKeyring, type Keyring } from '../support/keyring';
+import { freePort } from '../support/rgw';
+import { addGatewayAccount, cliEnv, ferry, gateway, tempDir, uniqueName, type CliResult } from '../support/helpers';
+
+/** A user's mistake gets exit code 1 and one line on stderr that says what to do; nothing on stdout, no stack trace. */
+function expectOneLineError(r: CliResult, message: RegExp): void {
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(/^ferry: [^\n]+\n$/);
+  expect(r.stderr).not.toMatch(/\bat .+:\d+:\d+/);
+  expect(r.stderr).toMatch(message);
+  expect(r.code).toBe(1);
+}
+
+describe('errors a user can cause', () => {
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let account: string;
+  let work: string;
+  let file: string;
+  const bucket = uniqueName('errors');
+
+  beforeAll(async () => {
+    dataDir = await tempDir();
+    env = cliEnv(dataDir);
+    account = uniqueName('errs');
+    expect((await addGatewayAccount(dataDir, account)).code).toBe(0);
+    expect((await ferry(['mb', `s3://${bucket}`], { env })).code).toBe(0);
+    work = await tempDir();
+    file = join(work, 'file.txt');
+    await writeFile(file, 'data');
+  });
+
+  it('a missing file', async () => {
+    expectOneLineError(await ferry(['cp', join(work, 'nope.txt'), `s3://${bucket}/x`], { env }), /There is no file at .*nope\.txt\. Check the path/);
+  });
+
+  it('a folder where a file is expected', async () => {
+    expectOneLineError(await ferry(['cp', work, `s3://${bucket}/x`], { env }), /is a folder, not a file/);
+  });
+
+  it('a file without read permission', async () => {
+    const dir = join(work, 'locked');
+    await mkdir(dir);
+    await chmod(dir, 0o755);
+    await chmod(work, 0o755);
+    const secret = join(dir, 'private.txt');
+    await writeFile(secret, 'private');
+    await chmod(secret, 0o000);
+    const g = gateway();
+    // root reads any file, so run as an unprivileged user when the tests run as root.
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const r = await ferry(['cp', secret, `s3://${bucket}/private.txt`], {
+      env: cliEnv(join(work, 'unused-data'), { AWS_ACCESS_KEY_ID: g.accessKeyId, AWS_SECRET_ACCESS_KEY: g.secretAccessKey, AWS_ENDPOINT_URL: g.endpoint }),
+      ...asUser,
+    });
+    expectOneLineError(r, /Cannot read .*private\.txt: permission denied/);
+  });
+
+  it('a malformed s3:// URL', async () => {
+    expectOneLineError(await ferry(['cp', file, `${bucket}/x`], { env }), /is not an S3 URL\. Write it as s3:\/\/bucket\/key/);
+    expectOneLineError(await ferry(['ls', 's3:/demo'], { env }), /is not an S3 URL/);
+  });
+
+  it('an invalid bucket name', async () => {
+    expectOneLineError(await ferry(['mb', 's3://My_Bucket'], { env }), /"My_Bucket" is not a valid bucket name: it contains upper-case letters/);
+    expectOneLineError(await ferry(['mb', 's3://ab'], { env }), /must be 3 to 63 characters/);
+  });
+
+  it('a bucket that does not exist', async () => {
+    expectOneLineError(await ferry(['cp', file, 's3://no-such-bucket-here/x'], { env }), /bucket "no-such-bucket-here" does not exist.*ferry mb s3:\/\/no-such-bucket-here/);
+    expectOneLineError(await ferry(['ls', 's3://no-such-bucket-here'], { env }), /does not exist/);
+  });
+
+  it('an object that does not exist', async () => {
+    expectOneLineError(await ferry(['rm', `s3://${bucket}/missing.txt`], { env }), /There is no object s3:\/\/.*missing\.txt/);
+  });
+
+  it('a wrong access key ID, and a wrong secret key', async () => {
+    const g = gateway();
+    const badKey = cliEnv(dataDir, { AWS_ACCESS_KEY_ID: 'NOSUCHKEY0000000000', AWS_SECRET_ACCESS_KEY: g.secretAccessKey, AWS_ENDPOINT_URL: g.endpoint });
+    expectOneLineError(await ferry(['ls'], { env: badKey }), /does not know this access key ID/);
+    const badSecret = cliEnv(dataDir, { AWS_ACCESS_KEY_ID: g.accessKeyId, AWS_SECRET_ACCESS_KEY: 'wrong-secret', AWS_ENDPOINT_URL: g.endpoint });
+    const r = await ferry(['cp', file, `s3://${bucket}/x`], { env: badSecret });
+    expectOneLineError(r, /secret access key is wrong/);
+    expect(r.stderr).not.toContain('wrong-secret');
+  });
+
+  describe('endpoints', () => {
+    let web: Server;
+    let webUrl: string;
+    beforeAll(async () => {
+      web = createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>');
+      });
+      await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+      const addr = web.address();
+      webUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    });
+    afterAll(() => new Promise<void>((r) => web.close(() => r())));
+
+    it('an endpoint nobody answers at', async () => {
+      const port = await freePort();
+      expectOneLineError(await ferry(['ls', '--endpoint-url', `http://127.0.0.1:${port}`], { env }), /Cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    });
+
+    it('an endpoint that is a web server, not S3', async () => {
+      expectOneLineError(await ferry(['ls', '--endpoint-url', webUrl], { env }), /answered, but not like an S3 service/);
+      const test = await ferry(['accounts', 'test', '--endpoint-url', webUrl], { env });
+      expect(test.code).toBe(1);
+      expect(test.stdout).toMatch(/ok\s+reachable/);
+      expect(test.stdout).toMatch(/FAIL speaks S3/);
+    });
+
+    it('an endpoint that is not a URL', async () => {
+      expectOneLineError(await ferry(['ls', '--endpoint-url', 'gateway.storjshare.io'], { env }), /is not a URL/);
+    });
+  });
+
+  it('an expiry out of range, never clamped', async () => {
+    expectOneLineError(await ferry(['presign', `s3://${bucket}/x`, '--expires-in', '604801'], { env }), /1 second to 7 days \(604800 seconds\)/);
+    expectOneLineError(await ferry(['presign', `s3://${bucket}/x`, '--expires-in', '8d'], { env }), /8d \(691200 seconds\) is outside that/);
+    expectOneLineError(await ferry(['presign', `s3://${bucket}/x`, '--expires-in', 'tomorrow'], { env }), /is not an expiry/);
+  });
+
+  it('an unknown account name', async () => {
+    expectOneLineError(await ferry(['ls', '--account', 'nobody'], { env }), new RegExp(`no account named "nobody". Known accounts: ${account}`));
+  });
+
+  it('no account at all', async () => {
+    expectOneLineError(await ferry(['ls'], { env: cliEnv(await tempDir()) }), /No account is set up\. Add one with: ferry accounts add/);
+  });
+
+  it('usage mistakes exit 2 and point at --help', async () => {
+    const r = await ferry(['cp', file], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^ferry: Usage: ferry cp FILE s3:\/\/bucket\[\/key\]\. See: ferry --help\n$/);
+    const unknown = await ferry(['ls', '--frobnicate'], { env });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown option '--frobnicate'/);
+  });
+
+  it('refuses a secret given as an option', async () => {
+    const r = await ferry(['accounts', 'add', 'x', '--secret-access-key', 'abc'], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Unknown option '--secret-access-key'/);
+  });
+
+  it('--debug adds the stack trace', async () => {
+    const r = await ferry(['ls', 's3://no-such-bucket-here', '--debug'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n').length).toBeGreaterThan(3);
+    expect(r.stderr).toMatch(/NoSuchBucket/);
+  });
+
+  describe('the keychain', () => {
+    it('unavailable: says so and stores nothing anywhere', async () => {
+      const dir = await tempDir();
+      const g = gateway();
+      const noBus = cliEnv(dir, { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' });
+      const r = await ferry(['accounts', 'add', 'nokeychain', '--provider', 'ceph', '--endpoint-url', g.endpoint], { env: noBus, input: `${g.accessKeyId}\n${g.secretAccessKey}\n` });
+      expectOneLineError(r, /keychain is not available.*never falls back to a plain-text file/);
+      expect(spawnSync('ls', ['-A', dir], { encoding: 'utf8' }).stdout).toBe('');
+    });
+
+    describe('locked', () => {
+      let keyring: Keyring;
+      let lockedEnv: NodeJS.ProcessEnv;
+      beforeAll(async () => {
+        keyring = await startKeyring();
+        const dir = await tempDir();
+        lockedEnv = cliEnv(dir, keyring.env);
+        const g = gateway();
+        const added = await ferry(['accounts', 'add', 'before-lock', '--provider', 'ceph', '--endpoint-url', g.endpoint], { env: lockedEnv, input: `${g.accessKeyId}\n${g.secretAccessKey}\n` });
+        expect(added.code).toBe(0);
+        const lock = spawnSync(
+          'dbus-send',
+          ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.Lock', 'array:objpath:/org/freedesktop/secrets/collection/login'],
+          { env: { ...process.env, ...keyring.env }, encoding: 'utf8' },
+        );
+        expect(lock.status).toBe(0);
+      });
+      afterAll(() => keyring.stop());
+
+      it('adding an account says to unlock it and writes no settings', async () => {
+        const g = gateway();
+        const r = await ferry(['accounts', 'add', 'after-lock', '--provider', 'ceph', '--endpoint-url', g.endpoint], { env: lockedEnv, input: `${g.accessKeyId}\n${g.secretAccessKey}\n` });
+        expectOneLineError(r, /keychain is locked\. Unlock it/);
+        const list = await ferry(['accounts', 'list', '--json'], { env: lockedEnv });
+        expect((JSON.parse(list.stdout) as Array<{ name: string }>).map((a) => a.name)).toEqual(['before-lock']);
+      });
+
+      it('using an account says its keys cannot be read and mentions the lock', async () => {
+        expectOneLineError(await ferry(['ls', '--account', 'before-lock'], { env: lockedEnv }), /keychain has no credentials for account "before-lock" \(a locked keychain also hides them\)/);
+      });
+    });
+  });
+});
