@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { inject } from 'vitest';
 import { Ferry } from '../../main/core/ferry';
 import { KeychainSecretStore } from '../../main/core/secrets/secrets';
+import { tempDir } from './helpers-fs';
 
 export const CLI = resolve(__dirname, '../../out/main/cli.js');
 if (!existsSync(CLI)) throw new Error(`The CLI is not built (${CLI} is missing). Run: npm run build`);
@@ -48,44 +47,8 @@ export function ferry(args: string[], opts: { env: NodeJS.ProcessEnv; input?: st
   });
 }
 
-export async function tempDir(prefix = 'ferry-test-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
-}
-
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
-}
-
-/** A file of pseudo-random bytes (not compressible, not all zero) and its SHA-256. */
-export async function randomFile(dir: string, name: string, size: number): Promise<{ path: string; sha256: string }> {
-  const path = join(dir, name);
-  const hash = createHash('sha256');
-  const { open } = await import('node:fs/promises');
-  const fh = await open(path, 'w');
-  const chunk = 8 * 1024 * 1024;
-  for (let done = 0; done < size; done += chunk) {
-    const buf = randomBytes(Math.min(chunk, size - done));
-    hash.update(buf);
-    await fh.write(buf);
-  }
-  await fh.close();
-  return { path, sha256: hash.digest('hex') };
-}
-
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-export async function sha256Stream(body: AsyncIterable<Uint8Array>): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of body) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  return { sha256: hash.digest('hex'), size };
 }
 
 /** Adds the test gateway as an account through the CLI, keys on stdin as a user would pipe them. */
@@ -108,4 +71,4 @@ export async function coreWithAccount(): Promise<{ ferry: Ferry; dataDir: string
   return { ferry: f, dataDir, account };
 }
 
-export { writeFile };
+export { randomFile, sha256File, sha256Stream, tempDir } from './helpers-fs';
