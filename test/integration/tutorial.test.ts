@@ -58,12 +58,16 @@ describe('the presigned-URL tutorial with ferry', () => {
     expect(await res.text()).toBe('Hello from Ferry\n');
     expect(res.headers.get('content-type')).toBe('text/plain');
 
+    const after = Date.now();
     const links = await ferry(['links', '--json'], { env });
-    const [latest] = JSON.parse(links.stdout) as Array<{ key: string; expiresAt: string; expired: boolean }>;
+    const [latest] = JSON.parse(links.stdout) as Array<{ key: string; createdAt: string; expiresAt: string; expired: boolean }>;
     expect(latest).toMatchObject({ key: 'my-file.txt', expired: false });
-    const lifetime = (Date.parse(latest!.expiresAt) - before) / 1000;
-    expect(lifetime).toBeGreaterThan(604_798);
-    expect(lifetime).toBeLessThanOrEqual(604_800);
+    // Signed at a whole second during the command; expires exactly 7 days later.
+    const created = Date.parse(latest!.createdAt);
+    expect(created).toBeGreaterThan(before - 1000);
+    expect(created).toBeLessThanOrEqual(after);
+    expect(Date.parse(latest!.expiresAt) - created).toBe(604_800_000);
+    expect(url.searchParams.get('X-Amz-Date')).toBe(latest!.createdAt.replace(/[-:]/g, '').replace('.000', ''));
   });
 
   it('presigns with the AWS CLI default of one hour', async () => {

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../main/core/ferry';
 import { MiB } from '../../main/core/transfers/plan';
 import type { Progress } from '../../main/core/transfers/progress';
-import { coreWithAccount, randomFile, sha256Stream, tempDir, uniqueName } from '../support/helpers';
+import { cliEnv, coreWithAccount, ferry, randomFile, sha256Stream, tempDir, uniqueName } from '../support/helpers';
 
 describe('uploads against the real gateway', () => {
   let conn: Connection;
@@ -89,5 +89,37 @@ describe('uploads against the real gateway', () => {
     expect(r.etag).toMatch(/-3"$/);
     expect(await download('preset.bin')).toEqual({ sha256: src.sha256, size: 130 * MiB });
     await conn.storage.delete(bucket, 'preset.bin');
+  });
+});
+
+describe('ferry cp interrupted with Ctrl-C', () => {
+  it('aborts the multipart upload on the server and exits 130 with one line', async () => {
+    const { ferry: core, dataDir, account } = await coreWithAccount();
+    const conn = await core.connect({ account });
+    const bucket = uniqueName('sigint');
+    await conn.storage.createBucket(bucket);
+    const src = await randomFile(await tempDir(), 'big.bin', 400 * MiB);
+    let sawUpload = false;
+    const result = await ferry(['cp', src.path, `s3://${bucket}/big.bin`, '--concurrency', '1', '--part-size', '8MiB'], {
+      env: cliEnv(dataDir),
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          void conn.storage.listMultipartUploads(bucket).then((uploads) => {
+            if (uploads.length && !sawUpload) {
+              sawUpload = true;
+              clearInterval(poll);
+              child.kill('SIGINT');
+            }
+          });
+        }, 50);
+        child.once('exit', () => clearInterval(poll));
+      },
+    });
+    expect(sawUpload).toBe(true);
+    expect(result.code).toBe(130);
+    expect(result.stderr).toBe('ferry: Upload cancelled.\n');
+    expect(await conn.storage.listMultipartUploads(bucket)).toEqual([]);
+    await expect(conn.storage.head(bucket, 'big.bin')).rejects.toMatchObject({ code: 'NO_SUCH_KEY' });
+    conn.close();
   });
 });

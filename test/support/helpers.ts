@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -30,13 +30,18 @@ export interface CliResult {
 }
 
 /** Runs the built `ferry` CLI as a user would. */
-export function ferry(args: string[], opts: { env: NodeJS.ProcessEnv; input?: string; uid?: number; gid?: number }): Promise<CliResult> {
+export function ferry(
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; input?: string; withoutRootFileAccess?: boolean; onSpawn?: (child: ChildProcess) => void },
+): Promise<CliResult> {
+  // root reads every file whatever its mode; dropping the two capabilities that allow it makes
+  // permission tests mean what they say (setpriv is in util-linux, on every Debian system).
+  const asRoot = opts.withoutRootFileAccess && process.getuid?.() === 0;
+  const command = asRoot ? 'setpriv' : process.execPath;
+  const argv = asRoot ? ['--bounding-set=-dac_override,-dac_read_search', process.execPath, CLI, ...args] : [CLI, ...args];
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: opts.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
-    });
+    const child = spawn(command, argv, { env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    opts.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
