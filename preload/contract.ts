@@ -1,16 +1,187 @@
 /**
- * The one contract between main, preload and renderer. Each invoke channel maps a request to a
- * response; the preload exposes one named method per channel. Grown by the desktop-app issue.
+ * The one contract between main, preload and renderer. Requests are zod schemas, so main
+ * validates every payload at runtime against the same definition the types come from; responses
+ * and events are plain data types. A channel added or changed here that one side does not
+ * follow fails the type-check.
  */
-export interface AppInfo {
+import { z } from 'zod';
+import { PROVIDERS, type Provider } from '../main/core/accounts/presets';
+
+const name = z.string().min(1).max(64);
+const bucket = z.string().min(3).max(255);
+const key = z.string().min(1).max(1024);
+const id = z.string().uuid();
+const none = z.undefined();
+
+export const requests = {
+  'app:info': none,
+  'presets:list': none,
+  'accounts:list': none,
+  'accounts:add': z.object({
+    name,
+    provider: z.enum(PROVIDERS),
+    endpoint: z.string().max(2048).optional(),
+    region: z.string().max(64).optional(),
+    pathStyle: z.boolean().optional(),
+    accessKeyId: z.string().min(1).max(512),
+    secretAccessKey: z.string().min(1).max(512),
+  }),
+  'accounts:update': z.object({
+    name,
+    endpoint: z.string().max(2048).optional(),
+    region: z.string().min(1).max(64).optional(),
+    pathStyle: z.boolean().optional(),
+    accessKeyId: z.string().min(1).max(512).optional(),
+    secretAccessKey: z.string().min(1).max(512).optional(),
+  }),
+  'accounts:remove': z.object({ name }),
+  'accounts:test': z.object({ name }),
+  'buckets:list': z.object({ account: name }),
+  'buckets:create': z.object({ account: name, bucket }),
+  'objects:list': z.object({ account: name, bucket, prefix: z.string().max(1024), token: z.string().max(8192).optional() }),
+  'objects:delete': z.object({ account: name, bucket, key }),
+  'uploads:add': z.object({ account: name, bucket, prefix: z.string().max(1024), paths: z.array(z.string().min(1).max(4096)).min(1).max(100_000) }),
+  'uploads:list': none,
+  'uploads:pause': z.object({ id }),
+  'uploads:resume': z.object({ id }),
+  'uploads:cancel': z.object({ id }),
+  'uploads:retry': z.object({ id }),
+  'uploads:clear': none,
+  'links:create': z.object({ account: name, bucket, key, expiresIn: z.number().int().min(1).max(604_800), filename: z.string().min(1).max(255).optional() }),
+  'links:history': none,
+  'links:copy': z.object({ url: z.string().url().max(16_384) }),
+  'links:open': z.object({ url: z.string().url().max(16_384) }),
+  'prefs:get': none,
+  'prefs:set': z.object({ copyLinkOnUpload: z.boolean().optional(), defaultExpirySeconds: z.number().int().min(1).max(604_800).optional() }),
+} as const;
+
+export type Channel = keyof typeof requests;
+export type Requests = { [C in Channel]: z.infer<(typeof requests)[C]> };
+
+export interface PresetView {
+  id: Provider;
+  label: string;
+  endpoint?: string;
+  endpointHelp?: string;
+  region: string;
+  pathStyle: boolean;
+}
+
+export interface AccountView {
   name: string;
-  version: string;
+  provider: Provider;
+  endpoint?: string;
+  region: string;
+  pathStyle: boolean;
+  isDefault: boolean;
 }
 
-export interface Invoke {
-  'app:info': () => Promise<AppInfo>;
+export interface CheckView {
+  name: string;
+  ok: boolean;
+  detail: string;
 }
 
-export type FerryApi = {
-  appInfo: Invoke['app:info'];
-};
+export interface ConnectionReportView {
+  ok: boolean;
+  account: string;
+  endpoint: string;
+  region: string;
+  checks: CheckView[];
+  buckets?: string[];
+}
+
+export interface BucketView {
+  name: string;
+  createdAt?: string;
+}
+
+export interface ObjectView {
+  key: string;
+  size: number;
+  lastModified?: string;
+}
+
+export interface ObjectPageView {
+  folders: string[];
+  objects: ObjectView[];
+  nextToken?: string;
+}
+
+export type TransferStatus = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+
+export interface TransferView {
+  id: string;
+  account: string;
+  bucket: string;
+  key: string;
+  file: string;
+  size: number;
+  status: TransferStatus;
+  bytesDone: number;
+  bytesPerSecond: number;
+  etaSeconds?: number;
+  error?: string;
+}
+
+export interface LinkView {
+  url: string;
+  bucket: string;
+  key: string;
+  createdAt: string;
+  expiresAt: string;
+  lifetimeSeconds: number;
+  limitedBy: 'expiry' | 'credentials';
+  /** The link as a QR code, an SVG document. */
+  qrSvg: string;
+}
+
+export interface LinkRecordView {
+  account: string;
+  bucket: string;
+  key: string;
+  createdAt: string;
+  expiresAt: string;
+  filename?: string;
+}
+
+export interface Prefs {
+  copyLinkOnUpload: boolean;
+  defaultExpirySeconds: number;
+}
+
+export interface Responses {
+  'app:info': { name: string; version: string; platform: string };
+  'presets:list': PresetView[];
+  'accounts:list': AccountView[];
+  'accounts:add': AccountView;
+  'accounts:update': AccountView;
+  'accounts:remove': null;
+  'accounts:test': ConnectionReportView;
+  'buckets:list': BucketView[];
+  'buckets:create': null;
+  'objects:list': ObjectPageView;
+  'objects:delete': null;
+  'uploads:add': TransferView[];
+  'uploads:list': TransferView[];
+  'uploads:pause': null;
+  'uploads:resume': null;
+  'uploads:cancel': null;
+  'uploads:retry': null;
+  'uploads:clear': null;
+  'links:create': LinkView;
+  'links:history': LinkRecordView[];
+  'links:copy': null;
+  'links:open': null;
+  'prefs:get': Prefs;
+  'prefs:set': Prefs;
+}
+
+/** Events main sends to the window. */
+export interface Events {
+  /** Transfers that changed since the last batch (sent at most a few times a second). */
+  'uploads:changed': TransferView[];
+  /** Something the window should tell the user about (for example a link copied from the tray). */
+  'notice': { message: string };
+}
+

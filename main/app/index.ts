@@ -1,42 +1,54 @@
-import { join } from 'node:path';
-import { app, BrowserWindow, session } from 'electron';
-
 /**
- * The Electron shell. For now it opens Ferry's window with the security settings the product
- * keeps for good; the window's features (accounts, browsing, uploads, share panel, tray) are
- * built over main/core in the desktop-app issue.
+ * Ferry's main process: small setup modules, called in order. Everything that is not window,
+ * tray, IPC or desktop glue lives in main/core and main/app/handlers.ts.
  */
-function setupSecurity(): void {
-  app.on('web-contents-created', (_event, contents) => {
-    contents.on('will-navigate', (event) => event.preventDefault());
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+import { app, BrowserWindow, clipboard, Notification, shell } from 'electron';
+import { defaultDataDir } from '../core/files';
+import { Ferry } from '../core/ferry';
+import { KeychainSecretStore } from '../core/secrets/secrets';
+import { createAppCore, type Platform } from './handlers';
+import { setupIpc } from './ipc';
+import { setupSecurity } from './security';
+import { setupTray } from './tray';
+import { setupWindow } from './window';
+
+const devServer = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let quitting = false;
+  app.on('before-quit', () => (quitting = true));
+  void app.whenReady().then(() => {
+    setupSecurity(devServer);
+    const dataDir = defaultDataDir();
+    const ferry = new Ferry({ dataDir, secrets: new KeychainSecretStore() });
+    const platform: Platform = {
+      copyText: (text) => clipboard.writeText(text),
+      notify: (title, body) => {
+        if (Notification.isSupported()) new Notification({ title, body, silent: true }).show();
+      },
+      openExternal: (url) => void shell.openExternal(url),
+    };
+    const window = setupWindow({ devServer, quitting: () => quitting });
+    let refreshTray = () => {};
+    const core = createAppCore({
+      ferry,
+      dataDir,
+      platform,
+      appInfo: { name: app.getName(), version: app.getVersion(), platform: process.platform },
+      emit: (event, payload) => window.get()?.webContents.send(event, payload),
+      onRecentChanged: () => refreshTray(),
+    });
+    setupIpc(core, window, devServer);
+    const tray = setupTray(core, platform, window.show, () => app.quit());
+    refreshTray = () => void tray.refresh();
+    app.on('second-instance', window.show);
+    app.on('activate', window.show);
+    app.on('will-quit', () => core.dispose());
   });
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-}
-
-function createWindow(): BrowserWindow {
-  const win = new BrowserWindow({
-    width: 1100,
-    height: 720,
-    title: 'Ferry',
-    webPreferences: {
-      preload: join(__dirname, '../preload/index.js'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webviewTag: false,
-    },
+  // Closing the window keeps Ferry in the tray; Quit in the tray menu (or Cmd-Q) ends it.
+  app.on('window-all-closed', () => {
+    if (quitting && BrowserWindow.getAllWindows().length === 0) app.quit();
   });
-  if (!app.isPackaged && process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void win.loadFile(join(__dirname, '../renderer/index.html'));
-  return win;
 }
-
-void app.whenReady().then(() => {
-  setupSecurity();
-  createWindow();
-});
-
-app.on('window-all-closed', () => {
-  if (process.platform !== 'darwin') app.quit();
-});

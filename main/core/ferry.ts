@@ -139,6 +139,22 @@ export class Ferry {
     return account;
   }
 
+  /**
+   * Edits an account. New keys, when given, replace the old ones in the keychain before the
+   * settings change, so a failure leaves the account as it was.
+   */
+  async updateAccount(name: string, patch: { endpoint?: string; region?: string; pathStyle?: boolean }, credentials?: Credentials): Promise<Account> {
+    await this.accounts.get(name);
+    if (patch.endpoint) normaliseEndpoint(patch.endpoint);
+    if (credentials) {
+      if (!credentials.accessKeyId.trim() || !credentials.secretAccessKey.trim()) {
+        throw new FerryError('BAD_CREDENTIALS', 'Both an access key ID and a secret access key are needed.');
+      }
+      await this.secrets.set(name, { accessKeyId: credentials.accessKeyId.trim(), secretAccessKey: credentials.secretAccessKey.trim() });
+    }
+    return this.accounts.update(name, patch);
+  }
+
   /** Removes an account's settings and its keychain entry. */
   async removeAccount(name: string): Promise<Account> {
     const account = await this.accounts.remove(name);

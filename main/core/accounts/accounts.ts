@@ -19,10 +19,20 @@ export const AccountSchema = z.object({
 });
 export type Account = z.infer<typeof AccountSchema>;
 
+export const PreferencesSchema = z.object({
+  /** Copy a share link to the clipboard when an upload in the app finishes. */
+  copyLinkOnUpload: z.boolean(),
+  /** Lifetime of links made from the tray and after uploads. */
+  defaultExpirySeconds: z.number().int().min(1).max(604_800),
+});
+export type Preferences = z.infer<typeof PreferencesSchema>;
+export const DEFAULT_PREFERENCES: Preferences = { copyLinkOnUpload: false, defaultExpirySeconds: 86_400 };
+
 const SettingsSchema = z.object({
   version: z.literal(1),
   defaultAccount: z.string().optional(),
   accounts: z.array(AccountSchema),
+  preferences: PreferencesSchema.optional(),
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
@@ -162,6 +172,35 @@ export class AccountStore {
     const { defaultAccount, ...rest } = s;
     await this.write({ ...rest, accounts, ...(defaultAccount && defaultAccount !== name ? { defaultAccount } : {}) });
     return account;
+  }
+
+  /** Changes where and how an account connects; the name and provider stay. */
+  async update(name: string, patch: { endpoint?: string; region?: string; pathStyle?: boolean }): Promise<Account> {
+    const s = await this.read();
+    const current = await this.get(name);
+    const updated: Account = {
+      ...current,
+      ...(patch.endpoint !== undefined ? (patch.endpoint ? { endpoint: normaliseEndpoint(patch.endpoint) } : {}) : {}),
+      ...(patch.region ? { region: patch.region } : {}),
+      ...(patch.pathStyle !== undefined ? { pathStyle: patch.pathStyle } : {}),
+    };
+    if (patch.endpoint === '') delete updated.endpoint;
+    if (!updated.endpoint && updated.provider !== 'aws') {
+      throw new FerryError('BAD_ENDPOINT', `${PRESETS[updated.provider].label} needs an endpoint URL.`);
+    }
+    await this.write({ ...s, accounts: s.accounts.map((a) => (a.name === name ? updated : a)) });
+    return updated;
+  }
+
+  async preferences(): Promise<Preferences> {
+    return (await this.read()).preferences ?? DEFAULT_PREFERENCES;
+  }
+
+  async setPreferences(patch: Partial<Preferences>): Promise<Preferences> {
+    const s = await this.read();
+    const preferences = PreferencesSchema.parse({ ...(s.preferences ?? DEFAULT_PREFERENCES), ...patch });
+    await this.write({ ...s, preferences });
+    return preferences;
   }
 
   async setDefault(name: string): Promise<void> {

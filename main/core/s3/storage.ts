@@ -1,4 +1,5 @@
 import {
+  AbortMultipartUploadCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   HeadBucketCommand,
@@ -84,6 +85,32 @@ export class Storage {
     await this.call({ bucket }, () => this.client.send(new HeadBucketCommand({ Bucket: bucket })));
   }
 
+  /** One page of a listing; pass the returned token back for the next page. */
+  async listPage(bucket: string, prefix = '', opts: ListOptions & { token?: string } = {}): Promise<ObjectPage & { nextToken?: string }> {
+    const out = await this.call({ bucket }, () =>
+      this.client.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: prefix || undefined,
+          Delimiter: opts.recursive ? undefined : '/',
+          ContinuationToken: opts.token,
+          MaxKeys: opts.pageSize,
+        }),
+        { abortSignal: opts.signal },
+      ),
+    );
+    return {
+      folders: (out.CommonPrefixes ?? []).map((p) => p.Prefix ?? ''),
+      objects: (out.Contents ?? []).map((o) => ({
+        key: o.Key ?? '',
+        size: o.Size ?? 0,
+        ...(o.LastModified ? { lastModified: o.LastModified.toISOString() } : {}),
+        ...(o.ETag ? { etag: o.ETag } : {}),
+      })),
+      ...(out.IsTruncated && out.NextContinuationToken ? { nextToken: out.NextContinuationToken } : {}),
+    };
+  }
+
   /**
    * Lists a bucket one page at a time, following continuation tokens to the end. Only the
    * current page is held in memory, so a bucket of millions of keys lists in constant memory.
@@ -91,28 +118,9 @@ export class Storage {
   async *listObjects(bucket: string, prefix = '', opts: ListOptions = {}): AsyncGenerator<ObjectPage> {
     let token: string | undefined;
     do {
-      const out = await this.call({ bucket }, () =>
-        this.client.send(
-          new ListObjectsV2Command({
-            Bucket: bucket,
-            Prefix: prefix || undefined,
-            Delimiter: opts.recursive ? undefined : '/',
-            ContinuationToken: token,
-            MaxKeys: opts.pageSize,
-          }),
-          { abortSignal: opts.signal },
-        ),
-      );
-      yield {
-        folders: (out.CommonPrefixes ?? []).map((p) => p.Prefix ?? ''),
-        objects: (out.Contents ?? []).map((o) => ({
-          key: o.Key ?? '',
-          size: o.Size ?? 0,
-          ...(o.LastModified ? { lastModified: o.LastModified.toISOString() } : {}),
-          ...(o.ETag ? { etag: o.ETag } : {}),
-        })),
-      };
-      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+      const { nextToken, ...page } = await this.listPage(bucket, prefix, { ...opts, ...(token ? { token } : {}) });
+      yield page;
+      token = nextToken;
     } while (token);
   }
 
@@ -129,6 +137,16 @@ export class Storage {
 
   async delete(bucket: string, key: string): Promise<void> {
     await this.call({ bucket, key }, () => this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
+  }
+
+  /** Aborts a multipart upload so its parts stop being billed; one already gone counts as done. */
+  async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+    } catch (err) {
+      if ((err as { name?: string }).name === 'NoSuchUpload') return;
+      throw toFerryError(err, { endpoint: this.endpoint, bucket, key });
+    }
   }
 
   /** Unfinished multipart uploads in a bucket (they are billed until aborted). */

@@ -1,7 +1,6 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
-  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   PutObjectCommand,
@@ -30,6 +29,26 @@ export interface UploadRequest {
   onProgress?: (p: Progress) => void;
   /** Called once the plan is known, before any bytes move (the CLI's --debug shows it). */
   onPlan?: (plan: UploadPlan & { size: number }) => void;
+  /**
+   * Aborting this pauses the upload: parts in flight stop, finished parts stay on the server, and
+   * upload() rejects with PAUSED. Pass the last state given to onState as resumeFrom to go on.
+   */
+  pauseSignal?: AbortSignal;
+  /** A paused multipart upload to continue: only the parts it lacks are sent. */
+  resumeFrom?: MultipartState;
+  /** The multipart upload's state, after it is created and after each part. */
+  onState?: (state: MultipartState) => void;
+}
+
+export interface MultipartState {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  partSize: number;
+  /** The source file's size and modification time when the upload began. */
+  size: number;
+  mtimeMs: number;
+  parts: Array<{ PartNumber: number; ETag: string }>;
 }
 
 export interface UploadResult {
@@ -75,6 +94,17 @@ export async function openSource(path: string): Promise<SourceFile> {
     throw new FerryError('FILE_UNREADABLE', `Cannot read ${path} (${code ?? 'unknown error'}).`, { cause: err });
   }
   return { handle, size: info.size, mtimeMs: info.mtimeMs };
+}
+
+/** Aborts when the upload is cancelled or paused. */
+function stopSignal(req: UploadRequest): AbortSignal {
+  const signals = [req.signal, req.pauseSignal].filter((x): x is AbortSignal => x !== undefined);
+  return signals.length ? AbortSignal.any(signals) : new AbortController().signal;
+}
+
+/** Paused, and not also cancelled: a cancel wins and cleans up. */
+function isPaused(req: UploadRequest): boolean {
+  return Boolean(req.pauseSignal?.aborted && !req.signal?.aborted);
 }
 
 const CHUNK = 256 * 1024;
@@ -156,9 +186,13 @@ export class Uploader {
       req.onPlan?.({ ...plan, size: src.size });
       const contentType = req.contentType || mime.lookup(req.key) || mime.lookup(req.file) || 'application/octet-stream';
       const meter = new ProgressMeter(src.size, this.opts.clock, (p) => req.onProgress?.(p));
-      const result = plan.multipart
-        ? await this.multipart(req, src, plan, contentType, meter)
-        : await this.single(req, src, contentType, meter);
+      let result: UploadResult;
+      try {
+        result = plan.multipart ? await this.multipart(req, src, plan, contentType, meter) : await this.single(req, src, contentType, meter);
+      } catch (err) {
+        if (isPaused(req)) throw new FerryError('PAUSED', 'Paused.', { cause: err });
+        throw err;
+      }
       meter.finish();
       return result;
     } finally {
@@ -208,7 +242,7 @@ export class Uploader {
   }
 
   private async single(req: UploadRequest, src: SourceFile, contentType: string, meter: ProgressMeter): Promise<UploadResult> {
-    const signal = req.signal ?? new AbortController().signal;
+    const signal = stopSignal(req);
     const out = await this.sendRange(req, src, 0, src.size, meter, signal, (Body, ContentLength) =>
       this.opts.dataClient.send(new PutObjectCommand({ Bucket: req.bucket, Key: req.key, Body, ContentLength, ContentType: contentType }), { abortSignal: signal }),
     );
@@ -225,22 +259,46 @@ export class Uploader {
   private async multipart(req: UploadRequest, src: SourceFile, plan: UploadPlan, contentType: string, meter: ProgressMeter): Promise<UploadResult> {
     const { storage, dataClient } = this.opts;
     if (req.signal?.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
-    const created = await storage
-      .call({ bucket: req.bucket, key: req.key }, () =>
+    const parts: CompletedPart[] = new Array(plan.partCount);
+    let uploadId: string | undefined;
+    const prior = req.resumeFrom;
+    if (prior && prior.bucket === req.bucket && prior.key === req.key && prior.partSize === plan.partSize && prior.size === src.size && prior.mtimeMs === src.mtimeMs) {
+      uploadId = prior.uploadId;
+      for (const p of prior.parts) {
+        parts[p.PartNumber - 1] = { PartNumber: p.PartNumber, ETag: p.ETag };
+        meter.add(Math.min(plan.partSize, src.size - (p.PartNumber - 1) * plan.partSize));
+      }
+    } else if (prior) {
+      // The file changed since the upload began: start over, and drop the old parts.
+      await this.abort({ ...req, bucket: prior.bucket, key: prior.key }, prior.uploadId);
+    }
+    if (!uploadId) {
+      const created = await storage.call({ bucket: req.bucket, key: req.key }, () =>
         storage.client.send(new CreateMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, ContentType: contentType }), { abortSignal: req.signal }),
       );
-    const uploadId = created.UploadId;
-    if (!uploadId) throw new FerryError('S3_ERROR', `${storage.endpoint} started a multipart upload but returned no upload ID.`);
+      uploadId = created.UploadId;
+      if (!uploadId) throw new FerryError('S3_ERROR', `${storage.endpoint} started a multipart upload but returned no upload ID.`);
+    }
+    const state = (): MultipartState => ({
+      bucket: req.bucket,
+      key: req.key,
+      uploadId: uploadId!,
+      partSize: plan.partSize,
+      size: src.size,
+      mtimeMs: src.mtimeMs,
+      parts: parts.filter((p): p is { PartNumber: number; ETag: string } => Boolean(p?.ETag)).map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag })),
+    });
+    req.onState?.(state());
 
     const inner = new AbortController();
-    const signal = req.signal ? AbortSignal.any([req.signal, inner.signal]) : inner.signal;
-    const parts: CompletedPart[] = new Array(plan.partCount);
+    const signal = AbortSignal.any([stopSignal(req), inner.signal]);
     let next = 0;
     let failure: unknown;
     const worker = async () => {
       while (failure === undefined && !signal.aborted) {
         const index = next++;
         if (index >= plan.partCount) return;
+        if (parts[index]) continue;
         const start = index * plan.partSize;
         const end = Math.min(start + plan.partSize, src.size);
         try {
@@ -248,6 +306,7 @@ export class Uploader {
             dataClient.send(new UploadPartCommand({ Bucket: req.bucket, Key: req.key, UploadId: uploadId, PartNumber: index + 1, Body, ContentLength }), { abortSignal: signal }),
           );
           parts[index] = { PartNumber: index + 1, ETag: out.ETag };
+          req.onState?.(state());
         } catch (err) {
           failure ??= err;
           inner.abort();
@@ -257,7 +316,7 @@ export class Uploader {
     const concurrency = Math.max(1, Math.min(req.concurrency ?? 4, plan.partCount));
     await Promise.all(Array.from({ length: concurrency }, worker));
 
-    if (failure === undefined && req.signal?.aborted) failure = new FerryError('CANCELLED', 'Upload cancelled.');
+    if (failure === undefined && stopSignal(req).aborted) failure = new FerryError('CANCELLED', 'Upload cancelled.');
     if (failure === undefined) {
       try {
         await this.checkUnchanged(req, src);
@@ -270,21 +329,21 @@ export class Uploader {
         failure = err;
       }
     }
+    if (isPaused(req)) {
+      // Paused: keep the finished parts on the server for resumeFrom.
+      throw new FerryError('PAUSED', 'Paused.', { cause: failure });
+    }
     await this.abort(req, uploadId);
     throw toFerryError(failure, this.op(req));
   }
 
   /** Aborts a multipart upload so its parts stop costing money; tries a few times before giving up. */
   private async abort(req: UploadRequest, uploadId: string): Promise<void> {
-    const { storage } = this.opts;
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
-        await storage.client.send(new AbortMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, UploadId: uploadId }));
-        return;
-      } catch (err) {
-        if ((err as { name?: string }).name === 'NoSuchUpload') return;
-        if (attempt === 3) return;
-        await sleep(this.backoffMs * attempt);
+        return await this.opts.storage.abortMultipartUpload(req.bucket, req.key, uploadId);
+      } catch {
+        if (attempt < 3) await sleep(this.backoffMs * attempt);
       }
     }
   }

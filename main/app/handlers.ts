@@ -1,0 +1,234 @@
+/**
+ * The IPC handler table: every channel of the contract, implemented over the core. It imports
+ * nothing from Electron, so the end-to-end tests run this same table in Node and wire the real
+ * renderer to it; main/app/ipc.ts registers it with ipcMain behind the sender check.
+ */
+import QRCode from 'qrcode';
+import type { Channel, Events, LinkView, Requests, Responses, TransferView } from '../../preload/contract';
+import { requests } from '../../preload/contract';
+import type { Result } from '../../preload/api';
+import { PRESETS, PROVIDERS } from '../core/accounts/presets';
+import { FerryError, isFerryError } from '../core/errors';
+import type { Connection, Ferry } from '../core/ferry';
+import { UploadHistory, type UploadRecord } from '../core/links/history';
+import { expandDrop } from '../core/transfers/drop';
+import { TransferQueue } from '../core/transfers/queue';
+
+/** What the handlers need from the desktop, injected so tests can watch it. */
+export interface Platform {
+  copyText(text: string): void;
+  notify(title: string, body: string): void;
+  openExternal(url: string): void;
+}
+
+export type Emit = <E extends keyof Events>(event: E, payload: Events[E]) => void;
+
+type Handlers = { [C in Channel]: (request: Requests[C]) => Promise<Responses[C]> };
+
+export interface AppCore {
+  handlers: Handlers;
+  queue: TransferQueue;
+  uploads: UploadHistory;
+  /** Validates an untrusted payload and runs the channel's handler; never throws. */
+  handle(channel: string, payload: unknown): Promise<Result<unknown>>;
+  /** Signs a fresh link for a finished upload with the default expiry and copies it (the tray's action). */
+  copyLinkFor(upload: UploadRecord): Promise<LinkView>;
+  /** Latest finished uploads, newest first. */
+  recentUploads(limit?: number): Promise<UploadRecord[]>;
+  dispose(): void;
+}
+
+export interface AppCoreOptions {
+  ferry: Ferry;
+  dataDir: string;
+  platform: Platform;
+  emit: Emit;
+  appInfo: { name: string; version: string; platform: string };
+  /** How often queued progress is sent to the window. */
+  batchMs?: number;
+  /** Called when the recent uploads change (the tray rebuilds its menu). */
+  onRecentChanged?: () => void;
+}
+
+const isChannel = (c: string): c is Channel => Object.prototype.hasOwnProperty.call(requests, c);
+
+export function createAppCore(opts: AppCoreOptions): AppCore {
+  const { ferry, platform, emit } = opts;
+  const connections = new Map<string, Promise<Connection>>();
+  const connection = (account: string): Promise<Connection> => {
+    let c = connections.get(account);
+    if (!c) {
+      c = ferry.connect({ account }, { concurrency: 4 });
+      connections.set(account, c);
+      c.catch(() => connections.delete(account));
+    }
+    return c;
+  };
+  const forget = (account: string) => {
+    const c = connections.get(account);
+    connections.delete(account);
+    void c?.then((conn) => conn.close(), () => {});
+  };
+
+  // Progress from many transfers is coalesced: each batch carries only what changed since the last.
+  const pending = new Map<string, TransferView>();
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    if (!pending.size) return;
+    const batch = [...pending.values()];
+    pending.clear();
+    emit('uploads:changed', batch);
+  };
+  const uploads = new UploadHistory(opts.dataDir);
+
+  const link = async (account: string, bucket: string, key: string, expiresIn: number, filename?: string): Promise<LinkView> => {
+    const conn = await connection(account);
+    const l = await conn.share({ bucket, key, expiresIn, ...(filename ? { filename } : {}) });
+    const qrSvg = await QRCode.toString(l.url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+    return { url: l.url, bucket: l.bucket, key: l.key, createdAt: l.createdAt, expiresAt: l.expiresAt, lifetimeSeconds: l.lifetimeSeconds, limitedBy: l.limitedBy, qrSvg };
+  };
+
+  const copyLinkFor = async (u: UploadRecord): Promise<LinkView> => {
+    const prefs = await ferry.accounts.preferences();
+    const l = await link(u.account, u.bucket, u.key, prefs.defaultExpirySeconds);
+    platform.copyText(l.url);
+    return l;
+  };
+
+  const queue = new TransferQueue({
+    connection,
+    onChange: (view) => {
+      pending.set(view.id, view);
+      timer ??= setTimeout(flush, opts.batchMs ?? 150);
+    },
+    onFinished: (view) => {
+      void (async () => {
+        if (view.status === 'done') {
+          const record: UploadRecord = { account: view.account, bucket: view.bucket, key: view.key, size: view.size, finishedAt: new Date(ferry.clock.now()).toISOString() };
+          await uploads.add(record);
+          opts.onRecentChanged?.();
+          const prefs = await ferry.accounts.preferences();
+          if (prefs.copyLinkOnUpload) {
+            await copyLinkFor(record);
+            platform.notify('Uploaded, link copied', `${view.key} is uploaded; its share link is on the clipboard.`);
+          } else {
+            platform.notify('Upload finished', `${view.key} is in ${view.bucket}.`);
+          }
+        } else if (view.status === 'failed') {
+          platform.notify('Upload failed', `${view.key}: ${view.error ?? 'unknown error'}`);
+        }
+      })().catch((err: unknown) => platform.notify('Ferry', err instanceof Error ? err.message : String(err)));
+    },
+  });
+
+  const accountView = async (name: string) => {
+    const all = await ferry.listAccounts();
+    const a = all.find((x) => x.name === name)!;
+    return { name: a.name, provider: a.provider, ...(a.endpoint ? { endpoint: a.endpoint } : {}), region: a.region, pathStyle: a.pathStyle, isDefault: a.isDefault };
+  };
+
+  const handlers: Handlers = {
+    'app:info': async () => opts.appInfo,
+    'presets:list': async () =>
+      PROVIDERS.map((id) => {
+        const p = PRESETS[id];
+        return { id, label: p.label, ...(p.endpoint ? { endpoint: p.endpoint } : {}), ...(p.endpointHelp ? { endpointHelp: p.endpointHelp } : {}), region: p.region, pathStyle: p.pathStyle };
+      }),
+    'accounts:list': async () =>
+      (await ferry.listAccounts()).map((a) => ({ name: a.name, provider: a.provider, ...(a.endpoint ? { endpoint: a.endpoint } : {}), region: a.region, pathStyle: a.pathStyle, isDefault: a.isDefault })),
+    'accounts:add': async (r) => {
+      const { accessKeyId, secretAccessKey, ...input } = r;
+      await ferry.addAccount(input, { accessKeyId, secretAccessKey });
+      return accountView(r.name);
+    },
+    'accounts:update': async (r) => {
+      const { name, accessKeyId, secretAccessKey, ...patch } = r;
+      if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
+        throw new FerryError('BAD_CREDENTIALS', 'To change the keys, give both the access key ID and the secret access key.');
+      }
+      await ferry.updateAccount(name, patch, accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined);
+      forget(name);
+      return accountView(name);
+    },
+    'accounts:remove': async ({ name }) => {
+      await ferry.removeAccount(name);
+      forget(name);
+      return null;
+    },
+    'accounts:test': async ({ name }) => ferry.testConnection({ account: name }),
+    'buckets:list': async ({ account }) => (await connection(account)).storage.listBuckets(),
+    'buckets:create': async ({ account, bucket }) => {
+      await (await connection(account)).storage.createBucket(bucket);
+      return null;
+    },
+    'objects:list': async ({ account, bucket, prefix, token }) => {
+      const page = await (await connection(account)).storage.listPage(bucket, prefix, token ? { token } : {});
+      return { folders: page.folders, objects: page.objects.map((o) => ({ key: o.key, size: o.size, ...(o.lastModified ? { lastModified: o.lastModified } : {}) })), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+    },
+    'objects:delete': async ({ account, bucket, key }) => {
+      await (await connection(account)).storage.delete(bucket, key);
+      return null;
+    },
+    'uploads:add': async ({ account, bucket, prefix, paths }) => {
+      await ferry.accounts.get(account);
+      const files = await expandDrop(paths, prefix);
+      if (!files.length) throw new FerryError('FILE_NOT_FOUND', 'Nothing to upload: the dropped folders contain no files.');
+      return queue.add(files.map((f) => ({ account, bucket, key: f.key, file: f.file, size: f.size })));
+    },
+    'uploads:list': async () => queue.list(),
+    'uploads:pause': async ({ id }) => (queue.pause(id), null),
+    'uploads:resume': async ({ id }) => (queue.resume(id), null),
+    'uploads:cancel': async ({ id }) => (await queue.cancel(id), null),
+    'uploads:retry': async ({ id }) => (queue.retry(id), null),
+    'uploads:clear': async () => (queue.clearFinished(), null),
+    'links:create': async ({ account, bucket, key, expiresIn, filename }) => link(account, bucket, key, expiresIn, filename),
+    'links:history': async () => (await ferry.links.list(500)).map(({ endpoint: _e, ...r }) => r),
+    'links:copy': async ({ url }) => {
+      platform.copyText(httpUrl(url));
+      return null;
+    },
+    'links:open': async ({ url }) => {
+      const u = new URL(url);
+      if (u.protocol !== 'https:') throw new FerryError('USAGE', 'Only https links open in the browser.');
+      platform.openExternal(u.toString());
+      return null;
+    },
+    'prefs:get': async () => ferry.accounts.preferences(),
+    'prefs:set': async (patch) => ferry.accounts.setPreferences(patch),
+  };
+
+  return {
+    handlers,
+    queue,
+    uploads,
+    copyLinkFor,
+    recentUploads: (limit = 10) => uploads.list(limit),
+    async handle(channel, payload) {
+      if (!isChannel(channel)) return { ok: false, error: { code: 'USAGE', message: `Unknown channel ${channel}` } };
+      const parsed = requests[channel].safeParse(payload);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return { ok: false, error: { code: 'BAD_REQUEST', message: `Invalid request for ${channel}: ${issue?.path.join('.') || 'payload'} ${issue?.message ?? ''}`.trim() } };
+      }
+      try {
+        const handler = handlers[channel] as (r: unknown) => Promise<unknown>;
+        return { ok: true, value: await handler(parsed.data) };
+      } catch (err) {
+        if (isFerryError(err)) return { ok: false, error: { code: err.code, message: err.message } };
+        return { ok: false, error: { code: 'INTERNAL', message: `Something went wrong: ${err instanceof Error ? err.message : String(err)}` } };
+      }
+    },
+    dispose() {
+      if (timer) clearTimeout(timer);
+      flush();
+      for (const name of [...connections.keys()]) forget(name);
+    },
+  };
+}
+
+function httpUrl(url: string): string {
+  const u = new URL(url);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new FerryError('USAGE', 'Only http and https links can be copied.');
+  return u.toString();
+}

@@ -1,0 +1,36 @@
+import { app, session, shell, type WebContents } from 'electron';
+
+/** Only this app's own pages: the built files, or the dev server while developing. */
+export function isOwnUrl(url: string, devServer: string | undefined): boolean {
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'file:') return true;
+    return Boolean(devServer && u.origin === new URL(devServer).origin);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Locks every web contents down: no navigation away from Ferry's page, no new windows (https
+ * links go to the system browser after parsing), no permissions, no webviews.
+ */
+export function setupSecurity(devServer: string | undefined): void {
+  app.on('web-contents-created', (_event, contents: WebContents) => {
+    contents.on('will-navigate', (event, url) => {
+      if (!isOwnUrl(url, devServer)) event.preventDefault();
+    });
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.setWindowOpenHandler(({ url }) => {
+      try {
+        const u = new URL(url);
+        if (u.protocol === 'https:') void shell.openExternal(u.toString());
+      } catch {
+        // not a URL: ignore
+      }
+      return { action: 'deny' };
+    });
+  });
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+}

@@ -1,0 +1,39 @@
+/**
+ * The tray menu as a plain function of the app's state, so it is tested without Electron;
+ * main/app/tray.ts turns it into an Electron Menu and runs the actions.
+ */
+import type { UploadRecord } from '../core/links/history';
+
+export type TrayAction = { type: 'copy-latest' } | { type: 'copy'; upload: UploadRecord } | { type: 'show' } | { type: 'quit' };
+
+export interface TrayItem {
+  label: string;
+  enabled?: boolean;
+  /** Shown as a tooltip or second line where the platform supports it. */
+  sublabel?: string;
+  action?: TrayAction;
+  submenu?: TrayItem[];
+  separator?: boolean;
+}
+
+export function buildTrayMenu(state: { recent: UploadRecord[] }): TrayItem[] {
+  const [latest] = state.recent;
+  return [
+    latest
+      ? { label: 'Copy share link', sublabel: `for ${latest.key}`, action: { type: 'copy-latest' } }
+      : { label: 'Copy share link', sublabel: 'Upload a file first: drop it on the Ferry window', enabled: false },
+    {
+      label: 'Recent uploads',
+      enabled: state.recent.length > 0,
+      submenu: state.recent.slice(0, 10).map((upload) => ({ label: shorten(upload.key), sublabel: `${upload.bucket} · copy a fresh link`, action: { type: 'copy', upload } })),
+    },
+    { label: '', separator: true },
+    { label: 'Show Ferry', action: { type: 'show' } },
+    { label: 'Quit Ferry', action: { type: 'quit' } },
+  ];
+}
+
+function shorten(key: string): string {
+  const name = key.split('/').pop() || key;
+  return name.length > 48 ? `${name.slice(0, 22)}…${name.slice(-22)}` : name;
+}

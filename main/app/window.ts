@@ -1,0 +1,56 @@
+import { join } from 'node:path';
+import { app, BrowserWindow } from 'electron';
+
+export interface WindowControl {
+  get(): BrowserWindow | undefined;
+  show(): void;
+  /** Whether this web contents is Ferry's own window. */
+  isOwn(webContentsId: number): boolean;
+}
+
+/**
+ * Ferry's one window. Closing it hides it and Ferry stays in the tray (until Quit); a second
+ * launch shows and focuses it.
+ */
+export function setupWindow(opts: { devServer: string | undefined; quitting: () => boolean }): WindowControl {
+  let win: BrowserWindow | undefined;
+  const create = () => {
+    win = new BrowserWindow({
+      width: 1180,
+      height: 760,
+      minWidth: 720,
+      minHeight: 480,
+      title: 'Ferry',
+      show: false,
+      webPreferences: {
+        preload: join(__dirname, '../preload/index.js'),
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        webviewTag: false,
+        spellcheck: false,
+      },
+    });
+    win.once('ready-to-show', () => win?.show());
+    win.on('close', (event) => {
+      if (!opts.quitting()) {
+        event.preventDefault();
+        win?.hide();
+      }
+    });
+    win.on('closed', () => (win = undefined));
+    if (!app.isPackaged && opts.devServer) void win.loadURL(opts.devServer);
+    else void win.loadFile(join(__dirname, '../renderer/index.html'));
+  };
+  create();
+  return {
+    get: () => win,
+    show: () => {
+      if (!win) create();
+      if (win!.isMinimized()) win!.restore();
+      win!.show();
+      win!.focus();
+    },
+    isOwn: (id) => win?.webContents.id === id,
+  };
+}

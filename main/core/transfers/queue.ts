@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import { isFerryError } from '../errors';
+import type { Connection } from '../ferry';
+import type { MultipartState, UploadResult } from './upload';
+
+export type TransferStatus = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+
+/** What the window shows of one upload. */
+export interface TransferView {
+  id: string;
+  account: string;
+  bucket: string;
+  key: string;
+  file: string;
+  size: number;
+  status: TransferStatus;
+  bytesDone: number;
+  bytesPerSecond: number;
+  etaSeconds?: number;
+  error?: string;
+}
+
+export interface NewTransfer {
+  account: string;
+  bucket: string;
+  key: string;
+  file: string;
+  size: number;
+}
+
+interface Job extends TransferView {
+  cancel?: AbortController;
+  pause?: AbortController;
+  state?: MultipartState;
+}
+
+export interface QueueOptions {
+  /** An open connection for an account (the queue does not close it). */
+  connection(account: string): Promise<Connection>;
+  /** Files uploading at once; each sends several parts at once itself. */
+  maxActive?: number;
+  /** Called on every change of a transfer; the IPC layer batches these. */
+  onChange(view: TransferView): void;
+  /** Called once when a transfer finishes: notifications, history, copying a link. */
+  onFinished?(view: TransferView, result?: UploadResult): void;
+}
+
+/**
+ * The upload queue behind the window: files wait, a few upload at once, and each can be paused
+ * (finished parts stay on the server), resumed, cancelled (the multipart upload is aborted) or
+ * retried.
+ */
+export class TransferQueue {
+  private readonly jobs = new Map<string, Job>();
+  private active = 0;
+  private readonly maxActive: number;
+
+  constructor(private readonly opts: QueueOptions) {
+    this.maxActive = opts.maxActive ?? 2;
+  }
+
+  add(items: NewTransfer[]): TransferView[] {
+    const added = items.map((item) => {
+      const job: Job = { ...item, id: randomUUID(), status: 'queued', bytesDone: 0, bytesPerSecond: 0 };
+      this.jobs.set(job.id, job);
+      return job;
+    });
+    for (const job of added) this.changed(job);
+    this.pump();
+    return added.map(view);
+  }
+
+  list(): TransferView[] {
+    return [...this.jobs.values()].map(view);
+  }
+
+  get(id: string): TransferView | undefined {
+    const job = this.jobs.get(id);
+    return job && view(job);
+  }
+
+  pause(id: string): void {
+    const job = this.find(id);
+    if (job.status === 'queued') this.set(job, { status: 'paused', bytesPerSecond: 0 });
+    else if (job.status === 'running') job.pause?.abort();
+  }
+
+  resume(id: string): void {
+    const job = this.find(id);
+    if (job.status === 'paused') {
+      this.set(job, { status: 'queued' });
+      this.pump();
+    }
+  }
+
+  async cancel(id: string): Promise<void> {
+    const job = this.find(id);
+    if (job.status === 'running') {
+      job.cancel?.abort();
+      return;
+    }
+    if (job.status === 'queued' || job.status === 'paused') {
+      const state = job.state;
+      job.state = undefined;
+      this.set(job, { status: 'cancelled', bytesPerSecond: 0 });
+      if (state) {
+        const conn = await this.opts.connection(job.account);
+        await conn.storage.abortMultipartUpload(state.bucket, state.key, state.uploadId);
+      }
+      this.opts.onFinished?.(view(job));
+    }
+  }
+
+  retry(id: string): void {
+    const job = this.find(id);
+    if (job.status === 'failed' || job.status === 'cancelled') {
+      const { error: _error, ...rest } = job;
+      this.jobs.set(id, { ...rest, status: 'queued', bytesDone: 0, bytesPerSecond: 0 });
+      this.changed(this.jobs.get(id)!);
+      this.pump();
+    }
+  }
+
+  /** Forgets finished, failed and cancelled transfers. */
+  clearFinished(): void {
+    for (const [id, job] of this.jobs) if (job.status === 'done' || job.status === 'cancelled') this.jobs.delete(id);
+  }
+
+  private find(id: string): Job {
+    const job = this.jobs.get(id);
+    if (!job) throw new Error(`No transfer ${id}`);
+    return job;
+  }
+
+  private set(job: Job, patch: Partial<Job>): void {
+    Object.assign(job, patch);
+    if (!('etaSeconds' in patch) && patch.status && patch.status !== 'running') delete job.etaSeconds;
+    this.changed(job);
+  }
+
+  private changed(job: Job): void {
+    this.opts.onChange(view(job));
+  }
+
+  private pump(): void {
+    for (const job of this.jobs.values()) {
+      if (this.active >= this.maxActive) return;
+      if (job.status === 'queued') void this.run(job);
+    }
+  }
+
+  private async run(job: Job): Promise<void> {
+    this.active++;
+    job.cancel = new AbortController();
+    job.pause = new AbortController();
+    this.set(job, { status: 'running' });
+    try {
+      const conn = await this.opts.connection(job.account);
+      const result = await conn.upload({
+        file: job.file,
+        bucket: job.bucket,
+        key: job.key,
+        signal: job.cancel.signal,
+        pauseSignal: job.pause.signal,
+        ...(job.state ? { resumeFrom: job.state } : {}),
+        onState: (state) => (job.state = state),
+        onProgress: (p) => {
+          if (job.status !== 'running') return;
+          this.set(job, { bytesDone: p.bytesDone, bytesPerSecond: p.bytesPerSecond, ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}) });
+        },
+      });
+      job.state = undefined;
+      this.set(job, { status: 'done', bytesDone: job.size, bytesPerSecond: 0 });
+      this.opts.onFinished?.(view(job), result);
+    } catch (err) {
+      if (isFerryError(err, 'PAUSED')) {
+        this.set(job, { status: 'paused', bytesPerSecond: 0 });
+      } else if (isFerryError(err, 'CANCELLED')) {
+        job.state = undefined;
+        this.set(job, { status: 'cancelled', bytesPerSecond: 0 });
+        this.opts.onFinished?.(view(job));
+      } else {
+        job.state = undefined;
+        this.set(job, { status: 'failed', bytesPerSecond: 0, error: err instanceof Error ? err.message : String(err) });
+        this.opts.onFinished?.(view(job));
+      }
+    } finally {
+      job.cancel = undefined;
+      job.pause = undefined;
+      this.active--;
+      this.pump();
+    }
+  }
+}
+
+function view(job: Job): TransferView {
+  const { cancel: _c, pause: _p, state: _s, ...rest } = job;
+  return { ...rest };
+}
