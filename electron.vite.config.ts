@@ -25,6 +25,7 @@ export default defineConfig({
     root: 'renderer',
     build: {
       outDir: 'out/renderer',
+      minify: true,
       rolldownOptions: { input: { index: resolve(__dirname, 'renderer/index.html') } },
     },
     plugins: [react()],

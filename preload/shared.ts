@@ -1,0 +1,5 @@
+/**
+ * Pure helpers the window shares with main (no zod, no Node): expiry parsing, so the window checks
+ * a custom duration exactly as main and the CLI do.
+ */
+export { describeDuration, MAX_EXPIRY_SECONDS, parseExpiry } from '../main/core/links/expiry';

@@ -1,0 +1,189 @@
+import { useCallback, useEffect, useState, type DragEvent } from 'react';
+import type { AccountView, LinkRecordView, Prefs, PresetView } from '../../preload/contract';
+import { call, ferry, message } from './api';
+import { AccountForm } from './components/AccountForm';
+import { ObjectBrowser } from './components/ObjectBrowser';
+import { LinkHistory, SharePanel } from './components/SharePanel';
+import { Sidebar } from './components/Sidebar';
+import { Transfers } from './components/Transfers';
+import { useTransfers } from './state/transfers';
+
+type Dialog = { kind: 'add' } | { kind: 'edit'; account: AccountView } | undefined;
+
+export function App() {
+  const [presets, setPresets] = useState<PresetView[]>([]);
+  const [accounts, setAccounts] = useState<AccountView[] | undefined>();
+  const [prefs, setPrefs] = useState<Prefs | undefined>();
+  const [account, setAccount] = useState<string | undefined>();
+  const [bucket, setBucket] = useState<string | undefined>();
+  const [prefix, setPrefix] = useState('');
+  const [selectedKey, setSelectedKey] = useState<string | undefined>();
+  const [dialog, setDialog] = useState<Dialog>();
+  const [notice, setNotice] = useState<{ text: string; error?: boolean } | undefined>();
+  const [dragging, setDragging] = useState(false);
+  const [history, setHistory] = useState<LinkRecordView[]>([]);
+  const [listVersion, setListVersion] = useState(0);
+  const [bucketsVersion, setBucketsVersion] = useState(0);
+  const { transfers, totals, clearFinished } = useTransfers();
+
+  const loadAccounts = useCallback(async () => {
+    const list = await call(ferry().listAccounts());
+    setAccounts(list);
+    return list;
+  }, []);
+  const loadHistory = useCallback(() => void call(ferry().linkHistory()).then(setHistory, () => {}), []);
+
+  useEffect(() => {
+    void call(ferry().listPresets()).then(setPresets);
+    void call(ferry().getPrefs()).then(setPrefs);
+    void loadAccounts().then((list) => {
+      const first = list.find((a) => a.isDefault) ?? list[0];
+      if (first) setAccount(first.name);
+    });
+    loadHistory();
+    return ferry().on('notice', (n) => setNotice({ text: n.message }));
+  }, [loadAccounts, loadHistory]);
+
+  // A finished upload may change the folder on screen.
+  const doneCount = transfers.filter((t) => t.status === 'done').length;
+  useEffect(() => {
+    if (doneCount) setListVersion((v) => v + 1);
+  }, [doneCount]);
+
+  const select = (acc: string, b?: string) => {
+    setAccount(acc);
+    setBucket(b);
+    setPrefix('');
+    setSelectedKey(undefined);
+  };
+
+  const onDrop = async (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    const files = [...e.dataTransfer.files];
+    if (!files.length) return;
+    if (!account || !bucket) {
+      setNotice({ text: 'Choose a bucket first: pick an account and a bucket on the left, then drop your files again.', error: true });
+      return;
+    }
+    try {
+      const paths = files.map((f) => ferry().pathForFile(f)).filter(Boolean);
+      const added = await call(ferry().addUploads({ account, bucket, prefix, paths }));
+      setNotice({ text: `Uploading ${added.length} file${added.length === 1 ? '' : 's'} to ${bucket}/${prefix}` });
+    } catch (err) {
+      setNotice({ text: message(err), error: true });
+    }
+  };
+
+  const savePrefs = async (patch: Partial<Prefs>) => {
+    try {
+      setPrefs(await call(ferry().setPrefs(patch)));
+    } catch (err) {
+      setNotice({ text: message(err), error: true });
+    }
+  };
+
+  if (accounts === undefined) return <main className="loading">Loading…</main>;
+
+  if (accounts.length === 0 || dialog) {
+    const first = accounts.length === 0;
+    return (
+      <main className="setup">
+        {first && (
+          <div className="welcome">
+            <h1>Welcome to Ferry</h1>
+            <p>Add the S3-compatible storage you want to upload to. Ferry keeps your keys in the system keychain and uses them only from this computer.</p>
+          </div>
+        )}
+        {presets.length > 0 && (
+          <AccountForm
+            presets={presets}
+            {...(dialog?.kind === 'edit' ? { editing: dialog.account } : {})}
+            onSaved={(a) => {
+              void loadAccounts();
+              if (first) select(a.name);
+              setBucketsVersion((v) => v + 1);
+            }}
+            onRemoved={(name) => {
+              void loadAccounts().then((list) => {
+                if (account === name) select(list[0]?.name ?? '');
+              });
+              setDialog(undefined);
+            }}
+            {...(!first ? { onCancel: () => setDialog(undefined) } : {})}
+          />
+        )}
+      </main>
+    );
+  }
+
+  return (
+    <div
+      className={`app${dragging ? ' dragging' : ''}`}
+      onDragOver={(e) => {
+        e.preventDefault();
+        e.dataTransfer.dropEffect = 'copy';
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target) setDragging(false);
+      }}
+      onDrop={(e) => void onDrop(e)}
+    >
+      <Sidebar
+        accounts={accounts}
+        selected={account ? { account, ...(bucket ? { bucket } : {}) } : undefined}
+        prefs={prefs}
+        bucketsVersion={bucketsVersion}
+        onSelect={select}
+        onAddAccount={() => setDialog({ kind: 'add' })}
+        onEditAccount={(a) => setDialog({ kind: 'edit', account: a })}
+        onPrefs={(p) => void savePrefs(p)}
+      />
+      <main className="content">
+        {notice && (
+          <div className={`notice${notice.error ? ' error' : ''}`} role={notice.error ? 'alert' : 'status'}>
+            {notice.text}
+            <button type="button" onClick={() => setNotice(undefined)} aria-label="Dismiss">
+              ✕
+            </button>
+          </div>
+        )}
+        {account && bucket ? (
+          <div className="workspace">
+            <ObjectBrowser
+              location={{ account, bucket, prefix }}
+              selectedKey={selectedKey}
+              refreshToken={listVersion}
+              onNavigate={(p) => {
+                setPrefix(p);
+                setSelectedKey(undefined);
+              }}
+              onSelect={setSelectedKey}
+            />
+            <div className="side-column">
+              {selectedKey && prefs ? (
+                <SharePanel account={account} bucket={bucket} objectKey={selectedKey} defaultExpirySeconds={prefs.defaultExpirySeconds} onClose={() => setSelectedKey(undefined)} onIssued={loadHistory} />
+              ) : (
+                <p className="hint card">Select a file to make a share link.</p>
+              )}
+              <LinkHistory records={history} onPick={(r) => (select(r.account, r.bucket), setSelectedKey(r.key))} />
+            </div>
+          </div>
+        ) : (
+          <div className="empty big">
+            <h2>{account ? 'Choose a bucket' : 'Choose an account'}</h2>
+            <p>Pick a bucket on the left to see its files, or make a new one. Then drop files or folders anywhere on this window to upload them.</p>
+            <LinkHistory records={history} onPick={(r) => (select(r.account, r.bucket), setSelectedKey(r.key))} />
+          </div>
+        )}
+        <Transfers transfers={transfers} totals={totals} onClear={() => void clearFinished()} onError={(m) => setNotice({ text: m, error: true })} />
+      </main>
+      {dragging && (
+        <div className="drop-overlay" aria-hidden>
+          {bucket ? `Drop to upload to ${bucket}/${prefix}` : 'Choose a bucket first, then drop files here'}
+        </div>
+      )}
+    </div>
+  );
+}

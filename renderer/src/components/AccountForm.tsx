@@ -1,0 +1,188 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import type { AccountView, ConnectionReportView, PresetView } from '../../../preload/contract';
+import { call, ferry, message } from '../api';
+
+interface Props {
+  presets: PresetView[];
+  /** Editing this account; adding a new one when undefined. */
+  editing?: AccountView;
+  onSaved(account: AccountView): void;
+  onRemoved?(name: string): void;
+  onCancel?(): void;
+}
+
+/**
+ * Adding or editing an account. The keys typed here go to main once, on save, and are kept in
+ * the system keychain; the window never gets them back (editing shows empty key fields, which
+ * keep the stored keys unless both are filled in).
+ */
+export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel }: Props) {
+  const [provider, setProvider] = useState<PresetView['id']>(editing?.provider ?? 'storj');
+  const preset = presets.find((p) => p.id === provider);
+  const [name, setName] = useState(editing?.name ?? '');
+  const [endpoint, setEndpoint] = useState(editing?.endpoint ?? '');
+  const [region, setRegion] = useState(editing?.region ?? '');
+  const [pathStyle, setPathStyle] = useState<boolean | undefined>(editing?.pathStyle);
+  const [accessKeyId, setAccessKeyId] = useState('');
+  const [secretAccessKey, setSecretAccessKey] = useState('');
+  const [busy, setBusy] = useState<'save' | 'test' | 'remove' | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const [report, setReport] = useState<ConnectionReportView | undefined>();
+
+  useEffect(() => {
+    if (!editing) setPathStyle(undefined);
+  }, [provider, editing]);
+
+  const test = async (account: string) => {
+    setBusy('test');
+    try {
+      setReport(await call(ferry().testAccount({ name: account })));
+    } catch (err) {
+      setError(message(err));
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(undefined);
+    setReport(undefined);
+    setBusy('save');
+    try {
+      const saved = editing
+        ? await call(
+            ferry().updateAccount({
+              name: editing.name,
+              endpoint: endpoint.trim(),
+              ...(region.trim() ? { region: region.trim() } : {}),
+              ...(pathStyle !== undefined ? { pathStyle } : {}),
+              ...(accessKeyId || secretAccessKey ? { accessKeyId, secretAccessKey } : {}),
+            }),
+          )
+        : await call(
+            ferry().addAccount({
+              name: name.trim(),
+              provider,
+              ...(endpoint.trim() ? { endpoint: endpoint.trim() } : {}),
+              ...(region.trim() ? { region: region.trim() } : {}),
+              ...(pathStyle !== undefined ? { pathStyle } : {}),
+              accessKeyId: accessKeyId.trim(),
+              secretAccessKey,
+            }),
+          );
+      setAccessKeyId('');
+      setSecretAccessKey('');
+      setBusy(undefined);
+      onSaved(saved);
+      await test(saved.name);
+    } catch (err) {
+      setError(message(err));
+      setBusy(undefined);
+    }
+  };
+
+  const remove = async () => {
+    if (!editing || !window.confirm(`Remove the account "${editing.name}"? Its keys are deleted from the keychain; nothing in the bucket changes.`)) return;
+    setBusy('remove');
+    try {
+      await call(ferry().removeAccount({ name: editing.name }));
+      onRemoved?.(editing.name);
+    } catch (err) {
+      setError(message(err));
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  return (
+    <form className="card account-form" onSubmit={submit} aria-label={editing ? `Edit account ${editing.name}` : 'Add an account'}>
+      <h2>{editing ? `Account “${editing.name}”` : 'Add an account'}</h2>
+      {!editing && (
+        <label>
+          Provider
+          <select value={provider} onChange={(e) => setProvider(e.target.value as PresetView['id'])}>
+            {presets.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      {!editing && (
+        <label>
+          Name
+          <input value={name} onChange={(e) => setName(e.target.value)} placeholder="work, personal, storj…" required pattern="[A-Za-z0-9][A-Za-z0-9._\-]{0,63}" />
+        </label>
+      )}
+      <label>
+        Endpoint
+        <input
+          value={endpoint}
+          onChange={(e) => setEndpoint(e.target.value)}
+          placeholder={preset?.endpoint ?? preset?.endpointHelp ?? 'https://…'}
+          type="url"
+        />
+        {preset?.endpointHelp && !editing && <small>{preset.endpointHelp}</small>}
+      </label>
+      <div className="row">
+        <label>
+          Region
+          <input value={region} onChange={(e) => setRegion(e.target.value)} placeholder={preset?.region ?? 'us-east-1'} />
+        </label>
+        <label>
+          Addressing
+          <select value={pathStyle === undefined ? '' : pathStyle ? 'path' : 'virtual'} onChange={(e) => setPathStyle(e.target.value === '' ? undefined : e.target.value === 'path')}>
+            {!editing && <option value="">Provider default ({preset?.pathStyle ? 'path' : 'virtual-hosted'})</option>}
+            <option value="path">Path style</option>
+            <option value="virtual">Virtual-hosted</option>
+          </select>
+        </label>
+      </div>
+      <label>
+        Access key ID
+        <input value={accessKeyId} onChange={(e) => setAccessKeyId(e.target.value)} autoComplete="off" spellCheck={false} required={!editing} placeholder={editing ? 'unchanged' : ''} />
+      </label>
+      <label>
+        Secret access key
+        <input value={secretAccessKey} onChange={(e) => setSecretAccessKey(e.target.value)} type="password" autoComplete="off" required={!editing} placeholder={editing ? 'unchanged' : ''} />
+        <small>Kept in the system keychain, never in a file.</small>
+      </label>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {report && (
+        <ul className="checks" aria-label="Connection test">
+          {report.checks.map((c) => (
+            <li key={c.name} className={c.ok ? 'ok' : 'fail'}>
+              <span aria-hidden>{c.ok ? '✓' : '✗'}</span> <b>{c.name}</b>: {c.detail}
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy !== undefined}>
+          {busy === 'save' ? 'Saving…' : editing ? 'Save changes' : 'Add account'}
+        </button>
+        {editing && (
+          <button type="button" onClick={() => void test(editing.name)} disabled={busy !== undefined}>
+            {busy === 'test' ? 'Testing…' : 'Test connection'}
+          </button>
+        )}
+        {editing && (
+          <button type="button" className="danger" onClick={() => void remove()} disabled={busy !== undefined}>
+            Remove account
+          </button>
+        )}
+        {onCancel && (
+          <button type="button" onClick={onCancel}>
+            Close
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}
