@@ -28,6 +28,14 @@ export default defineConfig({
       minify: true,
       rolldownOptions: { input: { index: resolve(__dirname, 'renderer/index.html') } },
     },
-    plugins: [react()],
+    plugins: [
+      react(),
+      {
+        // The dev server needs inline scripts (React refresh) and a socket; built files get the strict policy.
+        name: 'ferry-dev-csp',
+        apply: 'serve',
+        transformIndexHtml: (html: string) => html.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace("connect-src 'none'", "connect-src 'self' ws:"),
+      },
+    ],
   },
 });

@@ -3,6 +3,7 @@
  * main/app/tray.ts turns it into an Electron Menu and runs the actions.
  */
 import type { UploadRecord } from '../core/links/history';
+import type { AppCore, Platform } from './handlers';
 
 export type TrayAction = { type: 'copy-latest' } | { type: 'copy'; upload: UploadRecord } | { type: 'show' } | { type: 'quit' };
 
@@ -36,4 +37,18 @@ export function buildTrayMenu(state: { recent: UploadRecord[] }): TrayItem[] {
 function shorten(key: string): string {
   const name = key.split('/').pop() || key;
   return name.length > 48 ? `${name.slice(0, 22)}…${name.slice(-22)}` : name;
+}
+
+/** Carries out a tray action: the tray in Electron and the end-to-end tests both call this. */
+export async function runTrayAction(action: TrayAction, ctx: { core: AppCore; platform: Platform; show(): void; quit(): void }): Promise<void> {
+  try {
+    if (action.type === 'show') return ctx.show();
+    if (action.type === 'quit') return ctx.quit();
+    const upload = action.type === 'copy' ? action.upload : (await ctx.core.recentUploads(1))[0];
+    if (!upload) return;
+    const link = await ctx.core.copyLinkFor(upload);
+    ctx.platform.notify('Share link copied', `${upload.key}, until ${new Date(link.expiresAt).toLocaleString()}`);
+  } catch (err) {
+    ctx.platform.notify('Could not make a link', err instanceof Error ? err.message : String(err));
+  }
 }

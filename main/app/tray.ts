@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { app, Menu, nativeImage, Tray, type MenuItemConstructorOptions } from 'electron';
 import type { AppCore, Platform } from './handlers';
-import { buildTrayMenu, type TrayAction, type TrayItem } from './tray-menu';
+import { buildTrayMenu, runTrayAction, type TrayAction, type TrayItem } from './tray-menu';
 
 export interface TrayControl {
   refresh(): Promise<void>;
@@ -14,18 +14,7 @@ export function setupTray(core: AppCore, platform: Platform, show: () => void, q
   tray.setToolTip('Ferry');
   tray.on('click', show);
 
-  const run = async (action: TrayAction) => {
-    try {
-      if (action.type === 'show') return show();
-      if (action.type === 'quit') return quit();
-      const upload = action.type === 'copy' ? action.upload : (await core.recentUploads(1))[0];
-      if (!upload) return;
-      const link = await core.copyLinkFor(upload);
-      platform.notify('Share link copied', `${upload.key}, until ${new Date(link.expiresAt).toLocaleString()}`);
-    } catch (err) {
-      platform.notify('Could not make a link', err instanceof Error ? err.message : String(err));
-    }
-  };
+  const run = (action: TrayAction) => runTrayAction(action, { core, platform, show, quit });
   const toElectron = (items: TrayItem[]): MenuItemConstructorOptions[] =>
     items.map((item) =>
       item.separator

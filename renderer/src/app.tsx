@@ -44,6 +44,13 @@ export function App() {
     return ferry().on('notice', (n) => setNotice({ text: n.message }));
   }, [loadAccounts, loadHistory]);
 
+  // Information fades after a while; errors stay until dismissed.
+  useEffect(() => {
+    if (!notice || notice.error) return;
+    const t = setTimeout(() => setNotice(undefined), 6000);
+    return () => clearTimeout(t);
+  }, [notice]);
+
   // A finished upload may change the folder on screen.
   const doneCount = transfers.filter((t) => t.status === 'done').length;
   useEffect(() => {
@@ -101,7 +108,11 @@ export function App() {
             {...(dialog?.kind === 'edit' ? { editing: dialog.account } : {})}
             onSaved={(a) => {
               void loadAccounts();
-              if (first) select(a.name);
+              // Stay on the form to show the connection test; Close leads on to the buckets.
+              if (first) {
+                select(a.name);
+                setDialog({ kind: 'edit', account: a });
+              }
               setBucketsVersion((v) => v + 1);
             }}
             onRemoved={(name) => {
@@ -110,7 +121,7 @@ export function App() {
               });
               setDialog(undefined);
             }}
-            {...(!first ? { onCancel: () => setDialog(undefined) } : {})}
+            {...(dialog ? { onCancel: () => setDialog(undefined) } : {})}
           />
         )}
       </main>

@@ -100,8 +100,8 @@ export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel }: 
       <h2>{editing ? `Account “${editing.name}”` : 'Add an account'}</h2>
       {!editing && (
         <label>
-          Provider
-          <select value={provider} onChange={(e) => setProvider(e.target.value as PresetView['id'])}>
+          <span>Provider</span>
+          <select aria-label="Provider" value={provider} onChange={(e) => setProvider(e.target.value as PresetView['id'])}>
             {presets.map((p) => (
               <option key={p.id} value={p.id}>
                 {p.label}
@@ -112,13 +112,14 @@ export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel }: 
       )}
       {!editing && (
         <label>
-          Name
-          <input value={name} onChange={(e) => setName(e.target.value)} placeholder="work, personal, storj…" required pattern="[A-Za-z0-9][A-Za-z0-9._\-]{0,63}" />
+          <span>Name</span>
+          <input aria-label="Name" value={name} onChange={(e) => setName(e.target.value)} placeholder="work, personal, storj…" required pattern="[A-Za-z0-9][A-Za-z0-9._\-]{0,63}" />
         </label>
       )}
       <label>
-        Endpoint
+        <span>Endpoint</span>
         <input
+          aria-label="Endpoint"
           value={endpoint}
           onChange={(e) => setEndpoint(e.target.value)}
           placeholder={preset?.endpoint ?? preset?.endpointHelp ?? 'https://…'}
@@ -128,12 +129,12 @@ export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel }: 
       </label>
       <div className="row">
         <label>
-          Region
-          <input value={region} onChange={(e) => setRegion(e.target.value)} placeholder={preset?.region ?? 'us-east-1'} />
+          <span>Region</span>
+          <input aria-label="Region" value={region} onChange={(e) => setRegion(e.target.value)} placeholder={preset?.region ?? 'us-east-1'} />
         </label>
         <label>
-          Addressing
-          <select value={pathStyle === undefined ? '' : pathStyle ? 'path' : 'virtual'} onChange={(e) => setPathStyle(e.target.value === '' ? undefined : e.target.value === 'path')}>
+          <span>Addressing</span>
+          <select aria-label="Addressing" value={pathStyle === undefined ? '' : pathStyle ? 'path' : 'virtual'} onChange={(e) => setPathStyle(e.target.value === '' ? undefined : e.target.value === 'path')}>
             {!editing && <option value="">Provider default ({preset?.pathStyle ? 'path' : 'virtual-hosted'})</option>}
             <option value="path">Path style</option>
             <option value="virtual">Virtual-hosted</option>
@@ -141,12 +142,12 @@ export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel }: 
         </label>
       </div>
       <label>
-        Access key ID
-        <input value={accessKeyId} onChange={(e) => setAccessKeyId(e.target.value)} autoComplete="off" spellCheck={false} required={!editing} placeholder={editing ? 'unchanged' : ''} />
+        <span>Access key ID</span>
+        <input aria-label="Access key ID" value={accessKeyId} onChange={(e) => setAccessKeyId(e.target.value)} autoComplete="off" spellCheck={false} required={!editing} placeholder={editing ? 'unchanged' : ''} />
       </label>
       <label>
-        Secret access key
-        <input value={secretAccessKey} onChange={(e) => setSecretAccessKey(e.target.value)} type="password" autoComplete="off" required={!editing} placeholder={editing ? 'unchanged' : ''} />
+        <span>Secret access key</span>
+        <input aria-label="Secret access key" value={secretAccessKey} onChange={(e) => setSecretAccessKey(e.target.value)} type="password" autoComplete="off" required={!editing} placeholder={editing ? 'unchanged' : ''} />
         <small>Kept in the system keychain, never in a file.</small>
       </label>
       {error && (

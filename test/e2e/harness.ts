@@ -1,0 +1,138 @@
+/**
+ * The window under test: the built renderer (out/renderer) served on localhost and opened in
+ * Debian's Chromium, with window.ferry routed to the real IPC handler table running here, over
+ * the real core, the real RADOS Gateway and the real keychain. Only the Electron window itself
+ * is missing; the preload's job (named methods, events, dropped files' paths) is done by an init
+ * script built from the same method map.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { extname, join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { inject } from 'vitest';
+import { events, methods } from '../../preload/api';
+import { createAppCore, type AppCore, type Platform } from '../../main/app/handlers';
+import { Ferry } from '../../main/core/ferry';
+import { KeychainSecretStore } from '../../main/core/secrets/secrets';
+import { tempDir } from '../support/helpers-fs';
+
+const RENDERER = resolve(__dirname, '../../out/renderer');
+const CHROMIUM = '/usr/bin/chromium';
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
+
+export interface Harness {
+  page: Page;
+  core: AppCore;
+  ferry: Ferry;
+  dataDir: string;
+  clipboard: string[];
+  notifications: Array<{ title: string; body: string }>;
+  /** Lets the next drop carry these files: name → path on disk. */
+  setDropPaths(paths: Record<string, string>): Promise<void>;
+  close(): Promise<void>;
+}
+
+function serve(root: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = join(root, path === '/' ? 'index.html' : path);
+    if (!file.startsWith(root)) return void res.writeHead(403).end();
+    readFile(file).then(
+      (body) => res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body),
+      () => res.writeHead(404).end(),
+    );
+  });
+  return new Promise((r) => server.listen(0, '127.0.0.1', () => {
+    const a = server.address();
+    r({ server, url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/` });
+  }));
+}
+
+export async function openWindow(opts: { colorScheme?: 'light' | 'dark' } = {}): Promise<Harness> {
+  if (!existsSync(CHROMIUM)) throw new Error('The window tests need Chromium: apt-get install -y chromium');
+  if (!existsSync(join(RENDERER, 'index.html'))) throw new Error('The renderer is not built. Run: npm run build');
+  Object.assign(process.env, inject('keyring'));
+  const dataDir = await tempDir('ferry-e2e-');
+  const ferry = new Ferry({ dataDir, secrets: new KeychainSecretStore(), env: {} });
+  const clipboard: string[] = [];
+  const notifications: Array<{ title: string; body: string }> = [];
+  const platform: Platform = {
+    copyText: (t) => void clipboard.push(t),
+    notify: (title, body) => void notifications.push({ title, body }),
+    openExternal: () => {},
+  };
+  // The handler table exists before the page does; events go to the page once it is open.
+  const target: { page?: Page } = {};
+  const core = createAppCore({
+    ferry,
+    dataDir,
+    platform,
+    appInfo: { name: 'Ferry', version: 'test', platform: process.platform },
+    emit: (event, payload) => void target.page?.evaluate(([e, p]) => (window as unknown as { __ferryEmit(e: string, p: unknown): void }).__ferryEmit(e, p), [event, payload] as const).catch(() => {}),
+  });
+  const { server, url } = await serve(RENDERER);
+  const browser: Browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: opts.colorScheme ?? 'light' });
+  const page = await context.newPage();
+  target.page = page;
+  await page.exposeBinding('__ferryCall', (_source, channel: string, payload: unknown) => core.handle(channel, payload));
+  await page.addInitScript(
+    ({ methods, events }) => {
+      const listeners = new Map<string, Set<(p: unknown) => void>>();
+      const w = window as unknown as Record<string, unknown> & { __ferryCall(c: string, p: unknown): Promise<unknown>; __ferryTestPaths?: Record<string, string> };
+      const api: Record<string, unknown> = {};
+      for (const [method, channel] of Object.entries(methods)) api[method] = (request?: unknown) => w.__ferryCall(channel, request);
+      api.on = (event: string, listener: (p: unknown) => void) => {
+        if (!events.includes(event)) throw new Error(`Unknown event ${event}`);
+        if (!listeners.has(event)) listeners.set(event, new Set());
+        listeners.get(event)!.add(listener);
+        return () => listeners.get(event)?.delete(listener);
+      };
+      api.pathForFile = (file: File) => w.__ferryTestPaths?.[file.name] ?? '';
+      w.ferry = api;
+      w.__ferryEmit = (event: string, payload: unknown) => listeners.get(event)?.forEach((l) => l(payload));
+    },
+    { methods, events: [...events] as string[] },
+  );
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(url);
+  return {
+    page,
+    core,
+    ferry,
+    dataDir,
+    clipboard,
+    notifications,
+    setDropPaths: async (paths) => {
+      await page.evaluate((p) => ((window as unknown as { __ferryTestPaths: Record<string, string> }).__ferryTestPaths = p), paths);
+    },
+    close: async () => {
+      core.dispose();
+      await browser.close();
+      await new Promise((r) => server.close(r));
+      if (errors.length) throw new Error(`The page logged errors:\n${errors.join('\n')}`);
+    },
+  };
+}
+
+/** Drops files on the window the way a file manager does: dragover, then drop, with File objects. */
+export async function dropFiles(page: Page, files: Array<{ name: string; type?: string }>, target = '.app, .setup, main'): Promise<void> {
+  await page.evaluate(
+    ({ files, target }) => {
+      const dt = new DataTransfer();
+      for (const f of files) dt.items.add(new File(['x'], f.name, { type: f.type ?? '' }));
+      const el = document.querySelector(target)!;
+      el.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    },
+    { files, target },
+  );
+}

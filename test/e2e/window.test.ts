@@ -1,0 +1,137 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTrayMenu, runTrayAction } from '../../main/app/tray-menu';
+import { MiB } from '../../main/core/transfers/plan';
+import { gateway, randomFile, sha256Stream, tempDir, uniqueName } from '../support/helpers';
+import { dropFiles, openWindow, type Harness } from './harness';
+
+const SHOTS = resolve(__dirname, '../../test-output/screenshots');
+
+/**
+ * A user's first session in the window, step by step: add an account, make a bucket, drop a file,
+ * watch it upload, share it, and copy a link from the tray.
+ */
+describe('the Ferry window, end to end in Chromium', () => {
+  let h: Harness;
+  let work: string;
+  const bucket = uniqueName('window');
+  const account = uniqueName('desk');
+  let big: { path: string; sha256: string };
+  let small: { path: string; sha256: string };
+
+  beforeAll(async () => {
+    await mkdir(SHOTS, { recursive: true });
+    work = await tempDir();
+    big = await randomFile(work, 'holiday-video.mp4', 160 * MiB);
+    small = await randomFile(work, 'notes.txt', 20_000);
+    h = await openWindow();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('first run: asks for an account, and adding one tests the connection', async () => {
+    const { page } = h;
+    await page.getByRole('heading', { name: 'Welcome to Ferry' }).waitFor();
+    await page.screenshot({ path: `${SHOTS}/1-first-run.png` });
+    const g = gateway();
+    await page.getByLabel('Provider').selectOption('ceph');
+    await page.getByLabel('Name').fill(account);
+    await page.getByLabel('Endpoint').fill(g.endpoint);
+    await page.getByLabel('Access key ID').fill(g.accessKeyId);
+    await page.getByLabel('Secret access key').fill(g.secretAccessKey);
+    await page.getByRole('button', { name: 'Add account' }).click();
+    // The account is saved and its connection tested, check by check, in words.
+    const checks = page.getByRole('list', { name: 'Connection test' });
+    await checks.getByText('credentials accepted').waitFor();
+    expect(await checks.locator('li.fail').count()).toBe(0);
+    await page.screenshot({ path: `${SHOTS}/1b-account-tested.png` });
+    await page.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('button', { name: account, exact: true }).waitFor();
+    expect((await h.ferry.listAccounts()).map((a) => a.name)).toEqual([account]);
+  });
+
+  it('explains what to do when files are dropped before a bucket is chosen', async () => {
+    await h.setDropPaths({ 'notes.txt': small.path });
+    await dropFiles(h.page, [{ name: 'notes.txt' }]);
+    await h.page.getByRole('alert').filter({ hasText: 'Choose a bucket first' }).waitFor();
+    await h.page.getByRole('button', { name: 'Dismiss' }).click();
+  });
+
+  it('creates a bucket from the sidebar, with S3 naming rules explained', async () => {
+    const { page } = h;
+    await page.getByRole('button', { name: '+ New bucket' }).click();
+    await page.getByLabel('New bucket name').fill('Bad_Name');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'not a valid bucket name' }).waitFor();
+    await page.getByLabel('New bucket name').fill(bucket);
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('button', { name: bucket }).first().waitFor();
+    await page.getByText('This folder is empty.').waitFor();
+    await page.screenshot({ path: `${SHOTS}/2-empty-bucket.png` });
+  });
+
+  it('uploads dropped files with live progress until done, and they appear in the list', async () => {
+    const { page } = h;
+    await h.setDropPaths({ 'holiday-video.mp4': big.path, 'notes.txt': small.path });
+    await dropFiles(page, [{ name: 'holiday-video.mp4' }, { name: 'notes.txt' }]);
+    const row = page.locator('.transfer', { hasText: 'holiday-video.mp4' });
+    await row.waitFor();
+    // Progress arrives as batched events: some value between 0 and 100% while uploading.
+    await page.waitForFunction(() => {
+      const bar = document.querySelector('progress[aria-label="Progress of holiday-video.mp4"]') as HTMLProgressElement | null;
+      return bar !== null && bar.value > 0 && bar.value < 100;
+    }, undefined, { timeout: 30_000 });
+    await page.screenshot({ path: `${SHOTS}/3-uploading.png` });
+    await page.locator('.transfer[data-status="done"]', { hasText: 'holiday-video.mp4' }).waitFor({ timeout: 60_000 });
+    await page.locator('.transfer[data-status="done"]', { hasText: 'notes.txt' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: /holiday-video\.mp4/ }).first().waitFor();
+    await page.getByRole('button', { name: /notes\.txt/ }).first().waitFor();
+    expect(h.notifications.some((n) => n.title === 'Upload finished' && n.body.includes('holiday-video.mp4'))).toBe(true);
+    await page.screenshot({ path: `${SHOTS}/4-browser.png` });
+  });
+
+  it('makes a share link with a chosen lifetime that serves the same bytes', async () => {
+    const { page } = h;
+    await page.locator('.row.object', { hasText: 'holiday-video.mp4' }).click();
+    await page.getByRole('heading', { name: /Share “holiday-video\.mp4”/ }).waitFor();
+    await page.getByLabel('Custom duration').fill('9d');
+    await page.getByRole('button', { name: 'Create link' }).click();
+    await page.getByRole('alert').filter({ hasText: '1 second to 7 days' }).waitFor();
+    await page.getByLabel('Custom duration').fill('2h30m');
+    await page.getByRole('button', { name: 'Create link' }).click();
+    const input = page.getByLabel('Share link', { exact: true });
+    await input.waitFor();
+    const url = await input.inputValue();
+    expect(new URL(url).searchParams.get('X-Amz-Expires')).toBe('9000');
+    await page.getByText(/\(in 2 hours (29|30) minutes\)/).waitFor();
+    await page.getByRole('img', { name: 'QR code of the link' }).waitFor();
+    await page.getByRole('button', { name: 'Copy', exact: true }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(h.clipboard.at(-1)).toBe(url);
+    await page.screenshot({ path: `${SHOTS}/5-share.png` });
+
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(await sha256Stream(res.body as unknown as AsyncIterable<Uint8Array>)).toEqual({ sha256: big.sha256, size: 160 * MiB });
+    // The history panel lists the link as live.
+    await page.getByRole('region', { name: 'Link history' }).getByText(/expires in 2 hours/).waitFor();
+  });
+
+  it('the tray menu\'s "Copy share link" copies a working link for the latest upload', async () => {
+    const recent = await h.core.recentUploads();
+    const menu = buildTrayMenu({ recent });
+    const copy = menu.find((i) => i.label === 'Copy share link')!;
+    expect(copy.enabled ?? true).toBe(true);
+    const before = h.clipboard.length;
+    await runTrayAction(copy.action!, { core: h.core, platform: { copyText: (t) => h.clipboard.push(t), notify: (title, body) => h.notifications.push({ title, body }), openExternal: () => {} }, show: () => {}, quit: () => {} });
+    expect(h.clipboard.length).toBe(before + 1);
+    const url = h.clipboard.at(-1)!;
+    const latest = recent[0]!;
+    expect(new URL(url).pathname).toBe(`/${bucket}/${latest.key}`);
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(h.notifications.at(-1)?.title).toBe('Share link copied');
+  });
+});
