@@ -1,0 +1,151 @@
+import { ListPartsCommand } from '@aws-sdk/client-s3';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAppCore, type AppCore } from '../../main/app/handlers';
+import { Ferry } from '../../main/core/ferry';
+import { KeychainSecretStore } from '../../main/core/secrets/secrets';
+import { MiB } from '../../main/core/transfers/plan';
+import type { TransferView } from '../../preload/contract';
+import { gateway, randomFile, sha256Stream, tempDir, uniqueName } from '../support/helpers';
+import { inject } from 'vitest';
+
+/** The IPC handler table exactly as Electron registers it, driven with untrusted payloads. */
+describe('the IPC handler table', () => {
+  let core: AppCore;
+  let ferry: Ferry;
+  const batches: TransferView[][] = [];
+  const clipboard: string[] = [];
+  const opened: string[] = [];
+  const responses: unknown[] = [];
+  const account = uniqueName('ipc');
+  const bucket = uniqueName('ipc');
+
+  const call = async (channel: string, payload?: unknown) => {
+    const r = await core.handle(channel, payload);
+    responses.push(r);
+    return r;
+  };
+  const ok = async <T,>(channel: string, payload?: unknown): Promise<T> => {
+    const r = await call(channel, payload);
+    if (!r.ok) throw new Error(`${channel}: ${r.error.code} ${r.error.message}`);
+    return r.value as T;
+  };
+
+  beforeAll(async () => {
+    Object.assign(process.env, inject('keyring'));
+    const dataDir = await tempDir();
+    ferry = new Ferry({ dataDir, secrets: new KeychainSecretStore(), env: {} });
+    core = createAppCore({
+      ferry,
+      dataDir,
+      platform: { copyText: (t) => void clipboard.push(t), notify: () => {}, openExternal: (u) => void opened.push(u) },
+      emit: (event, payload) => {
+        if (event === 'uploads:changed') batches.push(payload as TransferView[]);
+      },
+      appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
+    });
+    const g = gateway();
+    await ok('accounts:add', { name: account, provider: 'ceph', endpoint: g.endpoint, accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey });
+    await ok('buckets:create', { account, bucket });
+  });
+  afterAll(() => core.dispose());
+
+  it('refuses unknown channels and malformed payloads before doing anything', async () => {
+    expect(await call('accounts:export', {})).toMatchObject({ ok: false, error: { code: 'USAGE' } });
+    for (const [channel, payload] of [
+      ['links:create', { account, bucket, key: 'k', expiresIn: 604_801 }],
+      ['links:create', { account, bucket, key: 'k', expiresIn: '3600' }],
+      ['uploads:add', { account, bucket, prefix: '', paths: [] }],
+      ['uploads:pause', { id: '../../etc/passwd' }],
+      ['buckets:create', null],
+      ['objects:list', { account, bucket, prefix: 42 }],
+    ] as const) {
+      expect(await call(channel, payload)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    }
+    // Nothing above touched the account or the bucket.
+    expect((await ferry.listAccounts()).map((a) => a.name)).toEqual([account]);
+  });
+
+  it('opens only https links in the browser and copies only http(s) links', async () => {
+    expect(await call('links:open', { url: 'file:///etc/passwd' })).toMatchObject({ ok: false });
+    expect(await call('links:copy', { url: 'javascript:alert(1)' })).toMatchObject({ ok: false });
+    await ok('links:open', { url: 'https://example.com/docs' });
+    expect(opened).toEqual(['https://example.com/docs']);
+  });
+
+  it('batches progress of many uploads into few events, and records finished uploads', async () => {
+    const dir = await tempDir();
+    const folder = join(dir, 'album');
+    await mkdir(join(folder, 'day 2'), { recursive: true });
+    for (let i = 0; i < 30; i++) await writeFile(join(folder, i % 2 ? 'day 2' : '', `photo-${i}.jpg`), `photo ${i}`);
+    batches.length = 0;
+    const added = await ok<TransferView[]>('uploads:add', { account, bucket, prefix: 'trips/', paths: [folder] });
+    expect(added).toHaveLength(30);
+    expect(added.map((t) => t.key)).toContain('trips/album/day 2/photo-1.jpg');
+    await waitFor(async () => (await ok<TransferView[]>('uploads:list')).every((t) => t.status === 'done'));
+    await new Promise((r) => setTimeout(r, 300));
+    const changes = batches.flat().length;
+    // Each upload changes state at least 3 times (queued, running, done); batches carry them together.
+    expect(changes).toBeGreaterThanOrEqual(30);
+    expect(batches.length).toBeLessThan(changes / 3);
+    const recent = await core.recentUploads(100);
+    expect(recent).toHaveLength(30);
+    const listing = await ok<{ folders: string[] }>('objects:list', { account, bucket, prefix: 'trips/album/' });
+    expect(listing.folders).toEqual(['trips/album/day 2/']);
+  });
+
+  it('pauses a multipart upload keeping its parts on the server, and resumes sending only the rest', async () => {
+    const src = await randomFile(await tempDir(), 'big.bin', 200 * MiB);
+    const [t] = await ok<TransferView[]>('uploads:add', { account, bucket, prefix: '', paths: [src.path] });
+    await waitFor(async () => ((await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.bytesDone ?? 0) > 40 * MiB);
+    await ok('uploads:pause', { id: t!.id });
+    await waitFor(async () => (await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.status === 'paused');
+    const conn = await ferry.connect({ account });
+    const [pending] = await conn.storage.listMultipartUploads(bucket, 'big.bin');
+    expect(pending).toBeDefined();
+    const parts = await conn.storage.client.send(new ListPartsCommand({ Bucket: bucket, Key: 'big.bin', UploadId: pending!.uploadId }));
+    const partsAtPause = parts.Parts?.length ?? 0;
+    expect(partsAtPause).toBeGreaterThanOrEqual(2);
+
+    await ok('uploads:resume', { id: t!.id });
+    await waitFor(async () => (await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.status === 'done', 60_000);
+    expect(await conn.storage.listMultipartUploads(bucket, 'big.bin')).toEqual([]);
+    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const out = await conn.storage.client.send(new GetObjectCommand({ Bucket: bucket, Key: 'big.bin' }));
+    expect(await sha256Stream(out.Body as AsyncIterable<Uint8Array>)).toEqual({ sha256: src.sha256, size: 200 * MiB });
+    conn.close();
+  });
+
+  it('cancelling a paused upload aborts its multipart upload on the server', async () => {
+    const src = await randomFile(await tempDir(), 'cancel-me.bin', 120 * MiB);
+    const [t] = await ok<TransferView[]>('uploads:add', { account, bucket, prefix: '', paths: [src.path] });
+    await waitFor(async () => ((await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.bytesDone ?? 0) > 20 * MiB);
+    await ok('uploads:pause', { id: t!.id });
+    await waitFor(async () => (await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.status === 'paused');
+    await ok('uploads:cancel', { id: t!.id });
+    const conn = await ferry.connect({ account });
+    expect(await conn.storage.listMultipartUploads(bucket, 'cancel-me.bin')).toEqual([]);
+    conn.close();
+  });
+
+  it('never sends a key or secret back to the window', async () => {
+    await ok('accounts:list');
+    await ok('accounts:test', { name: account });
+    const g = gateway();
+    const all = JSON.stringify(responses);
+    expect(all).not.toContain(g.secretAccessKey);
+    // Presigned URLs carry the access key ID by design (X-Amz-Credential); nothing else may.
+    const withoutLinks = JSON.stringify(responses.filter((r) => !JSON.stringify(r).includes('X-Amz-Credential')));
+    expect(withoutLinks).not.toContain(g.accessKeyId);
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('Timed out waiting');
+}

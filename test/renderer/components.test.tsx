@@ -1,0 +1,142 @@
+// @vitest-environment happy-dom
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { FerryApi } from '../../preload/api';
+import type { TransferView } from '../../preload/contract';
+import { AccountForm } from '../../renderer/src/components/AccountForm';
+import { SharePanel } from '../../renderer/src/components/SharePanel';
+import { Transfers } from '../../renderer/src/components/Transfers';
+import { VirtualList } from '../../renderer/src/components/VirtualList';
+
+/** A window.ferry whose methods record their calls; a value answer succeeds, a function returns the whole Result. */
+function fakeApi(answers: Partial<Record<keyof FerryApi, unknown>> = {}) {
+  const calls: Array<{ method: string; request: unknown }> = [];
+  const api = new Proxy({} as Record<string, unknown>, {
+    get: (_t, method: string) => {
+      if (method === 'on') return () => () => {};
+      if (method === 'pathForFile') return () => '';
+      return async (request?: unknown) => {
+        calls.push({ method, request });
+        const a = answers[method as keyof FerryApi];
+        return typeof a === 'function' ? (a as (r: unknown) => unknown)(request) : { ok: true, value: a ?? null };
+      };
+    },
+  });
+  (window as unknown as { ferry: unknown }).ferry = api;
+  return calls;
+}
+
+const presets = [
+  { id: 'storj' as const, label: 'Storj DCS (S3 gateway)', endpoint: 'https://gateway.storjshare.io', region: 'us-1', pathStyle: true },
+  { id: 'ceph' as const, label: 'Ceph (RADOS Gateway)', endpointHelp: 'your RADOS Gateway', region: 'us-east-1', pathStyle: true },
+];
+
+afterEach(cleanup);
+
+describe('AccountForm', () => {
+  it('sends the keys once, on save, then shows the connection test in words', async () => {
+    const calls = fakeApi({
+      addAccount: (r: { name: string }) => ({ ok: true, value: { name: r.name, provider: 'ceph', region: 'us-east-1', pathStyle: true, isDefault: true } }),
+      testAccount: {
+        ok: false,
+        account: 'home',
+        endpoint: 'http://x',
+        region: 'us-east-1',
+        checks: [
+          { name: 'reachable', ok: true, detail: 'answered' },
+          { name: 'credentials accepted', ok: false, detail: 'the secret access key is wrong' },
+        ],
+      },
+    });
+    const saved = vi.fn();
+    render(<AccountForm presets={presets} onSaved={saved} />);
+    fireEvent.change(screen.getByLabelText('Provider'), { target: { value: 'ceph' } });
+    fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'home' } });
+    fireEvent.change(screen.getByLabelText('Endpoint'), { target: { value: 'http://rgw:7480' } });
+    fireEvent.change(screen.getByLabelText('Access key ID'), { target: { value: 'AKID' } });
+    fireEvent.change(screen.getByLabelText('Secret access key'), { target: { value: 's3cr3t' } });
+    fireEvent.submit(screen.getByRole('form', { name: 'Add an account' }));
+    await screen.findByText(/the secret access key is wrong/);
+    expect(saved).toHaveBeenCalledOnce();
+    expect(calls.filter((c) => JSON.stringify(c.request ?? '').includes('s3cr3t')).map((c) => c.method)).toEqual(['addAccount']);
+    expect(calls[0]).toEqual({ method: 'addAccount', request: { name: 'home', provider: 'ceph', endpoint: 'http://rgw:7480', accessKeyId: 'AKID', secretAccessKey: 's3cr3t' } });
+    // The typed secret does not linger in the form.
+    expect((screen.getByLabelText('Secret access key') as HTMLInputElement).value).toBe('');
+  });
+
+  it('shows main\'s message when saving fails, and keeps what was typed', async () => {
+    fakeApi({ addAccount: () => ({ ok: false, error: { code: 'KEYCHAIN_LOCKED', message: 'The system keychain is locked. Unlock it and try again.' } }) });
+    render(<AccountForm presets={presets} onSaved={vi.fn()} />);
+    fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'work' } });
+    fireEvent.change(screen.getByLabelText('Access key ID'), { target: { value: 'AKID' } });
+    fireEvent.change(screen.getByLabelText('Secret access key'), { target: { value: 'x' } });
+    fireEvent.submit(screen.getByRole('form', { name: 'Add an account' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/keychain is locked/);
+    expect((screen.getByLabelText('Name') as HTMLInputElement).value).toBe('work');
+  });
+});
+
+describe('SharePanel', () => {
+  beforeEach(() => {
+    fakeApi({
+      createLink: (r: { expiresIn: number }) => ({
+        ok: true,
+        value: { url: 'https://s3.example.com/b/k?X-Amz-Signature=abc', bucket: 'b', key: 'k', createdAt: new Date().toISOString(), expiresAt: new Date(Date.now() + r.expiresIn * 1000).toISOString(), lifetimeSeconds: r.expiresIn, limitedBy: 'expiry', qrSvg: '<svg/>' },
+      }),
+    });
+  });
+
+  it('refuses a lifetime over 7 days before asking main, never shortening it', async () => {
+    const calls = fakeApi();
+    render(<SharePanel account="a" bucket="b" objectKey="dir/report.pdf" defaultExpirySeconds={3600} onClose={vi.fn()} onIssued={vi.fn()} />);
+    fireEvent.change(screen.getByLabelText('Custom duration'), { target: { value: '8d' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create link' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/1 second to 7 days/);
+    expect(calls).toEqual([]);
+  });
+
+  it('shows the link, its exact expiry and a countdown that runs', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    render(<SharePanel account="a" bucket="b" objectKey="report.pdf" defaultExpirySeconds={3600} onClose={vi.fn()} onIssued={vi.fn()} />);
+    fireEvent.click(screen.getByLabelText(/1 day/));
+    fireEvent.click(screen.getByRole('button', { name: 'Create link' }));
+    const input = (await screen.findByLabelText('Share link')) as HTMLInputElement;
+    expect(input.value).toBe('https://s3.example.com/b/k?X-Amz-Signature=abc');
+    expect(screen.getByText(/\(in (1 day|23 hours 59 minutes)\)/)).toBeTruthy();
+    await act(async () => {
+      vi.advanceTimersByTime(2 * 3600 * 1000);
+    });
+    await waitFor(() => expect(screen.getByText(/\(in 2[12] hours/)).toBeTruthy());
+    vi.useRealTimers();
+  });
+});
+
+describe('Transfers', () => {
+  const t = (status: TransferView['status'], extra: Partial<TransferView> = {}): TransferView => ({ id: `id-${status}`, account: 'a', bucket: 'b', key: `dir/${status}.bin`, file: `/x/${status}.bin`, size: 1000, status, bytesDone: 500, bytesPerSecond: 250, ...extra });
+
+  it('offers the controls that fit each state', () => {
+    fakeApi();
+    render(<Transfers transfers={[t('running', { etaSeconds: 2 }), t('paused'), t('failed', { error: 'Cannot reach host' }), t('done')]} totals={{ size: 4000, done: 2500, rate: 250, active: 1, etaSeconds: 6 }} onClear={vi.fn()} onError={vi.fn()} />);
+    expect(screen.getByRole('button', { name: 'Pause running.bin' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Resume paused.bin' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Retry failed.bin' })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: /done\.bin/ })).toBeNull();
+    expect(screen.getByText(/Cannot reach host/)).toBeTruthy();
+    expect(screen.getByText(/62% · 2\.5 KB of 4\.0 KB · 250 B\/s · 6s left/)).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Retry failed (1)' })).toBeTruthy();
+  });
+});
+
+describe('VirtualList', () => {
+  it('draws only the rows in view, even for 100,000 items', () => {
+    const items = Array.from({ length: 100_000 }, (_, i) => `object-${i}`);
+    render(<VirtualList label="Objects" items={items} rowHeight={34} render={(x) => <span>{x}</span>} />);
+    const rows = screen.getAllByRole('listitem');
+    expect(rows.length).toBeLessThan(60);
+    expect(screen.getByText('object-0')).toBeTruthy();
+    const list = screen.getByRole('list', { name: 'Objects' });
+    fireEvent.scroll(list, { target: { scrollTop: 34 * 50_000 } });
+    expect(screen.getByText('object-50000')).toBeTruthy();
+    expect(screen.queryByText('object-0')).toBeNull();
+  });
+});
