@@ -1,15 +1,7 @@
 import { app, session, shell, type WebContents } from 'electron';
+import { isOwnUrl } from './security-urls';
 
-/** Only this app's own pages: the built files, or the dev server while developing. */
-export function isOwnUrl(url: string, devServer: string | undefined): boolean {
-  try {
-    const u = new URL(url);
-    if (u.protocol === 'file:') return true;
-    return Boolean(devServer && u.origin === new URL(devServer).origin);
-  } catch {
-    return false;
-  }
-}
+export { isOwnUrl };
 
 /**
  * Locks every web contents down: no navigation away from Ferry's page, no new windows (https

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { app, BrowserWindow } from 'electron';
+import { windowOptions } from './window-options';
 
 export interface WindowControl {
   get(): BrowserWindow | undefined;
@@ -15,22 +16,7 @@ export interface WindowControl {
 export function setupWindow(opts: { devServer: string | undefined; quitting: () => boolean }): WindowControl {
   let win: BrowserWindow | undefined;
   const create = () => {
-    win = new BrowserWindow({
-      width: 1180,
-      height: 760,
-      minWidth: 720,
-      minHeight: 480,
-      title: 'Ferry',
-      show: false,
-      webPreferences: {
-        preload: join(__dirname, '../preload/index.js'),
-        contextIsolation: true,
-        sandbox: true,
-        nodeIntegration: false,
-        webviewTag: false,
-        spellcheck: false,
-      },
-    });
+    win = new BrowserWindow(windowOptions(join(__dirname, '../preload/index.js')));
     win.once('ready-to-show', () => win?.show());
     win.on('close', (event) => {
       if (!opts.quitting()) {
