@@ -174,7 +174,8 @@ export class TransferQueue {
       this.opts.onFinished?.(view(job), result);
     } catch (err) {
       if (isFerryError(err, 'PAUSED')) {
-        this.set(job, { status: 'paused', bytesPerSecond: 0 });
+        // What is safely on the server; parts cut off by the pause are sent again on resume.
+        this.set(job, { status: 'paused', bytesPerSecond: 0, bytesDone: job.state ? storedBytes(job.state) : 0 });
       } else if (isFerryError(err, 'CANCELLED')) {
         job.state = undefined;
         this.set(job, { status: 'cancelled', bytesPerSecond: 0 });
@@ -191,6 +192,10 @@ export class TransferQueue {
       this.pump();
     }
   }
+}
+
+function storedBytes(state: MultipartState): number {
+  return state.parts.reduce((sum, p) => sum + Math.min(state.partSize, state.size - (p.PartNumber - 1) * state.partSize), 0);
 }
 
 function view(job: Job): TransferView {

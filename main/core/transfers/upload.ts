@@ -264,10 +264,13 @@ export class Uploader {
     const prior = req.resumeFrom;
     if (prior && prior.bucket === req.bucket && prior.key === req.key && prior.partSize === plan.partSize && prior.size === src.size && prior.mtimeMs === src.mtimeMs) {
       uploadId = prior.uploadId;
+      let stored = 0;
       for (const p of prior.parts) {
         parts[p.PartNumber - 1] = { PartNumber: p.PartNumber, ETag: p.ETag };
-        meter.add(Math.min(plan.partSize, src.size - (p.PartNumber - 1) * plan.partSize));
+        stored += Math.min(plan.partSize, src.size - (p.PartNumber - 1) * plan.partSize);
       }
+      // One step, so the first progress report already counts every part on the server.
+      meter.add(stored);
     } else if (prior) {
       // The file changed since the upload began: start over, and drop the old parts.
       await this.abort({ ...req, bucket: prior.bucket, key: prior.key }, prior.uploadId);
