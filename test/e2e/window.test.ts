@@ -111,6 +111,12 @@ describe('the Ferry window, end to end in Chromium', () => {
     await page.getByRole('button', { name: 'Copied' }).waitFor();
     expect(h.clipboard.at(-1)).toBe(url);
     await page.screenshot({ path: `${SHOTS}/5-share.png` });
+    // The dark theme follows the system setting.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(background).toBe('rgb(21, 24, 30)');
+    await page.screenshot({ path: `${SHOTS}/6-share-dark.png` });
+    await page.emulateMedia({ colorScheme: 'light' });
 
     const res = await fetch(url);
     expect(res.status).toBe(200);

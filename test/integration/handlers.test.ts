@@ -95,6 +95,20 @@ describe('the IPC handler table', () => {
     expect(listing.folders).toEqual(['trips/album/day 2/']);
   });
 
+  it('copies a working share link when an upload finishes, if the user asked for that', async () => {
+    await ok('prefs:set', { copyLinkOnUpload: true, defaultExpirySeconds: 3600 });
+    const dir = await tempDir();
+    await writeFile(join(dir, 'auto.txt'), 'copied automatically');
+    const before = clipboard.length;
+    await ok('uploads:add', { account, bucket, prefix: 'auto/', paths: [join(dir, 'auto.txt')] });
+    await waitFor(async () => clipboard.length > before);
+    const url = new URL(clipboard.at(-1)!);
+    expect(url.pathname).toBe(`/${bucket}/auto/auto.txt`);
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('3600');
+    expect(await (await fetch(url)).text()).toBe('copied automatically');
+    await ok('prefs:set', { copyLinkOnUpload: false });
+  });
+
   it('pauses a multipart upload keeping its parts on the server, and resumes sending only the rest', async () => {
     const src = await randomFile(await tempDir(), 'big.bin', 200 * MiB);
     const conn = await ferry.connect({ account });
