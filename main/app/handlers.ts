@@ -122,6 +122,9 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     },
   });
 
+  // Uploads an earlier run left unfinished (crash, kill, quit or pause) come back paused.
+  const restored = ferry.uploadStates.list().then((saved) => queue.restore(saved)).catch(() => []);
+
   const accountView = async (name: string) => {
     const all = await ferry.listAccounts();
     const a = all.find((x) => x.name === name)!;
@@ -176,7 +179,10 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       if (!files.length) throw new FerryError('FILE_NOT_FOUND', 'Nothing to upload: the dropped folders contain no files.');
       return queue.add(files.map((f) => ({ account, bucket, key: f.key, file: f.file, size: f.size })));
     },
-    'uploads:list': async () => queue.list(),
+    'uploads:list': async () => {
+      await restored;
+      return queue.list();
+    },
     'uploads:pause': async ({ id }) => (queue.pause(id), null),
     'uploads:resume': async ({ id }) => (queue.resume(id), null),
     'uploads:cancel': async ({ id }) => (await queue.cancel(id), null),

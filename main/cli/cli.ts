@@ -54,6 +54,7 @@ Options (before or after the command)
   --recursive           with ls: every key under the prefix
   --json                machine-readable output
   --no-progress         no progress bar even on a terminal
+  --no-resume           with cp/share: start an interrupted upload afresh instead of continuing it
   --debug               show stack traces and the upload plan
   -h, --help            this help
   --version             Ferry's version
@@ -77,6 +78,7 @@ const OPTIONS = {
   recursive: { type: 'boolean' },
   json: { type: 'boolean' },
   'no-progress': { type: 'boolean' },
+  'no-resume': { type: 'boolean' },
   debug: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -254,22 +256,30 @@ class Command {
     const bar = this.io.stderr.isTTY && !this.o.json && !this.o['no-progress'] ? new ProgressBar(this.io.stderr) : undefined;
     const result: UploadResult = await this.withConnection(async (c) => {
       const uploaded = await c
-        .upload({
-          file,
-          bucket: loc.bucket,
-          key,
-          concurrency: this.concurrency(),
-          ...(partSize ? { partSize } : {}),
-          ...(this.io.signal ? { signal: this.io.signal } : {}),
-          ...(bar ? { onProgress: (p: Progress) => bar.update(p) } : {}),
-          onPlan: (plan) => {
-            if (this.o.debug) {
-              this.io.stderr.write(
-                `ferry: ${formatBytes(plan.size)} as ${plan.multipart ? `${plan.partCount} parts of ${formatBytes(plan.partSize)}, ${this.concurrency()} at a time` : 'a single PUT'}\n`,
-              );
-            }
+        .upload(
+          {
+            file,
+            bucket: loc.bucket,
+            key,
+            concurrency: this.concurrency(),
+            ...(partSize ? { partSize } : {}),
+            ...(this.io.signal ? { signal: this.io.signal } : {}),
+            ...(bar ? { onProgress: (p: Progress) => bar.update(p) } : {}),
+            onPlan: (plan) => {
+              if (this.o.debug) {
+                this.io.stderr.write(
+                  `ferry: ${formatBytes(plan.size)} as ${plan.multipart ? `${plan.partCount} parts of ${formatBytes(plan.partSize)}, ${this.concurrency()} at a time` : 'a single PUT'}\n`,
+                );
+              }
+            },
+            onResume: ({ partsOnServer, partCount }) => {
+              if (this.o.debug || this.io.stderr.isTTY) {
+                this.io.stderr.write(`ferry: continuing an interrupted upload: ${partsOnServer} of ${partCount} parts are already on the server\n`);
+              }
+            },
           },
-        })
+          { resume: !this.o['no-resume'] },
+        )
         .finally(() => bar?.clear());
       if (!share) return uploaded;
       const link = await c.share({ bucket: loc.bucket, key, expiresIn, ...(this.o.filename ? { filename: this.o.filename } : {}) });

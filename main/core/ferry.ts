@@ -4,10 +4,14 @@ import { systemClock, type Clock } from './clock';
 import { FerryError, isFerryError } from './errors';
 import { LinkHistory } from './links/history';
 import { presignGet, type PresignRequest, type ShareLink } from './links/presign';
+import { ListPartsCommand } from '@aws-sdk/client-s3';
+import { resolve } from 'node:path';
 import { createS3Client, type Profile } from './s3/client';
+import { toFerryError } from './s3/errors';
 import { Storage } from './s3/storage';
 import type { Credentials, SecretStore } from './secrets/secrets';
-import { Uploader, type UploadRequest, type UploadResult } from './transfers/upload';
+import { UploadStateStore, type SavedUpload } from './transfers/state';
+import { Uploader, type MultipartState, type UploadRequest, type UploadResult } from './transfers/upload';
 
 export interface FerryOptions {
   /** Where settings and history live (see defaultDataDir). */
@@ -57,6 +61,7 @@ export class Connection {
     readonly profile: Profile,
     private readonly clock: Clock,
     private readonly history: LinkHistory,
+    private readonly states: UploadStateStore,
     concurrency = 4,
   ) {
     this.storage = new Storage(createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8) }), profile);
@@ -64,8 +69,88 @@ export class Connection {
     this.uploader = new Uploader({ storage: this.storage, dataClient: this.dataClient, clock });
   }
 
-  upload(req: UploadRequest): Promise<UploadResult> {
-    return this.uploader.upload(req);
+  /**
+   * Uploads a file. A multipart upload's state is saved as parts finish; if an earlier upload of
+   * the same file to the same key was interrupted (crash, kill, quit, pause), it is continued:
+   * the server is asked which parts it has (ListParts) and only the missing ones are sent. With
+   * resume: false the earlier upload is aborted and the file sent afresh.
+   */
+  async upload(req: UploadRequest, opts: { resume?: boolean } = {}): Promise<UploadResult> {
+    const file = resolve(req.file);
+    const id = [this.profile.name, file, req.bucket, req.key] as const;
+    const saved = await this.states.get(...id);
+    let resumeFrom = req.resumeFrom;
+    if (saved && !resumeFrom) {
+      if (opts.resume === false) await this.discard(saved);
+      else resumeFrom = await this.partsOnServer(saved);
+      if (!resumeFrom) await this.states.delete(...id);
+    }
+    const startedAt = saved?.startedAt ?? new Date(this.clock.now()).toISOString();
+    let saving = Promise.resolve();
+    const save = (state: MultipartState, paused?: boolean) => {
+      saving = saving.then(() => this.states.save({ account: this.profile.name, file, ...state, startedAt, ...(paused ? { paused } : {}) }));
+      return saving;
+    };
+    let last: MultipartState | undefined;
+    try {
+      const result = await this.uploader.upload({
+        ...req,
+        ...(resumeFrom ? { resumeFrom } : {}),
+        onState: (state) => {
+          last = state;
+          void save(state).catch(() => {});
+          req.onState?.(state);
+        },
+      });
+      await saving.catch(() => {});
+      await this.states.delete(...id);
+      return result;
+    } catch (err) {
+      await saving.catch(() => {});
+      if (isFerryError(err, 'PAUSED') && last) await save(last, true);
+      else await this.states.delete(...id);
+      throw err;
+    }
+  }
+
+  /** Asks the server which parts of a saved upload it holds; undefined when the upload is gone. */
+  private async partsOnServer(saved: SavedUpload): Promise<MultipartState | undefined> {
+    const parts: MultipartState['parts'] = [];
+    let marker: string | undefined;
+    try {
+      for (;;) {
+        const out = await this.storage.client.send(
+          new ListPartsCommand({ Bucket: saved.bucket, Key: saved.key, UploadId: saved.uploadId, ...(marker ? { PartNumberMarker: marker } : {}) }),
+        );
+        for (const p of out.Parts ?? []) {
+          const expected = Math.min(saved.partSize, saved.size - ((p.PartNumber ?? 1) - 1) * saved.partSize);
+          if (p.PartNumber && p.ETag && p.Size === expected) parts.push({ PartNumber: p.PartNumber, ETag: p.ETag });
+        }
+        if (!out.IsTruncated || !out.NextPartNumberMarker) break;
+        marker = out.NextPartNumberMarker;
+      }
+    } catch (err) {
+      if ((err as { name?: string }).name === 'NoSuchUpload') return undefined;
+      throw toFerryError(err, { endpoint: this.storage.endpoint, bucket: saved.bucket, key: saved.key });
+    }
+    const { account: _a, file: _f, startedAt: _s, paused: _p, ...state } = saved;
+    return { ...state, parts };
+  }
+
+  private async discard(saved: SavedUpload): Promise<void> {
+    await this.storage.abortMultipartUpload(saved.bucket, saved.key, saved.uploadId).catch(() => {});
+    await this.states.delete(saved.account, saved.file, saved.bucket, saved.key);
+  }
+
+  /** Drops a saved (paused or interrupted) upload of a file: aborts it on the server. */
+  async abandon(file: string, bucket: string, key: string): Promise<void> {
+    const saved = await this.states.get(this.profile.name, resolve(file), bucket, key);
+    if (saved) await this.discard(saved);
+  }
+
+  /** The saved state of an interrupted or paused upload of a file, if any. */
+  saved(file: string, bucket: string, key: string): Promise<SavedUpload | undefined> {
+    return this.states.get(this.profile.name, resolve(file), bucket, key);
   }
 
   /** Signs a GET link and records it in the link history. */
@@ -95,6 +180,7 @@ export class Connection {
 export class Ferry {
   readonly accounts: AccountStore;
   readonly links: LinkHistory;
+  readonly uploadStates: UploadStateStore;
   readonly clock: Clock;
   private readonly secrets: SecretStore;
   private readonly env: NodeJS.ProcessEnv;
@@ -102,6 +188,7 @@ export class Ferry {
   constructor(opts: FerryOptions) {
     this.accounts = new AccountStore(opts.dataDir);
     this.links = new LinkHistory(opts.dataDir);
+    this.uploadStates = new UploadStateStore(opts.dataDir);
     this.secrets = opts.secrets;
     this.clock = opts.clock ?? systemClock;
     this.env = opts.env ?? process.env;
@@ -219,7 +306,7 @@ export class Ferry {
   }
 
   async connect(sel: Selector = {}, opts: { concurrency?: number } = {}): Promise<Connection> {
-    return new Connection(await this.resolveProfile(sel), this.clock, this.links, opts.concurrency);
+    return new Connection(await this.resolveProfile(sel), this.clock, this.links, this.uploadStates, opts.concurrency);
   }
 
   /** Checks, step by step, that an endpoint is reachable, is S3, and accepts the credentials. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isFerryError } from '../errors';
 import type { Connection } from '../ferry';
+import type { SavedUpload } from './state';
 import type { MultipartState, UploadResult } from './upload';
 
 export type TransferStatus = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
@@ -70,6 +71,30 @@ export class TransferQueue {
     return added.map(view);
   }
 
+  /**
+   * Brings back uploads saved by an earlier run (interrupted by a crash or quit, or paused) as
+   * paused transfers, so the window offers to resume them.
+   */
+  restore(saved: SavedUpload[]): TransferView[] {
+    const restored = saved.map((s) => {
+      const job: Job = {
+        id: randomUUID(),
+        account: s.account,
+        bucket: s.bucket,
+        key: s.key,
+        file: s.file,
+        size: s.size,
+        status: 'paused',
+        bytesDone: storedBytes(s),
+        bytesPerSecond: 0,
+      };
+      this.jobs.set(job.id, job);
+      this.changed(job);
+      return view(job);
+    });
+    return restored;
+  }
+
   list(): TransferView[] {
     return [...this.jobs.values()].map(view);
   }
@@ -100,13 +125,11 @@ export class TransferQueue {
       return;
     }
     if (job.status === 'queued' || job.status === 'paused') {
-      const state = job.state;
       job.state = undefined;
       this.set(job, { status: 'cancelled', bytesPerSecond: 0 });
-      if (state) {
-        const conn = await this.opts.connection(job.account);
-        await conn.storage.abortMultipartUpload(state.bucket, state.key, state.uploadId);
-      }
+      // A paused upload keeps parts on the server: abort it so they stop being billed.
+      const conn = await this.opts.connection(job.account);
+      await conn.abandon(job.file, job.bucket, job.key);
       this.opts.onFinished?.(view(job));
     }
   }
@@ -162,7 +185,6 @@ export class TransferQueue {
         key: job.key,
         signal: job.cancel.signal,
         pauseSignal: job.pause.signal,
-        ...(job.state ? { resumeFrom: job.state } : {}),
         onState: (state) => (job.state = state),
         onProgress: (p) => {
           if (job.status !== 'running') return;
@@ -194,7 +216,7 @@ export class TransferQueue {
   }
 }
 
-function storedBytes(state: MultipartState): number {
+function storedBytes(state: Pick<MultipartState, 'parts' | 'partSize' | 'size'>): number {
   return state.parts.reduce((sum, p) => sum + Math.min(state.partSize, state.size - (p.PartNumber - 1) * state.partSize), 0);
 }
 

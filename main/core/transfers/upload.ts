@@ -38,6 +38,8 @@ export interface UploadRequest {
   resumeFrom?: MultipartState;
   /** The multipart upload's state, after it is created and after each part. */
   onState?: (state: MultipartState) => void;
+  /** Called when an earlier upload is continued, with how many parts the server already had. */
+  onResume?: (info: { partsOnServer: number; partCount: number }) => void;
 }
 
 export interface MultipartState {
@@ -182,7 +184,9 @@ export class Uploader {
   async upload(req: UploadRequest): Promise<UploadResult> {
     const src = await openSource(req.file);
     try {
-      const plan = planUpload(src.size, req.partSize ?? this.opts.storage.profile.partSize);
+      // A resumed upload keeps the part size it began with, whatever the defaults are now.
+      const resumable = req.resumeFrom && req.resumeFrom.size === src.size && req.resumeFrom.mtimeMs === src.mtimeMs;
+      const plan = planUpload(src.size, resumable ? req.resumeFrom!.partSize : (req.partSize ?? this.opts.storage.profile.partSize));
       req.onPlan?.({ ...plan, size: src.size });
       const contentType = req.contentType || mime.lookup(req.key) || mime.lookup(req.file) || 'application/octet-stream';
       const meter = new ProgressMeter(src.size, this.opts.clock, (p) => req.onProgress?.(p));
@@ -271,6 +275,7 @@ export class Uploader {
       }
       // One step, so the first progress report already counts every part on the server.
       meter.add(stored);
+      req.onResume?.({ partsOnServer: prior.parts.length, partCount: plan.partCount });
     } else if (prior) {
       // The file changed since the upload began: start over, and drop the old parts.
       await this.abort({ ...req, bucket: prior.bucket, key: prior.key }, prior.uploadId);
