@@ -122,6 +122,8 @@ export interface TransferView {
   bytesPerSecond: number;
   etaSeconds?: number;
   error?: string;
+  /** The endpoint stopped answering; the upload continues by itself when it is back. */
+  waiting?: boolean;
 }
 
 export interface LinkView {

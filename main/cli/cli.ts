@@ -264,7 +264,7 @@ class Command {
             concurrency: this.concurrency(),
             ...(partSize ? { partSize } : {}),
             ...(this.io.signal ? { signal: this.io.signal } : {}),
-            ...(bar ? { onProgress: (p: Progress) => bar.update(p) } : {}),
+            ...(bar ? { onProgress: (p: Progress) => bar.update(p), onWaiting: (w: boolean) => bar.setWaiting(w) } : {}),
             onPlan: (plan) => {
               if (this.o.debug) {
                 this.io.stderr.write(
@@ -412,11 +412,19 @@ function formatDate(iso: string | undefined): string {
 
 /** One line on stderr, redrawn in place at most a few times a second. */
 class ProgressBar {
+  private waiting = false;
+  private last: Progress | undefined;
   constructor(private readonly stream: NodeJS.WritableStream & { columns?: number }) {}
+  setWaiting(waiting: boolean): void {
+    this.waiting = waiting;
+    if (this.last) this.update(this.last);
+  }
   update(p: Progress): void {
+    this.last = p;
     const pct = p.totalBytes ? Math.floor((p.bytesDone / p.totalBytes) * 100) : 100;
     const eta = p.etaSeconds !== undefined ? `, ${describeDuration(Math.ceil(p.etaSeconds))} left` : '';
-    const line = `${String(pct).padStart(3)}%  ${formatBytes(p.bytesDone)} of ${formatBytes(p.totalBytes)}  ${formatBytes(Math.round(p.bytesPerSecond))}/s${eta}`;
+    const rate = this.waiting ? 'waiting for network…' : `${formatBytes(Math.round(p.bytesPerSecond))}/s${eta}`;
+    const line = `${String(pct).padStart(3)}%  ${formatBytes(p.bytesDone)} of ${formatBytes(p.totalBytes)}  ${rate}`;
     this.stream.write(`\r${line.slice(0, (this.stream.columns ?? 80) - 1).padEnd(Math.min(60, (this.stream.columns ?? 80) - 1))}`);
   }
   clear(): void {

@@ -21,6 +21,18 @@ export interface FerryOptions {
   clock?: Clock;
   /** Environment for AWS_* credentials and FERRY_ACCOUNT; defaults to process.env. */
   env?: NodeJS.ProcessEnv;
+  network?: NetworkOptions;
+}
+
+/** Timeouts and patience; the defaults suit real networks, tests shorten them. */
+export interface NetworkOptions {
+  /** A request with no traffic for this long fails and is retried (default 60 s). */
+  requestTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  /** How long uploads wait for an endpoint that stopped answering (default 10 minutes). */
+  networkWaitMs?: number;
+  /** Base of the exponential back-off between retries (default 500 ms). */
+  backoffMs?: number;
 }
 
 /** Which identity and endpoint to use, as the CLI's global options give it. */
@@ -63,10 +75,21 @@ export class Connection {
     private readonly history: LinkHistory,
     private readonly states: UploadStateStore,
     concurrency = 4,
+    network: NetworkOptions = {},
   ) {
-    this.storage = new Storage(createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8) }), profile);
-    this.dataClient = createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8), maxAttempts: 1 });
-    this.uploader = new Uploader({ storage: this.storage, dataClient: this.dataClient, clock });
+    const timeouts = {
+      ...(network.requestTimeoutMs ? { requestTimeoutMs: network.requestTimeoutMs } : {}),
+      ...(network.connectTimeoutMs ? { connectTimeoutMs: network.connectTimeoutMs } : {}),
+    };
+    this.storage = new Storage(createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8), ...timeouts }), profile);
+    this.dataClient = createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8), maxAttempts: 1, ...timeouts });
+    this.uploader = new Uploader({
+      storage: this.storage,
+      dataClient: this.dataClient,
+      clock,
+      ...(network.networkWaitMs !== undefined ? { networkWaitMs: network.networkWaitMs } : {}),
+      ...(network.backoffMs !== undefined ? { backoffMs: network.backoffMs } : {}),
+    });
   }
 
   /**
@@ -108,7 +131,8 @@ export class Connection {
     } catch (err) {
       await saving.catch(() => {});
       if (isFerryError(err, 'PAUSED') && last) await save(last, true);
-      else await this.states.delete(...id);
+      // An unreachable endpoint keeps the saved state: the next run continues the upload.
+      else if (!isFerryError(err, 'ENDPOINT_UNREACHABLE')) await this.states.delete(...id);
       throw err;
     }
   }
@@ -184,8 +208,10 @@ export class Ferry {
   readonly clock: Clock;
   private readonly secrets: SecretStore;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly network: NetworkOptions;
 
   constructor(opts: FerryOptions) {
+    this.network = opts.network ?? {};
     this.accounts = new AccountStore(opts.dataDir);
     this.links = new LinkHistory(opts.dataDir);
     this.uploadStates = new UploadStateStore(opts.dataDir);
@@ -306,7 +332,7 @@ export class Ferry {
   }
 
   async connect(sel: Selector = {}, opts: { concurrency?: number } = {}): Promise<Connection> {
-    return new Connection(await this.resolveProfile(sel), this.clock, this.links, this.uploadStates, opts.concurrency);
+    return new Connection(await this.resolveProfile(sel), this.clock, this.links, this.uploadStates, opts.concurrency, this.network);
   }
 
   /** Checks, step by step, that an endpoint is reachable, is S3, and accepts the credentials. */

@@ -14,6 +14,8 @@ export interface Gateway {
   accessKeyId: string;
   secretAccessKey: string;
   dir: string;
+  /** The cluster's ceph.conf, for starting more gateway daemons on it. */
+  conf: string;
   stop(): Promise<void>;
 }
 
@@ -172,7 +174,7 @@ ms_client_mode = crc
     const accessKeyId = 'FERRYTESTACCESSKEY01';
     const secretAccessKey = 'ferry-test-secret-key-0123456789abcdefghij';
     run('radosgw-admin', ['-c', conf, '-n', 'client.rgw', 'user', 'create', '--uid', 'ferry', '--display-name', 'Ferry tests', '--access-key', accessKeyId, '--secret', secretAccessKey], env);
-    return { endpoint, accessKeyId, secretAccessKey, dir, stop };
+    return { endpoint, accessKeyId, secretAccessKey, dir, conf, stop };
   } catch (err) {
     // The directory goes away with stop(): keep the end of each daemon's log in the message.
     const logDir = join(dir, 'log');
@@ -184,4 +186,41 @@ ms_client_mode = crc
     await stop().catch(() => {});
     throw new Error(`Could not start the test RADOS Gateway: ${(err as Error).message}${logs}`, { cause: err });
   }
+}
+
+export interface RgwInstance {
+  endpoint: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/**
+ * One more RADOS Gateway daemon on the running cluster, on its own port, that a test may stop
+ * and start again without disturbing the shared gateway the other tests use.
+ */
+export async function startRgwInstance(conf: string, name: string): Promise<RgwInstance> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  let proc: ChildProcess | undefined;
+  const start = async () => {
+    proc = spawn('radosgw', ['-c', conf, '-f', '-n', `client.${name}`, '--rgw_frontends', `beast endpoint=127.0.0.1:${port}`], { stdio: 'ignore' });
+    await waitFor(`the ${name} gateway`, 60_000, async () => {
+      try {
+        return (await fetch(endpoint, { signal: AbortSignal.timeout(2000) })).status > 0;
+      } catch {
+        return false;
+      }
+    });
+  };
+  const stop = async () => {
+    const p = proc;
+    if (!p || p.exitCode !== null) return;
+    const gone = new Promise((r) => p.once('exit', r));
+    p.kill('SIGTERM');
+    const t = setTimeout(() => p.kill('SIGKILL'), 5000);
+    await gone;
+    clearTimeout(t);
+  };
+  await start();
+  return { endpoint, start, stop };
 }

@@ -24,6 +24,9 @@ export interface ClientOptions {
   maxSockets?: number;
   /** SDK attempts per request. Upload parts use 1: their bodies are file streams, which the SDK cannot replay. */
   maxAttempts?: number;
+  /** A request whose socket sees no traffic this long fails (and is retried): a stalled server cannot hang Ferry. */
+  requestTimeoutMs?: number;
+  connectTimeoutMs?: number;
 }
 
 const silentLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -41,9 +44,11 @@ export function createS3Client(profile: Profile, opts: ClientOptions = {}): S3Cl
     requestHandler: new NodeHttpHandler({
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),
-      connectionTimeout: 10_000,
-      // Idle time on an open socket before the request fails; a stalled server must not hang Ferry.
-      requestTimeout: 120_000,
+      connectionTimeout: opts.connectTimeoutMs ?? 10_000,
+      // Idle time on an open socket before the request fails, so a stalled server cannot hang
+      // Ferry. (The handler's requestTimeout is a total-time limit that only warns by default; a
+      // large part on a slow link may rightly take minutes.)
+      socketTimeout: opts.requestTimeoutMs ?? 60_000,
     }),
   };
   if (profile.endpoint) config.endpoint = profile.endpoint;

@@ -19,6 +19,8 @@ export interface TransferView {
   bytesPerSecond: number;
   etaSeconds?: number;
   error?: string;
+  /** The endpoint stopped answering; the upload continues by itself when it is back. */
+  waiting?: boolean;
 }
 
 export interface NewTransfer {
@@ -176,7 +178,7 @@ export class TransferQueue {
     this.active++;
     job.cancel = new AbortController();
     job.pause = new AbortController();
-    this.set(job, { status: 'running' });
+    this.set(job, { status: 'running', waiting: false });
     try {
       const conn = await this.opts.connection(job.account);
       const result = await conn.upload({
@@ -186,6 +188,7 @@ export class TransferQueue {
         signal: job.cancel.signal,
         pauseSignal: job.pause.signal,
         onState: (state) => (job.state = state),
+        onWaiting: (waiting) => this.set(job, { waiting, ...(waiting ? { bytesPerSecond: 0 } : {}) }),
         onProgress: (p) => {
           if (job.status !== 'running') return;
           this.set(job, { bytesDone: p.bytesDone, bytesPerSecond: p.bytesPerSecond, ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}) });

@@ -38,6 +38,8 @@ export interface UploadRequest {
   resumeFrom?: MultipartState;
   /** The multipart upload's state, after it is created and after each part. */
   onState?: (state: MultipartState) => void;
+  /** Called with true when the endpoint stops answering (the upload waits for it), false when it is back. */
+  onWaiting?: (waiting: boolean) => void;
   /** Called when an earlier upload is continued, with how many parts the server already had. */
   onResume?: (info: { partsOnServer: number; partCount: number }) => void;
 }
@@ -130,6 +132,17 @@ export function rangeStream(handle: FileHandle, start: number, end: number, onRe
   return Readable.from(chunks(), { objectMode: false, highWaterMark: CHUNK });
 }
 
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ECONNABORTED', 'ESOCKETTIMEDOUT']);
+
+/** The network failed (no answer, reset, timed out): worth waiting out, unlike an answer from the server. */
+export function isNetworkError(err: unknown): boolean {
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  if (e?.$metadata?.httpStatusCode !== undefined) return false;
+  if (e?.name === 'TimeoutError' || /socket hang up|timed out|ECONNRESET|EPIPE/i.test(e?.message ?? '')) return true;
+  const code = systemCode(err);
+  return code !== undefined && NETWORK_CODES.has(code);
+}
+
 const RETRYABLE_CODES = new Set(['SlowDown', 'RequestTimeout', 'InternalError', 'ServiceUnavailable', 'RequestTimeTooSkewed']);
 
 function isRetryable(err: unknown): boolean {
@@ -166,6 +179,8 @@ export interface UploaderOptions {
   attempts?: number;
   /** Base back-off in ms; doubled each retry, with jitter. */
   backoffMs?: number;
+  /** How long to wait for an endpoint that stopped answering before giving up (default 10 minutes). */
+  networkWaitMs?: number;
 }
 
 /**
@@ -176,12 +191,61 @@ export interface UploaderOptions {
 export class Uploader {
   private readonly attempts: number;
   private readonly backoffMs: number;
+  private readonly networkWaitMs: number;
   constructor(private readonly opts: UploaderOptions) {
     this.attempts = opts.attempts ?? 4;
     this.backoffMs = opts.backoffMs ?? 500;
+    this.networkWaitMs = opts.networkWaitMs ?? 10 * 60_000;
   }
 
-  async upload(req: UploadRequest): Promise<UploadResult> {
+  /**
+   * Runs one request with Ferry's retry rules: server errors that may heal (5xx, SlowDown,
+   * timeouts) are retried a few times with exponential back-off and jitter; network failures
+   * are waited out, reporting "waiting" after the second in a row, for up to networkWaitMs; an
+   * error that will not heal (bad keys, no such bucket) stops at once.
+   */
+  private async retrying<T>(req: UploadRequest, signal: AbortSignal, run: () => Promise<T>, onFail?: () => void): Promise<T> {
+    let attempt = 0;
+    let netFailures = 0;
+    let outageStart: number | undefined;
+    for (;;) {
+      try {
+        const result = await run();
+        if (netFailures >= 2) req.onWaiting?.(false);
+        return result;
+      } catch (err) {
+        onFail?.();
+        if (signal.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.', { cause: err });
+        let delay: number;
+        if (isNetworkError(err)) {
+          netFailures++;
+          outageStart ??= this.opts.clock.now();
+          if (this.opts.clock.now() - outageStart > this.networkWaitMs) throw toFerryError(err, this.op(req));
+          if (netFailures === 2) req.onWaiting?.(true);
+          delay = Math.min(this.backoffMs * 2 ** Math.min(netFailures - 1, 6), 10_000) * (0.5 + Math.random());
+        } else if (isRetryable(err) && ++attempt < this.attempts) {
+          delay = this.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+        } else {
+          throw toFerryError(err, this.op(req));
+        }
+        await sleep(delay, signal).catch(() => {
+          throw new FerryError('CANCELLED', 'Upload cancelled.');
+        });
+      }
+    }
+  }
+
+  async upload(request: UploadRequest): Promise<UploadResult> {
+    // Many parts may wait at once; the caller hears "waiting" once, and "back" when none waits.
+    let waitingRequests = 0;
+    const req: UploadRequest = {
+      ...request,
+      onWaiting: (waiting) => {
+        waitingRequests += waiting ? 1 : -1;
+        if (waiting && waitingRequests === 1) request.onWaiting?.(true);
+        if (!waiting && waitingRequests === 0) request.onWaiting?.(false);
+      },
+    };
     const src = await openSource(req.file);
     try {
       // A resumed upload keeps the part size it began with, whatever the defaults are now.
@@ -218,31 +282,27 @@ export class Uploader {
     signal: AbortSignal,
     send: (body: Readable | Uint8Array, length: number) => Promise<T>,
   ): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      let counted = 0;
-      const length = end - start;
-      let body: Readable | Uint8Array;
-      if (length === 0) {
-        body = new Uint8Array(0);
-      } else {
-        body = rangeStream(src.handle, start, end, (n) => {
-          counted += n;
-          meter.add(n);
-        });
-      }
-      try {
-        return await send(body, length);
-      } catch (err) {
-        if (body instanceof Uint8Array === false) (body as Readable).destroy();
+    let counted = 0;
+    let body: Readable | Uint8Array = new Uint8Array(0);
+    return this.retrying(
+      req,
+      signal,
+      () => {
+        counted = 0;
+        body =
+          end - start === 0
+            ? new Uint8Array(0)
+            : rangeStream(src.handle, start, end, (n) => {
+                counted += n;
+                meter.add(n);
+              });
+        return send(body, end - start);
+      },
+      () => {
+        if (!(body instanceof Uint8Array)) body.destroy();
         meter.add(-counted);
-        if (signal.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.', { cause: err });
-        if (attempt >= this.attempts || !isRetryable(err)) throw toFerryError(err, this.op(req));
-        const delay = this.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random());
-        await sleep(delay, signal).catch(() => {
-          throw new FerryError('CANCELLED', 'Upload cancelled.');
-        });
-      }
-    }
+      },
+    );
   }
 
   private async single(req: UploadRequest, src: SourceFile, contentType: string, meter: ProgressMeter): Promise<UploadResult> {
@@ -281,8 +341,8 @@ export class Uploader {
       await this.abort({ ...req, bucket: prior.bucket, key: prior.key }, prior.uploadId);
     }
     if (!uploadId) {
-      const created = await storage.call({ bucket: req.bucket, key: req.key }, () =>
-        storage.client.send(new CreateMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, ContentType: contentType }), { abortSignal: req.signal }),
+      const created = await this.retrying(req, stopSignal(req), () =>
+        storage.client.send(new CreateMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, ContentType: contentType }), { abortSignal: stopSignal(req) }),
       );
       uploadId = created.UploadId;
       if (!uploadId) throw new FerryError('S3_ERROR', `${storage.endpoint} started a multipart upload but returned no upload ID.`);
@@ -328,10 +388,24 @@ export class Uploader {
     if (failure === undefined) {
       try {
         await this.checkUnchanged(req, src);
-        const done = await storage.call({ bucket: req.bucket, key: req.key }, () =>
-          storage.client.send(new CompleteMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, UploadId: uploadId, MultipartUpload: { Parts: parts } })),
-        );
-        const etag = await this.verifyStored(req, src.size, done.ETag);
+        let completedEtag: string | undefined;
+        let lostAnswer = false;
+        try {
+          const done = await this.retrying(req, stopSignal(req), async () => {
+            try {
+              return await storage.client.send(new CompleteMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+            } catch (err) {
+              if (isNetworkError(err)) lostAnswer = true;
+              throw err;
+            }
+          });
+          completedEtag = done.ETag;
+        } catch (err) {
+          // The server may have completed the upload before the answer was lost: then the upload
+          // ID is gone, and the object tells whether it is there whole.
+          if (!(lostAnswer && (err as FerryError).cause && (err as { cause?: { name?: string } }).cause?.name === 'NoSuchUpload')) throw err;
+        }
+        const etag = await this.retrying(req, stopSignal(req), () => this.verifyStored(req, src.size, completedEtag));
         return { bucket: req.bucket, key: req.key, size: src.size, ...(etag ? { etag } : {}), contentType, parts: plan.partCount, partSize: plan.partSize };
       } catch (err) {
         failure = err;
@@ -341,8 +415,13 @@ export class Uploader {
       // Paused: keep the finished parts on the server for resumeFrom.
       throw new FerryError('PAUSED', 'Paused.', { cause: failure });
     }
+    const error = toFerryError(failure, this.op(req));
+    if (error.code === 'ENDPOINT_UNREACHABLE') {
+      // Nothing can be aborted while the endpoint is unreachable; the finished parts stay for a retry.
+      throw new FerryError('ENDPOINT_UNREACHABLE', `${error.message} The finished parts are kept: run the same upload again to continue it.`, { cause: failure });
+    }
     await this.abort(req, uploadId);
-    throw toFerryError(failure, this.op(req));
+    throw error;
   }
 
   /** Aborts a multipart upload so its parts stop costing money; tries a few times before giving up. */

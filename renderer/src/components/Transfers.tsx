@@ -57,8 +57,8 @@ export function Transfers({ transfers, totals, onClear, onError }: Props) {
               </span>
               <progress max={100} value={p} aria-label={`Progress of ${leafName(t.key)}`} />
               <span className="info">
-                {STATUS[t.status]}
-                {t.status === 'running' && ` · ${p}% · ${formatRate(t.bytesPerSecond)}${t.etaSeconds !== undefined ? ` · ${formatDuration(t.etaSeconds)} left` : ''}`}
+                {t.status === 'running' && t.waiting ? 'Waiting for network…' : STATUS[t.status]}
+                {t.status === 'running' && !t.waiting && ` · ${p}% · ${formatRate(t.bytesPerSecond)}${t.etaSeconds !== undefined ? ` · ${formatDuration(t.etaSeconds)} left` : ''}`}
                 {t.status === 'failed' && t.error && <span className="error"> · {t.error}</span>}
               </span>
               <span className="controls">
