@@ -50,6 +50,16 @@ describe('transfers that survive faults', () => {
     expect(await contentOf('reset.bin')).toEqual({ sha256: src.sha256, size: 96 * MiB });
   });
 
+  it('bytes damaged on the way are refused by the server (Content-MD5) and sent again', async () => {
+    const src = await randomFile(await tempDir(), 'damaged.bin', 40 * MiB);
+    const conn = await connect(proxy.endpoint);
+    proxy.corruptNext(3, 3 * MiB);
+    const r = await conn.upload({ file: src.path, bucket, key: 'damaged.bin', partSize: 8 * MiB });
+    conn.close();
+    expect(r.etag).toMatch(/-5"?$/);
+    expect(await contentOf('damaged.bin')).toEqual({ sha256: src.sha256, size: 40 * MiB });
+  });
+
   it('a server that stops answering mid-part times out, and the part is retried', async () => {
     const src = await randomFile(await tempDir(), 'stall.bin', 48 * MiB);
     const conn = await connect(proxy.endpoint, { requestTimeoutMs: 1500 });

@@ -11,6 +11,8 @@ export interface FaultProxy {
   resetNext(count: number, afterBytes: number): void;
   /** Stalls each of the next `count` connections once it has carried `afterBytes`: bytes go nowhere, nothing comes back. */
   stallNext(count: number, afterBytes: number): void;
+  /** Flips one byte, `atByte` bytes into each of the next `count` connections, on its way to the server. */
+  corruptNext(count: number, atByte: number): void;
   /** Drops every connection and refuses new ones until up(). */
   down(): Promise<void>;
   up(): Promise<void>;
@@ -24,6 +26,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const sockets = new Set<Socket>();
   let resets: Array<{ after: number }> = [];
   let stalls: Array<{ after: number }> = [];
+  let corruptions: Array<{ after: number }> = [];
   let seen = 0;
   let server: Server | undefined;
   let port = 0;
@@ -35,6 +38,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     sockets.add(upstream);
     const reset = resets.shift();
     const stall = reset ? undefined : stalls.shift();
+    const corrupt = reset || stall ? undefined : corruptions.shift();
+    let flipped = false;
     let carried = 0;
     let stalled = false;
     upstream.connect(Number(targetPort), hostname);
@@ -49,6 +54,13 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       if (stall && carried >= stall.after) {
         stalled = true;
         return;
+      }
+      if (corrupt && !flipped && carried >= corrupt.after) {
+        // Flip a bit in this chunk: TCP will not notice, only an end-to-end checksum can.
+        flipped = true;
+        const i = Math.max(0, chunk.length - 1 - (carried - corrupt.after));
+        chunk = Buffer.from(chunk);
+        chunk[i] = chunk[i]! ^ 0x01;
       }
       if (!upstream.write(chunk)) client.pause();
     });
@@ -93,6 +105,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     endpoint: `http://127.0.0.1:${port}`,
     resetNext: (count, afterBytes) => (resets = Array.from({ length: count }, () => ({ after: afterBytes }))),
     stallNext: (count, afterBytes) => (stalls = Array.from({ length: count }, () => ({ after: afterBytes }))),
+    corruptNext: (count, atByte) => (corruptions = Array.from({ length: count }, () => ({ after: atByte }))),
     down: stop,
     up: listen,
     connections: () => seen,

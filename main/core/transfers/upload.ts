@@ -1,4 +1,5 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   CompleteMultipartUploadCommand,
@@ -100,6 +101,19 @@ export async function openSource(path: string): Promise<SourceFile> {
   return { handle, size: info.size, mtimeMs: info.mtimeMs };
 }
 
+/** MD5 of the bytes [start, end) of an open file. */
+async function md5Range(handle: FileHandle, start: number, end: number): Promise<Buffer> {
+  const hash = createHash('md5');
+  const buf = Buffer.allocUnsafe(Math.min(1024 * 1024, Math.max(end - start, 1)));
+  for (let pos = start; pos < end; ) {
+    const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, end - pos), pos);
+    if (bytesRead === 0) throw new FerryError('FILE_CHANGED', 'The file became shorter while it was being uploaded.');
+    hash.update(buf.subarray(0, bytesRead));
+    pos += bytesRead;
+  }
+  return hash.digest();
+}
+
 /** Aborts when the upload is cancelled or paused. */
 function stopSignal(req: UploadRequest): AbortSignal {
   const signals = [req.signal, req.pauseSignal].filter((x): x is AbortSignal => x !== undefined);
@@ -136,6 +150,7 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 
 /** The network failed (no answer, reset, timed out): worth waiting out, unlike an answer from the server. */
 export function isNetworkError(err: unknown): boolean {
+  if (err instanceof FerryError) return false;
   const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   if (e?.$metadata?.httpStatusCode !== undefined) return false;
   if (e?.name === 'TimeoutError' || /socket hang up|timed out|ECONNRESET|EPIPE/i.test(e?.message ?? '')) return true;
@@ -146,6 +161,7 @@ export function isNetworkError(err: unknown): boolean {
 const RETRYABLE_CODES = new Set(['SlowDown', 'RequestTimeout', 'InternalError', 'ServiceUnavailable', 'RequestTimeTooSkewed']);
 
 function isRetryable(err: unknown): boolean {
+  if (err instanceof FerryError) return false;
   const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
   if (e?.name === 'AbortError') return false;
   const status = e?.$metadata?.httpStatusCode;
@@ -280,14 +296,16 @@ export class Uploader {
     end: number,
     meter: ProgressMeter,
     signal: AbortSignal,
-    send: (body: Readable | Uint8Array, length: number) => Promise<T>,
-  ): Promise<T> {
+    send: (body: Readable | Uint8Array, length: number, contentMd5: string) => Promise<T>,
+  ): Promise<{ out: T; md5: Buffer }> {
+    // The server checks each request's bytes against this MD5 and refuses a corrupted one.
+    let md5 = await md5Range(src.handle, start, end);
     let counted = 0;
     let body: Readable | Uint8Array = new Uint8Array(0);
-    return this.retrying(
+    const out = await this.retrying(
       req,
       signal,
-      () => {
+      async () => {
         counted = 0;
         body =
           end - start === 0
@@ -296,19 +314,33 @@ export class Uploader {
                 counted += n;
                 meter.add(n);
               });
-        return send(body, end - start);
+        try {
+          return await send(body, end - start, md5.toString('base64'));
+        } catch (err) {
+          if ((err as { name?: string }).name === 'BadDigest') {
+            // Either the bytes were damaged on the way (send again) or the file changed under us.
+            const again = await md5Range(src.handle, start, end);
+            if (!again.equals(md5)) {
+              throw new FerryError('FILE_CHANGED', `${req.file} changed while it was being uploaded, so the upload was stopped. Upload it again when it is no longer being written.`);
+            }
+            md5 = again;
+            throw Object.assign(new Error('The server received damaged bytes (BadDigest); sending the part again.'), { name: 'InternalError', Code: 'InternalError' });
+          }
+          throw err;
+        }
       },
       () => {
         if (!(body instanceof Uint8Array)) body.destroy();
         meter.add(-counted);
       },
     );
+    return { out, md5 };
   }
 
   private async single(req: UploadRequest, src: SourceFile, contentType: string, meter: ProgressMeter): Promise<UploadResult> {
     const signal = stopSignal(req);
-    const out = await this.sendRange(req, src, 0, src.size, meter, signal, (Body, ContentLength) =>
-      this.opts.dataClient.send(new PutObjectCommand({ Bucket: req.bucket, Key: req.key, Body, ContentLength, ContentType: contentType }), { abortSignal: signal }),
+    const { out } = await this.sendRange(req, src, 0, src.size, meter, signal, (Body, ContentLength, ContentMD5) =>
+      this.opts.dataClient.send(new PutObjectCommand({ Bucket: req.bucket, Key: req.key, Body, ContentLength, ContentMD5, ContentType: contentType }), { abortSignal: signal }),
     );
     try {
       await this.checkUnchanged(req, src);
@@ -324,6 +356,7 @@ export class Uploader {
     const { storage, dataClient } = this.opts;
     if (req.signal?.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
     const parts: CompletedPart[] = new Array(plan.partCount);
+    const partMd5: Array<Buffer | undefined> = new Array(plan.partCount);
     let uploadId: string | undefined;
     const prior = req.resumeFrom;
     if (prior && prior.bucket === req.bucket && prior.key === req.key && prior.partSize === plan.partSize && prior.size === src.size && prior.mtimeMs === src.mtimeMs) {
@@ -331,6 +364,9 @@ export class Uploader {
       let stored = 0;
       for (const p of prior.parts) {
         parts[p.PartNumber - 1] = { PartNumber: p.PartNumber, ETag: p.ETag };
+        // A part's ETag is its MD5 on S3 and most compatible servers.
+        const hex = p.ETag.replace(/"/g, '');
+        if (/^[0-9a-f]{32}$/.test(hex)) partMd5[p.PartNumber - 1] = Buffer.from(hex, 'hex');
         stored += Math.min(plan.partSize, src.size - (p.PartNumber - 1) * plan.partSize);
       }
       // One step, so the first progress report already counts every part on the server.
@@ -370,10 +406,11 @@ export class Uploader {
         const start = index * plan.partSize;
         const end = Math.min(start + plan.partSize, src.size);
         try {
-          const out = await this.sendRange(req, src, start, end, meter, signal, (Body, ContentLength) =>
-            dataClient.send(new UploadPartCommand({ Bucket: req.bucket, Key: req.key, UploadId: uploadId, PartNumber: index + 1, Body, ContentLength }), { abortSignal: signal }),
+          const { out, md5 } = await this.sendRange(req, src, start, end, meter, signal, (Body, ContentLength, ContentMD5) =>
+            dataClient.send(new UploadPartCommand({ Bucket: req.bucket, Key: req.key, UploadId: uploadId, PartNumber: index + 1, Body, ContentLength, ContentMD5 }), { abortSignal: signal }),
           );
           parts[index] = { PartNumber: index + 1, ETag: out.ETag };
+          partMd5[index] = md5;
           req.onState?.(state());
         } catch (err) {
           failure ??= err;
@@ -406,6 +443,7 @@ export class Uploader {
           if (!(lostAnswer && (err as FerryError).cause && (err as { cause?: { name?: string } }).cause?.name === 'NoSuchUpload')) throw err;
         }
         const etag = await this.retrying(req, stopSignal(req), () => this.verifyStored(req, src.size, completedEtag));
+        this.checkMultipartEtag(req, etag, partMd5);
         return { bucket: req.bucket, key: req.key, size: src.size, ...(etag ? { etag } : {}), contentType, parts: plan.partCount, partSize: plan.partSize };
       } catch (err) {
         failure = err;
@@ -447,6 +485,20 @@ export class Uploader {
       throw new FerryError('S3_ERROR', `${this.opts.storage.endpoint} stored ${head.size} bytes for s3://${req.bucket}/${req.key} instead of ${size}; the object was removed. Upload it again.`);
     }
     return etag || head.etag;
+  }
+
+  /**
+   * S3's multipart ETag is the MD5 of the parts' MD5s, then "-" and the part count. Where the
+   * server gives one in that form it must match what was sent; otherwise the object is removed.
+   */
+  private checkMultipartEtag(req: UploadRequest, etag: string | undefined, partMd5: Array<Buffer | undefined>): void {
+    const m = /^"?([0-9a-f]{32})-(\d+)"?$/.exec(etag ?? '');
+    if (!m || partMd5.some((x) => !x)) return;
+    const expected = createHash('md5').update(Buffer.concat(partMd5 as Buffer[])).digest('hex');
+    if (m[1] !== expected || Number(m[2]) !== partMd5.length) {
+      void this.opts.storage.delete(req.bucket, req.key).catch(() => {});
+      throw new FerryError('S3_ERROR', `The stored object s3://${req.bucket}/${req.key} does not match what was sent (ETag ${etag}, expected "${expected}-${partMd5.length}"); it was removed. Upload it again.`);
+    }
   }
 
   /** Refuses to finish an upload whose source changed while it was read: the object would mix old and new bytes. */
