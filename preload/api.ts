@@ -26,6 +26,8 @@ export const methods = {
   cancelUpload: 'uploads:cancel',
   retryUpload: 'uploads:retry',
   clearUploads: 'uploads:clear',
+  listUnfinished: 'multipart:list',
+  abortUnfinished: 'multipart:abort',
   createLink: 'links:create',
   linkHistory: 'links:history',
   copyLink: 'links:copy',

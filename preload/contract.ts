@@ -40,13 +40,22 @@ export const requests = {
   'buckets:create': z.object({ account: name, bucket }),
   'objects:list': z.object({ account: name, bucket, prefix: z.string().max(1024), token: z.string().max(8192).optional() }),
   'objects:delete': z.object({ account: name, bucket, key }),
-  'uploads:add': z.object({ account: name, bucket, prefix: z.string().max(1024), paths: z.array(z.string().min(1).max(4096)).min(1).max(100_000) }),
+  'uploads:add': z.object({
+    account: name,
+    bucket,
+    prefix: z.string().max(1024),
+    paths: z.array(z.string().min(1).max(4096)).min(1).max(100_000),
+    /** What to do when a file's key already holds an object: ask (fail with OBJECTS_EXIST), replace it, or skip the file. */
+    onExisting: z.enum(['ask', 'replace', 'skip']).optional(),
+  }),
   'uploads:list': none,
   'uploads:pause': z.object({ id }),
   'uploads:resume': z.object({ id }),
   'uploads:cancel': z.object({ id }),
   'uploads:retry': z.object({ id }),
   'uploads:clear': none,
+  'multipart:list': z.object({ account: name, bucket }),
+  'multipart:abort': z.object({ account: name, bucket, key, uploadId: z.string().min(1).max(1024) }),
   'links:create': z.object({ account: name, bucket, key, expiresIn: z.number().int().min(1).max(604_800), filename: z.string().min(1).max(255).optional() }),
   'links:history': none,
   'links:copy': z.object({ url: z.string().url().max(16_384) }),
@@ -126,6 +135,15 @@ export interface TransferView {
   waiting?: boolean;
 }
 
+/** A multipart upload left unfinished on the server (billed until aborted). */
+export interface UnfinishedUploadView {
+  key: string;
+  uploadId: string;
+  initiated?: string;
+  parts: number;
+  bytes: number;
+}
+
 export interface LinkView {
   url: string;
   bucket: string;
@@ -171,6 +189,8 @@ export interface Responses {
   'uploads:cancel': null;
   'uploads:retry': null;
   'uploads:clear': null;
+  'multipart:list': UnfinishedUploadView[];
+  'multipart:abort': null;
   'links:create': LinkView;
   'links:history': LinkRecordView[];
   'links:copy': null;

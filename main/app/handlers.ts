@@ -173,10 +173,22 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       await (await connection(account)).storage.delete(bucket, key);
       return null;
     },
-    'uploads:add': async ({ account, bucket, prefix, paths }) => {
+    'uploads:add': async ({ account, bucket, prefix, paths, onExisting = 'ask' }) => {
       await ferry.accounts.get(account);
-      const files = await expandDrop(paths, prefix);
+      let files = await expandDrop(paths, prefix);
       if (!files.length) throw new FerryError('FILE_NOT_FOUND', 'Nothing to upload: the dropped folders contain no files.');
+      if (onExisting !== 'replace') {
+        const taken = await existingKeys(await connection(account), bucket, prefix, files.map((f) => f.key));
+        if (taken.size && onExisting === 'ask') {
+          const names = [...taken].slice(0, 5).map((k) => k.slice(k.lastIndexOf('/') + 1));
+          throw new FerryError(
+            'OBJECTS_EXIST',
+            `${taken.size} of these ${files.length === 1 ? 'file' : 'files'} already ${taken.size === 1 ? 'exists' : 'exist'} in ${bucket}: ${names.join(', ')}${taken.size > 5 ? ', …' : ''}.`,
+          );
+        }
+        files = files.filter((f) => !taken.has(f.key));
+        if (!files.length) return [];
+      }
       return queue.add(files.map((f) => ({ account, bucket, key: f.key, file: f.file, size: f.size })));
     },
     'uploads:list': async () => {
@@ -188,6 +200,16 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     'uploads:cancel': async ({ id }) => (await queue.cancel(id), null),
     'uploads:retry': async ({ id }) => (queue.retry(id), null),
     'uploads:clear': async () => (queue.clearFinished(), null),
+    'multipart:list': async ({ account, bucket }) => {
+      const conn = await connection(account);
+      const out = [];
+      for (const u of await conn.storage.listMultipartUploads(bucket)) out.push({ ...u, ...(await conn.storage.multipartUsage(bucket, u.key, u.uploadId)) });
+      return out;
+    },
+    'multipart:abort': async ({ account, bucket, key, uploadId }) => {
+      await (await connection(account)).storage.abortMultipartUpload(bucket, key, uploadId);
+      return null;
+    },
     'links:create': async ({ account, bucket, key, expiresIn, filename }) => link(account, bucket, key, expiresIn, filename),
     'links:history': async () => (await ferry.links.list(500)).map(({ endpoint: _e, ...r }) => r),
     'links:copy': async ({ url }) => {
@@ -231,6 +253,24 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       for (const name of [...connections.keys()]) forget(name);
     },
   };
+}
+
+/**
+ * Which of these keys already hold an object. A few are checked one by one; many are checked
+ * against a listing of the destination folder, so a drop of 10,000 files costs a few requests.
+ */
+async function existingKeys(conn: Connection, bucket: string, prefix: string, keys: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  if (keys.length <= 32) {
+    const answers = await Promise.all(keys.map(async (k) => ((await conn.storage.exists(bucket, k)) ? k : undefined)));
+    for (const k of answers) if (k) found.add(k);
+    return found;
+  }
+  const wanted = new Set(keys);
+  for await (const page of conn.storage.listObjects(bucket, prefix, { recursive: true })) {
+    for (const o of page.objects) if (wanted.has(o.key)) found.add(o.key);
+  }
+  return found;
 }
 
 function httpUrl(url: string): string {

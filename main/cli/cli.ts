@@ -37,6 +37,8 @@ Commands
   presign s3://bucket/key          print a share link (--expires-in, default 3600 seconds)
   share FILE s3://bucket[/key]     upload, then print a share link
   links                            the share links issued so far, with their expiry
+  uploads ls s3://bucket[/prefix]  unfinished multipart uploads (billed until aborted): age, parts, size
+  uploads abort s3://bucket[/prefix] [--older-than 1d] [--upload-id ID]   abort them
   accounts add NAME                add an account; keys are read from a prompt or stdin and kept in the keychain
   accounts list | remove NAME | test [NAME] | default NAME
 
@@ -55,6 +57,7 @@ Options (before or after the command)
   --json                machine-readable output
   --no-progress         no progress bar even on a terminal
   --no-resume           with cp/share: start an interrupted upload afresh instead of continuing it
+  --no-clobber          with cp/share: do not replace an object that already exists
   --debug               show stack traces and the upload plan
   -h, --help            this help
   --version             Ferry's version
@@ -79,6 +82,9 @@ const OPTIONS = {
   json: { type: 'boolean' },
   'no-progress': { type: 'boolean' },
   'no-resume': { type: 'boolean' },
+  'no-clobber': { type: 'boolean' },
+  'upload-id': { type: 'string' },
+  'older-than': { type: 'string' },
   debug: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -189,6 +195,8 @@ class Command {
         return this.presign();
       case 'links':
         return this.links();
+      case 'uploads':
+        return this.uploads();
       case 'accounts':
         return this.accounts();
       default:
@@ -254,7 +262,11 @@ class Command {
     const expiresIn = share ? this.expiry() : 0;
     const partSize = this.o['part-size'] ? parseSize(this.o['part-size']) : undefined;
     const bar = this.io.stderr.isTTY && !this.o.json && !this.o['no-progress'] ? new ProgressBar(this.io.stderr) : undefined;
-    const result: UploadResult = await this.withConnection(async (c) => {
+    const result: UploadResult | undefined = await this.withConnection(async (c) => {
+      if (this.o['no-clobber'] && (await c.storage.exists(loc.bucket, key))) {
+        this.io.stderr.write(`ferry: ${formatS3Url({ bucket: loc.bucket, key })} already exists; not replaced (--no-clobber)\n`);
+        return undefined;
+      }
       const uploaded = await c
         .upload(
           {
@@ -286,7 +298,7 @@ class Command {
       this.printLink(link, uploaded);
       return uploaded;
     });
-    if (share) return;
+    if (share || !result) return;
     if (this.o.json) this.json(result);
     else this.out(`upload: ${file} to ${formatS3Url({ bucket: loc.bucket, key })}`);
   }
@@ -322,6 +334,39 @@ class Command {
       const left = Date.parse(r.expiresAt) - now;
       this.out(`${r.createdAt}  ${left > 0 ? `expires in ${describeDuration(left / 1000)}` : 'expired'}  ${formatS3Url(r)}`);
     }
+  }
+
+  /** Unfinished multipart uploads: listed with what they cost, and aborted. */
+  private async uploads(): Promise<void> {
+    const [sub, target, ...extra] = this.args;
+    if ((sub !== 'ls' && sub !== 'abort') || !target || extra.length) {
+      throw usage('Usage: ferry uploads ls s3://bucket[/prefix] | ferry uploads abort s3://bucket[/prefix] [--older-than 1d] [--upload-id ID].');
+    }
+    const { bucket, key: prefix } = parseS3Url(target);
+    const olderThan = this.o['older-than'] ? parseAge(this.o['older-than']) : 0;
+    const now = this.ferry.clock.now();
+    await this.withConnection(async (c) => {
+      const uploads = (await c.storage.listMultipartUploads(bucket, prefix || undefined)).filter(
+        (u) => (!this.o['upload-id'] || u.uploadId === this.o['upload-id']) && (!olderThan || (u.initiated && now - Date.parse(u.initiated) >= olderThan * 1000)),
+      );
+      if (sub === 'ls') {
+        const rows = [];
+        for (const u of uploads) rows.push({ ...u, ...(await c.storage.multipartUsage(bucket, u.key, u.uploadId)) });
+        if (this.o.json) return this.json(rows);
+        if (!rows.length) return this.out(`No unfinished uploads in s3://${bucket}/${prefix}`);
+        for (const r of rows) {
+          const age = r.initiated ? `${describeDuration((now - Date.parse(r.initiated)) / 1000)} old` : 'age unknown';
+          this.out(`${age.padEnd(22)} ${String(r.parts).padStart(5)} parts ${formatBytes(r.bytes).padStart(10)}  ${formatS3Url({ bucket, key: r.key })}  ${r.uploadId}`);
+        }
+        return;
+      }
+      for (const u of uploads) {
+        await c.storage.abortMultipartUpload(bucket, u.key, u.uploadId);
+        if (!this.o.json) this.out(`abort: ${formatS3Url({ bucket, key: u.key })} ${u.uploadId}`);
+      }
+      if (this.o.json) this.json({ aborted: uploads.map((u) => ({ key: u.key, uploadId: u.uploadId })) });
+      else if (!uploads.length) this.out('Nothing to abort.');
+    });
   }
 
   private async accounts(): Promise<void> {
@@ -401,6 +446,13 @@ class Command {
     this.out(`Added account "${account.name}" (${PRESETS[account.provider].label}, ${account.endpoint ?? 'AWS'}); its keys are in the system keychain.`);
     this.out(`Check it with: ferry accounts test ${account.name}`);
   }
+}
+
+/** An age such as 1d, 12h, 90m or seconds, for --older-than. */
+function parseAge(raw: string): number {
+  const m = /^(\d+)([smhdw]?)$/.exec(raw.trim().toLowerCase());
+  if (!m) throw usage(`"${raw}" is not an age. Write it as 90m, 12h or 7d.`);
+  return Number(m[1]) * ({ '': 1, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 } as Record<string, number>)[m[2]!]!;
 }
 
 function formatDate(iso: string | undefined): string {

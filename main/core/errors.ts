@@ -28,6 +28,7 @@ export type FerryErrorCode =
   | 'NO_SUCH_KEY'
   | 'NOT_A_FILE'
   | 'NOT_S3'
+  | 'OBJECTS_EXIST'
   | 'PAUSED'
   | 'SETTINGS_UNREADABLE'
   | 'S3_ERROR'

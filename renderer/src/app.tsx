@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type DragEvent } from 'react';
 import type { AccountView, LinkRecordView, Prefs, PresetView } from '../../preload/contract';
-import { call, ferry, message } from './api';
+import { ApiError, call, ferry, message } from './api';
+import { Unfinished } from './components/Unfinished';
 import { AccountForm } from './components/AccountForm';
 import { ObjectBrowser } from './components/ObjectBrowser';
 import { LinkHistory, SharePanel } from './components/SharePanel';
@@ -73,11 +74,23 @@ export function App() {
       setNotice({ text: 'Choose a bucket first: pick an account and a bucket on the left, then drop your files again.', error: true });
       return;
     }
+    const paths = files.map((f) => ferry().pathForFile(f)).filter(Boolean);
+    const add = async (onExisting: 'ask' | 'replace' | 'skip') => {
+      const added = await call(ferry().addUploads({ account, bucket, prefix, paths, onExisting }));
+      setNotice({ text: added.length ? `Uploading ${added.length} file${added.length === 1 ? '' : 's'} to ${bucket}/${prefix}` : 'Nothing new to upload: every file is already there.' });
+    };
     try {
-      const paths = files.map((f) => ferry().pathForFile(f)).filter(Boolean);
-      const added = await call(ferry().addUploads({ account, bucket, prefix, paths }));
-      setNotice({ text: `Uploading ${added.length} file${added.length === 1 ? '' : 's'} to ${bucket}/${prefix}` });
+      await add('ask');
     } catch (err) {
+      if (err instanceof ApiError && err.code === 'OBJECTS_EXIST') {
+        const replace = window.confirm(`${err.message}\n\nOK replaces them. Cancel keeps them and uploads only the other files.`);
+        try {
+          await add(replace ? 'replace' : 'skip');
+        } catch (again) {
+          setNotice({ text: message(again), error: true });
+        }
+        return;
+      }
       setNotice({ text: message(err), error: true });
     }
   };
@@ -179,6 +192,7 @@ export function App() {
                 <p className="hint card">Select a file to make a share link.</p>
               )}
               <LinkHistory records={history} onPick={(r) => (select(r.account, r.bucket), setSelectedKey(r.key))} />
+              <Unfinished account={account} bucket={bucket} refreshToken={listVersion} />
             </div>
           </div>
         ) : (

@@ -7,6 +7,7 @@ import {
   ListBucketsCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { endpointLabel, type Profile } from './client';
@@ -43,6 +44,11 @@ export interface MultipartInfo {
   key: string;
   uploadId: string;
   initiated?: string;
+}
+
+export interface MultipartUsage {
+  parts: number;
+  bytes: number;
 }
 
 /** Bucket and object operations for one profile. Every failure is a FerryError. */
@@ -146,6 +152,35 @@ export class Storage {
     } catch (err) {
       if ((err as { name?: string }).name === 'NoSuchUpload') return;
       throw toFerryError(err, { endpoint: this.endpoint, bucket, key });
+    }
+  }
+
+  /** How many parts, and bytes, an unfinished multipart upload holds (what it is billed for). */
+  async multipartUsage(bucket: string, key: string, uploadId: string): Promise<MultipartUsage> {
+    let parts = 0;
+    let bytes = 0;
+    let marker: string | undefined;
+    for (;;) {
+      const out = await this.call({ bucket, key }, () =>
+        this.client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, ...(marker ? { PartNumberMarker: marker } : {}) })),
+      );
+      for (const p of out.Parts ?? []) {
+        parts++;
+        bytes += p.Size ?? 0;
+      }
+      if (!out.IsTruncated || !out.NextPartNumberMarker) return { parts, bytes };
+      marker = out.NextPartNumberMarker;
+    }
+  }
+
+  /** Whether an object exists (a HEAD that finds nothing is false; other failures throw). */
+  async exists(bucket: string, key: string): Promise<boolean> {
+    try {
+      await this.head(bucket, key);
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'NO_SUCH_KEY') return false;
+      throw err;
     }
   }
 

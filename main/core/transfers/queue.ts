@@ -56,10 +56,10 @@ export interface QueueOptions {
 export class TransferQueue {
   private readonly jobs = new Map<string, Job>();
   private active = 0;
-  private readonly maxActive: number;
+  private readonly capacity: number;
 
   constructor(private readonly opts: QueueOptions) {
-    this.maxActive = opts.maxActive ?? 2;
+    this.capacity = (opts.maxActive ?? 2) * LARGE;
   }
 
   add(items: NewTransfer[]): TransferView[] {
@@ -167,15 +167,20 @@ export class TransferQueue {
     this.opts.onChange(view(job));
   }
 
+  /**
+   * Starts queued transfers while there is room. A large file (sent in parallel parts) takes a
+   * whole slot; small files take a quarter, so a folder of small files moves several at a time.
+   */
   private pump(): void {
     for (const job of this.jobs.values()) {
-      if (this.active >= this.maxActive) return;
-      if (job.status === 'queued') void this.run(job);
+      if (this.active >= this.capacity) return;
+      if (job.status === 'queued' && this.active + weight(job) <= this.capacity) void this.run(job);
     }
   }
 
   private async run(job: Job): Promise<void> {
-    this.active++;
+    const w = weight(job);
+    this.active += w;
     job.cancel = new AbortController();
     job.pause = new AbortController();
     this.set(job, { status: 'running', waiting: false });
@@ -213,11 +218,14 @@ export class TransferQueue {
     } finally {
       job.cancel = undefined;
       job.pause = undefined;
-      this.active--;
+      this.active -= w;
       this.pump();
     }
   }
 }
+
+const LARGE = 4;
+const weight = (job: { size: number }) => (job.size > 8 * 1024 * 1024 ? LARGE : 1);
 
 function storedBytes(state: Pick<MultipartState, 'parts' | 'partSize' | 'size'>): number {
   return state.parts.reduce((sum, p) => sum + Math.min(state.partSize, state.size - (p.PartNumber - 1) * state.partSize), 0);

@@ -1,0 +1,180 @@
+import { CreateMultipartUploadCommand, GetObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { mkdir, open, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createAppCore, type AppCore } from '../../main/app/handlers';
+import type { Connection, Ferry } from '../../main/core/ferry';
+import { Storage } from '../../main/core/s3/storage';
+import { MiB } from '../../main/core/transfers/plan';
+import type { TransferView } from '../../preload/contract';
+import { cliEnv, coreWithAccount, ferry as runFerry, gateway, randomFile, sha256Stream, tempDir, uniqueName } from '../support/helpers';
+
+describe('hostile and unusual input', () => {
+  let core: Ferry;
+  let conn: Connection;
+  let app: AppCore;
+  let dataDir: string;
+  let account: string;
+  const bucket = uniqueName('hostile');
+  const batches: TransferView[][] = [];
+
+  beforeAll(async () => {
+    ({ ferry: core, dataDir, account } = await coreWithAccount());
+    conn = await core.connect({ account });
+    await conn.storage.createBucket(bucket);
+    app = createAppCore({
+      ferry: core,
+      dataDir,
+      platform: { copyText: () => {}, notify: () => {}, openExternal: () => {} },
+      emit: (e, p) => void (e === 'uploads:changed' && batches.push(p as TransferView[])),
+      appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
+    });
+    return () => {
+      app.dispose();
+      conn.close();
+    };
+  });
+
+  const contentOf = async (key: string) => sha256Stream((await conn.storage.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body as Readable);
+  const call = async <T,>(channel: string, payload: unknown): Promise<T> => {
+    const r = await app.handle(channel, payload);
+    if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+    return r.value as T;
+  };
+  const until = async (check: () => boolean | Promise<boolean>, ms = 120_000) => {
+    const deadline = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  it("a symbolic link uploads the file it points to, under the link's name", async () => {
+    const dir = await tempDir();
+    const target = await randomFile(dir, 'real.bin', 100_000);
+    await symlink(target.path, join(dir, 'link.bin'));
+    await conn.upload({ file: join(dir, 'link.bin'), bucket, key: 'link.bin' });
+    expect(await contentOf('link.bin')).toEqual({ sha256: target.sha256, size: 100_000 });
+  });
+
+  it('a file deleted mid-upload still uploads whole: Ferry holds it open', async () => {
+    const src = await randomFile(await tempDir(), 'deleted.bin', 64 * MiB);
+    let removed = false;
+    await conn.upload({
+      file: src.path,
+      bucket,
+      key: 'deleted.bin',
+      partSize: 8 * MiB,
+      onProgress: (p) => {
+        if (!removed && p.bytesDone > 8 * MiB) {
+          removed = true;
+          void rm(src.path);
+        }
+      },
+    });
+    expect(removed).toBe(true);
+    expect(await contentOf('deleted.bin')).toEqual({ sha256: src.sha256, size: 64 * MiB });
+  });
+
+  it('a file rewritten mid-upload is reported, and neither an object nor parts are left', async () => {
+    const src = await randomFile(await tempDir(), 'rewritten.bin', 64 * MiB);
+    let changed = false;
+    const upload = conn.upload({
+      file: src.path,
+      bucket,
+      key: 'rewritten.bin',
+      partSize: 8 * MiB,
+      concurrency: 1,
+      onProgress: (p) => {
+        if (!changed && p.bytesDone > 8 * MiB) {
+          changed = true;
+          void (async () => {
+            const fh = await open(src.path, 'r+');
+            await fh.write(Buffer.alloc(4096, 7), 0, 4096, 60 * MiB);
+            await fh.close();
+          })();
+        }
+      },
+    });
+    await expect(upload).rejects.toMatchObject({ code: 'FILE_CHANGED', message: expect.stringMatching(/changed while it was being uploaded/) });
+    await expect(conn.storage.head(bucket, 'rewritten.bin')).rejects.toMatchObject({ code: 'NO_SUCH_KEY' });
+    expect(await conn.storage.listMultipartUploads(bucket, 'rewritten.bin')).toEqual([]);
+  });
+
+  it('ferry cp --no-clobber leaves an existing object alone', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'keep.txt'), 'original');
+    const env = cliEnv(dataDir);
+    expect((await runFerry(['cp', join(dir, 'keep.txt'), `s3://${bucket}/keep.txt`, '--account', account], { env })).code).toBe(0);
+    await writeFile(join(dir, 'keep.txt'), 'replacement');
+    const r = await runFerry(['cp', join(dir, 'keep.txt'), `s3://${bucket}/keep.txt`, '--account', account, '--no-clobber'], { env });
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: `ferry: s3://${bucket}/keep.txt already exists; not replaced (--no-clobber)\n` });
+    const body = await conn.storage.client.send(new GetObjectCommand({ Bucket: bucket, Key: 'keep.txt' }));
+    expect(await body.Body!.transformToString()).toBe('original');
+  });
+
+  it('the app asks before replacing existing objects, then replaces or skips as told', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'keep.txt'), 'from the app');
+    await writeFile(join(dir, 'new.txt'), 'new file');
+    const paths = [join(dir, 'keep.txt'), join(dir, 'new.txt')];
+    await expect(call('uploads:add', { account, bucket, prefix: '', paths })).rejects.toMatchObject({ code: 'OBJECTS_EXIST', message: expect.stringMatching(/1 of these files already exists in .*: keep\.txt/) });
+    const skipped = await call<TransferView[]>('uploads:add', { account, bucket, prefix: '', paths, onExisting: 'skip' });
+    expect(skipped.map((t) => t.key)).toEqual(['new.txt']);
+    const replaced = await call<TransferView[]>('uploads:add', { account, bucket, prefix: '', paths: [paths[0]], onExisting: 'replace' });
+    await until(() => app.queue.get(replaced[0]!.id)?.status === 'done');
+    const body = await conn.storage.client.send(new GetObjectCommand({ Bucket: bucket, Key: 'keep.txt' }));
+    expect(await body.Body!.transformToString()).toBe('from the app');
+  });
+
+  it('10,000 files dropped at once are queued in one call and uploaded, with progress in few batches', async () => {
+    const dir = join(await tempDir(), 'many');
+    for (let d = 0; d < 10; d++) {
+      await mkdir(join(dir, `d${d}`), { recursive: true });
+      await Promise.all(Array.from({ length: 1000 }, (_, i) => writeFile(join(dir, `d${d}`, `f${i}.txt`), `${d}/${i}`)));
+    }
+    batches.length = 0;
+    const added = await call<TransferView[]>('uploads:add', { account, bucket, prefix: 'bulk/', paths: [dir] });
+    expect(added).toHaveLength(10_000);
+    await until(() => app.queue.list().filter((t) => t.key.startsWith('bulk/')).every((t) => t.status === 'done'), 240_000);
+    // Each file changes state at least three times (queued, running, done): 30,000 changes that
+    // reach the window in a few hundred batches, later changes of a file replacing earlier ones.
+    const files = new Set(batches.flat().map((t) => t.id));
+    expect(files.size).toBe(10_000);
+    expect(batches.length).toBeLessThan(1_000);
+    let listed = 0;
+    for await (const page of conn.storage.listObjects(bucket, 'bulk/', { recursive: true })) listed += page.objects.length;
+    expect(listed).toBe(10_000);
+  }, 300_000);
+
+  it('unfinished uploads can be listed with their size and aborted, from the CLI and the app', async () => {
+    const created = await conn.storage.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'forgotten.iso' }));
+    await conn.storage.client.send(new UploadPartCommand({ Bucket: bucket, Key: 'forgotten.iso', UploadId: created.UploadId, PartNumber: 1, Body: Buffer.alloc(5 * MiB, 1) }));
+    const env = cliEnv(dataDir);
+    const ls = await runFerry(['uploads', 'ls', `s3://${bucket}`, '--account', account], { env });
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).toMatch(new RegExp(`seconds? old\\s+1 parts\\s+5 MiB  s3://${bucket}/forgotten\\.iso  ${created.UploadId!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    const fromApp = await call<Array<{ key: string; parts: number; bytes: number }>>('multipart:list', { account, bucket });
+    expect(fromApp).toEqual([expect.objectContaining({ key: 'forgotten.iso', parts: 1, bytes: 5 * MiB })]);
+    const young = await runFerry(['uploads', 'abort', `s3://${bucket}`, '--older-than', '1d', '--account', account], { env });
+    expect(young.stdout).toBe('Nothing to abort.\n');
+    const abort = await runFerry(['uploads', 'abort', `s3://${bucket}`, '--account', account], { env });
+    expect(abort.stdout).toBe(`abort: s3://${bucket}/forgotten.iso ${created.UploadId}\n`);
+    expect(await conn.storage.listMultipartUploads(bucket)).toEqual([]);
+  });
+
+  it("a clock far from the server's is explained", async () => {
+    const g = gateway();
+    const skewed = new S3Client({
+      region: 'us-east-1',
+      endpoint: g.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey },
+      systemClockOffset: 2 * 3600_000,
+    });
+    const storage = new Storage(skewed, { ...conn.profile, endpoint: g.endpoint });
+    await expect(storage.listBuckets()).rejects.toMatchObject({ code: 'CLOCK_SKEW', message: expect.stringMatching(/clock is too far from its own\. Set your clock automatically/) });
+    skewed.destroy();
+  });
+});
