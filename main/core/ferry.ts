@@ -4,6 +4,7 @@ import { systemClock, type Clock } from './clock';
 import { FerryError, isFerryError } from './errors';
 import { LinkHistory } from './links/history';
 import { presignGet, type PresignRequest, type ShareLink } from './links/presign';
+import { FastPresigner } from './links/sigv4';
 import { ListPartsCommand } from '@aws-sdk/client-s3';
 import { resolve } from 'node:path';
 import { createS3Client, type Profile } from './s3/client';
@@ -68,6 +69,7 @@ export class Connection {
   readonly storage: Storage;
   private readonly uploader: Uploader;
   private readonly dataClient;
+  private readonly presigner: FastPresigner;
 
   constructor(
     readonly profile: Profile,
@@ -83,6 +85,10 @@ export class Connection {
     };
     this.storage = new Storage(createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8), ...timeouts }), profile);
     this.dataClient = createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8), maxAttempts: 1, ...timeouts });
+    this.presigner = new FastPresigner(
+      { ...(profile.endpoint ? { endpoint: profile.endpoint } : {}), region: profile.region, pathStyle: profile.pathStyle, checksumMode: profile.checksums === 'when-supported' },
+      profile.credentials,
+    );
     this.uploader = new Uploader({
       storage: this.storage,
       dataClient: this.dataClient,
@@ -177,9 +183,14 @@ export class Connection {
     return this.states.get(this.profile.name, resolve(file), bucket, key);
   }
 
+  /** Signs a GET link (without recording it: see share). */
+  presign(req: PresignRequest): Promise<ShareLink> {
+    return presignGet(this.storage.client, this.profile.credentials, req, this.clock, this.presigner);
+  }
+
   /** Signs a GET link and records it in the link history. */
   async share(req: PresignRequest): Promise<ShareLink> {
-    const link = await presignGet(this.storage.client, this.profile.credentials, req, this.clock);
+    const link = await this.presign(req);
     await this.history.add({
       account: this.profile.name,
       endpoint: this.storage.endpoint,

@@ -3,6 +3,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Clock } from '../clock';
 import type { Credentials } from '../secrets/secrets';
 import { checkExpiry } from './expiry';
+import type { FastPresigner } from './sigv4';
 
 export interface PresignRequest {
   bucket: string;
@@ -38,16 +39,22 @@ export function contentDisposition(filename: string): string {
   return ascii === clean ? `attachment; filename="${ascii}"` : `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
-export async function presignGet(client: S3Client, credentials: Credentials, req: PresignRequest, clock: Clock): Promise<ShareLink> {
+/**
+ * Signs a GET link. With a FastPresigner (one per connection, its signing key cached per day) the
+ * URL is computed directly; otherwise, or for cases it leaves to the SDK, getSignedUrl signs it.
+ */
+export async function presignGet(client: S3Client, credentials: Credentials, req: PresignRequest, clock: Clock, fast?: FastPresigner): Promise<ShareLink> {
   checkExpiry(req.expiresIn);
   const now = clock.now();
   const signingDate = new Date(Math.floor(now / 1000) * 1000);
-  const command = new GetObjectCommand({
-    Bucket: req.bucket,
-    Key: req.key,
-    ...(req.filename ? { ResponseContentDisposition: contentDisposition(req.filename) } : {}),
-  });
-  const url = await getSignedUrl(client, command, { expiresIn: req.expiresIn, signingDate });
+  const disposition = req.filename ? contentDisposition(req.filename) : undefined;
+  const url =
+    fast && fast.canSign(req.bucket)
+      ? fast.presignGet(req.bucket, req.key, req.expiresIn, signingDate, disposition)
+      : await getSignedUrl(client, new GetObjectCommand({ Bucket: req.bucket, Key: req.key, ...(disposition ? { ResponseContentDisposition: disposition } : {}) }), {
+          expiresIn: req.expiresIn,
+          signingDate,
+        });
   let expiresAtMs = signingDate.getTime() + req.expiresIn * 1000;
   let limitedBy: ShareLink['limitedBy'] = 'expiry';
   if (credentials.expiration && credentials.expiration.getTime() < expiresAtMs) {

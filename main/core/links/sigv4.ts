@@ -1,0 +1,90 @@
+import { createHash, createHmac } from 'node:crypto';
+import type { Credentials } from '../secrets/secrets';
+
+/** RFC 3986 encoding as SigV4 wants it: everything but A-Z a-z 0-9 - _ . ~ is %XX (upper case). */
+function uriEncode(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+const encodePath = (key: string) => key.split('/').map(uriEncode).join('/');
+
+export interface PresignTarget {
+  /** Endpoint URL, e.g. https://gateway.storjshare.io; undefined for AWS's own. */
+  endpoint?: string;
+  region: string;
+  pathStyle: boolean;
+  /** The SDK asks for response checksums (x-amz-checksum-mode) unless set to WHEN_REQUIRED. */
+  checksumMode: boolean;
+}
+
+/**
+ * Presigned GET URLs by SigV4 query signing, computed directly: the signing key (four HMACs) is
+ * derived once per day and region and reused, so a link costs one SHA-256 and one HMAC. The
+ * output is the URL the AWS SDK's getSignedUrl produces for the same request (tests compare
+ * them), at many times the rate.
+ */
+export class FastPresigner {
+  private keyCache: { scope: string; key: Buffer } | undefined;
+
+  constructor(
+    private readonly target: PresignTarget,
+    private readonly credentials: Credentials,
+  ) {}
+
+  /** Whether this signer builds the same URL the SDK would; exotic cases are left to the SDK. */
+  static supports(target: PresignTarget, bucket: string): boolean {
+    // AWS's own endpoints pick path or virtual-hosted style per bucket name; dotted names differ.
+    return !(target.endpoint === undefined && bucket.includes('.'));
+  }
+
+  canSign(bucket: string): boolean {
+    return FastPresigner.supports(this.target, bucket);
+  }
+
+  private signingKey(date: string): Buffer {
+    const scope = `${date}/${this.target.region}`;
+    if (this.keyCache?.scope !== scope) {
+      const kDate = createHmac('sha256', `AWS4${this.credentials.secretAccessKey}`).update(date).digest();
+      const kRegion = createHmac('sha256', kDate).update(this.target.region).digest();
+      const kService = createHmac('sha256', kRegion).update('s3').digest();
+      this.keyCache = { scope, key: createHmac('sha256', kService).update('aws4_request').digest() };
+    }
+    return this.keyCache.key;
+  }
+
+  presignGet(bucket: string, key: string, expiresIn: number, signingDate: Date, responseContentDisposition?: string): string {
+    const base = this.target.endpoint ? new URL(this.target.endpoint) : new URL(`https://s3.${this.target.region}.amazonaws.com`);
+    const basePath = base.pathname.replace(/\/+$/, '');
+    let host = base.host;
+    let path: string;
+    if (this.target.pathStyle) {
+      path = `${basePath}/${uriEncode(bucket)}/${encodePath(key)}`;
+    } else {
+      host = `${bucket}.${base.host}`;
+      path = `${basePath}/${encodePath(key)}`;
+    }
+    const amzDate = signingDate.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const date = amzDate.slice(0, 8);
+    const scope = `${date}/${this.target.region}/s3/aws4_request`;
+    const params: Array<[string, string]> = [
+      ['X-Amz-Algorithm', 'AWS4-HMAC-SHA256'],
+      ['X-Amz-Content-Sha256', 'UNSIGNED-PAYLOAD'],
+      ['X-Amz-Credential', `${this.credentials.accessKeyId}/${scope}`],
+      ['X-Amz-Date', amzDate],
+      ['X-Amz-Expires', String(expiresIn)],
+      ['X-Amz-SignedHeaders', 'host'],
+      ['x-id', 'GetObject'],
+    ];
+    if (this.target.checksumMode) params.push(['x-amz-checksum-mode', 'ENABLED']);
+    if (this.credentials.sessionToken) params.push(['X-Amz-Security-Token', this.credentials.sessionToken]);
+    if (responseContentDisposition) params.push(['response-content-disposition', responseContentDisposition]);
+    const encoded = params.map(([k, v]) => [uriEncode(k), uriEncode(v)] as [string, string]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const query = encoded.map(([k, v]) => `${k}=${v}`).join('&');
+    const canonical = `GET\n${path}\n${query}\nhost:${host}\n\nhost\nUNSIGNED-PAYLOAD`;
+    const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonical).digest('hex')}`;
+    const signature = createHmac('sha256', this.signingKey(date)).update(stringToSign).digest('hex');
+    encoded.push(['X-Amz-Signature', signature]);
+    encoded.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `${base.protocol}//${host}${path}?${encoded.map(([k, v]) => `${k}=${v}`).join('&')}`;
+  }
+}
