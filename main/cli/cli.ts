@@ -1,4 +1,5 @@
-import { basename } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PRESETS, PROVIDERS } from '../core/accounts/presets';
 import { FerryError, isFerryError } from '../core/errors';
@@ -8,7 +9,9 @@ import { DEFAULT_EXPIRY_SECONDS, describeDuration, parseExpiry } from '../core/l
 import type { ShareLink } from '../core/links/presign';
 import { formatS3Url, parseS3Url } from '../core/s3/names';
 import { KeychainSecretStore, type SecretStore } from '../core/secrets/secrets';
+import { expandDrop } from '../core/transfers/drop';
 import { formatBytes, parseSize } from '../core/transfers/plan';
+import { TransferQueue } from '../core/transfers/queue';
 import type { Progress } from '../core/transfers/progress';
 import type { UploadResult } from '../core/transfers/upload';
 import { ask, readAll } from './prompt';
@@ -33,6 +36,7 @@ Commands
   ls [s3://bucket[/prefix]]        list buckets, or a bucket's folders and objects (--recursive: all keys)
   mb s3://bucket                   create a bucket
   cp FILE s3://bucket[/key]        upload a file (a key ending in / keeps the file's name)
+  cp DIR s3://bucket[/prefix] --recursive   upload a folder's files under the prefix
   rm s3://bucket/key               delete an object
   presign s3://bucket/key          print a share link (--expires-in, default 3600 seconds)
   share FILE s3://bucket[/key]     upload, then print a share link
@@ -53,7 +57,7 @@ Options (before or after the command)
   --path-style | --virtual-hosted   with accounts add: addressing style
   --part-size SIZE      multipart part size, e.g. 64MiB (default: the account's preset, else 16MiB)
   --concurrency N       parts uploaded at once (default 4)
-  --recursive           with ls: every key under the prefix
+  --recursive           with ls: every key under the prefix; with cp: a whole folder
   --json                machine-readable output
   --no-progress         no progress bar even on a terminal
   --no-resume           with cp/share: start an interrupted upload afresh instead of continuing it
@@ -255,6 +259,7 @@ class Command {
   private async cp(share: boolean): Promise<void> {
     const name = share ? 'share' : 'cp';
     this.arity(name, 2, 2, 'FILE s3://bucket[/key]');
+    if (this.o.recursive && !share) return this.cpRecursive();
     const [file, target] = this.args as [string, string];
     if (file.startsWith('s3://')) throw usage(`Ferry uploads local files; "${file}" is an S3 URL. Usage: ferry ${name} FILE s3://bucket[/key].`);
     const loc = parseS3Url(target);
@@ -301,6 +306,56 @@ class Command {
     if (share || !result) return;
     if (this.o.json) this.json(result);
     else this.out(`upload: ${file} to ${formatS3Url({ bucket: loc.bucket, key })}`);
+  }
+
+  /**
+   * A folder's files under a prefix, as aws s3 cp --recursive does (the folder's own name is not
+   * part of the keys). Files move through the same queue as in the window: several small files at
+   * once, large ones in parallel parts. One failure does not stop the others; all are reported.
+   */
+  private async cpRecursive(): Promise<void> {
+    const [dir, target] = this.args as [string, string];
+    const loc = parseS3Url(target);
+    const info = await stat(dir).catch(() => undefined);
+    if (!info) throw new FerryError('FILE_NOT_FOUND', `There is no folder at ${dir}. Check the path and try again.`);
+    if (!info.isDirectory()) throw usage(`${dir} is a file; --recursive uploads a folder. Drop --recursive to upload one file.`);
+    const prefix = loc.key && !loc.key.endsWith('/') ? `${loc.key}/` : loc.key;
+    const top = `${basename(resolve(dir))}/`;
+    const files = (await expandDrop([dir], '')).map((f) => ({ ...f, key: prefix + f.key.slice(top.length) }));
+    const bar = this.io.stderr.isTTY && !this.o.json && !this.o['no-progress'] ? new ProgressBar(this.io.stderr) : undefined;
+    const total = files.reduce((n, f) => n + f.size, 0);
+    const done = new Map<string, number>();
+    const failures: string[] = [];
+    const results: Array<{ file: string; key: string; size: number }> = [];
+    await this.withConnection(async (c) => {
+      await new Promise<void>((resolveAll) => {
+        let left = files.length;
+        if (!left) resolveAll();
+        const queue = new TransferQueue({
+          connection: async () => c,
+          maxActive: Math.max(2, Math.ceil(this.concurrency() / 2)) * 2,
+          onChange: (t) => {
+            done.set(t.id, t.status === 'done' ? t.size : t.bytesDone);
+            if (bar) bar.update({ bytesDone: [...done.values()].reduce((a, b) => a + b, 0), totalBytes: total, bytesPerSecond: 0, done: false });
+          },
+          onFinished: (t) => {
+            if (t.status === 'done') {
+              results.push({ file: t.file, key: t.key, size: t.size });
+              if (!this.o.json) this.out(`upload: ${t.file} to ${formatS3Url({ bucket: t.bucket, key: t.key })}`);
+            } else failures.push(`${t.file}: ${t.error ?? t.status}`);
+            if (--left === 0) resolveAll();
+          },
+        });
+        this.io.signal?.addEventListener('abort', () => queue.list().forEach((t) => void queue.cancel(t.id).catch(() => {})), { once: true });
+        queue.add(files.map((f) => ({ account: c.profile.name, bucket: loc.bucket, key: f.key, file: f.file, size: f.size })));
+      });
+    });
+    bar?.clear();
+    if (this.o.json) this.json({ uploaded: results, failed: failures });
+    if (this.io.signal?.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
+    if (failures.length) {
+      throw new FerryError('S3_ERROR', `${failures.length} of ${files.length} files were not uploaded; the first: ${failures[0]}`);
+    }
   }
 
   private async presign(): Promise<void> {

@@ -1,4 +1,4 @@
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addGatewayAccount, cliEnv, ferry, gateway, tempDir, uniqueName } from '../support/helpers';
@@ -89,6 +89,26 @@ describe('the presigned-URL tutorial with ferry', () => {
     expect(ls.stdout).toMatch(/ 8 report 2026\.csv$/m);
     const top = await ferry(['ls', `s3://${bucket}`], { env });
     expect(top.stdout).toMatch(/^\s+PRE reports\/$/m);
+  });
+
+  it('cp --recursive uploads a folder tree under a prefix, as aws s3 cp --recursive does', async () => {
+    const dir = join(work, 'site');
+    await mkdir(join(dir, 'css', 'deep'), { recursive: true });
+    await writeFile(join(dir, 'index.html'), '<h1>hi</h1>');
+    await writeFile(join(dir, 'css', 'main.css'), 'body{}');
+    await writeFile(join(dir, 'css', 'deep', 'x y.css'), 'p{}');
+    const r = await ferry(['cp', dir, `s3://${bucket}/www`, '--recursive'], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').sort()).toEqual(
+      [`upload: ${join(dir, 'css/deep/x y.css')} to s3://${bucket}/www/css/deep/x y.css`, `upload: ${join(dir, 'css/main.css')} to s3://${bucket}/www/css/main.css`, `upload: ${join(dir, 'index.html')} to s3://${bucket}/www/index.html`].sort(),
+    );
+    const ls = await ferry(['ls', `s3://${bucket}/www/`, '--recursive'], { env });
+    expect(ls.stdout).toMatch(/ 11 www\/index\.html$/m);
+    expect(ls.stdout).toMatch(/ 3 www\/css\/deep\/x y\.css$/m);
+    const url = (await ferry(['presign', `s3://${bucket}/www/index.html`], { env })).stdout.trim();
+    const res = await fetch(url);
+    expect(res.headers.get('content-type')).toBe('text/html');
+    expect(await res.text()).toBe('<h1>hi</h1>');
   });
 
   it('accepts global options before or after the subcommand, as aws does', async () => {
