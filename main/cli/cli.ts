@@ -55,8 +55,8 @@ Options (before or after the command)
   --provider NAME       with accounts add: ${PROVIDERS.join(', ')}
   --access-key-id ID    with accounts add (the secret is never taken as an option)
   --path-style | --virtual-hosted   with accounts add: addressing style
-  --part-size SIZE      multipart part size, e.g. 64MiB (default: the account's preset, else 16MiB)
-  --concurrency N       parts uploaded at once (default 4)
+  --part-size SIZE      multipart part size, e.g. 64MiB (default: the provider's, else chosen per file)
+  --concurrency N       parts in flight at once (default: chosen per file size; --debug shows it)
   --recursive           with ls: every key under the prefix; with cp: a whole folder
   --json                machine-readable output
   --no-progress         no progress bar even on a terminal
@@ -167,8 +167,13 @@ class Command {
     if (this.args.length < min || this.args.length > max) throw usage(`Usage: ferry ${name} ${shape}.`);
   }
 
+  /** The user's --concurrency, or undefined to let Ferry choose per file. */
+  private concurrencyOption(): number | undefined {
+    return this.o.concurrency === undefined ? undefined : this.concurrency();
+  }
+
   private concurrency(): number {
-    if (this.o.concurrency === undefined) return 4;
+    if (this.o.concurrency === undefined) return 8;
     const n = Number(this.o.concurrency);
     if (!Number.isInteger(n) || n < 1 || n > 64) throw usage(`--concurrency must be a whole number from 1 to 64, not "${this.o.concurrency}".`);
     return n;
@@ -278,14 +283,14 @@ class Command {
             file,
             bucket: loc.bucket,
             key,
-            concurrency: this.concurrency(),
+            ...(this.concurrencyOption() ? { concurrency: this.concurrencyOption()! } : {}),
             ...(partSize ? { partSize } : {}),
             ...(this.io.signal ? { signal: this.io.signal } : {}),
             ...(bar ? { onProgress: (p: Progress) => bar.update(p), onWaiting: (w: boolean) => bar.setWaiting(w) } : {}),
             onPlan: (plan) => {
               if (this.o.debug) {
                 this.io.stderr.write(
-                  `ferry: ${formatBytes(plan.size)} as ${plan.multipart ? `${plan.partCount} parts of ${formatBytes(plan.partSize)}, ${this.concurrency()} at a time` : 'a single PUT'}\n`,
+                  `ferry: ${formatBytes(plan.size)} as ${plan.multipart ? `${plan.partCount} parts of ${formatBytes(plan.partSize)}, ${plan.concurrency} at a time` : 'a single PUT'}${this.o['part-size'] || this.o.concurrency ? '' : ' (chosen for this file size and provider)'}\n`,
                 );
               }
             },
@@ -333,7 +338,8 @@ class Command {
         if (!left) resolveAll();
         const queue = new TransferQueue({
           connection: async () => c,
-          maxActive: Math.max(2, Math.ceil(this.concurrency() / 2)) * 2,
+          // Sixteen small files, or four large ones, at a time.
+          maxActive: 4,
           onChange: (t) => {
             done.set(t.id, t.status === 'done' ? t.size : t.bytesDone);
             if (bar) bar.update({ bytesDone: [...done.values()].reduce((a, b) => a + b, 0), totalBytes: total, bytesPerSecond: 0, done: false });

@@ -1,15 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { GiB, MAX_OBJECT_SIZE, MiB, formatBytes, parseSize, planUpload } from '../../main/core/transfers/plan';
+import { GiB, MAX_OBJECT_SIZE, MiB, autoPartSize, formatBytes, parseSize, planUpload } from '../../main/core/transfers/plan';
 
 describe('planUpload', () => {
   it('sends a file that fits in one part as a single PUT', () => {
-    expect(planUpload(0)).toEqual({ multipart: false, partSize: 0, partCount: 1 });
-    expect(planUpload(16 * MiB)).toMatchObject({ multipart: false, partCount: 1 });
+    expect(planUpload(0)).toEqual({ multipart: false, partSize: 0, partCount: 1, concurrency: 1 });
+    expect(planUpload(8 * MiB)).toMatchObject({ multipart: false, partCount: 1 });
   });
 
   it('splits larger files into parts of the preferred size', () => {
-    expect(planUpload(100 * MiB)).toEqual({ multipart: true, partSize: 16 * MiB, partCount: 7 });
-    expect(planUpload(1 * GiB, 64 * MiB)).toEqual({ multipart: true, partSize: 64 * MiB, partCount: 16 });
+    expect(planUpload(100 * MiB, 16 * MiB)).toEqual({ multipart: true, partSize: 16 * MiB, partCount: 7, concurrency: 4 });
+    expect(planUpload(1 * GiB, 64 * MiB, 3)).toEqual({ multipart: true, partSize: 64 * MiB, partCount: 16, concurrency: 3 });
+  });
+
+  it('chooses part size and concurrency by file size when nobody names them', () => {
+    expect(planUpload(100 * MiB)).toEqual({ multipart: true, partSize: 8 * MiB, partCount: 13, concurrency: 4 });
+    expect(planUpload(1 * GiB)).toEqual({ multipart: true, partSize: 32 * MiB, partCount: 32, concurrency: 8 });
+    expect(planUpload(4 * GiB)).toEqual({ multipart: true, partSize: 64 * MiB, partCount: 64, concurrency: 8 });
+    expect(autoPartSize(10 * 1024 * GiB)).toBe(64 * MiB);
   });
 
   it('grows parts so no file needs more than 10,000, up to the 5 TiB maximum', () => {

@@ -6,12 +6,28 @@ export const MIN_PART_SIZE = 5 * MiB;
 export const MAX_PART_SIZE = 5 * GiB;
 export const MAX_PARTS = 10_000;
 export const MAX_OBJECT_SIZE = 5 * 1024 * GiB;
-export const DEFAULT_PART_SIZE = 16 * MiB;
 
 export interface UploadPlan {
   multipart: boolean;
   partSize: number;
   partCount: number;
+  /** Parts in flight at once. */
+  concurrency: number;
+}
+
+/**
+ * Ferry's own choice when neither the user nor the provider preset names a part size: about 32
+ * parts per file, between 8 and 64 MiB, so small files still get parallel parts and large ones
+ * few requests. Measured on the local gateway (bench/RESULTS.md).
+ */
+export function autoPartSize(size: number): number {
+  const target = Math.ceil(size / 32 / MiB);
+  return Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(Math.max(target, 1))))) * MiB;
+}
+
+/** Parts in flight: more for large files, where the link rather than the request rate limits. */
+export function autoConcurrency(size: number): number {
+  return size >= 256 * MiB ? 8 : 4;
 }
 
 /**
@@ -19,17 +35,18 @@ export interface UploadPlan {
  * or Ferry's default), grown in whole MiB when needed so the file fits in 10,000 parts. A file
  * that fits in one part goes as one PUT.
  */
-export function planUpload(size: number, preferredPartSize = DEFAULT_PART_SIZE): UploadPlan {
+export function planUpload(size: number, preferredPartSize = autoPartSize(size), concurrency = autoConcurrency(size)): UploadPlan {
   if (!Number.isSafeInteger(preferredPartSize) || preferredPartSize < MIN_PART_SIZE || preferredPartSize > MAX_PART_SIZE) {
     throw new FerryError('USAGE', `A part size must be between 5 MiB and 5 GiB; ${formatBytes(preferredPartSize)} is not.`);
   }
   if (size > MAX_OBJECT_SIZE) {
     throw new FerryError('FILE_TOO_LARGE', `The file is ${formatBytes(size)}; S3 objects can be at most 5 TiB. Split the file first.`);
   }
-  if (size <= preferredPartSize) return { multipart: false, partSize: Math.max(size, 0), partCount: 1 };
+  if (size <= preferredPartSize) return { multipart: false, partSize: Math.max(size, 0), partCount: 1, concurrency: 1 };
   const needed = Math.ceil(Math.ceil(size / MAX_PARTS) / MiB) * MiB;
   const partSize = Math.min(Math.max(preferredPartSize, needed), MAX_PART_SIZE);
-  return { multipart: true, partSize, partCount: Math.ceil(size / partSize) };
+  const partCount = Math.ceil(size / partSize);
+  return { multipart: true, partSize, partCount, concurrency: Math.min(concurrency, partCount) };
 }
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

@@ -266,7 +266,7 @@ export class Uploader {
     try {
       // A resumed upload keeps the part size it began with, whatever the defaults are now.
       const resumable = req.resumeFrom && req.resumeFrom.size === src.size && req.resumeFrom.mtimeMs === src.mtimeMs;
-      const plan = planUpload(src.size, resumable ? req.resumeFrom!.partSize : (req.partSize ?? this.opts.storage.profile.partSize));
+      const plan = planUpload(src.size, resumable ? req.resumeFrom!.partSize : (req.partSize ?? this.opts.storage.profile.partSize), req.concurrency);
       req.onPlan?.({ ...plan, size: src.size });
       const contentType = req.contentType || mime.lookup(req.key) || mime.lookup(req.file) || 'application/octet-stream';
       const meter = new ProgressMeter(src.size, this.opts.clock, (p) => req.onProgress?.(p));
@@ -418,7 +418,7 @@ export class Uploader {
         }
       }
     };
-    const concurrency = Math.max(1, Math.min(req.concurrency ?? 4, plan.partCount));
+    const concurrency = Math.max(1, plan.concurrency);
     await Promise.all(Array.from({ length: concurrency }, worker));
 
     if (failure === undefined && stopSignal(req).aborted) failure = new FerryError('CANCELLED', 'Upload cancelled.');
