@@ -1,24 +1,32 @@
 /**
- * `npm run bench`: uploads one large file to the local RADOS Gateway with Ferry's CLI (and with
- * the AWS CLI, when Debian's awscli is installed, for a reference point), several times,
- * alternating, and reports medians of wall time, throughput, CPU seconds and peak memory.
- * The performance issue extends this to more cases and peers.
+ * `npm run bench`: Ferry against Debian's awscli 2 (`aws s3 cp`) and rclone, uploading the same
+ * data to the same local RADOS Gateway in the same run, clients alternating, several repetitions;
+ * plus a raw single-stream HTTP PUT of the same file (the server-bound ceiling), presigning,
+ * listing 100,000 keys, and the window in Chromium. Medians and Ferry/peer ratios go to
+ * bench/RESULTS.md. FERRY_BENCH_CASES=large1g,small1000,… runs a subset; FERRY_BENCH_QUICK=1
+ * shrinks every case for a smoke run.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { S3Client, CreateBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { startGateway } from '../test/support/rgw';
+import { CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { FastPresigner } from '../main/core/links/sigv4';
 import { randomFile, tempDir } from '../test/support/helpers-fs';
+import { startGateway, type Gateway } from '../test/support/rgw';
+import { benchWindow, type WindowResult } from './window';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const MiB = 1024 * 1024;
-const SIZE = Number(process.env.FERRY_BENCH_SIZE_MIB ?? 1024) * MiB;
-const REPEAT = Number(process.env.FERRY_BENCH_REPEAT ?? 3);
+const GiB = 1024 * MiB;
+const QUICK = process.env.FERRY_BENCH_QUICK === '1';
+const ONLY = process.env.FERRY_BENCH_CASES?.split(',').map((s) => s.trim());
 const CLI = resolve(__dirname, '../out/main/cli.js');
 const AWS = '/usr/bin/aws';
+const want = (name: string) => !ONLY || ONLY.includes(name);
 
 interface Sample {
   wall: number;
@@ -26,29 +34,43 @@ interface Sample {
   rss: number;
 }
 
-function median(xs: number[]): number {
+const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+};
 
 function measure(cmd: string[], env: NodeJS.ProcessEnv): Sample {
-  const r = spawnSync('python3', [resolve(__dirname, 'measure.py'), ...cmd], { env, encoding: 'utf8' });
+  const r = spawnSync('python3', [resolve(__dirname, 'measure.py'), ...cmd], { env, encoding: 'utf8', maxBuffer: 64 * MiB });
   if (r.status !== 0) throw new Error(`measure.py failed (is python3 installed? apt-get install -y python3): ${r.stderr}`);
   const out = JSON.parse(r.stdout) as { exit: number; wall: number; user: number; sys: number; maxrss_bytes: number; stderr: string };
-  if (out.exit !== 0) throw new Error(`${cmd.join(' ')} failed: ${out.stderr}`);
+  if (out.exit !== 0) throw new Error(`${cmd.slice(0, 4).join(' ')}… failed: ${out.stderr}`);
   return { wall: out.wall, cpu: out.user + out.sys, rss: out.maxrss_bytes };
+}
+
+interface Client {
+  name: string;
+  cmd: (src: string, key: string) => string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+interface Row {
+  case: string;
+  client: string;
+  runs: number;
+  wall: number;
+  mibps: number;
+  cpuPerGiB: number;
+  cpu: number;
+  rss: number;
 }
 
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('Build first: npm run build');
-  console.log(`Starting the local RADOS Gateway…`);
-  const gw = await startGateway({ storeBytes: Math.max(4 * 1024 * MiB, SIZE * 3) });
+  console.log('Starting the local RADOS Gateway…');
+  const gw = await startGateway({ storeBytes: QUICK ? 4 * GiB : 14 * GiB });
+  const report: string[] = [];
   try {
-    const dir = await tempDir('ferry-bench-');
-    console.log(`Writing a ${SIZE / MiB} MiB test file…`);
-    const file = await randomFile(dir, 'large.bin', SIZE);
-    const bucket = 'ferry-bench';
     const s3 = new S3Client({
       region: 'us-east-1',
       endpoint: gw.endpoint,
@@ -57,65 +79,223 @@ async function main(): Promise<void> {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
+    const bucket = 'ferry-bench';
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const work = await tempDir('ferry-bench-');
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       AWS_ACCESS_KEY_ID: gw.accessKeyId,
       AWS_SECRET_ACCESS_KEY: gw.secretAccessKey,
       AWS_ENDPOINT_URL: gw.endpoint,
       AWS_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: join(dir, 'none'),
-      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      AWS_CONFIG_FILE: join(work, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: join(work, 'none'),
+      FERRY_DATA_DIR: join(work, 'ferry-data'),
     };
-    const clients: Array<{ name: string; cmd: string[] }> = [{ name: 'ferry cp', cmd: [process.execPath, CLI, 'cp', file.path, `s3://${bucket}/ferry.bin`] }];
-    if (existsSync(AWS)) clients.push({ name: 'aws s3 cp (awscli 2)', cmd: [AWS, 's3', 'cp', '--no-progress', '--endpoint-url', gw.endpoint, file.path, `s3://${bucket}/aws.bin`] });
-    else console.log(`(${AWS} not found: apt-get install -y awscli to compare with the AWS CLI)`);
+    const rcloneEnv: NodeJS.ProcessEnv = {
+      ...env,
+      RCLONE_CONFIG_BENCH_TYPE: 's3',
+      RCLONE_CONFIG_BENCH_PROVIDER: 'Ceph',
+      RCLONE_CONFIG_BENCH_ENDPOINT: gw.endpoint,
+      RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: gw.accessKeyId,
+      RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: gw.secretAccessKey,
+      RCLONE_CONFIG: join(work, 'rclone.conf'),
+    };
+    delete rcloneEnv.AWS_CA_BUNDLE; // rclone 1.60 fails to start with it set
 
-    // A fresh memstore OSD allocates as it first fills: one unmeasured upload per client first.
-    for (const c of clients) {
-      measure(c.cmd, env);
-      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: c.cmd.at(-1)!.split('/').pop()! }));
+    const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+    const fileClients: Client[] = [{ name: 'ferry cp', cmd: (src, key) => [process.execPath, CLI, 'cp', src, `s3://${bucket}/${key}`] }];
+    const dirClients: Client[] = [{ name: 'ferry cp --recursive', cmd: (src, key) => [process.execPath, CLI, 'cp', src, `s3://${bucket}/${key}/`, '--recursive'] }];
+    if (existsSync(AWS)) {
+      fileClients.push({ name: 'aws s3 cp', cmd: (src, key) => [AWS, 's3', 'cp', '--no-progress', '--only-show-errors', '--endpoint-url', gw.endpoint, src, `s3://${bucket}/${key}`] });
+      dirClients.push({ name: 'aws s3 cp --recursive', cmd: (src, key) => [AWS, 's3', 'cp', '--recursive', '--no-progress', '--only-show-errors', '--endpoint-url', gw.endpoint, src, `s3://${bucket}/${key}/`] });
+    } else console.log(`(${AWS} missing: apt-get install -y awscli)`);
+    if (has('rclone')) {
+      fileClients.push({ name: 'rclone copyto', cmd: (src, key) => ['rclone', 'copyto', src, `bench:${bucket}/${key}`], env: rcloneEnv });
+      dirClients.push({ name: 'rclone copy', cmd: (src, key) => ['rclone', 'copy', src, `bench:${bucket}/${key}/`], env: rcloneEnv });
+    } else console.log('(rclone missing: apt-get install -y rclone)');
+    if (has('curl')) {
+      fileClients.push({
+        name: 'raw single PUT (curl)',
+        cmd: (src, key) => ['sh', '-c', 'exec curl -sS -f -o /dev/null -T "$0" "$1"', src, presignedPut.get(key)!],
+      });
     }
-    const samples = new Map<string, Sample[]>(clients.map((c) => [c.name, []]));
-    for (let i = 0; i < REPEAT; i++) {
-      for (const c of clients) {
-        const s = measure(c.cmd, env);
-        samples.get(c.name)!.push(s);
-        console.log(`  run ${i + 1} ${c.name}: ${s.wall.toFixed(2)} s, ${(SIZE / MiB / s.wall).toFixed(1)} MiB/s, CPU ${s.cpu.toFixed(2)} s, peak RSS ${(s.rss / MiB).toFixed(0)} MiB`);
-        const key = c.cmd.at(-1)!.split('/').pop()!;
-        await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    const presignedPut = new Map<string, string>();
+
+    const cleanup = async (prefix: string) => {
+      for (;;) {
+        const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+        const keys = (out.Contents ?? []).map((o) => ({ Key: o.Key! }));
+        if (!keys.length) break;
+        await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
       }
-    }
-    s3.destroy();
+      // Free the memstore now rather than after RGW's garbage-collection delay.
+      spawnSync('radosgw-admin', ['-c', gw.conf, 'gc', 'process', '--include-all'], { stdio: 'ignore' });
+    };
 
-    const gib = SIZE / (1024 * MiB);
-    const rows = clients.map((c) => {
-      const ss = samples.get(c.name)!;
-      const wall = median(ss.map((s) => s.wall));
-      const cpu = median(ss.map((s) => s.cpu));
-      const rss = median(ss.map((s) => s.rss));
-      return { name: c.name, wall, mibps: SIZE / MiB / wall, cpuPerGiB: cpu / gib, rss };
-    });
-    const lines = [
-      `# Ferry benchmark: one ${SIZE / MiB} MiB file to a local RADOS Gateway`,
-      '',
-      `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Node ${process.version}. ` +
-        `Medians of ${REPEAT} runs after one warm-up each, clients alternating. Ferry uses its defaults (16 MiB parts, 4 at a time).`,
-      '',
-      '| client | wall (s) | throughput (MiB/s) | CPU s per GiB | peak RSS (MiB) |',
-      '| --- | ---: | ---: | ---: | ---: |',
-      ...rows.map((r) => `| ${r.name} | ${r.wall.toFixed(2)} | ${r.mibps.toFixed(1)} | ${r.cpuPerGiB.toFixed(2)} | ${(r.rss / MiB).toFixed(0)} |`),
+    const rows: Row[] = [];
+    const runCase = async (name: string, label: string, src: string, bytes: number, clients: Client[], reps: number) => {
+      console.log(`\n${label}`);
+      const samples = new Map<string, Sample[]>(clients.map((c) => [c.name, []]));
+      for (let i = 0; i < reps + 1; i++) {
+        for (const [ci, c] of clients.entries()) {
+          const key = `${name}/c${ci}-r${i}`;
+          presignedPut.set(key, await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: 3600 }));
+          const s = measure(c.cmd(src, key), c.env ?? env);
+          await cleanup(`${name}/`);
+          if (i === 0) continue; // warm-up: the first writes to a fresh store are slower for whoever goes first
+          samples.get(c.name)!.push(s);
+          console.log(`  ${c.name}: ${s.wall.toFixed(2)} s, ${(bytes / MiB / s.wall).toFixed(1)} MiB/s, CPU ${s.cpu.toFixed(2)} s, peak RSS ${(s.rss / MiB).toFixed(0)} MiB`);
+        }
+      }
+      for (const c of clients) {
+        const ss = samples.get(c.name)!;
+        const wall = median(ss.map((s) => s.wall));
+        const cpu = median(ss.map((s) => s.cpu));
+        rows.push({ case: label, client: c.name, runs: ss.length, wall, mibps: bytes / MiB / wall, cpu, cpuPerGiB: cpu / (bytes / GiB), rss: Math.max(...ss.map((s) => s.rss)) });
+      }
+    };
+
+    const large: Array<[string, string, number, number]> = [
+      ['large8m', 'one 8 MiB file', 8 * MiB, 5],
+      ['large1g', 'one 1 GiB file', QUICK ? 128 * MiB : GiB, 3],
+      ['large4g', 'one 4 GiB file', QUICK ? 256 * MiB : 4 * GiB, QUICK ? 1 : 2],
     ];
-    if (rows.length > 1) {
-      lines.push('', `Ferry / AWS CLI throughput: ${(rows[0]!.mibps / rows[1]!.mibps).toFixed(2)}×`);
+    for (const [name, label, size, reps] of large) {
+      if (!want(name)) continue;
+      const f = await randomFile(work, `${name}.bin`, size);
+      await runCase(name, label, f.path, size, fileClients, reps);
+      spawnSync('rm', ['-f', f.path]);
     }
-    const report = lines.join('\n');
-    console.log(`\n${report}`);
-    writeFileSync(resolve(__dirname, 'RESULTS.md'), `${report}\n`);
+    const trees: Array<[string, string, number, number, number, number]> = [
+      ['small1000', '1,000 files of 64 KiB', QUICK ? 100 : 1000, 64 * 1024, 1, 3],
+      ['tree10000', 'a folder tree of 10,000 small files (1–8 KiB, 100 folders)', QUICK ? 500 : 10_000, 0, 100, 1],
+    ];
+    for (const [name, label, count, size, folders, reps] of trees) {
+      if (!want(name)) continue;
+      const dir = join(work, name);
+      let bytes = 0;
+      for (let i = 0; i < count; i++) {
+        const sub = folders > 1 ? join(dir, `dir-${i % folders}`) : dir;
+        if (i < folders) await mkdir(sub, { recursive: true });
+        const n = size || 1024 * (1 + (i % 8));
+        bytes += n;
+        await writeFile(join(sub, `file-${i}.dat`), Buffer.alloc(n, i % 251));
+      }
+      await runCase(name, label, dir, bytes, dirClients.filter((c) => !c.name.startsWith('raw')), reps);
+    }
+
+    const table = (title: string, rs: Row[]) => {
+      const ferry = rs[0]!;
+      return [
+        `### ${title}`,
+        '',
+        '| client | runs | wall (s, median) | MiB/s | Ferry is × faster | CPU s | CPU s per GiB | peak RSS (MiB) |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+        ...rs.map((r) => `| ${r.client} | ${r.runs} | ${r.wall.toFixed(2)} | ${r.mibps.toFixed(1)} | ${r === ferry ? '' : (r.wall / ferry.wall).toFixed(2)} | ${r.cpu.toFixed(2)} | ${r.cpuPerGiB.toFixed(2)} | ${(r.rss / MiB).toFixed(0)} |`),
+        '',
+      ];
+    };
+    for (const label of [...new Set(rows.map((r) => r.case))]) report.push(...table(label, rows.filter((r) => r.case === label)));
+
+    // Presigning, in-process: links per second.
+    if (want('presign')) {
+      const creds = { accessKeyId: gw.accessKeyId, secretAccessKey: gw.secretAccessKey };
+      const fast = new FastPresigner({ endpoint: gw.endpoint, region: 'us-east-1', pathStyle: true, checksumMode: false }, creds);
+      const rate = async (fn: (i: number) => unknown, seconds = 2) => {
+        let n = 0;
+        const end = performance.now() + seconds * 1000;
+        while (performance.now() < end) for (let k = 0; k < 100; k++) await fn(n++);
+        return n / seconds;
+      };
+      const fastRate = await rate((i) => fast.presignGet(bucket, `photos/img-${i}.jpg`, 3600, new Date()));
+      const sdkRate = await rate((i) => getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: `photos/img-${i}.jpg` }), { expiresIn: 3600 }));
+      const url = fast.presignGet(bucket, 'check', 60, new Date());
+      const check = await fetch(url);
+      report.push('### Presigning', '', '| signer | links per second |', '| --- | ---: |');
+      report.push(`| Ferry (signing key cached per day and region) | ${Math.round(fastRate).toLocaleString('en')} |`, `| AWS SDK getSignedUrl | ${Math.round(sdkRate).toLocaleString('en')} |`, '');
+      report.push(`(A Ferry link checked against the gateway answered HTTP ${check.status}; 404 is right, the key does not exist, and proves the signature was accepted.)`, '');
+      console.log(`\npresign: Ferry ${Math.round(fastRate)}/s, SDK ${Math.round(sdkRate)}/s`);
+    }
+
+    if (want('list100k')) report.push(...(await benchListing(gw, s3, bucket, env, rcloneEnv, QUICK ? 3000 : 100_000)));
+    if (want('window')) report.push(...windowReport(await benchWindow(QUICK ? 10_000 : 100_000, QUICK ? 1000 : 10_000)));
+    s3.destroy();
   } finally {
     await gw.stop();
   }
+  const header = [
+    '# Ferry benchmark results',
+    '',
+    `Run ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / GiB).toFixed(0)} GiB RAM, Node ${process.version}, against a local Ceph RADOS Gateway (memstore OSD) on the same machine, so client and server share the two cores.`,
+    'Each case runs every client once to warm up, then the given number of times, clients alternating; wall times are medians, peak RSS the largest seen. CPU is the client process\'s user + system time (getrusage).',
+    QUICK ? '\n**Quick run (FERRY_BENCH_QUICK=1): sizes reduced, not comparable with the targets.**' : '',
+    '',
+  ];
+  writeFileSync(resolve(__dirname, 'RESULTS.md'), `${[...header, ...report].join('\n')}\n`);
+  console.log(`\nWrote bench/RESULTS.md`);
+}
+
+/** Fills a bucket with `count` keys, then times listing it: first line on screen, and the end. */
+async function benchListing(gw: Gateway, s3: S3Client, bucket: string, env: NodeJS.ProcessEnv, rcloneEnv: NodeJS.ProcessEnv, count: number): Promise<string[]> {
+  const listBucket = 'ferry-bench-list';
+  await s3.send(new CreateBucketCommand({ Bucket: listBucket }));
+  console.log(`\nputting ${count.toLocaleString('en')} keys to list…`);
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next < count) {
+        const i = next++;
+        await s3.send(new PutObjectCommand({ Bucket: listBucket, Key: `d${i % 100}/obj-${String(i).padStart(6, '0')}`, Body: new Uint8Array(0), ContentLength: 0 }));
+      }
+    }),
+  );
+  console.log(`  done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  const timed = (cmd: string[], e: NodeJS.ProcessEnv) =>
+    new Promise<{ first: number; total: number; lines: number }>((resolveRun, reject) => {
+      const start = performance.now();
+      let first = 0;
+      let lines = 0;
+      const p = spawn(cmd[0]!, cmd.slice(1), { env: e, stdio: ['ignore', 'pipe', 'inherit'] });
+      p.stdout.on('data', (b: Buffer) => {
+        if (!first) first = performance.now() - start;
+        for (const c of b) if (c === 10) lines++;
+      });
+      p.on('error', reject);
+      p.on('close', (code) => (code === 0 ? resolveRun({ first, total: performance.now() - start, lines }) : reject(new Error(`${cmd[0]} exited ${code}`))));
+    });
+  const clients: Array<[string, string[], NodeJS.ProcessEnv]> = [['ferry ls --recursive', [process.execPath, CLI, 'ls', `s3://${listBucket}`, '--recursive'], env]];
+  if (existsSync(AWS)) clients.push(['aws s3 ls --recursive', [AWS, 's3', 'ls', '--recursive', '--endpoint-url', gw.endpoint, `s3://${listBucket}`], env]);
+  if (spawnSync('sh', ['-c', 'command -v rclone']).status === 0) clients.push(['rclone lsf -R', ['rclone', 'lsf', '-R', '--files-only', `bench:${listBucket}`], rcloneEnv]);
+  const out = [`### Listing ${count.toLocaleString('en')} keys`, '', '| client | first line (s) | all lines (s) | lines | peak RSS (MiB) |', '| --- | ---: | ---: | ---: | ---: |'];
+  for (const [name, cmd, e] of clients) {
+    const runs = [await timed(cmd, e), await timed(cmd, e)];
+    const rss = measure(cmd, e).rss;
+    const r = { first: median(runs.map((x) => x.first)), total: median(runs.map((x) => x.total)), lines: runs[0]!.lines };
+    out.push(`| ${name} | ${(r.first / 1000).toFixed(2)} | ${(r.total / 1000).toFixed(2)} | ${r.lines.toLocaleString('en')} | ${(rss / MiB).toFixed(0)} |`);
+    console.log(`  ${name}: first line ${(r.first / 1000).toFixed(2)} s, all ${(r.total / 1000).toFixed(2)} s, ${r.lines} lines`);
+  }
+  out.push('');
+  return out;
+}
+
+function windowReport(w: WindowResult): string[] {
+  const row = (label: string, f: WindowResult['scroll']) =>
+    `| ${label} | ${f.frames} | ${f.p50.toFixed(1)} | ${f.p95.toFixed(1)} | ${f.max.toFixed(1)} | ${f.fps.toFixed(0)} |`;
+  return [
+    `### The window (built renderer in Chromium, ${w.objects.toLocaleString('en')} objects, ${w.uploads.toLocaleString('en')} queued uploads)`,
+    '',
+    `Time to the first rows of the listing on screen: ${w.firstRowsMs.toFixed(0)} ms; all ${w.objects.toLocaleString('en')} objects loaded as you scroll: ${(w.allLoadedMs / 1000).toFixed(1)} s. ${w.uploads.toLocaleString('en')} uploads queued in ${w.queueMs.toFixed(0)} ms.`,
+    '',
+    '| while | frames | p50 frame (ms) | p95 frame (ms) | worst (ms) | fps |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    row('scrolling the object list', w.scroll),
+    row(`progress of ${w.uploads.toLocaleString('en')} uploads streaming in`, w.progress),
+    '',
+    'Headless Chromium with --disable-gpu renders in software; frame times are what its compositor reports through requestAnimationFrame.',
+    '',
+  ];
 }
 
 main().catch((err) => {

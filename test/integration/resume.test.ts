@@ -29,17 +29,14 @@ describe('resuming interrupted uploads', () => {
     return (await conn.storage.client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: pending.uploadId }))).Parts ?? [];
   };
   const contentOf = async (key: string) => sha256Stream((await conn.storage.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body as Readable);
-
-  it('ferry cp killed with SIGKILL continues where it stopped: only the missing parts are sent', async () => {
-    const src = await randomFile(await tempDir(), 'video.bin', 256 * MiB);
-    const env = cliEnv(dataDir);
-    const args = ['cp', src.path, `s3://${bucket}/video.bin`, '--account', account, '--part-size', '8MiB', '--concurrency', '2'];
-    const killed = await ferry(args, {
-      env,
+  /** Runs ferry and kills it with SIGKILL once the server holds `parts` parts of `key`. */
+  const killOncePartsStored = (args: string[], key: string, parts: number) =>
+    ferry(args, {
+      env: cliEnv(dataDir),
       onSpawn: (child) => {
         const poll = setInterval(() => {
-          void partsOnServer('video.bin').then((parts) => {
-            if (parts.length >= 5) {
+          void partsOnServer(key).then((stored) => {
+            if (stored.length >= parts) {
               clearInterval(poll);
               child.kill('SIGKILL');
             }
@@ -48,6 +45,12 @@ describe('resuming interrupted uploads', () => {
         child.once('exit', () => clearInterval(poll));
       },
     });
+
+  it('ferry cp killed with SIGKILL continues where it stopped: only the missing parts are sent', async () => {
+    const src = await randomFile(await tempDir(), 'video.bin', 256 * MiB);
+    const env = cliEnv(dataDir);
+    const args = ['cp', src.path, `s3://${bucket}/video.bin`, '--account', account, '--part-size', '8MiB', '--concurrency', '2'];
+    const killed = await killOncePartsStored(args, 'video.bin', 5);
     expect(killed.code).toBe(null);
     const before = await partsOnServer('video.bin');
     expect(before.length).toBeGreaterThanOrEqual(5);
@@ -68,20 +71,7 @@ describe('resuming interrupted uploads', () => {
     const src = await randomFile(await tempDir(), 'fresh.bin', 96 * MiB);
     const env = cliEnv(dataDir);
     const args = ['cp', src.path, `s3://${bucket}/fresh.bin`, '--account', account, '--part-size', '8MiB', '--concurrency', '1'];
-    await ferry(args, {
-      env,
-      onSpawn: (child) => {
-        const poll = setInterval(() => {
-          void partsOnServer('fresh.bin').then((parts) => {
-            if (parts.length >= 2) {
-              clearInterval(poll);
-              child.kill('SIGKILL');
-            }
-          });
-        }, 40);
-        child.once('exit', () => clearInterval(poll));
-      },
-    });
+    await killOncePartsStored(args, 'fresh.bin', 2);
     const [old] = await conn.storage.listMultipartUploads(bucket, 'fresh.bin');
     expect(old).toBeDefined();
     const again = await ferry([...args, '--no-resume', '--debug'], { env });
@@ -96,20 +86,7 @@ describe('resuming interrupted uploads', () => {
     const src = await randomFile(dir, 'changing.bin', 64 * MiB);
     const env = cliEnv(dataDir);
     const args = ['cp', src.path, `s3://${bucket}/changing.bin`, '--account', account, '--part-size', '8MiB', '--concurrency', '1'];
-    await ferry(args, {
-      env,
-      onSpawn: (child) => {
-        const poll = setInterval(() => {
-          void partsOnServer('changing.bin').then((parts) => {
-            if (parts.length >= 2) {
-              clearInterval(poll);
-              child.kill('SIGKILL');
-            }
-          });
-        }, 40);
-        child.once('exit', () => clearInterval(poll));
-      },
-    });
+    await killOncePartsStored(args, 'changing.bin', 2);
     const changed = await randomFile(dir, 'changing.bin', 64 * MiB);
     const again = await ferry([...args, '--debug'], { env });
     expect(again.code).toBe(0);
