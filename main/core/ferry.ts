@@ -132,7 +132,8 @@ export class Connection {
         },
       });
       await saving.catch(() => {});
-      await this.states.delete(...id);
+      // A single PUT saved nothing: no state file to remove.
+      if (last || saved) await this.states.delete(...id);
       return result;
     } catch (err) {
       await saving.catch(() => {});

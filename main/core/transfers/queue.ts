@@ -55,6 +55,9 @@ export interface QueueOptions {
  */
 export class TransferQueue {
   private readonly jobs = new Map<string, Job>();
+  /** Jobs waiting to start, oldest first; started or dropped ones become holes skipped by `head`. */
+  private waiting: Array<Job | undefined> = [];
+  private head = 0;
   private active = 0;
   private readonly capacity: number;
 
@@ -69,6 +72,7 @@ export class TransferQueue {
       return job;
     });
     for (const job of added) this.changed(job);
+    this.waiting.push(...added);
     this.pump();
     return added.map(view);
   }
@@ -116,6 +120,7 @@ export class TransferQueue {
     const job = this.find(id);
     if (job.status === 'paused') {
       this.set(job, { status: 'queued' });
+      this.waiting.push(job);
       this.pump();
     }
   }
@@ -140,8 +145,10 @@ export class TransferQueue {
     const job = this.find(id);
     if (job.status === 'failed' || job.status === 'cancelled') {
       const { error: _error, ...rest } = job;
-      this.jobs.set(id, { ...rest, status: 'queued', bytesDone: 0, bytesPerSecond: 0 });
-      this.changed(this.jobs.get(id)!);
+      const again: Job = { ...rest, status: 'queued', bytesDone: 0, bytesPerSecond: 0 };
+      this.jobs.set(id, again);
+      this.changed(again);
+      this.waiting.push(again);
       this.pump();
     }
   }
@@ -172,9 +179,21 @@ export class TransferQueue {
    * whole slot; small files take a quarter, so a folder of small files moves several at a time.
    */
   private pump(): void {
-    for (const job of this.jobs.values()) {
-      if (this.active >= this.capacity) return;
-      if (job.status === 'queued' && this.active + weight(job) <= this.capacity) void this.run(job);
+    for (let i = this.head; i < this.waiting.length && this.active < this.capacity; i++) {
+      const job = this.waiting[i];
+      if (!job) continue;
+      if (job.status !== 'queued' || this.jobs.get(job.id) !== job) {
+        this.waiting[i] = undefined;
+      } else if (this.active + weight(job) <= this.capacity) {
+        this.waiting[i] = undefined;
+        void this.run(job);
+      }
+    }
+    // Starting from the first job still waiting keeps a drop of 10,000 files linear, not quadratic.
+    while (this.head < this.waiting.length && !this.waiting[this.head]) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
     }
   }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { systemCode } from '../errors';
 import { writeFileAtomic } from '../files';
@@ -52,7 +52,12 @@ export class UploadStateStore {
   }
 
   async delete(account: string, file: string, bucket: string, key: string): Promise<void> {
-    await rm(this.path(account, file, bucket, key), { force: true });
+    const path = this.path(account, file, bucket, key);
+    await rm(path, { force: true });
+    // A process killed mid-save leaves its temporary file beside the state; clear those too.
+    const prefix = `${basename(path)}.`;
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => rm(join(this.dir, n), { force: true })));
   }
 
   async list(): Promise<SavedUpload[]> {
