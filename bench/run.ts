@@ -314,8 +314,14 @@ function targets(rows: Row[], presignRate: number | undefined, win: WindowResult
       line(`${c}: client CPU ≤ 1.5 s per GiB`, `${f.cpuPerGiB.toFixed(2)} s/GiB`, f.cpuPerGiB <= 1.5, 'MD5 for Content-MD5 on every part (integrity, which the reliability issue requires) costs about 1.2 CPU-seconds per GiB in Node; before it Ferry measured 1.65 s/GiB on the same case. Keeping the server-verified checksum was chosen over the CPU target.');
     }
   }
-  const maxRss = Math.max(...rows.filter((r) => r.client.startsWith('ferry')).map((r) => r.rss), 0);
-  line('peak memory ≤ 200 MB for any file size and part size (64 MiB parts included)', `${(maxRss / 1e6).toFixed(0)} MB at most`, maxRss <= 200e6, 'parts are streamed from file ranges; see the tables for which case peaked.');
+  const fileRows = rows.filter((r) => r.client.startsWith('ferry cp') && !r.client.includes('--recursive'));
+  const maxRss = Math.max(...fileRows.map((r) => r.rss), 0);
+  line(
+    'peak memory of a file upload ≤ 200 MB, any file size and part size (64 MiB parts included)',
+    `${(maxRss / 1e6).toFixed(0)} MB at most (${fileRows.map((r) => `${r.case}${r.client.includes('64 MiB') ? ', 64 MiB parts' : ''}: ${(r.rss / 1e6).toFixed(0)}`).join('; ')})`,
+    maxRss <= 200e6,
+    'the largest file case peaked above the bound.',
+  );
   for (const c of rows.map((r) => r.case).filter((c, i, a) => a.indexOf(c) === i && /files/.test(c))) {
     const f = find(c, 'ferry cp --recursive');
     const a = find(c, 'aws s3 cp --recursive');
