@@ -54,7 +54,8 @@ export function isFerryError(err: unknown, code?: FerryErrorCode): err is FerryE
 export function systemCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 6; depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+    // A FerryError's own code (ENDPOINT_UNREACHABLE, EXPIRY_OUT_OF_RANGE…) is not a system error code.
+    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code) && !(e instanceof FerryError)) return code;
     e = (e as { cause?: unknown }).cause ?? (e as { errors?: unknown[] }).errors?.[0];
   }
   return undefined;

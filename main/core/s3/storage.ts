@@ -2,7 +2,6 @@ import {
   AbortMultipartUploadCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
   ListMultipartUploadsCommand,
@@ -61,7 +60,7 @@ export class Storage {
     this.endpoint = endpointLabel(profile);
   }
 
-  async call<T>(op: Omit<Operation, 'endpoint'>, fn: () => Promise<T>): Promise<T> {
+  protected async call<T>(op: Omit<Operation, 'endpoint'>, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
@@ -85,10 +84,6 @@ export class Storage {
         }),
       ),
     );
-  }
-
-  async bucketExists(bucket: string): Promise<void> {
-    await this.call({ bucket }, () => this.client.send(new HeadBucketCommand({ Bucket: bucket })));
   }
 
   /** One page of a listing; pass the returned token back for the next page. */
