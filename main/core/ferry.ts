@@ -11,6 +11,7 @@ import { createS3Client, type Profile } from './s3/client';
 import { toFerryError } from './s3/errors';
 import { Storage } from './s3/storage';
 import type { Credentials, SecretStore } from './secrets/secrets';
+import { partLength } from './transfers/plan';
 import { UploadStateStore, type SavedUpload } from './transfers/state';
 import { Uploader, type MultipartState, type UploadRequest, type UploadResult } from './transfers/upload';
 
@@ -154,7 +155,7 @@ export class Connection {
           new ListPartsCommand({ Bucket: saved.bucket, Key: saved.key, UploadId: saved.uploadId, ...(marker ? { PartNumberMarker: marker } : {}) }),
         );
         for (const p of out.Parts ?? []) {
-          const expected = Math.min(saved.partSize, saved.size - ((p.PartNumber ?? 1) - 1) * saved.partSize);
+          const expected = partLength(p.PartNumber ?? 1, saved.partSize, saved.size);
           if (p.PartNumber && p.ETag && p.Size === expected) parts.push({ PartNumber: p.PartNumber, ETag: p.ETag });
         }
         if (!out.IsTruncated || !out.NextPartNumberMarker) break;

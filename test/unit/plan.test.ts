@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GiB, MAX_OBJECT_SIZE, MiB, autoPartSize, formatBytes, parseSize, planUpload } from '../../main/core/transfers/plan';
+import { GiB, MAX_OBJECT_SIZE, MiB, autoPartSize, formatBytes, parseSize, partLength, planUpload } from '../../main/core/transfers/plan';
 
 describe('planUpload', () => {
   it('sends a file that fits in one part as a single PUT', () => {
@@ -27,6 +27,11 @@ describe('planUpload', () => {
       expect(plan.partSize).toBeLessThanOrEqual(5 * GiB);
       expect(plan.partSize * plan.partCount).toBeGreaterThanOrEqual(size);
     }
+  });
+
+  it('knows the length of each part, the last one short', () => {
+    expect(partLength(1, 8 * MiB, 20 * MiB)).toBe(8 * MiB);
+    expect(partLength(3, 8 * MiB, 20 * MiB)).toBe(4 * MiB);
   });
 
   it('refuses files over 5 TiB and part sizes S3 would reject', () => {

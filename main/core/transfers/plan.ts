@@ -49,6 +49,11 @@ export function planUpload(size: number, preferredPartSize = autoPartSize(size),
   return { multipart: true, partSize, partCount, concurrency: Math.min(concurrency, partCount) };
 }
 
+/** Bytes in part `partNumber` (1-based) of a file of `size` bytes cut into `partSize` parts: the last may be short. */
+export function partLength(partNumber: number, partSize: number, size: number): number {
+  return Math.min(partSize, size - (partNumber - 1) * partSize);
+}
+
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
 export function formatBytes(n: number): string {

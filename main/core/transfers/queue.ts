@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isFerryError } from '../errors';
 import type { Connection } from '../ferry';
+import { partLength } from './plan';
 import type { SavedUpload } from './state';
 import type { MultipartState, UploadResult } from './upload';
 
@@ -247,7 +248,7 @@ const LARGE = 4;
 const weight = (job: { size: number }) => (job.size > 8 * 1024 * 1024 ? LARGE : 1);
 
 function storedBytes(state: Pick<MultipartState, 'parts' | 'partSize' | 'size'>): number {
-  return state.parts.reduce((sum, p) => sum + Math.min(state.partSize, state.size - (p.PartNumber - 1) * state.partSize), 0);
+  return state.parts.reduce((sum, p) => sum + partLength(p.PartNumber, state.partSize, state.size), 0);
 }
 
 function view(job: Job): TransferView {

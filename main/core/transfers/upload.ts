@@ -14,7 +14,7 @@ import type { Clock } from '../clock';
 import { FerryError, systemCode } from '../errors';
 import { toFerryError } from '../s3/errors';
 import type { Storage } from '../s3/storage';
-import { planUpload, type UploadPlan } from './plan';
+import { partLength, planUpload, type UploadPlan } from './plan';
 import { ProgressMeter, type Progress } from './progress';
 
 export interface UploadRequest {
@@ -355,6 +355,7 @@ export class Uploader {
   private async multipart(req: UploadRequest, src: SourceFile, plan: UploadPlan, contentType: string, meter: ProgressMeter): Promise<UploadResult> {
     const { storage, dataClient } = this.opts;
     if (req.signal?.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
+    const stop = stopSignal(req);
     const parts: CompletedPart[] = new Array(plan.partCount);
     const partMd5: Array<Buffer | undefined> = new Array(plan.partCount);
     let uploadId: string | undefined;
@@ -367,7 +368,7 @@ export class Uploader {
         // A part's ETag is its MD5 on S3 and most compatible servers.
         const hex = p.ETag.replace(/"/g, '');
         if (/^[0-9a-f]{32}$/.test(hex)) partMd5[p.PartNumber - 1] = Buffer.from(hex, 'hex');
-        stored += Math.min(plan.partSize, src.size - (p.PartNumber - 1) * plan.partSize);
+        stored += partLength(p.PartNumber, plan.partSize, src.size);
       }
       // One step, so the first progress report already counts every part on the server.
       meter.add(stored);
@@ -377,8 +378,8 @@ export class Uploader {
       await this.abort({ ...req, bucket: prior.bucket, key: prior.key }, prior.uploadId);
     }
     if (!uploadId) {
-      const created = await this.retrying(req, stopSignal(req), () =>
-        storage.client.send(new CreateMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, ContentType: contentType }), { abortSignal: stopSignal(req) }),
+      const created = await this.retrying(req, stop, () =>
+        storage.client.send(new CreateMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, ContentType: contentType }), { abortSignal: stop }),
       );
       uploadId = created.UploadId;
       if (!uploadId) throw new FerryError('S3_ERROR', `${storage.endpoint} started a multipart upload but returned no upload ID.`);
@@ -395,7 +396,7 @@ export class Uploader {
     req.onState?.(state());
 
     const inner = new AbortController();
-    const signal = AbortSignal.any([stopSignal(req), inner.signal]);
+    const signal = AbortSignal.any([stop, inner.signal]);
     let next = 0;
     let failure: unknown;
     const worker = async () => {
@@ -421,14 +422,14 @@ export class Uploader {
     const concurrency = Math.max(1, plan.concurrency);
     await Promise.all(Array.from({ length: concurrency }, worker));
 
-    if (failure === undefined && stopSignal(req).aborted) failure = new FerryError('CANCELLED', 'Upload cancelled.');
+    if (failure === undefined && stop.aborted) failure = new FerryError('CANCELLED', 'Upload cancelled.');
     if (failure === undefined) {
       try {
         await this.checkUnchanged(req, src);
         let completedEtag: string | undefined;
         let lostAnswer = false;
         try {
-          const done = await this.retrying(req, stopSignal(req), async () => {
+          const done = await this.retrying(req, stop, async () => {
             try {
               return await storage.client.send(new CompleteMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
             } catch (err) {
@@ -442,7 +443,7 @@ export class Uploader {
           // ID is gone, and the object tells whether it is there whole.
           if (!(lostAnswer && (err as FerryError).cause && (err as { cause?: { name?: string } }).cause?.name === 'NoSuchUpload')) throw err;
         }
-        const etag = await this.retrying(req, stopSignal(req), () => this.verifyStored(req, src.size, completedEtag));
+        const etag = await this.retrying(req, stop, () => this.verifyStored(req, src.size, completedEtag));
         this.checkMultipartEtag(req, etag, partMd5);
         return { bucket: req.bucket, key: req.key, size: src.size, ...(etag ? { etag } : {}), contentType, parts: plan.partCount, partSize: plan.partSize };
       } catch (err) {
