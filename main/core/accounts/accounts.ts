@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { FerryError, systemCode } from '../errors';
 import { writeFileAtomic } from '../files';
+import { tryLock } from '../lock';
 import { PRESETS, PROVIDERS, isProvider, presetEndpoint, type ChecksumMode, type Provider } from './presets';
 
 export const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -100,10 +101,14 @@ export function accountFromInput(input: AccountInput, now: Date): Account {
 
 /**
  * Account metadata (never credentials) in `settings.json` in the data directory. Every change
- * rewrites the file atomically, so a crash leaves the old settings or the new ones.
+ * is a read-modify-write under a lock shared by every Ferry process (the app and any CLI), so
+ * concurrent changes all land; the file is rewritten atomically, so a crash leaves the old
+ * settings or the new ones.
  */
 export class AccountStore {
   readonly path: string;
+  /** Changes from this process, one at a time (the lock file orders them against other processes). */
+  private changes: Promise<unknown> = Promise.resolve();
   constructor(dataDir: string) {
     this.path = join(dataDir, 'settings.json');
   }
@@ -129,8 +134,30 @@ export class AccountStore {
     return result.data;
   }
 
-  private async write(settings: Settings): Promise<void> {
-    await writeFileAtomic(this.path, `${JSON.stringify(settings, null, 2)}\n`);
+  /**
+   * Reads the settings under the lock, lets `fn` decide the new settings (or none, to change
+   * nothing) and what to return, and writes them before the lock is released.
+   */
+  private change<T>(fn: (s: Settings) => Promise<{ next?: Settings; result: T }> | { next?: Settings; result: T }): Promise<T> {
+    const run = async () => {
+      const lock = await tryLock(`${this.path}.lock`, 10_000);
+      if ('heldBy' in lock) {
+        throw new FerryError(
+          'SETTINGS_LOCKED',
+          `Another Ferry (process ${lock.heldBy.pid}) has been changing the settings for 10 seconds and has not finished. Try again; if it keeps happening, end that process.`,
+        );
+      }
+      try {
+        const { next, result } = await fn(await this.read());
+        if (next) await writeFileAtomic(this.path, `${JSON.stringify(next, null, 2)}\n`);
+        return result;
+      } finally {
+        await lock.release();
+      }
+    };
+    const done = this.changes.then(run, run);
+    this.changes = done.catch(() => {});
+    return done;
   }
 
   async list(): Promise<Account[]> {
@@ -143,53 +170,48 @@ export class AccountStore {
   }
 
   async get(name: string): Promise<Account> {
-    const s = await this.read();
-    const account = s.accounts.find((a) => a.name === name);
-    if (!account) {
-      const known = s.accounts.map((a) => a.name);
-      throw new FerryError(
-        'UNKNOWN_ACCOUNT',
-        known.length
-          ? `There is no account named "${name}". Known accounts: ${known.join(', ')}.`
-          : `There is no account named "${name}"; no accounts are set up yet. Add one with: ferry accounts add ${name}`,
-      );
-    }
-    return account;
+    return find(await this.read(), name);
   }
 
-  async add(account: Account): Promise<void> {
-    const s = await this.read();
-    if (s.accounts.some((a) => a.name === account.name)) {
-      throw new FerryError('ACCOUNT_EXISTS', `An account named "${account.name}" already exists. Remove it first or choose another name.`);
-    }
-    await this.write({ ...s, accounts: [...s.accounts, account] });
+  /**
+   * Adds an account. `whileLocked` runs after the name is known to be free and before the
+   * settings are written (Ferry stores the keys then), so no other writer can take the name between.
+   */
+  async add(account: Account, whileLocked?: () => Promise<void>): Promise<void> {
+    await this.change(async (s) => {
+      if (s.accounts.some((a) => a.name === account.name)) {
+        throw new FerryError('ACCOUNT_EXISTS', `An account named "${account.name}" already exists. Remove it first or choose another name.`);
+      }
+      await whileLocked?.();
+      return { next: { ...s, accounts: [...s.accounts, account] }, result: undefined };
+    });
   }
 
   async remove(name: string): Promise<Account> {
-    const s = await this.read();
-    const account = await this.get(name);
-    const accounts = s.accounts.filter((a) => a.name !== name);
-    const { defaultAccount, ...rest } = s;
-    await this.write({ ...rest, accounts, ...(defaultAccount && defaultAccount !== name ? { defaultAccount } : {}) });
-    return account;
+    return this.change((s) => {
+      const account = find(s, name);
+      const { defaultAccount, ...rest } = s;
+      const accounts = s.accounts.filter((a) => a.name !== name);
+      return { next: { ...rest, accounts, ...(defaultAccount && defaultAccount !== name ? { defaultAccount } : {}) }, result: account };
+    });
   }
 
   /** Changes where and how an account connects; the name and provider stay. */
   async update(name: string, patch: { endpoint?: string; region?: string; pathStyle?: boolean }): Promise<Account> {
-    const s = await this.read();
-    const current = await this.get(name);
-    const updated: Account = {
-      ...current,
-      ...(patch.endpoint !== undefined ? (patch.endpoint ? { endpoint: normaliseEndpoint(patch.endpoint) } : {}) : {}),
-      ...(patch.region ? { region: patch.region } : {}),
-      ...(patch.pathStyle !== undefined ? { pathStyle: patch.pathStyle } : {}),
-    };
-    if (patch.endpoint === '') delete updated.endpoint;
-    if (!updated.endpoint && updated.provider !== 'aws') {
-      throw new FerryError('BAD_ENDPOINT', `${PRESETS[updated.provider].label} needs an endpoint URL.`);
-    }
-    await this.write({ ...s, accounts: s.accounts.map((a) => (a.name === name ? updated : a)) });
-    return updated;
+    return this.change((s) => {
+      const current = find(s, name);
+      const updated: Account = {
+        ...current,
+        ...(patch.endpoint !== undefined ? (patch.endpoint ? { endpoint: normaliseEndpoint(patch.endpoint) } : {}) : {}),
+        ...(patch.region ? { region: patch.region } : {}),
+        ...(patch.pathStyle !== undefined ? { pathStyle: patch.pathStyle } : {}),
+      };
+      if (patch.endpoint === '') delete updated.endpoint;
+      if (!updated.endpoint && updated.provider !== 'aws') {
+        throw new FerryError('BAD_ENDPOINT', `${PRESETS[updated.provider].label} needs an endpoint URL.`);
+      }
+      return { next: { ...s, accounts: s.accounts.map((a) => (a.name === name ? updated : a)) }, result: updated };
+    });
   }
 
   async preferences(): Promise<Preferences> {
@@ -197,15 +219,30 @@ export class AccountStore {
   }
 
   async setPreferences(patch: Partial<Preferences>): Promise<Preferences> {
-    const s = await this.read();
-    const preferences = PreferencesSchema.parse({ ...(s.preferences ?? DEFAULT_PREFERENCES), ...patch });
-    await this.write({ ...s, preferences });
-    return preferences;
+    return this.change((s) => {
+      const preferences = PreferencesSchema.parse({ ...(s.preferences ?? DEFAULT_PREFERENCES), ...patch });
+      return { next: { ...s, preferences }, result: preferences };
+    });
   }
 
   async setDefault(name: string): Promise<void> {
-    const s = await this.read();
-    await this.get(name);
-    await this.write({ ...s, defaultAccount: name });
+    await this.change((s) => {
+      find(s, name);
+      return { next: { ...s, defaultAccount: name }, result: undefined };
+    });
   }
+}
+
+function find(s: Settings, name: string): Account {
+  const account = s.accounts.find((a) => a.name === name);
+  if (!account) {
+    const known = s.accounts.map((a) => a.name);
+    throw new FerryError(
+      'UNKNOWN_ACCOUNT',
+      known.length
+        ? `There is no account named "${name}". Known accounts: ${known.join(', ')}.`
+        : `There is no account named "${name}"; no accounts are set up yet. Add one with: ferry accounts add ${name}`,
+    );
+  }
+  return account;
 }
