@@ -36,6 +36,8 @@ interface Job extends TransferView {
   cancel?: AbortController;
   pause?: AbortController;
   state?: MultipartState;
+  /** How many later jobs started ahead of this one while it did not fit. */
+  overtaken?: number;
 }
 
 export interface QueueOptions {
@@ -136,8 +138,11 @@ export class TransferQueue {
       job.state = undefined;
       this.set(job, { status: 'cancelled', bytesPerSecond: 0 });
       // A paused upload keeps parts on the server: abort it so they stop being billed.
-      const conn = await this.opts.connection(job.account);
-      await conn.abandon(job.file, job.bucket, job.key);
+      try {
+        await (await this.opts.connection(job.account)).abandon(job.file, job.bucket, job.key);
+      } catch (err) {
+        this.set(job, { status: 'failed', error: err instanceof Error ? err.message : String(err) });
+      }
       this.opts.onFinished?.(view(job));
     }
   }
@@ -146,7 +151,7 @@ export class TransferQueue {
     const job = this.find(id);
     if (job.status === 'failed' || job.status === 'cancelled') {
       const { error: _error, ...rest } = job;
-      const again: Job = { ...rest, status: 'queued', bytesDone: 0, bytesPerSecond: 0 };
+      const again: Job = { ...rest, status: 'queued', bytesDone: 0, bytesPerSecond: 0, overtaken: 0 };
       this.jobs.set(id, again);
       this.changed(again);
       this.waiting.push(again);
@@ -176,19 +181,31 @@ export class TransferQueue {
   }
 
   /**
-   * Starts queued transfers while there is room. A large file (sent in parallel parts) takes a
-   * whole slot; small files take a quarter, so a folder of small files moves several at a time.
+   * Starts queued transfers while there is room, oldest first. A large file (sent in parallel
+   * parts) takes a whole slot; small files take a quarter, so a folder of small files moves
+   * several at a time. Fairness: when the oldest waiting job does not fit, the small ones behind
+   * it may start ahead of it only OVERTAKE_LIMIT times, and only from the next SCAN_LIMIT
+   * entries; after that nothing passes it, and it starts as soon as room frees up.
    */
   private pump(): void {
+    let blocked: Job | undefined;
+    let scanned = 0;
     for (let i = this.head; i < this.waiting.length && this.active < this.capacity; i++) {
       const job = this.waiting[i];
       if (!job) continue;
       if (job.status !== 'queued' || this.jobs.get(job.id) !== job) {
         this.waiting[i] = undefined;
-      } else if (this.active + weight(job) <= this.capacity) {
-        this.waiting[i] = undefined;
-        void this.run(job);
+        continue;
       }
+      if (blocked && ++scanned > SCAN_LIMIT) break;
+      if (this.active + weight(job) > this.capacity) {
+        blocked ??= job;
+        if ((blocked.overtaken ?? 0) >= OVERTAKE_LIMIT) break;
+        continue;
+      }
+      if (blocked) blocked.overtaken = (blocked.overtaken ?? 0) + 1;
+      this.waiting[i] = undefined;
+      void this.run(job);
     }
     // Starting from the first job still waiting keeps a drop of 10,000 files linear, not quadratic.
     while (this.head < this.waiting.length && !this.waiting[this.head]) this.head++;
@@ -245,6 +262,9 @@ export class TransferQueue {
 }
 
 const LARGE = 4;
+/** How many later jobs may start ahead of one that does not fit yet, and how far behind it to look for them. */
+const OVERTAKE_LIMIT = 8;
+const SCAN_LIMIT = 64;
 const weight = (job: { size: number }) => (job.size > 8 * 1024 * 1024 ? LARGE : 1);
 
 function storedBytes(state: Pick<MultipartState, 'parts' | 'partSize' | 'size'>): number {
@@ -252,6 +272,6 @@ function storedBytes(state: Pick<MultipartState, 'parts' | 'partSize' | 'size'>)
 }
 
 function view(job: Job): TransferView {
-  const { cancel: _c, pause: _p, state: _s, ...rest } = job;
+  const { cancel: _c, pause: _p, state: _s, overtaken: _o, ...rest } = job;
   return { ...rest };
 }
