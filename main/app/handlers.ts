@@ -64,10 +64,11 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     }
     return c;
   };
+  /** New work on the account gets a new connection; uploads running on the old one finish on it. */
   const forget = (account: string) => {
     const c = connections.get(account);
     connections.delete(account);
-    void c?.then((conn) => conn.close(), () => {});
+    void c?.then((conn) => conn.retire(), () => {});
   };
 
   // Progress from many transfers is coalesced: each batch carries only what changed since the last.
@@ -250,7 +251,8 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     dispose() {
       if (timer) clearTimeout(timer);
       flush();
-      for (const name of [...connections.keys()]) forget(name);
+      for (const c of connections.values()) void c.then((conn) => conn.close(), () => {});
+      connections.clear();
     },
   };
 }

@@ -299,10 +299,16 @@ class Command {
                 this.io.stderr.write(`ferry: continuing an interrupted upload: ${partsOnServer} of ${partCount} parts are already on the server\n`);
               }
             },
+            onRestart: (reason) => this.io.stderr.write(`ferry: starting the upload over: ${reason}\n`),
           },
           { resume: !this.o['no-resume'] },
         )
         .finally(() => bar?.clear());
+      if (uploaded.changedDuringUpload) {
+        this.io.stderr.write(
+          `ferry: warning: ${file} changed while it was being uploaded; ${formatS3Url({ bucket: loc.bucket, key })} holds the ${formatBytes(uploaded.size)} it had when Ferry read it (verified by the server). Upload it again for the newer version.\n`,
+        );
+      }
       if (!share) return uploaded;
       const link = await c.share({ bucket: loc.bucket, key, expiresIn, ...(this.o.filename ? { filename: this.o.filename } : {}) });
       this.printLink(link, uploaded);

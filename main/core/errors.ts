@@ -30,9 +30,11 @@ export type FerryErrorCode =
   | 'NOT_S3'
   | 'OBJECTS_EXIST'
   | 'PAUSED'
+  | 'SETTINGS_LOCKED'
   | 'SETTINGS_UNREADABLE'
   | 'S3_ERROR'
   | 'UNKNOWN_ACCOUNT'
+  | 'UPLOAD_IN_PROGRESS'
   | 'USAGE';
 
 export class FerryError extends Error {

@@ -5,15 +5,12 @@ import { FerryError, isFerryError } from './errors';
 import { LinkHistory } from './links/history';
 import { presignGet, type PresignRequest, type ShareLink } from './links/presign';
 import { FastPresigner } from './links/sigv4';
-import { ListPartsCommand } from '@aws-sdk/client-s3';
 import { resolve } from 'node:path';
 import { createS3Client, type Profile } from './s3/client';
-import { toFerryError } from './s3/errors';
 import { Storage } from './s3/storage';
 import type { Credentials, SecretStore } from './secrets/secrets';
-import { partLength } from './transfers/plan';
-import { UploadStateStore, type SavedUpload } from './transfers/state';
-import { Uploader, type MultipartState, type UploadRequest, type UploadResult } from './transfers/upload';
+import { UploadStateStore, type SavedUpload, type UploadIdentity } from './transfers/state';
+import { Uploader, type UploadRequest, type UploadResult } from './transfers/upload';
 
 export interface FerryOptions {
   /** Where settings and history live (see defaultDataDir). */
@@ -71,6 +68,9 @@ export class Connection {
   private readonly uploader: Uploader;
   private readonly dataClient;
   private readonly presigner: FastPresigner;
+  /** Uploads running on this connection, and whether it closes when they end. */
+  private active = 0;
+  private retired = false;
 
   constructor(
     readonly profile: Profile,
@@ -101,88 +101,57 @@ export class Connection {
 
   /**
    * Uploads a file. A multipart upload's state is saved as parts finish; if an earlier upload of
-   * the same file to the same key was interrupted (crash, kill, quit, pause), it is continued:
-   * the server is asked which parts it has (ListParts) and only the missing ones are sent. With
-   * resume: false the earlier upload is aborted and the file sent afresh.
+   * the same file to the same key on this server was interrupted (crash, kill, quit, pause), it
+   * is continued: the server is asked which parts it has (ListParts), each is checked against
+   * the file's bytes, and only the rest are sent. With resume: false the earlier upload is
+   * aborted and the file sent afresh. Only one upload of a file to a key runs at a time, across
+   * every Ferry process on this machine.
    */
   async upload(req: UploadRequest, opts: { resume?: boolean } = {}): Promise<UploadResult> {
-    const file = resolve(req.file);
-    const id = [this.profile.name, file, req.bucket, req.key] as const;
-    const saved = await this.states.get(...id);
-    let resumeFrom = req.resumeFrom;
-    if (saved && !resumeFrom) {
-      if (opts.resume === false) await this.discard(saved);
-      else resumeFrom = await this.partsOnServer(saved);
-      if (!resumeFrom) await this.states.delete(...id);
-    }
-    const startedAt = saved?.startedAt ?? new Date(this.clock.now()).toISOString();
-    let saving = Promise.resolve();
-    const save = (state: MultipartState, paused?: boolean) => {
-      saving = saving.then(() => this.states.save({ account: this.profile.name, file, ...state, startedAt, ...(paused ? { paused } : {}) }));
-      return saving;
-    };
-    let last: MultipartState | undefined;
+    const { keeper, release } = await this.states.claim(this.identity(req.file, req.bucket, req.key), () => new Date(this.clock.now()).toISOString());
+    this.active++;
     try {
-      const result = await this.uploader.upload({
-        ...req,
-        ...(resumeFrom ? { resumeFrom } : {}),
-        onState: (state) => {
-          last = state;
-          void save(state).catch(() => {});
-          req.onState?.(state);
-        },
-      });
-      await saving.catch(() => {});
-      // A single PUT saved nothing: no state file to remove.
-      if (last || saved) await this.states.delete(...id);
-      return result;
-    } catch (err) {
-      await saving.catch(() => {});
-      if (isFerryError(err, 'PAUSED') && last) await save(last, true);
-      // An unreachable endpoint keeps the saved state: the next run continues the upload.
-      else if (!isFerryError(err, 'ENDPOINT_UNREACHABLE')) await this.states.delete(...id);
-      throw err;
+      return await this.uploader.upload({ ...req, ...(opts.resume === false ? { resume: false } : {}) }, keeper);
+    } finally {
+      await release();
+      this.active--;
+      if (this.retired && this.active === 0) this.close();
     }
   }
 
-  /** Asks the server which parts of a saved upload it holds; undefined when the upload is gone. */
-  private async partsOnServer(saved: SavedUpload): Promise<MultipartState | undefined> {
-    const parts: MultipartState['parts'] = [];
-    let marker: string | undefined;
-    try {
-      for (;;) {
-        const out = await this.storage.client.send(
-          new ListPartsCommand({ Bucket: saved.bucket, Key: saved.key, UploadId: saved.uploadId, ...(marker ? { PartNumberMarker: marker } : {}) }),
-        );
-        for (const p of out.Parts ?? []) {
-          const expected = partLength(p.PartNumber ?? 1, saved.partSize, saved.size);
-          if (p.PartNumber && p.ETag && p.Size === expected) parts.push({ PartNumber: p.PartNumber, ETag: p.ETag });
-        }
-        if (!out.IsTruncated || !out.NextPartNumberMarker) break;
-        marker = out.NextPartNumberMarker;
-      }
-    } catch (err) {
-      if ((err as { name?: string }).name === 'NoSuchUpload') return undefined;
-      throw toFerryError(err, { endpoint: this.storage.endpoint, bucket: saved.bucket, key: saved.key });
-    }
-    const { account: _a, file: _f, startedAt: _s, paused: _p, ...state } = saved;
-    return { ...state, parts };
+  private identity(file: string, bucket: string, key: string): UploadIdentity {
+    return { account: this.profile.name, endpoint: this.storage.endpoint, file: resolve(file), bucket, key };
   }
 
-  private async discard(saved: SavedUpload): Promise<void> {
-    await this.storage.abortMultipartUpload(saved.bucket, saved.key, saved.uploadId).catch(() => {});
-    await this.states.delete(saved.account, saved.file, saved.bucket, saved.key);
-  }
-
-  /** Drops a saved (paused or interrupted) upload of a file: aborts it on the server. */
+  /**
+   * Drops a saved (paused or interrupted) upload of a file: aborts it on the server, then
+   * forgets it. If the server cannot be told, the saved state stays and the error says so.
+   */
   async abandon(file: string, bucket: string, key: string): Promise<void> {
-    const saved = await this.states.get(this.profile.name, resolve(file), bucket, key);
-    if (saved) await this.discard(saved);
+    const id = this.identity(file, bucket, key);
+    const { keeper, release } = await this.states.claim(id, () => new Date(this.clock.now()).toISOString());
+    try {
+      const saved = await keeper.load();
+      if (!saved) return;
+      try {
+        await this.storage.abortMultipartUpload(bucket, key, saved.uploadId);
+      } catch (err) {
+        const e = err as Error;
+        throw new FerryError(
+          isFerryError(err) ? err.code : 'S3_ERROR',
+          `The paused upload's parts could not be removed from the server (${e.message.replace(/\.$/, '')}); they are billed until removed: run ferry uploads abort s3://${bucket}/${key} --upload-id ${saved.uploadId}`,
+          { cause: err },
+        );
+      }
+      await keeper.remove();
+    } finally {
+      await release();
+    }
   }
 
   /** The saved state of an interrupted or paused upload of a file, if any. */
   saved(file: string, bucket: string, key: string): Promise<SavedUpload | undefined> {
-    return this.states.get(this.profile.name, resolve(file), bucket, key);
+    return this.states.get(this.identity(file, bucket, key));
   }
 
   /** Signs a GET link (without recording it: see share). */
@@ -208,6 +177,15 @@ export class Connection {
   close(): void {
     this.storage.client.destroy();
     this.dataClient.destroy();
+  }
+
+  /**
+   * Closes the connection once no upload uses it any more (an account's settings changed: new
+   * work gets a new connection, running uploads finish on this one).
+   */
+  retire(): void {
+    this.retired = true;
+    if (this.active === 0) this.close();
   }
 }
 
@@ -248,18 +226,19 @@ export class Ferry {
     if (!credentials.accessKeyId.trim() || !credentials.secretAccessKey.trim()) {
       throw new FerryError('BAD_CREDENTIALS', 'Both an access key ID and a secret access key are needed.');
     }
-    if ((await this.accounts.list()).some((a) => a.name === account.name)) {
-      throw new FerryError('ACCOUNT_EXISTS', `An account named "${account.name}" already exists. Remove it first or choose another name.`);
-    }
-    await this.secrets.set(account.name, {
-      accessKeyId: credentials.accessKeyId.trim(),
-      secretAccessKey: credentials.secretAccessKey.trim(),
-      ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
-    });
+    let stored = false;
     try {
-      await this.accounts.add(account);
+      // The keys are stored under the settings lock, once the name is known to be free.
+      await this.accounts.add(account, async () => {
+        await this.secrets.set(account.name, {
+          accessKeyId: credentials.accessKeyId.trim(),
+          secretAccessKey: credentials.secretAccessKey.trim(),
+          ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
+        });
+        stored = true;
+      });
     } catch (err) {
-      await this.secrets.delete(account.name).catch(() => {});
+      if (stored) await this.secrets.delete(account.name).catch(() => {});
       throw err;
     }
     return account;

@@ -156,6 +156,20 @@ describe('the IPC handler table', () => {
     conn.close();
   });
 
+  it('changing an account mid-upload lets the running upload finish on its connection', async () => {
+    const src = await randomFile(await tempDir(), 'edited-meanwhile.bin', 64 * MiB);
+    const [t] = await ok<TransferView[]>('uploads:add', { account, bucket, prefix: '', paths: [src.path] });
+    await waitFor(async () => ((await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.bytesDone ?? 0) > 8 * MiB);
+    await ok('accounts:update', { name: account, region: 'us-east-1' });
+    await waitFor(async () => ['done', 'failed'].includes((await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.status ?? ''));
+    expect((await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)).toMatchObject({ status: 'done' });
+    // Its connection stayed open: it never lost the endpoint.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(batches.flat().filter((x) => x.id === t!.id && x.waiting)).toEqual([]);
+    // New work after the change uses a fresh connection.
+    expect(await ok('buckets:list', { account })).toEqual(expect.arrayContaining([expect.objectContaining({ name: bucket })]));
+  });
+
   it('never sends a key or secret back to the window', async () => {
     await ok('accounts:list');
     await ok('accounts:test', { name: account });

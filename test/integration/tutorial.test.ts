@@ -1,5 +1,5 @@
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addGatewayAccount, cliEnv, ferry, gateway, tempDir, uniqueName } from '../support/helpers';
 
@@ -143,7 +143,8 @@ describe('the presigned-URL tutorial with ferry', () => {
 
   it('never writes a key or secret into any file in its data directory', async () => {
     const g = gateway();
-    const files = await readdir(dataDir);
+    // Every file, in every folder (transfers/ holds only locks and state while an upload runs).
+    const files = (await readdir(dataDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => relative(dataDir, join(e.parentPath, e.name)));
     expect(files.sort()).toEqual(['links.jsonl', 'settings.json']);
     for (const f of files) {
       const text = await readFile(join(dataDir, f), 'utf8');

@@ -23,3 +23,27 @@ describe('ProgressMeter', () => {
     for (let i = 1; i < seen.length; i++) expect(seen[i]!.bytesDone).toBeGreaterThanOrEqual(seen[i - 1]!.bytesDone);
   });
 });
+
+describe('ProgressMeter after a resume', () => {
+  it('counts bytes already on the server as done but not as speed', () => {
+    let t = 0;
+    const seen: Progress[] = [];
+    const MiB = 1024 * 1024;
+    const meter = new ProgressMeter(1000 * MiB, { now: () => t }, (p) => seen.push(p), 200);
+    // 900 of 1,000 MiB were stored by an earlier run; this run sends 1 MiB/s.
+    meter.addStored(900 * MiB);
+    for (let i = 0; i < 50; i++) {
+      t += 100;
+      meter.add(MiB / 10);
+    }
+    const last = seen.at(-1)!;
+    expect(last.bytesDone).toBeGreaterThan(904 * MiB);
+    expect(last.bytesDone).toBeLessThanOrEqual(905 * MiB);
+    expect(last.bytesPerSecond).toBeGreaterThan(0.9 * MiB);
+    expect(last.bytesPerSecond).toBeLessThan(1.1 * MiB);
+    // 95 MiB left at 1 MiB/s.
+    expect(last.etaSeconds).toBeGreaterThan(85);
+    expect(last.etaSeconds).toBeLessThan(105);
+    for (const p of seen) expect(p.bytesPerSecond).toBeLessThan(2 * MiB);
+  });
+});

@@ -62,6 +62,8 @@ export function toFerryError(err: unknown, op: Operation): FerryError {
       return new FerryError('BUCKET_NOT_EMPTY', `The bucket ${bucket} is not empty.`, { cause: err });
     case 'InvalidBucketName':
       return new FerryError('BAD_BUCKET_NAME', `${where} does not accept ${bucket} as a bucket name.`, { cause: err });
+    case 'NoSuchUpload':
+      return new FerryError('S3_ERROR', `${where} no longer has this unfinished upload of s3://${op.bucket}/${op.key ?? ''} (it was aborted, perhaps by another tool or a lifecycle rule). Upload the file again.`, { cause: err });
     case 'AccessDenied':
     case 'AllAccessDisabled':
       return new FerryError('ACCESS_DENIED', `${where} denied access${op.bucket ? ` to ${bucket}` : ''}. The keys work but lack permission for this; check the key's permissions or policy.`, { cause: err });

@@ -125,14 +125,17 @@ export class Storage {
     } while (token);
   }
 
-  async head(bucket: string, key: string): Promise<ObjectInfo & { contentType?: string }> {
+  /** An object's size, date, ETag and type, and how it is encrypted ('customer' for SSE-C). */
+  async head(bucket: string, key: string): Promise<ObjectInfo & { contentType?: string; encryption?: string }> {
     const out = await this.call({ bucket, key }, () => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+    const encryption = out.SSECustomerAlgorithm ? 'customer' : out.ServerSideEncryption;
     return {
       key,
       size: out.ContentLength ?? 0,
       ...(out.LastModified ? { lastModified: out.LastModified.toISOString() } : {}),
       ...(out.ETag ? { etag: out.ETag } : {}),
       ...(out.ContentType ? { contentType: out.ContentType } : {}),
+      ...(encryption ? { encryption } : {}),
     };
   }
 

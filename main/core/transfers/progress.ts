@@ -29,6 +29,15 @@ export class ProgressMeter {
     this.samples.push({ t: clock.now(), bytes: 0 });
   }
 
+  /**
+   * Counts bytes that were already on the server before this run (a resumed upload): they count
+   * towards done, but not towards the rate, so a resume does not show a burst of speed.
+   */
+  addStored(bytes: number): void {
+    this.bytesDone += bytes;
+    for (const s of this.samples) s.bytes += bytes;
+  }
+
   add(bytes: number): void {
     this.bytesDone += bytes;
     const t = this.clock.now();

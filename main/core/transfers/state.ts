@@ -2,12 +2,22 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import { systemCode } from '../errors';
+import { FerryError, systemCode } from '../errors';
 import { writeFileAtomic } from '../files';
+import { tryLock } from '../lock';
+
+const PartSchema = z.object({
+  PartNumber: z.number().int().positive(),
+  ETag: z.string(),
+  /** The part's MD5 as Ferry sent it (hex), where the server's ETag is not one. */
+  md5: z.string().optional(),
+});
 
 /** A multipart upload in progress, as persisted so it survives a crash, kill -9 or quit. */
 export const SavedUploadSchema = z.object({
   account: z.string(),
+  /** The server it lives on: the same account name may point elsewhere later. */
+  endpoint: z.string(),
   file: z.string(),
   bucket: z.string(),
   key: z.string(),
@@ -15,12 +25,37 @@ export const SavedUploadSchema = z.object({
   partSize: z.number().int().positive(),
   size: z.number().int().nonnegative(),
   mtimeMs: z.number(),
-  parts: z.array(z.object({ PartNumber: z.number().int().positive(), ETag: z.string() })),
+  parts: z.array(PartSchema),
   startedAt: z.string(),
   /** Paused by the user (the app shows it paused after a restart). */
   paused: z.boolean().optional(),
 });
 export type SavedUpload = z.infer<typeof SavedUploadSchema>;
+
+/** Which upload a saved state belongs to: one file, to one key, on one server, as one account. */
+export interface UploadIdentity {
+  account: string;
+  endpoint: string;
+  file: string;
+  bucket: string;
+  key: string;
+}
+
+/** The multipart upload's fields a run saves; the identity and start time are the keeper's. */
+export type UploadProgressState = Omit<SavedUpload, keyof UploadIdentity | 'startedAt' | 'paused'>;
+
+/**
+ * Keeps one upload's saved state for the upload engine: read once at the start, saved as parts
+ * finish (in order, never two writes at once), removed when the upload completes or is aborted.
+ */
+export interface UploadKeeper {
+  load(): Promise<SavedUpload | undefined>;
+  save(state: UploadProgressState, paused?: boolean): Promise<void>;
+  remove(): Promise<void>;
+}
+
+/** For uploads nothing needs to survive (tests of the engine alone). */
+export const NO_KEEPER: UploadKeeper = { load: async () => undefined, save: async () => {}, remove: async () => {} };
 
 /**
  * Unfinished multipart uploads, one small JSON file each under transfers/ in the data
@@ -32,14 +67,14 @@ export class UploadStateStore {
     this.dir = join(dataDir, 'transfers');
   }
 
-  private path(account: string, file: string, bucket: string, key: string): string {
-    const id = createHash('sha256').update(JSON.stringify([account, file, bucket, key])).digest('hex').slice(0, 32);
-    return join(this.dir, `${id}.json`);
+  private path(id: UploadIdentity): string {
+    const hash = createHash('sha256').update(JSON.stringify([id.account, id.endpoint, id.file, id.bucket, id.key])).digest('hex').slice(0, 32);
+    return join(this.dir, `${hash}.json`);
   }
 
-  async get(account: string, file: string, bucket: string, key: string): Promise<SavedUpload | undefined> {
+  async get(id: UploadIdentity): Promise<SavedUpload | undefined> {
     try {
-      const parsed = SavedUploadSchema.safeParse(JSON.parse(await readFile(this.path(account, file, bucket, key), 'utf8')));
+      const parsed = SavedUploadSchema.safeParse(JSON.parse(await readFile(this.path(id), 'utf8')));
       return parsed.success ? parsed.data : undefined;
     } catch (err) {
       if (systemCode(err) === 'ENOENT' || err instanceof SyntaxError) return undefined;
@@ -48,16 +83,48 @@ export class UploadStateStore {
   }
 
   async save(state: SavedUpload): Promise<void> {
-    await writeFileAtomic(this.path(state.account, state.file, state.bucket, state.key), JSON.stringify(state));
+    await writeFileAtomic(this.path(state), JSON.stringify(state));
   }
 
-  async delete(account: string, file: string, bucket: string, key: string): Promise<void> {
-    const path = this.path(account, file, bucket, key);
+  async delete(id: UploadIdentity): Promise<void> {
+    const path = this.path(id);
     await rm(path, { force: true });
     // A process killed mid-save leaves its temporary file beside the state; clear those too.
     const prefix = `${basename(path)}.`;
     const names = await readdir(this.dir).catch(() => [] as string[]);
     await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => rm(join(this.dir, n), { force: true })));
+  }
+
+  /**
+   * Claims the right to upload this file to this key: one process and one queue item at a time,
+   * since two at once would abort or overwrite each other's multipart upload and saved state.
+   * Returns the keeper for the run and the function that gives the claim back.
+   */
+  async claim(id: UploadIdentity, startedAt: () => string): Promise<{ keeper: UploadKeeper; release: () => Promise<void> }> {
+    const lock = await tryLock(`${this.path(id)}.lock`);
+    if ('heldBy' in lock) {
+      throw new FerryError(
+        'UPLOAD_IN_PROGRESS',
+        `${id.file} is already being uploaded to s3://${id.bucket}/${id.key}${lock.heldBy.pid === process.pid ? '' : ` by another Ferry (process ${lock.heldBy.pid})`}. Wait for that upload to finish, or cancel it first.`,
+      );
+    }
+    let saved: SavedUpload | undefined;
+    let writes = Promise.resolve();
+    const keeper: UploadKeeper = {
+      load: async () => (saved = await this.get(id)),
+      save: (state, paused) => {
+        const record: SavedUpload = { ...state, ...id, startedAt: saved?.startedAt ?? startedAt(), ...(paused ? { paused } : {}) };
+        const next = writes.then(() => this.save(record));
+        writes = next.catch(() => {});
+        return next;
+      },
+      remove: () => {
+        const next = writes.then(() => this.delete(id));
+        writes = next.catch(() => {});
+        return next;
+      },
+    };
+    return { keeper, release: () => writes.then(lock.release) };
   }
 
   async list(): Promise<SavedUpload[]> {

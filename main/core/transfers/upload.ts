@@ -4,9 +4,9 @@ import { Readable } from 'node:stream';
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  ListPartsCommand,
   PutObjectCommand,
   UploadPartCommand,
-  type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import mime from 'mime-types';
@@ -16,6 +16,7 @@ import { toFerryError } from '../s3/errors';
 import type { Storage } from '../s3/storage';
 import { partLength, planUpload, type UploadPlan } from './plan';
 import { ProgressMeter, type Progress } from './progress';
+import { NO_KEEPER, type UploadKeeper, type UploadProgressState } from './state';
 
 export interface UploadRequest {
   file: string;
@@ -31,30 +32,25 @@ export interface UploadRequest {
   /** Called once the plan is known, before any bytes move (the CLI's --debug shows it). */
   onPlan?: (plan: UploadPlan & { size: number }) => void;
   /**
-   * Aborting this pauses the upload: parts in flight stop, finished parts stay on the server, and
-   * upload() rejects with PAUSED. Pass the last state given to onState as resumeFrom to go on.
+   * Aborting this pauses the upload: parts in flight stop, finished parts stay on the server (the
+   * keeper saves them as paused), and upload() rejects with PAUSED. The next upload() of the same
+   * file to the same key continues it.
    */
   pauseSignal?: AbortSignal;
-  /** A paused multipart upload to continue: only the parts it lacks are sent. */
-  resumeFrom?: MultipartState;
+  /** Continue an interrupted upload the keeper saved (the default); false aborts it and starts afresh. */
+  resume?: boolean;
   /** The multipart upload's state, after it is created and after each part. */
   onState?: (state: MultipartState) => void;
   /** Called with true when the endpoint stops answering (the upload waits for it), false when it is back. */
   onWaiting?: (waiting: boolean) => void;
-  /** Called when an earlier upload is continued, with how many parts the server already had. */
+  /** Called when an earlier upload is continued, with how many of its parts the server holds and match the file. */
   onResume?: (info: { partsOnServer: number; partCount: number }) => void;
+  /** Called when an earlier upload cannot be continued and the file is sent from the start, with the reason. */
+  onRestart?: (reason: string) => void;
 }
 
-export interface MultipartState {
-  bucket: string;
-  key: string;
-  uploadId: string;
-  partSize: number;
-  /** The source file's size and modification time when the upload began. */
-  size: number;
-  mtimeMs: number;
-  parts: Array<{ PartNumber: number; ETag: string }>;
-}
+/** A multipart upload as the keeper saves it: enough to continue it after a crash or pause. */
+export type MultipartState = UploadProgressState;
 
 export interface UploadResult {
   bucket: string;
@@ -64,6 +60,11 @@ export interface UploadResult {
   contentType: string;
   parts: number;
   partSize: number;
+  /**
+   * The file changed while a single PUT read it. The object holds exactly the bytes Ferry hashed
+   * and the server verified against that hash (Content-MD5): the file as it was when read.
+   */
+  changedDuringUpload?: boolean;
 }
 
 interface SourceFile {
@@ -186,9 +187,12 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 export interface UploaderOptions {
-  /** Client for control requests (create, complete, abort), with the SDK's retries. */
+  /** Client for control requests (create, list parts, abort, head), with the SDK's retries. */
   storage: Storage;
-  /** Client for data requests, built with maxAttempts 1: Ferry retries parts itself with a fresh file stream. */
+  /**
+   * Client for requests Ferry retries itself, built with maxAttempts 1: parts and PUTs (each
+   * attempt reads the file afresh) and CompleteMultipartUpload (whose lost answer Ferry must see).
+   */
   dataClient: S3Client;
   clock: Clock;
   /** Attempts per part or PUT before giving up. */
@@ -199,10 +203,40 @@ export interface UploaderOptions {
   networkWaitMs?: number;
 }
 
+/** One stored or sent part, as CompleteMultipartUpload and the saved state need it. */
+type Part = MultipartState['parts'][number];
+
+/**
+ * One upload's life, in one place. `uploadId` is the multipart upload on the server this run
+ * answers for (one it created, or an earlier one it continues), so that every way out of the
+ * run either completes it, keeps it with resumable state, or aborts it: never none of these.
+ */
+interface Run {
+  req: UploadRequest;
+  keeper: UploadKeeper;
+  uploadId?: string;
+  /** What to save to continue later; undefined while there is nothing on the server. */
+  state?: () => MultipartState;
+}
+
+const NEVER = new AbortController().signal;
+
+/** The name and status of an SDK error, also when it is wrapped as a FerryError's cause. */
+function sdkFailure(err: unknown): { name?: string; status?: number } {
+  const e = (err instanceof FerryError ? err.cause : err) as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return { ...(e?.name ? { name: e.name } : {}), ...(e?.$metadata?.httpStatusCode ? { status: e.$metadata.httpStatusCode } : {}) };
+}
+
+/** AWS's part and object ETags are not MD5s under SSE-KMS (and DSSE-KMS) or SSE-C. */
+function etagIsNotMd5(out: { ServerSideEncryption?: string; SSECustomerAlgorithm?: string }): boolean {
+  return Boolean(out.SSECustomerAlgorithm) || /kms/i.test(out.ServerSideEncryption ?? '');
+}
+
+const unquote = (etag: string) => etag.replace(/"/g, '').toLowerCase();
+
 /**
  * Uploads files as a single PUT or as a multipart upload whose parts are streamed from file
  * ranges, so memory stays bounded by concurrency × stream buffers whatever the file size.
- * A cancelled or failed multipart upload is aborted on the server, so no parts stay billed.
  */
 export class Uploader {
   private readonly attempts: number;
@@ -251,7 +285,12 @@ export class Uploader {
     }
   }
 
-  async upload(request: UploadRequest): Promise<UploadResult> {
+  /**
+   * Uploads a file. The keeper holds the saved state of an interrupted upload of the same file to
+   * the same key: it is continued (after checking each stored part against the file's bytes),
+   * or, when it cannot be, aborted on the server before the file is sent afresh.
+   */
+  async upload(request: UploadRequest, keeper: UploadKeeper = NO_KEEPER): Promise<UploadResult> {
     // Many parts may wait at once; the caller hears "waiting" once, and "back" when none waits.
     let waitingRequests = 0;
     const req: UploadRequest = {
@@ -262,33 +301,97 @@ export class Uploader {
         if (!waiting && waitingRequests === 0) request.onWaiting?.(false);
       },
     };
-    const src = await openSource(req.file);
+    const run: Run = { req, keeper };
+    let src: SourceFile | undefined;
     try {
+      const saved = await keeper.load();
+      if (saved) {
+        run.uploadId = saved.uploadId;
+        run.state = () => ({ uploadId: saved.uploadId, partSize: saved.partSize, size: saved.size, mtimeMs: saved.mtimeMs, parts: saved.parts });
+      }
+      src = await openSource(req.file);
       // A resumed upload keeps the part size it began with, whatever the defaults are now.
-      const resumable = req.resumeFrom && req.resumeFrom.size === src.size && req.resumeFrom.mtimeMs === src.mtimeMs;
-      const plan = planUpload(src.size, resumable ? req.resumeFrom!.partSize : (req.partSize ?? this.opts.storage.profile.partSize), req.concurrency);
+      const resumable = saved && req.resume !== false && saved.size === src.size && saved.mtimeMs === src.mtimeMs ? saved : undefined;
+      const plan = planUpload(src.size, resumable ? resumable.partSize : (req.partSize ?? this.opts.storage.profile.partSize), req.concurrency);
       req.onPlan?.({ ...plan, size: src.size });
       const contentType = req.contentType || mime.lookup(req.key) || mime.lookup(req.file) || 'application/octet-stream';
       const meter = new ProgressMeter(src.size, this.opts.clock, (p) => req.onProgress?.(p));
-      let result: UploadResult;
-      try {
-        result = plan.multipart ? await this.multipart(req, src, plan, contentType, meter) : await this.single(req, src, contentType, meter);
-      } catch (err) {
-        if (isPaused(req)) throw new FerryError('PAUSED', 'Paused.', { cause: err });
-        throw err;
+      if (req.signal?.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
+      if (saved && !(plan.multipart && resumable && resumable.partSize === plan.partSize)) {
+        // The earlier upload cannot be continued: drop its parts before sending afresh.
+        await this.abort(req, saved.uploadId);
+        await this.forget(run);
+        if (req.resume !== false) req.onRestart?.(plan.multipart ? 'the file changed since the interrupted upload began' : 'the file now fits in a single request');
       }
+      const result = plan.multipart ? await this.multipart(run, src, plan, contentType, meter, resumable) : await this.single(run, src, contentType, meter);
       meter.finish();
       return result;
+    } catch (err) {
+      throw await this.settle(run, err);
     } finally {
-      await src.handle.close();
+      await src?.handle.close();
     }
+  }
+
+  /** Nothing on the server is this run's any more: no upload to abort, no state to keep. */
+  private async forget(run: Run): Promise<void> {
+    run.uploadId = undefined;
+    run.state = undefined;
+    await run.keeper.remove();
+  }
+
+  /**
+   * Every way out of a run that did not complete goes through here. Paused (and not also
+   * cancelled): the state is saved for a later resume. The endpoint unreachable: the state is
+   * kept, the next run continues. Anything else (cancel, an error that will not heal): the
+   * multipart upload is aborted on the server and the state removed; if the abort itself fails,
+   * the state is kept and the message says how to remove the parts.
+   */
+  private async settle(run: Run, err: unknown): Promise<FerryError> {
+    const { req, keeper } = run;
+    const cancelled = () => Boolean(req.signal?.aborted);
+    if (!cancelled() && isPaused(req)) {
+      const state = run.state?.();
+      if (state) await keeper.save(state, true).catch(() => {});
+      // A cancel that arrived while the paused state was saved still wins.
+      if (!cancelled()) return new FerryError('PAUSED', 'Paused.', { cause: err });
+    }
+    const error = cancelled() ? new FerryError('CANCELLED', 'Upload cancelled.', { cause: err }) : toFerryError(err, this.op(req));
+    const uploadId = run.uploadId;
+    if (!uploadId) {
+      await keeper.remove().catch(() => {});
+      return error;
+    }
+    if (error.code === 'ENDPOINT_UNREACHABLE') {
+      const state = run.state?.();
+      if (state) await keeper.save(state).catch(() => {});
+      return new FerryError('ENDPOINT_UNREACHABLE', `${error.message} The finished parts are kept: run the same upload again to continue it.`, { cause: err });
+    }
+    try {
+      await this.abort(req, uploadId);
+    } catch (abortErr) {
+      const state = run.state?.();
+      if (state) await keeper.save(state).catch(() => {});
+      const why = abortErr instanceof Error ? abortErr.message.replace(/\.$/, '') : String(abortErr);
+      return new FerryError(
+        error.code,
+        `${error.message} The unfinished upload's parts could not be removed from the server (${why}); they are billed until removed: run ferry uploads abort s3://${req.bucket}/${req.key} --upload-id ${uploadId}`,
+        { cause: err },
+      );
+    }
+    await keeper.remove().catch(() => {});
+    return error;
   }
 
   private op(req: UploadRequest) {
     return { endpoint: this.opts.storage.endpoint, bucket: req.bucket, key: req.key };
   }
 
-  /** Sends the byte range [start, end) with retries, each attempt reading the range afresh. */
+  /**
+   * Sends the byte range [start, end) with retries, each attempt reading the range afresh. Each
+   * attempt owns its body: a read that fails fails that request (never the process), and bytes
+   * an abandoned attempt still reads are not counted.
+   */
   private async sendRange<T>(
     req: UploadRequest,
     src: SourceFile,
@@ -296,27 +399,39 @@ export class Uploader {
     end: number,
     meter: ProgressMeter,
     signal: AbortSignal,
-    send: (body: Readable | Uint8Array, length: number, contentMd5: string) => Promise<T>,
+    send: (body: Readable | Uint8Array, length: number, contentMd5: string, signal: AbortSignal) => Promise<T>,
   ): Promise<{ out: T; md5: Buffer }> {
     // The server checks each request's bytes against this MD5 and refuses a corrupted one.
     let md5 = await md5Range(src.handle, start, end);
-    let counted = 0;
-    let body: Readable | Uint8Array = new Uint8Array(0);
+    let attempt: { live: boolean; counted: number; body?: Readable } | undefined;
     const out = await this.retrying(
       req,
       signal,
       async () => {
-        counted = 0;
-        body =
-          end - start === 0
-            ? new Uint8Array(0)
-            : rangeStream(src.handle, start, end, (n) => {
-                counted += n;
-                meter.add(n);
-              });
+        const a: { live: boolean; counted: number; body?: Readable; failed?: FerryError } = { live: true, counted: 0 };
+        attempt = a;
+        const own = new AbortController();
+        let body: Readable | Uint8Array = new Uint8Array(0);
+        if (end > start) {
+          a.body = body = rangeStream(src.handle, start, end, (n) => {
+            if (!a.live) return;
+            a.counted += n;
+            meter.add(n);
+          });
+          a.body.once('error', (err) => {
+            const code = systemCode(err);
+            a.failed = err instanceof FerryError ? err : new FerryError('FILE_UNREADABLE', `Cannot read ${req.file} (${code ?? (err as Error).message}).`, { cause: err });
+            own.abort(a.failed);
+          });
+        }
         try {
-          return await send(body, end - start, md5.toString('base64'));
+          return await send(body, end - start, md5.toString('base64'), AbortSignal.any([signal, own.signal]));
         } catch (err) {
+          if (a.failed) {
+            throw a.failed.code === 'FILE_CHANGED'
+              ? new FerryError('FILE_CHANGED', `${req.file} became shorter while it was being uploaded, so the upload was stopped. Upload it again when it is no longer being written.`, { cause: a.failed })
+              : a.failed;
+          }
           if ((err as { name?: string }).name === 'BadDigest') {
             // Either the bytes were damaged on the way (send again) or the file changed under us.
             const again = await md5Range(src.handle, start, end);
@@ -330,70 +445,134 @@ export class Uploader {
         }
       },
       () => {
-        if (!(body instanceof Uint8Array)) body.destroy();
-        meter.add(-counted);
+        if (!attempt) return;
+        attempt.live = false;
+        attempt.body?.destroy();
+        meter.add(-attempt.counted);
+        attempt.counted = 0;
       },
     );
     return { out, md5 };
   }
 
-  private async single(req: UploadRequest, src: SourceFile, contentType: string, meter: ProgressMeter): Promise<UploadResult> {
+  /**
+   * One PUT. The server stores the bytes only if they match the MD5 computed from the file, so the
+   * object is always one consistent reading of it; a file that changed meanwhile is reported, and
+   * nothing is deleted (the object at the key is the one this PUT wrote, or whatever was there).
+   */
+  private async single(run: Run, src: SourceFile, contentType: string, meter: ProgressMeter): Promise<UploadResult> {
+    const { req } = run;
     const signal = stopSignal(req);
-    const { out } = await this.sendRange(req, src, 0, src.size, meter, signal, (Body, ContentLength, ContentMD5) =>
-      this.opts.dataClient.send(new PutObjectCommand({ Bucket: req.bucket, Key: req.key, Body, ContentLength, ContentMD5, ContentType: contentType }), { abortSignal: signal }),
+    const { out } = await this.sendRange(req, src, 0, src.size, meter, signal, (Body, ContentLength, ContentMD5, abortSignal) =>
+      this.opts.dataClient.send(new PutObjectCommand({ Bucket: req.bucket, Key: req.key, Body, ContentLength, ContentMD5, ContentType: contentType }), { abortSignal }),
     );
-    try {
-      await this.checkUnchanged(req, src);
-    } catch (err) {
-      // The object may hold a mix of old and new bytes: remove it rather than leave it as the result.
-      await this.opts.storage.delete(req.bucket, req.key).catch(() => {});
-      throw err;
-    }
-    return { bucket: req.bucket, key: req.key, size: src.size, ...(out.ETag ? { etag: out.ETag } : {}), contentType, parts: 1, partSize: src.size };
-  }
-
-  private async multipart(req: UploadRequest, src: SourceFile, plan: UploadPlan, contentType: string, meter: ProgressMeter): Promise<UploadResult> {
-    const { storage, dataClient } = this.opts;
-    if (req.signal?.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
-    const stop = stopSignal(req);
-    const parts: CompletedPart[] = new Array(plan.partCount);
-    const partMd5: Array<Buffer | undefined> = new Array(plan.partCount);
-    let uploadId: string | undefined;
-    const prior = req.resumeFrom;
-    if (prior && prior.bucket === req.bucket && prior.key === req.key && prior.partSize === plan.partSize && prior.size === src.size && prior.mtimeMs === src.mtimeMs) {
-      uploadId = prior.uploadId;
-      let stored = 0;
-      for (const p of prior.parts) {
-        parts[p.PartNumber - 1] = { PartNumber: p.PartNumber, ETag: p.ETag };
-        // A part's ETag is its MD5 on S3 and most compatible servers.
-        const hex = p.ETag.replace(/"/g, '');
-        if (/^[0-9a-f]{32}$/.test(hex)) partMd5[p.PartNumber - 1] = Buffer.from(hex, 'hex');
-        stored += partLength(p.PartNumber, plan.partSize, src.size);
-      }
-      // One step, so the first progress report already counts every part on the server.
-      meter.add(stored);
-      req.onResume?.({ partsOnServer: prior.parts.length, partCount: plan.partCount });
-    } else if (prior) {
-      // The file changed since the upload began: start over, and drop the old parts.
-      await this.abort({ ...req, bucket: prior.bucket, key: prior.key }, prior.uploadId);
-    }
-    if (!uploadId) {
-      const created = await this.retrying(req, stop, () =>
-        storage.client.send(new CreateMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, ContentType: contentType }), { abortSignal: stop }),
-      );
-      uploadId = created.UploadId;
-      if (!uploadId) throw new FerryError('S3_ERROR', `${storage.endpoint} started a multipart upload but returned no upload ID.`);
-    }
-    const state = (): MultipartState => ({
+    const changed = await this.changed(src);
+    return {
       bucket: req.bucket,
       key: req.key,
-      uploadId: uploadId!,
+      size: src.size,
+      ...(out.ETag ? { etag: out.ETag } : {}),
+      contentType,
+      parts: 1,
+      partSize: src.size,
+      ...(changed ? { changedDuringUpload: true } : {}),
+    };
+  }
+
+  /** Asks the server which parts of an earlier upload it holds: undefined when the upload is gone, 'unsupported' without ListParts. */
+  private async listParts(req: UploadRequest, uploadId: string, signal: AbortSignal): Promise<Array<{ PartNumber: number; ETag: string; Size: number }> | 'gone' | 'unsupported'> {
+    const found: Array<{ PartNumber: number; ETag: string; Size: number }> = [];
+    let marker: string | undefined;
+    try {
+      for (;;) {
+        const out = await this.retrying(req, signal, () =>
+          this.opts.storage.client.send(new ListPartsCommand({ Bucket: req.bucket, Key: req.key, UploadId: uploadId, ...(marker ? { PartNumberMarker: marker } : {}) }), {
+            abortSignal: signal,
+          }),
+        );
+        for (const p of out.Parts ?? []) if (p.PartNumber && p.ETag) found.push({ PartNumber: p.PartNumber, ETag: p.ETag, Size: p.Size ?? -1 });
+        if (!out.IsTruncated || !out.NextPartNumberMarker) return found;
+        marker = out.NextPartNumberMarker;
+      }
+    } catch (err) {
+      const { name, status } = sdkFailure(err);
+      // Ceph answers NoSuchKey for an upload that was just aborted.
+      if (name === 'NoSuchUpload' || name === 'NoSuchKey') return 'gone';
+      if (name === 'MethodNotAllowed' || name === 'NotImplemented' || status === 405 || status === 501) return 'unsupported';
+      throw err;
+    }
+  }
+
+  private async multipart(run: Run, src: SourceFile, plan: UploadPlan, contentType: string, meter: ProgressMeter, prior: MultipartState | undefined): Promise<UploadResult> {
+    const { req, keeper } = run;
+    const { storage, dataClient } = this.opts;
+    const stop = stopSignal(req);
+    const parts: Array<Part | undefined> = new Array(plan.partCount);
+    const partMd5: Array<Buffer | undefined> = new Array(plan.partCount);
+    // Whether the server's ETags are the parts' MD5s, so the object's ETag can be checked.
+    let etagsAreMd5 = true;
+    const state = (): MultipartState => ({
+      uploadId: run.uploadId!,
       partSize: plan.partSize,
       size: src.size,
       mtimeMs: src.mtimeMs,
-      parts: parts.filter((p): p is { PartNumber: number; ETag: string } => Boolean(p?.ETag)).map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag })),
+      parts: parts.filter((p): p is Part => p !== undefined),
     });
-    req.onState?.(state());
+
+    if (prior && run.uploadId) {
+      const listed = await this.listParts(req, prior.uploadId, stop);
+      if (listed === 'gone') {
+        await this.forget(run);
+        req.onRestart?.('the server no longer has the interrupted upload');
+      } else if (listed === 'unsupported') {
+        const aborted = await this.abort(req, prior.uploadId).then(
+          () => '',
+          (e: unknown) => ` Its parts could not be removed (${e instanceof Error ? e.message : String(e)}); remove them with: ferry uploads abort s3://${req.bucket}/${req.key} --upload-id ${prior.uploadId}`,
+        );
+        await this.forget(run);
+        req.onRestart?.(`the server cannot list the parts of an unfinished upload (ListParts), so it cannot be continued.${aborted}`);
+      } else {
+        // Trust no stored part blindly: the file may have been rewritten with the same size and
+        // time. Each part is kept only if the file's bytes still hash to what the server holds.
+        const saved = new Map(prior.parts.map((p) => [p.PartNumber, p]));
+        const candidates = listed.filter((p) => p.PartNumber <= plan.partCount && p.Size === partLength(p.PartNumber, plan.partSize, src.size));
+        let next = 0;
+        const verify = async () => {
+          for (let i = next++; i < candidates.length && !stop.aborted; i = next++) {
+            const p = candidates[i]!;
+            const start = (p.PartNumber - 1) * plan.partSize;
+            const md5 = await md5Range(src.handle, start, start + p.Size);
+            const hex = md5.toString('hex');
+            const earlier = saved.get(p.PartNumber);
+            const isMd5 = unquote(p.ETag) === hex;
+            if (!isMd5 && !(earlier?.ETag === p.ETag && earlier.md5 === hex)) continue;
+            if (!isMd5) etagsAreMd5 = false;
+            parts[p.PartNumber - 1] = { PartNumber: p.PartNumber, ETag: p.ETag, ...(isMd5 ? {} : { md5: hex }) };
+            partMd5[p.PartNumber - 1] = md5;
+          }
+        };
+        await Promise.all(Array.from({ length: Math.max(1, plan.concurrency) }, verify));
+        if (stop.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
+        run.state = state;
+        // One step, so the first progress report already counts every part on the server.
+        meter.addStored(parts.reduce((sum, p) => sum + (p ? partLength(p.PartNumber, plan.partSize, src.size) : 0), 0));
+        req.onResume?.({ partsOnServer: parts.filter(Boolean).length, partCount: plan.partCount });
+      }
+    }
+    if (!run.uploadId) {
+      const created = await this.retrying(req, stop, () =>
+        storage.client.send(new CreateMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, ContentType: contentType }), { abortSignal: stop }),
+      );
+      if (!created.UploadId) throw new FerryError('S3_ERROR', `${storage.endpoint} started a multipart upload but returned no upload ID.`);
+      run.uploadId = created.UploadId;
+      run.state = state;
+      if (etagIsNotMd5(created)) etagsAreMd5 = false;
+    }
+    const saveState = () => {
+      void keeper.save(state()).catch(() => {});
+      req.onState?.(state());
+    };
+    saveState();
 
     const inner = new AbortController();
     const signal = AbortSignal.any([stop, inner.signal]);
@@ -407,90 +586,97 @@ export class Uploader {
         const start = index * plan.partSize;
         const end = Math.min(start + plan.partSize, src.size);
         try {
-          const { out, md5 } = await this.sendRange(req, src, start, end, meter, signal, (Body, ContentLength, ContentMD5) =>
-            dataClient.send(new UploadPartCommand({ Bucket: req.bucket, Key: req.key, UploadId: uploadId, PartNumber: index + 1, Body, ContentLength, ContentMD5 }), { abortSignal: signal }),
+          const { out, md5 } = await this.sendRange(req, src, start, end, meter, signal, (Body, ContentLength, ContentMD5, abortSignal) =>
+            dataClient.send(new UploadPartCommand({ Bucket: req.bucket, Key: req.key, UploadId: run.uploadId, PartNumber: index + 1, Body, ContentLength, ContentMD5 }), { abortSignal }),
           );
-          parts[index] = { PartNumber: index + 1, ETag: out.ETag };
+          if (!out.ETag) throw new FerryError('S3_ERROR', `${storage.endpoint} accepted part ${index + 1} of s3://${req.bucket}/${req.key} but returned no ETag for it.`);
+          const hex = md5.toString('hex');
+          const isMd5 = unquote(out.ETag) === hex && !etagIsNotMd5(out);
+          if (!isMd5) etagsAreMd5 = false;
+          parts[index] = { PartNumber: index + 1, ETag: out.ETag, ...(isMd5 ? {} : { md5: hex }) };
           partMd5[index] = md5;
-          req.onState?.(state());
+          saveState();
         } catch (err) {
           failure ??= err;
           inner.abort();
         }
       }
     };
-    const concurrency = Math.max(1, plan.concurrency);
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, plan.concurrency) }, worker));
+    if (failure !== undefined) throw failure;
+    if (stop.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
 
-    if (failure === undefined && stop.aborted) failure = new FerryError('CANCELLED', 'Upload cancelled.');
-    if (failure === undefined) {
-      try {
-        await this.checkUnchanged(req, src);
-        let completedEtag: string | undefined;
-        let lostAnswer = false;
-        try {
-          const done = await this.retrying(req, stop, async () => {
-            try {
-              return await storage.client.send(new CompleteMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
-            } catch (err) {
-              if (isNetworkError(err)) lostAnswer = true;
-              throw err;
-            }
-          });
-          completedEtag = done.ETag;
-        } catch (err) {
-          // The server may have completed the upload before the answer was lost: then the upload
-          // ID is gone, and the object tells whether it is there whole.
-          if (!(lostAnswer && (err as FerryError).cause && (err as { cause?: { name?: string } }).cause?.name === 'NoSuchUpload')) throw err;
-        }
-        const etag = await this.retrying(req, stop, () => this.verifyStored(req, src.size, completedEtag));
-        this.checkMultipartEtag(req, etag, partMd5);
-        return { bucket: req.bucket, key: req.key, size: src.size, ...(etag ? { etag } : {}), contentType, parts: plan.partCount, partSize: plan.partSize };
-      } catch (err) {
-        failure = err;
-      }
+    // Parts read at different times may mix old and new bytes: never complete a changed file.
+    if (await this.changed(src)) {
+      throw new FerryError('FILE_CHANGED', `${req.file} changed while it was being uploaded, so the upload was stopped. Upload it again when it is no longer being written.`);
     }
-    if (isPaused(req)) {
-      // Paused: keep the finished parts on the server for resumeFrom.
-      throw new FerryError('PAUSED', 'Paused.', { cause: failure });
-    }
-    const error = toFerryError(failure, this.op(req));
-    if (error.code === 'ENDPOINT_UNREACHABLE') {
-      // Nothing can be aborted while the endpoint is unreachable; the finished parts stay for a retry.
-      throw new FerryError('ENDPOINT_UNREACHABLE', `${error.message} The finished parts are kept: run the same upload again to continue it.`, { cause: failure });
-    }
-    await this.abort(req, uploadId);
-    throw error;
+    const completedEtag = await this.complete(req, run.uploadId!, parts as Part[], stop);
+    // Completed: the upload ID is gone, and nothing may abort or pause what is now the object.
+    await this.forget(run).catch(() => {});
+    const head = await this.retrying(req, NEVER, () => this.verifyStored(req, src.size));
+    const etag = completedEtag || head.etag;
+    if (etagsAreMd5 && !head.encrypted) this.checkMultipartEtag(req, etag, partMd5);
+    return { bucket: req.bucket, key: req.key, size: src.size, ...(etag ? { etag } : {}), contentType, parts: plan.partCount, partSize: plan.partSize };
   }
 
-  /** Aborts a multipart upload so its parts stop costing money; tries a few times before giving up. */
+  /**
+   * CompleteMultipartUpload, retried by Ferry (not the SDK) so that a lost answer is seen: the
+   * server may have completed the upload before the answer was lost, and then a repeat finds
+   * no such upload. That is success if the object is there whole (checked after this).
+   */
+  private async complete(req: UploadRequest, uploadId: string, parts: Part[], stop: AbortSignal): Promise<string | undefined> {
+    let mayHaveCompleted = false;
+    const done = await this.retrying(req, stop, async () => {
+      try {
+        return await this.opts.dataClient.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: req.bucket,
+            Key: req.key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag })) },
+          }),
+          { abortSignal: stop },
+        );
+      } catch (err) {
+        const { name, status } = sdkFailure(err);
+        if (name === 'NoSuchUpload' && mayHaveCompleted) return { ETag: undefined };
+        if (isNetworkError(err) || (status ?? 0) >= 500) mayHaveCompleted = true;
+        throw err;
+      }
+    });
+    return done.ETag;
+  }
+
+  /** Aborts a multipart upload so its parts stop costing money; tries a few times, then says why it could not. */
   private async abort(req: UploadRequest, uploadId: string): Promise<void> {
-    for (let attempt = 1; attempt <= 3; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       try {
         return await this.opts.storage.abortMultipartUpload(req.bucket, req.key, uploadId);
-      } catch {
-        if (attempt < 3) await sleep(this.backoffMs * attempt);
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        await sleep(this.backoffMs * attempt);
       }
     }
   }
 
   /**
-   * Checks that the server holds an object of the file's size, and returns its ETag (some
-   * servers, Ceph's among them, can answer CompleteMultipartUpload with an empty ETag). An object
-   * of the wrong size is removed rather than left behind as the result.
+   * Checks that the server holds an object of the file's size. An object of the wrong size is
+   * removed rather than left behind as the result.
    */
-  private async verifyStored(req: UploadRequest, size: number, etag: string | undefined): Promise<string | undefined> {
+  private async verifyStored(req: UploadRequest, size: number): Promise<{ etag?: string; encrypted: boolean }> {
     const head = await this.opts.storage.head(req.bucket, req.key);
     if (head.size !== size) {
       await this.opts.storage.delete(req.bucket, req.key).catch(() => {});
       throw new FerryError('S3_ERROR', `${this.opts.storage.endpoint} stored ${head.size} bytes for s3://${req.bucket}/${req.key} instead of ${size}; the object was removed. Upload it again.`);
     }
-    return etag || head.etag;
+    return { ...(head.etag ? { etag: head.etag } : {}), encrypted: Boolean(head.encryption && /kms|customer/i.test(head.encryption)) };
   }
 
   /**
-   * S3's multipart ETag is the MD5 of the parts' MD5s, then "-" and the part count. Where the
-   * server gives one in that form it must match what was sent; otherwise the object is removed.
+   * S3's multipart ETag is the MD5 of the parts' MD5s, then "-" and the part count. Where every
+   * part's ETag was its MD5 and the object's ETag has that form, it must match what was sent;
+   * otherwise the object is removed. (Called only when ETags are MD5s: not under SSE-KMS or
+   * SSE-C, nor on servers whose ETags are something else; then the size check stands alone.)
    */
   private checkMultipartEtag(req: UploadRequest, etag: string | undefined, partMd5: Array<Buffer | undefined>): void {
     const m = /^"?([0-9a-f]{32})-(\d+)"?$/.exec(etag ?? '');
@@ -502,11 +688,9 @@ export class Uploader {
     }
   }
 
-  /** Refuses to finish an upload whose source changed while it was read: the object would mix old and new bytes. */
-  private async checkUnchanged(req: UploadRequest, src: SourceFile): Promise<void> {
+  /** Whether the source's size or modification time changed since it was opened. */
+  private async changed(src: SourceFile): Promise<boolean> {
     const now = await src.handle.stat();
-    if (now.size !== src.size || now.mtimeMs !== src.mtimeMs) {
-      throw new FerryError('FILE_CHANGED', `${req.file} changed while it was being uploaded, so the upload was stopped. Upload it again when it is no longer being written.`);
-    }
+    return now.size !== src.size || now.mtimeMs !== src.mtimeMs;
   }
 }

@@ -32,7 +32,8 @@ export function useTransfers() {
     let rate = 0;
     let active = 0;
     for (const t of transfers) {
-      if (t.status === 'cancelled') continue;
+      // Only what can still finish counts: a failed upload's partial bytes are not progress.
+      if (t.status === 'cancelled' || t.status === 'failed') continue;
       size += t.size;
       done += t.status === 'done' ? t.size : t.bytesDone;
       if (t.status === 'running') {
