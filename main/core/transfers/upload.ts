@@ -572,7 +572,9 @@ export class Uploader {
       void keeper.save(state()).catch(() => {});
       req.onState?.(state());
     };
-    saveState();
+    // Saved before any part is sent, so a kill from here on leaves state that finds the upload.
+    await keeper.save(state()).catch(() => {});
+    req.onState?.(state());
 
     const inner = new AbortController();
     const signal = AbortSignal.any([stop, inner.signal]);
