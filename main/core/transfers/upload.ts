@@ -103,12 +103,17 @@ export async function openSource(path: string): Promise<SourceFile> {
 }
 
 /** MD5 of the bytes [start, end) of an open file. */
-async function md5Range(handle: FileHandle, start: number, end: number): Promise<Buffer> {
+/** The error for a source file that ended before the bytes Ferry expected. */
+function becameShorter(file: string): FerryError {
+  return new FerryError('FILE_CHANGED', `${file} became shorter while it was being uploaded, so the upload was stopped. Upload it again when it is no longer being written.`);
+}
+
+async function md5Range(file: string, handle: FileHandle, start: number, end: number): Promise<Buffer> {
   const hash = createHash('md5');
   const buf = Buffer.allocUnsafe(Math.min(1024 * 1024, Math.max(end - start, 1)));
   for (let pos = start; pos < end; ) {
     const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, end - pos), pos);
-    if (bytesRead === 0) throw new FerryError('FILE_CHANGED', 'The file became shorter while it was being uploaded.');
+    if (bytesRead === 0) throw becameShorter(file);
     hash.update(buf.subarray(0, bytesRead));
     pos += bytesRead;
   }
@@ -402,7 +407,7 @@ export class Uploader {
     send: (body: Readable | Uint8Array, length: number, contentMd5: string, signal: AbortSignal) => Promise<T>,
   ): Promise<{ out: T; md5: Buffer }> {
     // The server checks each request's bytes against this MD5 and refuses a corrupted one.
-    let md5 = await md5Range(src.handle, start, end);
+    let md5 = await md5Range(req.file, src.handle, start, end);
     let attempt: { live: boolean; counted: number; body?: Readable } | undefined;
     const out = await this.retrying(
       req,
@@ -428,13 +433,11 @@ export class Uploader {
           return await send(body, end - start, md5.toString('base64'), AbortSignal.any([signal, own.signal]));
         } catch (err) {
           if (a.failed) {
-            throw a.failed.code === 'FILE_CHANGED'
-              ? new FerryError('FILE_CHANGED', `${req.file} became shorter while it was being uploaded, so the upload was stopped. Upload it again when it is no longer being written.`, { cause: a.failed })
-              : a.failed;
+            throw a.failed.code === 'FILE_CHANGED' ? becameShorter(req.file) : a.failed;
           }
           if ((err as { name?: string }).name === 'BadDigest') {
             // Either the bytes were damaged on the way (send again) or the file changed under us.
-            const again = await md5Range(src.handle, start, end);
+            const again = await md5Range(req.file, src.handle, start, end);
             if (!again.equals(md5)) {
               throw new FerryError('FILE_CHANGED', `${req.file} changed while it was being uploaded, so the upload was stopped. Upload it again when it is no longer being written.`);
             }
@@ -541,7 +544,7 @@ export class Uploader {
           for (let i = next++; i < candidates.length && !stop.aborted; i = next++) {
             const p = candidates[i]!;
             const start = (p.PartNumber - 1) * plan.partSize;
-            const md5 = await md5Range(src.handle, start, start + p.Size);
+            const md5 = await md5Range(req.file, src.handle, start, start + p.Size);
             const hex = md5.toString('hex');
             const earlier = saved.get(p.PartNumber);
             const isMd5 = unquote(p.ETag) === hex;
