@@ -15,6 +15,7 @@ import { TransferQueue } from '../core/transfers/queue';
 import type { Progress } from '../core/transfers/progress';
 import type { UploadResult } from '../core/transfers/upload';
 import { ask, readAll } from './prompt';
+import { safeJson, safeLines, safeText, textStream } from './safe-text';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -124,17 +125,17 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       return values.help ? 0 : 2;
     }
     const ferry = new Ferry({ dataDir: defaultDataDir(io.env), secrets: io.secrets ?? new KeychainSecretStore(), env: io.env });
-    await new Command(ferry, values, positionals.slice(1), io).run(positionals[0]!);
+    await new Command(ferry, values, positionals.slice(1), { ...io, stdout: textStream(io.stdout), stderr: textStream(io.stderr) }, io.stderr).run(positionals[0]!);
     return 0;
   } catch (err) {
     if (isFerryError(err)) {
-      io.stderr.write(`ferry: ${err.message}\n`);
-      if (debug && err.cause) io.stderr.write(`${(err.cause as Error).stack ?? String(err.cause)}\n`);
+      io.stderr.write(`ferry: ${safeText(err.message)}\n`);
+      if (debug && err.cause) io.stderr.write(`${safeLines((err.cause as Error).stack ?? String(err.cause))}\n`);
       return err.code === 'USAGE' ? 2 : err.code === 'CANCELLED' ? 130 : 1;
     }
     const e = err as Error;
-    io.stderr.write(`ferry: unexpected error: ${e?.message ?? String(err)}${debug ? '' : ' (run again with --debug for details)'}\n`);
-    if (debug) io.stderr.write(`${e?.stack ?? ''}\n`);
+    io.stderr.write(`ferry: unexpected error: ${safeText(e?.message ?? String(err))}${debug ? '' : ' (run again with --debug for details)'}\n`);
+    if (debug) io.stderr.write(`${safeLines(e?.stack ?? '')}\n`);
     return 1;
   }
 }
@@ -144,7 +145,10 @@ class Command {
     private readonly ferry: Ferry,
     private readonly o: Values,
     private readonly args: string[],
+    /** Streams whose every line has its control characters escaped (see safe-text.ts). */
     private readonly io: CliIO,
+    /** The terminal itself, for the progress bar and the key prompt, which draw with control characters of their own. */
+    private readonly terminal: CliIO['stderr'],
   ) {}
 
   private get selector(): Selector {
@@ -160,7 +164,7 @@ class Command {
   }
 
   private json(value: unknown): void {
-    this.out(JSON.stringify(value));
+    this.out(safeJson(value));
   }
 
   private arity(name: string, min: number, max: number, shape: string): void {
@@ -271,7 +275,7 @@ class Command {
     const key = !loc.key || loc.key.endsWith('/') ? `${loc.key}${basename(file)}` : loc.key;
     const expiresIn = share ? this.expiry() : 0;
     const partSize = this.o['part-size'] ? parseSize(this.o['part-size']) : undefined;
-    const bar = this.io.stderr.isTTY && !this.o.json && !this.o['no-progress'] ? new ProgressBar(this.io.stderr) : undefined;
+    const bar = this.io.stderr.isTTY && !this.o.json && !this.o['no-progress'] ? new ProgressBar(this.terminal) : undefined;
     const result: UploadResult | undefined = await this.withConnection(async (c) => {
       if (this.o['no-clobber'] && (await c.storage.exists(loc.bucket, key))) {
         this.io.stderr.write(`ferry: ${formatS3Url({ bucket: loc.bucket, key })} already exists; not replaced (--no-clobber)\n`);
@@ -333,7 +337,7 @@ class Command {
     const prefix = loc.key && !loc.key.endsWith('/') ? `${loc.key}/` : loc.key;
     const top = `${basename(resolve(dir))}/`;
     const files = (await expandDrop([dir], '')).map((f) => ({ ...f, key: prefix + f.key.slice(top.length) }));
-    const bar = this.io.stderr.isTTY && !this.o.json && !this.o['no-progress'] ? new ProgressBar(this.io.stderr) : undefined;
+    const bar = this.io.stderr.isTTY && !this.o.json && !this.o['no-progress'] ? new ProgressBar(this.terminal) : undefined;
     const total = files.reduce((n, f) => n + f.size, 0);
     const done = new Map<string, number>();
     const failures: string[] = [];
@@ -481,7 +485,8 @@ class Command {
   private async addAccount(name: string | undefined, count: number): Promise<void> {
     if (!name || count !== 1) throw usage('Usage: ferry accounts add NAME [--provider P] [--endpoint-url URL] [--region R] [--access-key-id ID].');
     if (this.o['path-style'] && this.o['virtual-hosted']) throw usage('Choose one of --path-style and --virtual-hosted.');
-    const { stdin, stderr } = this.io;
+    const { stdin } = this.io;
+    const stderr = this.terminal;
     let accessKeyId = this.o['access-key-id']?.trim();
     let secretAccessKey: string;
     if (stdin.isTTY) {
