@@ -8,8 +8,19 @@ import { z } from 'zod';
 import { PROVIDERS, type Provider } from '../main/core/accounts/presets';
 
 const name = z.string().min(1).max(64);
-const bucket = z.string().min(3).max(255);
-const key = z.string().min(1).max(1024);
+/** What can name an existing bucket (legacy names allow upper case and underscores); never '/', ':' or '@'. */
+const bucket = z
+  .string()
+  .min(3, 'Bucket names need at least 3 characters.')
+  .max(255, 'Bucket names have at most 255 characters.')
+  .regex(/^[A-Za-z0-9._-]+$/, 'Bucket names have only letters, digits, dots, hyphens and underscores.');
+const utf8Bytes = (s: string) => new TextEncoder().encode(s).length;
+/** S3 keys are at most 1,024 bytes of UTF-8 (not characters). */
+const key = z
+  .string()
+  .min(1)
+  .refine((k) => utf8Bytes(k) <= 1024, 'Object names can be at most 1,024 bytes long.');
+const prefix = z.string().refine((k) => utf8Bytes(k) <= 1024, 'Folder paths can be at most 1,024 bytes long.');
 const id = z.string().uuid();
 const none = z.undefined();
 
@@ -38,12 +49,12 @@ export const requests = {
   'accounts:test': z.object({ name }),
   'buckets:list': z.object({ account: name }),
   'buckets:create': z.object({ account: name, bucket }),
-  'objects:list': z.object({ account: name, bucket, prefix: z.string().max(1024), token: z.string().max(8192).optional() }),
+  'objects:list': z.object({ account: name, bucket, prefix, token: z.string().max(8192).optional() }),
   'objects:delete': z.object({ account: name, bucket, key }),
   'uploads:add': z.object({
     account: name,
     bucket,
-    prefix: z.string().max(1024),
+    prefix,
     paths: z.array(z.string().min(1).max(4096)).min(1).max(100_000),
     /** What to do when a file's key already holds an object: ask (fail with OBJECTS_EXIST), replace it, or skip the file. */
     onExisting: z.enum(['ask', 'replace', 'skip']).optional(),

@@ -40,7 +40,7 @@ describe('resuming interrupted uploads', () => {
               clearInterval(poll);
               child.kill('SIGKILL');
             }
-          });
+          }, () => {}); // an upload completed or aborted between the listing and ListParts: poll again
         }, 40);
         child.once('exit', () => clearInterval(poll));
       },

@@ -1,6 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Clock } from '../clock';
+import { checkBucketReference, checkKey } from '../s3/names';
 import type { Credentials } from '../secrets/secrets';
 import { checkExpiry } from './expiry';
 import type { FastPresigner } from './sigv4';
@@ -45,6 +46,8 @@ export function contentDisposition(filename: string): string {
  */
 export async function presignGet(client: S3Client, credentials: Credentials, req: PresignRequest, clock: Clock, fast?: FastPresigner): Promise<ShareLink> {
   checkExpiry(req.expiresIn);
+  checkBucketReference(req.bucket);
+  checkKey(req.key);
   const now = clock.now();
   const signingDate = new Date(Math.floor(now / 1000) * 1000);
   const disposition = req.filename ? contentDisposition(req.filename) : undefined;

@@ -1,4 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
+import { FerryError } from '../errors';
+import { checkBucketReference, checkKey, isDnsCompatibleBucket } from '../s3/names';
 import type { Credentials } from '../secrets/secrets';
 
 /** RFC 3986 encoding as SigV4 wants it: everything but A-Z a-z 0-9 - _ . ~ is %XX (upper case). */
@@ -34,7 +36,8 @@ export class FastPresigner {
   /** Whether this signer builds the same URL the SDK would; exotic cases are left to the SDK. */
   static supports(target: PresignTarget, bucket: string): boolean {
     // AWS's own endpoints pick path or virtual-hosted style per bucket name; dotted names differ.
-    return !(target.endpoint === undefined && bucket.includes('.'));
+    // A name that cannot be a host label goes in the path, as the SDK does.
+    return !(target.endpoint === undefined && bucket.includes('.')) && (target.pathStyle || isDnsCompatibleBucket(bucket));
   }
 
   canSign(bucket: string): boolean {
@@ -53,6 +56,10 @@ export class FastPresigner {
   }
 
   presignGet(bucket: string, key: string, expiresIn: number, signingDate: Date, responseContentDisposition?: string): string {
+    // A bucket name is never trusted to build a host: "evil.example/" would change where the link points.
+    checkBucketReference(bucket);
+    checkKey(key);
+    if (!FastPresigner.supports(this.target, bucket)) throw new FerryError('BAD_BUCKET_NAME', `"${bucket}" cannot be signed as part of a host name; use path-style addressing.`);
     const base = this.target.endpoint ? new URL(this.target.endpoint) : new URL(`https://s3.${this.target.region}.amazonaws.com`);
     const basePath = base.pathname.replace(/\/+$/, '');
     let host = base.host;

@@ -35,6 +35,25 @@ export function checkBucketReference(bucket: string): void {
 }
 
 /**
+ * Whether a bucket name can be the first label of a host name (virtual-hosted addressing):
+ * otherwise it must go in the path, never into the host.
+ */
+export function isDnsCompatibleBucket(bucket: string): boolean {
+  return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) && !bucket.includes('..') && !/\.-|-\./.test(bucket) && !/^\d{1,3}(\.\d{1,3}){3}$/.test(bucket);
+}
+
+/** S3's limit on a key: 1,024 bytes of UTF-8. */
+export const MAX_KEY_BYTES = 1024;
+
+/** Refuses a key S3 cannot store (too long in bytes, or empty where an object is meant). */
+export function checkKey(key: string): void {
+  const bytes = Buffer.byteLength(key, 'utf8');
+  if (bytes > MAX_KEY_BYTES) {
+    throw new FerryError('BAD_S3_URL', `The object name is ${bytes} bytes long in UTF-8; S3 names can be at most ${MAX_KEY_BYTES} bytes. Use a shorter name or folder path.`);
+  }
+}
+
+/**
  * The rules S3 applies to new bucket names (general purpose buckets). Returns the first broken
  * rule as a sentence a user can act on, or undefined when the name is valid.
  */

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { endpointLabel, type Profile } from './client';
 import { toFerryError, type Operation } from './errors';
-import { validateNewBucketName } from './names';
+import { checkBucketReference, checkKey, validateNewBucketName } from './names';
 
 export interface BucketInfo {
   name: string;
@@ -60,7 +60,10 @@ export class Storage {
     this.endpoint = endpointLabel(profile);
   }
 
+  /** Every operation names its bucket and key here, so both are checked before any request is built. */
   protected async call<T>(op: Omit<Operation, 'endpoint'>, fn: () => Promise<T>): Promise<T> {
+    if (op.bucket !== undefined) checkBucketReference(op.bucket);
+    if (op.key !== undefined) checkKey(op.key);
     try {
       return await fn();
     } catch (err) {
@@ -145,6 +148,7 @@ export class Storage {
 
   /** Aborts a multipart upload so its parts stop being billed; one already gone counts as done. */
   async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
+    checkBucketReference(bucket);
     try {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
     } catch (err) {

@@ -66,11 +66,26 @@ export function formatBytes(n: number): string {
   return i === 0 ? `${v} B` : `${v.toFixed(v < 10 ? 2 : 1).replace(/\.0+$/, '')} ${UNITS[i]}`;
 }
 
-/** Parses sizes such as 8388608, 64MiB, 64MB (taken as MiB, like the AWS CLI), 1GiB. */
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: MiB, mb: MiB, mib: MiB, g: GiB, gb: GiB, gib: GiB };
+
+/**
+ * Parses sizes such as 8388608, 64MiB, 64MB (taken as MiB, like the AWS CLI), 1GiB. One pass
+ * over the text, so any input, however long, is answered at once.
+ */
 export function parseSize(raw: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$/i.exec(raw);
-  if (!m) throw new FerryError('USAGE', `"${raw}" is not a size. Write it as bytes or with a unit, for example 64MiB.`);
-  const unit = (m[2] ?? 'b').toLowerCase()[0];
-  const mult = unit === 'k' ? 1024 : unit === 'm' ? MiB : unit === 'g' ? GiB : 1;
-  return Math.round(Number(m[1]) * mult);
+  const text = raw.trim();
+  const digit = (i: number) => i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57;
+  let i = 0;
+  while (digit(i)) i++;
+  const whole = i;
+  if (text[i] === '.') {
+    i++;
+    while (digit(i)) i++;
+  }
+  const unit = SIZE_UNITS[text.slice(i).trim().toLowerCase()];
+  if (whole === 0 || i === whole + 1 || unit === undefined) {
+    const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
+    throw new FerryError('USAGE', `"${shown}" is not a size. Write it as bytes or with a unit, for example 64MiB.`);
+  }
+  return Math.round(Number(text.slice(0, i)) * unit);
 }

@@ -13,6 +13,7 @@ import mime from 'mime-types';
 import type { Clock } from '../clock';
 import { FerryError, systemCode } from '../errors';
 import { toFerryError } from '../s3/errors';
+import { checkBucketReference, checkKey } from '../s3/names';
 import type { Storage } from '../s3/storage';
 import { partLength, planUpload, type UploadPlan } from './plan';
 import { ProgressMeter, type Progress } from './progress';
@@ -306,6 +307,8 @@ export class Uploader {
         if (!waiting && waitingRequests === 0) request.onWaiting?.(false);
       },
     };
+    checkBucketReference(req.bucket);
+    checkKey(req.key);
     const run: Run = { req, keeper };
     let src: SourceFile | undefined;
     try {
