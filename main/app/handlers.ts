@@ -83,9 +83,12 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
   };
   const uploads = new UploadHistory(opts.dataDir);
 
+  /** Links Ferry signed in this session: the only addresses the window may open in the browser. */
+  const issued = new Set<string>();
   const link = async (account: string, bucket: string, key: string, expiresIn: number, filename?: string): Promise<LinkView> => {
     const conn = await connection(account);
     const l = await conn.share({ bucket, key, expiresIn, ...(filename ? { filename } : {}) });
+    issued.add(new URL(l.url).toString());
     const qrSvg = await QRCode.toString(l.url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
     return { url: l.url, bucket: l.bucket, key: l.key, createdAt: l.createdAt, expiresAt: l.expiresAt, lifetimeSeconds: l.lifetimeSeconds, limitedBy: l.limitedBy, qrSvg };
   };
@@ -218,9 +221,11 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       return null;
     },
     'links:open': async ({ url }) => {
-      const u = new URL(url);
-      if (u.protocol !== 'https:') throw new FerryError('USAGE', 'Only https links open in the browser.');
-      platform.openExternal(u.toString());
+      const u = new URL(url).toString();
+      // Only a link Ferry made opens: anything else a page asks for could be a phishing page or a
+      // local file handler.
+      if (!issued.has(u)) throw new FerryError('USAGE', 'Only share links Ferry made open in the browser.');
+      platform.openExternal(u);
       return null;
     },
     'prefs:get': async () => ferry.accounts.preferences(),

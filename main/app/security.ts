@@ -1,4 +1,4 @@
-import { app, session, shell, type WebContents } from 'electron';
+import { app, session, type WebContents } from 'electron';
 import { isOwnUrl } from './security-urls';
 
 export { isOwnUrl };
@@ -13,15 +13,9 @@ export function setupSecurity(devServer: string | undefined): void {
       if (!isOwnUrl(url, devServer)) event.preventDefault();
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
-    contents.setWindowOpenHandler(({ url }) => {
-      try {
-        const u = new URL(url);
-        if (u.protocol === 'https:') void shell.openExternal(u.toString());
-      } catch {
-        // not a URL: ignore
-      }
-      return { action: 'deny' };
-    });
+    // Ferry's page opens nothing itself; links go through the links:open handler, which opens
+    // only links Ferry made.
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);

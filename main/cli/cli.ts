@@ -56,6 +56,7 @@ Options (before or after the command)
   --provider NAME       with accounts add: ${PROVIDERS.join(', ')}
   --access-key-id ID    with accounts add (the secret is never taken as an option)
   --path-style | --virtual-hosted   with accounts add: addressing style
+  --allow-link-local-endpoint   with accounts add: accept a link-local endpoint (169.254.x.x, fe80::)
   --part-size SIZE      multipart part size, e.g. 64MiB (default: the provider's, else chosen per file)
   --concurrency N       parts in flight at once (default: chosen per file size; --debug shows it)
   --recursive           with ls: every key under the prefix; with cp: a whole folder
@@ -79,6 +80,7 @@ const OPTIONS = {
   provider: { type: 'string' },
   'access-key-id': { type: 'string' },
   'path-style': { type: 'boolean' },
+  'allow-link-local-endpoint': { type: 'boolean' },
   'virtual-hosted': { type: 'boolean' },
   'part-size': { type: 'string' },
   concurrency: { type: 'string' },
@@ -510,6 +512,7 @@ class Command {
         ...(this.o.region ? { region: this.o.region } : {}),
         ...(this.o['path-style'] ? { pathStyle: true } : this.o['virtual-hosted'] ? { pathStyle: false } : {}),
         ...(this.o['part-size'] ? { partSize: parseSize(this.o['part-size']) } : {}),
+        ...(this.o['allow-link-local-endpoint'] ? { allowLinkLocal: true } : {}),
       },
       { accessKeyId, secretAccessKey },
     );

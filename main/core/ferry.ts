@@ -249,8 +249,15 @@ export class Ferry {
    * settings change, so a failure leaves the account as it was.
    */
   async updateAccount(name: string, patch: { endpoint?: string; region?: string; pathStyle?: boolean }, credentials?: Credentials): Promise<Account> {
-    await this.accounts.get(name);
-    if (patch.endpoint) normaliseEndpoint(patch.endpoint);
+    const current = await this.accounts.get(name);
+    if (patch.endpoint !== undefined && (patch.endpoint ? normaliseEndpoint(patch.endpoint) : undefined) !== current.endpoint && !credentials) {
+      // Signed requests carry the access key ID and valid signatures: a new destination must be
+      // confirmed by whoever knows the keys, not by anything that can only edit settings.
+      throw new FerryError(
+        'BAD_CREDENTIALS',
+        `Changing where "${name}" connects (${current.endpoint ?? 'AWS'} → ${patch.endpoint || 'AWS'}) needs its access key ID and secret access key again. Type them with the new endpoint.`,
+      );
+    }
     if (credentials) {
       if (!credentials.accessKeyId.trim() || !credentials.secretAccessKey.trim()) {
         throw new FerryError('BAD_CREDENTIALS', 'Both an access key ID and a secret access key are needed.');
@@ -343,24 +350,40 @@ export class Ferry {
       report.ok = true;
     } catch (err) {
       if (!isFerryError(err)) throw err;
+      // A check passes only on evidence: an HTTP answer for "reachable", an S3 error document for
+      // "speaks S3", an authenticated answer for "credentials accepted". An SSH banner, a web page
+      // or a bare HTTP status proves nothing beyond what it is.
+      const cause = err.cause as { $metadata?: { httpStatusCode?: number }; Code?: unknown } | undefined;
+      const status = cause?.$metadata?.httpStatusCode;
+      const s3Code = status !== undefined && typeof cause?.Code === 'string' ? cause.Code : undefined;
       const order: ConnectionCheck['name'][] = ['reachable', 'speaks S3', 'credentials accepted', 'can list buckets'];
-      const failedAt: Partial<Record<string, ConnectionCheck['name']>> = {
-        ENDPOINT_UNREACHABLE: 'reachable',
-        NOT_S3: 'speaks S3',
-        BAD_CREDENTIALS: 'credentials accepted',
-        CLOCK_SKEW: 'credentials accepted',
-        ACCESS_DENIED: 'can list buckets',
+      let failed: ConnectionCheck['name'];
+      let detail = err.message;
+      if (err.code === 'ENDPOINT_UNREACHABLE') failed = 'reachable';
+      else if (err.code === 'NOT_S3') failed = 'speaks S3';
+      else if (status === undefined) {
+        failed = 'reachable';
+        detail = `${storage.endpoint} did not answer as a web (HTTP) service: ${err.message} Check the endpoint URL and port.`;
+      } else if (!s3Code) {
+        failed = 'speaks S3';
+        detail = `${storage.endpoint} answered HTTP ${status}, but not with an S3 error document. ${err.message}`;
+      } else if (err.code === 'BAD_CREDENTIALS' || err.code === 'CLOCK_SKEW') failed = 'credentials accepted';
+      else failed = 'can list buckets';
+      const passed: Record<ConnectionCheck['name'], string> = {
+        reachable: `${storage.endpoint} answered (HTTP ${status ?? '?'})`,
+        'speaks S3': `it answered as an S3 service${s3Code ? ` (${s3Code})` : ''}`,
+        'credentials accepted': 'the access key and secret were accepted',
+        'can list buckets': '',
       };
-      const failed = failedAt[err.code] ?? 'can list buckets';
       for (const name of order) {
         if (name === failed) {
-          add(name, false, err.message);
+          add(name, false, detail);
           break;
         }
-        add(name, true, name === 'reachable' ? `${storage.endpoint} answered` : name === 'speaks S3' ? 'it answered as an S3 service' : 'the access key and secret were accepted');
+        add(name, true, passed[name]);
       }
       // Keys limited to one bucket (R2 tokens, B2 application keys) cannot list buckets but work.
-      report.ok = err.code === 'ACCESS_DENIED';
+      report.ok = err.code === 'ACCESS_DENIED' && failed === 'can list buckets';
     } finally {
       conn.close();
     }

@@ -67,11 +67,15 @@ describe('the IPC handler table', () => {
     expect((await ferry.listAccounts()).map((a) => a.name)).toEqual([account]);
   });
 
-  it('opens only https links in the browser and copies only http(s) links', async () => {
-    expect(await call('links:open', { url: 'file:///etc/passwd' })).toMatchObject({ ok: false });
+  it('opens only links Ferry made in the browser, and copies only http(s) links', async () => {
+    for (const url of ['file:///etc/passwd', 'https://example.com/docs', 'https://phish.example/login', 'smb://host/share']) {
+      expect(await call('links:open', { url }), url).toMatchObject({ ok: false });
+    }
     expect(await call('links:copy', { url: 'javascript:alert(1)' })).toMatchObject({ ok: false });
-    await ok('links:open', { url: 'https://example.com/docs' });
-    expect(opened).toEqual(['https://example.com/docs']);
+    expect(opened).toEqual([]);
+    const made = await ok<{ url: string }>('links:create', { account, bucket, key: 'anything.txt', expiresIn: 60 });
+    await ok('links:open', { url: made.url });
+    expect(opened).toEqual([made.url]);
   });
 
   it('batches progress of many uploads into few events, and records finished uploads', async () => {

@@ -46,10 +46,26 @@ export interface AccountInput {
   pathStyle?: boolean;
   checksums?: ChecksumMode;
   partSize?: number;
+  /** The user explicitly allows a link-local address as the endpoint (CLI only). */
+  allowLinkLocal?: boolean;
 }
 
-/** Checks an endpoint URL and returns it normalised (no trailing slash), or explains what is wrong. */
-export function normaliseEndpoint(raw: string): string {
+/**
+ * Link-local addresses (169.254.0.0/16, fe80::/10) and cloud metadata services answer only on
+ * the machine's own network and hand out its credentials: never an S3 endpoint by accident.
+ */
+function isLinkLocalOrMetadata(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (/^169\.254\.\d{1,3}\.\d{1,3}$/.test(host) || /^fe[89ab][0-9a-f]?:/.test(host)) return true;
+  if (/^(0*:)*(0*:)?ffff:169\.254\./.test(host) || /^::ffff:a9fe:/.test(host)) return true;
+  return ['metadata.google.internal', 'metadata', 'instance-data', 'instance-data.ec2.internal', '100.100.100.200', 'fd00:ec2::254', 'metadata.azure.internal'].includes(host);
+}
+
+/**
+ * Checks an endpoint URL and returns it normalised (no trailing slash), or explains what is
+ * wrong. Link-local and metadata addresses are refused unless the user explicitly allows them.
+ */
+export function normaliseEndpoint(raw: string, opts: { allowLinkLocal?: boolean } = {}): string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -64,6 +80,12 @@ export function normaliseEndpoint(raw: string): string {
   }
   if (url.search || url.hash) {
     throw new FerryError('BAD_ENDPOINT', 'The endpoint URL must not contain a query (?…) or fragment (#…).');
+  }
+  if (!opts.allowLinkLocal && isLinkLocalOrMetadata(url.hostname)) {
+    throw new FerryError(
+      'BAD_ENDPOINT',
+      `${url.hostname} is a link-local or cloud metadata address, not an S3 service; sending keys there could expose them. If an S3 service really runs there, add the account with the CLI's --allow-link-local-endpoint.`,
+    );
   }
   return url.toString().replace(/\/+$/, '');
 }
@@ -90,7 +112,7 @@ export function accountFromInput(input: AccountInput, now: Date): Account {
   return {
     name: input.name,
     provider,
-    ...(endpointRaw ? { endpoint: normaliseEndpoint(endpointRaw) } : {}),
+    ...(endpointRaw ? { endpoint: normaliseEndpoint(endpointRaw, { allowLinkLocal: input.allowLinkLocal ?? false }) } : {}),
     region,
     pathStyle: input.pathStyle ?? preset.pathStyle,
     checksums: input.checksums ?? preset.checksums,

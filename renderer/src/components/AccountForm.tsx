@@ -25,6 +25,8 @@ export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel }: 
   const [pathStyle, setPathStyle] = useState<boolean | undefined>(editing?.pathStyle);
   const [accessKeyId, setAccessKeyId] = useState('');
   const [secretAccessKey, setSecretAccessKey] = useState('');
+  // A new endpoint means the keys would be sent somewhere else: they must be typed again.
+  const keysNeeded = !editing || endpoint.trim().replace(/\/+$/, '') !== (editing.endpoint ?? '');
   const [busy, setBusy] = useState<'save' | 'test' | 'remove' | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [report, setReport] = useState<ConnectionReportView | undefined>();
@@ -143,12 +145,12 @@ export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel }: 
       </div>
       <label>
         <span>Access key ID</span>
-        <input aria-label="Access key ID" value={accessKeyId} onChange={(e) => setAccessKeyId(e.target.value)} autoComplete="off" spellCheck={false} required={!editing} placeholder={editing ? 'unchanged' : ''} />
+        <input aria-label="Access key ID" value={accessKeyId} onChange={(e) => setAccessKeyId(e.target.value)} autoComplete="off" spellCheck={false} required={keysNeeded} placeholder={keysNeeded ? '' : 'unchanged'} />
       </label>
       <label>
         <span>Secret access key</span>
-        <input aria-label="Secret access key" value={secretAccessKey} onChange={(e) => setSecretAccessKey(e.target.value)} type="password" autoComplete="off" required={!editing} placeholder={editing ? 'unchanged' : ''} />
-        <small>Kept in the system keychain, never in a file.</small>
+        <input aria-label="Secret access key" value={secretAccessKey} onChange={(e) => setSecretAccessKey(e.target.value)} type="password" autoComplete="off" required={keysNeeded} placeholder={keysNeeded ? '' : 'unchanged'} />
+        <small>{editing && keysNeeded ? 'The endpoint changed: type the keys again to send them there.' : 'Kept in the system keychain, never in a file.'}</small>
       </label>
       {error && (
         <p className="error" role="alert">
