@@ -1,6 +1,6 @@
 /**
- * The window's API, built by the preload: one named method per channel of the contract. This
- * file has no runtime imports, so the sandboxed preload bundles nothing but this map.
+ * The window's API, built by the preload: one named method per channel of the contract, and
+ * addFiles. This file has no runtime imports, so the sandboxed preload bundles nothing but this.
  */
 import type { Channel, Events, Requests, Responses } from './contract';
 
@@ -20,6 +20,7 @@ export const methods = {
   listObjects: 'objects:list',
   deleteObject: 'objects:delete',
   addUploads: 'uploads:add',
+  pickFiles: 'files:pick',
   listUploads: 'uploads:list',
   pauseUpload: 'uploads:pause',
   resumeUpload: 'uploads:resume',
@@ -38,12 +39,39 @@ export const methods = {
 
 export const events = ['uploads:changed', 'notice'] as const satisfies ReadonlyArray<keyof Events>;
 
+/**
+ * The channel only the preload calls: it grants the paths of File objects the user dropped or
+ * pasted, resolved inside the isolated world where page script cannot reach.
+ */
+export const GRANT_CHANNEL = 'files:grant' satisfies Channel;
+
+/** What addFiles asks for: where to upload; the files themselves come as File objects. */
+export type AddFilesRequest = Omit<Requests['uploads:add'], 'paths'>;
+
+/**
+ * The preload's addFiles, shared with the test harness's stand-in so both take the same route:
+ * resolve each File to its path (an empty path is a File the page made up, not one the user
+ * dropped), grant those paths, then add the uploads.
+ */
+export async function addFilesVia(
+  invoke: (channel: Channel, request: unknown) => Promise<Result<unknown>>,
+  pathOf: (file: File) => string,
+  request: AddFilesRequest,
+  files: File[],
+): Promise<Result<Responses['uploads:add']>> {
+  const paths = files.map(pathOf).filter(Boolean);
+  if (!paths.length) return { ok: false, error: { code: 'FILE_NOT_FOUND', message: 'Nothing to upload: drop or paste files and folders from your computer.' } };
+  const granted = await invoke(GRANT_CHANNEL, { paths });
+  if (!granted.ok) return granted;
+  return (await invoke('uploads:add', { ...request, paths })) as Result<Responses['uploads:add']>;
+}
+
 type Methods = typeof methods;
 type Call<C extends Channel> = Requests[C] extends undefined ? () => Promise<Result<Responses[C]>> : (request: Requests[C]) => Promise<Result<Responses[C]>>;
 
 export type FerryApi = { [M in keyof Methods]: Call<Methods[M]> } & {
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void;
-  /** The path on disk of a file or folder dropped on the window. */
-  pathForFile(file: File): string;
+  /** Uploads files and folders the user dropped or pasted (File objects; their paths never pass through the page). */
+  addFiles(request: AddFilesRequest, files: File[]): Promise<Result<Responses['uploads:add']>>;
 };

@@ -59,6 +59,13 @@ export const requests = {
     /** What to do when a file's key already holds an object: ask (fail with OBJECTS_EXIST), replace it, or skip the file. */
     onExisting: z.enum(['ask', 'replace', 'skip']).optional(),
   }),
+  /**
+   * Paths the user handed over with a gesture: the preload resolves dropped or pasted File objects
+   * to paths in its isolated world and grants them here. Not among the page's methods.
+   */
+  'files:grant': z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(100_000) }),
+  /** Opens the system's file dialog (in main); what the user chooses is granted and returned. */
+  'files:pick': z.object({ kind: z.enum(['files', 'folder']) }),
   'uploads:list': none,
   'uploads:pause': z.object({ id }),
   'uploads:resume': z.object({ id }),
@@ -194,6 +201,8 @@ export interface Responses {
   'objects:list': ObjectPageView;
   'objects:delete': null;
   'uploads:add': TransferView[];
+  'files:grant': null;
+  'files:pick': string[];
   'uploads:list': TransferView[];
   'uploads:pause': null;
   'uploads:resume': null;

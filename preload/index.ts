@@ -4,7 +4,7 @@
  * ipcRenderer, no generic invoke, no process or environment.
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import { events, methods, type FerryApi } from './api';
+import { addFilesVia, events, methods, type AddFilesRequest, type FerryApi } from './api';
 
 const api: Record<string, unknown> = {};
 for (const [method, channel] of Object.entries(methods)) {
@@ -16,6 +16,15 @@ api.on = (event: string, listener: (payload: unknown) => void) => {
   ipcRenderer.on(event, wrapped);
   return () => ipcRenderer.removeListener(event, wrapped);
 };
-api.pathForFile = (file: File) => webUtils.getPathForFile(file);
+// Paths of dropped files are resolved here, in the isolated world, and granted to main; the
+// page only ever hands over File objects, which its script cannot forge with a path.
+api.addFiles = (request: AddFilesRequest, files: File[]) =>
+  addFilesVia((channel, payload) => ipcRenderer.invoke(channel, payload), (file) => webUtils.getPathForFile(file), request, files);
+
+// A file dropped where the page does not handle it (the loading or setup screen) must never make
+// the window navigate to it.
+const page = globalThis as unknown as { addEventListener(type: string, listener: (e: { preventDefault(): void }) => void): void };
+page.addEventListener('dragover', (e) => e.preventDefault());
+page.addEventListener('drop', (e) => e.preventDefault());
 
 contextBridge.exposeInMainWorld('ferry', api as FerryApi);

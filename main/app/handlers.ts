@@ -12,6 +12,7 @@ import { FerryError, isFerryError } from '../core/errors';
 import type { Connection, Ferry } from '../core/ferry';
 import { UploadHistory, type UploadRecord } from '../core/links/history';
 import { expandDrop } from '../core/transfers/drop';
+import { PathGrants } from './grants';
 import { TransferQueue } from '../core/transfers/queue';
 
 /** What the handlers need from the desktop, injected so tests can watch it. */
@@ -19,6 +20,8 @@ export interface Platform {
   copyText(text: string): void;
   notify(title: string, body: string): void;
   openExternal(url: string): void;
+  /** The system's open dialog, shown by main: the paths the user chose (none if cancelled). */
+  pickFiles(kind: 'files' | 'folder'): Promise<string[]>;
 }
 
 export type Emit = <E extends keyof Events>(event: E, payload: Events[E]) => void;
@@ -82,6 +85,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     emit('uploads:changed', batch);
   };
   const uploads = new UploadHistory(opts.dataDir);
+  const grants = new PathGrants();
 
   /** Links Ferry signed in this session: the only addresses the window may open in the browser. */
   const issued = new Set<string>();
@@ -177,9 +181,25 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       await (await connection(account)).storage.delete(bucket, key);
       return null;
     },
+    'files:grant': async ({ paths }) => {
+      await grants.grant(paths);
+      return null;
+    },
+    'files:pick': async ({ kind }) => {
+      const paths = await platform.pickFiles(kind);
+      await grants.grant(paths);
+      return paths;
+    },
     'uploads:add': async ({ account, bucket, prefix, paths, onExisting = 'ask' }) => {
+      await grants.check(paths);
       await ferry.accounts.get(account);
-      let files = await expandDrop(paths, prefix);
+      const outside: string[] = [];
+      let files = await expandDrop(paths, prefix, ({ link, target }) => outside.push(`${link} → ${target}`));
+      if (outside.length) {
+        emit('notice', {
+          message: `${outside.length} symbolic link${outside.length === 1 ? '' : 's'} in the dropped folder point${outside.length === 1 ? 's' : ''} outside it and ${outside.length === 1 ? 'was' : 'were'} not uploaded: ${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ', …' : ''}. Drop the files they point to if you want them.`,
+        });
+      }
       if (!files.length) throw new FerryError('FILE_NOT_FOUND', 'Nothing to upload: the dropped folders contain no files.');
       if (onExisting !== 'replace') {
         const taken = await existingKeys(await connection(account), bucket, prefix, files.map((f) => f.key));

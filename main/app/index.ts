@@ -2,7 +2,7 @@
  * Ferry's main process: small setup modules, called in order. Everything that is not window,
  * tray, IPC or desktop glue lives in main/core and main/app/handlers.ts.
  */
-import { app, BrowserWindow, clipboard, Notification, shell } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, Notification, shell, type OpenDialogOptions } from 'electron';
 import { defaultDataDir } from '../core/files';
 import { Ferry } from '../core/ferry';
 import { KeychainSecretStore } from '../core/secrets/secrets';
@@ -29,6 +29,12 @@ if (!app.requestSingleInstanceLock()) {
         if (Notification.isSupported()) new Notification({ title, body, silent: true }).show();
       },
       openExternal: (url) => void shell.openExternal(url),
+      pickFiles: async (kind) => {
+        const win = window.get();
+        const options: OpenDialogOptions = { properties: kind === 'folder' ? ['openDirectory', 'multiSelections'] : ['openFile', 'multiSelections'] };
+        const picked = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+        return picked.canceled ? [] : picked.filePaths;
+      },
     };
     const window = setupWindow({ devServer, quitting: () => quitting });
     let refreshTray = () => {};

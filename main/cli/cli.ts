@@ -338,7 +338,9 @@ class Command {
     if (!info.isDirectory()) throw usage(`${dir} is a file; --recursive uploads a folder. Drop --recursive to upload one file.`);
     const prefix = loc.key && !loc.key.endsWith('/') ? `${loc.key}/` : loc.key;
     const top = `${basename(resolve(dir))}/`;
-    const files = (await expandDrop([dir], '')).map((f) => ({ ...f, key: prefix + f.key.slice(top.length) }));
+    const files = (
+      await expandDrop([dir], '', ({ link, target }) => this.io.stderr.write(`ferry: skipped ${link}: the link points outside ${dir}, to ${target}\n`))
+    ).map((f) => ({ ...f, key: prefix + f.key.slice(top.length) }));
     const bar = this.io.stderr.isTTY && !this.o.json && !this.o['no-progress'] ? new ProgressBar(this.terminal) : undefined;
     const total = files.reduce((n, f) => n + f.size, 0);
     const done = new Map<string, number>();

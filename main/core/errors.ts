@@ -21,6 +21,7 @@ export type FerryErrorCode =
   | 'FILE_TOO_LARGE'
   | 'FILE_UNREADABLE'
   | 'FILE_CHANGED'
+  | 'FORBIDDEN'
   | 'KEYCHAIN_LOCKED'
   | 'KEYCHAIN_UNAVAILABLE'
   | 'NO_CREDENTIALS'

@@ -74,9 +74,8 @@ export function App() {
       setNotice({ text: 'Choose a bucket first: pick an account and a bucket on the left, then drop your files again.', error: true });
       return;
     }
-    const paths = files.map((f) => ferry().pathForFile(f)).filter(Boolean);
     const add = async (onExisting: 'ask' | 'replace' | 'skip') => {
-      const added = await call(ferry().addUploads({ account, bucket, prefix, paths, onExisting }));
+      const added = await call(ferry().addFiles({ account, bucket, prefix, onExisting }, files));
       setNotice({ text: added.length ? `Uploading ${added.length} file${added.length === 1 ? '' : 's'} to ${bucket}/${prefix}` : 'Nothing new to upload: every file is already there.' });
     };
     try {

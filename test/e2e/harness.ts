@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import { extname, join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { inject } from 'vitest';
-import { events, methods } from '../../preload/api';
+import { addFilesVia, events, methods, type AddFilesRequest } from '../../preload/api';
 import { createAppCore, type AppCore, type Platform } from '../../main/app/handlers';
 import { Ferry } from '../../main/core/ferry';
 import { KeychainSecretStore } from '../../main/core/secrets/secrets';
@@ -28,7 +28,10 @@ export interface Harness {
   dataDir: string;
   clipboard: string[];
   notifications: Array<{ title: string; body: string }>;
-  /** Lets the next drop carry these files: name → path on disk. */
+  /**
+   * Lets the next drop carry these files: name → path on disk. This stands in for
+   * webUtils.getPathForFile, and like it lives outside the page: page script cannot add to it.
+   */
   setDropPaths(paths: Record<string, string>): Promise<void>;
   close(): Promise<void>;
 }
@@ -61,6 +64,7 @@ export async function openWindow(opts: { colorScheme?: 'light' | 'dark' } = {}):
     copyText: (t) => void clipboard.push(t),
     notify: (title, body) => void notifications.push({ title, body }),
     openExternal: () => {},
+    pickFiles: async () => [],
   };
   // The handler table exists before the page does; events go to the page once it is open.
   const target: { page?: Page } = {};
@@ -79,20 +83,31 @@ export async function openWindow(opts: { colorScheme?: 'light' | 'dark' } = {}):
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: opts.colorScheme ?? 'light' });
   const page = await context.newPage();
   target.page = page;
-  await page.exposeBinding('__ferryCall', (_source, channel: string, payload: unknown) => core.handle(channel, payload));
+  // What the user "dropped": file name → path. Held here, not in the page, as the real preload
+  // holds webUtils in its isolated world.
+  let dropPaths: Record<string, string> = {};
+  // The named methods, as the preload exposes them: one channel each, never files:grant.
+  const named = new Set<string>(Object.values(methods));
+  await page.exposeBinding('__ferryCall', (_source, channel: string, payload: unknown) =>
+    named.has(channel) ? core.handle(channel, payload) : { ok: false, error: { code: 'USAGE', message: `No method for ${channel}` } },
+  );
+  // The preload's addFiles, by the same code path (addFilesVia): resolve, grant, add.
+  await page.exposeBinding('__ferryAddFiles', (_source, request: AddFilesRequest, names: string[]) =>
+    addFilesVia((channel, payload) => core.handle(channel, payload), (file) => dropPaths[file.name] ?? '', request, names.map((n) => ({ name: n }) as File)),
+  );
   await page.addInitScript(
     ({ methods, events }) => {
       const listeners = new Map<string, Set<(p: unknown) => void>>();
-      const w = window as unknown as Record<string, unknown> & { __ferryCall(c: string, p: unknown): Promise<unknown>; __ferryTestPaths?: Record<string, string> };
+      const w = window as unknown as Record<string, unknown> & { __ferryCall(c: string, p: unknown): Promise<unknown>; __ferryAddFiles(r: unknown, names: string[]): Promise<unknown> };
       const api: Record<string, unknown> = {};
       for (const [method, channel] of Object.entries(methods)) api[method] = (request?: unknown) => w.__ferryCall(channel, request);
+      api.addFiles = (request: unknown, files: File[]) => w.__ferryAddFiles(request, files.map((f) => f.name));
       api.on = (event: string, listener: (p: unknown) => void) => {
         if (!events.includes(event)) throw new Error(`Unknown event ${event}`);
         if (!listeners.has(event)) listeners.set(event, new Set());
         listeners.get(event)!.add(listener);
         return () => listeners.get(event)?.delete(listener);
       };
-      api.pathForFile = (file: File) => w.__ferryTestPaths?.[file.name] ?? '';
       w.ferry = api;
       w.__ferryEmit = (event: string, payload: unknown) => listeners.get(event)?.forEach((l) => l(payload));
     },
@@ -112,7 +127,7 @@ export async function openWindow(opts: { colorScheme?: 'light' | 'dark' } = {}):
     clipboard,
     notifications,
     setDropPaths: async (paths) => {
-      await page.evaluate((p) => ((window as unknown as { __ferryTestPaths: Record<string, string> }).__ferryTestPaths = p), paths);
+      dropPaths = paths;
     },
     close: async () => {
       core.dispose();

@@ -92,6 +92,28 @@ describe('the Ferry window, end to end in Chromium', () => {
     await page.screenshot({ path: `${SHOTS}/4-browser.png` });
   });
 
+  it('script in the page cannot upload a file the user did not drop or pick', async () => {
+    const { page } = h;
+    const bucket = await page.evaluate(() => document.querySelector('[aria-current="true"]')?.textContent ?? '');
+    const forged = await page.evaluate(async (b) => {
+      const f = (window as unknown as { ferry: Record<string, (...a: unknown[]) => Promise<{ ok: boolean; error?: { code: string } }>> }).ferry;
+      const target = { account: 'e2e', bucket: b || 'ferry-e2e', prefix: '' };
+      return {
+        path: await f.addUploads!({ ...target, paths: ['/etc/passwd'] }),
+        folder: await f.addUploads!({ ...target, paths: ['/etc'] }),
+        // A File made by script has no path on disk: nothing to grant.
+        madeUp: await f.addFiles!(target, [new File(['x'], 'passwd')]),
+        grant: await f.grantFiles?.({ paths: ['/etc/passwd'] }),
+      };
+    }, bucket);
+    expect(forged.path).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(forged.folder).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(forged.madeUp).toMatchObject({ ok: false, error: { code: 'FILE_NOT_FOUND' } });
+    // The grant channel is not among the page's methods.
+    expect(forged.grant).toBeUndefined();
+    expect(h.core.queue.list().map((t) => t.file)).not.toContain('/etc/passwd');
+  });
+
   it('makes a share link with a chosen lifetime that serves the same bytes', async () => {
     const { page } = h;
     await page.locator('.row.object', { hasText: 'holiday-video.mp4' }).click();
@@ -131,7 +153,7 @@ describe('the Ferry window, end to end in Chromium', () => {
     const copy = menu.find((i) => i.label === 'Copy share link')!;
     expect(copy.enabled ?? true).toBe(true);
     const before = h.clipboard.length;
-    await runTrayAction(copy.action!, { core: h.core, platform: { copyText: (t) => h.clipboard.push(t), notify: (title, body) => h.notifications.push({ title, body }), openExternal: () => {} }, show: () => {}, quit: () => {} });
+    await runTrayAction(copy.action!, { core: h.core, platform: { copyText: (t) => h.clipboard.push(t), notify: (title, body) => h.notifications.push({ title, body }), openExternal: () => {}, pickFiles: async () => [] }, show: () => {}, quit: () => {} });
     expect(h.clipboard.length).toBe(before + 1);
     const url = h.clipboard.at(-1)!;
     const latest = recent[0]!;

@@ -1,5 +1,5 @@
 import { ListPartsCommand } from '@aws-sdk/client-s3';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppCore, type AppCore } from '../../main/app/handlers';
@@ -17,11 +17,17 @@ describe('the IPC handler table', () => {
   const batches: TransferView[][] = [];
   const clipboard: string[] = [];
   const opened: string[] = [];
+  const notices: string[] = [];
+  /** What the file dialog stand-in "chooses". */
+  let picked: string[] = [];
   const responses: unknown[] = [];
   const account = uniqueName('ipc');
   const bucket = uniqueName('ipc');
 
   const call = async (channel: string, payload?: unknown) => {
+    // Files reach uploads:add as the preload sends them: dropped, so granted first.
+    const paths = (payload as { paths?: string[] } | undefined)?.paths;
+    if (channel === 'uploads:add' && paths?.length) await core.handle('files:grant', { paths });
     const r = await core.handle(channel, payload);
     responses.push(r);
     return r;
@@ -39,9 +45,10 @@ describe('the IPC handler table', () => {
     core = createAppCore({
       ferry,
       dataDir,
-      platform: { copyText: (t) => void clipboard.push(t), notify: () => {}, openExternal: (u) => void opened.push(u) },
+      platform: { copyText: (t) => void clipboard.push(t), notify: () => {}, openExternal: (u) => void opened.push(u), pickFiles: async () => picked },
       emit: (event, payload) => {
         if (event === 'uploads:changed') batches.push(payload as TransferView[]);
+        if (event === 'notice') notices.push((payload as { message: string }).message);
       },
       appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
     });
@@ -65,6 +72,37 @@ describe('the IPC handler table', () => {
     }
     // Nothing above touched the account or the bucket.
     expect((await ferry.listAccounts()).map((a) => a.name)).toEqual([account]);
+  });
+
+  it('uploads only paths the user dropped or picked: a forged path, or one outside a dropped folder, is refused', async () => {
+    const dir = await tempDir();
+    const secret = join(dir, 'id_rsa');
+    await writeFile(secret, 'PRIVATE KEY');
+    const album = join(dir, 'album');
+    await mkdir(join(album, 'inner'), { recursive: true });
+    await writeFile(join(album, 'inner', 'photo.jpg'), 'jpg');
+    await symlink(secret, join(album, 'inner', 'sneaky-link'));
+    // Straight to uploads:add, as script in a compromised page would: nothing was granted.
+    for (const paths of [[secret], [dir], [join(album, 'inner', '..', '..', 'id_rsa')]]) {
+      expect(await core.handle('uploads:add', { account, bucket, prefix: 'forged/', paths }), paths[0]).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    }
+    // The user drops the folder: what is inside may go, nothing above it, and not through a link.
+    expect(await core.handle('files:grant', { paths: [album] })).toMatchObject({ ok: true });
+    expect(await core.handle('uploads:add', { account, bucket, prefix: 'forged/', paths: [secret] })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await core.handle('uploads:add', { account, bucket, prefix: 'forged/', paths: [join(album, 'inner', 'sneaky-link')] })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const added = await core.handle('uploads:add', { account, bucket, prefix: 'granted/', paths: [album] });
+    expect(added.ok && (added.value as TransferView[]).map((t) => t.key)).toEqual(['granted/album/inner/photo.jpg']);
+    expect(notices.at(-1)).toMatch(/1 symbolic link in the dropped folder points outside it and was not uploaded: .*sneaky-link → .*id_rsa/);
+    // The file dialog grants what the user chose there.
+    picked = [secret];
+    expect(await ok('files:pick', { kind: 'files' })).toEqual([secret]);
+    expect(await core.handle('uploads:add', { account, bucket, prefix: 'picked/', paths: [secret] })).toMatchObject({ ok: true });
+    await waitFor(async () => (await ok<TransferView[]>('uploads:list')).filter((t) => t.key.startsWith('granted/') || t.key.startsWith('picked/')).every((t) => t.status === 'done'));
+    const conn = await ferry.connect({ account });
+    const keys: string[] = [];
+    for await (const page of conn.storage.listObjects(bucket, '', { recursive: true })) keys.push(...page.objects.map((o) => o.key));
+    conn.close();
+    expect(keys.filter((k) => /^(forged|granted|picked)\//.test(k)).sort()).toEqual(['granted/album/inner/photo.jpg', 'picked/id_rsa']);
   });
 
   it('opens only links Ferry made in the browser, and copies only http(s) links', async () => {
@@ -94,7 +132,7 @@ describe('the IPC handler table', () => {
     expect(changes).toBeGreaterThanOrEqual(30);
     expect(batches.length).toBeLessThan(changes / 3);
     const recent = await core.recentUploads(100);
-    expect(recent).toHaveLength(30);
+    expect(recent.filter((r) => r.key.startsWith('trips/'))).toHaveLength(30);
     const listing = await ok<{ folders: string[] }>('objects:list', { account, bucket, prefix: 'trips/album/' });
     expect(listing.folders).toEqual(['trips/album/day 2/']);
   });

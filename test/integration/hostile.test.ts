@@ -26,7 +26,7 @@ describe('hostile and unusual input', () => {
     app = createAppCore({
       ferry: core,
       dataDir,
-      platform: { copyText: () => {}, notify: () => {}, openExternal: () => {} },
+      platform: { copyText: () => {}, notify: () => {}, openExternal: () => {}, pickFiles: async () => [] },
       emit: (e, p) => void (e === 'uploads:changed' && batches.push(p as TransferView[])),
       appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
     });
@@ -38,6 +38,9 @@ describe('hostile and unusual input', () => {
 
   const contentOf = async (key: string) => sha256Stream((await conn.storage.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body as Readable);
   const call = async <T,>(channel: string, payload: unknown): Promise<T> => {
+    // Files reach uploads:add as the preload sends them: dropped, so granted first.
+    const paths = (payload as { paths?: string[] }).paths;
+    if (channel === 'uploads:add' && paths?.length) await app.handle('files:grant', { paths });
     const r = await app.handle(channel, payload);
     if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
     return r.value as T;

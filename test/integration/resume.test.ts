@@ -98,9 +98,10 @@ describe('resuming interrupted uploads', () => {
 
   it('after the app quits mid-upload, the next start offers the upload paused, and resume finishes it', async () => {
     const src = await randomFile(await tempDir(), 'app.bin', 160 * MiB);
-    const platform = { copyText: () => {}, notify: () => {}, openExternal: () => {} };
+    const platform = { copyText: () => {}, notify: () => {}, openExternal: () => {}, pickFiles: async () => [] };
     const appInfo = { name: 'Ferry', version: 'test', platform: 'linux' };
     const first = createAppCore({ ferry: core, dataDir, platform, emit: () => {}, appInfo });
+    await first.handle('files:grant', { paths: [src.path] });
     await first.handle('uploads:add', { account, bucket, prefix: '', paths: [src.path] });
     const deadline = Date.now() + 30_000;
     while ((await partsOnServer('app.bin')).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 40));

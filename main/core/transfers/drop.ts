@@ -1,4 +1,4 @@
-import { lstat, readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { FerryError, systemCode } from '../errors';
 
@@ -8,13 +8,20 @@ export interface DroppedFile {
   size: number;
 }
 
+/** A symbolic link inside a folder that points outside it: reported, not followed. */
+export interface SkippedLink {
+  link: string;
+  target: string;
+}
+
 /**
  * Turns dropped paths into files to upload under a prefix: a file goes to prefix + its name, a
  * folder recursively to prefix + folder name + its relative paths (with '/' separators on every
- * platform). Symbolic links to files are followed; links to folders are not, so a link loop
- * cannot make a drop endless.
+ * platform). Inside a folder, symbolic links to files in that folder are followed; links that
+ * lead out of it are reported through onSkipped and not followed (the folder grants what is in
+ * it, nothing else), and links to folders are not followed, so a loop cannot make a drop endless.
  */
-export async function expandDrop(paths: string[], prefix: string): Promise<DroppedFile[]> {
+export async function expandDrop(paths: string[], prefix: string, onSkipped?: (skipped: SkippedLink) => void): Promise<DroppedFile[]> {
   const out: DroppedFile[] = [];
   const base = prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix;
   for (const path of paths) {
@@ -27,20 +34,27 @@ export async function expandDrop(paths: string[], prefix: string): Promise<Dropp
     if (info.isFile()) {
       out.push({ file: path, key: base + basename(path), size: info.size });
     } else if (info.isDirectory()) {
-      await walk(path, path, `${base}${basename(path)}/`, out);
+      await walk(path, await realpath(path), path, `${base}${basename(path)}/`, out, onSkipped);
     }
   }
   return out;
 }
 
-async function walk(root: string, dir: string, keyPrefix: string, out: DroppedFile[]): Promise<void> {
+async function walk(root: string, realRoot: string, dir: string, keyPrefix: string, out: DroppedFile[], onSkipped?: (skipped: SkippedLink) => void): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const full = join(dir, entry.name);
     if (entry.isDirectory()) {
-      await walk(root, full, keyPrefix, out);
+      await walk(root, realRoot, full, keyPrefix, out, onSkipped);
       continue;
+    }
+    if (entry.isSymbolicLink()) {
+      const target = await realpath(full).catch(() => undefined);
+      if (target && !target.startsWith(realRoot + sep)) {
+        onSkipped?.({ link: full, target });
+        continue;
+      }
     }
     let info = entry.isSymbolicLink() ? await stat(full).catch(() => undefined) : await lstat(full);
     if (entry.isSymbolicLink() && info?.isDirectory()) info = undefined;
