@@ -6,6 +6,7 @@ import { app, BrowserWindow, clipboard, dialog, Notification, shell, type OpenDi
 import { defaultDataDir } from '../core/files';
 import { Ferry } from '../core/ferry';
 import { KeychainSecretStore } from '../core/secrets/secrets';
+import { registerAppScheme, setupAppProtocol } from './app-protocol';
 import { createAppCore, type Platform } from './handlers';
 import { setupIpc } from './ipc';
 import { setupSecurity } from './security';
@@ -14,12 +15,15 @@ import { setupWindow } from './window';
 
 const devServer = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
 
+registerAppScheme();
+
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   let quitting = false;
   app.on('before-quit', () => (quitting = true));
   void app.whenReady().then(() => {
+    setupAppProtocol();
     setupSecurity(devServer);
     const dataDir = defaultDataDir();
     const ferry = new Ferry({ dataDir, secrets: new KeychainSecretStore() });

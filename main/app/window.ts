@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, type WebFrameMain } from 'electron';
+import { APP_INDEX } from './security-urls';
 import { windowOptions } from './window-options';
 
 export interface WindowControl {
@@ -7,6 +8,8 @@ export interface WindowControl {
   show(): void;
   /** Whether this web contents is Ferry's own window. */
   isOwn(webContentsId: number): boolean;
+  /** Whether this frame is the main frame of Ferry's own window. */
+  isMainFrame(frame: WebFrameMain | null | undefined): boolean;
 }
 
 /**
@@ -25,8 +28,7 @@ export function setupWindow(opts: { devServer: string | undefined; quitting: () 
       }
     });
     win.on('closed', () => (win = undefined));
-    if (!app.isPackaged && opts.devServer) void win.loadURL(opts.devServer);
-    else void win.loadFile(join(__dirname, '../renderer/index.html'));
+    void win.loadURL(!app.isPackaged && opts.devServer ? opts.devServer : APP_INDEX);
   };
   create();
   return {
@@ -38,5 +40,6 @@ export function setupWindow(opts: { devServer: string | undefined; quitting: () 
       win!.focus();
     },
     isOwn: (id) => win?.webContents.id === id,
+    isMainFrame: (frame) => Boolean(frame && win && frame === win.webContents.mainFrame),
   };
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { windowOptions } from '../../main/app/window-options';
-import { isOwnUrl } from '../../main/app/security-urls';
+import { appFileFor, isOwnUrl, isTrustedSender } from '../../main/app/security-urls';
 
 describe("the window's security settings", () => {
   it('isolates and sandboxes the page, with no Node.js and no webviews', () => {
@@ -19,12 +19,37 @@ describe("the window's security settings", () => {
     });
   });
 
-  it('lets the window navigate only within its own files (or the dev server while developing)', () => {
-    expect(isOwnUrl('file:///opt/Ferry/resources/app.asar/out/renderer/index.html', undefined)).toBe(true);
+  it('lets the window navigate only within its own origin, app://ferry (or the dev server while developing)', () => {
+    expect(isOwnUrl('app://ferry/index.html', undefined)).toBe(true);
+    expect(isOwnUrl('app://ferry/assets/index-abc.js', undefined)).toBe(true);
+    // Any local HTML file could end up in the window: none is Ferry's.
+    expect(isOwnUrl('file:///opt/Ferry/resources/app.asar/out/renderer/index.html', undefined)).toBe(false);
+    expect(isOwnUrl('file:///home/u/Downloads/evil.html', undefined)).toBe(false);
+    expect(isOwnUrl('app://evil/index.html', undefined)).toBe(false);
     expect(isOwnUrl('https://evil.example/', undefined)).toBe(false);
     expect(isOwnUrl('http://localhost:5173/', undefined)).toBe(false);
     expect(isOwnUrl('http://localhost:5173/#/x', 'http://localhost:5173')).toBe(true);
     expect(isOwnUrl('not a url', undefined)).toBe(false);
+  });
+
+  it('answers IPC only from the main frame of its own window showing its own page', () => {
+    const own = { ownWindow: true, mainFrame: true, frameUrl: 'app://ferry/index.html' };
+    expect(isTrustedSender(own, undefined)).toBe(true);
+    expect(isTrustedSender({ ...own, frameUrl: 'file:///tmp/other.html' }, undefined)).toBe(false);
+    expect(isTrustedSender({ ...own, mainFrame: false }, undefined)).toBe(false);
+    expect(isTrustedSender({ ...own, ownWindow: false }, undefined)).toBe(false);
+    expect(isTrustedSender({ ...own, frameUrl: 'https://evil.example/' }, undefined)).toBe(false);
+  });
+
+  it("serves only the built renderer's own files at app://ferry/", () => {
+    const root = '/opt/Ferry/resources/app.asar/out/renderer';
+    expect(appFileFor('app://ferry/', root)).toBe(`${root}/index.html`);
+    expect(appFileFor('app://ferry/assets/index-abc.js', root)).toBe(`${root}/assets/index-abc.js`);
+    // The URL parser already folds plain dot segments: they stay inside the root.
+    expect(appFileFor('app://ferry/../../../../etc/passwd', root)).toBe(`${root}/etc/passwd`);
+    for (const url of ['app://ferry/..%2f..%2f..%2f..%2fetc%2fpasswd', 'app://ferry/assets/..%2F..%2F..%2Fsecret', 'app://other/index.html', 'file:///etc/passwd', 'app://ferry/%00', 'app://ferry/%E0%A4%A']) {
+      expect(appFileFor(url, root), url).toBeUndefined();
+    }
   });
 
   it('ships a strict Content-Security-Policy: no remote origins, no inline script or style', async () => {
