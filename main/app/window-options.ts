@@ -23,6 +23,8 @@ export function windowOptions(preload: string): BrowserWindowConstructorOptions 
       webSecurity: true,
       allowRunningInsecureContent: false,
       spellcheck: false,
+      // A middle click on a link must not open anything (new windows are denied as well).
+      disableBlinkFeatures: 'Auxclick',
     },
   };
 }
