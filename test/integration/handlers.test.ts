@@ -198,6 +198,12 @@ describe('the IPC handler table', () => {
     conn.close();
   });
 
+  it('moving an account to another endpoint needs its keys again', async () => {
+    expect(await call('accounts:update', { name: account, endpoint: 'https://attacker.example' })).toMatchObject({ ok: false, error: { code: 'BAD_CREDENTIALS' } });
+    expect(await call('accounts:update', { name: account, endpoint: 'http://169.254.169.254' })).toMatchObject({ ok: false });
+    expect((await ok<Array<{ name: string; endpoint?: string }>>('accounts:list')).find((a) => a.name === account)?.endpoint).toBe(gateway().endpoint);
+  });
+
   it('changing an account mid-upload lets the running upload finish on its connection', async () => {
     const src = await randomFile(await tempDir(), 'edited-meanwhile.bin', 64 * MiB);
     const [t] = await ok<TransferView[]>('uploads:add', { account, bucket, prefix: '', paths: [src.path] });
