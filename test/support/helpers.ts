@@ -14,6 +14,16 @@ export function gateway() {
   return inject('gateway');
 }
 
+/** The S3 servers every server-facing case runs against: Ceph's RADOS Gateway and Swift's s3api. */
+export function servers(): Array<{ name: 'ceph' | 'swift'; provider: 'ceph' | 'other'; endpoint: string; accessKeyId: string; secretAccessKey: string }> {
+  const g = inject('gateway');
+  const s = inject('swift');
+  return [
+    { name: 'ceph', provider: 'ceph', endpoint: g.endpoint, accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey },
+    { name: 'swift', provider: 'other', endpoint: s.endpoint, accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
+  ];
+}
+
 /** Environment for a child process: no AWS_* of the developer's, the test keyring, a private data dir. */
 export function cliEnv(dataDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};

@@ -62,15 +62,34 @@ export function createS3Client(profile: Profile, opts: ClientOptions = {}): S3Cl
 }
 
 /**
- * A web page answering where S3 should be parses as an empty S3 reply (a bucket list with no
- * buckets), which would make a wrong endpoint look like an empty account. An S3 API never
- * answers with HTML, so such a reply is refused as "not S3".
+ * Operations whose answer is an XML document Ferry parses. Only these can be fooled by a web page
+ * answering where S3 should be (an HTML page parses as an empty bucket list); every other answer
+ * is headers only (PUT, HEAD, DELETE: Swift sends those with an empty text/html body) or is the
+ * object itself, which may well be a web page.
  */
-const notS3Guard: DeserializeMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next) => async (args) => {
+const XML_ANSWERS = new Set([
+  'ListBucketsCommand',
+  'ListObjectsV2Command',
+  'ListObjectsCommand',
+  'ListMultipartUploadsCommand',
+  'ListPartsCommand',
+  'CreateMultipartUploadCommand',
+  'CompleteMultipartUploadCommand',
+  'DeleteObjectsCommand',
+  'GetBucketLocationCommand',
+  'CopyObjectCommand',
+]);
+
+/**
+ * Refuses an HTML page where an S3 XML document was to be parsed: a wrong endpoint must not look
+ * like an empty account. It judges nothing else: never a HEAD, a PUT or an object's own content.
+ */
+const notS3Guard: DeserializeMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => async (args) => {
   const result = await next(args);
+  if (!XML_ANSWERS.has(context.commandName ?? '')) return result;
   const response = result.response as { headers?: Record<string, string | undefined>; statusCode?: number };
   const type = response.headers?.['content-type'] ?? '';
-  if (/html/i.test(type)) {
+  if (/html/i.test(type) && response.headers?.['content-length'] !== '0') {
     throw Object.assign(new Error(`Expected an S3 response but got ${type}`), { name: 'NotS3Response', $metadata: { httpStatusCode: response.statusCode } });
   }
   return result;
