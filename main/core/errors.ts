@@ -32,6 +32,7 @@ export type FerryErrorCode =
   | 'OBJECTS_EXIST'
   | 'PAUSED'
   | 'SETTINGS_LOCKED'
+  | 'SIGNATURE_MISMATCH'
   | 'SETTINGS_UNREADABLE'
   | 'S3_ERROR'
   | 'UNKNOWN_ACCOUNT'

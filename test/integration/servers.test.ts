@@ -177,6 +177,26 @@ describe.each(servers())('on $name', (server) => {
     expect(await direct.storage.listMultipartUploads(bucket, 'left/')).toEqual([]);
   });
 
+  it('a server that signs a different request than Ferry did is not reported as a wrong secret', async () => {
+    // Listing buckets works; listing objects and uploading get SignatureDoesNotMatch, as from a
+    // server that signs /bucket where the SDK signs /bucket/.
+    const stub = await startStubProxy(server.endpoint, (r) =>
+      r.url.pathname !== '/' ? { respond: { status: 403, body: s3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.') } } : undefined,
+    );
+    stubs.push(stub);
+    const name = uniqueName('sig');
+    expect((await addAccount(name, stub.endpoint)).code).toBe(0);
+    const dir = await tempDir();
+    await writeFile(join(dir, 'x.txt'), 'x');
+    for (const args of [['ls', `s3://${bucket}/`], ['cp', join(dir, 'x.txt'), `s3://${bucket}/x.txt`]]) {
+      const r = await ferry([...args, '--account', name], { env });
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/yet it accepts the same keys for listing buckets: the secret is right/);
+      expect(r.stderr).not.toMatch(/secret access key is wrong/);
+    }
+  });
+
   it('a wrong secret key is one line saying the secret is wrong', async () => {
     const name = uniqueName('wrong');
     expect((await addAccount(name, server.endpoint, 'not-the-secret')).code).toBe(0);

@@ -10,6 +10,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { endpointLabel, type Profile } from './client';
+import { FerryError } from '../errors';
 import { toFerryError, type Operation } from './errors';
 import { checkBucketReference, checkKey, validateNewBucketName } from './names';
 
@@ -67,8 +68,28 @@ export class Storage {
     try {
       return await fn();
     } catch (err) {
-      throw toFerryError(err, { endpoint: this.endpoint, ...op });
+      throw await this.diagnose(toFerryError(err, { endpoint: this.endpoint, ...op }));
     }
+  }
+
+  /**
+   * "The signature does not match" means a wrong secret only if the keys fail everywhere. When
+   * the same keys are accepted for listing buckets, the secret is right and the server (or a
+   * proxy in front of it) computed the signature over a different request than the one signed:
+   * say that, not "re-add the account".
+   */
+  async diagnose(err: FerryError): Promise<FerryError> {
+    if (err.code !== 'BAD_CREDENTIALS' || (err.cause as { name?: string } | undefined)?.name !== 'SignatureDoesNotMatch') return err;
+    const keysWork = await this.client.send(new ListBucketsCommand({})).then(
+      () => true,
+      () => false,
+    );
+    if (!keysWork) return err;
+    return new FerryError(
+      'SIGNATURE_MISMATCH',
+      `${this.endpoint} rejected the signature of this request, yet it accepts the same keys for listing buckets: the secret is right, and the server computed the signature over a different request than the one Ferry signed (a proxy that rewrites paths or headers, or a server that signs /bucket where S3 signs /bucket/). Try the other addressing style (path or virtual-hosted) in the account's settings, or check the proxy in front of the server.`,
+      { cause: err.cause },
+    );
   }
 
   async listBuckets(): Promise<BucketInfo[]> {

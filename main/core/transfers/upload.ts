@@ -364,7 +364,7 @@ export class Uploader {
       // A cancel that arrived while the paused state was saved still wins.
       if (!cancelled()) return new FerryError('PAUSED', 'Paused.', { cause: err });
     }
-    const error = cancelled() ? new FerryError('CANCELLED', 'Upload cancelled.', { cause: err }) : toFerryError(err, this.op(req));
+    const error = cancelled() ? new FerryError('CANCELLED', 'Upload cancelled.', { cause: err }) : await this.opts.storage.diagnose(toFerryError(err, this.op(req)));
     const uploadId = run.uploadId;
     if (!uploadId) {
       await keeper.remove().catch(() => {});
