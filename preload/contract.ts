@@ -116,6 +116,8 @@ export interface ConnectionReportView {
   region: string;
   checks: CheckView[];
   buckets?: string[];
+  /** What the server supports, in words (multipart, resume, abort, checksums, addressing, clock, POST uploads). */
+  abilities?: CheckView[];
 }
 
 export interface BucketView {

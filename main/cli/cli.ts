@@ -294,6 +294,9 @@ class Command {
             ...(this.io.signal ? { signal: this.io.signal } : {}),
             ...(bar ? { onProgress: (p: Progress) => bar.update(p), onWaiting: (w: boolean) => bar.setWaiting(w) } : {}),
             onPlan: (plan) => {
+              if (plan.multipart && c.profile.capabilities?.abortMultipart === false) {
+                this.io.stderr.write(`ferry: warning: ${c.storage.endpoint} does not support cancelling multipart uploads (found by ferry accounts test): if this upload is cancelled or fails, its parts may stay on the server and cost money.\n`);
+              }
               if (this.o.debug) {
                 this.io.stderr.write(
                   `ferry: ${formatBytes(plan.size)} as ${plan.multipart ? `${plan.partCount} parts of ${formatBytes(plan.partSize)}, ${plan.concurrency} at a time` : 'a single PUT'}${this.o['part-size'] || this.o.concurrency ? '' : ' (chosen for this file size and provider)'}\n`,
@@ -477,6 +480,10 @@ class Command {
         else {
           this.out(`Account ${report.account} at ${report.endpoint} (region ${report.region})`);
           for (const c of report.checks) this.out(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+          if (report.abilities?.length) {
+            this.out(report.capabilities ? `What the server supports (tested in bucket ${report.capabilities.bucket}, saved on the account):` : 'What the server supports:');
+            for (const c of report.abilities) this.out(`  ${c.ok ? 'yes ' : 'no  '} ${c.name}: ${c.detail}`);
+          }
         }
         if (!report.ok) throw new FerryError('S3_ERROR', `The connection test failed at "${report.checks.find((c) => !c.ok)?.name}".`);
         return;

@@ -6,6 +6,7 @@ import { LinkHistory } from './links/history';
 import { presignGet, type PresignRequest, type ShareLink } from './links/presign';
 import { FastPresigner } from './links/sigv4';
 import { resolve } from 'node:path';
+import { probeCapabilities, describeCapabilities, type Capabilities, type CapabilityLine } from './s3/capabilities';
 import { createS3Client, type Profile } from './s3/client';
 import { Storage } from './s3/storage';
 import type { Credentials, SecretStore } from './secrets/secrets';
@@ -60,6 +61,10 @@ export interface ConnectionReport {
   region: string;
   checks: ConnectionCheck[];
   buckets?: string[];
+  /** What the server supports, when a bucket was there to test in. */
+  capabilities?: Capabilities;
+  /** The same, in words. */
+  abilities?: CapabilityLine[];
 }
 
 /** An open connection to one endpoint as one identity. Close it to free its sockets. */
@@ -326,6 +331,7 @@ export class Ferry {
       pathStyle: account.pathStyle,
       checksums: account.checksums,
       ...(account.partSize ? { partSize: account.partSize } : {}),
+      ...(account.capabilities ? { capabilities: account.capabilities } : {}),
       credentials,
     };
   }
@@ -334,8 +340,13 @@ export class Ferry {
     return new Connection(await this.resolveProfile(sel), this.clock, this.links, this.uploadStates, opts.concurrency, this.network);
   }
 
-  /** Checks, step by step, that an endpoint is reachable, is S3, and accepts the credentials. */
-  async testConnection(sel: Selector = {}): Promise<ConnectionReport> {
+  /**
+   * Checks, step by step, that an endpoint is reachable, is S3 and accepts the keys; then, in a
+   * bucket (the one given, or the first), learns what the server supports (multipart, ListParts,
+   * abort, Content-MD5 and checksums, addressing, region, clock, POST uploads) and saves that on
+   * the account.
+   */
+  async testConnection(sel: Selector = {}, opts: { bucket?: string } = {}): Promise<ConnectionReport> {
     const conn = await this.connect(sel);
     const { profile, storage } = conn;
     const report: ConnectionReport = { ok: false, account: profile.name, endpoint: storage.endpoint, region: profile.region, checks: [] };
@@ -348,6 +359,16 @@ export class Ferry {
       add('can list buckets', true, `${buckets.length} bucket${buckets.length === 1 ? '' : 's'}`);
       report.buckets = buckets.map((b) => b.name);
       report.ok = true;
+      const bucket = opts.bucket ?? buckets[0]?.name;
+      if (bucket) {
+        const capabilities = await probeCapabilities(storage.client, profile, bucket, this.clock);
+        report.capabilities = capabilities;
+        report.abilities = describeCapabilities(capabilities);
+        // Saved on the account, so uploads adapt (resume, warnings) without asking again.
+        if (profile.name !== ENV_PROFILE_NAME) await this.accounts.setCapabilities(profile.name, capabilities).catch(() => {});
+      } else {
+        report.abilities = [{ name: 'abilities', ok: false, detail: 'not tested: the account has no bucket to test in. Make a bucket and test again.' }];
+      }
     } catch (err) {
       if (!isFerryError(err)) throw err;
       // A check passes only on evidence: an HTTP answer for "reachable", an S3 error document for

@@ -1,9 +1,21 @@
-import { CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { writeFile } from 'node:fs/promises';
+import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ferry, type Connection } from '../../main/core/ferry';
+import type { Capabilities } from '../../main/core/s3/capabilities';
+import { checksumHeader } from '../../main/core/s3/checksums';
 import { MemorySecretStore } from '../../main/core/secrets/secrets';
 import { MiB } from '../../main/core/transfers/plan';
 import { s3Error, startStubProxy, type StubProxy } from '../support/stub-proxy';
@@ -36,6 +48,7 @@ describe.each(servers())('on $name', (server) => {
       secrets: new MemorySecretStore(),
       env: { AWS_ACCESS_KEY_ID: server.accessKeyId, AWS_SECRET_ACCESS_KEY: server.secretAccessKey, AWS_ENDPOINT_URL: server.endpoint },
     }).connect();
+    await direct.storage.createBucket(bucket);
   });
   afterAll(async () => {
     direct.close();
@@ -43,23 +56,24 @@ describe.each(servers())('on $name', (server) => {
   });
 
   it('the tutorial: test the account, make a bucket, copy, list, presign, share with a download name', async () => {
+    const tutorial = uniqueName(`tut-${server.name}`);
     const test = await run(['accounts', 'test', account]);
     expect(test.code, test.stdout + test.stderr).toBe(0);
-    expect((await run(['mb', `s3://${bucket}`])).code).toBe(0);
+    expect((await run(['mb', `s3://${tutorial}`])).code).toBe(0);
     const dir = await tempDir();
     await writeFile(join(dir, 'my-file.txt'), 'hello from ferry');
-    expect((await run(['cp', join(dir, 'my-file.txt'), `s3://${bucket}/my-file.txt`])).code).toBe(0);
-    expect((await run(['ls', `s3://${bucket}/`])).stdout).toContain('my-file.txt');
-    const presigned = await run(['presign', `s3://${bucket}/my-file.txt`, '--expires-in', '604800']);
+    expect((await run(['cp', join(dir, 'my-file.txt'), `s3://${tutorial}/my-file.txt`])).code).toBe(0);
+    expect((await run(['ls', `s3://${tutorial}/`])).stdout).toContain('my-file.txt');
+    const presigned = await run(['presign', `s3://${tutorial}/my-file.txt`, '--expires-in', '604800']);
     expect(presigned.code, presigned.stderr).toBe(0);
     expect(await (await fetch(presigned.stdout.trim())).text()).toBe('hello from ferry');
-    const shared = await run(['share', join(dir, 'my-file.txt'), `s3://${bucket}/reports/`, '--expires-in', '1d', '--filename', 'Q4 report.txt']);
+    const shared = await run(['share', join(dir, 'my-file.txt'), `s3://${tutorial}/reports/`, '--expires-in', '1d', '--filename', 'Q4 report.txt']);
     expect(shared.code, shared.stderr).toBe(0);
     const res = await fetch(shared.stdout.trim());
     expect(res.status).toBe(200);
     expect(res.headers.get('content-disposition')).toContain('Q4 report.txt');
-    expect((await run(['rm', `s3://${bucket}/reports/my-file.txt`])).code).toBe(0);
-    expect((await run(['ls', `s3://${bucket}/reports/`])).stdout).not.toContain('my-file.txt');
+    expect((await run(['rm', `s3://${tutorial}/reports/my-file.txt`])).code).toBe(0);
+    expect((await run(['ls', `s3://${tutorial}/reports/`])).stdout).not.toContain('my-file.txt');
   });
 
   it('single and multipart uploads store exactly the file', async () => {
@@ -195,6 +209,71 @@ describe.each(servers())('on $name', (server) => {
       expect(r.stderr).toMatch(/yet it accepts the same keys for listing buckets: the secret is right/);
       expect(r.stderr).not.toMatch(/secret access key is wrong/);
     }
+  });
+
+  it('"Test connection" learns what the server supports, matching what direct requests show, and saves it', async () => {
+    const r = await run(['accounts', 'test', account, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const caps = (JSON.parse(r.stdout) as { capabilities: Capabilities }).capabilities;
+    expect(caps.bucket).toBeTruthy();
+    const b = caps.bucket;
+    const c = direct.storage.client;
+    const body = Buffer.from('direct check');
+    const refused = (p: Promise<unknown>) => p.then(() => false, () => true);
+    // Content-MD5 and each flexible checksum, sent wrong.
+    expect(caps.verifiesContentMd5).toBe(await refused(c.send(new PutObjectCommand({ Bucket: b, Key: 'direct/md5', Body: body, ContentMD5: createHash('md5').update('x').digest('base64') }))));
+    for (const algorithm of ['CRC32', 'CRC32C', 'CRC64NVME'] as const) {
+      const wrong = await refused(c.send(new PutObjectCommand({ Bucket: b, Key: `direct/${algorithm}`, Body: body, ChecksumAlgorithm: algorithm, [`Checksum${algorithm}`]: checksumHeader(algorithm, Buffer.from('x')) })));
+      const right = !(await refused(c.send(new PutObjectCommand({ Bucket: b, Key: `direct/${algorithm}-ok`, Body: body, ChecksumAlgorithm: algorithm, [`Checksum${algorithm}`]: checksumHeader(algorithm, body) }))));
+      expect(caps.checksums.includes(algorithm), algorithm).toBe(wrong && right);
+    }
+    // Multipart, ListParts, ListMultipartUploads and abort.
+    const u = await c.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'direct/mp' }));
+    expect(caps.multipart).toBe(!(await refused(c.send(new UploadPartCommand({ Bucket: b, Key: 'direct/mp', UploadId: u.UploadId, PartNumber: 1, Body: body })))));
+    expect(caps.listParts).toBe(!(await refused(c.send(new ListPartsCommand({ Bucket: b, Key: 'direct/mp', UploadId: u.UploadId })))));
+    expect(caps.listMultipartUploads).toBe(!(await refused(c.send(new ListMultipartUploadsCommand({ Bucket: b, Prefix: 'direct/' })))));
+    expect(caps.abortMultipart).toBe(!(await refused(c.send(new AbortMultipartUploadCommand({ Bucket: b, Key: 'direct/mp', UploadId: u.UploadId })))));
+    // Browser-form POST uploads.
+    const post = await createPresignedPost(c, { Bucket: b, Key: 'direct/post', Expires: 60 });
+    const form = new FormData();
+    for (const [k, v] of Object.entries(post.fields)) form.append(k, v);
+    form.append('file', new Blob([body]));
+    const posted = await fetch(post.url, { method: 'POST', body: form });
+    expect(caps.postPolicy).toBe(posted.status >= 200 && posted.status < 300);
+    expect(Math.abs(caps.clockSkewSeconds)).toBeLessThanOrEqual(2);
+    expect(caps.pathStyleOnly).toBe(true);
+    // Saved on the account; the words name each ability.
+    const saved = JSON.parse(await readFile(join(dataDir, 'settings.json'), 'utf8')) as { accounts: Array<{ name: string; capabilities?: Capabilities }> };
+    expect(saved.accounts.find((a) => a.name === account)?.capabilities).toEqual(caps);
+    const words = await run(['accounts', 'test', account]);
+    expect(words.stdout).toMatch(/What the server supports \(tested in bucket/);
+    expect(words.stdout).toMatch(/resume \(ListParts\)/);
+    if (process.env.FERRY_TEST_VERBOSE) console.log(`${server.name}:\n${words.stdout}`);
+  });
+
+  it('"Test connection" on a server without ListParts or abort says so, and uploads then do not ask', async () => {
+    const stub = await startStubProxy(server.endpoint, (r) => {
+      if (r.url.searchParams.has('uploadId') && (r.method === 'GET' || r.method === 'DELETE')) {
+        return { respond: { status: 405, body: s3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.') } };
+      }
+      return undefined;
+    });
+    stubs.push(stub);
+    const name = uniqueName('limited');
+    expect((await addAccount(name, stub.endpoint)).code).toBe(0);
+    const r = await ferry(['accounts', 'test', name, '--json'], { env });
+    const caps = (JSON.parse(r.stdout) as { capabilities: Capabilities }).capabilities;
+    expect(caps).toMatchObject({ multipart: true, listParts: false, abortMultipart: false });
+    const words = await ferry(['accounts', 'test', name], { env });
+    expect(words.stdout).toMatch(/no\s+resume \(ListParts\): not supported: an interrupted upload starts over/);
+    expect(words.stdout).toMatch(/no\s+cancel \(AbortMultipartUpload\): NOT supported/);
+    // A multipart upload is warned about, once, before it starts.
+    const src = await randomFile(await tempDir(), 'warned.bin', 24 * MiB);
+    const cp = await ferry(['cp', src.path, `s3://${bucket}/warned.bin`, '--part-size', '8MiB', '--account', name], { env });
+    expect(cp.code, cp.stderr).toBe(0);
+    expect(cp.stderr.match(/does not support cancelling multipart uploads/g)).toHaveLength(1);
+    // The probe's scratch upload could not be aborted there: clean it up directly.
+    for (const u of await direct.storage.listMultipartUploads(caps.bucket, '.ferry-probe/')) await direct.storage.abortMultipartUpload(caps.bucket, u.key, u.uploadId);
   });
 
   it('a wrong secret key is one line saying the secret is wrong', async () => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { FerryError, systemCode } from '../errors';
 import { writeFileAtomic } from '../files';
 import { tryLock } from '../lock';
+import { CapabilitiesSchema, type Capabilities } from '../s3/capabilities';
 import { PRESETS, PROVIDERS, isProvider, presetEndpoint, type ChecksumMode, type Provider } from './presets';
 
 export const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -17,6 +18,8 @@ export const AccountSchema = z.object({
   checksums: z.enum(['when-supported', 'when-required']),
   partSize: z.number().int().positive().optional(),
   createdAt: z.string(),
+  /** What the server supports, as the last "Test connection" found. */
+  capabilities: CapabilitiesSchema.optional(),
 });
 export type Account = z.infer<typeof AccountSchema>;
 
@@ -229,6 +232,8 @@ export class AccountStore {
         ...(patch.pathStyle !== undefined ? { pathStyle: patch.pathStyle } : {}),
       };
       if (patch.endpoint === '') delete updated.endpoint;
+      // What was learned about the old server says nothing about a new one.
+      if (updated.endpoint !== current.endpoint) delete updated.capabilities;
       if (!updated.endpoint && updated.provider !== 'aws') {
         throw new FerryError('BAD_ENDPOINT', `${PRESETS[updated.provider].label} needs an endpoint URL.`);
       }
@@ -244,6 +249,14 @@ export class AccountStore {
     return this.change((s) => {
       const preferences = PreferencesSchema.parse({ ...(s.preferences ?? DEFAULT_PREFERENCES), ...patch });
       return { next: { ...s, preferences }, result: preferences };
+    });
+  }
+
+  /** Saves what "Test connection" learned about the account's server. */
+  async setCapabilities(name: string, capabilities: Capabilities): Promise<void> {
+    await this.change((s) => {
+      find(s, name);
+      return { next: { ...s, accounts: s.accounts.map((a) => (a.name === name ? { ...a, capabilities } : a)) }, result: undefined };
     });
   }
 

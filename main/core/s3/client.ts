@@ -5,6 +5,7 @@ import type { DeserializeMiddleware } from '@smithy/types';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { ChecksumMode, Provider } from '../accounts/presets';
 import type { Credentials } from '../secrets/secrets';
+import type { Capabilities } from './capabilities';
 
 /** Everything needed to talk to one endpoint as one identity. */
 export interface Profile {
@@ -16,6 +17,8 @@ export interface Profile {
   pathStyle: boolean;
   checksums: ChecksumMode;
   partSize?: number;
+  /** What the server supports, as "Test connection" found (saved accounts only). */
+  capabilities?: Capabilities;
   credentials: Credentials;
 }
 

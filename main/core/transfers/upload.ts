@@ -526,7 +526,8 @@ export class Uploader {
     });
 
     if (prior && run.uploadId) {
-      const listed = await this.listParts(req, prior.uploadId, stop);
+      // A server known (from "Test connection") to lack ListParts is not asked.
+      const listed = storage.profile.capabilities?.listParts === false ? 'unsupported' : await this.listParts(req, prior.uploadId, stop);
       if (listed === 'gone') {
         await this.forget(run);
         req.onRestart?.('the server no longer has the interrupted upload');

@@ -166,6 +166,15 @@ export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel }: 
           ))}
         </ul>
       )}
+      {report?.abilities && (
+        <ul className="checks" aria-label="What the server supports">
+          {report.abilities.map((c) => (
+            <li key={c.name} className={c.ok ? 'ok' : 'fail'}>
+              <span aria-hidden>{c.ok ? '✓' : '–'}</span> <b>{c.name}</b>: {c.detail}
+            </li>
+          ))}
+        </ul>
+      )}
       <div className="actions">
         <button type="submit" className="primary" disabled={busy !== undefined}>
           {busy === 'save' ? 'Saving…' : editing ? 'Save changes' : 'Add account'}

@@ -1,0 +1,177 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  HeadBucketCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  type PutObjectCommandInput,
+} from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { z } from 'zod';
+import type { Clock } from '../clock';
+import { checksumHeader, type ChecksumAlgorithm } from './checksums';
+import { createS3Client, type Profile } from './client';
+
+/** What a server can do, learned once by "Test connection" and saved on the account. */
+export const CapabilitiesSchema = z.object({
+  checkedAt: z.string(),
+  /** The bucket the probes ran in. */
+  bucket: z.string(),
+  multipart: z.boolean(),
+  listParts: z.boolean(),
+  listMultipartUploads: z.boolean(),
+  abortMultipart: z.boolean(),
+  /** The server refuses a body whose Content-MD5 does not match. */
+  verifiesContentMd5: z.boolean(),
+  /** Flexible checksums the server accepts when right and refuses when wrong. */
+  checksums: z.array(z.enum(['CRC32', 'CRC32C', 'CRC64NVME'])),
+  /** Virtual-hosted requests (bucket.host) do not reach this server: path-style only. */
+  pathStyleOnly: z.boolean(),
+  /** The region the server names for the bucket, when it names one. */
+  region: z.string().optional(),
+  /** Server clock minus this computer's, in whole seconds (SigV4 allows 15 minutes). */
+  clockSkewSeconds: z.number(),
+  /** Browser-form uploads (POST with a signed policy) work. */
+  postPolicy: z.boolean(),
+});
+export type Capabilities = z.infer<typeof CapabilitiesSchema>;
+
+export interface CapabilityLine {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+const attempt = <T,>(p: Promise<T>) => p.then(
+  (value) => ({ ok: true as const, value }),
+  (error: unknown) => ({ ok: false as const, error }),
+);
+
+/**
+ * Finds out, with harmless requests on a scratch key in `bucket` that are removed afterwards,
+ * what the server supports. Each probe stands alone: one that fails says so and the rest go on.
+ */
+export async function probeCapabilities(client: S3Client, profile: Profile, bucket: string, clock: Clock): Promise<Capabilities> {
+  const scratch = `.ferry-probe/${randomBytes(6).toString('hex')}`;
+  const body = Buffer.from('ferry capability probe');
+  const put = (key: string, extra: Partial<PutObjectCommandInput>) => attempt(client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length, ...extra })));
+  const cleanup: string[] = [];
+
+  // Content-MD5: a wrong one must be refused.
+  const wrongMd5 = await put(`${scratch}/md5`, { ContentMD5: createHash('md5').update('something else').digest('base64') });
+  if (wrongMd5.ok) cleanup.push(`${scratch}/md5`);
+
+  // Flexible checksums: accepted when right, refused when wrong.
+  const checksums: ChecksumAlgorithm[] = [];
+  for (const algorithm of ['CRC32', 'CRC32C', 'CRC64NVME'] as const) {
+    const field = `Checksum${algorithm}` as const;
+    const wrong = await put(`${scratch}/${algorithm}-wrong`, { ChecksumAlgorithm: algorithm, [field]: checksumHeader(algorithm, Buffer.from('something else')) });
+    if (wrong.ok) cleanup.push(`${scratch}/${algorithm}-wrong`);
+    const right = await put(`${scratch}/${algorithm}`, { ChecksumAlgorithm: algorithm, [field]: checksumHeader(algorithm, body) });
+    if (right.ok) cleanup.push(`${scratch}/${algorithm}`);
+    if (right.ok && !wrong.ok) checksums.push(algorithm);
+  }
+
+  // Multipart: create, one part, list its parts, list uploads, abort, and check it is gone.
+  let multipart = false;
+  let listParts = false;
+  let listMultipartUploads = false;
+  let abortMultipart = false;
+  const created = await attempt(client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: `${scratch}/multipart` })));
+  if (created.ok && created.value.UploadId) {
+    const UploadId = created.value.UploadId;
+    const key = `${scratch}/multipart`;
+    const part = await attempt(client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: body, ContentLength: body.length })));
+    multipart = part.ok;
+    const parts = await attempt(client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId })));
+    listParts = parts.ok && (parts.value.Parts ?? []).some((p) => p.PartNumber === 1);
+    const uploads = await attempt(client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key })));
+    listMultipartUploads = uploads.ok && (uploads.value.Uploads ?? []).some((u) => u.UploadId === UploadId);
+    const aborted = await attempt(client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })));
+    if (aborted.ok) {
+      const after = await attempt(client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key })));
+      abortMultipart = after.ok ? !(after.value.Uploads ?? []).some((u) => u.UploadId === UploadId) : true;
+    }
+  }
+
+  // Region and clock, from a HEAD of the bucket.
+  let serverDate: string | undefined;
+  const head = new HeadBucketCommand({ Bucket: bucket });
+  head.middlewareStack.add(
+    (next) => async (args) => {
+      const out = await next(args);
+      serverDate = (out.response as { headers?: Record<string, string> }).headers?.date;
+      return out;
+    },
+    { step: 'deserialize', name: 'ferryServerDate' },
+  );
+  const sentAt = clock.now();
+  const headed = await attempt(client.send(head));
+  const midpoint = (sentAt + clock.now()) / 2;
+  const region = headed.ok ? headed.value.BucketRegion : undefined;
+  const clockSkewSeconds = serverDate ? Math.round((Date.parse(serverDate) - midpoint) / 1000) || 0 : 0;
+
+  // Virtual-hosted addressing: does bucket.host reach the server?
+  // An address (or localhost) cannot take a bucket label in front of it: path-style only.
+  const host = new URL(profile.endpoint ?? 'https://s3.amazonaws.com').hostname;
+  let pathStyleOnly = profile.pathStyle || isIP(host.replace(/^\[|\]$/g, '')) !== 0 || host === 'localhost';
+  if (profile.pathStyle && !pathStyleOnly) {
+    const virtual = createS3Client({ ...profile, pathStyle: false }, { maxAttempts: 1, connectTimeoutMs: 3000, requestTimeoutMs: 5000 });
+    pathStyleOnly = !(await attempt(virtual.send(new HeadBucketCommand({ Bucket: bucket })))).ok;
+    virtual.destroy();
+  }
+
+  // Browser-form uploads: a POST with a signed policy, as file requests use.
+  let postPolicy = false;
+  const postKey = `${scratch}/post`;
+  const post = await attempt(createPresignedPost(client, { Bucket: bucket, Key: postKey, Conditions: [['content-length-range', 0, 1024]], Expires: 60 }));
+  if (post.ok) {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(post.value.fields)) form.append(k, v);
+    form.append('file', new Blob([body]), 'probe.txt');
+    const res = await attempt(fetch(post.value.url, { method: 'POST', body: form, signal: AbortSignal.timeout(10_000) }));
+    postPolicy = res.ok && res.value.status >= 200 && res.value.status < 300;
+    if (postPolicy) cleanup.push(postKey);
+  }
+
+  await Promise.all(cleanup.map((Key) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key })).catch(() => {})));
+  return {
+    checkedAt: new Date(clock.now()).toISOString(),
+    bucket,
+    multipart,
+    listParts,
+    listMultipartUploads,
+    abortMultipart,
+    verifiesContentMd5: !wrongMd5.ok,
+    checksums,
+    pathStyleOnly,
+    ...(region ? { region } : {}),
+    clockSkewSeconds,
+    postPolicy,
+  };
+}
+
+/** The report in words, one line per ability. */
+export function describeCapabilities(c: Capabilities): CapabilityLine[] {
+  const yes = (ok: boolean, good: string, bad: string): [boolean, string] => [ok, ok ? good : bad];
+  const lines: Array<[string, [boolean, string]]> = [
+    ['multipart upload', yes(c.multipart, 'large files go up in parallel parts', 'not supported: files are sent in one request, at most 5 GiB')],
+    ['resume (ListParts)', yes(c.listParts, 'an interrupted upload continues where it stopped', 'not supported: an interrupted upload starts over')],
+    ['unfinished uploads (ListMultipartUploads)', yes(c.listMultipartUploads, 'can be listed and cleaned up', 'cannot be listed; Ferry cleans up only its own')],
+    ['cancel (AbortMultipartUpload)', yes(c.abortMultipart, 'cancelled uploads leave no parts', 'NOT supported: parts of a cancelled upload may stay on the server and cost money')],
+    ['Content-MD5', yes(c.verifiesContentMd5, 'verified: damaged bytes are refused', 'NOT verified: the server stores what arrives')],
+    ['checksums', [c.checksums.length > 0, c.checksums.length ? `verifies ${c.checksums.join(', ')}` : 'verifies no CRC checksum']],
+    ['addressing', [true, c.pathStyleOnly ? 'path-style (bucket.host does not reach it)' : 'path-style and virtual-hosted']],
+    ['region', [true, c.region ? `the server names ${c.region}` : 'the server names none']],
+    // The server's Date header has whole seconds: a second either way is no difference.
+    ['clock', [Math.abs(c.clockSkewSeconds) < 600, `${Math.abs(c.clockSkewSeconds) <= 1 ? 'in step with the server (within a second)' : `this computer is ${Math.abs(c.clockSkewSeconds)} s ${c.clockSkewSeconds > 0 ? 'behind' : 'ahead of'} the server`}${Math.abs(c.clockSkewSeconds) >= 600 ? ': set its clock automatically, S3 refuses requests over 15 minutes off' : ''}`]],
+    ['browser uploads (POST policy)', yes(c.postPolicy, 'work: file requests are possible', 'not supported: file requests cannot be offered')],
+  ];
+  return lines.map(([name, [ok, detail]]) => ({ name, ok, detail }));
+}
