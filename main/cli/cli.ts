@@ -16,6 +16,7 @@ import type { Progress } from '../core/transfers/progress';
 import type { UploadResult } from '../core/transfers/upload';
 import { ask, readAll } from './prompt';
 import { safeJson, safeLines, safeText, textStream } from './safe-text';
+import { request, requests, shareOneLink, type CommandContext } from './commands/request';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -41,6 +42,10 @@ Commands
   rm s3://bucket/key               delete an object
   presign s3://bucket/key          print a share link (--expires-in, default 3600 seconds)
   share FILE s3://bucket[/key]     upload, then print a share link
+  share FILE… s3://bucket/prefix/ --one-link   upload several files and share them as one link (a page listing them)
+  share s3://bucket/folder/ --one-link         share every file in a folder as one link
+  request s3://bucket/incoming/name/ --max-size 2GiB [--accept image/*] [--note TEXT]   a link others upload files through
+  requests                         file requests made here: open or expired, with the files received
   links                            the share links issued so far, with their expiry
   uploads ls s3://bucket[/prefix]  unfinished multipart uploads (billed until aborted): age, parts, size
   uploads abort s3://bucket[/prefix] [--older-than 1d] [--upload-id ID]   abort them
@@ -53,6 +58,11 @@ Options (before or after the command)
   --region REGION       region to sign requests for
   --expires-in TIME     link lifetime: seconds or 90s, 15m, 1h, 7d (1 second to 7 days)
   --filename NAME       file name the browser saves a shared download as
+  --one-link            with share: one link (a page) for many files
+  --max-size SIZE       with request: the largest file a sender may upload (at most 5 GiB)
+  --accept TYPE         with request: only files of this type, e.g. image/* or application/pdf
+  --note TEXT           with request: a note shown to the sender
+  --title TEXT          with request and share --one-link: the page's title
   --provider NAME       with accounts add: ${PROVIDERS.join(', ')}
   --access-key-id ID    with accounts add (the secret is never taken as an option)
   --path-style | --virtual-hosted   with accounts add: addressing style
@@ -77,6 +87,11 @@ const OPTIONS = {
   region: { type: 'string' },
   'expires-in': { type: 'string' },
   filename: { type: 'string' },
+  'one-link': { type: 'boolean' },
+  'max-size': { type: 'string' },
+  accept: { type: 'string' },
+  note: { type: 'string' },
+  title: { type: 'string' },
   provider: { type: 'string' },
   'access-key-id': { type: 'string' },
   'path-style': { type: 'boolean' },
@@ -203,7 +218,11 @@ class Command {
       case 'cp':
         return this.cp(false);
       case 'share':
-        return this.cp(true);
+        return this.o['one-link'] ? shareOneLink(this.context()) : this.cp(true);
+      case 'request':
+        return request(this.context());
+      case 'requests':
+        return requests(this.context());
       case 'rm':
         return this.rm();
       case 'presign':
@@ -261,6 +280,31 @@ class Command {
     });
     if (this.o.json) this.json({ bucket, key, deleted: true });
     else this.out(`delete: ${formatS3Url({ bucket, key })}`);
+  }
+
+  /** What the command modules in commands/ use of this one. */
+  private context(): CommandContext {
+    return {
+      ferry: this.ferry,
+      args: this.args,
+      o: this.o,
+      expiry: () => this.expiry(),
+      out: (line) => this.out(line),
+      json: (value) => this.json(value),
+      say: (line) => void this.io.stderr.write(`${line}\n`),
+      usage,
+      withConnection: (fn) => this.withConnection(fn),
+      uploadAll: async (c, files, bucket, prefix) => {
+        const keys: string[] = [];
+        for (const file of files) {
+          const key = `${prefix}${basename(file)}`;
+          await c.upload({ file, bucket, key, ...(this.io.signal ? { signal: this.io.signal } : {}) }, { resume: !this.o['no-resume'] });
+          if (!this.o.json) this.out(`upload: ${file} to ${formatS3Url({ bucket, key })}`);
+          keys.push(key);
+        }
+        return keys;
+      },
+    };
   }
 
   private expiry(): number {

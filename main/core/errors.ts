@@ -36,6 +36,7 @@ export type FerryErrorCode =
   | 'SETTINGS_UNREADABLE'
   | 'S3_ERROR'
   | 'UNKNOWN_ACCOUNT'
+  | 'UNSUPPORTED'
   | 'UPLOAD_IN_PROGRESS'
   | 'USAGE';
 

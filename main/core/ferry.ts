@@ -4,6 +4,7 @@ import { systemClock, type Clock } from './clock';
 import { FerryError, isFerryError } from './errors';
 import { LinkHistory } from './links/history';
 import { presignGet, type PresignRequest, type ShareLink } from './links/presign';
+import { createFileRequest, requestStatus, RequestHistory, shareMany, type FileRequest, type NewFileRequest, type RequestStatus } from './sharing/sharing';
 import { FastPresigner } from './links/sigv4';
 import { resolve } from 'node:path';
 import { probeCapabilities, describeCapabilities, type Capabilities, type CapabilityLine } from './s3/capabilities';
@@ -82,6 +83,7 @@ export class Connection {
     private readonly clock: Clock,
     private readonly history: LinkHistory,
     private readonly states: UploadStateStore,
+    private readonly requestLog: RequestHistory,
     concurrency = 4,
     network: NetworkOptions = {},
   ) {
@@ -179,6 +181,27 @@ export class Connection {
     return link;
   }
 
+  /** Makes a file request (see sharing.ts) and records it, without its link, in requests.jsonl. */
+  async requestFiles(req: NewFileRequest): Promise<{ url: string; request: FileRequest }> {
+    const made = await createFileRequest(this, req, this.clock);
+    const request: FileRequest = { account: this.profile.name, endpoint: this.storage.endpoint, ...made.request };
+    await this.requestLog.add(request);
+    return { url: made.url, request };
+  }
+
+  /**
+   * Ends a file request early by deleting its page. The policy already in the link stays valid
+   * until it expires (only rotating the keys revokes it); the page is what senders use.
+   */
+  async endRequest(request: Pick<FileRequest, 'bucket' | 'pageKey'>): Promise<void> {
+    await this.storage.delete(request.bucket, request.pageKey);
+  }
+
+  /** One link for many objects: see sharing.ts. */
+  shareMany(req: { bucket: string; keys: string[]; expiresIn: number; title?: string }): Promise<ShareLink & { files: number }> {
+    return shareMany(this, req);
+  }
+
   close(): void {
     this.storage.client.destroy();
     this.dataClient.destroy();
@@ -201,6 +224,7 @@ export class Ferry {
   readonly accounts: AccountStore;
   readonly links: LinkHistory;
   readonly uploadStates: UploadStateStore;
+  readonly requests: RequestHistory;
   readonly clock: Clock;
   private readonly secrets: SecretStore;
   private readonly env: NodeJS.ProcessEnv;
@@ -211,9 +235,29 @@ export class Ferry {
     this.accounts = new AccountStore(opts.dataDir);
     this.links = new LinkHistory(opts.dataDir);
     this.uploadStates = new UploadStateStore(opts.dataDir);
+    this.requests = new RequestHistory(opts.dataDir);
     this.secrets = opts.secrets;
     this.clock = opts.clock ?? systemClock;
     this.env = opts.env ?? process.env;
+  }
+
+  /** File requests made here, newest first, each with its state and the files received so far. */
+  async listRequests(limit = 100): Promise<RequestStatus[]> {
+    const out: RequestStatus[] = [];
+    const connections = new Map<string, Connection>();
+    try {
+      for (const r of await this.requests.list(limit)) {
+        let conn = connections.get(r.account);
+        if (!conn) {
+          conn = await this.connect({ account: r.account });
+          connections.set(r.account, conn);
+        }
+        out.push(await requestStatus(conn.storage, r, this.clock.now()));
+      }
+    } finally {
+      for (const c of connections.values()) c.close();
+    }
+    return out;
   }
 
   async listAccounts(): Promise<AccountSummary[]> {
@@ -337,7 +381,7 @@ export class Ferry {
   }
 
   async connect(sel: Selector = {}, opts: { concurrency?: number } = {}): Promise<Connection> {
-    return new Connection(await this.resolveProfile(sel), this.clock, this.links, this.uploadStates, opts.concurrency, this.network);
+    return new Connection(await this.resolveProfile(sel), this.clock, this.links, this.uploadStates, this.requests, opts.concurrency, this.network);
   }
 
   /**

@@ -128,17 +128,8 @@ export async function probeCapabilities(client: S3Client, profile: Profile, buck
   }
 
   // Browser-form uploads: a POST with a signed policy, as file requests use.
-  let postPolicy = false;
-  const postKey = `${scratch}/post`;
-  const post = await attempt(createPresignedPost(client, { Bucket: bucket, Key: postKey, Conditions: [['content-length-range', 0, 1024]], Expires: 60 }));
-  if (post.ok) {
-    const form = new FormData();
-    for (const [k, v] of Object.entries(post.value.fields)) form.append(k, v);
-    form.append('file', new Blob([body]), 'probe.txt');
-    const res = await attempt(fetch(post.value.url, { method: 'POST', body: form, signal: AbortSignal.timeout(10_000) }));
-    postPolicy = res.ok && res.value.status >= 200 && res.value.status < 300;
-    if (postPolicy) cleanup.push(postKey);
-  }
+  const postPolicy = await probePostPolicy(client, bucket, `${scratch}/post`);
+  if (postPolicy) cleanup.push(`${scratch}/post`);
 
   await Promise.all(cleanup.map((Key) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key })).catch(() => {})));
   return {
@@ -155,6 +146,17 @@ export async function probeCapabilities(client: S3Client, profile: Profile, buck
     clockSkewSeconds,
     postPolicy,
   };
+}
+
+/** Whether the server accepts a browser-form upload (POST with a signed policy); the object it stores is left at `key`. */
+export async function probePostPolicy(client: S3Client, bucket: string, key: string): Promise<boolean> {
+  const post = await attempt(createPresignedPost(client, { Bucket: bucket, Key: key, Conditions: [['content-length-range', 0, 1024]], Expires: 60 }));
+  if (!post.ok) return false;
+  const form = new FormData();
+  for (const [k, v] of Object.entries(post.value.fields)) form.append(k, v);
+  form.append('file', new Blob([Buffer.from('ferry capability probe')]), 'probe.txt');
+  const res = await attempt(fetch(post.value.url, { method: 'POST', body: form, signal: AbortSignal.timeout(10_000) }));
+  return res.ok && res.value.status >= 200 && res.value.status < 300;
 }
 
 /** The report in words, one line per ability. */

@@ -7,8 +7,11 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
+  PutObjectCommand,
+  type PutObjectCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { endpointLabel, type Profile } from './client';
 import { FerryError } from '../errors';
 import { toFerryError, type Operation } from './errors';
@@ -161,6 +164,13 @@ export class Storage {
       ...(out.ContentType ? { contentType: out.ContentType } : {}),
       ...(encryption ? { encryption } : {}),
     };
+  }
+
+  /** Writes a small object from memory (pages Ferry writes into a bucket). */
+  async put(bucket: string, key: string, body: Buffer, extra: Omit<PutObjectCommandInput, 'Bucket' | 'Key' | 'Body'> = {}): Promise<void> {
+    await this.call({ bucket, key }, () =>
+      this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length, ContentMD5: createHash('md5').update(body).digest('base64'), ...extra })),
+    );
   }
 
   async delete(bucket: string, key: string): Promise<void> {

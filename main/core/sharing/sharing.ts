@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { z } from 'zod';
+import type { Clock } from '../clock';
+import { FerryError } from '../errors';
+import { JsonLog } from '../jsonlog';
+import { checkExpiry } from '../links/expiry';
+import type { ShareLink } from '../links/presign';
+import { probePostPolicy } from '../s3/capabilities';
+import { checkBucketReference, checkKey } from '../s3/names';
+import type { ObjectInfo, Storage } from '../s3/storage';
+import { formatBytes } from '../transfers/plan';
+import { renderIndexPage, renderRequestPage } from './pages';
+
+/** Where Ferry keeps the pages it writes into a bucket, apart from anything a sender may upload. */
+export const PAGES_PREFIX = '.ferry/';
+/** S3 refuses a browser (POST) upload over 5 GiB. */
+export const MAX_POST_BYTES = 5 * 1024 ** 3;
+
+export const FileRequestSchema = z.object({
+  account: z.string(),
+  endpoint: z.string(),
+  bucket: z.string(),
+  /** Where received files land; the policy allows keys under it and nowhere else. */
+  prefix: z.string(),
+  /** The request page's key (outside the prefix, so no sender can replace it). */
+  pageKey: z.string(),
+  title: z.string(),
+  note: z.string().optional(),
+  maxBytes: z.number().int().positive(),
+  accept: z.string().optional(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+});
+export type FileRequest = z.infer<typeof FileRequestSchema>;
+
+/** File requests made from this computer (requests.jsonl): no URL, no policy, no signature. */
+export class RequestHistory extends JsonLog<typeof FileRequestSchema> {
+  constructor(dataDir: string) {
+    super(join(dataDir, 'requests.jsonl'), FileRequestSchema);
+  }
+}
+
+export interface NewFileRequest {
+  bucket: string;
+  /** Where files land; default incoming/<name>/. */
+  prefix?: string;
+  /** What the sender sees as the title. */
+  title: string;
+  expiresIn: number;
+  maxBytes: number;
+  /** A type the files must have: "image/*", "image/", "application/pdf". */
+  accept?: string;
+  note?: string;
+}
+
+/** What a signer of links and policies needs from a connection. */
+export interface SharingConnection {
+  readonly storage: Storage;
+  presign(req: { bucket: string; key: string; expiresIn: number; filename?: string }): Promise<ShareLink>;
+}
+
+const slug = (text: string) => text.normalize('NFKD').replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).toLowerCase() || 'request';
+const b64url = (text: string) => Buffer.from(text, 'utf8').toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+/** "image/*" → "image/"; "application/pdf" stays; "" or "*" means any type. */
+export function acceptPrefix(accept: string | undefined): string | undefined {
+  const a = accept?.trim();
+  if (!a || a === '*' || a === '*/*') return undefined;
+  if (!/^[a-z0-9!#$&^_.+-]+\/(\*|[a-z0-9!#$&^_.+-]+)$/i.test(a)) {
+    throw new FerryError('USAGE', `"${accept}" is not a file type. Give one like image/*, video/* or application/pdf.`);
+  }
+  return a.endsWith('/*') ? a.slice(0, -1) : a.toLowerCase();
+}
+
+/**
+ * Makes a file request: a POST policy that lets anyone with the link upload files of at most
+ * maxBytes (of the accepted type) under the prefix until it expires, and a page in the bucket
+ * that uses it. The policy and signature go in the link's fragment, which browsers never send
+ * to a server. Files are always stored as attachments, so an HTML file a sender uploads is
+ * downloaded, never shown as a page on the bucket's origin.
+ */
+export async function createFileRequest(conn: SharingConnection, req: NewFileRequest, clock: Clock): Promise<{ url: string; request: Omit<FileRequest, 'account' | 'endpoint'> }> {
+  checkExpiry(req.expiresIn);
+  checkBucketReference(req.bucket);
+  if (!Number.isSafeInteger(req.maxBytes) || req.maxBytes < 1) throw new FerryError('USAGE', 'The largest file size must be at least 1 byte.');
+  if (req.maxBytes > MAX_POST_BYTES) {
+    throw new FerryError('USAGE', `A file request accepts files of at most 5 GiB: S3 refuses larger browser uploads. ${formatBytes(req.maxBytes)} is more.`);
+  }
+  // The bucket must exist (a clear NO_SUCH_BUCKET now, not a failing link later).
+  await conn.storage.listPage(req.bucket, PAGES_PREFIX, { pageSize: 1 });
+  // Known from "Test connection", or found out now with one small POST (removed again).
+  let postWorks = conn.storage.profile.capabilities?.postPolicy;
+  if (postWorks === undefined) {
+    const probe = `${PAGES_PREFIX}probe-${randomBytes(6).toString('hex')}`;
+    postWorks = await probePostPolicy(conn.storage.client, req.bucket, probe);
+    if (postWorks) await conn.storage.delete(req.bucket, probe).catch(() => {});
+  }
+  if (!postWorks) {
+    throw new FerryError('UNSUPPORTED', `${conn.storage.endpoint} does not accept browser uploads (POST with a signed policy), so a file request would fail for the sender. File requests need a server that does (AWS, MinIO, Ceph, R2…).`);
+  }
+  const title = req.title.trim() || 'Files';
+  let prefix = req.prefix ?? `incoming/${slug(title)}/`;
+  if (prefix && !prefix.endsWith('/')) prefix += '/';
+  if (!prefix || prefix.startsWith(PAGES_PREFIX) || prefix.startsWith('/')) {
+    throw new FerryError('USAGE', `Files of a request go into a folder of their own, not "${prefix}". Give one like incoming/photos/.`);
+  }
+  checkKey(`${prefix}${'x'.repeat(64)}`);
+  const accept = acceptPrefix(req.accept);
+  const now = clock.now();
+  const expiresAt = new Date(Math.floor(now / 1000) * 1000 + req.expiresIn * 1000).toISOString();
+  const post = await createPresignedPost(conn.storage.client, {
+    Bucket: req.bucket,
+    Key: `${prefix}\${filename}`,
+    Conditions: [['content-length-range', 0, req.maxBytes], ['starts-with', '$Content-Type', accept ?? '']],
+    Fields: { 'Content-Disposition': 'attachment', success_action_status: '201' },
+    Expires: req.expiresIn,
+  });
+  const pageKey = `${PAGES_PREFIX}requests/${slug(title)}-${randomBytes(6).toString('hex')}.html`;
+  const html = renderRequestPage({ title, ...(req.note ? { note: req.note } : {}), prefix, maxBytes: req.maxBytes, ...(accept ? { accept } : {}), expiresAt });
+  await putPage(conn.storage, req.bucket, pageKey, html);
+  const link = await conn.presign({ bucket: req.bucket, key: pageKey, expiresIn: req.expiresIn });
+  const { key: _key, ...fields } = post.fields;
+  return {
+    url: `${link.url}#${b64url(JSON.stringify({ url: post.url, fields }))}`,
+    request: { bucket: req.bucket, prefix, pageKey, title, ...(req.note ? { note: req.note } : {}), maxBytes: req.maxBytes, ...(accept ? { accept } : {}), createdAt: new Date(now).toISOString(), expiresAt: link.expiresAt },
+  };
+}
+
+async function putPage(storage: Storage, bucket: string, key: string, html: string): Promise<void> {
+  const body = Buffer.from(html, 'utf8');
+  await storage.put(bucket, key, body, { ContentType: 'text/html; charset=utf-8', CacheControl: 'no-store' });
+}
+
+export interface RequestStatus extends FileRequest {
+  state: 'open' | 'expired' | 'ended';
+  received: ObjectInfo[];
+}
+
+/** A request as it stands: open, expired or ended (page deleted), with the files received. */
+export async function requestStatus(storage: Storage, r: FileRequest, now: number): Promise<RequestStatus> {
+  const received: ObjectInfo[] = [];
+  for await (const page of storage.listObjects(r.bucket, r.prefix, { recursive: true })) received.push(...page.objects);
+  const pageThere = await storage.exists(r.bucket, r.pageKey);
+  const state = !pageThere ? 'ended' : Date.parse(r.expiresAt) <= now ? 'expired' : 'open';
+  return { ...r, state, received };
+}
+
+/**
+ * One link for many files: each object is signed with the same lifetime (and its own download
+ * name), a page listing them is written into the bucket, and the page is signed with that
+ * lifetime too, so the page and every file's link stop working together.
+ */
+export async function shareMany(conn: SharingConnection, req: { bucket: string; keys: string[]; expiresIn: number; title?: string }): Promise<ShareLink & { files: number }> {
+  checkExpiry(req.expiresIn);
+  checkBucketReference(req.bucket);
+  if (!req.keys.length) throw new FerryError('FILE_NOT_FOUND', 'Nothing to share: no files were given, or the folder is empty.');
+  // The page is signed first: every file's link, signed after it, lives at least as long.
+  const pageKey = `${PAGES_PREFIX}shares/${randomBytes(8).toString('hex')}.html`;
+  const first = await conn.presign({ bucket: req.bucket, key: pageKey, expiresIn: req.expiresIn });
+  const files: Array<{ name: string; size: number; url: string }> = [];
+  for (const key of req.keys) {
+    const info = await conn.storage.head(req.bucket, key);
+    const name = key.slice(key.lastIndexOf('/') + 1) || key;
+    const link = await conn.presign({ bucket: req.bucket, key, expiresIn: req.expiresIn, filename: name });
+    files.push({ name: key, size: info.size, url: link.url });
+  }
+  const title = req.title ?? `${files.length} file${files.length === 1 ? '' : 's'} from ${req.bucket}`;
+  await putPage(conn.storage, req.bucket, pageKey, renderIndexPage({ title, expiresAt: first.expiresAt, files }));
+  return { ...first, files: files.length };
+}
