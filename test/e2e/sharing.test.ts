@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Connection, Ferry } from '../../main/core/ferry';
 import { renderIndexPage, renderRequestPage } from '../../main/core/sharing/pages';
 import { cliEnv, coreWithAccount, ferry, servers, sha256Stream, tempDir, uniqueName } from '../support/helpers';
@@ -21,7 +21,7 @@ async function postDirect(form: { url: string; fields: Record<string, string> },
   for (const [k, v] of Object.entries(form.fields)) data.append(k, v);
   data.append('key', key);
   data.append('Content-Type', type);
-  data.append('file', new Blob([body]), 'file');
+  data.append('file', new Blob([new Uint8Array(body)]), 'file');
   const res = await fetch(form.url, { method: 'POST', body: data });
   return { status: res.status, text: await res.text() };
 }
