@@ -157,9 +157,12 @@ describe.each(servers())('on $name', (server) => {
       env,
       onSpawn: (child) => {
         const poll = setInterval(() => {
+          // Killed once a part is stored (its state is saved before the first part is sent).
           void direct.storage
             .listMultipartUploads(bucket, 'nolist.bin')
-            .then(([u]) => u && child.kill('SIGKILL'))
+            .then(async ([u]) => {
+              if (u && (await direct.storage.multipartUsage(bucket, 'nolist.bin', u.uploadId)).parts >= 1) child.kill('SIGKILL');
+            })
             .catch(() => {});
         }, 30);
         child.once('exit', () => clearInterval(poll));
