@@ -76,6 +76,22 @@ export const requests = {
   'multipart:abort': z.object({ account: name, bucket, key, uploadId: z.string().min(1).max(1024) }),
   'links:create': z.object({ account: name, bucket, key, expiresIn: z.number().int().min(1).max(604_800), filename: z.string().min(1).max(255).optional() }),
   'links:history': none,
+  /** One link (a page listing them) for every file in a folder. */
+  'links:createMany': z.object({ account: name, bucket, prefix, expiresIn: z.number().int().min(1).max(604_800), title: z.string().max(200).optional() }),
+  /** A file request: a link through which others upload into a folder. */
+  'requests:create': z.object({
+    account: name,
+    bucket,
+    prefix: prefix.optional(),
+    title: z.string().trim().min(1, 'Give the request a name.').max(200),
+    expiresIn: z.number().int().min(1).max(604_800),
+    maxBytes: z.number().int().min(1).max(5 * 1024 ** 3, 'Browser uploads can be at most 5 GiB per file.'),
+    accept: z.string().max(100).optional(),
+    note: z.string().max(2000).optional(),
+  }),
+  'requests:list': none,
+  /** Ends a request early by deleting its page. */
+  'requests:end': z.object({ account: name, bucket, pageKey: key }),
   'links:copy': z.object({ url: z.string().url().max(16_384) }),
   'links:open': z.object({ url: z.string().url().max(16_384) }),
   'prefs:get': none,
@@ -176,6 +192,24 @@ export interface LinkView {
   qrSvg: string;
 }
 
+export interface FileRequestView {
+  account: string;
+  bucket: string;
+  prefix: string;
+  pageKey: string;
+  title: string;
+  note?: string;
+  maxBytes: number;
+  accept?: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface RequestStatusView extends FileRequestView {
+  state: 'open' | 'expired' | 'ended';
+  received: Array<{ key: string; size: number; lastModified?: string }>;
+}
+
 export interface LinkRecordView {
   account: string;
   bucket: string;
@@ -215,6 +249,10 @@ export interface Responses {
   'multipart:abort': null;
   'links:create': LinkView;
   'links:history': LinkRecordView[];
+  'links:createMany': { url: string; expiresAt: string; files: number };
+  'requests:create': { url: string; request: FileRequestView };
+  'requests:list': RequestStatusView[];
+  'requests:end': null;
   'links:copy': null;
   'links:open': null;
   'prefs:get': Prefs;

@@ -38,6 +38,8 @@ export interface AppCore {
   copyLinkFor(upload: UploadRecord): Promise<LinkView>;
   /** Latest finished uploads, newest first. */
   recentUploads(limit?: number): Promise<UploadRecord[]>;
+  /** Checks open file requests for new files and notifies about them. */
+  pollRequests(): Promise<void>;
   dispose(): void;
 }
 
@@ -51,6 +53,8 @@ export interface AppCoreOptions {
   batchMs?: number;
   /** Called when the recent uploads change (the tray rebuilds its menu). */
   onRecentChanged?: () => void;
+  /** How often open file requests are checked for new files (0: never; tests call pollRequests). */
+  requestPollMs?: number;
 }
 
 const isChannel = (c: string): c is Channel => Object.prototype.hasOwnProperty.call(requests, c);
@@ -236,6 +240,25 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     },
     'links:create': async ({ account, bucket, key, expiresIn, filename }) => link(account, bucket, key, expiresIn, filename),
     'links:history': async () => (await ferry.links.list(500)).map(({ endpoint: _e, ...r }) => r),
+    'links:createMany': async ({ account, bucket, prefix, expiresIn, title }) => {
+      const conn = await connection(account);
+      const keys: string[] = [];
+      for await (const page of conn.storage.listObjects(bucket, prefix, { recursive: true })) keys.push(...page.objects.map((o) => o.key).filter((k) => !k.endsWith('/')));
+      const link = await conn.shareMany({ bucket, keys, expiresIn, title: title || prefix.replace(/\/$/, '') || bucket });
+      issued.add(new URL(link.url).toString());
+      return { url: link.url, expiresAt: link.expiresAt, files: link.files };
+    },
+    'requests:create': async ({ account, ...req }) => {
+      const made = await (await connection(account)).requestFiles(req);
+      issued.add(new URL(made.url).toString());
+      const { endpoint: _e, ...request } = made.request;
+      return { url: made.url, request };
+    },
+    'requests:list': async () => (await ferry.listRequests()).map(({ endpoint: _e, ...r }) => r),
+    'requests:end': async ({ account, bucket, pageKey }) => {
+      await (await connection(account)).endRequest({ bucket, pageKey });
+      return null;
+    },
     'links:copy': async ({ url }) => {
       platform.copyText(httpUrl(url));
       return null;
@@ -252,9 +275,31 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     'prefs:set': async (patch) => ferry.accounts.setPreferences(patch),
   };
 
+  // Files arriving through open requests are announced while Ferry runs: one notification per
+  // request and poll. The first poll only learns what is already there.
+  const seen = new Map<string, Set<string>>();
+  const pollRequests = async () => {
+    for (const r of await ferry.listRequests()) {
+      const keys = new Set(r.received.map((o) => o.key));
+      const before = seen.get(r.pageKey);
+      seen.set(r.pageKey, keys);
+      if (!before) continue;
+      const fresh = [...keys].filter((k) => !before.has(k));
+      if (fresh.length) {
+        platform.notify(
+          `${fresh.length} new file${fresh.length === 1 ? '' : 's'} for “${r.title}”`,
+          `${fresh.slice(0, 3).map((k) => k.slice(k.lastIndexOf('/') + 1)).join(', ')}${fresh.length > 3 ? ', …' : ''} arrived in ${r.bucket}/${r.prefix}`,
+        );
+      }
+    }
+  };
+  const pollTimer = opts.requestPollMs === 0 ? undefined : setInterval(() => void pollRequests().catch(() => {}), opts.requestPollMs ?? 60_000);
+  pollTimer?.unref();
+
   return {
     handlers,
     queue,
+    pollRequests,
     uploads,
     copyLinkFor,
     recentUploads: (limit = 10) => uploads.list(limit),
@@ -275,6 +320,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     },
     dispose() {
       if (timer) clearTimeout(timer);
+      if (pollTimer) clearInterval(pollTimer);
       flush();
       for (const c of connections.values()) void c.then((conn) => conn.close(), () => {});
       connections.clear();

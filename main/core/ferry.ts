@@ -247,12 +247,16 @@ export class Ferry {
     const connections = new Map<string, Connection>();
     try {
       for (const r of await this.requests.list(limit)) {
-        let conn = connections.get(r.account);
-        if (!conn) {
-          conn = await this.connect({ account: r.account });
-          connections.set(r.account, conn);
+        try {
+          let conn = connections.get(r.account);
+          if (!conn) {
+            conn = await this.connect({ account: r.account });
+            connections.set(r.account, conn);
+          }
+          out.push(await requestStatus(conn.storage, r, this.clock.now()));
+        } catch {
+          // An account removed since, or a bucket gone: the request cannot be looked at any more.
         }
-        out.push(await requestStatus(conn.storage, r, this.clock.now()));
       }
     } finally {
       for (const c of connections.values()) c.close();

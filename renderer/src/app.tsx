@@ -5,6 +5,7 @@ import { Unfinished } from './components/Unfinished';
 import { AccountForm } from './components/AccountForm';
 import { ObjectBrowser } from './components/ObjectBrowser';
 import { LinkHistory, SharePanel } from './components/SharePanel';
+import { SharingPanel } from './components/SharingPanel';
 import { Sidebar } from './components/Sidebar';
 import { Transfers } from './components/Transfers';
 import { useTransfers } from './state/transfers';
@@ -190,6 +191,7 @@ export function App() {
               ) : (
                 <p className="hint card">Select a file to make a share link.</p>
               )}
+              {!selectedKey && prefs && <SharingPanel account={account} bucket={bucket} prefix={prefix} defaultExpirySeconds={prefs.defaultExpirySeconds} />}
               <LinkHistory records={history} onPick={(r) => (select(r.account, r.bucket), setSelectedKey(r.key))} />
               <Unfinished account={account} bucket={bucket} refreshToken={listVersion} />
             </div>

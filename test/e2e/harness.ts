@@ -69,6 +69,7 @@ export async function openWindow(opts: { colorScheme?: 'light' | 'dark' } = {}):
   // The handler table exists before the page does; events go to the page once it is open.
   const target: { page?: Page } = {};
   const core = createAppCore({
+    requestPollMs: 0,
     ferry,
     dataDir,
     platform,

@@ -147,6 +147,40 @@ describe('the Ferry window, end to end in Chromium', () => {
     await page.getByRole('region', { name: 'Link history' }).getByText(/expires in 2 hours/).waitFor();
   });
 
+  it('a file request made in the window works for someone with only a browser, and its files are announced', async () => {
+    const { page } = h;
+    // Nothing selected: the sharing card is there.
+    await page.getByRole('button', { name: 'Close share panel' }).click();
+    const card = page.getByRole('region', { name: 'Share more' });
+    await card.waitFor();
+    await card.getByLabel('Name').fill('Scans from Anna');
+    await card.getByLabel('Largest file (MiB, at most 5 GiB)').fill('2');
+    await card.getByLabel('Note for the sender (optional)').fill('Please send the signed contract.');
+    await card.getByRole('button', { name: 'Make request link' }).click();
+    await card.getByText(/Files sent through this link land in .*incoming\/scans-from-anna\//).waitFor();
+    await card.getByRole('button', { name: 'Copy link' }).last().click();
+    await page.waitForFunction(() => true);
+    const url = h.clipboard.at(-1)!;
+    expect(url).toMatch(/\.html\?.*#[A-Za-z0-9_-]+$/);
+    await card.getByRole('list', { name: 'File requests' }).getByText('Scans from Anna').waitFor();
+    await page.screenshot({ path: `${SHOTS}/7-requests-window.png` });
+    await h.core.pollRequests();
+
+    // Someone else, with only a browser.
+    const sender = await page.context().browser()!.newPage();
+    await sender.goto(url);
+    await sender.getByText('Please send the signed contract.').waitFor();
+    await sender.setInputFiles('#files', [small.path]);
+    await sender.locator('#list .ok').waitFor({ timeout: 30_000 });
+    await sender.close();
+
+    await h.core.pollRequests();
+    expect(h.notifications.at(-1)).toMatchObject({ title: '1 new file for “Scans from Anna”', body: expect.stringContaining('notes.txt') });
+    const [req] = (await h.ferry.listRequests()).filter((r) => r.title === 'Scans from Anna');
+    expect(req!.received).toHaveLength(1);
+    expect(req!.received[0]!.size).toBe(20_000);
+  });
+
   it('the tray menu\'s "Copy share link" copies a working link for the latest upload', async () => {
     const recent = await h.core.recentUploads();
     const menu = buildTrayMenu({ recent });
