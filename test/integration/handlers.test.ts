@@ -7,7 +7,7 @@ import { Ferry } from '../../main/core/ferry';
 import { KeychainSecretStore } from '../../main/core/secrets/secrets';
 import { MiB } from '../../main/core/transfers/plan';
 import type { TransferView } from '../../preload/contract';
-import { gateway, randomFile, sha256Stream, tempDir, uniqueName } from '../support/helpers';
+import { gateway, randomFile, sha256Stream, tempDir, uniqueName, waitFor } from '../support/helpers';
 import { inject } from 'vitest';
 
 /** The IPC handler table exactly as Electron registers it, driven with untrusted payloads. */
@@ -230,11 +230,3 @@ describe('the IPC handler table', () => {
   });
 });
 
-async function waitFor(check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('Timed out waiting');
-}

@@ -12,7 +12,7 @@ import { TransferQueue, type TransferView } from '../../main/core/transfers/queu
 import type { UploadKeeper } from '../../main/core/transfers/state';
 import { Uploader } from '../../main/core/transfers/upload';
 import { s3Error, startStubProxy, type StubProxy } from '../support/stub-proxy';
-import { cliEnv, ferry, gateway, randomFile, sha256File, sha256Stream, tempDir, uniqueName } from '../support/helpers';
+import { cliEnv, ferry, gateway, randomFile, sha256File, sha256Stream, tempDir, uniqueName, waitFor } from '../support/helpers';
 
 /**
  * Every way an upload can end: each either completes with the right object, keeps resumable
@@ -325,11 +325,3 @@ describe('the life of an upload', () => {
   });
 });
 
-async function waitFor(check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('Timed out waiting');
-}

@@ -87,3 +87,13 @@ export async function coreWithAccount(): Promise<{ ferry: Ferry; dataDir: string
 }
 
 export { randomFile, sha256File, sha256Stream, tempDir } from './helpers-fs';
+
+/** Polls until the check holds (a condition on a server or a queue), or fails after `ms`. */
+export async function waitFor(check: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('Timed out waiting');
+}

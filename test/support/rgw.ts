@@ -63,6 +63,19 @@ async function waitFor(what: string, ms: number, probe: () => Promise<boolean> |
   throw new Error(`Timed out after ${ms / 1000}s waiting for ${what}`);
 }
 
+/** Ends daemons, last started first: SIGTERM, then SIGKILL for any still there after 5 seconds. */
+export async function stopAll(procs: ChildProcess[]): Promise<void> {
+  for (const p of [...procs].reverse()) {
+    if (p.exitCode === null && p.signalCode === null) {
+      const gone = new Promise((r) => p.once('exit', r));
+      p.kill('SIGTERM');
+      const t = setTimeout(() => p.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(t);
+    }
+  }
+}
+
 export interface GatewayOptions {
   /** Bytes of RAM the memstore OSD may hold; a full OSD hangs writes, so size it for the workload. */
   storeBytes?: number;
@@ -138,15 +151,7 @@ ms_client_mode = crc
   };
 
   const stop = async (): Promise<void> => {
-    for (const p of procs.reverse()) {
-      if (p.exitCode === null && p.signalCode === null) {
-        const gone = new Promise((r) => p.once('exit', r));
-        p.kill('SIGTERM');
-        const t = setTimeout(() => p.kill('SIGKILL'), 5000);
-        await gone;
-        clearTimeout(t);
-      }
-    }
+    await stopAll(procs);
     rmSync(dir, { recursive: true, force: true });
   };
 

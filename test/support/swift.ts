@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './rgw';
+import { freePort, stopAll } from './rgw';
 
 export interface SwiftServer {
   endpoint: string;
@@ -125,15 +125,7 @@ use = egg:swift#symlink
     procs.push(p);
   };
   const stop = async (): Promise<void> => {
-    for (const p of procs.reverse()) {
-      if (p.exitCode === null && p.signalCode === null) {
-        const gone = new Promise((r) => p.once('exit', r));
-        p.kill('SIGTERM');
-        const t = setTimeout(() => p.kill('SIGKILL'), 5000);
-        await gone;
-        clearTimeout(t);
-      }
-    }
+    await stopAll(procs);
     rmSync(dir, { recursive: true, force: true });
   };
 

@@ -619,7 +619,10 @@ export class Uploader {
     if (await this.changed(src)) {
       throw new FerryError('FILE_CHANGED', `${req.file} changed while it was being uploaded, so the upload was stopped. Upload it again when it is no longer being written.`);
     }
-    const completedEtag = await this.complete(req, run.uploadId!, parts as Part[], stop);
+    // Every part is on the server: finishing is one short request, so a pause or cancel that
+    // arrives now no longer stops it (stopping could leave a completed object behind state that
+    // says otherwise).
+    const completedEtag = await this.complete(req, run.uploadId!, parts as Part[], NEVER);
     // Completed: the upload ID is gone, and nothing may abort or pause what is now the object.
     await this.forget(run).catch(() => {});
     const head = await this.retrying(req, NEVER, () => this.verifyStored(req, src.size));
