@@ -149,6 +149,26 @@ describe('sharing beyond one link, in a browser', () => {
     for (const href of hrefs) expect((await fetch(href)).status).toBe(403);
   });
 
+  it('both pages pass axe-core in light and dark themes, and fit a phone screen', async () => {
+    const { url } = await conn.requestFiles({ bucket, title: 'Accessibility', expiresIn: 600, maxBytes: 10 * KiB, note: 'A note.' });
+    await conn.storage.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'a11y/one.txt', Body: 'x' }));
+    const many = await conn.shareMany({ bucket, keys: ['a11y/one.txt'], expiresIn: 600 });
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const link of [url, many.url]) {
+        await page.goto(link);
+        await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+        const violations = await page.evaluate(async () => {
+          const r = await (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; nodes: unknown[] }> }> } }).axe.run();
+          return r.violations.map((v) => `${v.id} (${v.nodes.length})`);
+        });
+        expect(violations, `${scheme} ${link.includes('#') ? 'request' : 'many-files'} page`).toEqual([]);
+        expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      }
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
   it('both page templates show hostile names as text', () => {
     const evil = '<img src=x onerror=alert(1)></script><script>alert(2)</script>';
     for (const html of [
