@@ -1,20 +1,28 @@
-import { run } from './cli';
+import { HELP, VERSION } from './help';
 
 // The AWS SDK warns on stderr about Node 20 (Electron ships 22); the CLI's stderr is for Ferry's own one-line messages.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const controller = new AbortController();
-let interrupted = false;
-process.on('SIGINT', () => {
-  // First Ctrl-C: cancel cleanly (abort multipart uploads on the server). Second: leave now.
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  controller.abort();
-});
-process.on('SIGTERM', () => controller.abort());
-
-run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signal: controller.signal }).then(
-  (code) => {
-    process.exitCode = code;
-  },
-);
+const argv = process.argv.slice(2);
+// Asked for only the version or the help: answer before loading the S3 SDK, zod or the keychain
+// (start-up in a script's loop is then Node's own).
+if (argv.length === 1 && argv[0] === '--version') {
+  process.stdout.write(`${VERSION}\n`);
+} else if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
+  process.stdout.write(HELP);
+} else {
+  const controller = new AbortController();
+  let interrupted = false;
+  process.on('SIGINT', () => {
+    // First Ctrl-C: cancel cleanly (abort multipart uploads on the server). Second: leave now.
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    controller.abort();
+  });
+  process.on('SIGTERM', () => controller.abort());
+  void import('./cli').then(({ run }) =>
+    run(argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signal: controller.signal }).then((code) => {
+      process.exitCode = code;
+    }),
+  );
+}
