@@ -12,7 +12,7 @@ import { createS3Client, type Profile } from './s3/client';
 import { Storage } from './s3/storage';
 import type { Credentials, SecretStore } from './secrets/secrets';
 import { UploadStateStore, type SavedUpload, type UploadIdentity } from './transfers/state';
-import { Uploader, type UploadRequest, type UploadResult } from './transfers/upload';
+import { partsLeftBehind, Uploader, type UploadRequest, type UploadResult } from './transfers/upload';
 
 export interface FerryOptions {
   /** Where settings and history live (see defaultDataDir). */
@@ -143,12 +143,7 @@ export class Connection {
       try {
         await this.storage.abortMultipartUpload(bucket, key, saved.uploadId);
       } catch (err) {
-        const e = err as Error;
-        throw new FerryError(
-          isFerryError(err) ? err.code : 'S3_ERROR',
-          `The paused upload's parts could not be removed from the server (${e.message.replace(/\.$/, '')}); they are billed until removed: run ferry uploads abort s3://${bucket}/${key} --upload-id ${saved.uploadId}`,
-          { cause: err },
-        );
+        throw new FerryError(isFerryError(err) ? err.code : 'S3_ERROR', partsLeftBehind("The paused upload's", bucket, key, saved.uploadId, err), { cause: err });
       }
       await keeper.remove();
     } finally {

@@ -227,6 +227,12 @@ interface Run {
 
 const NEVER = new AbortController().signal;
 
+/** Says that an abort failed, why, and the command that removes the parts. */
+export function partsLeftBehind(whose: string, bucket: string, key: string, uploadId: string, abortErr: unknown): string {
+  const why = abortErr instanceof Error ? abortErr.message.replace(/\.$/, '') : String(abortErr);
+  return `${whose} parts could not be removed from the server (${why}); they are billed until removed: run ferry uploads abort s3://${bucket}/${key} --upload-id ${uploadId}`;
+}
+
 /** The name and status of an SDK error, also when it is wrapped as a FerryError's cause. */
 function sdkFailure(err: unknown): { name?: string; status?: number } {
   const e = (err instanceof FerryError ? err.cause : err) as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
@@ -380,12 +386,7 @@ export class Uploader {
     } catch (abortErr) {
       const state = run.state?.();
       if (state) await keeper.save(state).catch(() => {});
-      const why = abortErr instanceof Error ? abortErr.message.replace(/\.$/, '') : String(abortErr);
-      return new FerryError(
-        error.code,
-        `${error.message} The unfinished upload's parts could not be removed from the server (${why}); they are billed until removed: run ferry uploads abort s3://${req.bucket}/${req.key} --upload-id ${uploadId}`,
-        { cause: err },
-      );
+      return new FerryError(error.code, `${error.message} ${partsLeftBehind("The unfinished upload's", req.bucket, req.key, uploadId, abortErr)}`, { cause: err });
     }
     await keeper.remove().catch(() => {});
     return error;
