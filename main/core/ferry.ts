@@ -245,7 +245,8 @@ export class Ferry {
         try {
           let conn = connections.get(r.account);
           if (!conn) {
-            conn = await this.connect({ account: r.account });
+            // Requests made with AWS_* variables are looked at with them, at the server they were made on.
+            conn = await this.connect(r.account === ENV_PROFILE_NAME ? { endpointUrl: r.endpoint } : { account: r.account });
             connections.set(r.account, conn);
           }
           out.push(await requestStatus(conn.storage, r, this.clock.now()));

@@ -193,6 +193,11 @@ describe('sharing beyond one link, in a browser', () => {
     expect(req.stderr).toContain(`land in s3://${bucket}/incoming/cli/, at most 2 MiB each`);
     const reqs = await ferry(['requests', '--account', account], { env });
     expect(reqs.stdout).toMatch(new RegExp(`open\\s+cli\\s+s3://${bucket}/incoming/cli/`));
+    // Made with AWS_* variables only, and listed with them.
+    const g = servers().find((s) => s.name === 'ceph')!;
+    const awsEnv = cliEnv(await tempDir(), { AWS_ACCESS_KEY_ID: g.accessKeyId, AWS_SECRET_ACCESS_KEY: g.secretAccessKey, AWS_ENDPOINT_URL: g.endpoint });
+    expect((await ferry(['request', `s3://${bucket}/incoming/env/`, '--max-size', '1MiB'], { env: awsEnv })).code).toBe(0);
+    expect((await ferry(['requests'], { env: awsEnv })).stdout).toMatch(new RegExp(`open\\s+env\\s+s3://${bucket}/incoming/env/`));
     const one = await ferry(['share', join(dir, 'one.txt'), join(dir, 'two.txt'), `s3://${bucket}/batch/`, '--one-link', '--expires-in', '1h', '--account', account], { env });
     expect(one.code, one.stderr).toBe(0);
     const html = await (await fetch(one.stdout.trim().split('\n').pop()!)).text();
