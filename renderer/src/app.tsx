@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, type DragEvent } from 'react';
-import type { AccountView, LinkRecordView, Prefs, PresetView } from '../../preload/contract';
+import type { AccountView, LinkRecordView, Prefs, PresetView, TransferView } from '../../preload/contract';
 import { ApiError, call, ferry, message } from './api';
 import { Unfinished } from './components/Unfinished';
 import { AccountForm } from './components/AccountForm';
@@ -66,17 +66,17 @@ export function App() {
     setSelectedKey(undefined);
   };
 
-  const onDrop = async (e: DragEvent) => {
-    e.preventDefault();
-    setDragging(false);
-    const files = [...e.dataTransfer.files];
-    if (!files.length) return;
+  /**
+   * Queues files for the folder on screen, however they came (drop, paste, the Upload button's
+   * file dialog); `send` asks main, given what to do with names that already exist.
+   */
+  const queueUploads = async (send: (target: { account: string; bucket: string; prefix: string; onExisting: 'ask' | 'replace' | 'skip' }) => Promise<TransferView[]>) => {
     if (!account || !bucket) {
-      setNotice({ text: 'Choose a bucket first: pick an account and a bucket on the left, then drop your files again.', error: true });
+      setNotice({ text: 'Choose a bucket first: pick an account and a bucket on the left, then add your files again.', error: true });
       return;
     }
     const add = async (onExisting: 'ask' | 'replace' | 'skip') => {
-      const added = await call(ferry().addFiles({ account, bucket, prefix, onExisting }, files));
+      const added = await send({ account, bucket, prefix, onExisting });
       setNotice({ text: added.length ? `Uploading ${added.length} file${added.length === 1 ? '' : 's'} to ${bucket}/${prefix}` : 'Nothing new to upload: every file is already there.' });
     };
     try {
@@ -94,6 +94,36 @@ export function App() {
       setNotice({ text: message(err), error: true });
     }
   };
+
+  const onDrop = async (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    const files = [...e.dataTransfer.files];
+    if (files.length) await queueUploads((target) => call(ferry().addFiles(target, files)));
+  };
+
+  /** The Upload button: main's own file dialog, so keyboard and screen-reader users can upload too. */
+  const pickAndUpload = async (kind: 'files' | 'folder') => {
+    try {
+      const paths = await call(ferry().pickFiles({ kind }));
+      if (paths.length) await queueUploads((target) => call(ferry().addUploads({ ...target, paths })));
+    } catch (err) {
+      setNotice({ text: message(err), error: true });
+    }
+  };
+
+  // Files copied in a file manager and pasted into the window upload like a drop.
+  useEffect(() => {
+    const onPaste = (e: ClipboardEvent) => {
+      const files = [...(e.clipboardData?.files ?? [])];
+      const target = e.target as HTMLElement | null;
+      if (!files.length || target?.closest('input, textarea')) return;
+      e.preventDefault();
+      void queueUploads((t) => call(ferry().addFiles(t, files)));
+    };
+    document.addEventListener('paste', onPaste);
+    return () => document.removeEventListener('paste', onPaste);
+  });
 
   const savePrefs = async (patch: Partial<Prefs>) => {
     try {
@@ -118,6 +148,7 @@ export function App() {
         {presets.length > 0 && (
           <AccountForm
             presets={presets}
+            headingLevel={first ? 2 : 1}
             {...(dialog?.kind === 'edit' ? { editing: dialog.account } : {})}
             onSaved={(a) => {
               void loadAccounts();
@@ -184,6 +215,16 @@ export function App() {
                 setSelectedKey(undefined);
               }}
               onSelect={setSelectedKey}
+              actions={
+                <span className="upload-actions" role="group" aria-label="Upload">
+                  <button type="button" className="primary" onClick={() => void pickAndUpload('files')}>
+                    Upload files…
+                  </button>
+                  <button type="button" onClick={() => void pickAndUpload('folder')}>
+                    Upload folder…
+                  </button>
+                </span>
+              }
             />
             <div className="side-column">
               {selectedKey && prefs ? (

@@ -33,6 +33,8 @@ export interface Harness {
    * webUtils.getPathForFile, and like it lives outside the page: page script cannot add to it.
    */
   setDropPaths(paths: Record<string, string>): Promise<void>;
+  /** What the system file dialog (main's, shown by the Upload button) returns next. */
+  setPickedPaths(paths: string[]): void;
   close(): Promise<void>;
 }
 
@@ -60,11 +62,13 @@ export async function openWindow(opts: { colorScheme?: 'light' | 'dark' } = {}):
   const ferry = new Ferry({ dataDir, secrets: new KeychainSecretStore(), env: {} });
   const clipboard: string[] = [];
   const notifications: Array<{ title: string; body: string }> = [];
+  // What the file dialog stand-in "chooses" next.
+  let picked: string[] = [];
   const platform: Platform = {
     copyText: (t) => void clipboard.push(t),
     notify: (title, body) => void notifications.push({ title, body }),
     openExternal: () => {},
-    pickFiles: async () => [],
+    pickFiles: async () => picked,
   };
   // The handler table exists before the page does; events go to the page once it is open.
   const target: { page?: Page } = {};
@@ -129,6 +133,9 @@ export async function openWindow(opts: { colorScheme?: 'light' | 'dark' } = {}):
     notifications,
     setDropPaths: async (paths) => {
       dropPaths = paths;
+    },
+    setPickedPaths: (paths) => {
+      picked = paths;
     },
     close: async () => {
       core.dispose();

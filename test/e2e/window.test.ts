@@ -92,6 +92,19 @@ describe('the Ferry window, end to end in Chromium', () => {
     await page.screenshot({ path: `${SHOTS}/4-browser.png` });
   });
 
+  it('uploads without a mouse: the Upload button opens the system dialog (from main) and queues what was chosen', async () => {
+    const { page } = h;
+    const picked = await randomFile(work, 'chosen-in-dialog.bin', 300_000);
+    h.setPickedPaths([picked.path]);
+    await page.getByRole('button', { name: 'Upload files…' }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('.transfer[data-status="done"]', { hasText: 'chosen-in-dialog.bin' }).waitFor({ timeout: 30_000 });
+    // Cancelling the dialog queues nothing.
+    h.setPickedPaths([]);
+    await page.getByRole('button', { name: 'Upload files…' }).click();
+    expect(h.core.queue.list().filter((t) => t.key.endsWith('chosen-in-dialog.bin'))).toHaveLength(1);
+  });
+
   it('script in the page cannot upload a file the user did not drop or pick', async () => {
     const { page } = h;
     const bucket = await page.evaluate(() => document.querySelector('[aria-current="true"]')?.textContent ?? '');

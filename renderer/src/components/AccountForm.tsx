@@ -9,6 +9,8 @@ interface Props {
   onSaved(account: AccountView): void;
   onRemoved?(name: string): void;
   onCancel?(): void;
+  /** The form's heading level: 1 when it is the screen's main content, 2 under a welcome. */
+  headingLevel?: 1 | 2;
 }
 
 /**
@@ -16,7 +18,7 @@ interface Props {
  * the system keychain; the window never gets them back (editing shows empty key fields, which
  * keep the stored keys unless both are filled in).
  */
-export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel }: Props) {
+export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel, headingLevel = 1 }: Props) {
   const [provider, setProvider] = useState<PresetView['id']>(editing?.provider ?? 'storj');
   const preset = presets.find((p) => p.id === provider);
   const [name, setName] = useState(editing?.name ?? '');
@@ -99,7 +101,7 @@ export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel }: 
 
   return (
     <form className="card account-form" onSubmit={submit} aria-label={editing ? `Edit account ${editing.name}` : 'Add an account'}>
-      <h2>{editing ? `Account “${editing.name}”` : 'Add an account'}</h2>
+      {headingLevel === 1 ? <h1>{editing ? `Account “${editing.name}”` : 'Add an account'}</h1> : <h2>{editing ? `Account “${editing.name}”` : 'Add an account'}</h2>}
       {!editing && (
         <label>
           <span>Provider</span>

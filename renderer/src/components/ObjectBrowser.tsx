@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import type { ObjectView } from '../../../preload/contract';
 import { formatDate, formatSize, leafName } from '../format';
 import { useObjects, type Location } from '../state/objects';
@@ -12,10 +12,12 @@ interface Props {
   refreshToken: number;
   onNavigate(prefix: string): void;
   onSelect(key: string): void;
+  /** Buttons for the folder on screen (Upload), shown in the bar. */
+  actions?: ReactNode;
 }
 
 /** A bucket's folders and objects: breadcrumbs, a filter, and a virtualised list loaded as you scroll. */
-export function ObjectBrowser({ location, selectedKey, refreshToken, onNavigate, onSelect }: Props) {
+export function ObjectBrowser({ location, selectedKey, refreshToken, onNavigate, onSelect, actions }: Props) {
   const { account, bucket, prefix } = location;
   // A new object (and so a fresh listing) when the folder changes or a refresh is asked for.
   const loc = useMemo(() => ({ account, bucket, prefix, refreshToken }), [account, bucket, prefix, refreshToken]);
@@ -49,6 +51,7 @@ export function ObjectBrowser({ location, selectedKey, refreshToken, onNavigate,
             </span>
           ))}
         </nav>
+        {actions}
         <input className="filter" type="search" placeholder="Filter" aria-label="Filter by name" value={filter} onChange={(e) => setFilter(e.target.value)} />
         <button type="button" onClick={reload} aria-label="Refresh" title="Refresh">
           ↻
