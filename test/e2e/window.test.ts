@@ -105,6 +105,19 @@ describe('the Ferry window, end to end in Chromium', () => {
     expect(h.core.queue.list().filter((t) => t.key.endsWith('chosen-in-dialog.bin'))).toHaveLength(1);
   });
 
+  it('holds at every window size from the 720×480 minimum to 2560×1440: nothing wider than the window', async () => {
+    const { page } = h;
+    for (const [width, height, theme] of [[720, 480, 'light'], [800, 600, 'dark'], [1280, 800, 'light'], [2560, 1440, 'dark']] as const) {
+      await page.setViewportSize({ width, height });
+      await page.emulateMedia({ colorScheme: theme });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), `${width}×${height}`).toBe(width);
+      await expect(page.getByRole('button', { name: 'Upload files…' }).isVisible()).resolves.toBe(true);
+      await page.screenshot({ path: `${SHOTS}/window-${width}x${height}-${theme}.png` });
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
   it('script in the page cannot upload a file the user did not drop or pick', async () => {
     const { page } = h;
     const bucket = await page.evaluate(() => document.querySelector('[aria-current="true"]')?.textContent ?? '');
