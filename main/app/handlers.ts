@@ -108,6 +108,18 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     return l;
   };
 
+  /** Uploads added together (one drop, paste or pick), announced together when the last one ends. */
+  interface DropGroup {
+    bucket: string;
+    prefix: string;
+    size: number;
+    left: number;
+    done: string[];
+    failed: string[];
+  }
+  const groups = new Map<string, DropGroup>();
+  const leafOf = (key: string) => key.slice(key.lastIndexOf('/') + 1) || key;
+
   const queue = new TransferQueue({
     connection,
     onChange: (view) => {
@@ -115,24 +127,46 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       timer ??= setTimeout(flush, opts.batchMs ?? 150);
     },
     onFinished: (view) => {
+      // Bookkeeping first and synchronously: the last of a drop to end announces the drop.
+      const group = groups.get(view.id);
+      groups.delete(view.id);
+      if (group) {
+        if (view.status === 'done') group.done.push(view.key);
+        else if (view.status === 'failed') group.failed.push(`${leafOf(view.key)}: ${view.error ?? 'unknown error'}`);
+        group.left--;
+      }
+      const last = group?.left === 0;
       void (async () => {
+        let copied = false;
         if (view.status === 'done') {
           const record: UploadRecord = { account: view.account, bucket: view.bucket, key: view.key, size: view.size, finishedAt: new Date(ferry.clock.now()).toISOString() };
           await uploads.add(record);
           opts.onRecentChanged?.();
-          const prefs = await ferry.accounts.preferences();
-          if (prefs.copyLinkOnUpload) {
+          // A link is copied for a file uploaded on its own; a drop of many has many links.
+          if ((!group || group.size === 1) && (await ferry.accounts.preferences()).copyLinkOnUpload) {
             await copyLinkFor(record);
-            platform.notify('Uploaded, link copied', `${view.key} is uploaded; its share link is on the clipboard.`);
-          } else {
-            platform.notify('Upload finished', `${view.key} is in ${view.bucket}.`);
+            copied = true;
           }
-        } else if (view.status === 'failed') {
-          platform.notify('Upload failed', `${view.key}: ${view.error ?? 'unknown error'}`);
         }
+        if (!group) return announce({ bucket: view.bucket, prefix: '', size: 1, left: 0, done: view.status === 'done' ? [view.key] : [], failed: view.status === 'failed' ? [`${leafOf(view.key)}: ${view.error ?? 'unknown error'}`] : [] }, copied);
+        if (last) announce(group, copied);
       })().catch((err: unknown) => platform.notify('Ferry', err instanceof Error ? err.message : String(err)));
     },
   });
+
+  /** One notification for a drop's finished files and one for its failures: never one per file. */
+  function announce(g: DropGroup, copied: boolean): void {
+    const where = `${g.bucket}/${g.prefix}`;
+    if (g.done.length) {
+      const names = g.done.map(leafOf);
+      const listed = names.length <= 3 ? names.join(', ') : `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
+      if (copied) platform.notify('Uploaded, link copied', `${listed} is uploaded to ${where}; its share link is on the clipboard.`);
+      else platform.notify(names.length === 1 ? 'Upload finished' : `${names.length} files uploaded`, `${listed} ${names.length === 1 ? 'is' : 'are'} in ${where}.`);
+    }
+    if (g.failed.length) {
+      platform.notify(g.failed.length === 1 ? 'Upload failed' : `${g.failed.length} uploads failed`, `${g.failed[0]}${g.failed.length > 1 ? ` (and ${g.failed.length - 1} more; see the upload list)` : ''}`);
+    }
+  }
 
   // Uploads an earlier run left unfinished (crash, kill, quit or pause) come back paused.
   const restored = ferry.uploadStates.list().then((saved) => queue.restore(saved)).catch(() => []);
@@ -217,7 +251,10 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
         files = files.filter((f) => !taken.has(f.key));
         if (!files.length) return [];
       }
-      return queue.add(files.map((f) => ({ account, bucket, key: f.key, file: f.file, size: f.size })));
+      const added = queue.add(files.map((f) => ({ account, bucket, key: f.key, file: f.file, size: f.size })));
+      const group: DropGroup = { bucket, prefix, size: added.length, left: added.length, done: [], failed: [] };
+      for (const t of added) groups.set(t.id, group);
+      return added;
     },
     'uploads:list': async () => {
       await restored;

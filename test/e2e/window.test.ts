@@ -88,7 +88,11 @@ describe('the Ferry window, end to end in Chromium', () => {
     await page.locator('.transfer[data-status="done"]', { hasText: 'notes.txt' }).waitFor({ timeout: 60_000 });
     await page.getByRole('button', { name: /holiday-video\.mp4/ }).first().waitFor();
     await page.getByRole('button', { name: /notes\.txt/ }).first().waitFor();
-    expect(h.notifications.some((n) => n.title === 'Upload finished' && n.body.includes('holiday-video.mp4'))).toBe(true);
+    // One notification for the drop, naming both files.
+    const announced = h.notifications.filter((n) => /uploaded|Upload finished/.test(n.title));
+    expect(announced).toHaveLength(1);
+    expect(announced[0]!.title).toBe('2 files uploaded');
+    expect(announced[0]!.body).toMatch(new RegExp(`^(holiday-video\\.mp4, notes\\.txt|notes\\.txt, holiday-video\\.mp4) are in ${bucket}/\\.$`));
     await page.screenshot({ path: `${SHOTS}/4-browser.png` });
   });
 

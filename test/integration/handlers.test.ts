@@ -18,6 +18,7 @@ describe('the IPC handler table', () => {
   const clipboard: string[] = [];
   const opened: string[] = [];
   const notices: string[] = [];
+  const notified: Array<{ title: string; body: string }> = [];
   /** What the file dialog stand-in "chooses". */
   let picked: string[] = [];
   const responses: unknown[] = [];
@@ -45,7 +46,7 @@ describe('the IPC handler table', () => {
     core = createAppCore({
       ferry,
       dataDir,
-      platform: { copyText: (t) => void clipboard.push(t), notify: () => {}, openExternal: (u) => void opened.push(u), pickFiles: async () => picked },
+      platform: { copyText: (t) => void clipboard.push(t), notify: (title, body) => void notified.push({ title, body }), openExternal: (u) => void opened.push(u), pickFiles: async () => picked },
       emit: (event, payload) => {
         if (event === 'uploads:changed') batches.push(payload as TransferView[]);
         if (event === 'notice') notices.push((payload as { message: string }).message);
@@ -122,6 +123,7 @@ describe('the IPC handler table', () => {
     await mkdir(join(folder, 'day 2'), { recursive: true });
     for (let i = 0; i < 30; i++) await writeFile(join(folder, i % 2 ? 'day 2' : '', `photo-${i}.jpg`), `photo ${i}`);
     batches.length = 0;
+    notified.length = 0;
     const added = await ok<TransferView[]>('uploads:add', { account, bucket, prefix: 'trips/', paths: [folder] });
     expect(added).toHaveLength(30);
     expect(added.map((t) => t.key)).toContain('trips/album/day 2/photo-1.jpg');
@@ -131,6 +133,10 @@ describe('the IPC handler table', () => {
     // Each upload changes state at least 3 times (queued, running, done); batches carry them together.
     expect(changes).toBeGreaterThanOrEqual(30);
     expect(batches.length).toBeLessThan(changes / 3);
+    // One notification for the whole drop, not thirty.
+    const announced = notified.filter((n) => n.title.includes('uploaded') || n.title.includes('finished'));
+    expect(announced).toHaveLength(1);
+    expect(announced[0]).toMatchObject({ title: '30 files uploaded', body: expect.stringMatching(new RegExp(`^photo-\\d+\\.jpg, photo-\\d+\\.jpg and 28 more are in ${bucket}/trips/\\.$`)) });
     const recent = await core.recentUploads(100);
     expect(recent.filter((r) => r.key.startsWith('trips/'))).toHaveLength(30);
     const listing = await ok<{ folders: string[] }>('objects:list', { account, bucket, prefix: 'trips/album/' });

@@ -233,7 +233,9 @@ export class TransferQueue {
         onWaiting: (waiting) => this.set(job, { waiting, ...(waiting ? { bytesPerSecond: 0 } : {}) }),
         onProgress: (p) => {
           if (job.status !== 'running') return;
-          this.set(job, { bytesDone: p.bytesDone, bytesPerSecond: p.bytesPerSecond, ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}) });
+          // Bytes moving again means the network is back, whatever the retry bookkeeping says.
+          const flowing = job.waiting && p.bytesDone > job.bytesDone;
+          this.set(job, { bytesDone: p.bytesDone, bytesPerSecond: p.bytesPerSecond, ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}), ...(flowing ? { waiting: false } : {}) });
         },
       });
       job.state = undefined;

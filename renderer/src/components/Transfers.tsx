@@ -59,7 +59,14 @@ export function Transfers({ transfers, totals, onClear, onError }: Props) {
               <span className="info">
                 {t.status === 'running' && t.waiting ? 'Waiting for network…' : STATUS[t.status]}
                 {t.status === 'running' && !t.waiting && ` · ${p}% · ${formatRate(t.bytesPerSecond)}${t.etaSeconds !== undefined ? ` · ${formatDuration(t.etaSeconds)} left` : ''}`}
-                {t.status === 'failed' && t.error && <span className="error"> · {t.error}</span>}
+                {t.status === 'failed' && t.error && (
+                  <>
+                    {' · '}
+                    <button type="button" className="link error" title={t.error} onClick={() => onError(`${leafName(t.key)}: ${t.error}`)} aria-label={`Why did ${leafName(t.key)} fail?`}>
+                      {t.error}
+                    </button>
+                  </>
+                )}
               </span>
               <span className="controls">
                 {(t.status === 'running' || t.status === 'queued') && (
