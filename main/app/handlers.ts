@@ -13,6 +13,7 @@ import type { Connection, Ferry } from '../core/ferry';
 import { UploadHistory, type UploadRecord } from '../core/links/history';
 import { expandDrop } from '../core/transfers/drop';
 import { PathGrants } from './grants';
+import { forWindow } from './window-words';
 import { TransferQueue } from '../core/transfers/queue';
 
 /** What the handlers need from the desktop, injected so tests can watch it. */
@@ -123,7 +124,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
   const queue = new TransferQueue({
     connection,
     onChange: (view) => {
-      pending.set(view.id, view);
+      pending.set(view.id, view.error ? { ...view, error: forWindow(view.error) } : view);
       timer ??= setTimeout(flush, opts.batchMs ?? 150);
     },
     onFinished: (view) => {
@@ -132,7 +133,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       groups.delete(view.id);
       if (group) {
         if (view.status === 'done') group.done.push(view.key);
-        else if (view.status === 'failed') group.failed.push(`${leafOf(view.key)}: ${view.error ?? 'unknown error'}`);
+        else if (view.status === 'failed') group.failed.push(`${leafOf(view.key)}: ${forWindow(view.error ?? 'unknown error')}`);
         group.left--;
       }
       const last = group?.left === 0;
@@ -148,7 +149,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
             copied = true;
           }
         }
-        if (!group) return announce({ bucket: view.bucket, prefix: '', size: 1, left: 0, done: view.status === 'done' ? [view.key] : [], failed: view.status === 'failed' ? [`${leafOf(view.key)}: ${view.error ?? 'unknown error'}`] : [] }, copied);
+        if (!group) return announce({ bucket: view.bucket, prefix: '', size: 1, left: 0, done: view.status === 'done' ? [view.key] : [], failed: view.status === 'failed' ? [`${leafOf(view.key)}: ${forWindow(view.error ?? 'unknown error')}`] : [] }, copied);
         if (last) announce(group, copied);
       })().catch((err: unknown) => platform.notify('Ferry', err instanceof Error ? err.message : String(err)));
     },
@@ -258,7 +259,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     },
     'uploads:list': async () => {
       await restored;
-      return queue.list();
+      return queue.list().map((t) => (t.error ? { ...t, error: forWindow(t.error) } : t));
     },
     'uploads:pause': async ({ id }) => (queue.pause(id), null),
     'uploads:resume': async ({ id }) => (queue.resume(id), null),
@@ -344,14 +345,17 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       if (!isChannel(channel)) return { ok: false, error: { code: 'USAGE', message: `Unknown channel ${channel}` } };
       const parsed = requests[channel].safeParse(payload);
       if (!parsed.success) {
+        // Our own schema messages are sentences for people; anything else names the field.
         const issue = parsed.error.issues[0];
-        return { ok: false, error: { code: 'BAD_REQUEST', message: `Invalid request for ${channel}: ${issue?.path.join('.') || 'payload'} ${issue?.message ?? ''}`.trim() } };
+        const field = issue?.path.join('.') || 'request';
+        const text = issue?.message && /^[A-Z].*\.$/.test(issue.message) ? issue.message : `The ${field} is not valid (${issue?.message ?? 'unexpected value'}).`;
+        return { ok: false, error: { code: 'BAD_REQUEST', message: text } };
       }
       try {
         const handler = handlers[channel] as (r: unknown) => Promise<unknown>;
         return { ok: true, value: await handler(parsed.data) };
       } catch (err) {
-        if (isFerryError(err)) return { ok: false, error: { code: err.code, message: err.message } };
+        if (isFerryError(err)) return { ok: false, error: { code: err.code, message: forWindow(err.message) } };
         return { ok: false, error: { code: 'INTERNAL', message: `Something went wrong: ${err instanceof Error ? err.message : String(err)}` } };
       }
     },

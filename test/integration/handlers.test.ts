@@ -204,6 +204,19 @@ describe('the IPC handler table', () => {
     conn.close();
   });
 
+  it('speaks to a window user in window terms: validation in words, no CLI commands, failures in red', async () => {
+    expect(await call('buckets:create', { account, bucket: 'ab' })).toMatchObject({ ok: false, error: { message: 'Bucket names need at least 3 characters.' } });
+    const dir = await tempDir();
+    await writeFile(join(dir, 'lost.txt'), 'x');
+    const gone = uniqueName('gone');
+    const [t] = await ok<TransferView[]>('uploads:add', { account, bucket: gone, prefix: '', paths: [join(dir, 'lost.txt')] });
+    await waitFor(async () => (await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.status === 'failed');
+    const failed = (await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)!;
+    expect(failed.error).toContain('“+ New bucket”');
+    expect(failed.error).not.toMatch(/ferry mb/);
+    expect(JSON.stringify(batches.flat().filter((x) => x.id === t!.id))).not.toMatch(/ferry mb/);
+  });
+
   it('moving an account to another endpoint needs its keys again', async () => {
     expect(await call('accounts:update', { name: account, endpoint: 'https://attacker.example' })).toMatchObject({ ok: false, error: { code: 'BAD_CREDENTIALS' } });
     expect(await call('accounts:update', { name: account, endpoint: 'http://169.254.169.254' })).toMatchObject({ ok: false });

@@ -1,0 +1,19 @@
+/**
+ * The core's messages name CLI commands where a user can act ("create it with: ferry mb …").
+ * In the window the same action is a button; this says so instead. One place, used for every
+ * error the window shows (handler errors and failed uploads alike).
+ */
+const REWRITES: Array<[RegExp, string]> = [
+  [/Check the name, or create it with: ferry mb s3:\/\/\S+/, 'Check the name, or make it with “+ New bucket” in the sidebar.'],
+  [/Check the key with: ferry ls s3:\/\/\S+/, 'Refresh the list to see what is there now.'],
+  [/run ferry uploads abort s3:\/\/\S+ --upload-id \S+/, 'remove them under “Unfinished uploads” beside the bucket’s files'],
+  [/remove them with: ferry uploads abort s3:\/\/\S+ --upload-id \S+/, 'remove them under “Unfinished uploads” beside the bucket’s files'],
+  [/Add one with: ferry accounts add[^.]*(\.|$)/, 'Add one with “+ Add account”.'],
+  [/add the account with the CLI's --allow-link-local-endpoint/, 'add the account with the ferry command and its --allow-link-local-endpoint option'],
+];
+
+export function forWindow(message: string): string {
+  let out = message;
+  for (const [pattern, replacement] of REWRITES) out = out.replace(pattern, replacement);
+  return out;
+}
