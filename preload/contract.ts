@@ -95,7 +95,11 @@ export const requests = {
   'links:copy': z.object({ url: z.string().url().max(16_384) }),
   'links:open': z.object({ url: z.string().url().max(16_384) }),
   'prefs:get': none,
-  'prefs:set': z.object({ copyLinkOnUpload: z.boolean().optional(), defaultExpirySeconds: z.number().int().min(1).max(604_800).optional() }),
+  'prefs:set': z.object({
+    copyLinkOnUpload: z.boolean().optional(),
+    defaultExpirySeconds: z.number().int().min(1).max(604_800).optional(),
+    lastLocation: z.object({ account: name, bucket: bucket.optional(), prefix: prefix.optional() }).optional(),
+  }),
 } as const;
 
 export type Channel = keyof typeof requests;
@@ -222,6 +226,7 @@ export interface LinkRecordView {
 export interface Prefs {
   copyLinkOnUpload: boolean;
   defaultExpirySeconds: number;
+  lastLocation?: { account: string; bucket?: string; prefix?: string };
 }
 
 export interface Responses {

@@ -38,13 +38,47 @@ export function App() {
   useEffect(() => {
     void call(ferry().listPresets()).then(setPresets);
     void call(ferry().getPrefs()).then(setPrefs);
-    void loadAccounts().then((list) => {
+    void Promise.all([loadAccounts(), call(ferry().getPrefs())]).then(([list, p]) => {
+      // Open where the window was last, if that account is still there.
+      const last = p.lastLocation && list.some((a) => a.name === p.lastLocation!.account) ? p.lastLocation : undefined;
       const first = list.find((a) => a.isDefault) ?? list[0];
-      if (first) setAccount(first.name);
+      if (last) {
+        setAccount(last.account);
+        if (last.bucket) setBucket(last.bucket);
+        if (last.prefix) setPrefix(last.prefix);
+      } else if (first) setAccount(first.name);
     });
     loadHistory();
     return ferry().on('notice', (n) => setNotice({ text: n.message }));
   }, [loadAccounts, loadHistory]);
+
+  // Remember where the window is, to open there next time.
+  useEffect(() => {
+    if (!account) return;
+    const t = setTimeout(() => void ferry().setPrefs({ lastLocation: { account, ...(bucket ? { bucket } : {}), ...(bucket && prefix ? { prefix } : {}) } }), 400);
+    return () => clearTimeout(t);
+  }, [account, bucket, prefix]);
+
+  // Escape closes what is open; Backspace and Alt+← go up a folder (outside text fields).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const typing = (e.target as HTMLElement | null)?.closest('input, textarea, select, [contenteditable]');
+      if (e.key === 'Escape') {
+        if (selectedKey) setSelectedKey(undefined);
+        else if (dialog) setDialog(undefined);
+        else if (notice) setNotice(undefined);
+        return;
+      }
+      if (typing || !bucket || !prefix) return;
+      if (e.key === 'Backspace' || (e.altKey && e.key === 'ArrowLeft')) {
+        e.preventDefault();
+        setPrefix(prefix.replace(/[^/]*\/$/, ''));
+        setSelectedKey(undefined);
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [selectedKey, dialog, notice, bucket, prefix]);
 
   // Information fades after a while; errors stay until dismissed.
   useEffect(() => {

@@ -109,6 +109,19 @@ describe('the Ferry window, end to end in Chromium', () => {
     expect(h.core.queue.list().filter((t) => t.key.endsWith('chosen-in-dialog.bin'))).toHaveLength(1);
   });
 
+  it('opens where it was last, and Escape closes the share panel', async () => {
+    const { page } = h;
+    await page.waitForTimeout(600);
+    await page.reload();
+    await page.locator('.bucket.selected', { hasText: bucket }).waitFor();
+    await page.locator('.row.object', { hasText: 'notes.txt' }).click();
+    await page.getByRole('button', { name: 'Close share panel' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Close share panel' }).waitFor({ state: 'detached' });
+    // The queue tells screen readers how many uploads have ended, in one polite status line.
+    await expect(page.locator('.transfers [role="status"]').textContent()).resolves.toMatch(/^\d+ of \d+ uploads finished\.$/);
+  });
+
   it('holds at every window size from the 720×480 minimum to 2560×1440: nothing wider than the window', async () => {
     const { page } = h;
     for (const [width, height, theme] of [[720, 480, 'light'], [800, 600, 'dark'], [1280, 800, 'light'], [2560, 1440, 'dark']] as const) {

@@ -28,6 +28,8 @@ export const PreferencesSchema = z.object({
   copyLinkOnUpload: z.boolean(),
   /** Lifetime of links made from the tray and after uploads. */
   defaultExpirySeconds: z.number().int().min(1).max(604_800),
+  /** Where the window was last: it opens there again. */
+  lastLocation: z.object({ account: z.string(), bucket: z.string().optional(), prefix: z.string().optional() }).optional(),
 });
 export type Preferences = z.infer<typeof PreferencesSchema>;
 export const DEFAULT_PREFERENCES: Preferences = { copyLinkOnUpload: false, defaultExpirySeconds: 86_400 };

@@ -82,6 +82,7 @@ export function SharePanel({ account, bucket, objectKey, defaultExpirySeconds, o
     try {
       await call(ferry().copyLink({ url: link.url }));
       setCopied(true);
+      setTimeout(() => setCopied(false), 2000);
     } catch (err) {
       setError(message(err));
     }
@@ -135,7 +136,8 @@ export function SharePanel({ account, bucket, objectKey, defaultExpirySeconds, o
           </div>
           <p className="expiry">
             Expires <time dateTime={link.expiresAt}>{formatDate(link.expiresAt)}</time>{' '}
-            <span aria-live="polite" className={left > 0 ? 'countdown' : 'expired'}>
+            {/* Not a live region: a screen reader would announce it every second. */}
+            <span className={left > 0 ? 'countdown' : 'expired'}>
               {left > 0 ? `(in ${describeDuration(left)})` : '(expired)'}
             </span>
             {link.limitedBy === 'credentials' && <span className="hint"> — when the temporary keys that signed it expire</span>}

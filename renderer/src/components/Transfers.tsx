@@ -25,8 +25,14 @@ export function Transfers({ transfers, totals, onClear, onError }: Props) {
   const act = (p: Promise<unknown>) => void call(p as never).catch((e: unknown) => onError(e instanceof Error ? e.message : String(e)));
   const failed = transfers.filter((t) => t.status === 'failed');
   const pct = totals.size ? Math.floor((totals.done / totals.size) * 100) : 100;
+  const finished = transfers.filter((t) => t.status === 'done').length;
+  // Said to screen readers when an upload ends, not on every progress tick.
+  const summary = `${finished} of ${transfers.length} upload${transfers.length === 1 ? '' : 's'} finished${failed.length ? `, ${failed.length} failed` : ''}.`;
   return (
     <section className="transfers" aria-label="Uploads">
+      <p className="sr-only" role="status" aria-live="polite">
+        {summary}
+      </p>
       <header>
         <strong>Uploads</strong>
         <progress max={100} value={pct} aria-label="Overall progress" />
