@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,6 +121,23 @@ describe('the Ferry window, end to end in Chromium', () => {
     await page.getByRole('button', { name: 'Close share panel' }).waitFor({ state: 'detached' });
     // The queue tells screen readers how many uploads have ended, in one polite status line.
     await expect(page.locator('.transfers [role="status"]').textContent()).resolves.toMatch(/^\d+ of \d+ uploads finished\.$/);
+  });
+
+  it('axe-core finds no violation on the main screen, in light and dark', async () => {
+    const { page } = h;
+    const found: string[] = [];
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      // The page's CSP forbids injected script tags (as it should); evaluate is not a script tag.
+      await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+      const violations = await page.evaluate(async () => {
+        const r = await (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe.run();
+        return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3).join(' ')}`);
+      });
+      found.push(...violations.map((v) => `${scheme} ${v}`));
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(found).toEqual([]);
   });
 
   it('holds at every window size from the 720×480 minimum to 2560×1440: nothing wider than the window', async () => {
