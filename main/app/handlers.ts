@@ -103,6 +103,10 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
   };
 
   const copyLinkFor = async (u: UploadRecord): Promise<LinkView> => {
+    // The history remembers uploads, not deletions: never hand out a link to something gone.
+    if (!(await (await connection(u.account)).storage.exists(u.bucket, u.key))) {
+      throw new FerryError('NO_SUCH_KEY', `${u.key} is no longer in ${u.bucket} (it was deleted after it was uploaded), so there is no link to copy.`);
+    }
     const prefs = await ferry.accounts.preferences();
     const l = await link(u.account, u.bucket, u.key, prefs.defaultExpirySeconds);
     platform.copyText(l.url);

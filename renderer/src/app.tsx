@@ -262,7 +262,19 @@ export function App() {
             />
             <div className="side-column">
               {selectedKey && prefs ? (
-                <SharePanel account={account} bucket={bucket} objectKey={selectedKey} defaultExpirySeconds={prefs.defaultExpirySeconds} onClose={() => setSelectedKey(undefined)} onIssued={loadHistory} />
+                <SharePanel
+                  account={account}
+                  bucket={bucket}
+                  objectKey={selectedKey}
+                  defaultExpirySeconds={prefs.defaultExpirySeconds}
+                  onClose={() => setSelectedKey(undefined)}
+                  onIssued={loadHistory}
+                  onDeleted={() => {
+                    setNotice({ text: `Deleted ${selectedKey}.` });
+                    setSelectedKey(undefined);
+                    setListVersion((v) => v + 1);
+                  }}
+                />
               ) : (
                 <p className="hint card">Select a file to make a share link.</p>
               )}

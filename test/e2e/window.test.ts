@@ -123,6 +123,30 @@ describe('the Ferry window, end to end in Chromium', () => {
     await expect(page.locator('.transfers [role="status"]').textContent()).resolves.toMatch(/^\d+ of \d+ uploads finished\.$/);
   });
 
+  it('deletes a file after an in-app confirmation that names it, and the list follows', async () => {
+    const { page } = h;
+    const extra = await randomFile(work, 'delete-me.txt', 1000);
+    h.setPickedPaths([extra.path]);
+    await page.getByRole('button', { name: 'Upload files…' }).click();
+    await page.locator('.row.object', { hasText: 'delete-me.txt' }).click();
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Confirm delete' });
+    await dialog.getByText(`Delete “delete-me.txt” from ${bucket}? It cannot be undone`).waitFor();
+    await dialog.getByRole('button', { name: 'Keep it' }).click();
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+    await page.locator('.row.object', { hasText: 'delete-me.txt' }).waitFor({ state: 'detached' });
+    const conn = await h.ferry.connect({ account });
+    expect(await conn.storage.exists(bucket, 'delete-me.txt')).toBe(false);
+    conn.close();
+    // The tray offers a link for the latest upload; for a deleted one it says why there is none.
+    await expect(h.core.copyLinkFor((await h.core.recentUploads(1))[0]!)).rejects.toThrow(/no longer in .*there is no link to copy/);
+    const after = await randomFile(work, 'after-delete.txt', 1000);
+    h.setPickedPaths([after.path]);
+    await page.getByRole('button', { name: 'Upload files…' }).click();
+    await page.locator('.transfer[data-status="done"]', { hasText: 'after-delete.txt' }).waitFor();
+  });
+
   it('axe-core finds no violation on the main screen, in light and dark', async () => {
     const { page } = h;
     const found: string[] = [];

@@ -11,6 +11,8 @@ interface Props {
   defaultExpirySeconds: number;
   onClose(): void;
   onIssued(): void;
+  /** The object was deleted (the list refreshes, the panel closes). */
+  onDeleted?(): void;
 }
 
 const CHOICES = [
@@ -39,7 +41,16 @@ function secondsUntil(local: string, now: number): number {
 }
 
 /** Making a share link for one object: lifetime, download name, the link, its QR code and a live countdown. */
-export function SharePanel({ account, bucket, objectKey, defaultExpirySeconds, onClose, onIssued }: Props) {
+export function SharePanel({ account, bucket, objectKey, defaultExpirySeconds, onClose, onIssued, onDeleted }: Props) {
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const remove = async () => {
+    try {
+      await call(ferry().deleteObject({ account, bucket, key: objectKey }));
+      onDeleted?.();
+    } catch (err) {
+      setError(message(err));
+    }
+  };
   const [mode, setMode] = useState<string>(String(CHOICES.some((c) => c.seconds === defaultExpirySeconds) ? defaultExpirySeconds : 'duration'));
   const [duration, setDuration] = useState(describeShort(defaultExpirySeconds));
   const [until, setUntil] = useState('');
@@ -144,6 +155,24 @@ export function SharePanel({ account, bucket, objectKey, defaultExpirySeconds, o
           </p>
           <img className="qr" alt="QR code of the link" src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(link.qrSvg)}`} />
         </div>
+      )}
+      {/* Deleting is also the one way to revoke links already sent for this object. */}
+      {confirmDelete ? (
+        <div className="confirm" role="alertdialog" aria-label="Confirm delete" aria-describedby="confirm-delete-text">
+          <p id="confirm-delete-text">
+            Delete “{leafName(objectKey)}” from {bucket}? It cannot be undone, and every link to it stops working.
+          </p>
+          <button type="button" className="danger" onClick={() => void remove()} autoFocus>
+            Delete
+          </button>{' '}
+          <button type="button" onClick={() => setConfirmDelete(false)}>
+            Keep it
+          </button>
+        </div>
+      ) : (
+        <button type="button" className="danger" onClick={() => setConfirmDelete(true)}>
+          Delete…
+        </button>
       )}
     </aside>
   );

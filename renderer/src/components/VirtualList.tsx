@@ -35,7 +35,8 @@ export function VirtualList<T>({ items, rowHeight, render, onNearEnd, label }: P
   }, [last, items.length, onNearEnd]);
 
   return (
-    <div ref={ref} className="virtual-list" role="list" aria-label={label} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
+    // Focusable, so a keyboard user can scroll it (one Tab stop for the whole list).
+    <div ref={ref} className="virtual-list" role="list" aria-label={label} tabIndex={0} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
       <div style={{ height: items.length * rowHeight, position: 'relative' }}>
         {items.slice(first, last).map((item, i) => (
           <div key={first + i} role="listitem" style={{ position: 'absolute', top: (first + i) * rowHeight, height: rowHeight, left: 0, right: 0 }}>
