@@ -31,6 +31,7 @@ export const methods = {
   abortUnfinished: 'multipart:abort',
   createLink: 'links:create',
   linkHistory: 'links:history',
+  linkAgain: 'links:again',
   shareFolder: 'links:createMany',
   requestFiles: 'requests:create',
   listRequests: 'requests:list',
@@ -41,7 +42,7 @@ export const methods = {
   setPrefs: 'prefs:set',
 } as const satisfies Record<string, Channel>;
 
-export const events = ['uploads:changed', 'notice'] as const satisfies ReadonlyArray<keyof Events>;
+export const events = ['uploads:changed', 'notice', 'links:changed'] as const satisfies ReadonlyArray<keyof Events>;
 
 /**
  * The channel only the preload calls: it grants the paths of File objects the user dropped or

@@ -76,6 +76,16 @@ export const requests = {
   'multipart:abort': z.object({ account: name, bucket, key, uploadId: z.string().min(1).max(1024) }),
   'links:create': z.object({ account: name, bucket, key, expiresIn: z.number().int().min(1).max(604_800), filename: z.string().min(1).max(255).optional() }),
   'links:history': none,
+  /** The same link as an earlier one (from the history), signed again byte for byte. */
+  'links:again': z.object({
+    account: name,
+    bucket,
+    key,
+    createdAt: z.string().datetime(),
+    expiresAt: z.string().datetime(),
+    expiresIn: z.number().int().min(1).max(604_800).optional(),
+    filename: z.string().min(1).max(255).optional(),
+  }),
   /** One link (a page listing them) for every file in a folder. */
   'links:createMany': z.object({ account: name, bucket, prefix, expiresIn: z.number().int().min(1).max(604_800), title: z.string().max(200).optional() }),
   /** A file request: a link through which others upload into a folder. */
@@ -221,6 +231,7 @@ export interface LinkRecordView {
   createdAt: string;
   expiresAt: string;
   filename?: string;
+  expiresIn?: number;
 }
 
 export interface Prefs {
@@ -254,6 +265,7 @@ export interface Responses {
   'multipart:abort': null;
   'links:create': LinkView;
   'links:history': LinkRecordView[];
+  'links:again': { url: string };
   'links:createMany': { url: string; expiresAt: string; files: number };
   'requests:create': { url: string; request: FileRequestView };
   'requests:list': RequestStatusView[];
@@ -270,5 +282,7 @@ export interface Events {
   'uploads:changed': TransferView[];
   /** Something the window should tell the user about (for example a link copied from the tray). */
   'notice': { message: string };
+  /** A link was made (in the window, by the tray or on upload): the history has changed. */
+  'links:changed': null;
 }
 

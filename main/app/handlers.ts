@@ -98,6 +98,8 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     const conn = await connection(account);
     const l = await conn.share({ bucket, key, expiresIn, ...(filename ? { filename } : {}) });
     issued.add(new URL(l.url).toString());
+    // The window's history shows it at once, whoever made it (window, tray, copy on upload).
+    emit('links:changed', null);
     const qrSvg = await QRCode.toString(l.url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
     return { url: l.url, bucket: l.bucket, key: l.key, createdAt: l.createdAt, expiresAt: l.expiresAt, lifetimeSeconds: l.lifetimeSeconds, limitedBy: l.limitedBy, qrSvg };
   };
@@ -282,6 +284,11 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     },
     'links:create': async ({ account, bucket, key, expiresIn, filename }) => link(account, bucket, key, expiresIn, filename),
     'links:history': async () => (await ferry.links.list(500)).map(({ endpoint: _e, ...r }) => r),
+    'links:again': async ({ account, ...record }) => {
+      const l = await (await connection(account)).presignAgain(record);
+      issued.add(new URL(l.url).toString());
+      return { url: l.url };
+    },
     'links:createMany': async ({ account, bucket, prefix, expiresIn, title }) => {
       const conn = await connection(account);
       const keys: string[] = [];

@@ -2,7 +2,7 @@ import { AccountStore, accountFromInput, normaliseEndpoint, type Account, type A
 import { PRESETS } from './accounts/presets';
 import { systemClock, type Clock } from './clock';
 import { FerryError, isFerryError } from './errors';
-import { LinkHistory } from './links/history';
+import { LinkHistory, type LinkRecord } from './links/history';
 import { presignGet, type PresignRequest, type ShareLink } from './links/presign';
 import { createFileRequest, requestStatus, RequestHistory, shareMany, type FileRequest, type NewFileRequest, type RequestStatus } from './sharing/sharing';
 import { FastPresigner } from './links/sigv4';
@@ -172,8 +172,22 @@ export class Connection {
       createdAt: link.createdAt,
       expiresAt: link.expiresAt,
       ...(req.filename ? { filename: req.filename } : {}),
+      expiresIn: req.expiresIn,
     });
     return link;
+  }
+
+  /**
+   * The same link as an earlier one, byte for byte: signed again with its signing time and
+   * lifetime (nothing is stored but those). Refused once it has expired.
+   */
+  async presignAgain(record: Pick<LinkRecord, 'bucket' | 'key' | 'createdAt' | 'expiresAt' | 'expiresIn' | 'filename'>): Promise<ShareLink> {
+    if (Date.parse(record.expiresAt) <= this.clock.now()) {
+      throw new FerryError('EXPIRY_OUT_OF_RANGE', `The link to ${record.key} expired at ${record.expiresAt}. Make a new one.`);
+    }
+    const signedAt = Date.parse(record.createdAt);
+    const expiresIn = record.expiresIn ?? Math.round((Date.parse(record.expiresAt) - signedAt) / 1000);
+    return presignGet(this.storage.client, this.profile.credentials, { bucket: record.bucket, key: record.key, expiresIn, ...(record.filename ? { filename: record.filename } : {}) }, { now: () => signedAt }, this.presigner);
   }
 
   /** Makes a file request (see sharing.ts) and records it, without its link, in requests.jsonl. */

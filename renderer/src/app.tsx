@@ -49,7 +49,13 @@ export function App() {
       } else if (first) setAccount(first.name);
     });
     loadHistory();
-    return ferry().on('notice', (n) => setNotice({ text: n.message }));
+    const offNotice = ferry().on('notice', (n) => setNotice({ text: n.message }));
+    // Links made by the tray or on upload appear at once.
+    const offLinks = ferry().on('links:changed', loadHistory);
+    return () => {
+      offNotice();
+      offLinks();
+    };
   }, [loadAccounts, loadHistory]);
 
   // Remember where the window is, to open there next time.

@@ -18,6 +18,7 @@ describe('the IPC handler table', () => {
   const clipboard: string[] = [];
   const opened: string[] = [];
   const notices: string[] = [];
+  const events: string[] = [];
   const notified: Array<{ title: string; body: string }> = [];
   /** What the file dialog stand-in "chooses". */
   let picked: string[] = [];
@@ -48,6 +49,7 @@ describe('the IPC handler table', () => {
       dataDir,
       platform: { copyText: (t) => void clipboard.push(t), notify: (title, body) => void notified.push({ title, body }), openExternal: (u) => void opened.push(u), pickFiles: async () => picked },
       emit: (event, payload) => {
+        events.push(event);
         if (event === 'uploads:changed') batches.push(payload as TransferView[]);
         if (event === 'notice') notices.push((payload as { message: string }).message);
       },
@@ -215,6 +217,29 @@ describe('the IPC handler table', () => {
     expect(failed.error).toContain('“+ New bucket”');
     expect(failed.error).not.toMatch(/ferry mb/);
     expect(JSON.stringify(batches.flat().filter((x) => x.id === t!.id))).not.toMatch(/ferry mb/);
+  });
+
+  it('"Copy again" gives a past link byte for byte (no URL is stored), and every new link is announced', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'again.txt'), 'again');
+    await ok('files:grant', { paths: [join(dir, 'again.txt')] });
+    const [t] = await ok<TransferView[]>('uploads:add', { account, bucket, prefix: '', paths: [join(dir, 'again.txt')] });
+    await waitFor(async () => (await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.status === 'done');
+    events.length = 0;
+    const made = await ok<{ url: string }>('links:create', { account, bucket, key: 'again.txt', expiresIn: 5400, filename: 'Again – ü.txt' });
+    expect(events).toContain('links:changed');
+    const [record] = await ok<Array<Record<string, unknown>>>('links:history');
+    expect(JSON.stringify(record)).not.toContain('X-Amz-Signature');
+    await new Promise((r) => setTimeout(r, 1100));
+    const again = await ok<{ url: string }>('links:again', record);
+    expect(again.url).toBe(made.url);
+    expect(await (await fetch(again.url)).text()).toBe('again');
+    // The tray's copy is announced too.
+    events.length = 0;
+    await core.copyLinkFor((await core.recentUploads(1))[0]!);
+    expect(events).toContain('links:changed');
+    // An expired one is not made again.
+    expect(await call('links:again', { ...record, createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-01T01:00:00.000Z' })).toMatchObject({ ok: false });
   });
 
   it('moving an account to another endpoint needs its keys again', async () => {

@@ -4,7 +4,8 @@ import { JsonLog } from '../jsonlog';
 
 /**
  * One issued link. The URL itself is not kept: it carries the access key ID and is a bearer
- * token for the object, so a fresh link is signed when one is needed again.
+ * token for the object. A presigned URL is a pure function of the keys, the request and its
+ * signing time, so the same link can be signed again from createdAt and expiresIn.
  */
 export const LinkRecordSchema = z.object({
   account: z.string(),
@@ -14,6 +15,8 @@ export const LinkRecordSchema = z.object({
   createdAt: z.string(),
   expiresAt: z.string(),
   filename: z.string().optional(),
+  /** The lifetime asked for. With createdAt (the signing time) it makes the same link again. */
+  expiresIn: z.number().int().optional(),
 });
 export type LinkRecord = z.infer<typeof LinkRecordSchema>;
 

@@ -188,15 +188,39 @@ function describeShort(seconds: number): string {
 /** Links issued so far, newest first, and whether each still works. */
 export function LinkHistory({ records, onPick }: { records: LinkRecordView[]; onPick(r: LinkRecordView): void }) {
   const now = useNow(5000);
+  const [copiedAt, setCopiedAt] = useState<number | undefined>();
+  const [problem, setProblem] = useState<string | undefined>();
+  // The same link again, byte for byte (signed anew from its time and lifetime; no URL is stored).
+  const copyAgain = async (r: LinkRecordView, i: number) => {
+    try {
+      const { url } = await call(ferry().linkAgain(r));
+      await call(ferry().copyLink({ url }));
+      setCopiedAt(i);
+      setProblem(undefined);
+      setTimeout(() => setCopiedAt((c) => (c === i ? undefined : c)), 2000);
+    } catch (err) {
+      setProblem(message(err));
+    }
+  };
   if (!records.length) return null;
   return (
     <section className="history card" aria-label="Link history">
       <h2>Links issued</h2>
+      {problem && (
+        <p className="error" role="alert">
+          {problem}
+        </p>
+      )}
       <ul>
         {records.slice(0, 50).map((r, i) => {
           const left = (Date.parse(r.expiresAt) - now) / 1000;
           return (
             <li key={i} className={left > 0 ? 'active' : 'expired'}>
+              {left > 0 && (
+                <button type="button" onClick={() => void copyAgain(r, i)} aria-label={`Copy the link to ${leafName(r.key)} again`}>
+                  {copiedAt === i ? 'Copied' : 'Copy'}
+                </button>
+              )}
               <button type="button" className="link" onClick={() => onPick(r)} title={`s3://${r.bucket}/${r.key}`}>
                 {leafName(r.key)}
               </button>
