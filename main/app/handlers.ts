@@ -252,7 +252,9 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
           const names = [...taken].slice(0, 5).map((k) => k.slice(k.lastIndexOf('/') + 1));
           throw new FerryError(
             'OBJECTS_EXIST',
-            `${taken.size} of these ${files.length === 1 ? 'file' : 'files'} already ${taken.size === 1 ? 'exists' : 'exist'} in ${bucket}: ${names.join(', ')}${taken.size > 5 ? ', …' : ''}.`,
+            files.length === 1
+              ? `${names[0]} already exists in ${bucket}/${prefix}.`
+              : `${taken.size} of these ${files.length} files already ${taken.size === 1 ? 'exists' : 'exist'} in ${bucket}: ${names.join(', ')}${taken.size > 5 ? ', …' : ''}.`,
           );
         }
         files = files.filter((f) => !taken.has(f.key));

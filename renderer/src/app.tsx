@@ -21,6 +21,8 @@ export function App() {
   const [prefix, setPrefix] = useState('');
   const [selectedKey, setSelectedKey] = useState<string | undefined>();
   const [dialog, setDialog] = useState<Dialog>();
+  /** A question about files that already exist: replace them, or upload only the others. */
+  const [ask, setAsk] = useState<{ text: string; answer(choice: 'replace' | 'skip'): void } | undefined>();
   const [notice, setNotice] = useState<{ text: string; error?: boolean } | undefined>();
   const [dragging, setDragging] = useState(false);
   const [history, setHistory] = useState<LinkRecordView[]>([]);
@@ -70,7 +72,8 @@ export function App() {
     const onKey = (e: KeyboardEvent) => {
       const typing = (e.target as HTMLElement | null)?.closest('input, textarea, select, [contenteditable]');
       if (e.key === 'Escape') {
-        if (selectedKey) setSelectedKey(undefined);
+        if (ask) ask.answer('skip');
+        else if (selectedKey) setSelectedKey(undefined);
         else if (dialog) setDialog(undefined);
         else if (notice) setNotice(undefined);
         return;
@@ -84,7 +87,7 @@ export function App() {
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [selectedKey, dialog, notice, bucket, prefix]);
+  }, [ask, selectedKey, dialog, notice, bucket, prefix]);
 
   // Information fades after a while; errors stay until dismissed.
   useEffect(() => {
@@ -123,12 +126,14 @@ export function App() {
       await add('ask');
     } catch (err) {
       if (err instanceof ApiError && err.code === 'OBJECTS_EXIST') {
-        const replace = window.confirm(`${err.message}\n\nOK replaces them. Cancel keeps them and uploads only the other files.`);
-        try {
-          await add(replace ? 'replace' : 'skip');
-        } catch (again) {
-          setNotice({ text: message(again), error: true });
-        }
+        // Asked in the window, not with a native dialog: the answer queues the rest.
+        setAsk({
+          text: err.message,
+          answer: (choice) => {
+            setAsk(undefined);
+            add(choice).catch((again: unknown) => setNotice({ text: message(again), error: true }));
+          },
+        });
         return;
       }
       setNotice({ text: message(err), error: true });
@@ -236,6 +241,19 @@ export function App() {
         onPrefs={(p) => void savePrefs(p)}
       />
       <main className="content">
+        {ask && (
+          <div className="notice confirm" role="alertdialog" aria-label="Files already there" aria-describedby="ask-text">
+            <span id="ask-text">{ask.text}</span>
+            <span>
+              <button type="button" className="primary" onClick={() => ask.answer('replace')} autoFocus>
+                Replace them
+              </button>{' '}
+              <button type="button" onClick={() => ask.answer('skip')}>
+                Keep them, upload the others
+              </button>
+            </span>
+          </div>
+        )}
         {notice && (
           <div className={`notice${notice.error ? ' error' : ''}`} role={notice.error ? 'alert' : 'status'}>
             {notice.text}

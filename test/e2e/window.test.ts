@@ -177,6 +177,22 @@ describe('the Ferry window, end to end in Chromium', () => {
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
+  it('asks in the window, not with a native dialog, before replacing a file that is already there', async () => {
+    const { page } = h;
+    const before = h.core.queue.list().filter((t) => t.key === 'notes.txt').length;
+    h.setPickedPaths([small.path]);
+    await page.getByRole('button', { name: 'Upload files…' }).click();
+    const ask = page.getByRole('alertdialog', { name: 'Files already there' });
+    await ask.getByText(`notes.txt already exists in ${bucket}/.`).waitFor();
+    await ask.getByRole('button', { name: 'Keep them, upload the others' }).click();
+    await ask.waitFor({ state: 'detached' });
+    expect(h.core.queue.list().filter((t) => t.key === 'notes.txt')).toHaveLength(before);
+    await page.getByRole('button', { name: 'Upload files…' }).click();
+    await ask.getByRole('button', { name: 'Replace them' }).click();
+    await page.waitForFunction(() => true);
+    await expect.poll(() => h.core.queue.list().filter((t) => t.key === 'notes.txt').length).toBe(before + 1);
+  });
+
   it('script in the page cannot upload a file the user did not drop or pick', async () => {
     const { page } = h;
     const bucket = await page.evaluate(() => document.querySelector('[aria-current="true"]')?.textContent ?? '');

@@ -122,7 +122,7 @@ describe('hostile and unusual input', () => {
     await writeFile(join(dir, 'keep.txt'), 'from the app');
     await writeFile(join(dir, 'new.txt'), 'new file');
     const paths = [join(dir, 'keep.txt'), join(dir, 'new.txt')];
-    await expect(call('uploads:add', { account, bucket, prefix: '', paths })).rejects.toMatchObject({ code: 'OBJECTS_EXIST', message: expect.stringMatching(/1 of these files already exists in .*: keep\.txt/) });
+    await expect(call('uploads:add', { account, bucket, prefix: '', paths })).rejects.toMatchObject({ code: 'OBJECTS_EXIST', message: expect.stringMatching(/1 of these 2 files already exists in .*: keep\.txt/) });
     const skipped = await call<TransferView[]>('uploads:add', { account, bucket, prefix: '', paths, onExisting: 'skip' });
     expect(skipped.map((t) => t.key)).toEqual(['new.txt']);
     const replaced = await call<TransferView[]>('uploads:add', { account, bucket, prefix: '', paths: [paths[0]], onExisting: 'replace' });
