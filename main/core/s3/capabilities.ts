@@ -114,7 +114,10 @@ export async function probeCapabilities(client: S3Client, profile: Profile, buck
   const sentAt = clock.now();
   const headed = await attempt(client.send(head));
   const midpoint = (sentAt + clock.now()) / 2;
-  const region = headed.ok ? headed.value.BucketRegion : undefined;
+  // The bucket's region: from the answer, or from the hint in a redirect or an
+  // AuthorizationHeaderMalformed error (the server names the region it wants).
+  const failure = headed.ok ? undefined : (headed.error as { Region?: string; $response?: { headers?: Record<string, string> } });
+  const region = headed.ok ? headed.value.BucketRegion : (failure?.Region ?? failure?.$response?.headers?.['x-amz-bucket-region']);
   const clockSkewSeconds = serverDate ? Math.round((Date.parse(serverDate) - midpoint) / 1000) || 0 : 0;
 
   // Virtual-hosted addressing: does bucket.host reach the server?
