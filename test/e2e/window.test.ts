@@ -147,6 +147,19 @@ describe('the Ferry window, end to end in Chromium', () => {
     await page.locator('.transfer[data-status="done"]', { hasText: 'after-delete.txt' }).waitFor();
   });
 
+  it('sorts the list by name, size and date from the column headers', async () => {
+    const { page } = h;
+    const names = () => page.locator('.row.object .name').allTextContents();
+    await page.getByRole('button', { name: /^Size.*sort by size/ }).click();
+    const bySize = await names();
+    await page.getByRole('button', { name: /^Size, sorted ascending/ }).click();
+    expect(await names()).toEqual([...bySize].reverse());
+    expect(bySize.indexOf('holiday-video.mp4')).toBe(bySize.length - 1);
+    await page.getByRole('button', { name: /^Name.*sort by name/ }).click();
+    const byName = await names();
+    expect(byName).toEqual([...byName].sort((a, b) => a.localeCompare(b, undefined, { numeric: true })));
+  });
+
   it('axe-core finds no violation on the main screen, in light and dark', async () => {
     const { page } = h;
     const found: string[] = [];

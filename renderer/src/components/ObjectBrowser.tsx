@@ -16,22 +16,48 @@ interface Props {
   actions?: ReactNode;
 }
 
-/** A bucket's folders and objects: breadcrumbs, a filter, and a virtualised list loaded as you scroll. */
+type SortKey = 'name' | 'size' | 'date';
+
+/** A bucket's folders and objects: breadcrumbs, a filter, sortable columns, and a virtualised list loaded as you scroll. */
 export function ObjectBrowser({ location, selectedKey, refreshToken, onNavigate, onSelect, actions }: Props) {
   const { account, bucket, prefix } = location;
   // A new object (and so a fresh listing) when the folder changes or a refresh is asked for.
   const loc = useMemo(() => ({ account, bucket, prefix, refreshToken }), [account, bucket, prefix, refreshToken]);
   const { folders, objects, hasMore, loading, error, reload, loadMore } = useObjects(loc);
   const [filter, setFilter] = useState('');
+  const [sort, setSort] = useState<{ by: SortKey; descending: boolean }>({ by: 'name', descending: false });
 
   const rows = useMemo<Row[]>(() => {
     const f = filter.trim().toLowerCase();
     const match = (name: string) => !f || name.toLowerCase().includes(f);
+    // Folders first, as in a file manager; objects in the chosen order (of what is loaded so far).
+    const order = (a: ObjectView, b: ObjectView) => {
+      const d =
+        sort.by === 'size' ? a.size - b.size : sort.by === 'date' ? (a.lastModified ?? '').localeCompare(b.lastModified ?? '') : leafName(a.key).localeCompare(leafName(b.key), undefined, { numeric: true });
+      return sort.descending ? -d : d;
+    };
     return [
       ...folders.filter((p) => match(leafName(p))).map((prefix) => ({ kind: 'folder' as const, prefix })),
-      ...objects.filter((o) => o.key !== location.prefix && match(leafName(o.key))).map((object) => ({ kind: 'object' as const, object })),
+      ...objects
+        .filter((o) => o.key !== location.prefix && match(leafName(o.key)))
+        .sort(order)
+        .map((object) => ({ kind: 'object' as const, object })),
     ];
-  }, [folders, objects, filter, location.prefix]);
+  }, [folders, objects, filter, location.prefix, sort]);
+
+  const header = (by: SortKey, label: string) => (
+    <span>
+      <button
+        type="button"
+        className="link"
+        aria-label={`${label}${sort.by === by ? `, sorted ${sort.descending ? 'descending' : 'ascending'}` : ''}: sort by ${label.toLowerCase()}`}
+        onClick={() => setSort((s) => ({ by, descending: s.by === by ? !s.descending : false }))}
+      >
+        {label}
+        {sort.by === by ? (sort.descending ? ' ↓' : ' ↑') : ''}
+      </button>
+    </span>
+  );
 
   const crumbs = location.prefix.split('/').filter(Boolean);
 
@@ -57,10 +83,10 @@ export function ObjectBrowser({ location, selectedKey, refreshToken, onNavigate,
           ↻
         </button>
       </header>
-      <div className="list-head" aria-hidden>
-        <span>Name</span>
-        <span>Size</span>
-        <span>Modified</span>
+      <div className="list-head">
+        {header('name', 'Name')}
+        {header('size', 'Size')}
+        {header('date', 'Modified')}
       </div>
       {error && (
         <p className="error" role="alert">
