@@ -38,6 +38,23 @@ describe.each(servers())('on $name', (server) => {
   const addAccount = (name: string, endpoint: string, secret = server.secretAccessKey) =>
     ferry(['accounts', 'add', name, '--provider', server.provider, '--endpoint-url', endpoint], { env, input: `${server.accessKeyId}\n${secret}\n` });
 
+  /** Runs ferry and kills it with SIGKILL once the server holds `parts` parts of `key` (asked directly, not through any stub). */
+  const killOnceStored = (args: string[], key: string, parts: number) =>
+    ferry(args, {
+      env,
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          void direct.storage
+            .listMultipartUploads(bucket, key)
+            .then(async ([u]) => {
+              if (u && (await direct.storage.multipartUsage(bucket, key, u.uploadId)).parts >= parts) child.kill('SIGKILL');
+            })
+            .catch(() => {}); // the upload may end between the two requests
+        }, 30);
+        child.once('exit', () => clearInterval(poll));
+      },
+    });
+
   beforeAll(async () => {
     dataDir = await tempDir();
     env = cliEnv(dataDir);
@@ -122,20 +139,7 @@ describe.each(servers())('on $name', (server) => {
   it('ferry cp killed with SIGKILL continues on the next run, sending only what is missing', async () => {
     const src = await randomFile(await tempDir(), 'resume.bin', 96 * MiB);
     const args = ['cp', src.path, `s3://${bucket}/resume.bin`, '--part-size', '8MiB', '--concurrency', '2', '--account', account];
-    const killed = await ferry(args, {
-      env,
-      onSpawn: (child) => {
-        const poll = setInterval(() => {
-          void direct.storage
-            .listMultipartUploads(bucket, 'resume.bin')
-            .then(async ([u]) => {
-              if (u && (await direct.storage.multipartUsage(bucket, 'resume.bin', u.uploadId)).parts >= 3) child.kill('SIGKILL');
-            })
-            .catch(() => {});
-        }, 30);
-        child.once('exit', () => clearInterval(poll));
-      },
-    });
+    const killed = await killOnceStored(args, 'resume.bin', 3);
     expect(killed.code).toBe(null);
     const again = await ferry([...args, '--debug'], { env });
     expect(again.code, again.stderr).toBe(0);
@@ -153,21 +157,8 @@ describe.each(servers())('on $name', (server) => {
     expect((await addAccount(name, stub.endpoint)).code).toBe(0);
     const src = await randomFile(await tempDir(), 'nolist.bin', 48 * MiB);
     const args = ['cp', src.path, `s3://${bucket}/nolist.bin`, '--part-size', '8MiB', '--concurrency', '1', '--account', name];
-    await ferry(args, {
-      env,
-      onSpawn: (child) => {
-        const poll = setInterval(() => {
-          // Killed once a part is stored (its state is saved before the first part is sent).
-          void direct.storage
-            .listMultipartUploads(bucket, 'nolist.bin')
-            .then(async ([u]) => {
-              if (u && (await direct.storage.multipartUsage(bucket, 'nolist.bin', u.uploadId)).parts >= 1) child.kill('SIGKILL');
-            })
-            .catch(() => {});
-        }, 30);
-        child.once('exit', () => clearInterval(poll));
-      },
-    });
+    // Killed once a part is stored (its state is saved before the first part is sent).
+    await killOnceStored(args, 'nolist.bin', 1);
     const again = await ferry(args, { env });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/starting the upload over: the server cannot list the parts of an unfinished upload \(ListParts\)/);
