@@ -568,13 +568,16 @@ export class Uploader {
       }
     }
     if (!run.uploadId) {
+      // Not cut off by a cancel: the server may create the upload before an aborted request ends,
+      // and then no upload ID would come back to abort it with. A cancel is seen just after.
       const created = await this.retrying(req, stop, () =>
-        storage.client.send(new CreateMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, ContentType: contentType }), { abortSignal: stop }),
+        storage.client.send(new CreateMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, ContentType: contentType })),
       );
       if (!created.UploadId) throw new FerryError('S3_ERROR', `${storage.endpoint} started a multipart upload but returned no upload ID.`);
       run.uploadId = created.UploadId;
       run.state = state;
       if (etagIsNotMd5(created)) etagsAreMd5 = false;
+      if (stop.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
     }
     const saveState = () => {
       void keeper.save(state()).catch(() => {});
