@@ -11,6 +11,7 @@ import { PRESETS, PROVIDERS } from '../core/accounts/presets';
 import { FerryError, isFerryError } from '../core/errors';
 import type { Connection, Ferry } from '../core/ferry';
 import { UploadHistory, type UploadRecord } from '../core/links/history';
+import { shareableKeys } from '../core/sharing/sharing';
 import { expandDrop } from '../core/transfers/drop';
 import { PathGrants } from './grants';
 import { forWindow } from './window-words';
@@ -293,8 +294,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     },
     'links:createMany': async ({ account, bucket, prefix, expiresIn, title }) => {
       const conn = await connection(account);
-      const keys: string[] = [];
-      for await (const page of conn.storage.listObjects(bucket, prefix, { recursive: true })) keys.push(...page.objects.map((o) => o.key).filter((k) => !k.endsWith('/')));
+      const keys = await shareableKeys(conn.storage, bucket, prefix);
       const link = await conn.shareMany({ bucket, keys, expiresIn, title: title || prefix.replace(/\/$/, '') || bucket });
       issued.add(new URL(link.url).toString());
       return { url: link.url, expiresAt: link.expiresAt, files: link.files };

@@ -205,6 +205,11 @@ describe('sharing beyond one link, in a browser', () => {
     const folder = await ferry(['share', `s3://${bucket}/batch/`, '--one-link', '--account', account], { env });
     expect(folder.code, folder.stderr).toBe(0);
     expect(folder.stderr).toContain('One page for 2 files');
+    // The whole bucket: Ferry's own pages under .ferry/ (request pages among them) are not offered.
+    const whole = await ferry(['share', `s3://${bucket}/`, '--one-link', '--json', '--account', account], { env });
+    const page = await (await fetch((JSON.parse(whole.stdout) as { url: string }).url)).text();
+    expect(page).toContain('batch/one.txt');
+    expect(page).not.toContain('.ferry/');
     for (const [args, message] of [
       [['request', `s3://${bucket}/incoming/x/`, '--expires-in', '8d', '--max-size', '1MiB'], /outside that/],
       [['request', `s3://${bucket}/incoming/x/`, '--max-size', '6GiB'], /at most 5 GiB/],

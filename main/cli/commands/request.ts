@@ -7,7 +7,7 @@ import type { Connection, Ferry } from '../../core/ferry';
 import { FerryError } from '../../core/errors';
 import { describeDuration } from '../../core/links/expiry';
 import { parseS3Url, formatS3Url } from '../../core/s3/names';
-import { MAX_POST_BYTES } from '../../core/sharing/sharing';
+import { MAX_POST_BYTES, shareableKeys } from '../../core/sharing/sharing';
 import { formatBytes, parseSize } from '../../core/transfers/plan';
 
 /** What these commands need from the CLI around them. */
@@ -80,8 +80,7 @@ export async function shareOneLink(ctx: CommandContext): Promise<void> {
       if (files.some((f) => f.startsWith('s3://'))) throw ctx.usage('Give local files, then one s3://bucket/prefix/ to upload them to.');
       keys = await ctx.uploadAll(c, files, bucket, prefix);
     } else {
-      keys = [];
-      for await (const page of c.storage.listObjects(bucket, prefix, { recursive: true })) keys.push(...page.objects.map((o) => o.key).filter((k) => !k.endsWith('/')));
+      keys = await shareableKeys(c.storage, bucket, prefix);
       if (!keys.length) throw new FerryError('FILE_NOT_FOUND', `${formatS3Url({ bucket, key: prefix })} holds no files to share.`);
     }
     return c.shareMany({ bucket, keys, expiresIn: ctx.expiry(), ...(ctx.o.title ? { title: ctx.o.title } : { title: files.length ? `${files.length === 1 ? basename(files[0]!) : `${files.length} files`}` : prefix || bucket }) });

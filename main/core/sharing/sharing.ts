@@ -147,6 +147,15 @@ export async function requestStatus(storage: Storage, r: FileRequest, now: numbe
   return { ...r, state, received };
 }
 
+/** The files under a prefix that a one-link share offers: not folder markers, not Ferry's own pages. */
+export async function shareableKeys(storage: Storage, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const page of storage.listObjects(bucket, prefix, { recursive: true })) {
+    keys.push(...page.objects.map((o) => o.key).filter((k) => !k.endsWith('/') && !k.startsWith(PAGES_PREFIX)));
+  }
+  return keys;
+}
+
 /**
  * One link for many files: each object is signed with the same lifetime (and its own download
  * name), a page listing them is written into the bucket, and the page is signed with that
