@@ -50,7 +50,26 @@ export const requests = {
   'buckets:list': z.object({ account: name }),
   'buckets:create': z.object({ account: name, bucket }),
   'objects:list': z.object({ account: name, bucket, prefix, token: z.string().max(8192).optional() }),
-  'objects:delete': z.object({ account: name, bucket, key }),
+  /** Deletes objects and folders (a name ending in "/" is a folder, deleted with all below it). */
+  'objects:delete': z.object({ account: name, bucket, keys: z.array(key).min(1, 'Select something to delete.').max(10_000) }),
+  /** Renames or moves an object or a folder within the bucket (copy, check, then delete). */
+  'objects:move': z.object({ account: name, bucket, from: key, to: key }),
+  'objects:createFolder': z.object({
+    account: name,
+    bucket,
+    prefix,
+    name: z.string().trim().min(1, 'Give the folder a name.').max(255, 'Folder names can be at most 255 characters.'),
+  }),
+  /** Objects whose name contains the query, anywhere at or below the prefix (a streamed server-side listing). */
+  'objects:search': z.object({ account: name, bucket, prefix, query: z.string().trim().min(1, 'Type something to search for.').max(200), token: z.string().max(8192).optional() }),
+  /** The first bytes of an image or text object, to preview in the window. */
+  'objects:preview': z.object({ account: name, bucket, key }),
+  /** Downloads objects and folders into a folder the user picks in the system's dialog (shown by main). */
+  'downloads:add': z.object({ account: name, bucket, keys: z.array(key).min(1, 'Select something to download.').max(10_000) }),
+  /** Shows a finished download in the system's file manager. */
+  'downloads:reveal': z.object({ id }),
+  /** Deletes a bucket: an empty one, or with everything in it when its name is typed again. */
+  'buckets:delete': z.object({ account: name, bucket, withContents: z.boolean().optional(), typedName: z.string().max(255).optional() }),
   'uploads:add': z.object({
     account: name,
     bucket,
@@ -76,6 +95,7 @@ export const requests = {
   'multipart:abort': z.object({ account: name, bucket, key, uploadId: z.string().min(1).max(1024) }),
   'links:create': z.object({ account: name, bucket, key, expiresIn: z.number().int().min(1).max(604_800), filename: z.string().min(1).max(255).optional() }),
   'links:history': none,
+  'links:clear': none,
   /** The same link as an earlier one (from the history), signed again byte for byte. */
   'links:again': z.object({
     account: name,
@@ -107,7 +127,11 @@ export const requests = {
   'prefs:get': none,
   'prefs:set': z.object({
     copyLinkOnUpload: z.boolean().optional(),
-    defaultExpirySeconds: z.number().int().min(1).max(604_800).optional(),
+    defaultExpirySeconds: z.number().int().min(1, 'A link lasts at least 1 second.').max(604_800, 'A link lasts at most 7 days.').optional(),
+    notifications: z.boolean().optional(),
+    theme: z.enum(['system', 'light', 'dark']).optional(),
+    partSizeMiB: z.number().int().min(5, 'Parts are at least 5 MiB.').max(5120, 'Parts are at most 5 GiB (5120 MiB).').nullable().optional(),
+    concurrency: z.number().int().min(1, 'At least 1 part at a time.').max(64, 'At most 64 parts at a time.').nullable().optional(),
     lastLocation: z.object({ account: name, bucket: bucket.optional(), prefix: prefix.optional() }).optional(),
   }),
 } as const;
@@ -171,6 +195,7 @@ export type TransferStatus = 'queued' | 'running' | 'paused' | 'done' | 'failed'
 
 export interface TransferView {
   id: string;
+  direction: 'upload' | 'download';
   account: string;
   bucket: string;
   key: string;
@@ -206,6 +231,12 @@ export interface LinkView {
   qrSvg: string;
 }
 
+/** What the window can preview of an object: an image (bytes, base64) or the start of a text. */
+export type PreviewView =
+  | { kind: 'image'; contentType: string; base64: string }
+  | { kind: 'text'; contentType: string; text: string; truncated: boolean }
+  | { kind: 'none'; contentType: string; reason: string };
+
 export interface FileRequestView {
   account: string;
   bucket: string;
@@ -237,6 +268,10 @@ export interface LinkRecordView {
 export interface Prefs {
   copyLinkOnUpload: boolean;
   defaultExpirySeconds: number;
+  notifications?: boolean;
+  theme?: 'system' | 'light' | 'dark';
+  partSizeMiB?: number;
+  concurrency?: number;
   lastLocation?: { account: string; bucket?: string; prefix?: string };
 }
 
@@ -251,7 +286,14 @@ export interface Responses {
   'buckets:list': BucketView[];
   'buckets:create': null;
   'objects:list': ObjectPageView;
-  'objects:delete': null;
+  'objects:delete': { deleted: number };
+  'objects:move': { moved: number };
+  'objects:createFolder': { prefix: string };
+  'objects:search': { objects: ObjectView[]; nextToken?: string; scanned: number };
+  'objects:preview': PreviewView;
+  'downloads:add': TransferView[];
+  'downloads:reveal': null;
+  'buckets:delete': { objects: number };
   'uploads:add': TransferView[];
   'files:grant': null;
   'files:pick': string[];
@@ -265,6 +307,7 @@ export interface Responses {
   'multipart:abort': null;
   'links:create': LinkView;
   'links:history': LinkRecordView[];
+  'links:clear': null;
   'links:again': { url: string };
   'links:createMany': { url: string; expiresAt: string; files: number };
   'requests:create': { url: string; request: FileRequestView };

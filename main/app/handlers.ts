@@ -4,7 +4,7 @@
  * renderer to it; main/app/ipc.ts registers it with ipcMain behind the sender check.
  */
 import QRCode from 'qrcode';
-import type { Channel, Events, LinkView, Requests, Responses, TransferView } from '../../preload/contract';
+import type { Channel, Events, LinkView, PreviewView, Requests, Responses, TransferView } from '../../preload/contract';
 import { requests } from '../../preload/contract';
 import type { Result } from '../../preload/api';
 import { PRESETS, PROVIDERS } from '../core/accounts/presets';
@@ -16,14 +16,25 @@ import { expandDrop } from '../core/transfers/drop';
 import { PathGrants } from './grants';
 import { forWindow } from './window-words';
 import { TransferQueue } from '../core/transfers/queue';
+import { createFolder, deleteBucket, deleteObjects, moveObjects, objectsUnder, searchObjects } from '../core/s3/manage';
+import type { ObjectInfo, Storage } from '../core/s3/storage';
+import { downloadName, freePath } from '../core/transfers/download';
+import { mkdir } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import mime from 'mime-types';
 
 /** What the handlers need from the desktop, injected so tests can watch it. */
 export interface Platform {
   copyText(text: string): void;
   notify(title: string, body: string): void;
   openExternal(url: string): void;
-  /** The system's open dialog, shown by main: the paths the user chose (none if cancelled). */
-  pickFiles(kind: 'files' | 'folder'): Promise<string[]>;
+  /**
+   * The system's open dialog, shown by main: the paths the user chose (none if cancelled).
+   * 'destination' asks for the one folder downloads go to.
+   */
+  pickFiles(kind: 'files' | 'folder' | 'destination'): Promise<string[]>;
+  /** Shows a file in the system's file manager. */
+  revealFile?(path: string): void;
 }
 
 export type Emit = <E extends keyof Events>(event: E, payload: Events[E]) => void;
@@ -62,7 +73,16 @@ export interface AppCoreOptions {
 const isChannel = (c: string): c is Channel => Object.prototype.hasOwnProperty.call(requests, c);
 
 export function createAppCore(opts: AppCoreOptions): AppCore {
-  const { ferry, platform, emit } = opts;
+  const { ferry, emit } = opts;
+  // Notifications can be turned off in Settings; everything else the platform does stays as is.
+  const platform: Platform = {
+    ...opts.platform,
+    notify: (title, body) =>
+      void ferry.accounts.preferences().then(
+        (p) => p.notifications !== false && opts.platform.notify(title, body),
+        () => opts.platform.notify(title, body),
+      ),
+  };
   const connections = new Map<string, Promise<Connection>>();
   const connection = (account: string): Promise<Connection> => {
     let c = connections.get(account);
@@ -116,8 +136,11 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     return l;
   };
 
-  /** Uploads added together (one drop, paste or pick), announced together when the last one ends. */
+  /** Transfers added together (one drop, paste, pick or download), announced together when the last one ends. */
   interface DropGroup {
+    direction: 'upload' | 'download';
+    /** Where downloads went. */
+    folder?: string;
     bucket: string;
     prefix: string;
     size: number;
@@ -130,6 +153,10 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
 
   const queue = new TransferQueue({
     connection,
+    tuning: async () => {
+      const p = await ferry.accounts.preferences();
+      return { ...(p.partSizeMiB ? { partSize: p.partSizeMiB * 1024 * 1024 } : {}), ...(p.concurrency ? { concurrency: p.concurrency } : {}) };
+    },
     onChange: (view) => {
       pending.set(view.id, view.error ? { ...view, error: forWindow(view.error) } : view);
       timer ??= setTimeout(flush, opts.batchMs ?? 150);
@@ -146,7 +173,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       const last = group?.left === 0;
       void (async () => {
         let copied = false;
-        if (view.status === 'done') {
+        if (view.status === 'done' && view.direction === 'upload') {
           const record: UploadRecord = { account: view.account, bucket: view.bucket, key: view.key, size: view.size, finishedAt: new Date(ferry.clock.now()).toISOString() };
           await uploads.add(record);
           opts.onRecentChanged?.();
@@ -156,7 +183,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
             copied = true;
           }
         }
-        if (!group) return announce({ bucket: view.bucket, prefix: '', size: 1, left: 0, done: view.status === 'done' ? [view.key] : [], failed: view.status === 'failed' ? [`${leafOf(view.key)}: ${forWindow(view.error ?? 'unknown error')}`] : [] }, copied);
+        if (!group) return announce({ direction: view.direction, bucket: view.bucket, prefix: '', size: 1, left: 0, done: view.status === 'done' ? [view.key] : [], failed: view.status === 'failed' ? [`${leafOf(view.key)}: ${forWindow(view.error ?? 'unknown error')}`] : [] }, copied);
         if (last) announce(group, copied);
       })().catch((err: unknown) => platform.notify('Ferry', err instanceof Error ? err.message : String(err)));
     },
@@ -165,6 +192,12 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
   /** One notification for a drop's finished files and one for its failures: never one per file. */
   function announce(g: DropGroup, copied: boolean): void {
     const where = `${g.bucket}/${g.prefix}`;
+    if (g.direction === 'download') {
+      const names = g.done.map(leafOf);
+      if (names.length) platform.notify(names.length === 1 ? 'Download finished' : `${names.length} files downloaded`, `${names.length <= 3 ? names.join(', ') : `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`} ${names.length === 1 ? 'is' : 'are'} in ${g.folder ?? 'your folder'}.`);
+      if (g.failed.length) platform.notify(g.failed.length === 1 ? 'Download failed' : `${g.failed.length} downloads failed`, `${g.failed[0]}${g.failed.length > 1 ? ` (and ${g.failed.length - 1} more; see the transfer list)` : ''}`);
+      return;
+    }
     if (g.done.length) {
       const names = g.done.map(leafOf);
       const listed = names.length <= 3 ? names.join(', ') : `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
@@ -221,11 +254,40 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     },
     'objects:list': async ({ account, bucket, prefix, token }) => {
       const page = await (await connection(account)).storage.listPage(bucket, prefix, token ? { token } : {});
-      return { folders: page.folders, objects: page.objects.map((o) => ({ key: o.key, size: o.size, ...(o.lastModified ? { lastModified: o.lastModified } : {}) })), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+      return { folders: page.folders, objects: page.objects.map(objectView), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
     },
-    'objects:delete': async ({ account, bucket, key }) => {
-      await (await connection(account)).storage.delete(bucket, key);
+    'objects:delete': async ({ account, bucket, keys }) => ({ deleted: await deleteObjects((await connection(account)).storage, bucket, keys) }),
+    'objects:move': async ({ account, bucket, from, to }) => ({ moved: (await moveObjects((await connection(account)).storage, bucket, from, to)).length }),
+    'objects:createFolder': async ({ account, bucket, prefix, name }) => ({ prefix: await createFolder((await connection(account)).storage, bucket, prefix, name) }),
+    'objects:search': async ({ account, bucket, prefix, query, token }) => {
+      const found = await searchObjects((await connection(account)).storage, bucket, prefix, query, token ? { token } : {});
+      return { objects: found.objects.map(objectView), ...(found.nextToken ? { nextToken: found.nextToken } : {}), scanned: found.scanned };
+    },
+    'objects:preview': async ({ account, bucket, key }) => preview((await connection(account)).storage, bucket, key),
+    'downloads:add': async ({ account, bucket, keys }) => {
+      const [folder] = await platform.pickFiles('destination');
+      if (!folder) return [];
+      const conn = await connection(account);
+      const items = await downloadPlan(conn.storage, bucket, keys, folder);
+      if (!items.length) throw new FerryError('NO_SUCH_KEY', 'Nothing to download: the selected folders are empty.');
+      const added = queue.add(items.map((i) => ({ account, bucket, key: i.key, file: i.file, size: i.size, direction: 'download' as const })));
+      const group: DropGroup = { direction: 'download', folder, bucket, prefix: '', size: added.length, left: added.length, done: [], failed: [] };
+      for (const t of added) groups.set(t.id, group);
+      return added;
+    },
+    'downloads:reveal': async ({ id }) => {
+      const t = queue.get(id);
+      // Only a file Ferry downloaded in this session is shown: never a path the page names.
+      if (!t || t.direction !== 'download' || t.status !== 'done') throw new FerryError('FILE_NOT_FOUND', 'That download is not finished (or no longer listed).');
+      platform.revealFile?.(t.file);
       return null;
+    },
+    'buckets:delete': async ({ account, bucket, withContents, typedName }) => {
+      if (withContents && typedName !== bucket) throw new FerryError('USAGE', `Type the bucket's name, ${bucket}, to delete it with everything in it.`);
+      const out = await deleteBucket((await connection(account)).storage, bucket, { withContents: Boolean(withContents) });
+      const p = await ferry.accounts.preferences();
+      if (p.lastLocation?.account === account && p.lastLocation.bucket === bucket) await ferry.accounts.setPreferences({ lastLocation: { account } });
+      return out;
     },
     'files:grant': async ({ paths }) => {
       await grants.grant(paths);
@@ -262,7 +324,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
         if (!files.length) return [];
       }
       const added = queue.add(files.map((f) => ({ account, bucket, key: f.key, file: f.file, size: f.size })));
-      const group: DropGroup = { bucket, prefix, size: added.length, left: added.length, done: [], failed: [] };
+      const group: DropGroup = { direction: 'upload', bucket, prefix, size: added.length, left: added.length, done: [], failed: [] };
       for (const t of added) groups.set(t.id, group);
       return added;
     },
@@ -287,6 +349,11 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     },
     'links:create': async ({ account, bucket, key, expiresIn, filename }) => link(account, bucket, key, expiresIn, filename),
     'links:history': async () => (await ferry.links.list(500)).map(({ endpoint: _e, ...r }) => r),
+    'links:clear': async () => {
+      await ferry.links.clear();
+      emit('links:changed', null);
+      return null;
+    },
     'links:again': async ({ account, ...record }) => {
       const l = await (await connection(account)).presignAgain(record);
       issued.add(new URL(l.url).toString());
@@ -323,7 +390,13 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       return null;
     },
     'prefs:get': async () => ferry.accounts.preferences(),
-    'prefs:set': async (patch) => ferry.accounts.setPreferences(patch),
+    // null clears an advanced setting: Ferry chooses again.
+    'prefs:set': async ({ partSizeMiB, concurrency, ...patch }) =>
+      ferry.accounts.setPreferences({
+        ...patch,
+        ...(partSizeMiB !== undefined ? { partSizeMiB: partSizeMiB ?? undefined } : {}),
+        ...(concurrency !== undefined ? { concurrency: concurrency ?? undefined } : {}),
+      }),
   };
 
   // Files arriving through open requests are announced while Ferry runs: one notification per
@@ -398,6 +471,60 @@ async function existingKeys(conn: Connection, bucket: string, prefix: string, ke
     for (const o of page.objects) if (wanted.has(o.key)) found.add(o.key);
   }
   return found;
+}
+
+const objectView = (o: ObjectInfo) => ({ key: o.key, size: o.size, ...(o.lastModified ? { lastModified: o.lastModified } : {}) });
+
+/**
+ * Where each object of a download goes in the chosen folder: a file keeps its name; a folder is
+ * made there with what is below it. Names are made safe for the file system segment by segment,
+ * so no key ("../x", "/etc/y", "a\\b") can write outside the chosen folder; nothing is replaced.
+ */
+async function downloadPlan(storage: Storage, bucket: string, keys: string[], folder: string): Promise<Array<{ key: string; file: string; size: number }>> {
+  const out: Array<{ key: string; file: string; size: number }> = [];
+  const root = resolve(folder);
+  for (const name of keys) {
+    if (!name.endsWith('/')) {
+      const head = await storage.head(bucket, name);
+      out.push({ key: name, file: await freePath(root, downloadName(name)), size: head.size });
+      continue;
+    }
+    const top = await freePath(root, downloadName(name));
+    await mkdir(top, { recursive: true });
+    for (const o of await objectsUnder(storage, bucket, name)) {
+      const rel = o.key.slice(name.length).split("/").map((s) => downloadName(s));
+      if (o.key.endsWith('/')) {
+        await mkdir(join(top, ...rel.slice(0, -1)), { recursive: true });
+        continue;
+      }
+      const file = join(top, ...rel);
+      if (!file.startsWith(top + sep)) continue;
+      await mkdir(dirname(file), { recursive: true });
+      out.push({ key: o.key, file: await freePath(dirname(file), basename(file)), size: o.size });
+    }
+  }
+  return out;
+}
+
+const PREVIEW_IMAGES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'image/bmp']);
+const TEXT_EXTENSIONS = /\.(txt|md|markdown|csv|tsv|json|ya?ml|xml|log|ini|toml|conf|cfg|js|ts|tsx|jsx|py|rb|go|rs|java|c|h|cpp|css|html?|sh|sql)$/i;
+
+/** An image (up to 10 MiB) or the first 256 KiB of a text, for the window's quick look. */
+async function preview(storage: Storage, bucket: string, key: string): Promise<PreviewView> {
+  const head = await storage.head(bucket, key);
+  const type = (head.contentType ?? mime.lookup(key) ?? 'application/octet-stream').toString().split(';')[0]!.trim().toLowerCase();
+  const looked = (mime.lookup(key) || '').toString();
+  const image = PREVIEW_IMAGES.has(type) ? type : PREVIEW_IMAGES.has(looked) ? looked : undefined;
+  if (image) {
+    if (head.size > 10 * 1024 * 1024) return { kind: 'none', contentType: type, reason: 'This image is over 10 MB; download it to see it.' };
+    return { kind: 'image', contentType: image, base64: (await storage.getBytes(bucket, key)).toString('base64') };
+  }
+  if (type.startsWith('text/') || /json|xml|yaml|csv|javascript/.test(type) || TEXT_EXTENSIONS.test(key)) {
+    const limit = 256 * 1024;
+    const bytes = await storage.getBytes(bucket, key, head.size > limit ? { end: limit - 1 } : {});
+    return { kind: 'text', contentType: type, text: bytes.toString('utf8').replace(/\uFFFD+$/, ''), truncated: head.size > limit };
+  }
+  return { kind: 'none', contentType: type, reason: `There is no quick look for ${type} files; download it, or open its share link in your browser.` };
 }
 
 function httpUrl(url: string): string {

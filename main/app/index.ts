@@ -33,9 +33,13 @@ if (!app.requestSingleInstanceLock()) {
         if (Notification.isSupported()) new Notification({ title, body, silent: true }).show();
       },
       openExternal: (url) => void shell.openExternal(url),
+      revealFile: (path) => shell.showItemInFolder(path),
       pickFiles: async (kind) => {
         const win = window.get();
-        const options: OpenDialogOptions = { properties: kind === 'folder' ? ['openDirectory', 'multiSelections'] : ['openFile', 'multiSelections'] };
+        const options: OpenDialogOptions =
+          kind === 'destination'
+            ? { title: 'Download to', buttonLabel: 'Download here', properties: ['openDirectory', 'createDirectory'] }
+            : { properties: kind === 'folder' ? ['openDirectory', 'multiSelections'] : ['openFile', 'multiSelections'] };
         const picked = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
         return picked.canceled ? [] : picked.filePaths;
       },

@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { mkdir, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PRESETS } from '../core/accounts/presets';
 import { FerryError, isFerryError } from '../core/errors';
@@ -10,6 +10,8 @@ import type { ShareLink } from '../core/links/presign';
 import { formatS3Url, parseS3Url } from '../core/s3/names';
 import { KeychainSecretStore, type SecretStore } from '../core/secrets/secrets';
 import { expandDrop } from '../core/transfers/drop';
+import { downloadName, type DownloadResult } from '../core/transfers/download';
+import { deleteBucket, deleteObjects, moveObjects, objectsUnder } from '../core/s3/manage';
 import { formatBytes, parseSize } from '../core/transfers/plan';
 import { TransferQueue } from '../core/transfers/queue';
 import type { Progress } from '../core/transfers/progress';
@@ -49,6 +51,7 @@ const OPTIONS = {
   concurrency: { type: 'string' },
   default: { type: 'boolean' },
   recursive: { type: 'boolean' },
+  force: { type: 'boolean' },
   json: { type: 'boolean' },
   'no-progress': { type: 'boolean' },
   'no-resume': { type: 'boolean' },
@@ -173,6 +176,10 @@ class Command {
         return requests(this.context());
       case 'rm':
         return this.rm();
+      case 'mv':
+        return this.mv();
+      case 'rb':
+        return this.rb();
       case 'presign':
         return this.presign();
       case 'links':
@@ -221,13 +228,95 @@ class Command {
   private async rm(): Promise<void> {
     this.arity('rm', 1, 1, 's3://bucket/key');
     const { bucket, key } = parseS3Url(this.args[0]!);
-    if (!key) throw usage('rm deletes an object: give s3://bucket/key.');
+    if (this.o.recursive) {
+      const prefix = key && !key.endsWith('/') ? `${key}/` : key;
+      const deleted = await this.withConnection(async (c) => {
+        const keys = (await objectsUnder(c.storage, bucket, prefix, this.io.signal)).map((o) => o.key);
+        await deleteObjects(c.storage, bucket, keys, this.io.signal ? { signal: this.io.signal } : {});
+        return keys;
+      });
+      if (this.o.json) return this.json({ bucket, deleted });
+      for (const k of deleted) this.out(`delete: ${formatS3Url({ bucket, key: k })}`);
+      return;
+    }
+    if (!key) throw usage('rm deletes an object: give s3://bucket/key (or a folder with --recursive).');
     await this.withConnection(async (c) => {
       await c.storage.head(bucket, key);
       await c.storage.delete(bucket, key);
     });
     if (this.o.json) this.json({ bucket, key, deleted: true });
     else this.out(`delete: ${formatS3Url({ bucket, key })}`);
+  }
+
+  /** Renames or moves an object (or, with --recursive, a folder): copied on the server, checked, then the original deleted. */
+  private async mv(): Promise<void> {
+    this.arity('mv', 2, 2, 's3://bucket/key s3://bucket/newkey');
+    const from = parseS3Url(this.args[0]!);
+    const to = parseS3Url(this.args[1]!);
+    if (!from.key) throw usage('mv moves an object or folder: give s3://bucket/key.');
+    const folder = Boolean(this.o.recursive);
+    const src = folder && !from.key.endsWith('/') ? `${from.key}/` : from.key;
+    let dst = to.key;
+    if (folder) dst = dst && !dst.endsWith('/') ? `${dst}/` : dst;
+    else if (!dst || dst.endsWith('/')) dst = `${dst}${from.key.slice(from.key.lastIndexOf('/') + 1)}`;
+    if (folder && !dst) throw usage('Give the folder a destination inside the bucket: s3://bucket/newfolder/.');
+    const plan = await this.withConnection((c) => moveObjects(c.storage, from.bucket, src, dst, { toBucket: to.bucket, ...(this.io.signal ? { signal: this.io.signal } : {}) }));
+    if (this.o.json) return this.json({ moved: plan.map((p) => ({ from: formatS3Url({ bucket: from.bucket, key: p.from }), to: formatS3Url({ bucket: to.bucket, key: p.to }) })) });
+    for (const p of plan) this.out(`move: ${formatS3Url({ bucket: from.bucket, key: p.from })} to ${formatS3Url({ bucket: to.bucket, key: p.to })}`);
+  }
+
+  /** Deletes a bucket; --force deletes everything in it first (as aws s3 rb --force). */
+  private async rb(): Promise<void> {
+    this.arity('rb', 1, 1, 's3://bucket');
+    const { bucket, key } = parseS3Url(this.args[0]!);
+    if (key) throw usage(`rb deletes a bucket, not a key: s3://${bucket}`);
+    const out = await this.withConnection((c) =>
+      deleteBucket(c.storage, bucket, { withContents: Boolean(this.o.force), ...(this.io.signal ? { signal: this.io.signal } : {}) }).catch((err: unknown) => {
+        if (isFerryError(err, 'BUCKET_NOT_EMPTY') && !this.o.force) throw new FerryError('BUCKET_NOT_EMPTY', `The bucket ${bucket} is not empty. Delete it with everything in it: ferry rb s3://${bucket} --force`);
+        throw err;
+      }),
+    );
+    if (this.o.json) this.json({ bucket, deletedObjects: out.objects });
+    else this.out(`remove_bucket: ${bucket}`);
+  }
+
+  /** Downloads an object to a file or folder (or, with --recursive, a whole prefix into a folder). */
+  private async download(): Promise<void> {
+    const [source, target = '.'] = this.args as [string, string | undefined];
+    const { bucket, key } = parseS3Url(source);
+    const bar = this.io.stderr.isTTY && !this.o.json && !this.o['no-progress'] ? new ProgressBar(this.terminal) : undefined;
+    const opts = { ...(this.io.signal ? { signal: this.io.signal } : {}), ...(this.concurrencyOption() ? { concurrency: this.concurrencyOption()! } : {}), ...(this.o['part-size'] ? { partSize: parseSize(this.o['part-size']) } : {}) };
+    const targetInfo = await stat(target).catch(() => undefined);
+    const results: DownloadResult[] = [];
+    await this.withConnection(async (c) => {
+      if (this.o.recursive) {
+        const prefix = key && !key.endsWith('/') ? `${key}/` : key;
+        const objects = (await objectsUnder(c.storage, bucket, prefix, this.io.signal)).filter((o) => !o.key.endsWith('/'));
+        const total = objects.reduce((n, o) => n + o.size, 0);
+        let before = 0;
+        for (const o of objects) {
+          const file = join(target, ...o.key.slice(prefix.length).split("/").map((s) => downloadName(s)));
+          await mkdir(dirname(file), { recursive: true });
+          if (this.o['no-clobber'] && (await stat(file).then(() => true, () => false))) continue;
+          const r = await c.download({ bucket, key: o.key, file, ...opts, ...(bar ? { onProgress: (p: Progress) => bar.update({ ...p, bytesDone: before + p.bytesDone, totalBytes: total }) } : {}) });
+          before += o.size;
+          results.push(r);
+          if (!this.o.json) this.out(`download: ${formatS3Url({ bucket, key: o.key })} to ${file}`);
+        }
+        return;
+      }
+      if (!key || key.endsWith('/')) throw usage('Give an object to download (s3://bucket/key), or a folder with --recursive.');
+      const file = targetInfo?.isDirectory() || target.endsWith('/') ? join(target, downloadName(key)) : target;
+      if (this.o['no-clobber'] && (await stat(file).then(() => true, () => false))) {
+        this.io.stderr.write(`ferry: ${file} already exists; not replaced (--no-clobber)\n`);
+        return;
+      }
+      const r = await c.download({ bucket, key, file, ...opts, ...(bar ? { onProgress: (p: Progress) => bar.update(p), onWaiting: (w: boolean) => bar.setWaiting(w) } : {}) }).finally(() => bar?.clear());
+      results.push(r);
+      if (!this.o.json) this.out(`download: ${formatS3Url({ bucket, key })} to ${file}`);
+    });
+    bar?.clear();
+    if (this.o.json) this.json(this.o.recursive ? { downloaded: results } : results[0]);
   }
 
   /** What the command modules in commands/ use of this one. */
@@ -261,6 +350,11 @@ class Command {
 
   private async cp(share: boolean): Promise<void> {
     const name = share ? 'share' : 'cp';
+    if (!share && this.args[0]?.startsWith('s3://')) {
+      this.arity(name, 1, 2, 's3://bucket/key [FILE or FOLDER]');
+      if (this.args[1]?.startsWith('s3://')) throw usage('To copy within S3, use ferry mv (moves) or download and upload again.');
+      return this.download();
+    }
     this.arity(name, 2, 2, 'FILE s3://bucket[/key]');
     if (this.o.recursive && !share) return this.cpRecursive();
     const [file, target] = this.args as [string, string];

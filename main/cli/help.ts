@@ -15,7 +15,13 @@ Commands
   mb s3://bucket                   create a bucket
   cp FILE s3://bucket[/key]        upload a file (a key ending in / keeps the file's name)
   cp DIR s3://bucket[/prefix] --recursive   upload a folder's files under the prefix
+  cp s3://bucket/key [FILE|DIR]    download an object (in parallel ranges; an interrupted download continues)
+  cp s3://bucket/prefix/ DIR --recursive   download a folder's objects into DIR
+  mv s3://bucket/key s3://bucket/newkey    rename or move (copied on the server, checked, then deleted)
+  mv s3://bucket/dir/ s3://bucket/new/ --recursive   move a folder
   rm s3://bucket/key               delete an object
+  rm s3://bucket/prefix/ --recursive   delete a folder and everything in it
+  rb s3://bucket [--force]         delete a bucket (--force: with everything in it)
   presign s3://bucket/key          print a share link (--expires-in, default 3600 seconds)
   share FILE s3://bucket[/key]     upload, then print a share link
   share FILE… s3://bucket/prefix/ --one-link   upload several files and share them as one link (a page listing them)

@@ -13,6 +13,7 @@ import { Storage } from './s3/storage';
 import type { Credentials, SecretStore } from './secrets/secrets';
 import { UploadStateStore, type SavedUpload, type UploadIdentity } from './transfers/state';
 import { partsLeftBehind, Uploader, type UploadRequest, type UploadResult } from './transfers/upload';
+import { Downloader, type DownloadRequest, type DownloadResult } from './transfers/download';
 
 export interface FerryOptions {
   /** Where settings and history live (see defaultDataDir). */
@@ -72,6 +73,7 @@ export interface ConnectionReport {
 export class Connection {
   readonly storage: Storage;
   private readonly uploader: Uploader;
+  private readonly downloader: Downloader;
   private readonly dataClient;
   private readonly presigner: FastPresigner;
   /** Uploads running on this connection, and whether it closes when they end. */
@@ -104,6 +106,27 @@ export class Connection {
       ...(network.networkWaitMs !== undefined ? { networkWaitMs: network.networkWaitMs } : {}),
       ...(network.backoffMs !== undefined ? { backoffMs: network.backoffMs } : {}),
     });
+    this.downloader = new Downloader({
+      storage: this.storage,
+      dataClient: this.dataClient,
+      clock,
+      ...(network.networkWaitMs !== undefined ? { networkWaitMs: network.networkWaitMs } : {}),
+      ...(network.backoffMs !== undefined ? { backoffMs: network.backoffMs } : {}),
+    });
+  }
+
+  /**
+   * Downloads an object to a file in parallel ranges (see download.ts). A paused or interrupted
+   * download of the same object to the same file continues where it stopped.
+   */
+  async download(req: DownloadRequest): Promise<DownloadResult> {
+    this.active++;
+    try {
+      return await this.downloader.download(req);
+    } finally {
+      this.active--;
+      if (this.retired && this.active === 0) this.close();
+    }
   }
 
   /**

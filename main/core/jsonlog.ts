@@ -36,6 +36,20 @@ export class JsonLog<S extends z.ZodType> {
     }
   }
 
+  /** Forgets every record (the file is emptied in place, so a concurrent appender's next line still lands). */
+  async clear(): Promise<void> {
+    const fh = await open(this.path, 'r+').catch((err: unknown) => {
+      if (systemCode(err) === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (!fh) return;
+    try {
+      await fh.truncate(0);
+    } finally {
+      await fh.close();
+    }
+  }
+
   /** Newest first, at most `limit` records. */
   async list(limit = Infinity): Promise<Array<z.infer<S>>> {
     const out: Array<z.infer<S>> = [];

@@ -2,6 +2,7 @@ import {
   AbortMultipartUploadCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   ListBucketsCommand,
   ListMultipartUploadsCommand,
@@ -171,6 +172,12 @@ export class Storage {
     await this.call({ bucket, key }, () =>
       this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length, ContentMD5: createHash('md5').update(body).digest('base64'), ...extra })),
     );
+  }
+
+  /** A small object's bytes (or the first of them), into memory: for previews, never for downloads. */
+  async getBytes(bucket: string, key: string, range: { end?: number } = {}): Promise<Buffer> {
+    const out = await this.call({ bucket, key }, () => this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(range.end !== undefined ? { Range: `bytes=0-${range.end}` } : {}) })));
+    return Buffer.from((await out.Body?.transformToByteArray()) ?? []);
   }
 
   async delete(bucket: string, key: string): Promise<void> {

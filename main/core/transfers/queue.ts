@@ -1,15 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { isFerryError } from '../errors';
 import type { Connection } from '../ferry';
+import { discardPartial } from './download';
 import { partLength } from './plan';
+import type { Progress } from './progress';
 import type { SavedUpload } from './state';
 import type { MultipartState, UploadResult } from './upload';
 
 export type TransferStatus = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
-/** What the window shows of one upload. */
+export type Direction = 'upload' | 'download';
+
+/** What the window shows of one upload or download. */
 export interface TransferView {
   id: string;
+  direction: Direction;
   account: string;
   bucket: string;
   key: string;
@@ -28,14 +33,19 @@ export interface NewTransfer {
   account: string;
   bucket: string;
   key: string;
+  /** The local file: read by an upload, written by a download. */
   file: string;
   size: number;
+  /** Uploads unless said otherwise. */
+  direction?: Direction;
 }
 
 interface Job extends TransferView {
   cancel?: AbortController;
   pause?: AbortController;
   state?: MultipartState;
+  /** A download's bytes kept in its partial file (what a pause keeps). */
+  kept?: number;
   /** How many later jobs started ahead of this one while it did not fit. */
   overtaken?: number;
 }
@@ -47,6 +57,8 @@ export interface QueueOptions {
   maxActive?: number;
   /** Called on every change of a transfer; the IPC layer batches these. */
   onChange(view: TransferView): void;
+  /** The user's part size and parts in flight, read as each upload starts (unset: Ferry chooses per file). */
+  tuning?(): Promise<{ partSize?: number; concurrency?: number }>;
   /** Called once when a transfer finishes: notifications, history, copying a link. */
   onFinished?(view: TransferView, result?: UploadResult): void;
 }
@@ -70,7 +82,7 @@ export class TransferQueue {
 
   add(items: NewTransfer[]): TransferView[] {
     const added = items.map((item) => {
-      const job: Job = { ...item, id: randomUUID(), status: 'queued', bytesDone: 0, bytesPerSecond: 0 };
+      const job: Job = { ...item, direction: item.direction ?? 'upload', id: randomUUID(), status: 'queued', bytesDone: 0, bytesPerSecond: 0 };
       this.jobs.set(job.id, job);
       return job;
     });
@@ -88,6 +100,7 @@ export class TransferQueue {
     const restored = saved.map((s) => {
       const job: Job = {
         id: randomUUID(),
+        direction: 'upload',
         account: s.account,
         bucket: s.bucket,
         key: s.key,
@@ -137,9 +150,11 @@ export class TransferQueue {
     if (job.status === 'queued' || job.status === 'paused') {
       job.state = undefined;
       this.set(job, { status: 'cancelled', bytesPerSecond: 0 });
-      // A paused upload keeps parts on the server: abort it so they stop being billed.
+      // A paused upload keeps parts on the server: abort it so they stop being billed. A paused
+      // download keeps a partial file: remove it.
       try {
-        await (await this.opts.connection(job.account)).abandon(job.file, job.bucket, job.key);
+        if (job.direction === 'download') await discardPartial(job.file);
+        else await (await this.opts.connection(job.account)).abandon(job.file, job.bucket, job.key);
       } catch (err) {
         this.set(job, { status: 'failed', error: err instanceof Error ? err.message : String(err) });
       }
@@ -223,28 +238,41 @@ export class TransferQueue {
     this.set(job, { status: 'running', waiting: false });
     try {
       const conn = await this.opts.connection(job.account);
+      const onWaiting = (waiting: boolean) => this.set(job, { waiting, ...(waiting ? { bytesPerSecond: 0 } : {}) });
+      const onProgress = (p: Progress) => {
+        if (job.status !== 'running') return;
+        // Bytes moving again means the network is back, whatever the retry bookkeeping says.
+        const flowing = job.waiting && p.bytesDone > job.bytesDone;
+        // Never backwards: parts a pause cut off are sent again before the count moves on.
+        this.set(job, { bytesDone: Math.max(job.bytesDone, p.bytesDone), bytesPerSecond: p.bytesPerSecond, ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}), ...(flowing ? { waiting: false } : {}) });
+      };
+      if (job.direction === 'download') {
+        await conn.download({ bucket: job.bucket, key: job.key, file: job.file, signal: job.cancel.signal, pauseSignal: job.pause.signal, onKept: (b) => (job.kept = b), onWaiting, onProgress });
+        job.kept = undefined;
+        this.set(job, { status: 'done', bytesDone: job.size, bytesPerSecond: 0 });
+        this.opts.onFinished?.(view(job));
+        return;
+      }
+      const tuning = (await this.opts.tuning?.()) ?? {};
       const result = await conn.upload({
+        ...tuning,
         file: job.file,
         bucket: job.bucket,
         key: job.key,
         signal: job.cancel.signal,
         pauseSignal: job.pause.signal,
         onState: (state) => (job.state = state),
-        onWaiting: (waiting) => this.set(job, { waiting, ...(waiting ? { bytesPerSecond: 0 } : {}) }),
-        onProgress: (p) => {
-          if (job.status !== 'running') return;
-          // Bytes moving again means the network is back, whatever the retry bookkeeping says.
-          const flowing = job.waiting && p.bytesDone > job.bytesDone;
-          this.set(job, { bytesDone: p.bytesDone, bytesPerSecond: p.bytesPerSecond, ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}), ...(flowing ? { waiting: false } : {}) });
-        },
+        onWaiting,
+        onProgress,
       });
       job.state = undefined;
       this.set(job, { status: 'done', bytesDone: job.size, bytesPerSecond: 0 });
       this.opts.onFinished?.(view(job), result);
     } catch (err) {
       if (isFerryError(err, 'PAUSED')) {
-        // What is safely on the server; parts cut off by the pause are sent again on resume.
-        this.set(job, { status: 'paused', bytesPerSecond: 0, bytesDone: job.state ? storedBytes(job.state) : 0 });
+        // The count shown stays where it was (it never goes back); parts cut off by the pause are
+        // sent again on resume before it moves on.
+        this.set(job, { status: 'paused', bytesPerSecond: 0, waiting: false });
       } else if (isFerryError(err, 'CANCELLED')) {
         job.state = undefined;
         this.set(job, { status: 'cancelled', bytesPerSecond: 0 });
@@ -274,6 +302,6 @@ function storedBytes(state: Pick<MultipartState, 'parts' | 'partSize' | 'size'>)
 }
 
 function view(job: Job): TransferView {
-  const { cancel: _c, pause: _p, state: _s, overtaken: _o, ...rest } = job;
+  const { cancel: _c, pause: _p, state: _s, overtaken: _o, kept: _k, ...rest } = job;
   return { ...rest };
 }

@@ -1,0 +1,298 @@
+/**
+ * Everyday actions on objects that are already stored: delete (many, or a folder with all below
+ * it), copy, rename and move (copy, check, then delete), new folder, search, delete a bucket.
+ * Each either finishes or leaves the bucket as it was: a move deletes nothing until every copy is
+ * on the server and checked, and removes its own copies if one fails.
+ */
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketCommand,
+  UploadPartCopyCommand,
+} from '@aws-sdk/client-s3';
+import { FerryError, isFerryError } from '../errors';
+import { GiB, MiB } from '../transfers/plan';
+import { toFerryError } from './errors';
+import { checkKey } from './names';
+import type { ObjectInfo, Storage } from './storage';
+
+export interface ActionOptions {
+  signal?: AbortSignal;
+  /** Work done so far, in items (deletes) or bytes (copies and moves), of the total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Runs fn over items with a few at a time; stops at the first failure (after those in flight). */
+async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  const worker = async () => {
+    while (next < items.length && failed === undefined) {
+      if (signal?.aborted) throw new FerryError('CANCELLED', 'Cancelled.');
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (err) {
+        failed ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  if (failed !== undefined) throw failed;
+}
+
+/** Every object at or below a key prefix (a folder's marker object included), in listing order. */
+export async function objectsUnder(storage: Storage, bucket: string, prefix: string, signal?: AbortSignal): Promise<ObjectInfo[]> {
+  const out: ObjectInfo[] = [];
+  for await (const page of storage.listObjects(bucket, prefix, { recursive: true, ...(signal ? { signal } : {}) })) out.push(...page.objects);
+  return out;
+}
+
+/**
+ * Deletes objects and whole folders: a name ending in "/" is a folder, deleted with everything
+ * below it. Returns how many objects were deleted. Deleting something already gone is not an
+ * error (S3 says the same).
+ */
+export async function deleteObjects(storage: Storage, bucket: string, names: string[], opts: ActionOptions = {}): Promise<number> {
+  const keys = new Set<string>();
+  for (const name of names) {
+    if (name.endsWith('/')) for (const o of await objectsUnder(storage, bucket, name, opts.signal)) keys.add(o.key);
+    else keys.add(name);
+  }
+  // Folders shown only because keys share a prefix have no marker; deleting their contents removes them.
+  const all = [...keys];
+  let done = 0;
+  opts.onProgress?.(0, all.length);
+  await pool(
+    all,
+    16,
+    async (key) => {
+      await storage.delete(bucket, key);
+      opts.onProgress?.(++done, all.length);
+    },
+    opts.signal,
+  );
+  return all.length;
+}
+
+const encodeSource = (bucket: string, key: string) => `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+
+/** Objects up to this size are copied by one CopyObject; larger ones in parallel part copies (with progress). */
+export const COPY_IN_ONE_UP_TO = 512 * MiB;
+
+/**
+ * Copies one object on the server (no bytes pass through this computer), keeping its type and
+ * metadata. Large objects go as a multipart copy in ranges, each pinned to the source's ETag.
+ */
+export async function copyObject(
+  storage: Storage,
+  from: { bucket: string; key: string },
+  to: { bucket: string; key: string },
+  opts: ActionOptions & { inOneUpTo?: number; partSize?: number } = {},
+): Promise<ObjectInfo> {
+  checkKey(to.key);
+  const source = await storage.head(from.bucket, from.key);
+  const client = storage.client;
+  const limit = Math.min(opts.inOneUpTo ?? COPY_IN_ONE_UP_TO, 5 * GiB);
+  const call = <T>(fn: () => Promise<T>) =>
+    fn().catch((err: unknown) => {
+      throw isFerryError(err) ? err : toFerryError(err, { endpoint: storage.endpoint, bucket: to.bucket, key: to.key });
+    });
+  if (source.size <= limit) {
+    await call(() =>
+      client.send(new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: encodeSource(from.bucket, from.key), ...(source.etag ? { CopySourceIfMatch: source.etag } : {}) }), opts.signal ? { abortSignal: opts.signal } : {}),
+    );
+    opts.onProgress?.(source.size, source.size);
+  } else {
+    const partSize = Math.max(opts.partSize ?? 256 * MiB, Math.ceil(source.size / 10_000));
+    const count = Math.ceil(source.size / partSize);
+    const created = await call(() => client.send(new CreateMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, ...(source.contentType ? { ContentType: source.contentType } : {}) })));
+    const uploadId = created.UploadId!;
+    const etags: string[] = [];
+    let done = 0;
+    // Each range is pinned to the source's ETag. Some servers (Swift) answer 412 to If-Match on a
+    // multipart object's own ETag: when a fresh HEAD shows the same ETag, the source has not
+    // changed, so the copy goes on unpinned and the ETag is checked again before completing.
+    let pin = source.etag;
+    const stillSame = async () => (await storage.head(from.bucket, from.key)).etag === source.etag;
+    try {
+      await pool(
+        Array.from({ length: count }, (_, i) => i),
+        4,
+        async (i) => {
+          const start = i * partSize;
+          const end = Math.min(source.size, start + partSize) - 1;
+          const copyPart = () =>
+            client.send(
+              new UploadPartCopyCommand({
+                Bucket: to.bucket,
+                Key: to.key,
+                UploadId: uploadId,
+                PartNumber: i + 1,
+                CopySource: encodeSource(from.bucket, from.key),
+                CopySourceRange: `bytes=${start}-${end}`,
+                ...(pin ? { CopySourceIfMatch: pin } : {}),
+              }),
+              opts.signal ? { abortSignal: opts.signal } : {},
+            );
+          const out = await call(() =>
+            copyPart().catch(async (err: unknown) => {
+              if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 412 || !pin || !(await stillSame())) throw err;
+              pin = undefined;
+              return copyPart();
+            }),
+          );
+          etags[i] = out.CopyPartResult?.ETag ?? '';
+          done += end - start + 1;
+          opts.onProgress?.(done, source.size);
+        },
+        opts.signal,
+      );
+      if (!pin && !(await stillSame())) throw new FerryError('FILE_CHANGED', `${from.key} changed while it was being copied; the original was kept. Try again.`);
+      await call(() =>
+        client.send(new CompleteMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId: uploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } })),
+      );
+    } catch (err) {
+      await client.send(new AbortMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId: uploadId })).catch(() => {});
+      throw err;
+    }
+  }
+  const copy = await storage.head(to.bucket, to.key);
+  if (copy.size !== source.size) {
+    throw new FerryError('S3_ERROR', `The copy of ${from.key} at ${to.key} has ${copy.size} bytes where the original has ${source.size}; the original was kept.`);
+  }
+  return copy;
+}
+
+export interface MovePlan {
+  from: string;
+  to: string;
+  size: number;
+}
+
+/**
+ * What moving an object or folder to a new name means, object by object. A folder (a name ending
+ * in "/") moves with everything below it. Refuses when anything would be replaced.
+ */
+export async function planMove(storage: Storage, bucket: string, from: string, to: string, toBucket = bucket): Promise<MovePlan[]> {
+  if (from === to && toBucket === bucket) throw new FerryError('USAGE', 'The new name is the same as the old one.');
+  const folder = from.endsWith('/');
+  if (folder !== to.endsWith('/')) throw new FerryError('USAGE', folder ? 'A folder moves to a folder: end the new name with "/".' : 'A file moves to a file name, not a folder name ending in "/".');
+  if (folder && toBucket === bucket && to.startsWith(from)) throw new FerryError('USAGE', `A folder cannot move into itself (${to} is inside ${from}).`);
+  const plan: MovePlan[] = folder
+    ? (await objectsUnder(storage, bucket, from)).map((o) => ({ from: o.key, to: to + o.key.slice(from.length), size: o.size }))
+    : [{ from, to, size: (await storage.head(bucket, from)).size }];
+  if (!plan.length) throw new FerryError('NO_SUCH_KEY', `There is nothing in ${bucket}/${from} to move. Refresh the list to see what is there now.`);
+  for (const p of plan) checkKey(p.to);
+  const taken = folder ? new Set((await objectsUnder(storage, toBucket, to)).map((o) => o.key)) : new Set((await storage.exists(toBucket, to)) ? [to] : []);
+  const clashes = plan.filter((p) => taken.has(p.to));
+  if (clashes.length) {
+    throw new FerryError('OBJECTS_EXIST', `${clashes.length === 1 ? `${clashes[0]!.to} already exists` : `${clashes.length} objects already exist at the new name (${clashes[0]!.to}, …)`} in ${toBucket}; nothing was moved. Choose another name, or delete ${clashes.length === 1 ? 'it' : 'them'} first.`);
+  }
+  return plan;
+}
+
+/**
+ * Moves (or renames) an object or a folder: every object is copied and checked first, and only
+ * then are the originals deleted. If a copy fails, the copies made so far are removed and the
+ * originals stay as they were.
+ */
+export async function moveObjects(storage: Storage, bucket: string, from: string, to: string, opts: ActionOptions & { toBucket?: string; inOneUpTo?: number; partSize?: number } = {}): Promise<MovePlan[]> {
+  const toBucket = opts.toBucket ?? bucket;
+  const plan = await planMove(storage, bucket, from, to, toBucket);
+  const total = plan.reduce((n, p) => n + p.size, 0);
+  const made: string[] = [];
+  const progress = new Map<string, number>();
+  const report = () => opts.onProgress?.([...progress.values()].reduce((a, b) => a + b, 0), total);
+  try {
+    await pool(
+      plan,
+      8,
+      async (p) => {
+        await copyObject(storage, { bucket, key: p.from }, { bucket: toBucket, key: p.to }, {
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(opts.inOneUpTo !== undefined ? { inOneUpTo: opts.inOneUpTo } : {}),
+          ...(opts.partSize !== undefined ? { partSize: opts.partSize } : {}),
+          onProgress: (d) => (progress.set(p.from, d), report()),
+        });
+        made.push(p.to);
+      },
+      opts.signal,
+    );
+  } catch (err) {
+    await pool(made, 16, (k) => storage.delete(toBucket, k)).catch(() => {});
+    throw err;
+  }
+  await pool(plan, 16, (p) => storage.delete(bucket, p.from));
+  return plan;
+}
+
+/** A new, empty folder: the zero-byte "name/" object S3 consoles and Cyberduck make. */
+export async function createFolder(storage: Storage, bucket: string, parent: string, name: string): Promise<string> {
+  const clean = name.trim();
+  if (!clean) throw new FerryError('USAGE', 'Give the folder a name.');
+  if (clean.includes('/')) throw new FerryError('USAGE', 'A folder name cannot contain "/". Make one folder, open it, then make the next inside.');
+  if (clean === '.' || clean === '..') throw new FerryError('USAGE', `"${clean}" cannot be a folder name.`);
+  const key = `${parent}${clean}/`;
+  checkKey(key);
+  const existing = await storage.listPage(bucket, key, { recursive: true, pageSize: 1 });
+  if (existing.objects.length) throw new FerryError('OBJECTS_EXIST', `${bucket}/${key} already exists.`);
+  await storage.put(bucket, key, Buffer.alloc(0), { ContentType: 'application/x-directory' });
+  return key;
+}
+
+/**
+ * Objects whose name contains the query (ignoring case), anywhere at or below a prefix: a
+ * streamed server-side listing, filtered as it arrives. Returns when `limit` matches are found
+ * or `pages` pages were read, with the token to continue from.
+ */
+export async function searchObjects(
+  storage: Storage,
+  bucket: string,
+  prefix: string,
+  query: string,
+  opts: { token?: string; limit?: number; pages?: number; signal?: AbortSignal } = {},
+): Promise<{ objects: ObjectInfo[]; nextToken?: string; scanned: number }> {
+  const q = query.trim().toLowerCase();
+  const found: ObjectInfo[] = [];
+  let token = opts.token;
+  let scanned = 0;
+  for (let i = 0; i < (opts.pages ?? 10); i++) {
+    const page = await storage.listPage(bucket, prefix, { recursive: true, ...(token ? { token } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    scanned += page.objects.length;
+    for (const o of page.objects) if (o.key.slice(prefix.length).toLowerCase().includes(q)) found.push(o);
+    token = page.nextToken;
+    if (!token || found.length >= (opts.limit ?? 200)) break;
+  }
+  return { objects: found, ...(token ? { nextToken: token } : {}), scanned };
+}
+
+/**
+ * Deletes a bucket. An empty one goes at once; one with objects goes only with withContents,
+ * which first deletes every object and aborts every unfinished upload in it.
+ */
+export async function deleteBucket(storage: Storage, bucket: string, opts: ActionOptions & { withContents?: boolean } = {}): Promise<{ objects: number }> {
+  let objects = 0;
+  if (opts.withContents) {
+    for (const u of await storage.listMultipartUploads(bucket)) await storage.abortMultipartUpload(bucket, u.key, u.uploadId);
+    const all = await objectsUnder(storage, bucket, '', opts.signal);
+    objects = await deleteObjects(storage, bucket, all.map((o) => o.key), opts);
+  } else {
+    const first = await storage.listPage(bucket, '', { recursive: true, pageSize: 1 });
+    if (first.objects.length) {
+      throw new FerryError('BUCKET_NOT_EMPTY', `The bucket ${bucket} is not empty. Delete its contents too (type the bucket's name to confirm), or empty it first.`);
+    }
+  }
+  try {
+    await storage.client.send(new DeleteBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    const e = toFerryError(err, { endpoint: storage.endpoint, bucket });
+    if (e.code === 'BUCKET_NOT_EMPTY') {
+      throw new FerryError('BUCKET_NOT_EMPTY', `The bucket ${bucket} still holds something Ferry cannot list (older versions of objects, or objects added meanwhile). Empty it in the provider's console, then delete it.`, { cause: err });
+    }
+    throw e;
+  }
+  return { objects };
+}

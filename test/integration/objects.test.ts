@@ -1,0 +1,178 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isFerryError } from '../../main/core/errors';
+import { Ferry, type Connection } from '../../main/core/ferry';
+import { copyObject, createFolder, deleteBucket, objectsUnder, searchObjects } from '../../main/core/s3/manage';
+import { MemorySecretStore } from '../../main/core/secrets/secrets';
+import { MiB } from '../../main/core/transfers/plan';
+import { cliEnv, ferry, randomFile, servers, sha256File, tempDir, uniqueName } from '../support/helpers';
+
+/**
+ * What a user does to objects once they are stored (download, rename, move, new folder, search,
+ * delete a folder or a bucket), each checked on the server, on every S3 server the suite runs.
+ */
+describe.each(servers())('objects on $name', (server) => {
+  let env: NodeJS.ProcessEnv;
+  let direct: Connection;
+  let work: string;
+  const account = uniqueName(`obj-${server.name}`);
+  const bucket = uniqueName(`objs-${server.name}`);
+  const run = (args: string[]) => ferry([...args, '--account', account], { env });
+  const keys = async (prefix = '') => (await objectsUnder(direct.storage, bucket, prefix)).map((o) => o.key).sort();
+  const put = (key: string, body: string | Buffer) => direct.storage.put(bucket, key, Buffer.from(body));
+
+  beforeAll(async () => {
+    env = cliEnv(await tempDir());
+    work = await tempDir();
+    const added = await ferry(['accounts', 'add', account, '--provider', server.provider, '--endpoint-url', server.endpoint], { env, input: `${server.accessKeyId}\n${server.secretAccessKey}\n` });
+    expect(added.code, added.stderr).toBe(0);
+    direct = await new Ferry({
+      dataDir: await tempDir(),
+      secrets: new MemorySecretStore(),
+      env: { AWS_ACCESS_KEY_ID: server.accessKeyId, AWS_SECRET_ACCESS_KEY: server.secretAccessKey, AWS_ENDPOINT_URL: server.endpoint },
+    }).connect();
+    await direct.storage.createBucket(bucket);
+  });
+  afterAll(() => direct?.close());
+
+  it('downloads a large object in ranges and a small one in one checked GET, byte for byte, names and all', async () => {
+    const big = await randomFile(work, 'big.bin', 37 * MiB + 123);
+    const key = 'downloads/a dir/ünï + %20 & ?.bin';
+    expect((await run(['cp', big.path, `s3://${bucket}/${key}`, '--part-size', '8MiB'])).code).toBe(0);
+    const out = await tempDir();
+    const got = await run(['cp', `s3://${bucket}/${key}`, `${out}/`, '--part-size', '5MiB', '--json']);
+    expect(got.code, got.stderr).toBe(0);
+    const result = JSON.parse(got.stdout) as { file: string; size: number; verified: string };
+    expect(result).toMatchObject({ size: 37 * MiB + 123, verified: 'ranges' });
+    expect(result.file).toBe(join(out, 'ünï + %20 & ?.bin'));
+    expect(await sha256File(result.file)).toBe(big.sha256);
+
+    await put('downloads/small.txt', 'hello, world\n');
+    const small = await run(['cp', `s3://${bucket}/downloads/small.txt`, join(out, 'renamed.txt'), '--json']);
+    expect(small.code, small.stderr).toBe(0);
+    expect(JSON.parse(small.stdout)).toMatchObject({ verified: 'md5', size: 13 });
+    expect(await readFile(join(out, 'renamed.txt'), 'utf8')).toBe('hello, world\n');
+    // Nothing but the finished files is left in the folder.
+    expect((await readdir(out)).sort()).toEqual(['renamed.txt', 'ünï + %20 & ?.bin']);
+  });
+
+  it('continues a paused download where it stopped, and starts over when the object changed meanwhile', async () => {
+    const src = await randomFile(work, 'resume.bin', 30 * MiB);
+    await direct.upload({ file: src.path, bucket, key: 'resume.bin' });
+    const out = join(await tempDir(), 'resume.bin');
+    const pause = new AbortController();
+    let seen = 0;
+    const first = await direct
+      .download({ bucket, key: 'resume.bin', file: out, partSize: 5 * MiB, concurrency: 2, pauseSignal: pause.signal, onKept: (b) => (seen = b) > 10 * MiB && pause.abort() })
+      .catch((e: unknown) => e);
+    expect(isFerryError(first, 'PAUSED')).toBe(true);
+    expect(seen).toBeGreaterThan(10 * MiB);
+    await expect(stat(out)).rejects.toThrow();
+    const second = await direct.download({ bucket, key: 'resume.bin', file: out, partSize: 5 * MiB });
+    expect(second.resumedBytes).toBeGreaterThanOrEqual(10 * MiB);
+    expect(await sha256File(out)).toBe(src.sha256);
+
+    // Paused again, then the object is replaced: the partial file is not stitched to the new version.
+    const out2 = join(await tempDir(), 'resume.bin');
+    const again = new AbortController();
+    await direct.download({ bucket, key: 'resume.bin', file: out2, partSize: 5 * MiB, concurrency: 2, pauseSignal: again.signal, onKept: (b) => b > 5 * MiB && again.abort() }).catch(() => {});
+    const replaced = await randomFile(work, 'replaced.bin', 30 * MiB);
+    await direct.upload({ file: replaced.path, bucket, key: 'resume.bin' });
+    const third = await direct.download({ bucket, key: 'resume.bin', file: out2, partSize: 5 * MiB });
+    expect(third.resumedBytes).toBe(0);
+    expect(await sha256File(out2)).toBe(replaced.sha256);
+  });
+
+  it('a failed download leaves no file behind and says what to do', async () => {
+    const out = await tempDir();
+    const r = await run(['cp', `s3://${bucket}/no/such/key.txt`, `${out}/`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no object/i);
+    expect(await readdir(out)).toEqual([]);
+  });
+
+  it('downloads a folder with --recursive, keeping its tree', async () => {
+    await put('tree/a.txt', 'A');
+    await put('tree/sub/b.txt', 'B');
+    const out = await tempDir();
+    const r = await run(['cp', `s3://${bucket}/tree/`, out, '--recursive']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await readFile(join(out, 'a.txt'), 'utf8')).toBe('A');
+    expect(await readFile(join(out, 'sub', 'b.txt'), 'utf8')).toBe('B');
+  });
+
+  it('renames an object and moves a folder: copied, checked, originals gone; a clash changes nothing', async () => {
+    await put('mv/one.txt', '1');
+    await put('mv/dir/two.txt', '2');
+    await put('mv/dir/deep/three.txt', '3');
+    expect((await run(['mv', `s3://${bucket}/mv/one.txt`, `s3://${bucket}/mv/uno.txt`])).code).toBe(0);
+    const moved = await run(['mv', `s3://${bucket}/mv/dir/`, `s3://${bucket}/mv/moved/`, '--recursive']);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(await keys('mv/')).toEqual(['mv/moved/deep/three.txt', 'mv/moved/two.txt', 'mv/uno.txt']);
+    expect((await direct.storage.getBytes(bucket, 'mv/moved/deep/three.txt')).toString()).toBe('3');
+
+    await put('mv/other.txt', 'other');
+    const clash = await run(['mv', `s3://${bucket}/mv/other.txt`, `s3://${bucket}/mv/uno.txt`]);
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toMatch(/already exists.*nothing was moved/);
+    expect((await direct.storage.getBytes(bucket, 'mv/uno.txt')).toString()).toBe('1');
+    expect((await direct.storage.getBytes(bucket, 'mv/other.txt')).toString()).toBe('other');
+  });
+
+  it('copies a large object as a multipart copy, reporting progress, byte for byte', async () => {
+    const src = await randomFile(work, 'copy.bin', 12 * MiB + 7);
+    await direct.upload({ file: src.path, bucket, key: 'copy/src.bin' });
+    const seen: number[] = [];
+    await copyObject(direct.storage, { bucket, key: 'copy/src.bin' }, { bucket, key: 'copy/dst.bin' }, { inOneUpTo: 0, partSize: 5 * MiB, onProgress: (d) => seen.push(d) });
+    expect(seen.at(-1)).toBe(12 * MiB + 7);
+    expect(seen.length).toBe(3);
+    const out = join(await tempDir(), 'dst.bin');
+    await direct.download({ bucket, key: 'copy/dst.bin', file: out });
+    expect(await sha256File(out)).toBe(src.sha256);
+  });
+
+  it('makes a folder, finds files anywhere below a folder, and deletes a folder with everything in it', async () => {
+    expect(await createFolder(direct.storage, bucket, 'find/', 'Reports 2026')).toBe('find/Reports 2026/');
+    await expect(createFolder(direct.storage, bucket, 'find/', 'Reports 2026')).rejects.toThrow(/already exists/);
+    await expect(createFolder(direct.storage, bucket, 'find/', 'a/b')).rejects.toThrow(/cannot contain "\/"/);
+    await put('find/Reports 2026/q1-Budget.xlsx', 'x');
+    await put('find/deep/er/budget-final.pdf', 'y');
+    await put('find/unrelated.txt', 'z');
+    const found = await searchObjects(direct.storage, bucket, 'find/', 'BUDGET');
+    expect(found.objects.map((o) => o.key).sort()).toEqual(['find/Reports 2026/q1-Budget.xlsx', 'find/deep/er/budget-final.pdf']);
+    const r = await run(['rm', `s3://${bucket}/find/`, '--recursive']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await keys('find/')).toEqual([]);
+  });
+
+  it('deletes a bucket: an empty one at once, a full one only with --force (objects and unfinished uploads too)', async () => {
+    const full = uniqueName(`rb-${server.name}`);
+    await direct.storage.createBucket(full);
+    await direct.storage.put(full, 'x/y.txt', Buffer.from('y'));
+    const refused = await run(['rb', `s3://${full}`]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`ferry rb s3://${full} --force`);
+    expect((await direct.storage.listBuckets()).map((b) => b.name)).toContain(full);
+    const forced = await run(['rb', `s3://${full}`, '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect((await direct.storage.listBuckets()).map((b) => b.name)).not.toContain(full);
+
+    const empty = uniqueName(`rb-${server.name}`);
+    await direct.storage.createBucket(empty);
+    expect((await deleteBucket(direct.storage, empty)).objects).toBe(0);
+    expect((await direct.storage.listBuckets()).map((b) => b.name)).not.toContain(empty);
+  });
+
+  it('downloads with hostile keys never write outside the chosen folder', async () => {
+    await put('evil/../../escape.txt', 'no');
+    const out = await tempDir();
+    const inner = join(out, 'inner');
+    const r = await run(['cp', `s3://${bucket}/evil/`, inner, '--recursive']);
+    expect(r.code, r.stderr).toBe(0);
+    // The ".." segments became "_" inside the folder.
+    expect(await readdir(out)).toEqual(['inner']);
+    const written = await readdir(inner, { recursive: true });
+    expect(written.some((p) => p.endsWith('escape.txt'))).toBe(true);
+  });
+});
