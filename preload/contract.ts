@@ -34,10 +34,13 @@ export const requests = {
     endpoint: z.string().max(2048).optional(),
     region: z.string().max(64).optional(),
     pathStyle: z.boolean().optional(),
-    accessKeyId: z.string().min(1).max(512),
-    secretAccessKey: z.string().min(1).max(512),
+    accessKeyId: z.string().min(1, 'Type the access key ID.').max(512),
+    secretAccessKey: z.string().min(1, 'Type the secret access key.').max(512),
+    /** Keep the account even if its connection test fails (the window asks first). */
+    saveAnyway: z.boolean().optional(),
   }),
   'accounts:update': z.object({
+    saveAnyway: z.boolean().optional(),
     name,
     endpoint: z.string().max(2048).optional(),
     region: z.string().min(1).max(64).optional(),
@@ -174,6 +177,12 @@ export interface ConnectionReportView {
   abilities?: CheckView[];
 }
 
+export interface SaveResultView {
+  account: AccountView;
+  saved: boolean;
+  report: ConnectionReportView;
+}
+
 export interface BucketView {
   name: string;
   createdAt?: string;
@@ -279,8 +288,9 @@ export interface Responses {
   'app:info': { name: string; version: string; platform: string };
   'presets:list': PresetView[];
   'accounts:list': AccountView[];
-  'accounts:add': AccountView;
-  'accounts:update': AccountView;
+  /** Saved only when its connection test passed, or when saveAnyway was asked for. */
+  'accounts:add': SaveResultView;
+  'accounts:update': SaveResultView;
   'accounts:remove': null;
   'accounts:test': ConnectionReportView;
   'buckets:list': BucketView[];

@@ -74,14 +74,16 @@ const isChannel = (c: string): c is Channel => Object.prototype.hasOwnProperty.c
 
 export function createAppCore(opts: AppCoreOptions): AppCore {
   const { ferry, emit } = opts;
-  // Notifications can be turned off in Settings; everything else the platform does stays as is.
+  // Notifications can be turned off in Settings (the setting is kept here, so a notification is
+  // shown or not at once); everything else the platform does stays as is.
+  let notificationsOn = true;
+  const learnPrefs = <T extends { notifications?: boolean }>(p: T): T => ((notificationsOn = p.notifications !== false), p);
+  void ferry.accounts.preferences().then(learnPrefs, () => {});
   const platform: Platform = {
     ...opts.platform,
-    notify: (title, body) =>
-      void ferry.accounts.preferences().then(
-        (p) => p.notifications !== false && opts.platform.notify(title, body),
-        () => opts.platform.notify(title, body),
-      ),
+    notify: (title, body) => {
+      if (notificationsOn) opts.platform.notify(title, body);
+    },
   };
   const connections = new Map<string, Promise<Connection>>();
   const connection = (account: string): Promise<Connection> => {
@@ -212,6 +214,18 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
   // Uploads an earlier run left unfinished (crash, kill, quit or pause) come back paused.
   const restored = ferry.uploadStates.list().then((saved) => queue.restore(saved)).catch(() => []);
 
+  /** The connection test, as a report also when the test itself could not run. */
+  const testReport = async (name: string) => {
+    forget(name);
+    try {
+      const report = await ferry.testConnection({ account: name });
+      return { ...report, checks: report.checks.map((c) => ({ ...c, detail: forWindow(c.detail) })) };
+    } catch (err) {
+      const detail = forWindow(err instanceof Error ? err.message : String(err));
+      return { ok: false, account: name, endpoint: '', region: '', checks: [{ name: 'reachable' as const, ok: false, detail }] };
+    }
+  };
+
   const accountView = async (name: string) => {
     const all = await ferry.listAccounts();
     const a = all.find((x) => x.name === name)!;
@@ -227,26 +241,35 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       }),
     'accounts:list': async () =>
       (await ferry.listAccounts()).map((a) => ({ name: a.name, provider: a.provider, ...(a.endpoint ? { endpoint: a.endpoint } : {}), region: a.region, pathStyle: a.pathStyle, isDefault: a.isDefault })),
-    'accounts:add': async (r) => {
-      const { accessKeyId, secretAccessKey, ...input } = r;
+    'accounts:add': async ({ saveAnyway, accessKeyId, secretAccessKey, ...input }) => {
       await ferry.addAccount(input, { accessKeyId, secretAccessKey });
-      return accountView(r.name);
+      const report = await testReport(input.name);
+      // A failed test keeps nothing (unless the user said "Save anyway"): no half-set-up account.
+      if (!report.ok && !saveAnyway) {
+        const account = await accountView(input.name);
+        await ferry.removeAccount(input.name);
+        return { account, saved: false, report };
+      }
+      return { account: await accountView(input.name), saved: true, report };
     },
-    'accounts:update': async (r) => {
-      const { name, accessKeyId, secretAccessKey, ...patch } = r;
+    'accounts:update': async ({ name, saveAnyway, accessKeyId, secretAccessKey, ...patch }) => {
       if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
         throw new FerryError('BAD_CREDENTIALS', 'To change the keys, give both the access key ID and the secret access key.');
       }
-      await ferry.updateAccount(name, patch, accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined);
+      let report: Awaited<ReturnType<typeof testReport>> | undefined;
+      const saved = await ferry.tryAccountChange(name, patch, accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined, async () => {
+        report = await testReport(name);
+        return report.ok || Boolean(saveAnyway);
+      });
       forget(name);
-      return accountView(name);
+      return { account: await accountView(name), saved, report: report! };
     },
     'accounts:remove': async ({ name }) => {
       await ferry.removeAccount(name);
       forget(name);
       return null;
     },
-    'accounts:test': async ({ name }) => ferry.testConnection({ account: name }),
+    'accounts:test': async ({ name }) => testReport(name),
     'buckets:list': async ({ account }) => (await connection(account)).storage.listBuckets(),
     'buckets:create': async ({ account, bucket }) => {
       await (await connection(account)).storage.createBucket(bucket);
@@ -389,14 +412,14 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       platform.openExternal(u);
       return null;
     },
-    'prefs:get': async () => ferry.accounts.preferences(),
+    'prefs:get': async () => learnPrefs(await ferry.accounts.preferences()),
     // null clears an advanced setting: Ferry chooses again.
     'prefs:set': async ({ partSizeMiB, concurrency, ...patch }) =>
-      ferry.accounts.setPreferences({
+      learnPrefs(await ferry.accounts.setPreferences({
         ...patch,
         ...(partSizeMiB !== undefined ? { partSizeMiB: partSizeMiB ?? undefined } : {}),
         ...(concurrency !== undefined ? { concurrency: concurrency ?? undefined } : {}),
-      }),
+      })),
   };
 
   // Files arriving through open requests are announced while Ferry runs: one notification per

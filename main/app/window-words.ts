@@ -8,6 +8,9 @@ const REWRITES: Array<[RegExp, string]> = [
   [/Check the key with: ferry ls s3:\/\/\S+/, 'Refresh the list to see what is there now.'],
   [/run ferry uploads abort s3:\/\/\S+ --upload-id \S+/, 'remove them under “Unfinished uploads” beside the bucket’s files'],
   [/remove them with: ferry uploads abort s3:\/\/\S+ --upload-id \S+/, 'remove them under “Unfinished uploads” beside the bucket’s files'],
+  [/Re-add the account with the right secret key\./, 'Type the right secret access key in the account’s settings and save again.'],
+  [/\(re-add the account with the right keys\)/, '(type the right keys in the account’s settings and save again)'],
+  [/remove the account and add it again/, 'type the keys again in the account’s settings'],
   [/Add one with: ferry accounts add[^.]*(\.|$)/, 'Add one with “+ Add account”.'],
   [/add the account with the CLI's --allow-link-local-endpoint/, 'add the account with the ferry command and its --allow-link-local-endpoint option'],
 ];

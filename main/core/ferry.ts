@@ -353,6 +353,19 @@ export class Ferry {
     return this.accounts.update(name, patch);
   }
 
+  /**
+   * Changes an account and keeps the change only if `keep` (a connection test) says so; otherwise
+   * the old settings and keys are put back, so a failed test never leaves a half-changed account.
+   */
+  async tryAccountChange(name: string, patch: { endpoint?: string; region?: string; pathStyle?: boolean }, credentials: Credentials | undefined, keep: () => Promise<boolean>): Promise<boolean> {
+    const old = await this.accounts.get(name);
+    const oldKeys = await this.secrets.get(name);
+    await this.updateAccount(name, patch, credentials);
+    if (await keep()) return true;
+    await this.updateAccount(name, { endpoint: old.endpoint ?? '', region: old.region, pathStyle: old.pathStyle }, oldKeys ?? undefined);
+    return false;
+  }
+
   /** Removes an account's settings and its keychain entry. */
   async removeAccount(name: string): Promise<Account> {
     const account = await this.accounts.remove(name);

@@ -34,19 +34,20 @@ const presets = [
 afterEach(cleanup);
 
 describe('AccountForm', () => {
-  it('sends the keys once, on save, then shows the connection test in words', async () => {
+  it('keeps nothing when the connection test fails, says why in words, and saves only on "Save anyway"', async () => {
+    const report = {
+      ok: false,
+      account: 'home',
+      endpoint: 'http://x',
+      region: 'us-east-1',
+      checks: [
+        { name: 'reachable', ok: true, detail: 'answered' },
+        { name: 'credentials accepted', ok: false, detail: 'the secret access key is wrong.' },
+      ],
+    };
+    const account = { name: 'home', provider: 'ceph', region: 'us-east-1', pathStyle: true, isDefault: true };
     const calls = fakeApi({
-      addAccount: (r: { name: string }) => ({ ok: true, value: { name: r.name, provider: 'ceph', region: 'us-east-1', pathStyle: true, isDefault: true } }),
-      testAccount: {
-        ok: false,
-        account: 'home',
-        endpoint: 'http://x',
-        region: 'us-east-1',
-        checks: [
-          { name: 'reachable', ok: true, detail: 'answered' },
-          { name: 'credentials accepted', ok: false, detail: 'the secret access key is wrong' },
-        ],
-      },
+      addAccount: (r: { saveAnyway?: boolean }) => ({ ok: true, value: { account, saved: Boolean(r.saveAnyway), report } }),
     });
     const saved = vi.fn();
     render(<AccountForm presets={presets} onSaved={saved} />);
@@ -56,11 +57,17 @@ describe('AccountForm', () => {
     fireEvent.change(screen.getByLabelText('Access key ID'), { target: { value: 'AKID' } });
     fireEvent.change(screen.getByLabelText('Secret access key'), { target: { value: 's3cr3t' } });
     fireEvent.submit(screen.getByRole('form', { name: 'Add an account' }));
-    await screen.findByText(/the secret access key is wrong/);
-    expect(saved).toHaveBeenCalledOnce();
-    expect(calls.filter((c) => JSON.stringify(c.request ?? '').includes('s3cr3t')).map((c) => c.method)).toEqual(['addAccount']);
+    expect((await screen.findByRole('alert')).textContent).toBe('Not saved: the secret access key is wrong. Fix the fields above and save again, or save anyway.');
+    expect(saved).not.toHaveBeenCalled();
     expect(calls[0]).toEqual({ method: 'addAccount', request: { name: 'home', provider: 'ceph', endpoint: 'http://rgw:7480', accessKeyId: 'AKID', secretAccessKey: 's3cr3t' } });
-    // The typed secret does not linger in the form.
+    // The keys stay in the form to fix them, or to save anyway.
+    expect((screen.getByLabelText('Secret access key') as HTMLInputElement).value).toBe('s3cr3t');
+    fireEvent.click(screen.getByRole('button', { name: 'Save anyway' }));
+    await screen.findByText(/Saved, though the connection test failed/);
+    expect(saved).toHaveBeenCalledOnce();
+    expect(calls.map((c) => c.method)).toEqual(['addAccount', 'addAccount']);
+    expect(calls[1]!.request).toMatchObject({ saveAnyway: true });
+    // Saved: the typed secret does not linger in the form.
     expect((screen.getByLabelText('Secret access key') as HTMLInputElement).value).toBe('');
   });
 
@@ -88,7 +95,7 @@ describe('SharePanel', () => {
 
   it('refuses a lifetime over 7 days before asking main, never shortening it', async () => {
     const calls = fakeApi();
-    render(<SharePanel account="a" bucket="b" objectKey="dir/report.pdf" defaultExpirySeconds={3600} onClose={vi.fn()} onIssued={vi.fn()} />);
+    render(<SharePanel account="a" bucket="b" objectKey="dir/report.pdf" defaultExpirySeconds={3600} onClose={vi.fn()} onIssued={vi.fn()} onDelete={vi.fn()} onRotateKeys={vi.fn()} onEnlargeQr={vi.fn()} />);
     fireEvent.change(screen.getByLabelText('Custom duration'), { target: { value: '8d' } });
     fireEvent.click(screen.getByRole('button', { name: 'Create link' }));
     expect((await screen.findByRole('alert')).textContent).toMatch(/1 second to 7 days/);
@@ -97,7 +104,7 @@ describe('SharePanel', () => {
 
   it('shows the link, its exact expiry and a countdown that runs', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
-    render(<SharePanel account="a" bucket="b" objectKey="report.pdf" defaultExpirySeconds={3600} onClose={vi.fn()} onIssued={vi.fn()} />);
+    render(<SharePanel account="a" bucket="b" objectKey="report.pdf" defaultExpirySeconds={3600} onClose={vi.fn()} onIssued={vi.fn()} onDelete={vi.fn()} onRotateKeys={vi.fn()} onEnlargeQr={vi.fn()} />);
     fireEvent.click(screen.getByLabelText(/1 day/));
     fireEvent.click(screen.getByRole('button', { name: 'Create link' }));
     const input = (await screen.findByLabelText('Share link')) as HTMLInputElement;
@@ -112,17 +119,20 @@ describe('SharePanel', () => {
 });
 
 describe('Transfers', () => {
-  const t = (status: TransferView['status'], extra: Partial<TransferView> = {}): TransferView => ({ id: `id-${status}`, account: 'a', bucket: 'b', key: `dir/${status}.bin`, file: `/x/${status}.bin`, size: 1000, status, bytesDone: 500, bytesPerSecond: 250, ...extra });
+  const t = (status: TransferView['status'], extra: Partial<TransferView> = {}): TransferView => ({ id: `id-${status}`, direction: 'upload', account: 'a', bucket: 'b', key: `dir/${status}.bin`, file: `/x/${status}.bin`, size: 1000, status, bytesDone: 500, bytesPerSecond: 250, ...extra });
 
   it('offers the controls that fit each state', () => {
     fakeApi();
-    render(<Transfers transfers={[t('running', { etaSeconds: 2 }), t('paused'), t('failed', { error: 'Cannot reach host' }), t('done')]} totals={{ size: 4000, done: 2500, rate: 250, active: 1, etaSeconds: 6 }} onClear={vi.fn()} onError={vi.fn()} />);
+    render(<Transfers transfers={[t('running', { etaSeconds: 2 }), t('paused'), t('failed', { error: 'Cannot reach host' }), t('done')]} totals={{ size: 4000, done: 2500, rate: 250, active: 1, etaSeconds: 6 }} onClear={vi.fn()} onError={vi.fn()} onCopyLink={vi.fn()} onShare={vi.fn()} />);
     expect(screen.getByRole('button', { name: 'Pause running.bin' })).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Resume paused.bin' })).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Retry failed.bin' })).toBeTruthy();
-    expect(screen.queryByRole('button', { name: /done\.bin/ })).toBeNull();
+    // A finished upload offers its link, not transfer controls.
+    expect(screen.getAllByRole('button', { name: /done\.bin/ }).map((b) => b.textContent)).toEqual(['Copy link', 'Share…']);
     expect(screen.getByText(/Cannot reach host/)).toBeTruthy();
     expect(screen.getByText(/62% · 2\.5 KB of 4\.0 KB · 250 B\/s · 6s left/)).toBeTruthy();
+    // A failed row has no bar that could look finished.
+    expect(screen.queryByRole('progressbar', { name: 'Progress of failed.bin' })).toBeNull();
     expect(screen.getByRole('button', { name: 'Retry failed (1)' })).toBeTruthy();
   });
 });

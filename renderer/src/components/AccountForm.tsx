@@ -9,8 +9,10 @@ interface Props {
   onSaved(account: AccountView): void;
   onRemoved?(name: string): void;
   onCancel?(): void;
-  /** The form's heading level: 1 when it is the screen's main content, 2 under a welcome. */
+  /** The form's heading level: 1 when it is the screen's main content, 2 in a dialog or under a welcome. */
   headingLevel?: 1 | 2;
+  /** In a dialog, the dialog's title is the heading. */
+  noHeading?: boolean;
 }
 
 /**
@@ -18,7 +20,7 @@ interface Props {
  * the system keychain; the window never gets them back (editing shows empty key fields, which
  * keep the stored keys unless both are filled in).
  */
-export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel, headingLevel = 1 }: Props) {
+export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel, headingLevel = 1, noHeading }: Props) {
   const [provider, setProvider] = useState<PresetView['id']>(editing?.provider ?? 'storj');
   const preset = presets.find((p) => p.id === provider);
   const [name, setName] = useState(editing?.name ?? '');
@@ -32,10 +34,18 @@ export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel, he
   const [busy, setBusy] = useState<'save' | 'test' | 'remove' | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [report, setReport] = useState<ConnectionReportView | undefined>();
+  /** The last save was refused because its test failed: offer "Save anyway". */
+  const [refused, setRefused] = useState(false);
+  const [confirmRemove, setConfirmRemove] = useState(false);
+  // Saved, and nothing changed since: the form offers Done, not another save.
+  const fields = JSON.stringify([name, endpoint, region, pathStyle, provider]);
+  const [savedFields, setSavedFields] = useState<string | undefined>();
+  const done = savedFields === fields && !accessKeyId && !secretAccessKey;
 
   useEffect(() => {
     if (!editing) setPathStyle(undefined);
   }, [provider, editing]);
+
 
   const test = async (account: string) => {
     setBusy('test');
@@ -48,13 +58,13 @@ export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel, he
     }
   };
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  /** Saves only if the connection test passes, unless saveAnyway: then it is kept whatever the test says. */
+  const save = async (saveAnyway: boolean) => {
     setError(undefined);
     setReport(undefined);
     setBusy('save');
     try {
-      const saved = editing
+      const result = editing
         ? await call(
             ferry().updateAccount({
               name: editing.name,
@@ -62,6 +72,7 @@ export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel, he
               ...(region.trim() ? { region: region.trim() } : {}),
               ...(pathStyle !== undefined ? { pathStyle } : {}),
               ...(accessKeyId || secretAccessKey ? { accessKeyId, secretAccessKey } : {}),
+              ...(saveAnyway ? { saveAnyway } : {}),
             }),
           )
         : await call(
@@ -73,21 +84,31 @@ export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel, he
               ...(pathStyle !== undefined ? { pathStyle } : {}),
               accessKeyId: accessKeyId.trim(),
               secretAccessKey,
+              ...(saveAnyway ? { saveAnyway } : {}),
             }),
           );
-      setAccessKeyId('');
-      setSecretAccessKey('');
-      setBusy(undefined);
-      onSaved(saved);
-      await test(saved.name);
+      setReport(result.report);
+      setRefused(!result.saved);
+      if (result.saved) {
+        setAccessKeyId('');
+        setSecretAccessKey('');
+        setSavedFields(fields);
+        onSaved(result.account);
+      }
     } catch (err) {
       setError(message(err));
+    } finally {
       setBusy(undefined);
     }
   };
 
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void save(false);
+  };
+
   const remove = async () => {
-    if (!editing || !window.confirm(`Remove the account "${editing.name}"? Its keys are deleted from the keychain; nothing in the bucket changes.`)) return;
+    if (!editing) return;
     setBusy('remove');
     try {
       await call(ferry().removeAccount({ name: editing.name }));
@@ -99,9 +120,12 @@ export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel, he
     }
   };
 
+  const firstFailure = report?.checks.find((c) => !c.ok);
+  const dirty = !editing || accessKeyId !== '' || secretAccessKey !== '' || endpoint.trim().replace(/\/+$/, '') !== (editing.endpoint ?? '') || (region.trim() !== '' && region.trim() !== editing.region) || (pathStyle !== undefined && pathStyle !== editing.pathStyle);
+
   return (
-    <form className="card account-form" onSubmit={submit} aria-label={editing ? `Edit account ${editing.name}` : 'Add an account'}>
-      {headingLevel === 1 ? <h1>{editing ? `Account “${editing.name}”` : 'Add an account'}</h1> : <h2>{editing ? `Account “${editing.name}”` : 'Add an account'}</h2>}
+    <form className={`account-form${noHeading ? '' : ' card'}`} onSubmit={submit} aria-label={editing ? `Edit account ${editing.name}` : 'Add an account'}>
+      {noHeading ? null : headingLevel === 1 ? <h1>{editing ? `Account “${editing.name}”` : 'Add an account'}</h1> : <h2>{editing ? `Account “${editing.name}”` : 'Add an account'}</h2>}
       {!editing && (
         <label>
           <span>Provider</span>
@@ -160,13 +184,18 @@ export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel, he
         </p>
       )}
       {report && (
-        <ul className="checks" aria-label="Connection test">
-          {report.checks.map((c) => (
-            <li key={c.name} className={c.ok ? 'ok' : 'fail'}>
-              <span aria-hidden>{c.ok ? '✓' : '✗'}</span> <b>{c.name}</b>: {c.detail}
-            </li>
-          ))}
-        </ul>
+        <>
+          <p role={report.ok ? 'status' : 'alert'} className={report.ok ? 'ok' : 'error'}>
+            {report.ok ? (done ? 'Saved. The connection test passed.' : 'The connection test passed.') : refused ? `Not saved: ${firstFailure?.detail ?? 'the connection test failed.'} Fix the fields above and save again, or save anyway.` : `Saved, though the connection test failed: ${firstFailure?.detail ?? ''}`}
+          </p>
+          <ul className="checks" aria-label="Connection test">
+            {report.checks.map((c) => (
+              <li key={c.name} className={c.ok ? 'ok' : 'fail'}>
+                <span aria-hidden>{c.ok ? '✓' : '✗'}</span> <b>{c.name}</b>: {c.detail}
+              </li>
+            ))}
+          </ul>
+        </>
       )}
       {report?.abilities && (
         <ul className="checks" aria-label="What the server supports">
@@ -177,23 +206,41 @@ export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel, he
           ))}
         </ul>
       )}
+      {confirmRemove && editing && (
+        <div className="confirm" role="alert">
+          <p>Remove the account “{editing.name}”? Its keys are deleted from the keychain; nothing in its buckets changes.</p>
+          <button type="button" className="danger-solid" onClick={() => void remove()} autoFocus>
+            Remove account
+          </button>{' '}
+          <button type="button" onClick={() => setConfirmRemove(false)}>
+            Keep it
+          </button>
+        </div>
+      )}
       <div className="actions">
-        <button type="submit" className="primary" disabled={busy !== undefined}>
-          {busy === 'save' ? 'Saving…' : editing ? 'Save changes' : 'Add account'}
-        </button>
-        {editing && (
+        {(dirty || refused) && !done && (
+          <button type="submit" className="primary" disabled={busy !== undefined}>
+            {busy === 'save' ? 'Testing and saving…' : editing ? 'Test and save' : 'Add account'}
+          </button>
+        )}
+        {refused && (
+          <button type="button" onClick={() => void save(true)} disabled={busy !== undefined}>
+            Save anyway
+          </button>
+        )}
+        {editing && !dirty && (
           <button type="button" onClick={() => void test(editing.name)} disabled={busy !== undefined}>
             {busy === 'test' ? 'Testing…' : 'Test connection'}
           </button>
         )}
-        {editing && (
-          <button type="button" className="danger" onClick={() => void remove()} disabled={busy !== undefined}>
-            Remove account
+        {editing && !confirmRemove && (
+          <button type="button" className="danger" onClick={() => setConfirmRemove(true)} disabled={busy !== undefined}>
+            Remove account…
           </button>
         )}
         {onCancel && (
-          <button type="button" onClick={onCancel}>
-            Close
+          <button type="button" className={done ? 'primary' : undefined} onClick={onCancel}>
+            {done ? 'Done' : 'Close'}
           </button>
         )}
       </div>

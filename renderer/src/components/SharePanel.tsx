@@ -1,4 +1,5 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { MiddleName } from '../ui/MiddleName';
 import type { LinkRecordView, LinkView } from '../../../preload/contract';
 import { describeDuration, MAX_EXPIRY_SECONDS, parseExpiry } from '../../../preload/shared';
 import { call, ferry, message } from '../api';
@@ -11,8 +12,11 @@ interface Props {
   defaultExpirySeconds: number;
   onClose(): void;
   onIssued(): void;
-  /** The object was deleted (the list refreshes, the panel closes). */
-  onDeleted?(): void;
+  /** Asks to delete the object (the one way to stop links already sent, besides new keys). */
+  onDelete(): void;
+  /** Opens the account's settings, where its keys can be replaced. */
+  onRotateKeys(): void;
+  onEnlargeQr(svg: string): void;
 }
 
 const CHOICES = [
@@ -41,16 +45,11 @@ function secondsUntil(local: string, now: number): number {
 }
 
 /** Making a share link for one object: lifetime, download name, the link, its QR code and a live countdown. */
-export function SharePanel({ account, bucket, objectKey, defaultExpirySeconds, onClose, onIssued, onDeleted }: Props) {
-  const [confirmDelete, setConfirmDelete] = useState(false);
-  const remove = async () => {
-    try {
-      await call(ferry().deleteObject({ account, bucket, key: objectKey }));
-      onDeleted?.();
-    } catch (err) {
-      setError(message(err));
-    }
-  };
+export function SharePanel({ account, bucket, objectKey, defaultExpirySeconds, onClose, onIssued, onDelete, onRotateKeys, onEnlargeQr }: Props) {
+  const copyRef = useRef<HTMLButtonElement>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  // Opening the panel (Enter on a file, Share…) brings focus here.
+  useEffect(() => headingRef.current?.focus(), [objectKey]);
   const [mode, setMode] = useState<string>(String(CHOICES.some((c) => c.seconds === defaultExpirySeconds) ? defaultExpirySeconds : 'duration'));
   const [duration, setDuration] = useState(describeShort(defaultExpirySeconds));
   const [until, setUntil] = useState('');
@@ -99,12 +98,19 @@ export function SharePanel({ account, bucket, objectKey, defaultExpirySeconds, o
     }
   };
 
+  // Focus lands on the next thing to do once a link is made: copying it.
+  useLayoutEffect(() => {
+    if (link) copyRef.current?.focus();
+  }, [link]);
+
   const left = link ? Math.round((Date.parse(link.expiresAt) - now) / 1000) : 0;
 
   return (
     <aside className="share card" aria-label="Share">
       <header>
-        <h2>Share “{leafName(objectKey)}”</h2>
+        <h2 ref={headingRef} tabIndex={-1}>
+          Share “{leafName(objectKey)}”
+        </h2>
         <button type="button" onClick={onClose} aria-label="Close share panel">
           ✕
         </button>
@@ -141,9 +147,12 @@ export function SharePanel({ account, bucket, objectKey, defaultExpirySeconds, o
         <div className="link-result">
           <div className="link-row">
             <input readOnly value={link.url} aria-label="Share link" onFocus={(e) => e.currentTarget.select()} />
-            <button type="button" onClick={() => void copy()}>
+            <button type="button" ref={copyRef} onClick={() => void copy()}>
               {copied ? 'Copied' : 'Copy'}
             </button>
+            <span className="sr-only" role="status">
+              {copied ? 'Link copied to the clipboard.' : ''}
+            </span>
           </div>
           <p className="expiry">
             Expires <time dateTime={link.expiresAt}>{formatDate(link.expiresAt)}</time>{' '}
@@ -153,27 +162,23 @@ export function SharePanel({ account, bucket, objectKey, defaultExpirySeconds, o
             </span>
             {link.limitedBy === 'credentials' && <span className="hint"> — when the temporary keys that signed it expire</span>}
           </p>
-          <img className="qr" alt="QR code of the link" src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(link.qrSvg)}`} />
-        </div>
-      )}
-      {/* Deleting is also the one way to revoke links already sent for this object. */}
-      {confirmDelete ? (
-        <div className="confirm" role="alertdialog" aria-label="Confirm delete" aria-describedby="confirm-delete-text">
-          <p id="confirm-delete-text">
-            Delete “{leafName(objectKey)}” from {bucket}? It cannot be undone, and every link to it stops working.
-          </p>
-          <button type="button" className="danger" onClick={() => void remove()} autoFocus>
-            Delete
-          </button>{' '}
-          <button type="button" onClick={() => setConfirmDelete(false)}>
-            Keep it
+          <button type="button" className="qr-button" onClick={() => onEnlargeQr(link.qrSvg)} aria-label="Enlarge the QR code">
+            <img className="qr" alt="" src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(link.qrSvg)}`} />
           </button>
         </div>
-      ) : (
-        <button type="button" className="danger" onClick={() => setConfirmDelete(true)}>
-          Delete…
-        </button>
       )}
+      <details className="revoke">
+        <summary>Can I take a link back?</summary>
+        <p>
+          A presigned link cannot be revoked on its own: it works until it expires. To stop it sooner, delete the file (every link to it stops), or replace the account’s keys (every link they signed stops).
+        </p>
+        <button type="button" className="danger" onClick={onDelete}>
+          Delete this file…
+        </button>{' '}
+        <button type="button" onClick={onRotateKeys}>
+          Replace the keys…
+        </button>
+      </details>
     </aside>
   );
 }
@@ -185,12 +190,16 @@ function describeShort(seconds: number): string {
   return `${seconds}s`;
 }
 
-/** Links issued so far, newest first, and whether each still works. */
-export function LinkHistory({ records, onPick }: { records: LinkRecordView[]; onPick(r: LinkRecordView): void }) {
+/**
+ * Links issued so far, newest first: what each points to, when it was made, when it expires and
+ * whether it still works. A working link can be copied again, byte for byte (signed anew from its
+ * time and lifetime; no URL is stored); any can be made anew.
+ */
+export function LinkHistory({ records, onNewLink, onClear }: { records: LinkRecordView[]; onNewLink(r: LinkRecordView): void; onClear(): void }) {
   const now = useNow(5000);
   const [copiedAt, setCopiedAt] = useState<number | undefined>();
   const [problem, setProblem] = useState<string | undefined>();
-  // The same link again, byte for byte (signed anew from its time and lifetime; no URL is stored).
+  const [confirmClear, setConfirmClear] = useState(false);
   const copyAgain = async (r: LinkRecordView, i: number) => {
     try {
       const { url } = await call(ferry().linkAgain(r));
@@ -204,27 +213,77 @@ export function LinkHistory({ records, onPick }: { records: LinkRecordView[]; on
   };
   if (!records.length) return null;
   return (
-    <section className="history card" aria-label="Link history">
-      <h2>Links issued</h2>
+    <section className="history card" aria-labelledby="history-title">
+      <header>
+        <h2 id="history-title">Links issued</h2>
+        {!confirmClear && (
+          <button type="button" className="link" onClick={() => setConfirmClear(true)}>
+            Clear history…
+          </button>
+        )}
+      </header>
+      {confirmClear && (
+        <div className="confirm" role="alert">
+          <p>Forget all {records.length} links listed here? The links themselves keep working until they expire.</p>
+          <button
+            type="button"
+            className="danger-solid"
+            autoFocus
+            onClick={() => {
+              setConfirmClear(false);
+              onClear();
+            }}
+          >
+            Clear history
+          </button>{' '}
+          <button type="button" onClick={() => setConfirmClear(false)}>
+            Keep it
+          </button>
+        </div>
+      )}
       {problem && (
         <p className="error" role="alert">
           {problem}
         </p>
       )}
+      <span className="sr-only" role="status">
+        {copiedAt !== undefined ? 'Link copied to the clipboard.' : ''}
+      </span>
       <ul>
         {records.slice(0, 50).map((r, i) => {
           const left = (Date.parse(r.expiresAt) - now) / 1000;
           return (
             <li key={i} className={left > 0 ? 'active' : 'expired'}>
-              {left > 0 && (
-                <button type="button" onClick={() => void copyAgain(r, i)} aria-label={`Copy the link to ${leafName(r.key)} again`}>
-                  {copiedAt === i ? 'Copied' : 'Copy'}
+              <div className="what">
+                <MiddleName name={leafName(r.key)} className="strong" />
+                <MiddleName name={`${r.bucket}/${r.key}`} className="muted" />
+              </div>
+              <div className="when">
+                <span>
+                  Made <time dateTime={r.createdAt}>{formatDate(r.createdAt)}</time>
+                </span>
+                <span className={left > 0 ? 'status-ok' : 'status-expired'}>
+                  {left > 0 ? (
+                    <>
+                      Works until <time dateTime={r.expiresAt}>{formatDate(r.expiresAt)}</time> ({describeDuration(left)} left)
+                    </>
+                  ) : (
+                    <>
+                      Expired <time dateTime={r.expiresAt}>{formatDate(r.expiresAt)}</time>
+                    </>
+                  )}
+                </span>
+              </div>
+              <div className="do">
+                {left > 0 && (
+                  <button type="button" onClick={() => void copyAgain(r, i)} aria-label={`Copy again: the link to ${leafName(r.key)}`}>
+                    {copiedAt === i ? 'Copied' : 'Copy again'}
+                  </button>
+                )}
+                <button type="button" onClick={() => onNewLink(r)} aria-label={`New link… to ${leafName(r.key)}`}>
+                  New link…
                 </button>
-              )}
-              <button type="button" className="link" onClick={() => onPick(r)} title={`s3://${r.bucket}/${r.key}`}>
-                {leafName(r.key)}
-              </button>
-              <span>{left > 0 ? `expires in ${describeDuration(left)}` : 'expired'}</span>
+              </div>
             </li>
           );
         })}

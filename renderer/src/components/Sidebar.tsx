@@ -1,20 +1,21 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { AccountView, BucketView, Prefs } from '../../../preload/contract';
+import { Database, Settings } from 'lucide-react';
+import type { AccountView, BucketView } from '../../../preload/contract';
+import { MiddleName } from '../ui/MiddleName';
 import { call, ferry, message } from '../api';
 
 interface Props {
   accounts: AccountView[];
   selected: { account: string; bucket?: string } | undefined;
-  prefs: Prefs | undefined;
   bucketsVersion: number;
   onSelect(account: string, bucket?: string): void;
   onAddAccount(): void;
   onEditAccount(account: AccountView): void;
-  onPrefs(patch: Partial<Prefs>): void;
+  onSettings(): void;
 }
 
-/** Accounts with their buckets, a way to make a bucket, and the app's preferences. */
-export function Sidebar({ accounts, selected, prefs, bucketsVersion, onSelect, onAddAccount, onEditAccount, onPrefs }: Props) {
+/** Accounts with their buckets, a way to make a bucket, and the way to Settings. */
+export function Sidebar({ accounts, selected, bucketsVersion, onSelect, onAddAccount, onEditAccount, onSettings }: Props) {
   return (
     <nav className="sidebar" aria-label="Accounts and buckets">
       <h1 className="brand">Ferry</h1>
@@ -32,21 +33,9 @@ export function Sidebar({ accounts, selected, prefs, bucketsVersion, onSelect, o
       <button type="button" className="add-account" onClick={onAddAccount}>
         + Add account
       </button>
-      {prefs && (
-        <section className="prefs" aria-label="Preferences">
-          <label>
-            <input type="checkbox" checked={prefs.copyLinkOnUpload} onChange={(e) => onPrefs({ copyLinkOnUpload: e.target.checked })} /> Copy a share link when an upload finishes
-          </label>
-          <label>
-            Default link lifetime
-            <select value={prefs.defaultExpirySeconds} onChange={(e) => onPrefs({ defaultExpirySeconds: Number(e.target.value) })}>
-              <option value={3600}>1 hour</option>
-              <option value={86_400}>1 day</option>
-              <option value={604_800}>7 days</option>
-            </select>
-          </label>
-        </section>
-      )}
+      <button type="button" className="settings-button" onClick={onSettings}>
+        <Settings size={16} aria-hidden /> Settings
+      </button>
     </nav>
   );
 }
@@ -92,14 +81,15 @@ function AccountEntry(props: { account: AccountView; open: boolean; selectedBuck
           {account.name}
         </button>
         <button type="button" className="icon" onClick={onEdit} aria-label={`Settings for ${account.name}`} title="Account settings">
-          ⚙
+          <Settings size={16} aria-hidden />
         </button>
       </div>
       {open && (
         <div className="buckets">
           {buckets?.map((b) => (
             <button key={b.name} type="button" className={`bucket${b.name === selectedBucket ? ' selected' : ''}`} aria-current={b.name === selectedBucket} onClick={() => onSelect(b.name)}>
-              {b.name}
+              <Database size={14} aria-hidden />
+              <MiddleName name={b.name} />
             </button>
           ))}
           {buckets && buckets.length === 0 && <p className="hint">No buckets yet.</p>}

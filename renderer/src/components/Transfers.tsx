@@ -1,6 +1,8 @@
+import { ArrowDownToLine, ArrowUpFromLine } from 'lucide-react';
 import type { TransferView } from '../../../preload/contract';
 import { call, ferry } from '../api';
 import { formatDuration, formatRate, formatSize, leafName } from '../format';
+import { MiddleName } from '../ui/MiddleName';
 import { VirtualList } from './VirtualList';
 
 interface Props {
@@ -8,93 +10,150 @@ interface Props {
   totals: { size: number; done: number; rate: number; active: number; etaSeconds?: number };
   onClear(): void;
   onError(message: string): void;
+  /** A finished upload's link, with the default lifetime, to the clipboard. */
+  onCopyLink(t: TransferView): void;
+  onShare(t: TransferView): void;
 }
 
-const STATUS: Record<TransferView['status'], string> = {
-  queued: 'Waiting',
-  running: 'Uploading',
-  paused: 'Paused',
-  done: 'Done',
-  failed: 'Failed',
-  cancelled: 'Cancelled',
+const STATUS: Record<TransferView['status'], [string, string]> = {
+  queued: ['Waiting', 'Waiting'],
+  running: ['Uploading', 'Downloading'],
+  paused: ['Paused', 'Paused'],
+  done: ['Uploaded', 'Downloaded'],
+  failed: ['Failed', 'Failed'],
+  cancelled: ['Cancelled', 'Cancelled'],
 };
 
-/** The upload queue: overall progress, then one row per file with its own controls. */
-export function Transfers({ transfers, totals, onClear, onError }: Props) {
+const folderOf = (path: string) => path.replace(/[\\/][^\\/]*$/, '') || path;
+
+/**
+ * Uploads and downloads in one queue: overall progress of what can still finish, then one row
+ * per file with where it goes, its state in words, and its controls. Failed rows say why in full.
+ */
+export function Transfers({ transfers, totals, onClear, onError, onCopyLink, onShare }: Props) {
   if (transfers.length === 0) return null;
   const act = (p: Promise<unknown>) => void call(p as never).catch((e: unknown) => onError(e instanceof Error ? e.message : String(e)));
   const failed = transfers.filter((t) => t.status === 'failed');
+  const active = transfers.filter((t) => t.status === 'running' || t.status === 'queued');
+  const paused = transfers.filter((t) => t.status === 'paused');
   const pct = totals.size ? Math.floor((totals.done / totals.size) * 100) : 100;
   const finished = transfers.filter((t) => t.status === 'done').length;
-  // Said to screen readers when an upload ends, not on every progress tick.
-  const summary = `${finished} of ${transfers.length} upload${transfers.length === 1 ? '' : 's'} finished${failed.length ? `, ${failed.length} failed` : ''}.`;
+  // Said to screen readers when a transfer ends, not on every progress tick.
+  const summary = `${finished} of ${transfers.length} transfer${transfers.length === 1 ? '' : 's'} finished${failed.length ? `, ${failed.length} failed` : ''}.`;
   return (
-    <section className="transfers" aria-label="Uploads">
+    <section className="transfers" aria-label="Transfers">
       <p className="sr-only" role="status" aria-live="polite">
         {summary}
       </p>
       <header>
-        <strong>Uploads</strong>
+        <strong>Transfers</strong>
         <progress max={100} value={pct} aria-label="Overall progress" />
-        <span>
-          {pct}% · {formatSize(totals.done)} of {formatSize(totals.size)}
+        <span className="totals">
+          {totals.size > 0 ? `${pct}% · ${formatSize(totals.done)} of ${formatSize(totals.size)}` : failed.length ? 'Nothing left that can finish' : 'All done'}
           {totals.active > 0 && ` · ${formatRate(totals.rate)}`}
           {totals.etaSeconds !== undefined && ` · ${formatDuration(totals.etaSeconds)} left`}
+          {failed.length > 0 && <span className="error"> · {failed.length} failed</span>}
         </span>
-        {failed.length > 0 && (
-          <button type="button" onClick={() => failed.forEach((t) => act(ferry().retryUpload({ id: t.id })))}>
-            Retry failed ({failed.length})
+        <span className="header-actions">
+          {active.length > 0 && (
+            <button type="button" onClick={() => active.forEach((t) => act(ferry().pauseUpload({ id: t.id })))}>
+              Pause all
+            </button>
+          )}
+          {paused.length > 0 && (
+            <button type="button" onClick={() => paused.forEach((t) => act(ferry().resumeUpload({ id: t.id })))}>
+              Resume all
+            </button>
+          )}
+          {failed.length > 0 && (
+            <button type="button" onClick={() => failed.forEach((t) => act(ferry().retryUpload({ id: t.id })))}>
+              Retry failed ({failed.length})
+            </button>
+          )}
+          {(active.length > 0 || paused.length > 0) && (
+            <button type="button" onClick={() => [...active, ...paused].forEach((t) => act(ferry().cancelUpload({ id: t.id })))}>
+              Cancel all
+            </button>
+          )}
+          <button type="button" onClick={onClear}>
+            Clear finished
           </button>
-        )}
-        <button type="button" onClick={onClear}>
-          Clear finished
-        </button>
+        </span>
       </header>
       <VirtualList
-        label="Upload queue"
+        label="Transfer queue"
         items={transfers}
-        rowHeight={44}
+        rowHeight={52}
         render={(t) => {
+          const name = leafName(t.key);
           const p = t.size ? Math.floor(((t.status === 'done' ? t.size : t.bytesDone) / t.size) * 100) : t.status === 'done' ? 100 : 0;
+          const down = t.direction === 'download';
+          const where = down ? `to ${folderOf(t.file)}` : `to ${t.bucket}/${t.key.slice(0, t.key.length - name.length)}`;
           return (
             <div className={`transfer ${t.status}`} data-status={t.status}>
-              <span className="name" title={t.key}>
-                {leafName(t.key)}
+              <span className="line">
+                {down ? <ArrowDownToLine size={14} aria-hidden /> : <ArrowUpFromLine size={14} aria-hidden />}
+                <span className="sr-only">{down ? 'Download: ' : 'Upload: '}</span>
+                <MiddleName name={name} className="name" />
+                <MiddleName name={where} className="where" />
               </span>
-              <progress max={100} value={p} aria-label={`Progress of ${leafName(t.key)}`} />
-              <span className="info">
-                {t.status === 'running' && t.waiting ? 'Waiting for network…' : STATUS[t.status]}
-                {t.status === 'running' && !t.waiting && ` · ${p}% · ${formatRate(t.bytesPerSecond)}${t.etaSeconds !== undefined ? ` · ${formatDuration(t.etaSeconds)} left` : ''}`}
-                {t.status === 'failed' && t.error && (
-                  <>
-                    {' · '}
-                    <button type="button" className="link error" title={t.error} onClick={() => onError(`${leafName(t.key)}: ${t.error}`)} aria-label={`Why did ${leafName(t.key)} fail?`}>
-                      {t.error}
+              <span className="line">
+                {t.status === 'failed' ? <span className="failed-mark" aria-hidden /> : <progress max={100} value={p} aria-label={`Progress of ${name}`} />}
+                <span className="info">
+                  {t.status === 'running' && t.waiting ? 'Waiting for the network…' : STATUS[t.status][down ? 1 : 0]}
+                  {t.status === 'running' && !t.waiting && ` · ${p}% · ${formatRate(t.bytesPerSecond)}${t.etaSeconds !== undefined ? ` · ${formatDuration(t.etaSeconds)} left` : ''}`}
+                  {t.status === 'paused' && ` at ${p}%`}
+                  {t.status === 'failed' && t.error && (
+                    <>
+                      {': '}
+                      <span className="error-text" title={t.error}>
+                        {t.error}
+                      </span>
+                    </>
+                  )}
+                </span>
+                <span className="controls">
+                  {t.status === 'failed' && t.error && (
+                    <button type="button" onClick={() => onError(`${name}: ${t.error}`)} aria-label={`Details: why ${name} failed`}>
+                      Details
                     </button>
-                  </>
-                )}
-              </span>
-              <span className="controls">
-                {(t.status === 'running' || t.status === 'queued') && (
-                  <button type="button" onClick={() => act(ferry().pauseUpload({ id: t.id }))} aria-label={`Pause ${leafName(t.key)}`}>
-                    Pause
-                  </button>
-                )}
-                {t.status === 'paused' && (
-                  <button type="button" onClick={() => act(ferry().resumeUpload({ id: t.id }))} aria-label={`Resume ${leafName(t.key)}`}>
-                    Resume
-                  </button>
-                )}
-                {(t.status === 'running' || t.status === 'queued' || t.status === 'paused') && (
-                  <button type="button" onClick={() => act(ferry().cancelUpload({ id: t.id }))} aria-label={`Cancel ${leafName(t.key)}`}>
-                    Cancel
-                  </button>
-                )}
-                {(t.status === 'failed' || t.status === 'cancelled') && (
-                  <button type="button" onClick={() => act(ferry().retryUpload({ id: t.id }))} aria-label={`Retry ${leafName(t.key)}`}>
-                    Retry
-                  </button>
-                )}
+                  )}
+                  {(t.status === 'running' || t.status === 'queued') && (
+                    <button type="button" onClick={() => act(ferry().pauseUpload({ id: t.id }))} aria-label={`Pause ${name}`}>
+                      Pause
+                    </button>
+                  )}
+                  {t.status === 'paused' && (
+                    <button type="button" onClick={() => act(ferry().resumeUpload({ id: t.id }))} aria-label={`Resume ${name}`}>
+                      Resume
+                    </button>
+                  )}
+                  {(t.status === 'running' || t.status === 'queued' || t.status === 'paused') && (
+                    <button type="button" onClick={() => act(ferry().cancelUpload({ id: t.id }))} aria-label={`Cancel ${name}`}>
+                      Cancel
+                    </button>
+                  )}
+                  {(t.status === 'failed' || t.status === 'cancelled') && (
+                    <button type="button" onClick={() => act(ferry().retryUpload({ id: t.id }))} aria-label={`Retry ${name}`}>
+                      Retry
+                    </button>
+                  )}
+                  {t.status === 'done' && !down && (
+                    <>
+                      <button type="button" onClick={() => onCopyLink(t)} aria-label={`Copy link to ${name}`}>
+                        Copy link
+                      </button>
+                      <button type="button" onClick={() => onShare(t)} aria-label={`Share… ${name}`}>
+                        Share…
+                      </button>
+                    </>
+                  )}
+                  {t.status === 'done' && down && (
+                    <button type="button" onClick={() => act(ferry().revealDownload({ id: t.id }))} aria-label={`Show in folder: ${name}`}>
+                      Show in folder
+                    </button>
+                  )}
+                </span>
               </span>
             </div>
           );

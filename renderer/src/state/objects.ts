@@ -61,3 +61,60 @@ export function useObjects(location: Location | undefined) {
 
   return { folders, objects, hasMore: Boolean(nextToken), loading, error, reload, loadMore };
 }
+
+/**
+ * A search through everything at or below a folder, a streamed server-side listing filtered by
+ * main: results come a batch at a time, more as the list scrolls. Typing restarts it (after a
+ * short pause, so each keystroke does not start a listing).
+ */
+export function useSearch(location: Location | undefined, query: string) {
+  const [objects, setObjects] = useState<ObjectView[]>([]);
+  const [nextToken, setNextToken] = useState<string | undefined>();
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const generation = useRef(0);
+  const busy = useRef(false);
+  const q = query.trim();
+
+  const page = useCallback(
+    async (token: string | undefined, gen: number) => {
+      if (!location || !q) return;
+      busy.current = true;
+      setLoading(true);
+      try {
+        const { account, bucket, prefix } = location;
+        const found = await call(ferry().searchObjects({ account, bucket, prefix, query: q, ...(token ? { token } : {}) }));
+        if (gen !== generation.current) return;
+        setObjects((o) => (token ? [...o, ...found.objects] : found.objects));
+        setNextToken(found.nextToken);
+        setError(undefined);
+      } catch (err) {
+        if (gen === generation.current) setError(message(err));
+      } finally {
+        if (gen === generation.current) {
+          busy.current = false;
+          setLoading(false);
+        }
+      }
+    },
+    [location, q],
+  );
+
+  const reload = useCallback(() => {
+    const gen = ++generation.current;
+    setObjects([]);
+    setNextToken(undefined);
+    if (!q) return;
+    setLoading(true);
+    const t = setTimeout(() => void page(undefined, gen), 250);
+    return () => clearTimeout(t);
+  }, [page, q]);
+
+  useEffect(() => reload(), [reload]);
+
+  const loadMore = useCallback(() => {
+    if (nextToken && !busy.current) void page(nextToken, generation.current);
+  }, [nextToken, page]);
+
+  return { objects, hasMore: Boolean(nextToken), loading, error, reload: () => void reload(), loadMore };
+}
