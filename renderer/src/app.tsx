@@ -203,7 +203,8 @@ export function App() {
   useEffect(() => {
     const onPaste = (e: ClipboardEvent) => {
       const files = [...(e.clipboardData?.files ?? [])];
-      const target = e.target as HTMLElement | null;
+      // A paste into a text field is text; the event's target may also be the document itself.
+      const target = e.target instanceof Element ? e.target : null;
       if (!files.length || target?.closest('input, textarea')) return;
       e.preventDefault();
       void queueUploads((t) => call(ferry().addFiles(t, files)));

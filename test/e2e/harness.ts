@@ -28,6 +28,8 @@ export interface Harness {
   dataDir: string;
   clipboard: string[];
   notifications: Array<{ title: string; body: string }>;
+  /** Files shown in the file manager ("Show in folder"). */
+  revealed: string[];
   /**
    * Lets the next drop carry these files: name → path on disk. This stands in for
    * webUtils.getPathForFile, and like it lives outside the page: page script cannot add to it.
@@ -62,6 +64,7 @@ export async function openWindow(opts: { colorScheme?: 'light' | 'dark' } = {}):
   const ferry = new Ferry({ dataDir, secrets: new KeychainSecretStore(), env: {} });
   const clipboard: string[] = [];
   const notifications: Array<{ title: string; body: string }> = [];
+  const revealed: string[] = [];
   // What the file dialog stand-in "chooses" next.
   let picked: string[] = [];
   const platform: Platform = {
@@ -69,6 +72,7 @@ export async function openWindow(opts: { colorScheme?: 'light' | 'dark' } = {}):
     notify: (title, body) => void notifications.push({ title, body }),
     openExternal: () => {},
     pickFiles: async () => picked,
+    revealFile: (path) => void revealed.push(path),
   };
   // The handler table exists before the page does; events go to the page once it is open.
   const target: { page?: Page } = {};
@@ -131,6 +135,7 @@ export async function openWindow(opts: { colorScheme?: 'light' | 'dark' } = {}):
     dataDir,
     clipboard,
     notifications,
+    revealed,
     setDropPaths: async (paths) => {
       dropPaths = paths;
     },

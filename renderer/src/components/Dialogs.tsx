@@ -212,7 +212,19 @@ const LIFETIMES = [
 ];
 
 /** Every setting of the app in one place. Each change is saved at once. */
-export function SettingsDialog({ prefs, onChange, onClose }: { prefs: Prefs; onChange(patch: Partial<Omit<Prefs, 'partSizeMiB' | 'concurrency'>> & { partSizeMiB?: number | null; concurrency?: number | null }): Promise<void>; onClose(): void }) {
+export function SettingsDialog({ prefs: saved, onChange: save, onClose }: { prefs: Prefs; onChange(patch: Partial<Omit<Prefs, 'partSizeMiB' | 'concurrency'>> & { partSizeMiB?: number | null; concurrency?: number | null }): Promise<void>; onClose(): void }) {
+  // Shown changed at once; saved behind; put back if saving fails (the error says why).
+  const [prefs, setPrefs] = useState(saved);
+  const onChange = async (patch: Parameters<typeof save>[0]) => {
+    const before = prefs;
+    setPrefs((p) => ({ ...p, ...(patch as Partial<Prefs>) }));
+    try {
+      await save(patch);
+    } catch (err) {
+      setPrefs(before);
+      throw err;
+    }
+  };
   const [part, setPart] = useState(prefs.partSizeMiB ? String(prefs.partSizeMiB) : '');
   const [conc, setConc] = useState(prefs.concurrency ? String(prefs.concurrency) : '');
   const { run, error } = useRun();

@@ -108,7 +108,7 @@ export function SharePanel({ account, bucket, objectKey, defaultExpirySeconds, o
   return (
     <aside className="share card" aria-label="Share">
       <header>
-        <h2 ref={headingRef} tabIndex={-1}>
+        <h2 ref={headingRef} tabIndex={-1} title={objectKey}>
           Share “{leafName(objectKey)}”
         </h2>
         <button type="button" onClick={onClose} aria-label="Close share panel">

@@ -1,0 +1,434 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { Connection } from '../../main/core/ferry';
+import { deleteBucket, objectsUnder } from '../../main/core/s3/manage';
+import { MiB } from '../../main/core/transfers/plan';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
+import { gateway, randomFile, sha256File, sha256Stream, tempDir, uniqueName } from '../support/helpers';
+import { openWindow, type Harness } from './harness';
+
+const SHOTS = resolve(__dirname, '../../test-output/screenshots');
+
+/** Runs axe-core in the page (both themes) and returns its violations, one line each. */
+async function axe(page: Page, where: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    // The page's CSP forbids injected script tags (as it should); evaluate is not a script tag.
+    await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+    const violations = await page.evaluate(async () => {
+      const r = await (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe.run();
+      return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3).join(' ')}`);
+    });
+    found.push(...violations.map((v) => `${where} (${scheme}) ${v}`));
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return found;
+}
+
+const focusedName = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
+const isFocused = (page: Page, selector: string) => page.evaluate((s) => document.activeElement === document.querySelector(s), selector);
+
+/**
+ * The window as a desktop file tool, tried as its users and an accessibility checker would:
+ * without a mouse, on every object action (each checked on the server), with failures, at every
+ * size in both themes.
+ */
+describe('the window as a desktop file tool', () => {
+  let h: Harness;
+  let work: string;
+  let conn: Connection;
+  const account = uniqueName('kb');
+  const bucket = uniqueName('desk');
+  let photo: { path: string; sha256: string };
+  let notes: { path: string; sha256: string };
+
+  beforeAll(async () => {
+    await mkdir(SHOTS, { recursive: true });
+    work = await tempDir();
+    photo = await randomFile(work, 'photo-2024-07-14-sunset-over-the-harbour.jpg', 3 * MiB);
+    notes = await randomFile(work, 'notes.txt', 5000);
+    h = await openWindow();
+  });
+  afterAll(async () => {
+    conn?.close();
+    await h?.close();
+  });
+
+  it('a keyboard-only walk: add an account, make a bucket, upload by the Upload menu and by paste, select with arrows, copy a link, delete', async () => {
+    const { page } = h;
+    const g = gateway();
+    const key = (k: string) => page.keyboard.press(k);
+    // Add an account: fields are typed into, buttons pressed with Enter; nothing is clicked.
+    await page.getByRole('heading', { name: 'Welcome to Ferry' }).waitFor();
+    await page.getByLabel('Provider').focus();
+    await page.getByLabel('Provider').selectOption('ceph');
+    // Tab goes through the form in reading order; Region and Addressing keep the preset's values.
+    for (const [label, value] of [['Name', account], ['Endpoint', g.endpoint], ['Region', ''], ['Addressing', ''], ['Access key ID', g.accessKeyId], ['Secret access key', g.secretAccessKey]] as const) {
+      await key('Tab');
+      await expect(focusedName(page)).resolves.toBe(label);
+      if (value) await page.keyboard.type(value);
+    }
+    await key('Enter');
+    await page.getByRole('status').filter({ hasText: 'Saved. The connection test passed.' }).waitFor();
+    await page.getByRole('button', { name: 'Done' }).focus();
+    await key('Enter');
+    conn = await h.ferry.connect({ account });
+
+    // Make a bucket from the main area's button.
+    await page.getByRole('button', { name: 'New bucket…' }).focus();
+    await key('Enter');
+    await expect(isFocused(page, 'dialog[open] input')).resolves.toBe(true);
+    await page.keyboard.type(bucket);
+    await key('Enter');
+    await page.getByText('This folder is empty.').waitFor();
+    expect((await conn.storage.listBuckets()).map((b) => b.name)).toContain(bucket);
+
+    // Upload through the Upload menu and main's file dialog (stand-in), then by paste.
+    h.setPickedPaths([photo.path]);
+    await page.getByRole('button', { name: 'Upload', exact: true }).focus();
+    await key('Enter');
+    await key('Enter');
+    await page.locator('.transfer[data-status="done"]', { hasText: 'photo-2024' }).waitFor({ timeout: 30_000 });
+    await h.setDropPaths({ 'notes.txt': notes.path });
+    await page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['x'], 'notes.txt'));
+      document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    });
+    await page.locator('.transfer[data-status="done"]', { hasText: 'notes.txt' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('row', { name: /notes\.txt/ }).waitFor();
+
+    // The list is one Tab stop; arrows move and select; Home/End; type-ahead.
+    const grid = page.getByRole('grid');
+    await grid.focus();
+    await key('Home');
+    const selected = () => page.locator('[role=row][aria-selected=true] .name .sr-only').allTextContents();
+    await expect.poll(selected).toEqual(['notes.txt']);
+    await key('ArrowDown');
+    await expect.poll(selected).toEqual(['photo-2024-07-14-sunset-over-the-harbour.jpg']);
+    await key('Shift+ArrowUp');
+    await expect.poll(async () => (await selected()).sort()).toEqual(['notes.txt', 'photo-2024-07-14-sunset-over-the-harbour.jpg']);
+    await page.keyboard.type('ph');
+    await expect.poll(selected).toEqual(['photo-2024-07-14-sunset-over-the-harbour.jpg']);
+
+    // Ctrl+C copies a working link with the default lifetime, and the window says so.
+    const before = h.clipboard.length;
+    await key('Control+c');
+    await page.getByRole('status').filter({ hasText: /Link to photo-2024.* copied\. It works for 1 day\./ }).waitFor();
+    expect(h.clipboard.length).toBe(before + 1);
+    const res = await fetch(h.clipboard.at(-1)!);
+    expect(await sha256Stream(res.body as unknown as AsyncIterable<Uint8Array>)).toEqual({ sha256: photo.sha256, size: 3 * MiB });
+    // Copied links appear in the history at once.
+    await page.getByRole('region', { name: 'Links issued' }).getByText(`${bucket}/photo-2024-07-14-sunset-over-the-harbour.jpg`).first().waitFor();
+
+    // Delete asks in the window, naming the file; Escape keeps it; Delete + Enter on Delete deletes it.
+    await grid.focus();
+    await key('Delete');
+    const ask = page.getByRole('alertdialog', { name: /^Delete photo-2024/ });
+    await ask.waitFor();
+    await key('Escape');
+    await ask.waitFor({ state: 'detached' });
+    await expect(isFocused(page, '[role=grid]')).resolves.toBe(true);
+    await key('Delete');
+    await ask.getByRole('button', { name: 'Keep' }).waitFor();
+    // Keep has focus (the safe choice); Tab moves to Delete.
+    await expect(focusedName(page)).resolves.toBe('Keep');
+    await key('Tab');
+    await key('Enter');
+    await ask.waitFor({ state: 'detached' });
+    await page.getByRole('row', { name: /photo-2024/ }).waitFor({ state: 'detached' });
+    expect(await conn.storage.exists(bucket, 'photo-2024-07-14-sunset-over-the-harbour.jpg')).toBe(false);
+    // Focus is back on the list.
+    await expect(isFocused(page, '[role=grid]')).resolves.toBe(true);
+  });
+
+  it('new folder, rename, move, multi-select delete and folder delete, each checked on the server', async () => {
+    const { page } = h;
+    const keys = async () => (await objectsUnder(conn.storage, bucket, '')).map((o) => o.key).sort();
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) await conn.storage.put(bucket, `work/${name}`, Buffer.from(name));
+    await page.getByRole('button', { name: 'More' }).click();
+    await page.getByRole('menuitem', { name: 'Refresh' }).click();
+    // New folder.
+    await page.getByRole('button', { name: 'New folder' }).click();
+    await page.getByRole('dialog', { name: 'New folder' }).getByRole('textbox').fill('Archive 2024');
+    await page.keyboard.press('Enter');
+    await page.getByRole('row', { name: /Archive 2024/ }).waitFor();
+    expect(await keys()).toContain('Archive 2024/');
+    // Into work/ (Enter on a folder opens it; focus stays on the list).
+    await page.getByRole('row', { name: /work/ }).dblclick();
+    await page.getByRole('row', { name: /a\.txt/ }).waitFor();
+    await expect(isFocused(page, '[role=grid]')).resolves.toBe(true);
+    // Rename with F2: the name without its extension is selected, ready to type over.
+    await page.getByRole('row', { name: /a\.txt/ }).click();
+    await page.keyboard.press('F2');
+    const rename = page.getByRole('dialog', { name: 'Rename a.txt' });
+    await expect(rename.getByRole('textbox').evaluate((i: HTMLInputElement) => i.value.slice(i.selectionStart!, i.selectionEnd!))).resolves.toBe('a');
+    await page.keyboard.type('alpha');
+    await page.keyboard.press('Enter');
+    await page.getByRole('row', { name: /alpha\.txt/ }).waitFor();
+    expect(await keys()).toEqual(expect.arrayContaining(['work/alpha.txt']));
+    expect(await keys()).not.toContain('work/a.txt');
+    // Move from the right-click menu, into the new folder.
+    await page.getByRole('row', { name: /b\.txt/ }).click({ button: 'right' });
+    await page.getByRole('menuitem', { name: 'Move to…' }).click();
+    const move = page.getByRole('dialog', { name: 'Move b.txt' });
+    await move.getByRole('textbox').fill('Archive 2024/');
+    await page.keyboard.press('Enter');
+    await move.waitFor({ state: 'detached' });
+    expect(await keys()).toContain('Archive 2024/b.txt');
+    expect(await keys()).not.toContain('work/b.txt');
+    // Multi-select with Ctrl-click, then delete both with one confirmation that lists them.
+    await page.getByRole('row', { name: /alpha\.txt/ }).click();
+    await page.getByRole('row', { name: /c\.txt/ }).click({ modifiers: ['Control'] });
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    const del = page.getByRole('alertdialog', { name: 'Delete 2 items?' });
+    await del.getByRole('listitem').filter({ hasText: 'alpha.txt' }).waitFor();
+    await del.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByText('This folder is empty.').waitFor();
+    expect((await keys()).filter((k) => k.startsWith('work/'))).toEqual([]);
+    // Up a folder with Backspace; delete a folder with everything in it.
+    await page.getByRole('grid').focus();
+    await page.keyboard.press('Backspace');
+    await page.getByRole('row', { name: /Archive 2024/ }).click();
+    await page.keyboard.press('Delete');
+    await page.getByRole('alertdialog').getByText(/“Archive 2024” and everything in it/).waitFor();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('row', { name: /Archive 2024/ }).waitFor({ state: 'detached' });
+    expect((await keys()).filter((k) => k.startsWith('Archive 2024/'))).toEqual([]);
+  });
+
+  it('downloads a selection into a chosen folder, in the same queue, byte for byte, and shows it in its folder', async () => {
+    const { page } = h;
+    const big = await randomFile(work, 'video.mov', 24 * MiB);
+    await conn.upload({ file: big.path, bucket, key: 'clips/video.mov' });
+    await conn.storage.put(bucket, 'clips/readme.md', Buffer.from('# Clips\n'));
+    const into = await tempDir();
+    h.setPickedPaths([into]);
+    await page.getByRole('button', { name: 'More' }).click();
+    await page.getByRole('menuitem', { name: 'Refresh' }).click();
+    await page.getByRole('row', { name: /clips/ }).click();
+    await page.getByRole('button', { name: 'Download' }).click();
+    await page.locator('.transfer[data-status="done"]', { hasText: 'video.mov' }).waitFor({ timeout: 60_000 });
+    await page.locator('.transfer[data-status="done"]', { hasText: 'readme.md' }).waitFor();
+    expect(await sha256File(join(into, 'clips', 'video.mov'))).toBe(big.sha256);
+    expect(await readFile(join(into, 'clips', 'readme.md'), 'utf8')).toBe('# Clips\n');
+    // Nothing half-written is left.
+    expect((await readdir(join(into, 'clips'))).sort()).toEqual(['readme.md', 'video.mov']);
+    expect(h.notifications.filter((n) => n.title === '2 files downloaded')).toHaveLength(1);
+    await page.getByRole('button', { name: 'Show in folder: video.mov' }).click();
+    await expect.poll(() => h.revealed.at(-1)).toBe(join(into, 'clips', 'video.mov'));
+    // A second download of the same folder never replaces the first.
+    await page.getByRole('button', { name: 'Download' }).click();
+    await expect.poll(async () => (await readdir(into)).sort()).toEqual(['clips', 'clips (1)']);
+  });
+
+  it('finds a file anywhere below the folder, and quick-looks at text', async () => {
+    const { page } = h;
+    await conn.storage.put(bucket, 'deep/er/still/Quarterly-Report.txt', Buffer.from('Revenue went up.\n'));
+    await page.getByLabel('Search where').selectOption('tree');
+    await page.getByRole('searchbox').fill('quarterly');
+    const hit = page.getByRole('row', { name: /deep\/er\/still\/Quarterly-Report\.txt/ });
+    await hit.waitFor();
+    await hit.click();
+    await page.keyboard.press('Space');
+    const look = page.getByRole('dialog', { name: 'Quarterly-Report.txt' });
+    await look.getByText('Revenue went up.').waitFor();
+    await page.keyboard.press('Escape');
+    await look.waitFor({ state: 'detached' });
+    await page.getByRole('searchbox').fill('');
+    await page.getByLabel('Search where').selectOption('folder');
+  });
+
+  it('link history: a link copied again is byte-identical and works; links copied after an upload appear at once; clear history', async () => {
+    const { page } = h;
+    await page.getByRole('row', { name: /notes\.txt/ }).click();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Create link' }).click();
+    const url = await page.getByLabel('Share link', { exact: true }).inputValue();
+    const entry = page.getByRole('region', { name: 'Links issued' }).getByRole('listitem').first();
+    await entry.getByRole('button', { name: 'Copy again: the link to notes.txt' }).click();
+    await expect.poll(() => h.clipboard.at(-1)).toBe(url);
+    expect((await fetch(url)).status).toBe(200);
+
+    // Settings: copy a link when an upload finishes; the link shows in the history without a reload.
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const settings = page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByLabel('Copy a share link when an upload of one file finishes').check();
+    await settings.getByRole('button', { name: 'Done' }).click();
+    const fresh = await randomFile(work, 'auto-copied.txt', 100);
+    h.setPickedPaths([fresh.path]);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByRole('menuitem', { name: 'Upload files…' }).click();
+    await page.getByRole('region', { name: 'Links issued' }).getByText(`${bucket}/auto-copied.txt`).first().waitFor({ timeout: 30_000 });
+    expect(new URL(h.clipboard.at(-1)!).pathname).toBe(`/${bucket}/auto-copied.txt`);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await settings.getByLabel('Copy a share link when an upload of one file finishes').uncheck();
+    await settings.getByRole('button', { name: 'Done' }).click();
+
+    await page.getByRole('button', { name: 'Clear history…' }).click();
+    await page.getByRole('button', { name: 'Clear history', exact: true }).click();
+    await page.getByRole('region', { name: 'Links issued' }).waitFor({ state: 'detached' });
+    expect(await h.ferry.links.list()).toEqual([]);
+    await page.getByRole('button', { name: 'Close share panel' }).click();
+  });
+
+  it('every screen and dialog: no axe violation in either theme; nothing wider than the window at 720×480, 1280×800 and 2560×1440', async () => {
+    const { page } = h;
+    const found: string[] = [];
+    const sizes = [[720, 480], [1280, 800], [2560, 1440]] as const;
+    /** Checks one screen: axe in both themes, then each size in both themes, with a screenshot each. */
+    const check = async (name: string, primary: () => ReturnType<Page['getByRole']>) => {
+      found.push(...(await axe(page, name)));
+      for (const [width, height] of sizes) {
+        await page.setViewportSize({ width, height });
+        for (const scheme of ['light', 'dark'] as const) {
+          await page.emulateMedia({ colorScheme: scheme });
+          const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+          if (wide !== width) found.push(`${name} at ${width}×${height}: the page is ${wide} px wide`);
+          // The main action is on screen without scrolling the window (inside its own scrolling panel at most).
+          const box = await primary().evaluate((el) => {
+            el.scrollIntoView({ block: 'nearest' });
+            const r = el.getBoundingClientRect();
+            return { top: r.top, bottom: r.bottom, left: r.left, right: r.right, h: innerHeight, w: innerWidth, pageScroll: scrollY };
+          });
+          if (box.bottom > box.h || box.top < 0 || box.right > box.w || box.left < 0 || box.pageScroll !== 0) found.push(`${name} at ${width}×${height}: its main action is not in view (${JSON.stringify(box)})`);
+          await page.screenshot({ path: `${SHOTS}/screen-${name}-${width}x${height}-${scheme}.png` });
+        }
+      }
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.emulateMedia({ colorScheme: 'light' });
+    };
+    const longName = `${'a-very-long-bucket-name-'.repeat(2)}x${uniqueName('').slice(1)}`.slice(0, 63);
+    await conn.storage.createBucket(longName);
+    await conn.storage.put(longName, `${'An extremely long file name that goes on and on '.repeat(3)}final.pdf`, Buffer.from('x'));
+    await page.reload();
+    await page.getByRole('button', { name: longName }).click();
+    await page.getByRole('row').nth(1).waitFor();
+    await check('browser', () => page.getByRole('button', { name: 'Upload', exact: true }));
+    await page.getByRole('row').nth(1).click();
+    await page.keyboard.press('Enter');
+    await check('share', () => page.getByRole('button', { name: 'Create link' }));
+    await page.getByRole('button', { name: 'Close share panel' }).click();
+    await page.getByRole('row').nth(1).click({ button: 'right' });
+    await check('menu', () => page.getByRole('menuitem', { name: 'Download…' }));
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Delete');
+    await check('delete', () => page.getByRole('alertdialog').getByRole('button', { name: 'Delete', exact: true }));
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F2');
+    await check('rename', () => page.getByRole('dialog').getByRole('button', { name: 'Rename', exact: true }));
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'More' }).click();
+    await page.getByRole('menuitem', { name: /Delete bucket/ }).click();
+    await check('delete-bucket', () => page.getByRole('alertdialog').getByRole('button', { name: 'Delete bucket', exact: true }));
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await check('settings', () => page.getByRole('dialog').getByRole('button', { name: 'Done' }));
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: `Settings for ${account}` }).click();
+    await check('account', () => page.getByRole('dialog').getByRole('button', { name: 'Test connection' }));
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: '+ Add account' }).click();
+    await check('add-account', () => page.getByRole('dialog').getByRole('button', { name: 'Add account', exact: true }));
+    await page.keyboard.press('Escape');
+    expect(found.join('\n')).toBe('');
+    // The long bucket's contents go; the bucket after typing its name.
+    await page.getByRole('button', { name: 'More' }).click();
+    await page.getByRole('menuitem', { name: /Delete bucket/ }).click();
+    await page.getByLabel('Also delete everything in it (files, folders and unfinished uploads)').check();
+    await page.getByRole('button', { name: 'Delete bucket and contents' }).isDisabled();
+    await page.getByLabel('Type the bucket’s name to confirm').fill(longName);
+    await page.getByRole('button', { name: 'Delete bucket and contents' }).click();
+    await page.getByRole('heading', { name: 'Choose a bucket' }).waitFor();
+    expect((await conn.storage.listBuckets()).map((b) => b.name)).not.toContain(longName);
+  }, 240_000);
+
+  it('pausing never moves progress back; resume finishes the file', async () => {
+    const { page } = h;
+    await page.getByRole('button', { name: bucket }).click();
+    // Large enough that the pause lands while it runs, on a fast machine too.
+    const big = await randomFile(work, 'pause.bin', 320 * MiB);
+    h.setPickedPaths([big.path]);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByRole('menuitem', { name: 'Upload files…' }).click();
+    const bar = page.locator('progress[aria-label="Progress of pause.bin"]');
+    await page.waitForFunction(() => ((document.querySelector('progress[aria-label="Progress of pause.bin"]') as HTMLProgressElement | null)?.value ?? 0) >= 4, undefined, { timeout: 60_000 });
+    const seen = await bar.evaluate((p: HTMLProgressElement) => p.value);
+    await page.getByRole('button', { name: 'Pause pause.bin' }).click();
+    await page.locator('.transfer[data-status="paused"]', { hasText: 'pause.bin' }).waitFor();
+    await page.waitForTimeout(300);
+    expect(await bar.evaluate((p: HTMLProgressElement) => p.value)).toBeGreaterThanOrEqual(seen);
+    await page.getByRole('button', { name: 'Resume pause.bin' }).click();
+    await page.locator('.transfer[data-status="done"]', { hasText: 'pause.bin' }).waitFor({ timeout: 120_000 });
+  }, 180_000);
+  it('failures look like failures: a deleted bucket, wrong keys saved anyway, and a network cut that heals', async () => {
+    const { page } = h;
+    // An upload into a bucket deleted behind the window's back: a red row that says why, in full.
+    const doomed = uniqueName('doomed');
+    await conn.storage.createBucket(doomed);
+    await page.reload();
+    await page.getByRole('button', { name: doomed }).click();
+    await deleteBucket(conn.storage, doomed);
+    h.setPickedPaths([notes.path]);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByRole('menuitem', { name: 'Upload files…' }).click();
+    const row = page.locator('.transfer[data-status="failed"]', { hasText: 'notes.txt' });
+    await row.waitFor({ timeout: 30_000 });
+    await row.getByText(/does not exist/).waitFor();
+    expect(await row.locator('progress').count()).toBe(0);
+    await expect(row.textContent()).resolves.not.toMatch(/ferry mb/);
+    await row.getByRole('button', { name: 'Details: why notes.txt failed' }).click();
+    await page.getByRole('alert').filter({ hasText: /notes\.txt: .*does not exist.*New bucket/ }).waitFor();
+    expect(h.notifications.filter((n) => n.title === 'Upload failed')).toHaveLength(1);
+
+    // Wrong keys: not saved unless "Save anyway"; the message says what to do here.
+    const wrong = uniqueName('wrong');
+    const g = gateway();
+    await page.getByRole('button', { name: '+ Add account' }).click();
+    const form = page.getByRole('dialog', { name: 'Add an account' });
+    await form.getByLabel('Provider').selectOption('ceph');
+    await form.getByLabel('Name').fill(wrong);
+    await form.getByLabel('Endpoint').fill(g.endpoint);
+    await form.getByLabel('Access key ID').fill(g.accessKeyId);
+    await form.getByLabel('Secret access key').fill('not-the-secret');
+    await form.getByRole('button', { name: 'Add account' }).click();
+    await form.getByRole('alert').filter({ hasText: /^Not saved: .*secret access key is wrong.*save again, or save anyway\.$/ }).waitFor();
+    await expect(form.getByRole('alert').first().textContent()).resolves.not.toMatch(/Re-add/);
+    expect((await h.ferry.listAccounts()).map((a) => a.name)).not.toContain(wrong);
+    await form.getByRole('button', { name: 'Save anyway' }).click();
+    await form.getByText(/Saved, though the connection test failed/).waitFor();
+    expect((await h.ferry.listAccounts()).map((a) => a.name)).toContain(wrong);
+    await page.keyboard.press('Escape');
+
+    // A network cut mid-upload: "Waiting for the network…", cleared as soon as bytes flow again; never backwards.
+    const proxy: FaultProxy = await startFaultProxy(g.endpoint);
+    try {
+      const via = uniqueName('via');
+      await h.ferry.addAccount({ name: via, provider: 'ceph', endpoint: proxy.endpoint }, { accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey });
+      await page.reload();
+      await page.getByRole('button', { name: via, exact: true }).click();
+      await page.getByRole('button', { name: bucket }).click();
+      const big = await randomFile(work, 'cut.bin', 320 * MiB);
+      h.setPickedPaths([big.path]);
+      await page.getByRole('button', { name: 'Upload', exact: true }).click();
+      await page.getByRole('menuitem', { name: 'Upload files…' }).click();
+      const cut = page.locator('.transfer', { hasText: 'cut.bin' });
+      await page.waitForFunction(() => ((document.querySelector('progress[aria-label="Progress of cut.bin"]') as HTMLProgressElement | null)?.value ?? 0) > 2, undefined, { timeout: 30_000 });
+      await proxy.down();
+      await cut.getByText('Waiting for the network…').waitFor({ timeout: 30_000 });
+      const during = await cut.locator('progress').evaluate((p: HTMLProgressElement) => p.value);
+      await proxy.up();
+      await cut.getByText('Waiting for the network…').waitFor({ state: 'detached', timeout: 60_000 });
+      await page.locator('.transfer[data-status="done"]', { hasText: 'cut.bin' }).waitFor({ timeout: 120_000 });
+      expect(during).toBeGreaterThan(2);
+      expect(await conn.storage.exists(bucket, 'cut.bin')).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+  }, 240_000);
+
+});
