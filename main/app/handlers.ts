@@ -181,8 +181,10 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
           opts.onRecentChanged?.();
           // A link is copied for a file uploaded on its own; a drop of many has many links.
           if ((!group || group.size === 1) && (await ferry.accounts.preferences()).copyLinkOnUpload) {
-            await copyLinkFor(record);
+            const l = await copyLinkFor(record);
             copied = true;
+            // Said in the window too, not only in a notification that may be switched off.
+            emit('notice', { message: `${leafOf(view.key)} is uploaded and its share link is on the clipboard (it works until ${new Date(l.expiresAt).toLocaleString()}).` });
           }
         }
         if (!group) return announce({ direction: view.direction, bucket: view.bucket, prefix: '', size: 1, left: 0, done: view.status === 'done' ? [view.key] : [], failed: view.status === 'failed' ? [`${leafOf(view.key)}: ${forWindow(view.error ?? 'unknown error')}`] : [] }, copied);
@@ -456,8 +458,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       if (!parsed.success) {
         // Our own schema messages are sentences for people; anything else names the field.
         const issue = parsed.error.issues[0];
-        const field = issue?.path.join('.') || 'request';
-        const text = issue?.message && /^[A-Z].*\.$/.test(issue.message) ? issue.message : `The ${field} is not valid (${issue?.message ?? 'unexpected value'}).`;
+        const text = issue?.message && /^[A-Z].*\.$/.test(issue.message) ? issue.message : inWords(issue);
         return { ok: false, error: { code: 'BAD_REQUEST', message: text } };
       }
       try {
@@ -494,6 +495,45 @@ async function existingKeys(conn: Connection, bucket: string, prefix: string, ke
     for (const o of page.objects) if (wanted.has(o.key)) found.add(o.key);
   }
   return found;
+}
+
+/** What each field of a request is, for people. */
+const FIELD_WORDS: Record<string, string> = {
+  account: 'account name',
+  name: 'name',
+  bucket: 'bucket name',
+  key: 'object name',
+  keys: 'object names',
+  from: 'name',
+  to: 'new name',
+  prefix: 'folder',
+  paths: 'files',
+  endpoint: 'endpoint URL',
+  region: 'region',
+  accessKeyId: 'access key ID',
+  secretAccessKey: 'secret access key',
+  expiresIn: 'link lifetime',
+  filename: 'download name',
+  title: 'title',
+  url: 'link',
+  query: 'search',
+};
+
+/** A validation problem our schemas did not word, in words: never schema output. */
+function inWords(issue: { code?: string; path: PropertyKey[]; minimum?: unknown; maximum?: unknown } | undefined): string {
+  const field = issue?.path.find((p): p is string => typeof p === 'string' && p in FIELD_WORDS);
+  const what = field ? FIELD_WORDS[field]! : 'request';
+  const The = `The ${what}`;
+  switch (issue?.code) {
+    case 'too_small':
+      return issue.minimum === 1 || issue.minimum === 1n ? `${The} is missing. Fill it in and try again.` : `${The} is too short (at least ${String(issue.minimum)}).`;
+    case 'too_big':
+      return `${The} is too long (at most ${String(issue.maximum)}).`;
+    case 'invalid_type':
+      return `${The} is missing or not of the right kind.`;
+    default:
+      return `${The} is not valid. Check it and try again.`;
+  }
 }
 
 const objectView = (o: ObjectInfo) => ({ key: o.key, size: o.size, ...(o.lastModified ? { lastModified: o.lastModified } : {}) });

@@ -242,6 +242,40 @@ describe('the IPC handler table', () => {
     expect(await call('links:again', { ...record, createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-01T01:00:00.000Z' })).toMatchObject({ ok: false });
   });
 
+  it('an account is kept only when its connection test passes, or on Save anyway; a failed change puts the old keys back', async () => {
+    const g = gateway();
+    const name = `${account}-try`;
+    const refused = await ok<{ saved: boolean; report: { ok: boolean; checks: Array<{ ok: boolean; detail: string }> } }>('accounts:add', { name, provider: 'ceph', endpoint: g.endpoint, accessKeyId: g.accessKeyId, secretAccessKey: 'wrong' });
+    expect(refused.saved).toBe(false);
+    expect(refused.report.checks.find((c) => !c.ok)?.detail).toMatch(/secret access key is wrong.*in the account’s settings and save again/);
+    expect(JSON.stringify(refused)).not.toMatch(/Re-add|ferry accounts/);
+    expect((await ok<Array<{ name: string }>>('accounts:list')).map((a) => a.name)).not.toContain(name);
+    expect(await ok('accounts:add', { name, provider: 'ceph', endpoint: g.endpoint, accessKeyId: g.accessKeyId, secretAccessKey: 'wrong', saveAnyway: true })).toMatchObject({ saved: true });
+    // Fixing the keys is a change that passes its test.
+    expect(await ok('accounts:update', { name, accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey })).toMatchObject({ saved: true, report: { ok: true } });
+    // A change to wrong keys fails its test and is undone: the account still works.
+    expect(await ok('accounts:update', { name, accessKeyId: g.accessKeyId, secretAccessKey: 'wrong-again' })).toMatchObject({ saved: false });
+    expect(await ok('accounts:test', { name })).toMatchObject({ ok: true });
+    await ok('accounts:remove', { name });
+  });
+
+  it('says what is wrong with a request in words, never schema output', async () => {
+    const words = async (channel: string, payload: unknown) => {
+      const r = await call(channel, payload);
+      expect(r.ok).toBe(false);
+      return (r as { error: { message: string } }).error.message;
+    };
+    expect(await words('buckets:create', { account, bucket: 'ab' })).toBe('Bucket names need at least 3 characters.');
+    expect(await words('objects:move', { account, bucket, from: 'a', to: '' })).toBe('The new name is missing. Fill it in and try again.');
+    expect(await words('objects:delete', { account, bucket, keys: [] })).toBe('Select something to delete.');
+    expect(await words('objects:createFolder', { account, bucket, prefix: '', name: '  ' })).toBe('Give the folder a name.');
+    expect(await words('links:create', { account, bucket, key: 'k', expiresIn: 'soon' })).toBe('The link lifetime is missing or not of the right kind.');
+    for (const m of [await words('objects:list', { account, bucket, prefix: 42 }), await words('uploads:pause', { id: 'x' })]) {
+      expect(m).toMatch(/^The [a-z ]+ is /);
+      expect(m).not.toMatch(/expected|Invalid|>=|string|number/);
+    }
+  });
+
   it('moving an account to another endpoint needs its keys again', async () => {
     expect(await call('accounts:update', { name: account, endpoint: 'https://attacker.example' })).toMatchObject({ ok: false, error: { code: 'BAD_CREDENTIALS' } });
     expect(await call('accounts:update', { name: account, endpoint: 'http://169.254.169.254' })).toMatchObject({ ok: false });
