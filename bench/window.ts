@@ -95,7 +95,7 @@ export async function benchWindow(objects: number, uploads: number): Promise<Win
 
     // Scroll to the end at a steady pace, loading pages as the list nears its end.
     const scroll = await page.evaluate(async (total) => {
-      const list = document.querySelector('[aria-label="Folders and objects"]') as HTMLElement;
+      const list = document.querySelector('[role=grid]') as HTMLElement;
       const frames: number[] = [];
       const start = performance.now();
       let last = start;
@@ -119,7 +119,7 @@ export async function benchWindow(objects: number, uploads: number): Promise<Win
     const queueMs = await page.evaluate((n) => {
       const t = performance.now();
       const batch = [];
-      for (let i = 0; i < n; i++) batch.push({ id: `t${i}`, account: 'bench', bucket: 'big', key: `drop/file-${i}.bin`, file: `/x/file-${i}.bin`, size: 10_000_000, status: 'queued', bytesDone: 0, bytesPerSecond: 0 });
+      for (let i = 0; i < n; i++) batch.push({ id: `t${i}`, direction: 'upload', account: 'bench', bucket: 'big', key: `drop/file-${i}.bin`, file: `/x/file-${i}.bin`, size: 10_000_000, status: 'queued', bytesDone: 0, bytesPerSecond: 0 });
       (window as any).__emit('uploads:changed', batch);
       return new Promise<number>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now() - t))));
     }, uploads);
@@ -133,7 +133,7 @@ export async function benchWindow(objects: number, uploads: number): Promise<Win
         const batch = [];
         for (let k = 0; k < Math.min(1000, n); k++) {
           const i = (round * 1000 + k) % n;
-          batch.push({ id: `t${i}`, account: 'bench', bucket: 'big', key: `drop/file-${i}.bin`, file: `/x/file-${i}.bin`, size: 10_000_000, status: 'running', bytesDone: (round * 250_000) % 10_000_000, bytesPerSecond: 5_000_000, etaSeconds: 2 });
+          batch.push({ id: `t${i}`, direction: 'upload', account: 'bench', bucket: 'big', key: `drop/file-${i}.bin`, file: `/x/file-${i}.bin`, size: 10_000_000, status: 'running', bytesDone: (round * 250_000) % 10_000_000, bytesPerSecond: 5_000_000, etaSeconds: 2 });
         }
         (window as any).__emit('uploads:changed', batch);
       }, 150);

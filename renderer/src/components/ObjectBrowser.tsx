@@ -24,6 +24,46 @@ interface Props {
 }
 
 const ROW = 34;
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+type Order = (a: ObjectView, b: ObjectView) => number;
+function comparator(by: SortKey, descending: boolean): Order {
+  const d = descending ? -1 : 1;
+  if (by === 'size') return (a, b) => d * (a.size - b.size);
+  if (by === 'date') return (a, b) => d * ((a.lastModified ?? '') < (b.lastModified ?? '') ? -1 : (a.lastModified ?? '') > (b.lastModified ?? '') ? 1 : 0);
+  return (a, b) => d * collator.compare(a.key, b.key);
+}
+
+interface SortCache {
+  source: ObjectView[];
+  sorted: ObjectView[];
+  key: string;
+}
+
+/**
+ * The objects in order, without sorting everything again for every page that arrives: when the
+ * list only grew (a new page appended) and the order is the same, only the new page is sorted and
+ * merged in, so loading 100,000 objects a page at a time costs one merge per page.
+ */
+function sortIncrementally(cache: SortCache, objects: ObjectView[], order: Order, key: string): ObjectView[] {
+  const n = cache.source.length;
+  const grew = cache.key === key && n > 0 && objects.length >= n && objects[n - 1] === cache.source[n - 1] && objects[0] === cache.source[0];
+  let sorted: ObjectView[];
+  if (grew && objects.length === n) sorted = cache.sorted;
+  else if (grew) {
+    const fresh = objects.slice(n).sort(order);
+    const old = cache.sorted;
+    sorted = new Array<ObjectView>(old.length + fresh.length);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < old.length && j < fresh.length) sorted[k++] = order(old[i]!, fresh[j]!) <= 0 ? old[i++]! : fresh[j++]!;
+    while (i < old.length) sorted[k++] = old[i++]!;
+    while (j < fresh.length) sorted[k++] = fresh[j++]!;
+  } else sorted = [...objects].sort(order);
+  Object.assign(cache, { source: objects, sorted, key });
+  return sorted;
+}
 const isMac = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform);
 const mod = isMac ? '⌘' : 'Ctrl+';
 
@@ -50,22 +90,17 @@ export function ObjectBrowser({ location, refreshToken, selection, onSelection, 
   const typed = useRef({ text: '', at: 0 });
 
   const searching = scope === 'tree' && query.trim().length > 0;
+  const sortCache = useRef<SortCache>({ source: [], sorted: [], key: '' });
   const rows = useMemo<Row[]>(() => {
-    const order = (a: ObjectView, b: ObjectView) => {
-      const d =
-        sort.by === 'size' ? a.size - b.size : sort.by === 'date' ? (a.lastModified ?? '').localeCompare(b.lastModified ?? '') : a.key.localeCompare(b.key, undefined, { numeric: true });
-      return sort.descending ? -d : d;
-    };
-    if (searching) return [...search.objects].sort(order).map((object) => ({ kind: 'object' as const, name: object.key, object }));
+    const order = comparator(sort.by, sort.descending);
+    if (searching) return sortIncrementally(sortCache.current, search.objects, order, `search-${sort.by}-${sort.descending}`).map((object) => ({ kind: 'object' as const, name: object.key, object }));
     const f = query.trim().toLowerCase();
     const match = (name: string) => !f || name.toLowerCase().includes(f);
     // Folders first, as in a file manager; objects in the chosen order (of what is loaded so far).
+    const sorted = sortIncrementally(sortCache.current, listing.objects, order, `${prefix}-${sort.by}-${sort.descending}`);
     return [
       ...listing.folders.filter((p) => match(leafName(p))).map((name) => ({ kind: 'folder' as const, name })),
-      ...listing.objects
-        .filter((o) => o.key !== prefix && match(leafName(o.key)))
-        .sort(order)
-        .map((object) => ({ kind: 'object' as const, name: object.key, object })),
+      ...sorted.filter((o) => o.key !== prefix && match(leafName(o.key))).map((object) => ({ kind: 'object' as const, name: object.key, object })),
     ];
   }, [listing.folders, listing.objects, search.objects, searching, query, prefix, sort]);
 

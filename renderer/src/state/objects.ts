@@ -8,7 +8,10 @@ export interface Location {
   prefix: string;
 }
 
-/** A folder's listing, loaded a page at a time as the list scrolls. */
+/** Entries loaded without waiting for the list to scroll (a page is 1,000). */
+const LOAD_AHEAD = 200_000;
+
+/** A folder's listing, loaded a page at a time: ahead of the list up to LOAD_AHEAD, then as it scrolls. */
 export function useObjects(location: Location | undefined) {
   const [folders, setFolders] = useState<string[]>([]);
   const [objects, setObjects] = useState<ObjectView[]>([]);
@@ -17,12 +20,14 @@ export function useObjects(location: Location | undefined) {
   const [error, setError] = useState<string | undefined>();
   const generation = useRef(0);
   const loadingRef = useRef(false);
+  const loaded = useRef(0);
 
   const loadPage = useCallback(
     async (token: string | undefined, gen: number) => {
       if (!location) return;
       loadingRef.current = true;
       setLoading(true);
+      let chained: string | undefined;
       try {
         const { account, bucket, prefix } = location;
         const page = await call(ferry().listObjects({ account, bucket, prefix, ...(token ? { token } : {}) }));
@@ -31,6 +36,10 @@ export function useObjects(location: Location | undefined) {
         setObjects((o) => (token ? [...o, ...page.objects] : page.objects));
         setNextToken(page.nextToken);
         setError(undefined);
+        loaded.current += page.objects.length + page.folders.length;
+        // Keep loading ahead, so scrolling and sorting see the whole folder soon, up to a bound
+        // (a bucket of millions continues as the list is scrolled).
+        if (page.nextToken && loaded.current < LOAD_AHEAD) chained = page.nextToken;
       } catch (err) {
         if (gen === generation.current) setError(message(err));
       } finally {
@@ -39,12 +48,16 @@ export function useObjects(location: Location | undefined) {
           setLoading(false);
         }
       }
+      if (chained && gen === generation.current) void loadPageRef.current(chained, gen);
     },
     [location],
   );
+  const loadPageRef = useRef(loadPage);
+  loadPageRef.current = loadPage;
 
   const reload = useCallback(() => {
     const gen = ++generation.current;
+    loaded.current = 0;
     setFolders([]);
     setObjects([]);
     setNextToken(undefined);
