@@ -10,10 +10,8 @@ import type { ShareLink } from '../core/links/presign';
 import { formatS3Url, parseS3Url } from '../core/s3/names';
 import { KeychainSecretStore, type SecretStore } from '../core/secrets/secrets';
 import { expandDrop } from '../core/transfers/drop';
-import { downloadName, type DownloadResult } from '../core/transfers/download';
-import { deleteBucket, deleteObjects, moveObjects, objectsUnder } from '../core/s3/manage';
+import type { DownloadResult } from '../core/transfers/download';
 import { formatBytes, parseSize } from '../core/transfers/plan';
-import { TransferQueue } from '../core/transfers/queue';
 import type { Progress } from '../core/transfers/progress';
 import type { UploadResult } from '../core/transfers/upload';
 import { ask, readAll } from './prompt';
@@ -229,6 +227,7 @@ class Command {
     this.arity('rm', 1, 1, 's3://bucket/key');
     const { bucket, key } = parseS3Url(this.args[0]!);
     if (this.o.recursive) {
+      const { deleteObjects, objectsUnder } = await import('../core/s3/manage');
       const prefix = key && !key.endsWith('/') ? `${key}/` : key;
       const deleted = await this.withConnection(async (c) => {
         const keys = (await objectsUnder(c.storage, bucket, prefix, this.io.signal)).map((o) => o.key);
@@ -260,6 +259,7 @@ class Command {
     if (folder) dst = dst && !dst.endsWith('/') ? `${dst}/` : dst;
     else if (!dst || dst.endsWith('/')) dst = `${dst}${from.key.slice(from.key.lastIndexOf('/') + 1)}`;
     if (folder && !dst) throw usage('Give the folder a destination inside the bucket: s3://bucket/newfolder/.');
+    const { moveObjects } = await import('../core/s3/manage');
     const plan = await this.withConnection((c) => moveObjects(c.storage, from.bucket, src, dst, { toBucket: to.bucket, ...(this.io.signal ? { signal: this.io.signal } : {}) }));
     if (this.o.json) return this.json({ moved: plan.map((p) => ({ from: formatS3Url({ bucket: from.bucket, key: p.from }), to: formatS3Url({ bucket: to.bucket, key: p.to }) })) });
     for (const p of plan) this.out(`move: ${formatS3Url({ bucket: from.bucket, key: p.from })} to ${formatS3Url({ bucket: to.bucket, key: p.to })}`);
@@ -270,6 +270,7 @@ class Command {
     this.arity('rb', 1, 1, 's3://bucket');
     const { bucket, key } = parseS3Url(this.args[0]!);
     if (key) throw usage(`rb deletes a bucket, not a key: s3://${bucket}`);
+    const { deleteBucket } = await import('../core/s3/manage');
     const out = await this.withConnection((c) =>
       deleteBucket(c.storage, bucket, { withContents: Boolean(this.o.force), ...(this.io.signal ? { signal: this.io.signal } : {}) }).catch((err: unknown) => {
         if (isFerryError(err, 'BUCKET_NOT_EMPTY') && !this.o.force) throw new FerryError('BUCKET_NOT_EMPTY', `The bucket ${bucket} is not empty. Delete it with everything in it: ferry rb s3://${bucket} --force`);
@@ -284,6 +285,7 @@ class Command {
   private async download(): Promise<void> {
     const [source, target = '.'] = this.args as [string, string | undefined];
     const { bucket, key } = parseS3Url(source);
+    const [{ objectsUnder }, { downloadName }] = await Promise.all([import('../core/s3/manage'), import('../core/transfers/download')]);
     const bar = this.io.stderr.isTTY && !this.o.json && !this.o['no-progress'] ? new ProgressBar(this.terminal) : undefined;
     const opts = { ...(this.io.signal ? { signal: this.io.signal } : {}), ...(this.concurrencyOption() ? { concurrency: this.concurrencyOption()! } : {}), ...(this.o['part-size'] ? { partSize: parseSize(this.o['part-size']) } : {}) };
     const targetInfo = await stat(target).catch(() => undefined);
@@ -427,6 +429,7 @@ class Command {
     if (!info.isDirectory()) throw usage(`${dir} is a file; --recursive uploads a folder. Drop --recursive to upload one file.`);
     const prefix = loc.key && !loc.key.endsWith('/') ? `${loc.key}/` : loc.key;
     const top = `${basename(resolve(dir))}/`;
+    const { TransferQueue } = await import('../core/transfers/queue');
     const files = (
       await expandDrop([dir], '', ({ link, target }) => this.io.stderr.write(`ferry: skipped ${link}: the link points outside ${dir}, to ${target}\n`))
     ).map((f) => ({ ...f, key: prefix + f.key.slice(top.length) }));
@@ -472,7 +475,8 @@ class Command {
     const { bucket, key } = parseS3Url(this.args[0]!);
     if (!key) throw usage('presign makes a link to an object: give s3://bucket/key.');
     const expiresIn = this.expiry();
-    const link = await this.withConnection((c) => c.share({ bucket, key, expiresIn, ...(this.o.filename ? { filename: this.o.filename } : {}) }));
+    // No connection: signing needs no request to the server, and so no S3 SDK.
+    const link = await this.ferry.share(this.selector, { bucket, key, expiresIn, ...(this.o.filename ? { filename: this.o.filename } : {}) });
     this.printLink(link);
   }
 

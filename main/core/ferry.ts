@@ -2,18 +2,18 @@ import { AccountStore, accountFromInput, normaliseEndpoint, type Account, type A
 import { PRESETS } from './accounts/presets';
 import { systemClock, type Clock } from './clock';
 import { FerryError, isFerryError } from './errors';
-import { LinkHistory, type LinkRecord } from './links/history';
+import { LinkHistory } from './links/history';
 import { presignGet, type PresignRequest, type ShareLink } from './links/presign';
-import { createFileRequest, requestStatus, RequestHistory, shareMany, type FileRequest, type NewFileRequest, type RequestStatus } from './sharing/sharing';
+import { requestStatus, RequestHistory, type RequestStatus } from './sharing/sharing';
 import { FastPresigner } from './links/sigv4';
-import { resolve } from 'node:path';
-import { probeCapabilities, describeCapabilities, type Capabilities, type CapabilityLine } from './s3/capabilities';
-import { createS3Client, type Profile } from './s3/client';
-import { Storage } from './s3/storage';
+import type { Capabilities, CapabilityLine } from './s3/capabilities';
+import type { Profile } from './s3/client';
+import { endpointLabel } from './s3/endpoint';
 import type { Credentials, SecretStore } from './secrets/secrets';
-import { UploadStateStore, type SavedUpload, type UploadIdentity } from './transfers/state';
-import { partsLeftBehind, Uploader, type UploadRequest, type UploadResult } from './transfers/upload';
-import { Downloader, type DownloadRequest, type DownloadResult } from './transfers/download';
+import { UploadStateStore } from './transfers/state';
+import type { Connection } from './connection';
+
+export type { Connection } from './connection';
 
 export interface FerryOptions {
   /** Where settings and history live (see defaultDataDir). */
@@ -67,186 +67,6 @@ export interface ConnectionReport {
   capabilities?: Capabilities;
   /** The same, in words. */
   abilities?: CapabilityLine[];
-}
-
-/** An open connection to one endpoint as one identity. Close it to free its sockets. */
-export class Connection {
-  readonly storage: Storage;
-  private readonly uploader: Uploader;
-  private readonly downloader: Downloader;
-  private readonly dataClient;
-  private readonly presigner: FastPresigner;
-  /** Uploads running on this connection, and whether it closes when they end. */
-  private active = 0;
-  private retired = false;
-
-  constructor(
-    readonly profile: Profile,
-    private readonly clock: Clock,
-    private readonly history: LinkHistory,
-    private readonly states: UploadStateStore,
-    private readonly requestLog: RequestHistory,
-    concurrency = 4,
-    network: NetworkOptions = {},
-  ) {
-    const timeouts = {
-      ...(network.requestTimeoutMs ? { requestTimeoutMs: network.requestTimeoutMs } : {}),
-      ...(network.connectTimeoutMs ? { connectTimeoutMs: network.connectTimeoutMs } : {}),
-    };
-    this.storage = new Storage(createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8), ...timeouts }), profile);
-    this.dataClient = createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8), maxAttempts: 1, ...timeouts });
-    this.presigner = new FastPresigner(
-      { ...(profile.endpoint ? { endpoint: profile.endpoint } : {}), region: profile.region, pathStyle: profile.pathStyle, checksumMode: profile.checksums === 'when-supported' },
-      profile.credentials,
-    );
-    this.uploader = new Uploader({
-      storage: this.storage,
-      dataClient: this.dataClient,
-      clock,
-      ...(network.networkWaitMs !== undefined ? { networkWaitMs: network.networkWaitMs } : {}),
-      ...(network.backoffMs !== undefined ? { backoffMs: network.backoffMs } : {}),
-    });
-    this.downloader = new Downloader({
-      storage: this.storage,
-      dataClient: this.dataClient,
-      clock,
-      ...(network.networkWaitMs !== undefined ? { networkWaitMs: network.networkWaitMs } : {}),
-      ...(network.backoffMs !== undefined ? { backoffMs: network.backoffMs } : {}),
-    });
-  }
-
-  /**
-   * Downloads an object to a file in parallel ranges (see download.ts). A paused or interrupted
-   * download of the same object to the same file continues where it stopped.
-   */
-  async download(req: DownloadRequest): Promise<DownloadResult> {
-    this.active++;
-    try {
-      return await this.downloader.download(req);
-    } finally {
-      this.active--;
-      if (this.retired && this.active === 0) this.close();
-    }
-  }
-
-  /**
-   * Uploads a file. A multipart upload's state is saved as parts finish; if an earlier upload of
-   * the same file to the same key on this server was interrupted (crash, kill, quit, pause), it
-   * is continued: the server is asked which parts it has (ListParts), each is checked against
-   * the file's bytes, and only the rest are sent. With resume: false the earlier upload is
-   * aborted and the file sent afresh. Only one upload of a file to a key runs at a time, across
-   * every Ferry process on this machine.
-   */
-  async upload(req: UploadRequest, opts: { resume?: boolean } = {}): Promise<UploadResult> {
-    const { keeper, release } = await this.states.claim(this.identity(req.file, req.bucket, req.key), () => new Date(this.clock.now()).toISOString());
-    this.active++;
-    try {
-      return await this.uploader.upload({ ...req, ...(opts.resume === false ? { resume: false } : {}) }, keeper);
-    } finally {
-      await release();
-      this.active--;
-      if (this.retired && this.active === 0) this.close();
-    }
-  }
-
-  private identity(file: string, bucket: string, key: string): UploadIdentity {
-    return { account: this.profile.name, endpoint: this.storage.endpoint, file: resolve(file), bucket, key };
-  }
-
-  /**
-   * Drops a saved (paused or interrupted) upload of a file: aborts it on the server, then
-   * forgets it. If the server cannot be told, the saved state stays and the error says so.
-   */
-  async abandon(file: string, bucket: string, key: string): Promise<void> {
-    const id = this.identity(file, bucket, key);
-    const { keeper, release } = await this.states.claim(id, () => new Date(this.clock.now()).toISOString());
-    try {
-      const saved = await keeper.load();
-      if (!saved) return;
-      try {
-        await this.storage.abortMultipartUpload(bucket, key, saved.uploadId);
-      } catch (err) {
-        throw new FerryError(isFerryError(err) ? err.code : 'S3_ERROR', partsLeftBehind("The paused upload's", bucket, key, saved.uploadId, err), { cause: err });
-      }
-      await keeper.remove();
-    } finally {
-      await release();
-    }
-  }
-
-  /** The saved state of an interrupted or paused upload of a file, if any. */
-  saved(file: string, bucket: string, key: string): Promise<SavedUpload | undefined> {
-    return this.states.get(this.identity(file, bucket, key));
-  }
-
-  /** Signs a GET link (without recording it: see share). */
-  presign(req: PresignRequest): Promise<ShareLink> {
-    return presignGet(this.storage.client, this.profile.credentials, req, this.clock, this.presigner);
-  }
-
-  /** Signs a GET link and records it in the link history. */
-  async share(req: PresignRequest): Promise<ShareLink> {
-    const link = await this.presign(req);
-    await this.history.add({
-      account: this.profile.name,
-      endpoint: this.storage.endpoint,
-      bucket: link.bucket,
-      key: link.key,
-      createdAt: link.createdAt,
-      expiresAt: link.expiresAt,
-      ...(req.filename ? { filename: req.filename } : {}),
-      expiresIn: req.expiresIn,
-    });
-    return link;
-  }
-
-  /**
-   * The same link as an earlier one, byte for byte: signed again with its signing time and
-   * lifetime (nothing is stored but those). Refused once it has expired.
-   */
-  async presignAgain(record: Pick<LinkRecord, 'bucket' | 'key' | 'createdAt' | 'expiresAt' | 'expiresIn' | 'filename'>): Promise<ShareLink> {
-    if (Date.parse(record.expiresAt) <= this.clock.now()) {
-      throw new FerryError('EXPIRY_OUT_OF_RANGE', `The link to ${record.key} expired at ${record.expiresAt}. Make a new one.`);
-    }
-    const signedAt = Date.parse(record.createdAt);
-    const expiresIn = record.expiresIn ?? Math.round((Date.parse(record.expiresAt) - signedAt) / 1000);
-    return presignGet(this.storage.client, this.profile.credentials, { bucket: record.bucket, key: record.key, expiresIn, ...(record.filename ? { filename: record.filename } : {}) }, { now: () => signedAt }, this.presigner);
-  }
-
-  /** Makes a file request (see sharing.ts) and records it, without its link, in requests.jsonl. */
-  async requestFiles(req: NewFileRequest): Promise<{ url: string; request: FileRequest }> {
-    const made = await createFileRequest(this, req, this.clock);
-    const request: FileRequest = { account: this.profile.name, endpoint: this.storage.endpoint, ...made.request };
-    await this.requestLog.add(request);
-    return { url: made.url, request };
-  }
-
-  /**
-   * Ends a file request early by deleting its page. The policy already in the link stays valid
-   * until it expires (only rotating the keys revokes it); the page is what senders use.
-   */
-  async endRequest(request: Pick<FileRequest, 'bucket' | 'pageKey'>): Promise<void> {
-    await this.storage.delete(request.bucket, request.pageKey);
-  }
-
-  /** One link for many objects: see sharing.ts. */
-  shareMany(req: { bucket: string; keys: string[]; expiresIn: number; title?: string }): Promise<ShareLink & { files: number }> {
-    return shareMany(this, req);
-  }
-
-  close(): void {
-    this.storage.client.destroy();
-    this.dataClient.destroy();
-  }
-
-  /**
-   * Closes the connection once no upload uses it any more (an account's settings changed: new
-   * work gets a new connection, running uploads finish on this one).
-   */
-  retire(): void {
-    this.retired = true;
-    if (this.active === 0) this.close();
-  }
 }
 
 /**
@@ -430,8 +250,31 @@ export class Ferry {
     };
   }
 
+  /**
+   * Signs a GET link and records it in the history without opening a connection: Ferry's own
+   * signer needs only the profile, so `ferry presign` starts without loading the S3 SDK. The few
+   * links it leaves to the SDK (dotted bucket names on AWS) go through a connection.
+   */
+  async share(sel: Selector, req: PresignRequest): Promise<ShareLink> {
+    const profile = await this.resolveProfile(sel);
+    const signer = FastPresigner.forProfile(profile);
+    if (!signer.canSign(req.bucket)) {
+      const conn = await this.connect(sel);
+      try {
+        return await conn.share(req);
+      } finally {
+        conn.close();
+      }
+    }
+    const link = await presignGet(() => Promise.reject(new Error('unreachable: the fast signer signs this link')), profile.credentials, req, this.clock, signer);
+    await this.links.issued(profile.name, endpointLabel(profile), link, req);
+    return link;
+  }
+
   async connect(sel: Selector = {}, opts: { concurrency?: number } = {}): Promise<Connection> {
-    return new Connection(await this.resolveProfile(sel), this.clock, this.links, this.uploadStates, this.requests, opts.concurrency, this.network);
+    const profile = await this.resolveProfile(sel);
+    const { Connection } = await import('./connection');
+    return new Connection(profile, this.clock, this.links, this.uploadStates, this.requests, opts.concurrency, this.network);
   }
 
   /**
@@ -455,6 +298,7 @@ export class Ferry {
       report.ok = true;
       const bucket = opts.bucket ?? buckets[0]?.name;
       if (bucket) {
+        const { probeCapabilities, describeCapabilities } = await import('./s3/capabilities');
         const capabilities = await probeCapabilities(storage.client, profile, bucket, this.clock);
         report.capabilities = capabilities;
         report.abilities = describeCapabilities(capabilities);

@@ -35,14 +35,14 @@ describe('bucket names and keys at every door', () => {
       const client = createS3Client({ name: 'x', provider: 'r2', endpoint: target.endpoint, region: 'auto', pathStyle, checksums: 'when-required', credentials: creds });
       for (const bucket of hostile) {
         expect(() => fast.presignGet(bucket, 'k', 60, new Date()), bucket).toThrow(/bucket name/);
-        await expect(presignGet(client, creds, { bucket, key: 'k', expiresIn: 60 }, clock, fast), bucket).rejects.toMatchObject({ code: 'BAD_BUCKET_NAME' });
+        await expect(presignGet(() => client, creds, { bucket, key: 'k', expiresIn: 60 }, clock, fast), bucket).rejects.toMatchObject({ code: 'BAD_BUCKET_NAME' });
       }
       // A legal but not DNS-safe legacy name goes in the path, never into the host.
-      const legacy = new URL((await presignGet(client, creds, { bucket: 'Legacy_Bucket', key: 'k', expiresIn: 60 }, clock, fast)).url);
+      const legacy = new URL((await presignGet(() => client, creds, { bucket: 'Legacy_Bucket', key: 'k', expiresIn: 60 }, clock, fast)).url);
       expect(legacy.host).toBe('acc123.r2.cloudflarestorage.com');
-      const good = new URL((await presignGet(client, creds, { bucket: 'photos', key: 'k', expiresIn: 60 }, clock, fast)).url);
+      const good = new URL((await presignGet(() => client, creds, { bucket: 'photos', key: 'k', expiresIn: 60 }, clock, fast)).url);
       expect(good.host).toBe(pathStyle ? 'acc123.r2.cloudflarestorage.com' : 'photos.acc123.r2.cloudflarestorage.com');
-      await expect(presignGet(client, creds, { bucket: 'photos', key: 'é'.repeat(513), expiresIn: 60 }, clock, fast)).rejects.toThrow(/at most 1024 bytes|at most 1,024 bytes/);
+      await expect(presignGet(() => client, creds, { bucket: 'photos', key: 'é'.repeat(513), expiresIn: 60 }, clock, fast)).rejects.toThrow(/at most 1024 bytes|at most 1,024 bytes/);
       client.destroy();
     });
   }

@@ -8,7 +8,7 @@ const clock = { now: () => Date.parse('2026-11-29T12:00:00.400Z') };
 
 describe('presignGet', () => {
   it('signs a link with the exact expiry asked for', async () => {
-    const link = await presignGet(client, creds, { bucket: 'demo-bucket', key: 'my-file.txt', expiresIn: 604_800 }, clock);
+    const link = await presignGet(() => client, creds, { bucket: 'demo-bucket', key: 'my-file.txt', expiresIn: 604_800 }, clock);
     const url = new URL(link.url);
     expect(url.origin + url.pathname).toBe('https://s3.example.com/demo-bucket/my-file.txt');
     expect(url.searchParams.get('X-Amz-Expires')).toBe('604800');
@@ -20,20 +20,20 @@ describe('presignGet', () => {
   });
 
   it('refuses lifetimes outside 1 second to 7 days', async () => {
-    await expect(presignGet(client, creds, { bucket: 'bkt', key: 'k', expiresIn: 604_801 }, clock)).rejects.toThrow(/7 days/);
-    await expect(presignGet(client, creds, { bucket: 'bkt', key: 'k', expiresIn: 0 }, clock)).rejects.toThrow(/1 second/);
+    await expect(presignGet(() => client, creds, { bucket: 'bkt', key: 'k', expiresIn: 604_801 }, clock)).rejects.toThrow(/7 days/);
+    await expect(presignGet(() => client, creds, { bucket: 'bkt', key: 'k', expiresIn: 0 }, clock)).rejects.toThrow(/1 second/);
   });
 
   it('reports the real, shorter lifetime when temporary credentials expire first', async () => {
     const temp = { ...creds, sessionToken: 'TOKEN', expiration: new Date('2026-11-29T13:00:00Z') };
     const tempClient = new S3Client({ region: 'us-east-1', endpoint: 'https://s3.example.com', forcePathStyle: true, credentials: temp });
-    const link = await presignGet(tempClient, temp, { bucket: 'bkt', key: 'k', expiresIn: 86_400 }, clock);
+    const link = await presignGet(() => tempClient, temp, { bucket: 'bkt', key: 'k', expiresIn: 86_400 }, clock);
     expect(link).toMatchObject({ expiresAt: '2026-11-29T13:00:00.000Z', lifetimeSeconds: 3600, limitedBy: 'credentials', temporaryCredentials: true });
     expect(new URL(link.url).searchParams.get('X-Amz-Security-Token')).toBe('TOKEN');
   });
 
   it('asks the server to name the download, non-ASCII names included', async () => {
-    const link = await presignGet(client, creds, { bucket: 'bkt', key: 'k', expiresIn: 60, filename: 'Résumé 2026.pdf' }, clock);
+    const link = await presignGet(() => client, creds, { bucket: 'bkt', key: 'k', expiresIn: 60, filename: 'Résumé 2026.pdf' }, clock);
     expect(new URL(link.url).searchParams.get('response-content-disposition')).toBe(
       `attachment; filename="Re_sume_ 2026.pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9%202026.pdf`,
     );

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { FerryError, systemCode } from '../errors';
 import { writeFileAtomic } from '../files';
 import { tryLock } from '../lock';
-import { CapabilitiesSchema, type Capabilities } from '../s3/capabilities';
+import { CapabilitiesSchema, type Capabilities } from '../s3/capabilities-schema';
 import { PRESETS, PROVIDERS, isProvider, presetEndpoint, type ChecksumMode, type Provider } from './presets';
 
 export const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

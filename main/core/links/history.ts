@@ -25,6 +25,11 @@ export class LinkHistory extends JsonLog<typeof LinkRecordSchema> {
   constructor(dataDir: string) {
     super(join(dataDir, 'links.jsonl'), LinkRecordSchema);
   }
+
+  /** Records an issued link: what it points to and when it was signed, never its URL. */
+  issued(account: string, endpoint: string, link: { bucket: string; key: string; createdAt: string; expiresAt: string }, req: { expiresIn: number; filename?: string }): Promise<void> {
+    return this.add({ account, endpoint, bucket: link.bucket, key: link.key, createdAt: link.createdAt, expiresAt: link.expiresAt, ...(req.filename ? { filename: req.filename } : {}), expiresIn: req.expiresIn });
+  }
 }
 
 export const UploadRecordSchema = z.object({

@@ -1,5 +1,4 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Clock } from '../clock';
 import { checkBucketReference, checkKey } from '../s3/names';
 import type { Credentials } from '../secrets/secrets';
@@ -40,11 +39,17 @@ export function contentDisposition(filename: string): string {
   return ascii === clean ? `attachment; filename="${ascii}"` : `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
+/** The SDK's signer, loaded only for the links the FastPresigner leaves to it. */
+async function sdkPresign(client: S3Client, input: { Bucket: string; Key: string; ResponseContentDisposition?: string }, expiresIn: number, signingDate: Date): Promise<string> {
+  const [{ GetObjectCommand }, { getSignedUrl }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]);
+  return getSignedUrl(client, new GetObjectCommand(input), { expiresIn, signingDate });
+}
+
 /**
  * Signs a GET link. With a FastPresigner (one per connection, its signing key cached per day) the
  * URL is computed directly; otherwise, or for cases it leaves to the SDK, getSignedUrl signs it.
  */
-export async function presignGet(client: S3Client, credentials: Credentials, req: PresignRequest, clock: Clock, fast?: FastPresigner): Promise<ShareLink> {
+export async function presignGet(client: () => S3Client | Promise<S3Client>, credentials: Credentials, req: PresignRequest, clock: Clock, fast?: FastPresigner): Promise<ShareLink> {
   checkExpiry(req.expiresIn);
   checkBucketReference(req.bucket);
   checkKey(req.key);
@@ -54,10 +59,7 @@ export async function presignGet(client: S3Client, credentials: Credentials, req
   const url =
     fast && fast.canSign(req.bucket)
       ? fast.presignGet(req.bucket, req.key, req.expiresIn, signingDate, disposition)
-      : await getSignedUrl(client, new GetObjectCommand({ Bucket: req.bucket, Key: req.key, ...(disposition ? { ResponseContentDisposition: disposition } : {}) }), {
-          expiresIn: req.expiresIn,
-          signingDate,
-        });
+      : await sdkPresign(await client(), { Bucket: req.bucket, Key: req.key, ...(disposition ? { ResponseContentDisposition: disposition } : {}) }, req.expiresIn, signingDate);
   let expiresAtMs = signingDate.getTime() + req.expiresIn * 1000;
   let limitedBy: ShareLink['limitedBy'] = 'expiry';
   if (credentials.expiration && credentials.expiration.getTime() < expiresAtMs) {

@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { FerryError } from '../errors';
 import { checkBucketReference, checkKey, isDnsCompatibleBucket } from '../s3/names';
 import type { Credentials } from '../secrets/secrets';
+import type { Profile } from '../s3/client';
 
 /** RFC 3986 encoding as SigV4 wants it: everything but A-Z a-z 0-9 - _ . ~ is %XX (upper case). */
 function uriEncode(value: string): string {
@@ -32,6 +33,14 @@ export class FastPresigner {
     private readonly target: PresignTarget,
     private readonly credentials: Credentials,
   ) {}
+
+  /** The signer for a resolved profile (its endpoint, region, addressing and checksum mode). */
+  static forProfile(profile: Pick<Profile, 'endpoint' | 'region' | 'pathStyle' | 'checksums' | 'credentials'>): FastPresigner {
+    return new FastPresigner(
+      { ...(profile.endpoint ? { endpoint: profile.endpoint } : {}), region: profile.region, pathStyle: profile.pathStyle, checksumMode: profile.checksums === 'when-supported' },
+      profile.credentials,
+    );
+  }
 
   /** Whether this signer builds the same URL the SDK would; exotic cases are left to the SDK. */
   static supports(target: PresignTarget, bucket: string): boolean {

@@ -13,34 +13,13 @@ import {
   type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import { z } from 'zod';
 import type { Clock } from '../clock';
 import { checksumHeader, type ChecksumAlgorithm } from './checksums';
 import { createS3Client, type Profile } from './client';
 
 /** What a server can do, learned once by "Test connection" and saved on the account. */
-export const CapabilitiesSchema = z.object({
-  checkedAt: z.string(),
-  /** The bucket the probes ran in. */
-  bucket: z.string(),
-  multipart: z.boolean(),
-  listParts: z.boolean(),
-  listMultipartUploads: z.boolean(),
-  abortMultipart: z.boolean(),
-  /** The server refuses a body whose Content-MD5 does not match. */
-  verifiesContentMd5: z.boolean(),
-  /** Flexible checksums the server accepts when right and refuses when wrong. */
-  checksums: z.array(z.enum(['CRC32', 'CRC32C', 'CRC64NVME'])),
-  /** Virtual-hosted requests (bucket.host) do not reach this server: path-style only. */
-  pathStyleOnly: z.boolean(),
-  /** The region the server names for the bucket, when it names one. */
-  region: z.string().optional(),
-  /** Server clock minus this computer's, in whole seconds (SigV4 allows 15 minutes). */
-  clockSkewSeconds: z.number(),
-  /** Browser-form uploads (POST with a signed policy) work. */
-  postPolicy: z.boolean(),
-});
-export type Capabilities = z.infer<typeof CapabilitiesSchema>;
+export { CapabilitiesSchema, type Capabilities } from './capabilities-schema';
+import type { Capabilities } from './capabilities-schema';
 
 export interface CapabilityLine {
   name: string;

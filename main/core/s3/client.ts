@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { S3Client, type S3ClientConfig, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/client-s3';
 import type { DeserializeMiddleware } from '@smithy/types';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+export { endpointLabel } from './endpoint';
 import type { ChecksumMode, Provider } from '../accounts/presets';
 import type { Credentials } from '../secrets/secrets';
 import type { Capabilities } from './capabilities';
@@ -99,6 +100,3 @@ const notS3Guard: DeserializeMiddleware<ServiceInputTypes, ServiceOutputTypes> =
 };
 
 /** The base URL requests go to, for messages. */
-export function endpointLabel(profile: Pick<Profile, 'endpoint' | 'region'>): string {
-  return profile.endpoint ?? `https://s3.${profile.region}.amazonaws.com`;
-}

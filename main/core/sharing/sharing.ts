@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { z } from 'zod';
 import type { Clock } from '../clock';
 import { FerryError } from '../errors';
 import { JsonLog } from '../jsonlog';
 import { checkExpiry } from '../links/expiry';
 import type { ShareLink } from '../links/presign';
-import { probePostPolicy } from '../s3/capabilities';
 import { checkBucketReference, checkKey } from '../s3/names';
 import type { ObjectInfo, Storage } from '../s3/storage';
 import { formatBytes } from '../transfers/plan';
@@ -94,6 +92,7 @@ export async function createFileRequest(conn: SharingConnection, req: NewFileReq
   let postWorks = conn.storage.profile.capabilities?.postPolicy;
   if (postWorks === undefined) {
     const probe = `${PAGES_PREFIX}probe-${randomBytes(6).toString('hex')}`;
+    const { probePostPolicy } = await import('../s3/capabilities');
     postWorks = await probePostPolicy(conn.storage.client, req.bucket, probe);
     if (postWorks) await conn.storage.delete(req.bucket, probe).catch(() => {});
   }
@@ -110,6 +109,7 @@ export async function createFileRequest(conn: SharingConnection, req: NewFileReq
   const accept = acceptPrefix(req.accept);
   const now = clock.now();
   const expiresAt = new Date(Math.floor(now / 1000) * 1000 + req.expiresIn * 1000).toISOString();
+  const { createPresignedPost } = await import('@aws-sdk/s3-presigned-post');
   const post = await createPresignedPost(conn.storage.client, {
     Bucket: req.bucket,
     Key: `${prefix}\${filename}`,

@@ -1,0 +1,187 @@
+/**
+ * An open connection (S3 clients, uploader, downloader, signer): everything that needs the AWS
+ * SDK. Ferry loads this module only when a command talks to a server, so commands that do not
+ * (presign, links, accounts) start without loading the SDK.
+ */
+import { resolve } from 'node:path';
+import type { Clock } from './clock';
+import { FerryError, isFerryError } from './errors';
+import type { NetworkOptions } from './ferry';
+import type { LinkHistory, LinkRecord } from './links/history';
+import { presignGet, type PresignRequest, type ShareLink } from './links/presign';
+import { FastPresigner } from './links/sigv4';
+import { createS3Client, type Profile } from './s3/client';
+import { Storage } from './s3/storage';
+import { createFileRequest, shareMany, type FileRequest, type NewFileRequest, type RequestHistory } from './sharing/sharing';
+import type { SavedUpload, UploadIdentity, UploadStateStore } from './transfers/state';
+import { partsLeftBehind, Uploader, type UploadRequest, type UploadResult } from './transfers/upload';
+import { Downloader, type DownloadRequest, type DownloadResult } from './transfers/download';
+
+/** An open connection to one endpoint as one identity. Close it to free its sockets. */
+export class Connection {
+  readonly storage: Storage;
+  private readonly uploader: Uploader;
+  private readonly downloader: Downloader;
+  private readonly dataClient;
+  private readonly presigner: FastPresigner;
+  /** Uploads running on this connection, and whether it closes when they end. */
+  private active = 0;
+  private retired = false;
+
+  constructor(
+    readonly profile: Profile,
+    private readonly clock: Clock,
+    private readonly history: LinkHistory,
+    private readonly states: UploadStateStore,
+    private readonly requestLog: RequestHistory,
+    concurrency = 4,
+    network: NetworkOptions = {},
+  ) {
+    const timeouts = {
+      ...(network.requestTimeoutMs ? { requestTimeoutMs: network.requestTimeoutMs } : {}),
+      ...(network.connectTimeoutMs ? { connectTimeoutMs: network.connectTimeoutMs } : {}),
+    };
+    this.storage = new Storage(createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8), ...timeouts }), profile);
+    this.dataClient = createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8), maxAttempts: 1, ...timeouts });
+    this.presigner = FastPresigner.forProfile(profile);
+    this.uploader = new Uploader({
+      storage: this.storage,
+      dataClient: this.dataClient,
+      clock,
+      ...(network.networkWaitMs !== undefined ? { networkWaitMs: network.networkWaitMs } : {}),
+      ...(network.backoffMs !== undefined ? { backoffMs: network.backoffMs } : {}),
+    });
+    this.downloader = new Downloader({
+      storage: this.storage,
+      dataClient: this.dataClient,
+      clock,
+      ...(network.networkWaitMs !== undefined ? { networkWaitMs: network.networkWaitMs } : {}),
+      ...(network.backoffMs !== undefined ? { backoffMs: network.backoffMs } : {}),
+    });
+  }
+
+  /**
+   * Downloads an object to a file in parallel ranges (see download.ts). A paused or interrupted
+   * download of the same object to the same file continues where it stopped.
+   */
+  async download(req: DownloadRequest): Promise<DownloadResult> {
+    this.active++;
+    try {
+      return await this.downloader.download(req);
+    } finally {
+      this.active--;
+      if (this.retired && this.active === 0) this.close();
+    }
+  }
+
+  /**
+   * Uploads a file. A multipart upload's state is saved as parts finish; if an earlier upload of
+   * the same file to the same key on this server was interrupted (crash, kill, quit, pause), it
+   * is continued: the server is asked which parts it has (ListParts), each is checked against
+   * the file's bytes, and only the rest are sent. With resume: false the earlier upload is
+   * aborted and the file sent afresh. Only one upload of a file to a key runs at a time, across
+   * every Ferry process on this machine.
+   */
+  async upload(req: UploadRequest, opts: { resume?: boolean } = {}): Promise<UploadResult> {
+    const { keeper, release } = await this.states.claim(this.identity(req.file, req.bucket, req.key), () => new Date(this.clock.now()).toISOString());
+    this.active++;
+    try {
+      return await this.uploader.upload({ ...req, ...(opts.resume === false ? { resume: false } : {}) }, keeper);
+    } finally {
+      await release();
+      this.active--;
+      if (this.retired && this.active === 0) this.close();
+    }
+  }
+
+  private identity(file: string, bucket: string, key: string): UploadIdentity {
+    return { account: this.profile.name, endpoint: this.storage.endpoint, file: resolve(file), bucket, key };
+  }
+
+  /**
+   * Drops a saved (paused or interrupted) upload of a file: aborts it on the server, then
+   * forgets it. If the server cannot be told, the saved state stays and the error says so.
+   */
+  async abandon(file: string, bucket: string, key: string): Promise<void> {
+    const id = this.identity(file, bucket, key);
+    const { keeper, release } = await this.states.claim(id, () => new Date(this.clock.now()).toISOString());
+    try {
+      const saved = await keeper.load();
+      if (!saved) return;
+      try {
+        await this.storage.abortMultipartUpload(bucket, key, saved.uploadId);
+      } catch (err) {
+        throw new FerryError(isFerryError(err) ? err.code : 'S3_ERROR', partsLeftBehind("The paused upload's", bucket, key, saved.uploadId, err), { cause: err });
+      }
+      await keeper.remove();
+    } finally {
+      await release();
+    }
+  }
+
+  /** The saved state of an interrupted or paused upload of a file, if any. */
+  saved(file: string, bucket: string, key: string): Promise<SavedUpload | undefined> {
+    return this.states.get(this.identity(file, bucket, key));
+  }
+
+  /** Signs a GET link (without recording it: see share). */
+  presign(req: PresignRequest): Promise<ShareLink> {
+    return presignGet(() => this.storage.client, this.profile.credentials, req, this.clock, this.presigner);
+  }
+
+  /** Signs a GET link and records it in the link history. */
+  async share(req: PresignRequest): Promise<ShareLink> {
+    const link = await this.presign(req);
+    await this.history.issued(this.profile.name, this.storage.endpoint, link, req);
+    return link;
+  }
+
+  /**
+   * The same link as an earlier one, byte for byte: signed again with its signing time and
+   * lifetime (nothing is stored but those). Refused once it has expired.
+   */
+  async presignAgain(record: Pick<LinkRecord, 'bucket' | 'key' | 'createdAt' | 'expiresAt' | 'expiresIn' | 'filename'>): Promise<ShareLink> {
+    if (Date.parse(record.expiresAt) <= this.clock.now()) {
+      throw new FerryError('EXPIRY_OUT_OF_RANGE', `The link to ${record.key} expired at ${record.expiresAt}. Make a new one.`);
+    }
+    const signedAt = Date.parse(record.createdAt);
+    const expiresIn = record.expiresIn ?? Math.round((Date.parse(record.expiresAt) - signedAt) / 1000);
+    return presignGet(() => this.storage.client, this.profile.credentials, { bucket: record.bucket, key: record.key, expiresIn, ...(record.filename ? { filename: record.filename } : {}) }, { now: () => signedAt }, this.presigner);
+  }
+
+  /** Makes a file request (see sharing.ts) and records it, without its link, in requests.jsonl. */
+  async requestFiles(req: NewFileRequest): Promise<{ url: string; request: FileRequest }> {
+    const made = await createFileRequest(this, req, this.clock);
+    const request: FileRequest = { account: this.profile.name, endpoint: this.storage.endpoint, ...made.request };
+    await this.requestLog.add(request);
+    return { url: made.url, request };
+  }
+
+  /**
+   * Ends a file request early by deleting its page. The policy already in the link stays valid
+   * until it expires (only rotating the keys revokes it); the page is what senders use.
+   */
+  async endRequest(request: Pick<FileRequest, 'bucket' | 'pageKey'>): Promise<void> {
+    await this.storage.delete(request.bucket, request.pageKey);
+  }
+
+  /** One link for many objects: see sharing.ts. */
+  shareMany(req: { bucket: string; keys: string[]; expiresIn: number; title?: string }): Promise<ShareLink & { files: number }> {
+    return shareMany(this, req);
+  }
+
+  close(): void {
+    this.storage.client.destroy();
+    this.dataClient.destroy();
+  }
+
+  /**
+   * Closes the connection once no upload uses it any more (an account's settings changed: new
+   * work gets a new connection, running uploads finish on this one).
+   */
+  retire(): void {
+    this.retired = true;
+    if (this.active === 0) this.close();
+  }
+}
+
