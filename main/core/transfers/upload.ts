@@ -153,6 +153,9 @@ export function rangeStream(handle: FileHandle, start: number, end: number, onRe
   return Readable.from(chunks(), { objectMode: false, highWaterMark: CHUNK });
 }
 
+/** Bodies up to this size are read into memory once rather than streamed (small files, small last parts). */
+const SMALL_BODY = 256 * 1024;
+
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ECONNABORTED', 'ESOCKETTIMEDOUT']);
 
 /** The network failed (no answer, reset, timed out): worth waiting out, unlike an answer from the server. */
@@ -410,6 +413,8 @@ export class Uploader {
     signal: AbortSignal,
     send: (body: Readable | Uint8Array, length: number, contentMd5: string, signal: AbortSignal) => Promise<T>,
   ): Promise<{ out: T; md5: Buffer }> {
+    // A small body is read once: its MD5 is of exactly the bytes sent (and no stream is set up).
+    if (end - start <= SMALL_BODY) return this.sendSmall(req, src, start, end, meter, signal, send);
     // The server checks each request's bytes against this MD5 and refuses a corrupted one.
     let md5 = await md5Range(req.file, src.handle, start, end);
     let attempt: { live: boolean; counted: number; body?: Readable } | undefined;
@@ -457,6 +462,39 @@ export class Uploader {
         attempt.body?.destroy();
         meter.add(-attempt.counted);
         attempt.counted = 0;
+      },
+    );
+    return { out, md5 };
+  }
+
+  /** sendRange for a body small enough to hold: one read, one hash, the same bytes on every attempt. */
+  private async sendSmall<T>(
+    req: UploadRequest,
+    src: SourceFile,
+    start: number,
+    end: number,
+    meter: ProgressMeter,
+    signal: AbortSignal,
+    send: (body: Readable | Uint8Array, length: number, contentMd5: string, signal: AbortSignal) => Promise<T>,
+  ): Promise<{ out: T; md5: Buffer }> {
+    const bytes = Buffer.allocUnsafe(end - start);
+    for (let pos = 0; pos < bytes.length; ) {
+      const { bytesRead } = await src.handle.read(bytes, pos, bytes.length - pos, start + pos).catch((err: unknown) => {
+        throw new FerryError('FILE_UNREADABLE', `Cannot read ${req.file} (${systemCode(err) ?? (err as Error).message}).`, { cause: err });
+      });
+      if (bytesRead === 0) throw becameShorter(req.file);
+      pos += bytesRead;
+    }
+    const md5 = createHash('md5').update(bytes).digest();
+    let counted = false;
+    const out = await this.retrying(
+      req,
+      signal,
+      async () => {
+        const sent = await send(bytes, bytes.length, md5.toString('base64'), signal);
+        if (!counted) meter.add(bytes.length);
+        counted = true;
+        return sent;
       },
     );
     return { out, md5 };
