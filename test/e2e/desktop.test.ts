@@ -431,4 +431,19 @@ describe('the window as a desktop file tool', () => {
     }
   }, 240_000);
 
+  it('a queue of 2,000 transfers draws only the rows in view and scrolls inside its panel', async () => {
+    const { page } = h;
+    await page.evaluate(() => {
+      const batch = Array.from({ length: 2000 }, (_, i) => ({ id: `fake-${i}`, direction: 'upload', account: 'a', bucket: 'b', key: `many/file-${i}.bin`, file: `/x/file-${i}.bin`, size: 1000, status: 'queued', bytesDone: 0, bytesPerSecond: 0 }));
+      (window as unknown as { __ferryEmit(e: string, p: unknown): void }).__ferryEmit('uploads:changed', batch);
+    });
+    const list = page.getByRole('list', { name: 'Transfer queue' });
+    await list.getByText('file-0.bin').first().waitFor();
+    const shape = await list.evaluate((el) => ({ rows: el.querySelectorAll('[role=listitem]').length, scrolls: el.scrollHeight > el.clientHeight * 10, height: el.clientHeight }));
+    expect(shape.rows).toBeLessThan(40);
+    expect(shape.scrolls).toBe(true);
+    expect(shape.height).toBeLessThan(400);
+    // The window itself did not grow: the page is as tall as the viewport.
+    await expect(page.evaluate(() => document.documentElement.scrollHeight <= innerHeight)).resolves.toBe(true);
+  });
 });

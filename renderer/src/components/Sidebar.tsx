@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Database, Settings } from 'lucide-react';
 import type { AccountView, BucketView } from '../../../preload/contract';
 import { MiddleName } from '../ui/MiddleName';
+import { Toolbar } from '../ui/Toolbar';
 import { call, ferry, message } from '../api';
 
 interface Props {
@@ -86,12 +87,17 @@ function AccountEntry(props: { account: AccountView; open: boolean; selectedBuck
       </div>
       {open && (
         <div className="buckets">
-          {buckets?.map((b) => (
-            <button key={b.name} type="button" className={`bucket${b.name === selectedBucket ? ' selected' : ''}`} aria-current={b.name === selectedBucket} onClick={() => onSelect(b.name)}>
-              <Database size={14} aria-hidden />
-              <MiddleName name={b.name} />
-            </button>
-          ))}
+          {buckets && buckets.length > 0 && (
+            // One Tab stop for all the buckets; arrow keys move between them.
+            <Toolbar label={`Buckets of ${account.name}`} vertical role="group" className="bucket-list">
+              {buckets.map((b) => (
+                <button key={b.name} type="button" className={`bucket${b.name === selectedBucket ? ' selected' : ''}`} aria-current={b.name === selectedBucket} onClick={() => onSelect(b.name)}>
+                  <Database size={14} aria-hidden />
+                  <MiddleName name={b.name} />
+                </button>
+              ))}
+            </Toolbar>
+          )}
           {buckets && buckets.length === 0 && <p className="hint">No buckets yet.</p>}
           {error && (
             <p className="error" role="alert">

@@ -48,7 +48,8 @@ export function useObjects(location: Location | undefined) {
           setLoading(false);
         }
       }
-      if (chained && gen === generation.current) void loadPageRef.current(chained, gen);
+      // The next page after the window has drawn this one: a fast server must not keep React from painting.
+      if (chained && gen === generation.current) setTimeout(() => void loadPageRef.current(chained, gen), 0);
     },
     [location],
   );

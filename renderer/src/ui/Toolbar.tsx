@@ -1,16 +1,16 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 
 /**
- * A row of buttons that is one Tab stop: Tab enters at the last button used, arrow keys (and
+ * A row (or, vertical, a column) of buttons that is one Tab stop: Tab enters at the last button used, arrow keys (and
  * Home/End) move between buttons, as in a desktop app's toolbar (WAI-ARIA toolbar pattern).
  */
-export function Toolbar({ label, children, className = '' }: { label: string; children: ReactNode; className?: string }) {
+export function Toolbar({ label, children, className = '', vertical = false, role = 'toolbar' }: { label: string; children: ReactNode; className?: string; vertical?: boolean; role?: 'toolbar' | 'group' }) {
   const ref = useRef<HTMLDivElement>(null);
   const items = () => [...(ref.current?.querySelectorAll<HTMLElement>('button:not(:disabled), input, select') ?? [])].filter((el) => !el.closest('[role=menu]'));
   // After every render: exactly one item can be reached with Tab (the current one, or the first).
   useEffect(() => {
     const all = items();
-    const current = all.find((el) => el.dataset.current === 'true') ?? all[0];
+    const current = all.find((el) => el.dataset.current === 'true') ?? all.find((el) => el.getAttribute('aria-current') === 'true') ?? all[0];
     for (const el of all) el.tabIndex = el === current ? 0 : -1;
   });
   const onFocus = (e: React.FocusEvent) => {
@@ -29,15 +29,15 @@ export function Toolbar({ label, children, className = '' }: { label: string; ch
     const i = all.indexOf(target);
     if (i < 0) return;
     const go = (j: number) => all[(j + all.length) % all.length]?.focus();
-    if (e.key === 'ArrowRight') go(i + 1);
-    else if (e.key === 'ArrowLeft') go(i - 1);
+    if (e.key === (vertical ? 'ArrowDown' : 'ArrowRight')) go(i + 1);
+    else if (e.key === (vertical ? 'ArrowUp' : 'ArrowLeft')) go(i - 1);
     else if (e.key === 'Home') go(0);
     else if (e.key === 'End') go(all.length - 1);
     else return;
     e.preventDefault();
   };
   return (
-    <div ref={ref} role="toolbar" aria-label={label} className={`toolbar ${className}`} onFocus={onFocus} onKeyDown={onKey}>
+    <div ref={ref} role={role} aria-label={label} {...(role === 'toolbar' && vertical ? { 'aria-orientation': 'vertical' as const } : {})} className={`${role === 'toolbar' ? 'toolbar ' : ''}${className}`} onFocus={onFocus} onKeyDown={onKey}>
       {children}
     </div>
   );
