@@ -50,8 +50,6 @@ interface DownloadState {
 }
 
 export const PARTIAL_SUFFIX = '.ferry-download';
-/** Bytes gathered before one write to the partial file. */
-const WRITE_BATCH = 2 * 1024 * 1024;
 const stateFile = (partial: string) => `${partial}.json`;
 
 /**
@@ -195,28 +193,16 @@ export class Downloader {
         const body = out.Body as AsyncIterable<Uint8Array> | undefined;
         if (!body) throw new FerryError('S3_ERROR', `The server sent no data for ${req.key}.`);
         let pos = start;
-        // Chunks are gathered and written a few MiB at a time (one writev), not one write each.
-        let batch: Uint8Array[] = [];
-        let batched = 0;
-        const flush = async () => {
-          if (!batched) return;
-          await handle.writev(batch, pos);
-          pos += batched;
-          batch = [];
-          batched = 0;
+        for await (const chunk of body) {
+          if (pos + chunk.length > start + length) throw new FerryError('S3_ERROR', `The server sent more of ${req.key} than was asked for; the download stopped. Try again.`);
+          await handle.write(chunk, 0, chunk.length, pos);
+          md5?.hash?.update(chunk);
+          pos += chunk.length;
           if (pos - start > counted) {
             meter.add(pos - start - counted);
             counted = pos - start;
           }
-        };
-        for await (const chunk of body) {
-          if (pos + batched + chunk.length > start + length) throw new FerryError('S3_ERROR', `The server sent more of ${req.key} than was asked for; the download stopped. Try again.`);
-          md5?.hash?.update(chunk);
-          batch.push(chunk);
-          batched += chunk.length;
-          if (batched >= WRITE_BATCH) await flush();
         }
-        await flush();
         if (pos !== start + length) throw Object.assign(new Error('socket hang up: the range ended early'), { name: 'TimeoutError' });
         if (netFailures >= 2) onWaiting(false);
         return;
