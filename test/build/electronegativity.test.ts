@@ -25,16 +25,17 @@ describe('Electronegativity', () => {
       await mkdir(join(src, part, '..'), { recursive: true });
       await cp(join(ROOT, part), join(src, part), { recursive: true });
     }
-    const csv = join(src, 'findings.csv');
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/@doyensec/electronegativity/dist/index.js'), '-i', src, '-r', '-e', version, '-v', 'false', '-o', csv], {
+    // SARIF (JSON), not CSV: the tool's CSV does not escape quotes inside a finding's sample (the
+    // CSP's <meta content="…">), which merged findings depending on the order they came in.
+    const report = join(src, 'findings.sarif');
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/@doyensec/electronegativity/dist/index.js'), '-i', src, '-r', '-e', version, '-v', 'false', '-o', report], {
       encoding: 'utf8',
       timeout: 120_000,
     });
     expect(r.status, r.stderr || r.stdout).toBe(0);
-    const found = parseCsv(await readFile(csv, 'utf8'))
-      .slice(1)
-      .filter((row) => row.length >= 5)
-      .map(([check, , , file, at]) => ({ check: check!, file: file!.replace(/\\/g, '/'), at: at! }));
+    const sarif = JSON.parse(await readFile(report, 'utf8')) as { runs: Array<{ results: Array<{ ruleId: string; locations?: Array<{ physicalLocation?: { artifactLocation?: { uri?: string } } }> }> }> };
+    const found = sarif.runs.flatMap((run) => run.results).map((f) => ({ check: f.ruleId, file: (f.locations?.[0]?.physicalLocation?.artifactLocation?.uri ?? '').replace(/\\/g, '/') }));
+    expect(found.length, 'the audit found nothing at all: it did not run on the sources').toBeGreaterThan(0);
     const { allowed } = JSON.parse(await readFile(join(__dirname, 'electronegativity-allow.json'), 'utf8')) as { allowed: Allowed[] };
     for (const a of allowed) expect(a.reason.length, `${a.check} in ${a.file} needs a reason`).toBeGreaterThan(40);
     const unexplained = found.filter((f) => !allowed.some((a) => a.check === f.check && a.file === f.file));
@@ -43,32 +44,3 @@ describe('Electronegativity', () => {
     expect(stale, 'allowed findings that no longer occur: remove them from electronegativity-allow.json').toEqual([]);
   }, 180_000);
 });
-
-/** RFC 4180 CSV: quoted fields may hold commas, doubled quotes and line breaks (a finding's sample can). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field.trim());
-      field = '';
-    } else if (c === '\n') {
-      row.push(field.trim());
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field || row.length) rows.push([...row, field.trim()]);
-  return rows;
-}
