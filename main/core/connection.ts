@@ -44,20 +44,16 @@ export class Connection {
     this.storage = new Storage(createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8), ...timeouts }), profile);
     this.dataClient = createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8), maxAttempts: 1, ...timeouts });
     this.presigner = FastPresigner.forProfile(profile);
-    this.uploader = new Uploader({
+    // Uploads and downloads share the clients and the retry settings.
+    const engine = {
       storage: this.storage,
       dataClient: this.dataClient,
       clock,
       ...(network.networkWaitMs !== undefined ? { networkWaitMs: network.networkWaitMs } : {}),
       ...(network.backoffMs !== undefined ? { backoffMs: network.backoffMs } : {}),
-    });
-    this.downloader = new Downloader({
-      storage: this.storage,
-      dataClient: this.dataClient,
-      clock,
-      ...(network.networkWaitMs !== undefined ? { networkWaitMs: network.networkWaitMs } : {}),
-      ...(network.backoffMs !== undefined ? { backoffMs: network.backoffMs } : {}),
-    });
+    };
+    this.uploader = new Uploader(engine);
+    this.downloader = new Downloader(engine);
   }
 
   /**

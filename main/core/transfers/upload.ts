@@ -153,6 +153,9 @@ export function rangeStream(handle: FileHandle, start: number, end: number, onRe
   return Readable.from(chunks(), { objectMode: false, highWaterMark: CHUNK });
 }
 
+/** Sends one request body (a part or a whole object) with its length and Content-MD5. */
+type SendBody<T> = (body: Readable | Uint8Array, length: number, contentMd5: string, signal: AbortSignal) => Promise<T>;
+
 /** Bodies up to this size are read into memory once rather than streamed (small files, small last parts). */
 const SMALL_BODY = 256 * 1024;
 
@@ -411,7 +414,7 @@ export class Uploader {
     end: number,
     meter: ProgressMeter,
     signal: AbortSignal,
-    send: (body: Readable | Uint8Array, length: number, contentMd5: string, signal: AbortSignal) => Promise<T>,
+    send: SendBody<T>,
   ): Promise<{ out: T; md5: Buffer }> {
     // A small body is read once: its MD5 is of exactly the bytes sent (and no stream is set up).
     if (end - start <= SMALL_BODY) return this.sendSmall(req, src, start, end, meter, signal, send);
@@ -475,7 +478,7 @@ export class Uploader {
     end: number,
     meter: ProgressMeter,
     signal: AbortSignal,
-    send: (body: Readable | Uint8Array, length: number, contentMd5: string, signal: AbortSignal) => Promise<T>,
+    send: SendBody<T>,
   ): Promise<{ out: T; md5: Buffer }> {
     const bytes = Buffer.allocUnsafe(end - start);
     for (let pos = 0; pos < bytes.length; ) {
