@@ -124,7 +124,7 @@ export async function copyObject(
         async (i) => {
           const start = i * partSize;
           const end = Math.min(source.size, start + partSize) - 1;
-          const copyPart = () =>
+          const copyPart = (ifMatch: string | undefined) =>
             client.send(
               new UploadPartCopyCommand({
                 Bucket: to.bucket,
@@ -133,15 +133,17 @@ export async function copyObject(
                 PartNumber: i + 1,
                 CopySource: encodeSource(from.bucket, from.key),
                 CopySourceRange: `bytes=${start}-${end}`,
-                ...(pin ? { CopySourceIfMatch: pin } : {}),
+                ...(ifMatch ? { CopySourceIfMatch: ifMatch } : {}),
               }),
               opts.signal ? { abortSignal: opts.signal } : {},
             );
+          // Parts run at once: what counts is whether this request was pinned, not what `pin` is now.
+          const sentWith = pin;
           const out = await call(() =>
-            copyPart().catch(async (err: unknown) => {
-              if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 412 || !pin || !(await stillSame())) throw err;
+            copyPart(sentWith).catch(async (err: unknown) => {
+              if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 412 || !sentWith || !(await stillSame())) throw err;
               pin = undefined;
-              return copyPart();
+              return copyPart(undefined);
             }),
           );
           etags[i] = out.CopyPartResult?.ETag ?? '';
