@@ -168,6 +168,7 @@ describe('the IPC handler table', () => {
       const parts = await conn.storage.client.send(new ListPartsCommand({ Bucket: bucket, Key: 'big.bin', UploadId: pending.uploadId }));
       return parts.Parts?.length ?? 0;
     };
+    batches.length = 0;
     const [t] = await ok<TransferView[]>('uploads:add', { account, bucket, prefix: '', paths: [src.path] });
     // Pause once the server holds six finished parts (up to eight more may be in flight).
     await waitFor(async () => (await partsOnServer()) >= 6);
@@ -175,18 +176,30 @@ describe('the IPC handler table', () => {
     await waitFor(async () => (await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.status === 'paused');
     const partsAtPause = await partsOnServer();
     expect(partsAtPause).toBeLessThan(25);
-    // The window shows what is safely stored: the parts whose completion the client saw. A part
-    // the server finished just as the pause cut its request off is sent again on resume.
+    // The paused row keeps the count it showed (it never goes back), and that count covers at
+    // least the parts whose completion the client saw. A part cut off by the pause is sent again
+    // on resume before the count moves on.
     const paused = (await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)!;
-    expect(paused.bytesDone % (16 * MiB)).toBe(0);
-    expect(paused.bytesDone / (16 * MiB)).toBeGreaterThanOrEqual(Math.max(2, partsAtPause - 8));
+    const shownBeforePause = batches.flat().filter((x) => x.id === t!.id && x.status === 'running').map((x) => x.bytesDone);
+    expect(paused.bytesDone).toBeGreaterThanOrEqual(Math.max(0, ...shownBeforePause));
+    expect(paused.bytesDone).toBeGreaterThanOrEqual(Math.max(2, partsAtPause - 8) * 16 * MiB);
+    expect(paused.bytesDone).toBeLessThan(400 * MiB);
 
-    batches.length = 0;
+    const [atPause] = await conn.storage.listMultipartUploads(bucket, 'big.bin');
     await ok('uploads:resume', { id: t!.id });
-    await waitFor(async () => (await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.status === 'done', 60_000);
-    // Resumed progress starts from the stored parts (they are not sent again), never from zero.
-    const firstRunning = batches.flat().find((x) => x.id === t!.id && x.status === 'running');
-    expect(firstRunning!.bytesDone).toBeGreaterThanOrEqual(paused.bytesDone);
+    // The resumed run continues the same multipart upload: no new one is started beside it.
+    const seen = new Set<string>();
+    await waitFor(async () => {
+      for (const u of await conn.storage.listMultipartUploads(bucket, 'big.bin')) seen.add(u.uploadId);
+      return (await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.status === 'done';
+    }, 60_000);
+    expect([...seen]).toEqual([atPause!.uploadId]);
+    await waitFor(async () => batches.flat().some((x) => x.id === t!.id && x.status === 'done'));
+    // Over the whole life of the row (running, paused, running again, done) the count never goes
+    // back, and the resumed run starts from what was shown, never from zero.
+    const counts = batches.flat().filter((x) => x.id === t!.id).map((x) => x.bytesDone);
+    expect(counts.every((n, i) => i === 0 || n >= counts[i - 1]!)).toBe(true);
+    expect(counts.at(-1)).toBe(400 * MiB);
     expect(await conn.storage.listMultipartUploads(bucket, 'big.bin')).toEqual([]);
     const { GetObjectCommand } = await import('@aws-sdk/client-s3');
     const out = await conn.storage.client.send(new GetObjectCommand({ Bucket: bucket, Key: 'big.bin' }));

@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Connection } from '../../main/core/ferry';
 import { TransferQueue } from '../../main/core/transfers/queue';
 import type { UploadRequest } from '../../main/core/transfers/upload';
+import type { Progress } from '../../main/core/transfers/progress';
+import { FerryError } from '../../main/core/errors';
 
 const MiB = 1024 * 1024;
 
@@ -55,4 +57,53 @@ describe('the upload queue', () => {
     while (running.size) await finishOldest();
     expect(started).toEqual(Array.from({ length: 50 }, (_, i) => `f-${i}`));
   });
+});
+
+describe('progress shown by the queue', () => {
+  /**
+   * A transfer whose engine reports what real engines report around a pause: bytes of parts in
+   * flight count as they are read, a pause takes them back off (they will be sent again), and the
+   * resumed run starts from the parts that were stored.
+   */
+  function pausingConnection() {
+    let run = 0;
+    const script = async (req: { onProgress?: (p: Progress) => void; pauseSignal?: AbortSignal }) => {
+      run++;
+      const report = (bytesDone: number) => req.onProgress?.({ bytesDone, totalBytes: 100 * MiB, bytesPerSecond: 1, done: false });
+      if (run === 1) {
+        report(30 * MiB); // one part stored, reads of the next ones in flight
+        report(61 * MiB); // 3 parts stored, 13 MiB of the next ones read
+        await new Promise<void>((resolve) => req.pauseSignal!.addEventListener('abort', () => resolve(), { once: true }));
+        report(48 * MiB); // the pause took the unfinished parts back off
+        throw new FerryError('PAUSED', 'Paused.');
+      }
+      report(48 * MiB); // resumed: the stored parts
+      report(55 * MiB);
+      report(70 * MiB);
+      report(100 * MiB);
+      return { bucket: 'b', key: 'k', size: 100 * MiB, contentType: 'x', parts: 7, partSize: 16 * MiB };
+    };
+    return { upload: script, download: script } as unknown as Connection;
+  }
+
+  for (const direction of ['upload', 'download'] as const) {
+    it(`never goes backwards across pause and resume (${direction})`, async () => {
+      const seen: Array<{ status: string; bytesDone: number }> = [];
+      const conn = pausingConnection();
+      const queue = new TransferQueue({ connection: async () => conn, onChange: (v) => seen.push({ status: v.status, bytesDone: v.bytesDone }) });
+      const [t] = queue.add([{ direction, account: 'a', bucket: 'b', key: 'k', file: '/tmp/k', size: 100 * MiB }]);
+      await vi.waitFor(() => expect(queue.get(t!.id)!.bytesDone).toBe(61 * MiB));
+      queue.pause(t!.id);
+      await vi.waitFor(() => expect(queue.get(t!.id)!.status).toBe('paused'));
+      // The paused row keeps what it showed: 61%, not 48%.
+      expect(queue.get(t!.id)!.bytesDone).toBe(61 * MiB);
+      queue.resume(t!.id);
+      await vi.waitFor(() => expect(queue.get(t!.id)!.status).toBe('done'));
+      const counts = seen.map((s) => s.bytesDone);
+      expect(counts.every((n, i) => i === 0 || n >= counts[i - 1]!), JSON.stringify(seen)).toBe(true);
+      // …and it moves on again once the resent bytes pass it.
+      expect(seen).toContainEqual({ status: 'running', bytesDone: 70 * MiB });
+      expect(counts.at(-1)).toBe(100 * MiB);
+    });
+  }
 });
