@@ -1,4 +1,5 @@
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { systemCode } from './errors';
 
@@ -7,8 +8,14 @@ export interface LockHolder {
   pid: number;
 }
 
-/** Lock files this process holds now, so a second holder inside the same process is told apart from a stale lock. */
+/**
+ * Lock files this process holds or is taking now. A path enters this set synchronously, before
+ * the file is touched, so two holders inside one process (the app's stores, a queue's jobs) never
+ * race each other on the file: they queue here, and the file orders processes only.
+ */
 const heldHere = new Set<string>();
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function alive(pid: number): boolean {
   try {
@@ -20,53 +27,120 @@ function alive(pid: number): boolean {
   }
 }
 
-async function holder(path: string): Promise<LockHolder | undefined> {
+/** One look at a lock file: its owner (once written), and what tells this file from a later one. */
+export interface LockSeen {
+  pid?: number;
+  token?: string;
+  ino: number;
+  mtimeMs: number;
+  text: string;
+}
+
+async function look(path: string): Promise<LockSeen | undefined> {
+  let fh;
   try {
-    const pid = Number.parseInt((await readFile(path, 'utf8')).trim(), 10);
-    return Number.isSafeInteger(pid) && pid > 0 ? { pid } : undefined;
+    fh = await open(path, 'r');
   } catch (err) {
     if (systemCode(err) === 'ENOENT') return undefined;
     throw err;
   }
+  try {
+    const { ino, mtimeMs } = await fh.stat();
+    const text = await fh.readFile('utf8');
+    const [first, token] = text.split('\n');
+    const pid = Number.parseInt(first ?? '', 10);
+    return { ...(Number.isSafeInteger(pid) && pid > 0 ? { pid } : {}), ...(token ? { token } : {}), ino, mtimeMs, text };
+  } finally {
+    await fh.close();
+  }
 }
+
+const same = (a: LockSeen, b: LockSeen) => a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.text === b.text;
+
+/**
+ * Removes the stale lock file `seen`, and nothing else. It is moved aside first and compared (a
+ * file system reuses inode numbers, so the content and time are compared too): if another process
+ * took the stale lock over between the look and the move, the file moved is that process's live
+ * lock, and it is put back.
+ */
+export async function removeStale(path: string, seen: LockSeen): Promise<void> {
+  const aside = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.stale`;
+  try {
+    await rename(path, aside);
+  } catch (err) {
+    if (systemCode(err) === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    const moved = await look(aside);
+    if (moved && !same(moved, seen)) await link(aside, path).catch(() => {});
+  } finally {
+    await rm(aside, { force: true });
+  }
+}
+
+/** Reads a lock file as `removeStale` compares it (for tests and diagnostics). */
+export const lookAtLock = look;
 
 /**
  * Takes an exclusive lock shared by every Ferry process on this machine (the app and any number
- * of CLIs): a file created with O_EXCL holding the owner's process ID. A lock whose owner no
- * longer runs (killed, crashed) is stale and taken over. Returns the function that releases it,
- * or, when another live holder still has it after `waitMs`, who that is.
+ * of CLIs): a file created with O_EXCL holding the owner's process ID and a token of its own. A
+ * lock whose owner no longer runs (killed, crashed) is stale and taken over. Returns the function
+ * that releases it, or, when another live holder still has it after `waitMs`, who that is.
  */
 export async function tryLock(path: string, waitMs = 0): Promise<{ release: () => Promise<void> } | { heldBy: LockHolder }> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const deadline = Date.now() + waitMs;
-  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-    try {
-      const fh = await open(path, 'wx', 0o600);
+  let delay = 5;
+  const backOff = async () => {
+    await sleep(delay);
+    delay = Math.min(delay * 2, 100);
+  };
+  while (heldHere.has(path)) {
+    if (Date.now() >= deadline) return { heldBy: { pid: process.pid } };
+    await backOff();
+  }
+  heldHere.add(path);
+  try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    for (;;) {
+      const token = randomBytes(9).toString('base64url');
       try {
-        await fh.writeFile(`${process.pid}\n`);
-      } finally {
-        await fh.close();
+        const fh = await open(path, 'wx', 0o600);
+        try {
+          await fh.writeFile(`${process.pid}\n${token}\n`);
+        } finally {
+          await fh.close();
+        }
+        return {
+          release: async () => {
+            try {
+              // Only our own file: never one another process took over after judging ours stale.
+              if ((await look(path))?.token === token) await rm(path, { force: true });
+            } finally {
+              heldHere.delete(path);
+            }
+          },
+        };
+      } catch (err) {
+        if (systemCode(err) !== 'EEXIST') throw err;
       }
-      heldHere.add(path);
-      return {
-        release: async () => {
-          heldHere.delete(path);
-          await rm(path, { force: true });
-        },
-      };
-    } catch (err) {
-      if (systemCode(err) !== 'EEXIST') throw err;
+      const seen = await look(path);
+      if (!seen) continue;
+      // Our own process ID: left behind by this process (no holder here has it: we are the one
+      // taking it). None yet: being written this instant, or left by a process killed in between.
+      const stale = seen.pid !== undefined ? seen.pid === process.pid || !alive(seen.pid) : Date.now() - seen.mtimeMs > 5000;
+      if (stale) {
+        await removeStale(path, seen);
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        heldHere.delete(path);
+        return { heldBy: { pid: seen.pid ?? 0 } };
+      }
+      await backOff();
     }
-    const owner = await holder(path);
-    let stale: boolean;
-    if (owner) stale = owner.pid === process.pid ? !heldHere.has(path) : !alive(owner.pid);
-    // No process ID yet: being written this instant, or left by a process killed in between.
-    else stale = Date.now() - ((await stat(path).catch(() => undefined))?.mtimeMs ?? Date.now()) > 5000;
-    if (stale) {
-      await rm(path, { force: true });
-      continue;
-    }
-    if (Date.now() >= deadline) return { heldBy: owner ?? { pid: 0 } };
-    await new Promise((r) => setTimeout(r, delay));
+  } catch (err) {
+    heldHere.delete(path);
+    throw err;
   }
 }

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AccountStore } from '../../main/core/accounts/accounts';
+import { AccountStore, accountFromInput } from '../../main/core/accounts/accounts';
 import { Ferry } from '../../main/core/ferry';
+import { lookAtLock, removeStale, tryLock } from '../../main/core/lock';
 import { MemorySecretStore } from '../../main/core/secrets/secrets';
 import { tempDir } from '../support/helpers-fs';
 
@@ -78,4 +79,48 @@ describe('settings written by several Ferrys at once', () => {
     expect(JSON.parse(await readFile(join(dataDir, 'settings.json'), 'utf8')).preferences.copyLinkOnUpload).toBe(true);
     expect(await readdir(dataDir)).toEqual(['settings.json']);
   });
+
+  it('sixteen stores in one process, each adding eight accounts at once: all 128 land', async () => {
+    // The app holds several stores on one folder. A holder in this process never looks at the lock
+    // file while another one here holds it, so it cannot judge its own process's live lock stale
+    // (which happened under load: a lock being released was removed from under the next holder).
+    const dataDir = await tempDir();
+    const stores = Array.from({ length: 16 }, () => new AccountStore(dataDir));
+    await Promise.all(
+      stores.map(async (store, s) => {
+        for (let i = 0; i < 8; i++) await store.add(accountFromInput({ name: `s${s}-${i}`, provider: 'minio', endpoint: 'http://127.0.0.1:9000' }, new Date()));
+      }),
+    );
+    expect(await new AccountStore(dataDir).list()).toHaveLength(128);
+    expect(await readdir(dataDir)).toEqual(['settings.json']);
+  });
+
+  it('taking over a stale lock removes that lock only, never one another Ferry has just taken', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'settings.json.lock');
+    await writeFile(path, '4194304000\n');
+    const stale = (await lookAtLock(path))!;
+    // Between one Ferry's look and its removal, another removed the stale lock and took the lock.
+    await rm(path);
+    await writeFile(path, `${process.pid}\nlive-token\n`);
+    await removeStale(path, stale);
+    expect(await readFile(path, 'utf8')).toBe(`${process.pid}\nlive-token\n`);
+    expect(await readdir(dir)).toEqual(['settings.json.lock']);
+    // The stale one itself goes.
+    await removeStale(path, (await lookAtLock(path))!);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('a lock is released only by its holder: a release after a takeover leaves the new holder\'s lock', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'x.lock');
+    const first = await tryLock(path);
+    if (!('release' in first)) throw new Error('not taken');
+    // Another Ferry judged it stale (say, a process ID reused) and took it over.
+    await rm(path);
+    await writeFile(path, '1\nsomeone-else\n');
+    await first.release();
+    expect(await readFile(path, 'utf8')).toBe('1\nsomeone-else\n');
+  });
 });
+
