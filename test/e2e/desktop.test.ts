@@ -445,5 +445,63 @@ describe('the window as a desktop file tool', () => {
     expect(shape.height).toBeLessThan(400);
     // The window itself did not grow: the page is as tall as the viewport.
     await expect(page.evaluate(() => document.documentElement.scrollHeight <= innerHeight)).resolves.toBe(true);
+
+    // However many rows and buttons, the queue is two Tab stops (its toolbar and its list), and
+    // the whole window stays a short walk: Tab goes round it in a bounded number of stops.
+    const stops: string[] = [];
+    await page.locator('body').focus();
+    for (let i = 0; i < 80; i++) {
+      await page.keyboard.press('Tab');
+      const here = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        if (!el || el === document.body) return 'body';
+        // Each element counts once: the walk ends when it comes round to one seen before.
+        const w = window as unknown as { __seen?: WeakSet<Element> };
+        w.__seen ??= new WeakSet();
+        if (w.__seen.has(el)) return 'again';
+        w.__seen.add(el);
+        const region = el.closest('[aria-label="Transfers"]') ? 'transfers:' : '';
+        return `${region}${el.getAttribute('role') ?? el.tagName.toLowerCase()}:${el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 30)}`;
+      });
+      if (here === 'again') break;
+      if (here !== 'body') stops.push(here);
+    }
+    expect(stops.length).toBeLessThan(40);
+    const inQueue = stops.filter((x) => x.startsWith('transfers:'));
+    expect(inQueue).toEqual([expect.stringMatching(/^transfers:button:/), expect.stringMatching(/^transfers:listitem:(Upload|Download): /)]);
+
+    // In the list: arrows, End and Home move between rows, drawing them as needed; Right reaches a
+    // row's buttons, Left and Escape come back; Tab leaves the list.
+    const row = page.getByRole('listitem', { name: /^Upload: file-0\.bin / });
+    await row.focus();
+    const focused = () => page.evaluate(() => (document.activeElement?.getAttribute('aria-label') ?? '').replace(/ to .*/, ''));
+    await page.keyboard.press('ArrowDown');
+    await expect(focused()).resolves.toBe('Upload: file-1.bin');
+    await page.keyboard.press('End');
+    await expect.poll(focused).toBe('Upload: file-1999.bin');
+    await expect(list.evaluate((el) => el.scrollTop > 0)).resolves.toBe(true);
+    await page.keyboard.press('ArrowRight');
+    await expect(focused()).resolves.toBe('Pause file-1999.bin');
+    await page.keyboard.press('ArrowRight');
+    await expect(focused()).resolves.toBe('Cancel file-1999.bin');
+    await page.keyboard.press('Escape');
+    await expect(focused()).resolves.toBe('Upload: file-1999.bin');
+    await page.keyboard.press('Home');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-posinset'))).toBe('1');
+    const top = await focused();
+    // Shift+Tab leaves the list for the queue's toolbar, and Tab comes back to the same row.
+    await page.keyboard.press('Shift+Tab');
+    await expect(page.evaluate(() => !!document.activeElement?.closest('[role=toolbar][aria-label="All transfers"]'))).resolves.toBe(true);
+    await page.keyboard.press('Tab');
+    await expect(focused()).resolves.toBe(top);
+    // A row scrolled far out of view is still where Tab comes back to.
+    await page.keyboard.press('PageDown');
+    const paged = await focused();
+    expect(paged).toMatch(/^(Upload|Download): /);
+    expect(paged).not.toBe(top);
+    await list.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Tab');
+    await expect.poll(focused).toBe(paged);
   });
 });

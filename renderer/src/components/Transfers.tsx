@@ -3,6 +3,7 @@ import type { TransferView } from '../../../preload/contract';
 import { call, ferry } from '../api';
 import { formatDuration, formatRate, formatSize, leafName } from '../format';
 import { MiddleName } from '../ui/MiddleName';
+import { Toolbar } from '../ui/Toolbar';
 import { VirtualList } from './VirtualList';
 
 interface Props {
@@ -25,6 +26,18 @@ const STATUS: Record<TransferView['status'], [string, string]> = {
 };
 
 const folderOf = (path: string) => path.replace(/[\\/][^\\/]*$/, '') || path;
+
+/** What a row shows, in words: the same text is drawn and is the row's name when it has focus. */
+function describe(t: TransferView) {
+  const name = leafName(t.key);
+  const p = t.size ? Math.floor(((t.status === 'done' ? t.size : t.bytesDone) / t.size) * 100) : t.status === 'done' ? 100 : 0;
+  const down = t.direction === 'download';
+  const where = down ? `to ${folderOf(t.file)}` : `to ${t.bucket}/${t.key.slice(0, t.key.length - name.length)}`;
+  let state: string = t.status === 'running' && t.waiting ? 'Waiting for the network…' : STATUS[t.status][down ? 1 : 0];
+  if (t.status === 'running' && !t.waiting) state += ` · ${p}% · ${formatRate(t.bytesPerSecond)}${t.etaSeconds !== undefined ? ` · ${formatDuration(t.etaSeconds)} left` : ''}`;
+  if (t.status === 'paused') state += ` at ${p}%`;
+  return { name, p, down, where, state };
+}
 
 /**
  * Uploads and downloads in one queue: overall progress of what can still finish, then one row
@@ -54,7 +67,7 @@ export function Transfers({ transfers, totals, onClear, onError, onCopyLink, onS
           {totals.etaSeconds !== undefined && ` · ${formatDuration(totals.etaSeconds)} left`}
           {failed.length > 0 && <span className="error"> · {failed.length} failed</span>}
         </span>
-        <span className="header-actions">
+        <Toolbar label="All transfers" className="header-actions">
           {active.length > 0 && (
             <button type="button" onClick={() => active.forEach((t) => act(ferry().pauseUpload({ id: t.id })))}>
               Pause all
@@ -78,17 +91,18 @@ export function Transfers({ transfers, totals, onClear, onError, onCopyLink, onS
           <button type="button" onClick={onClear}>
             Clear finished
           </button>
-        </span>
+        </Toolbar>
       </header>
       <VirtualList
         label="Transfer queue"
         items={transfers}
         rowHeight={52}
+        rowLabel={(t) => {
+          const { name, where, down, state } = describe(t);
+          return `${down ? 'Download' : 'Upload'}: ${name} ${where}. ${state}${t.status === 'failed' && t.error ? `: ${t.error}` : ''}`;
+        }}
         render={(t) => {
-          const name = leafName(t.key);
-          const p = t.size ? Math.floor(((t.status === 'done' ? t.size : t.bytesDone) / t.size) * 100) : t.status === 'done' ? 100 : 0;
-          const down = t.direction === 'download';
-          const where = down ? `to ${folderOf(t.file)}` : `to ${t.bucket}/${t.key.slice(0, t.key.length - name.length)}`;
+          const { name, where, down, p, state } = describe(t);
           return (
             <div className={`transfer ${t.status}`} data-status={t.status}>
               <span className="line">
@@ -100,9 +114,7 @@ export function Transfers({ transfers, totals, onClear, onError, onCopyLink, onS
               <span className="line">
                 {t.status === 'failed' ? <span className="failed-mark" aria-hidden /> : <progress max={100} value={p} aria-label={`Progress of ${name}`} />}
                 <span className="info">
-                  {t.status === 'running' && t.waiting ? 'Waiting for the network…' : STATUS[t.status][down ? 1 : 0]}
-                  {t.status === 'running' && !t.waiting && ` · ${p}% · ${formatRate(t.bytesPerSecond)}${t.etaSeconds !== undefined ? ` · ${formatDuration(t.etaSeconds)} left` : ''}`}
-                  {t.status === 'paused' && ` at ${p}%`}
+                  {state}
                   {t.status === 'failed' && t.error && (
                     <>
                       {': '}
