@@ -460,13 +460,27 @@ describe('the window as a desktop file tool', () => {
         w.__seen ??= new WeakSet();
         if (w.__seen.has(el)) return 'again';
         w.__seen.add(el);
-        const region = el.closest('[aria-label="Transfers"]') ? 'transfers:' : '';
+        const region = el.closest('[aria-label="Transfers"]') ? 'transfers:' : el.closest('nav[aria-label="Accounts and buckets"]') ? 'sidebar:' : '';
         return `${region}${el.getAttribute('role') ?? el.tagName.toLowerCase()}:${el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 30)}`;
       });
       if (here === 'again') break;
       if (here !== 'body') stops.push(here);
     }
     expect(stops.length).toBeLessThan(40);
+    // The sidebar, with three accounts and one open: the accounts and their actions, then the open
+    // account's buckets.
+    expect(await page.locator('.account-head').count()).toBeGreaterThanOrEqual(3);
+    expect(stops.filter((x) => x.startsWith('sidebar:'))).toEqual([expect.stringMatching(/^sidebar:button:/), expect.stringMatching(/^sidebar:button:/)]);
+    // Up/Down move through the accounts and their actions; the open account's buckets are skipped
+    // (they are the next stop), and the new-bucket action follows its account.
+    const accountNames = await page.locator('.account-name').allTextContents();
+    await page.locator('.account-name').first().focus();
+    await page.keyboard.press('ArrowDown');
+    await expect(focusedName(page)).resolves.toBe(`Settings for ${accountNames[0]}`);
+    await page.keyboard.press('End');
+    await expect(focusedName(page)).resolves.toMatch(/Settings$/);
+    await page.keyboard.press('Home');
+    await expect(focusedName(page)).resolves.toBe(accountNames[0]);
     const inQueue = stops.filter((x) => x.startsWith('transfers:'));
     expect(inQueue).toEqual([expect.stringMatching(/^transfers:button:/), expect.stringMatching(/^transfers:listitem:(Upload|Download): /)]);
 

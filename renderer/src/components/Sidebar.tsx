@@ -20,23 +20,27 @@ export function Sidebar({ accounts, selected, bucketsVersion, onSelect, onAddAcc
   return (
     <nav className="sidebar" aria-label="Accounts and buckets">
       <h1 className="brand">Ferry</h1>
-      {accounts.map((a) => (
-        <AccountEntry
-          key={a.name}
-          account={a}
-          open={selected?.account === a.name}
-          selectedBucket={selected?.account === a.name ? selected.bucket : undefined}
-          version={bucketsVersion}
-          onSelect={(bucket) => onSelect(a.name, bucket)}
-          onEdit={() => onEditAccount(a)}
-        />
-      ))}
-      <button type="button" className="add-account" onClick={onAddAccount}>
-        + Add account
-      </button>
-      <button type="button" className="settings-button" onClick={onSettings}>
-        <Settings size={16} aria-hidden /> Settings
-      </button>
+      {/* One Tab stop for the accounts and their actions (Up/Down move between them); each open
+          account's buckets are a second one. */}
+      <Toolbar label="Accounts" vertical role="group" className="account-list">
+        {accounts.map((a) => (
+          <AccountEntry
+            key={a.name}
+            account={a}
+            open={selected?.account === a.name}
+            selectedBucket={selected?.account === a.name ? selected.bucket : undefined}
+            version={bucketsVersion}
+            onSelect={(bucket) => onSelect(a.name, bucket)}
+            onEdit={() => onEditAccount(a)}
+          />
+        ))}
+        <button type="button" className="add-account" onClick={onAddAccount}>
+          + Add account
+        </button>
+        <button type="button" className="settings-button" onClick={onSettings}>
+          <Settings size={16} aria-hidden /> Settings
+        </button>
+      </Toolbar>
     </nav>
   );
 }

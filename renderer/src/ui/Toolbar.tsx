@@ -6,7 +6,12 @@ import { useEffect, useRef, type ReactNode } from 'react';
  */
 export function Toolbar({ label, children, className = '', vertical = false, role = 'toolbar' }: { label: string; children: ReactNode; className?: string; vertical?: boolean; role?: 'toolbar' | 'group' }) {
   const ref = useRef<HTMLDivElement>(null);
-  const items = () => [...(ref.current?.querySelectorAll<HTMLElement>('button:not(:disabled), input, select') ?? [])].filter((el) => !el.closest('[role=menu]'));
+  // Its own items only: not those of a menu, a form or a toolbar nested inside it (each of those
+  // is a Tab stop of its own, with its own keys).
+  const items = () =>
+    [...(ref.current?.querySelectorAll<HTMLElement>('button:not(:disabled), input, select') ?? [])].filter(
+      (el) => !el.closest('[role=menu]') && el.parentElement?.closest('[data-toolbar]') === ref.current && !(el.closest('form') && !ref.current?.closest('form')),
+    );
   // After every render: exactly one item can be reached with Tab (the current one, or the first).
   useEffect(() => {
     const all = items();
@@ -37,7 +42,7 @@ export function Toolbar({ label, children, className = '', vertical = false, rol
     e.preventDefault();
   };
   return (
-    <div ref={ref} role={role} aria-label={label} {...(role === 'toolbar' && vertical ? { 'aria-orientation': 'vertical' as const } : {})} className={`${role === 'toolbar' ? 'toolbar ' : ''}${className}`} onFocus={onFocus} onKeyDown={onKey}>
+    <div ref={ref} data-toolbar role={role} aria-label={label} {...(role === 'toolbar' && vertical ? { 'aria-orientation': 'vertical' as const } : {})} className={`${role === 'toolbar' ? 'toolbar ' : ''}${className}`} onFocus={onFocus} onKeyDown={onKey}>
       {children}
     </div>
   );
