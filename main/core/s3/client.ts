@@ -82,6 +82,7 @@ const XML_ANSWERS = new Set([
   'DeleteObjectsCommand',
   'GetBucketLocationCommand',
   'CopyObjectCommand',
+  'ListObjectVersionsCommand',
 ]);
 
 /**

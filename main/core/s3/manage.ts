@@ -10,6 +10,8 @@ import {
   CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
+  DeleteObjectCommand,
+  ListObjectVersionsCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { FerryError, isFerryError } from '../errors';
@@ -275,12 +277,59 @@ export async function searchObjects(
  * Deletes a bucket. An empty one goes at once; one with objects goes only with withContents,
  * which first deletes every object and aborts every unfinished upload in it.
  */
+/**
+ * Deletes every version and delete marker in a bucket that keeps versions. A server that keeps no
+ * versions (or cannot list them) has none to delete: that answer is not an error here.
+ */
+async function deleteAllVersions(storage: Storage, bucket: string, signal?: AbortSignal): Promise<void> {
+  const call = <T>(fn: () => Promise<T>) =>
+    fn().catch((err: unknown) => {
+      throw toFerryError(err, { endpoint: storage.endpoint, bucket });
+    });
+  let keyMarker: string | undefined;
+  let versionMarker: string | undefined;
+  for (;;) {
+    let page;
+    try {
+      page = await storage.client.send(
+        new ListObjectVersionsCommand({ Bucket: bucket, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(versionMarker ? { VersionIdMarker: versionMarker } : {}) }),
+        signal ? { abortSignal: signal } : {},
+      );
+    } catch (err) {
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      const name = (err as { name?: string }).name;
+      if (!keyMarker && (status === 501 || status === 405 || name === 'NotImplemented')) return;
+      throw toFerryError(err, { endpoint: storage.endpoint, bucket });
+    }
+    const versions = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].filter((v) => v.Key !== undefined && v.VersionId && v.VersionId !== 'null');
+    // Objects stored before versioning was turned on have the version "null".
+    const plain = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].filter((v) => v.Key !== undefined && (!v.VersionId || v.VersionId === 'null'));
+    await pool(versions, 16, (v) => call(() => storage.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key!, VersionId: v.VersionId! }))).then(() => {}), signal);
+    await pool(
+      plain,
+      16,
+      (v) =>
+        call(() => storage.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key!, VersionId: 'null' })))
+          // A server that names no versions takes the name alone.
+          .catch(() => call(() => storage.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key! }))))
+          .then(() => {}),
+      signal,
+    );
+    if (!page.IsTruncated) return;
+    keyMarker = page.NextKeyMarker;
+    versionMarker = page.NextVersionIdMarker;
+    if (!keyMarker) return;
+  }
+}
+
 export async function deleteBucket(storage: Storage, bucket: string, opts: ActionOptions & { withContents?: boolean } = {}): Promise<{ objects: number }> {
   let objects = 0;
   if (opts.withContents) {
     for (const u of await storage.listMultipartUploads(bucket)) await storage.abortMultipartUpload(bucket, u.key, u.uploadId);
     const all = await objectsUnder(storage, bucket, '', opts.signal);
     objects = await deleteObjects(storage, bucket, all.map((o) => o.key), opts);
+    // A bucket that keeps versions still holds the older ones and the delete markers just made.
+    await deleteAllVersions(storage, bucket, opts.signal);
   } else {
     const first = await storage.listPage(bucket, '', { recursive: true, pageSize: 1 });
     if (first.objects.length) {
@@ -292,7 +341,7 @@ export async function deleteBucket(storage: Storage, bucket: string, opts: Actio
   } catch (err) {
     const e = toFerryError(err, { endpoint: storage.endpoint, bucket });
     if (e.code === 'BUCKET_NOT_EMPTY') {
-      throw new FerryError('BUCKET_NOT_EMPTY', `The bucket ${bucket} still holds something Ferry cannot list (older versions of objects, or objects added meanwhile). Empty it in the provider's console, then delete it.`, { cause: err });
+      throw new FerryError('BUCKET_NOT_EMPTY', `The bucket ${bucket} still holds something: objects added while it was being emptied, or versions the server would not list. Delete it again; if it stays, empty it in the provider's console.`, { cause: err });
     }
     throw e;
   }
