@@ -16,6 +16,7 @@ import { expandDrop } from '../core/transfers/drop';
 import { PathGrants } from './grants';
 import { forWindow } from './window-words';
 import { TransferQueue } from '../core/transfers/queue';
+import { PendingDownloads } from '../core/transfers/pending-downloads';
 import { createFolder, deleteBucket, deleteObjects, moveObjects, objectsUnder, searchObjects } from '../core/s3/manage';
 import type { ObjectInfo, Storage } from '../core/s3/storage';
 import { downloadName, freePath } from '../core/transfers/download';
@@ -153,8 +154,10 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
   const groups = new Map<string, DropGroup>();
   const leafOf = (key: string) => key.slice(key.lastIndexOf('/') + 1) || key;
 
+  const pendingDownloads = new PendingDownloads(opts.dataDir);
   const queue = new TransferQueue({
     connection,
+    pendingDownloads,
     tuning: async () => {
       const p = await ferry.accounts.preferences();
       return { ...(p.partSizeMiB ? { partSize: p.partSizeMiB * 1024 * 1024 } : {}), ...(p.concurrency ? { concurrency: p.concurrency } : {}) };
@@ -213,8 +216,11 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     }
   }
 
-  // Uploads an earlier run left unfinished (crash, kill, quit or pause) come back paused.
-  const restored = ferry.uploadStates.list().then((saved) => queue.restore(saved)).catch(() => []);
+  // Uploads and downloads an earlier run left unfinished (crash, kill, quit or pause) come back paused.
+  const restored = Promise.all([
+    ferry.uploadStates.list().then((saved) => queue.restore(saved)).catch(() => []),
+    pendingDownloads.list().then((saved) => queue.restoreDownloads(saved)).catch(() => []),
+  ]);
 
   /** The connection test, as a report also when the test itself could not run. */
   const testReport = async (name: string) => {

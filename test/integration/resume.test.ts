@@ -130,4 +130,43 @@ describe('resuming interrupted uploads', () => {
     expect(await contentOf('app.bin')).toEqual({ sha256: src.sha256, size: 160 * MiB });
     second.dispose();
   });
+
+  it('after the app quits mid-download, the next start offers the download paused where it stopped, and resume finishes it', async () => {
+    const src = await randomFile(await tempDir(), 'film.bin', 200 * MiB);
+    expect((await ferry(['cp', src.path, `s3://${bucket}/film.bin`, '--account', account], { env: cliEnv(dataDir) })).code).toBe(0);
+    const folder = await tempDir();
+    const platform = { copyText: () => {}, notify: () => {}, openExternal: () => {}, pickFiles: async () => [folder] };
+    const appInfo = { name: 'Ferry', version: 'test', platform: 'linux' };
+    const first = createAppCore({ ferry: core, dataDir, platform, emit: () => {}, appInfo });
+    await first.handle('downloads:add', { account, bucket, keys: ['film.bin'] });
+    const [t] = first.queue.list().filter((x) => x.direction === 'download' && x.key === 'film.bin');
+    const deadline = Date.now() + 30_000;
+    while ((first.queue.get(t!.id)?.bytesDone ?? 0) < 40 * MiB && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // Quit: the transfer stops without a chance to clean up.
+    first.queue.pause(t!.id);
+    while (first.queue.get(t!.id)?.status !== 'paused' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    first.dispose();
+    expect((await readdir(folder)).sort()).toEqual(['film.bin.ferry-download', 'film.bin.ferry-download.json']);
+
+    const second = createAppCore({ ferry: core, dataDir, platform, emit: () => {}, appInfo });
+    const listed = await second.handle('uploads:list', undefined);
+    const restored = (listed as { ok: true; value: TransferView[] }).value.find((x) => x.direction === 'download' && x.key === 'film.bin');
+    expect(restored).toMatchObject({ status: 'paused', bucket, file: join(folder, 'film.bin'), size: 200 * MiB });
+    expect(restored!.bytesDone).toBeGreaterThan(0);
+    expect(restored!.bytesDone).toBeLessThan(200 * MiB);
+    await second.handle('uploads:resume', { id: restored!.id });
+    while (second.queue.get(restored!.id)?.status !== 'done' && Date.now() < deadline + 60_000) await new Promise((r) => setTimeout(r, 50));
+    expect(second.queue.get(restored!.id)).toMatchObject({ status: 'done' });
+    expect(await readdir(folder)).toEqual(['film.bin']);
+    const { sha256File } = await import('../support/helpers');
+    expect(await sha256File(join(folder, 'film.bin'))).toBe(src.sha256);
+    second.dispose();
+
+    // Finished, it is not offered again.
+    const third = createAppCore({ ferry: core, dataDir, platform, emit: () => {}, appInfo });
+    const again = (await third.handle('uploads:list', undefined)) as { ok: true; value: TransferView[] };
+    expect(again.value.filter((x) => x.direction === 'download')).toEqual([]);
+    third.dispose();
+  });
 });
+

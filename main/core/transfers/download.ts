@@ -241,6 +241,18 @@ async function loadState(partial: string): Promise<DownloadState | undefined> {
   }
 }
 
+/**
+ * The bytes a partial download of this object to this file already holds, or undefined when there
+ * is nothing to continue (no partial file, or one of another object).
+ */
+export async function keptDownload(d: { bucket: string; key: string; file: string; size: number }): Promise<number | undefined> {
+  const partial = d.file + PARTIAL_SUFFIX;
+  const s = await loadState(partial);
+  if (!s || s.bucket !== d.bucket || s.key !== d.key || s.size !== d.size) return undefined;
+  if (!(await stat(partial).then((st) => st.isFile(), () => false))) return undefined;
+  return s.done.reduce((n, p) => n + partLength(p, s.partSize, s.size), 0);
+}
+
 /** Removes what a download to this file left behind (a cancelled or abandoned download). */
 export async function discardPartial(file: string): Promise<void> {
   const partial = file + PARTIAL_SUFFIX;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isFerryError } from '../errors';
 import type { Connection } from '../ferry';
 import { discardPartial } from './download';
+import type { PendingDownload, PendingDownloads } from './pending-downloads';
 import { partLength } from './plan';
 import type { Progress } from './progress';
 import type { SavedUpload } from './state';
@@ -61,6 +62,8 @@ export interface QueueOptions {
   tuning?(): Promise<{ partSize?: number; concurrency?: number }>;
   /** Called once when a transfer finishes: notifications, history, copying a link. */
   onFinished?(view: TransferView, result?: UploadResult): void;
+  /** Where downloads that may still be continued are listed, so a later start can offer them again. */
+  pendingDownloads?: PendingDownloads;
 }
 
 /**
@@ -87,6 +90,8 @@ export class TransferQueue {
       return job;
     });
     for (const job of added) this.changed(job);
+    const downloads = added.filter((j) => j.direction === 'download');
+    if (downloads.length) this.remember(this.opts.pendingDownloads?.add(downloads));
     this.waiting.push(...added);
     this.pump();
     return added.map(view);
@@ -115,6 +120,24 @@ export class TransferQueue {
       return view(job);
     });
     return restored;
+  }
+
+  /** Brings back downloads an earlier run did not finish, paused, with the bytes they already hold. */
+  restoreDownloads(saved: Array<PendingDownload & { kept: number }>): TransferView[] {
+    const known = new Set([...this.jobs.values()].filter((j) => j.direction === 'download').map((j) => j.file));
+    return saved
+      .filter((d) => !known.has(d.file))
+      .map((d) => {
+        const job: Job = { id: randomUUID(), direction: 'download', account: d.account, bucket: d.bucket, key: d.key, file: d.file, size: d.size, status: 'paused', bytesDone: d.kept, bytesPerSecond: 0, kept: d.kept };
+        this.jobs.set(job.id, job);
+        this.changed(job);
+        return view(job);
+      });
+  }
+
+  /** A failure to write the list of pending downloads loses only the offer after a restart. */
+  private remember(p: Promise<void> | undefined): void {
+    p?.catch(() => {});
   }
 
   list(): TransferView[] {
@@ -153,7 +176,10 @@ export class TransferQueue {
       // A paused upload keeps parts on the server: abort it so they stop being billed. A paused
       // download keeps a partial file: remove it.
       try {
-        if (job.direction === 'download') await discardPartial(job.file);
+        if (job.direction === 'download') {
+          await discardPartial(job.file);
+          this.remember(this.opts.pendingDownloads?.remove(job.file));
+        }
         else await (await this.opts.connection(job.account)).abandon(job.file, job.bucket, job.key);
       } catch (err) {
         this.set(job, { status: 'failed', error: err instanceof Error ? err.message : String(err) });
@@ -169,6 +195,7 @@ export class TransferQueue {
       const again: Job = { ...rest, status: 'queued', bytesDone: 0, bytesPerSecond: 0, overtaken: 0 };
       this.jobs.set(id, again);
       this.changed(again);
+      if (again.direction === 'download') this.remember(this.opts.pendingDownloads?.add([again]));
       this.waiting.push(again);
       this.pump();
     }
@@ -249,6 +276,7 @@ export class TransferQueue {
       if (job.direction === 'download') {
         await conn.download({ bucket: job.bucket, key: job.key, file: job.file, signal: job.cancel.signal, pauseSignal: job.pause.signal, onKept: (b) => (job.kept = b), onWaiting, onProgress });
         job.kept = undefined;
+        this.remember(this.opts.pendingDownloads?.remove(job.file));
         this.set(job, { status: 'done', bytesDone: job.size, bytesPerSecond: 0 });
         this.opts.onFinished?.(view(job));
         return;
@@ -275,6 +303,7 @@ export class TransferQueue {
         this.set(job, { status: 'paused', bytesPerSecond: 0, waiting: false });
       } else if (isFerryError(err, 'CANCELLED')) {
         job.state = undefined;
+        if (job.direction === 'download') this.remember(this.opts.pendingDownloads?.remove(job.file));
         this.set(job, { status: 'cancelled', bytesPerSecond: 0 });
         this.opts.onFinished?.(view(job));
       } else {
