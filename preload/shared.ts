@@ -3,3 +3,5 @@
  * a custom duration exactly as main and the CLI do.
  */
 export { describeDuration, MAX_EXPIRY_SECONDS, parseExpiry } from '../main/core/links/expiry';
+/** Control and bidi characters in names shown as escapes, exactly as the CLI prints them. */
+export { safeText } from '../main/core/text';

@@ -17,6 +17,7 @@ import { PathGrants } from './grants';
 import { forWindow } from './window-words';
 import { TransferQueue } from '../core/transfers/queue';
 import { PendingDownloads } from '../core/transfers/pending-downloads';
+import { safeLines, safeText } from '../core/text';
 import { createFolder, deleteBucket, deleteObjects, moveObjects, objectsUnder, searchObjects } from '../core/s3/manage';
 import type { ObjectInfo, Storage } from '../core/s3/storage';
 import { downloadName, freePath } from '../core/transfers/download';
@@ -82,8 +83,9 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
   void ferry.accounts.preferences().then(learnPrefs, () => {});
   const platform: Platform = {
     ...opts.platform,
+    // Names in notifications are shown as the window shows them: control and bidi characters visible.
     notify: (title, body) => {
-      if (notificationsOn) opts.platform.notify(title, body);
+      if (notificationsOn) opts.platform.notify(safeText(title), safeLines(body));
     },
   };
   const connections = new Map<string, Promise<Connection>>();

@@ -3,6 +3,7 @@
  * main/app/tray.ts turns it into an Electron Menu and runs the actions.
  */
 import type { UploadRecord } from '../core/links/history';
+import { safeText } from '../core/text';
 import type { AppCore, Platform } from './handlers';
 
 export type TrayAction = { type: 'copy-latest' } | { type: 'copy'; upload: UploadRecord } | { type: 'show' } | { type: 'quit' };
@@ -21,12 +22,12 @@ export function buildTrayMenu(state: { recent: UploadRecord[] }): TrayItem[] {
   const [latest] = state.recent;
   return [
     latest
-      ? { label: 'Copy share link', sublabel: `for ${latest.key}`, action: { type: 'copy-latest' } }
+      ? { label: 'Copy share link', sublabel: `for ${safeText(latest.key)}`, action: { type: 'copy-latest' } }
       : { label: 'Copy share link', sublabel: 'Upload a file first: drop it on the Ferry window', enabled: false },
     {
       label: 'Recent uploads',
       enabled: state.recent.length > 0,
-      submenu: state.recent.slice(0, 10).map((upload) => ({ label: shorten(upload.key), sublabel: `${upload.bucket} · copy a fresh link`, action: { type: 'copy', upload } })),
+      submenu: state.recent.slice(0, 10).map((upload) => ({ label: shorten(upload.key), sublabel: `${safeText(upload.bucket)} · copy a fresh link`, action: { type: 'copy', upload } })),
     },
     { label: '', separator: true },
     { label: 'Show Ferry', action: { type: 'show' } },
@@ -35,7 +36,7 @@ export function buildTrayMenu(state: { recent: UploadRecord[] }): TrayItem[] {
 }
 
 function shorten(key: string): string {
-  const name = key.split('/').pop() || key;
+  const name = safeText(key.split('/').pop() || key);
   return name.length > 48 ? `${name.slice(0, 22)}…${name.slice(-22)}` : name;
 }
 

@@ -1,3 +1,5 @@
+import { safeLines } from '../core/text';
+
 /**
  * The core's messages name CLI commands where a user can act ("create it with: ferry mb …").
  * In the window the same action is a button; this says so instead. One place, used for every
@@ -18,5 +20,6 @@ const REWRITES: Array<[RegExp, string]> = [
 export function forWindow(message: string): string {
   let out = message;
   for (const [pattern, replacement] of REWRITES) out = out.replace(pattern, replacement);
-  return out;
+  // A key or a server's words inside a message cannot disguise themselves or the message.
+  return safeLines(out);
 }

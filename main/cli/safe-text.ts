@@ -1,34 +1,10 @@
 /**
- * Text from elsewhere (object keys, file names, bucket names, server messages) must never act on
- * the user's terminal: an escape sequence in a key could clear the screen, set the window title
- * or write the clipboard (OSC 52), and a bidi override could disguise a name. Everything the CLI
- * prints as text goes through here; control characters are shown, never interpreted.
+ * Everything the CLI prints as text goes through here (see core/text.ts for why): control
+ * characters are shown, never interpreted.
  */
+import { UNSAFE, safeLines, safeText } from '../core/text';
 
-// C0 controls but newline and tab, DEL, C1 controls (8-bit CSI is U+009B), and the Unicode
-// bidirectional controls (embeddings, overrides, isolates, marks).
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-// eslint-disable-next-line no-control-regex
-const UNSAFE_OR_LINE = /[\u0000-\u0009\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-function escape(c: string): string {
-  const code = c.charCodeAt(0);
-  if (c === '\n') return '\\n';
-  if (c === '\r') return '\\r';
-  if (c === '\t') return '\\t';
-  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-}
-
-/** One line of text, safe to print: every control character (line breaks included) shown as an escape. */
-export function safeText(text: string): string {
-  return text.replace(UNSAFE_OR_LINE, escape);
-}
-
-/** Several lines (a stack trace): each made safe, the line breaks between them kept. */
-export function safeLines(text: string): string {
-  return text.split('\n').map(safeText).join('\n');
-}
+export { safeLines, safeText };
 
 /**
  * JSON whose strings cannot act on a terminal either: JSON.stringify already escapes C0

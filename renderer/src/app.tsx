@@ -10,7 +10,7 @@ import { LinkHistory, SharePanel } from './components/SharePanel';
 import { SharingPanel } from './components/SharingPanel';
 import { Sidebar } from './components/Sidebar';
 import { Transfers } from './components/Transfers';
-import { leafName } from './format';
+import { leafName, shownName } from './format';
 import { useTransfers } from './state/transfers';
 import { Dialog } from './ui/Dialog';
 
@@ -223,7 +223,7 @@ export function App() {
       const expiresIn = prefs?.defaultExpirySeconds ?? 86_400;
       const link = await call(ferry().createLink({ account: acc, bucket: b, key, expiresIn }));
       await call(ferry().copyLink({ url: link.url }));
-      setNotice({ text: `Link to ${leafName(key)} copied. It works for ${describeDuration(expiresIn)}.` });
+      setNotice({ text: `Link to ${shownName(key)} copied. It works for ${describeDuration(expiresIn)}.` });
     } catch (err) {
       fail(err);
     }
@@ -403,7 +403,7 @@ export function App() {
         const parent = modal.name.slice(0, modal.name.replace(/\/$/, '').lastIndexOf('/') + 1);
         return (
           <NameDialog
-            title={`Rename ${leafName(modal.name)}`}
+            title={`Rename ${shownName(modal.name)}`}
             label="New name"
             initial={leafName(modal.name)}
             action="Rename"
@@ -426,7 +426,7 @@ export function App() {
       case 'move':
         return (
           <NameDialog
-            title={`Move ${modal.names.length === 1 ? leafName(modal.names[0]!) : `${modal.names.length} items`}`}
+            title={`Move ${modal.names.length === 1 ? shownName(modal.names[0]!) : `${modal.names.length} items`}`}
             label={`Folder in ${bucket} to move to`}
             initial={prefix}
             action="Move"
@@ -553,7 +553,7 @@ export function App() {
                     const a = accounts.find((x) => x.name === account);
                     if (a) setModal({ kind: 'editAccount', account: a });
                   }}
-                  onEnlargeQr={(svg) => setModal({ kind: 'qr', svg, name: leafName(sharing) })}
+                  onEnlargeQr={(svg) => setModal({ kind: 'qr', svg, name: shownName(sharing) })}
                 />
               ) : (
                 <p className="hint card">Select a file and press Enter (or choose Share) to make a share link.</p>

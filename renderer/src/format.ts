@@ -1,3 +1,4 @@
+import { safeText } from '../../preload/shared';
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
 
 export function formatSize(n: number): string {
@@ -27,8 +28,18 @@ export function formatDate(iso: string | undefined): string {
   return new Date(iso).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
-/** The last part of a key or prefix, for display. */
+/** The last part of a key or prefix, as it is (for names of new keys, matching and editing). */
 export function leafName(keyOrPrefix: string): string {
   const trimmed = keyOrPrefix.endsWith('/') ? keyOrPrefix.slice(0, -1) : keyOrPrefix;
   return trimmed.slice(trimmed.lastIndexOf('/') + 1);
 }
+
+/**
+ * The last part of a key or prefix as the window shows it: control and bidi characters made
+ * visible, so a name cannot disguise itself ("invoice\u202Efdp.exe" is not "invoiceexe.pdf").
+ */
+export function shownName(keyOrPrefix: string): string {
+  return safeText(leafName(keyOrPrefix));
+}
+
+export { safeText as shown };

@@ -243,6 +243,41 @@ describe('the window as a desktop file tool', () => {
     await page.getByLabel('Search where').selectOption('folder');
   });
 
+  it('hostile names cannot disguise themselves: bidi and control characters are shown, in the list, dialogs and the share panel', async () => {
+    const { page } = h;
+    // Reads as "invoiceexe.pdf" wherever the override is obeyed.
+    const spoof = 'hostile/invoice\u202Efdp.exe';
+    const tabbed = 'hostile/tab\there\u2066.txt';
+    await conn.storage.put(bucket, spoof, Buffer.from('MZ'));
+    await conn.storage.put(bucket, tabbed, Buffer.from('t'));
+    await page.getByLabel('Search where').selectOption('tree');
+    await page.getByRole('searchbox').fill('invoice');
+    const row = page.getByRole('row', { name: /invoice/ });
+    await row.waitFor();
+    const grid = page.getByRole('grid');
+    const shown = async () => (await grid.innerText()) + (await grid.evaluate((el) => [...el.querySelectorAll('[title]')].map((t) => t.getAttribute('title')).join(' ')));
+    await expect(shown()).resolves.toContain('invoice\\u202efdp.exe');
+    await expect(shown()).resolves.not.toMatch(/[\u202a-\u202e\u2066-\u2069\t]/);
+    // The dialogs and the share panel name it the same way.
+    await row.click();
+    await page.keyboard.press('Delete');
+    const ask = page.getByRole('alertdialog');
+    await expect(ask.innerText()).resolves.toContain('invoice\\u202efdp.exe');
+    await expect(ask.innerText()).resolves.not.toMatch(/[\u202a-\u202e]/);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await page.locator('body').innerText()).includes('Share “invoice\\u202efdp.exe”')).toBe(true);
+    await expect(page.locator('body').innerText()).resolves.not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+    await page.keyboard.press('Escape');
+    await page.getByRole('searchbox').fill('tab');
+    await page.getByRole('row', { name: /tab/ }).waitFor();
+    await expect(shown()).resolves.toContain('tab\\there\\u2066.txt');
+    await page.getByRole('searchbox').fill('');
+    await page.getByLabel('Search where').selectOption('folder');
+    // The object itself keeps its name: only the showing escapes it.
+    expect(await conn.storage.exists(bucket, spoof)).toBe(true);
+  });
+
   it('link history: a link copied again is byte-identical and works; links copied after an upload appear at once; clear history', async () => {
     const { page } = h;
     await page.getByRole('row', { name: /notes\.txt/ }).click();

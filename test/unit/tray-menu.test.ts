@@ -24,3 +24,16 @@ describe('the tray menu', () => {
     expect(menu[1]!.submenu![0]!.label.length).toBeLessThanOrEqual(45);
   });
 });
+
+describe('names from a bucket in the tray, notifications and messages', () => {
+  it('show bidi and control characters as escapes, so no name disguises itself', async () => {
+    const { forWindow } = await import('../../main/app/window-words');
+    const key = 'docs/invoice\u202Efdp.exe';
+    const menu = buildTrayMenu({ recent: [upload(key)] });
+    // What the menu shows (the action keeps the real key).
+    const text = JSON.stringify(menu.flatMap((i) => [i, ...(i.submenu ?? [])]).map((i) => [i.label, i.sublabel]));
+    expect(text).toContain('invoice\\\\u202efdp.exe');
+    expect(text).not.toMatch(/[\u202a-\u202e]/);
+    expect(forWindow(`No object s3://b/${key}\nsecond line \u001b[2J`)).toBe('No object s3://b/docs/invoice\\u202efdp.exe\nsecond line \\x1b[2J');
+  });
+});

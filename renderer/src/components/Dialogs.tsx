@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { Prefs, PreviewView } from '../../../preload/contract';
 import { call, ferry, message } from '../api';
-import { leafName } from '../format';
+import { shownName } from '../format';
 import { Dialog } from '../ui/Dialog';
 
 /** Runs a dialog's action: busy while it runs, its error shown in the dialog (which stays open). */
@@ -31,10 +31,10 @@ function useRun() {
 export function DeleteDialog({ account, bucket, names, onDone, onClose }: { account: string; bucket: string; names: string[]; onDone(deleted: number): void; onClose(): void }) {
   const { busy, run, error } = useRun();
   const folders = names.filter((n) => n.endsWith('/'));
-  const what = names.length === 1 ? `“${leafName(names[0]!)}”${folders.length ? ' and everything in it' : ''}` : `${names.length} items${folders.length ? ` (${folders.length} folder${folders.length === 1 ? '' : 's'} with everything in them)` : ''}`;
+  const what = names.length === 1 ? `“${shownName(names[0]!)}”${folders.length ? ' and everything in it' : ''}` : `${names.length} items${folders.length ? ` (${folders.length} folder${folders.length === 1 ? '' : 's'} with everything in them)` : ''}`;
   return (
     <Dialog
-      title={`Delete ${names.length === 1 ? leafName(names[0]!) : `${names.length} items`}?`}
+      title={`Delete ${names.length === 1 ? shownName(names[0]!) : `${names.length} items`}?`}
       alert
       describedBy="delete-what"
       onClose={onClose}
@@ -55,7 +55,7 @@ export function DeleteDialog({ account, bucket, names, onDone, onClose }: { acco
       {names.length > 1 && (
         <ul className="names">
           {names.slice(0, 8).map((n) => (
-            <li key={n}>{leafName(n)}{n.endsWith('/') ? '/' : ''}</li>
+            <li key={n}>{shownName(n)}{n.endsWith('/') ? '/' : ''}</li>
           ))}
           {names.length > 8 && <li>… and {names.length - 8} more</li>}
         </ul>
@@ -170,7 +170,7 @@ export function PreviewDialog({ account, bucket, objectKey, onClose, onShare }: 
   }, [account, bucket, objectKey]);
   return (
     <Dialog
-      title={leafName(objectKey)}
+      title={shownName(objectKey)}
       size="large"
       onClose={onClose}
       actions={
@@ -190,10 +190,10 @@ export function PreviewDialog({ account, bucket, objectKey, onClose, onShare }: 
           {error}
         </p>
       )}
-      {preview?.kind === 'image' && url && <img className="preview-image" src={url} alt={`Preview of ${leafName(objectKey)}`} />}
+      {preview?.kind === 'image' && url && <img className="preview-image" src={url} alt={`Preview of ${shownName(objectKey)}`} />}
       {preview?.kind === 'text' && (
         <>
-          <pre className="preview-text" tabIndex={0} aria-label={`Text of ${leafName(objectKey)}`}>
+          <pre className="preview-text" tabIndex={0} aria-label={`Text of ${shownName(objectKey)}`}>
             {preview.text}
           </pre>
           {preview.truncated && <small>Showing the first 256 KB.</small>}

@@ -3,7 +3,7 @@ import { MiddleName } from '../ui/MiddleName';
 import type { LinkRecordView, LinkView } from '../../../preload/contract';
 import { describeDuration, MAX_EXPIRY_SECONDS, parseExpiry } from '../../../preload/shared';
 import { call, ferry, message } from '../api';
-import { formatDate, leafName } from '../format';
+import { formatDate, leafName, shownName } from '../format';
 
 interface Props {
   account: string;
@@ -109,7 +109,7 @@ export function SharePanel({ account, bucket, objectKey, defaultExpirySeconds, o
     <aside className="share card" aria-label="Share">
       <header>
         <h2 ref={headingRef} tabIndex={-1} title={objectKey}>
-          Share “{leafName(objectKey)}”
+          Share “{shownName(objectKey)}”
         </h2>
         <button type="button" onClick={onClose} aria-label="Close share panel">
           ✕
@@ -133,7 +133,7 @@ export function SharePanel({ account, bucket, objectKey, defaultExpirySeconds, o
       </fieldset>
       <label>
         Download name (optional)
-        <input value={filename} onChange={(e) => setFilename(e.target.value)} placeholder={leafName(objectKey)} />
+        <input value={filename} onChange={(e) => setFilename(e.target.value)} placeholder={shownName(objectKey)} />
       </label>
       <button type="button" className="primary" onClick={() => void create()} disabled={busy}>
         {busy ? 'Signing…' : link ? 'Make a new link' : 'Create link'}
@@ -276,11 +276,11 @@ export function LinkHistory({ records, onNewLink, onClear }: { records: LinkReco
               </div>
               <div className="do">
                 {left > 0 && (
-                  <button type="button" onClick={() => void copyAgain(r, i)} aria-label={`Copy again: the link to ${leafName(r.key)}`}>
+                  <button type="button" onClick={() => void copyAgain(r, i)} aria-label={`Copy again: the link to ${shownName(r.key)}`}>
                     {copiedAt === i ? 'Copied' : 'Copy again'}
                   </button>
                 )}
-                <button type="button" onClick={() => onNewLink(r)} aria-label={`New link… to ${leafName(r.key)}`}>
+                <button type="button" onClick={() => onNewLink(r)} aria-label={`New link… to ${shownName(r.key)}`}>
                   New link…
                 </button>
               </div>

@@ -1,7 +1,7 @@
 import { ArrowDownToLine, ArrowUpFromLine } from 'lucide-react';
 import type { TransferView } from '../../../preload/contract';
 import { call, ferry } from '../api';
-import { formatDuration, formatRate, formatSize, leafName } from '../format';
+import { formatDuration, formatRate, formatSize, leafName, shown, shownName } from '../format';
 import { MiddleName } from '../ui/MiddleName';
 import { Toolbar } from '../ui/Toolbar';
 import { VirtualList } from './VirtualList';
@@ -29,10 +29,10 @@ const folderOf = (path: string) => path.replace(/[\\/][^\\/]*$/, '') || path;
 
 /** What a row shows, in words: the same text is drawn and is the row's name when it has focus. */
 function describe(t: TransferView) {
-  const name = leafName(t.key);
+  const name = shownName(t.key);
   const p = t.size ? Math.floor(((t.status === 'done' ? t.size : t.bytesDone) / t.size) * 100) : t.status === 'done' ? 100 : 0;
   const down = t.direction === 'download';
-  const where = down ? `to ${folderOf(t.file)}` : `to ${t.bucket}/${t.key.slice(0, t.key.length - name.length)}`;
+  const where = down ? `to ${shown(folderOf(t.file))}` : `to ${t.bucket}/${shown(t.key.slice(0, t.key.length - leafName(t.key).length))}`;
   let state: string = t.status === 'running' && t.waiting ? 'Waiting for the network…' : STATUS[t.status][down ? 1 : 0];
   if (t.status === 'running' && !t.waiting) state += ` · ${p}% · ${formatRate(t.bytesPerSecond)}${t.etaSeconds !== undefined ? ` · ${formatDuration(t.etaSeconds)} left` : ''}`;
   if (t.status === 'paused') state += ` at ${p}%`;
