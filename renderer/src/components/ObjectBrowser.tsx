@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { ArrowDown, ArrowUp, ChevronRight, Copy, Download, Eye, File, Folder, FolderInput, FolderPlus, MoreHorizontal, PenLine, RefreshCw, Search, Share2, Trash2, Upload } from 'lucide-react';
 import type { ObjectView } from '../../../preload/contract';
+import { revealRow, useVisibleRows } from '../ui/useVisibleRows';
 import { formatDate, formatSize, leafName } from '../format';
 import { useObjects, useSearch, type Location } from '../state/objects';
 import { Menu, type MenuItem } from '../ui/Menu';
@@ -85,8 +86,6 @@ export function ObjectBrowser({ location, refreshToken, selection, onSelection, 
   const [anchor, setAnchor] = useState(0);
   const [menu, setMenu] = useState<{ x: number; y: number; items: MenuItem[]; label: string } | undefined>();
   const gridRef = useRef<HTMLDivElement>(null);
-  const [scrollTop, setScrollTop] = useState(0);
-  const [height, setHeight] = useState(400);
   const typed = useRef({ text: '', at: 0 });
 
   const searching = scope === 'tree' && query.trim().length > 0;
@@ -112,14 +111,6 @@ export function ObjectBrowser({ location, refreshToken, selection, onSelection, 
     gridRef.current?.scrollTo({ top: 0 });
   }, [account, bucket, prefix]);
 
-  useEffect(() => {
-    const el = gridRef.current;
-    if (!el) return;
-    const observer = new ResizeObserver(() => setHeight(el.clientHeight));
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, []);
-
   const focusIndex = Math.min(focus, Math.max(0, rows.length - 1));
   const focused = rows[focusIndex];
   const selected = useMemo(() => new Set(selection), [selection]);
@@ -128,12 +119,7 @@ export function ObjectBrowser({ location, refreshToken, selection, onSelection, 
   const loading = searching ? search.loading : listing.loading;
   const error = searching ? search.error : listing.error;
 
-  const overscan = 8;
-  const first = Math.max(0, Math.floor(scrollTop / ROW) - overscan);
-  const last = Math.min(rows.length, Math.ceil((scrollTop + height) / ROW) + overscan);
-  useEffect(() => {
-    if (hasMore && last >= rows.length - overscan) loadMore();
-  }, [last, rows.length, hasMore, loadMore]);
+  const { first, last, height, onScroll } = useVisibleRows(gridRef, rows.length, ROW, 400, hasMore ? loadMore : undefined);
 
   /** Moves focus to a row (scrolling it into view) and selects as the keys say. */
   const moveTo = useCallback(
@@ -148,13 +134,7 @@ export function ObjectBrowser({ location, refreshToken, selection, onSelection, 
         const [a, b] = anchor <= j ? [anchor, j] : [j, anchor];
         onSelection(rows.slice(a, b + 1).map((r) => r.name));
       }
-      const el = gridRef.current;
-      if (el) {
-        const top = j * ROW;
-        const headerless = el.clientHeight - ROW;
-        if (top < el.scrollTop) el.scrollTop = top;
-        else if (top + ROW > el.scrollTop + headerless) el.scrollTop = top + ROW - headerless;
-      }
+      if (gridRef.current) revealRow(gridRef.current, j, ROW, ROW);
     },
     [rows, anchor, onSelection],
   );
@@ -355,7 +335,7 @@ export function ObjectBrowser({ location, refreshToken, selection, onSelection, 
         aria-activedescendant={focused ? `row-${focusIndex}` : undefined}
         tabIndex={0}
         onKeyDown={onKeyDown}
-        onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+        onScroll={onScroll}
       >
         <div role="row" className="grid-head" aria-rowindex={1}>
           {header('name', 'Name', 'name')}

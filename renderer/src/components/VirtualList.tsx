@@ -1,4 +1,5 @@
-import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { revealRow, useVisibleRows } from '../ui/useVisibleRows';
 
 interface Props<T> {
   items: T[];
@@ -24,23 +25,11 @@ const controlsOf = (row: Element | null | undefined) => [...(row?.querySelectorA
  */
 export function VirtualList<T>({ items, rowHeight, render, rowLabel, onNearEnd, label }: Props<T>) {
   const ref = useRef<HTMLDivElement>(null);
-  const [scrollTop, setScrollTop] = useState(0);
-  const [height, setHeight] = useState(600);
+  const { first, last, onScroll, sync } = useVisibleRows(ref, items.length, rowHeight, 600, onNearEnd);
   const [active, setActive] = useState(0);
   /** A row to focus once it is drawn (after a move that scrolled it into view). */
   const pending = useRef<number | undefined>(undefined);
 
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const observer = new ResizeObserver(() => setHeight(el.clientHeight));
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, []);
-
-  const overscan = 8;
-  const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
-  const last = Math.min(items.length, Math.ceil((scrollTop + height) / rowHeight) + overscan);
   const current = Math.min(active, Math.max(0, items.length - 1));
   // The current row is always drawn, even scrolled out of view, so it keeps focus and stays the
   // list's Tab stop while the user scrolls.
@@ -48,10 +37,6 @@ export function VirtualList<T>({ items, rowHeight, render, rowLabel, onNearEnd, 
   if (items.length && current < first) drawn.push(current);
   for (let i = first; i < last; i++) drawn.push(i);
   if (items.length && current >= last) drawn.push(current);
-
-  useEffect(() => {
-    if (onNearEnd && last >= items.length - overscan) onNearEnd();
-  }, [last, items.length, onNearEnd]);
 
   // Buttons inside rows are reached with the arrow keys, never with Tab.
   useLayoutEffect(() => {
@@ -70,10 +55,8 @@ export function VirtualList<T>({ items, rowHeight, render, rowLabel, onNearEnd, 
     if (!el || items.length === 0) return;
     const target = Math.max(0, Math.min(items.length - 1, i));
     setActive(target);
-    const top = target * rowHeight;
-    if (top < el.scrollTop) el.scrollTop = top;
-    else if (top + rowHeight > el.scrollTop + el.clientHeight) el.scrollTop = top + rowHeight - el.clientHeight;
-    setScrollTop(el.scrollTop);
+    revealRow(el, target, rowHeight);
+    sync();
     const row = el.querySelector<HTMLElement>(`[data-row="${target}"]`);
     if (row) row.focus({ preventScroll: true });
     else pending.current = target;
@@ -120,7 +103,7 @@ export function VirtualList<T>({ items, rowHeight, render, rowLabel, onNearEnd, 
       onFocus={(e) => {
         if (e.target === e.currentTarget && items.length) moveTo(current);
       }}
-      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+      onScroll={onScroll}
       onKeyDown={onKeyDown}
     >
       <div style={{ height: items.length * rowHeight, position: 'relative' }}>

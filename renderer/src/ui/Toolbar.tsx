@@ -9,9 +9,7 @@ export function Toolbar({ label, children, className = '', vertical = false, rol
   // Its own items only: not those of a menu, a form or a toolbar nested inside it (each of those
   // is a Tab stop of its own, with its own keys).
   const items = () =>
-    [...(ref.current?.querySelectorAll<HTMLElement>('button:not(:disabled), input, select') ?? [])].filter(
-      (el) => !el.closest('[role=menu]') && el.parentElement?.closest('[data-toolbar]') === ref.current && !(el.closest('form') && !ref.current?.closest('form')),
-    );
+    [...(ref.current?.querySelectorAll<HTMLElement>('button:not(:disabled), input, select') ?? [])].filter((el) => el.parentElement?.closest('[data-toolbar], [role=menu], form') === ref.current);
   // After every render: exactly one item can be reached with Tab (the current one, or the first).
   useEffect(() => {
     const all = items();
