@@ -36,7 +36,8 @@ export interface LockSeen {
   text: string;
 }
 
-async function look(path: string): Promise<LockSeen | undefined> {
+/** Reads a lock file as `removeStale` compares it. */
+export async function lookAtLock(path: string): Promise<LockSeen | undefined> {
   let fh;
   try {
     fh = await open(path, 'r');
@@ -72,15 +73,12 @@ export async function removeStale(path: string, seen: LockSeen): Promise<void> {
     throw err;
   }
   try {
-    const moved = await look(aside);
+    const moved = await lookAtLock(aside);
     if (moved && !same(moved, seen)) await link(aside, path).catch(() => {});
   } finally {
     await rm(aside, { force: true });
   }
 }
-
-/** Reads a lock file as `removeStale` compares it (for tests and diagnostics). */
-export const lookAtLock = look;
 
 /**
  * Takes an exclusive lock shared by every Ferry process on this machine (the app and any number
@@ -115,7 +113,7 @@ export async function tryLock(path: string, waitMs = 0): Promise<{ release: () =
           release: async () => {
             try {
               // Only our own file: never one another process took over after judging ours stale.
-              if ((await look(path))?.token === token) await rm(path, { force: true });
+              if ((await lookAtLock(path))?.token === token) await rm(path, { force: true });
             } finally {
               heldHere.delete(path);
             }
@@ -124,7 +122,7 @@ export async function tryLock(path: string, waitMs = 0): Promise<{ release: () =
       } catch (err) {
         if (systemCode(err) !== 'EEXIST') throw err;
       }
-      const seen = await look(path);
+      const seen = await lookAtLock(path);
       if (!seen) continue;
       // Our own process ID: left behind by this process (no holder here has it: we are the one
       // taking it). None yet: being written this instant, or left by a process killed in between.

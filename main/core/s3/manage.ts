@@ -26,6 +26,13 @@ export interface ActionOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Runs an SDK request, its failure told in Ferry's words (a FerryError passes as it is). */
+function inWords<T>(storage: Storage, where: { bucket: string; key?: string }, fn: () => Promise<T>): Promise<T> {
+  return fn().catch((err: unknown) => {
+    throw isFerryError(err) ? err : toFerryError(err, { endpoint: storage.endpoint, ...where });
+  });
+}
+
 /** Runs fn over items with a few at a time; stops at the first failure (after those in flight). */
 async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
   let next = 0;
@@ -98,10 +105,7 @@ export async function copyObject(
   const source = await storage.head(from.bucket, from.key);
   const client = storage.client;
   const limit = Math.min(opts.inOneUpTo ?? COPY_IN_ONE_UP_TO, 5 * GiB);
-  const call = <T>(fn: () => Promise<T>) =>
-    fn().catch((err: unknown) => {
-      throw isFerryError(err) ? err : toFerryError(err, { endpoint: storage.endpoint, bucket: to.bucket, key: to.key });
-    });
+  const call = <T>(fn: () => Promise<T>) => inWords(storage, { bucket: to.bucket, key: to.key }, fn);
   if (source.size <= limit) {
     await call(() =>
       client.send(new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: encodeSource(from.bucket, from.key), ...(source.etag ? { CopySourceIfMatch: source.etag } : {}) }), opts.signal ? { abortSignal: opts.signal } : {}),
@@ -274,18 +278,10 @@ export async function searchObjects(
 }
 
 /**
- * Deletes a bucket. An empty one goes at once; one with objects goes only with withContents,
- * which first deletes every object and aborts every unfinished upload in it.
- */
-/**
  * Deletes every version and delete marker in a bucket that keeps versions. A server that keeps no
  * versions (or cannot list them) has none to delete: that answer is not an error here.
  */
 async function deleteAllVersions(storage: Storage, bucket: string, signal?: AbortSignal): Promise<void> {
-  const call = <T>(fn: () => Promise<T>) =>
-    fn().catch((err: unknown) => {
-      throw toFerryError(err, { endpoint: storage.endpoint, bucket });
-    });
   let keyMarker: string | undefined;
   let versionMarker: string | undefined;
   for (;;) {
@@ -301,18 +297,17 @@ async function deleteAllVersions(storage: Storage, bucket: string, signal?: Abor
       if (!keyMarker && (status === 501 || status === 405 || name === 'NotImplemented')) return;
       throw toFerryError(err, { endpoint: storage.endpoint, bucket });
     }
-    const versions = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].filter((v) => v.Key !== undefined && v.VersionId && v.VersionId !== 'null');
-    // Objects stored before versioning was turned on have the version "null".
-    const plain = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].filter((v) => v.Key !== undefined && (!v.VersionId || v.VersionId === 'null'));
-    await pool(versions, 16, (v) => call(() => storage.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key!, VersionId: v.VersionId! }))).then(() => {}), signal);
+    const entries = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].filter((v) => v.Key !== undefined);
     await pool(
-      plain,
+      entries,
       16,
-      (v) =>
-        call(() => storage.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key!, VersionId: 'null' })))
-          // A server that names no versions takes the name alone.
-          .catch(() => call(() => storage.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key! }))))
-          .then(() => {}),
+      async (v) => {
+        const del = (versionId?: string) => inWords(storage, { bucket, key: v.Key! }, () => storage.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key!, ...(versionId ? { VersionId: versionId } : {}) })));
+        const id = v.VersionId || 'null';
+        // Objects stored before versioning was turned on have the version "null"; a server that
+        // names no versions takes the name alone.
+        await (id === 'null' ? del('null').catch(() => del()) : del(id));
+      },
       signal,
     );
     if (!page.IsTruncated) return;
@@ -322,6 +317,10 @@ async function deleteAllVersions(storage: Storage, bucket: string, signal?: Abor
   }
 }
 
+/**
+ * Deletes a bucket. An empty one goes at once; one with objects goes only with withContents,
+ * which first deletes every object and aborts every unfinished upload in it.
+ */
 export async function deleteBucket(storage: Storage, bucket: string, opts: ActionOptions & { withContents?: boolean } = {}): Promise<{ objects: number }> {
   let objects = 0;
   if (opts.withContents) {

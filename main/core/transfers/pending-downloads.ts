@@ -62,12 +62,13 @@ export class PendingDownloads {
   async list(): Promise<Array<PendingDownload & { kept: number }>> {
     await this.writes;
     const out: Array<PendingDownload & { kept: number }> = [];
+    const gone = new Set<string>();
     for (const d of await this.read()) {
       const kept = await keptDownload(d);
-      if (kept !== undefined) out.push({ ...d, kept });
+      if (kept === undefined) gone.add(d.file);
+      else out.push({ ...d, kept });
     }
-    const gone = (await this.read()).filter((d) => !out.some((o) => o.file === d.file));
-    if (gone.length) await this.change((list) => list.filter((x) => !gone.some((g) => g.file === x.file)));
+    if (gone.size) await this.change((list) => list.filter((x) => !gone.has(x.file)));
     return out;
   }
 }
