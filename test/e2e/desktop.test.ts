@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,26 +7,9 @@ import { deleteBucket, objectsUnder } from '../../main/core/s3/manage';
 import { MiB } from '../../main/core/transfers/plan';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { gateway, randomFile, sha256File, sha256Stream, tempDir, uniqueName } from '../support/helpers';
-import { openWindow, type Harness } from './harness';
+import { axe, openWindow, type Harness } from './harness';
 
 const SHOTS = resolve(__dirname, '../../test-output/screenshots');
-
-/** Runs axe-core in the page (both themes) and returns its violations, one line each. */
-async function axe(page: Page, where: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    // The page's CSP forbids injected script tags (as it should); evaluate is not a script tag.
-    await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
-    const violations = await page.evaluate(async () => {
-      const r = await (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe.run();
-      return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3).join(' ')}`);
-    });
-    found.push(...violations.map((v) => `${where} (${scheme}) ${v}`));
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  return found;
-}
 
 const focusedName = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
 const isFocused = (page: Page, selector: string) => page.evaluate((s) => document.activeElement === document.querySelector(s), selector);

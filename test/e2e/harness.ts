@@ -5,7 +5,7 @@
  * is missing; the preload's job (named methods, events, dropped files' paths) is done by an init
  * script built from the same method map.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { extname, join, resolve } from 'node:path';
@@ -163,4 +163,21 @@ export async function dropFiles(page: Page, files: Array<{ name: string; type?: 
     },
     { files, target },
   );
+}
+
+/** Runs axe-core in the page (both themes) and returns its violations, one line each. */
+export async function axe(page: Page, where: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    // The page's CSP forbids injected script tags (as it should); evaluate is not a script tag.
+    await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+    const violations = await page.evaluate(async () => {
+      const r = await (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe.run();
+      return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3).join(' ')}`);
+    });
+    found.push(...violations.map((v) => `${where} (${scheme}) ${v}`));
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return found;
 }

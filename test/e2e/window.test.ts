@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTrayMenu, runTrayAction } from '../../main/app/tray-menu';
 import { MiB } from '../../main/core/transfers/plan';
 import { gateway, randomFile, sha256Stream, tempDir, uniqueName } from '../support/helpers';
-import { dropFiles, openWindow, type Harness } from './harness';
+import { axe, dropFiles, openWindow, type Harness } from './harness';
 
 const SHOTS = resolve(__dirname, '../../test-output/screenshots');
 
@@ -176,18 +175,7 @@ describe('the Ferry window, end to end in Chromium', () => {
 
   it('axe-core finds no violation on the main screen, in light and dark', async () => {
     const { page } = h;
-    const found: string[] = [];
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      // The page's CSP forbids injected script tags (as it should); evaluate is not a script tag.
-      await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
-      const violations = await page.evaluate(async () => {
-        const r = await (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe.run();
-        return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3).join(' ')}`);
-      });
-      found.push(...violations.map((v) => `${scheme} ${v}`));
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
+    const found = await axe(page, 'main screen');
     expect(found.join('\n')).toBe('');
   });
 
