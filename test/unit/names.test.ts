@@ -45,3 +45,19 @@ describe('bucket names', () => {
     expect(() => validateNewBucketName(name)).toThrow(/is not a valid bucket name/);
   });
 });
+
+describe('names from listings and for saved files', () => {
+  it('decodes URL-encoded listing names as S3 encodes them, and leaves names from a server that did not encode', async () => {
+    const { listedName } = await import('../../main/core/s3/storage');
+    expect(listedName('url')('in/a+b%2Bc%20d%25%1B%E2%80%AE.txt')).toBe('in/a b+c d%\u001b\u202e.txt');
+    expect(listedName(undefined)('in/a+b%2B.txt')).toBe('in/a+b%2B.txt');
+    expect(listedName('url')(undefined)).toBe('');
+  });
+
+  it('saves a download under a name with no control or bidi characters and no path', async () => {
+    const { downloadName } = await import('../../main/core/transfers/download');
+    expect(downloadName('x/invoice\u202Efdp.exe', 'linux')).toBe('invoice_fdp.exe');
+    expect(downloadName('x/a\u001b[2J\u009bb\u2066c.txt', 'linux')).toBe('a_[2J_b_c.txt');
+    expect(downloadName('x/a:b?.txt', 'win32')).toBe('a_b_.txt');
+  });
+});

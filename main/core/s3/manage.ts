@@ -18,7 +18,7 @@ import { FerryError, isFerryError } from '../errors';
 import { GiB, MiB } from '../transfers/plan';
 import { toFerryError } from './errors';
 import { checkKey } from './names';
-import type { ObjectInfo, Storage } from './storage';
+import { listedName, type ObjectInfo, type Storage } from './storage';
 
 export interface ActionOptions {
   signal?: AbortSignal;
@@ -288,7 +288,7 @@ async function deleteAllVersions(storage: Storage, bucket: string, signal?: Abor
     let page;
     try {
       page = await storage.client.send(
-        new ListObjectVersionsCommand({ Bucket: bucket, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(versionMarker ? { VersionIdMarker: versionMarker } : {}) }),
+        new ListObjectVersionsCommand({ Bucket: bucket, EncodingType: 'url', ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(versionMarker ? { VersionIdMarker: versionMarker } : {}) }),
         signal ? { abortSignal: signal } : {},
       );
     } catch (err) {
@@ -297,7 +297,8 @@ async function deleteAllVersions(storage: Storage, bucket: string, signal?: Abor
       if (!keyMarker && (status === 501 || status === 405 || name === 'NotImplemented')) return;
       throw toFerryError(err, { endpoint: storage.endpoint, bucket });
     }
-    const entries = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].filter((v) => v.Key !== undefined);
+    const name = listedName(page.EncodingType);
+    const entries = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].filter((v) => v.Key !== undefined).map((v) => ({ ...v, Key: name(v.Key) }));
     await pool(
       entries,
       16,
@@ -311,7 +312,7 @@ async function deleteAllVersions(storage: Storage, bucket: string, signal?: Abor
       signal,
     );
     if (!page.IsTruncated) return;
-    keyMarker = page.NextKeyMarker;
+    keyMarker = page.NextKeyMarker === undefined ? undefined : name(page.NextKeyMarker);
     versionMarker = page.NextVersionIdMarker;
     if (!keyMarker) return;
   }

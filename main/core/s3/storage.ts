@@ -124,14 +124,16 @@ export class Storage {
           Delimiter: opts.recursive ? undefined : '/',
           ContinuationToken: opts.token,
           MaxKeys: opts.pageSize,
+          EncodingType: 'url',
         }),
         { abortSignal: opts.signal },
       ),
     );
+    const name = listedName(out.EncodingType);
     return {
-      folders: (out.CommonPrefixes ?? []).map((p) => p.Prefix ?? ''),
+      folders: (out.CommonPrefixes ?? []).map((p) => name(p.Prefix)),
       objects: (out.Contents ?? []).map((o) => ({
-        key: o.Key ?? '',
+        key: name(o.Key),
         size: o.Size ?? 0,
         ...(o.LastModified ? { lastModified: o.LastModified.toISOString() } : {}),
         ...(o.ETag ? { etag: o.ETag } : {}),
@@ -231,14 +233,26 @@ export class Storage {
     let uploadIdMarker: string | undefined;
     for (;;) {
       const out = await this.call({ bucket }, () =>
-        this.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker })),
+        this.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker, EncodingType: 'url' })),
       );
+      const name = listedName(out.EncodingType);
       for (const u of out.Uploads ?? []) {
-        found.push({ key: u.Key ?? '', uploadId: u.UploadId ?? '', ...(u.Initiated ? { initiated: u.Initiated.toISOString() } : {}) });
+        found.push({ key: name(u.Key), uploadId: u.UploadId ?? '', ...(u.Initiated ? { initiated: u.Initiated.toISOString() } : {}) });
       }
       if (!out.IsTruncated) return found;
-      keyMarker = out.NextKeyMarker;
+      keyMarker = out.NextKeyMarker === undefined ? undefined : name(out.NextKeyMarker);
       uploadIdMarker = out.NextUploadIdMarker;
     }
   }
+}
+
+/**
+ * Listings ask for names URL-encoded (EncodingType=url), as the AWS CLI and rclone do: XML 1.0
+ * cannot carry control characters, so a key holding one breaks a plain listing (Swift answers
+ * 500). The server says whether it encoded; then a name is decoded as S3 encodes it ("+" is a
+ * space, "%2B" a plus). A server that ignores the request sends names as they are.
+ */
+export function listedName(encoding: string | undefined): (name: string | undefined) => string {
+  if (encoding !== 'url') return (name) => name ?? '';
+  return (name) => (name ? decodeURIComponent(name.replace(/\+/g, ' ')) : '');
 }

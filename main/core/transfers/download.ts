@@ -6,6 +6,7 @@ import type { Clock } from '../clock';
 import { FerryError, isFerryError } from '../errors';
 import { writeFileAtomic } from '../files';
 import { toFerryError } from '../s3/errors';
+import { UNSAFE } from '../text';
 import type { Storage } from '../s3/storage';
 import { autoConcurrency, autoPartSize, partLength } from './plan';
 import { ProgressMeter, type Progress } from './progress';
@@ -266,7 +267,9 @@ export function downloadName(key: string, platform: NodeJS.Platform = process.pl
   // Windows refuses more characters in names than macOS and Linux do.
   // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach a file name
   const unsafe = platform === 'win32' ? /[\u0000-\u001f<>:"/\\|?*\u007f]/g : /[\u0000-\u001f/\u007f]/g;
-  const safe = leaf.replace(unsafe, '_').replace(/^\.+$/, '_').slice(0, 200);
+  // Nor may a saved file disguise itself: C1 and bidi controls go too ("invoice\u202Efdp.exe"
+  // would show as "invoiceexe.pdf" in a file manager).
+  const safe = leaf.replace(unsafe, '_').replace(UNSAFE, '_').replace(/^\.+$/, '_').slice(0, 200);
   return safe || 'download';
 }
 
