@@ -233,14 +233,15 @@ export class Storage {
     let uploadIdMarker: string | undefined;
     for (;;) {
       const out = await this.call({ bucket }, () =>
-        this.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker, EncodingType: 'url' })),
+        // Names as they are: Ceph encodes them when asked but does not say so, which would leave
+        // them encoded here (see listedName).
+        this.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker })),
       );
-      const name = listedName(out.EncodingType);
       for (const u of out.Uploads ?? []) {
-        found.push({ key: name(u.Key), uploadId: u.UploadId ?? '', ...(u.Initiated ? { initiated: u.Initiated.toISOString() } : {}) });
+        found.push({ key: u.Key ?? '', uploadId: u.UploadId ?? '', ...(u.Initiated ? { initiated: u.Initiated.toISOString() } : {}) });
       }
       if (!out.IsTruncated) return found;
-      keyMarker = out.NextKeyMarker === undefined ? undefined : name(out.NextKeyMarker);
+      keyMarker = out.NextKeyMarker;
       uploadIdMarker = out.NextUploadIdMarker;
     }
   }
