@@ -9,6 +9,7 @@ import { FastPresigner } from './links/sigv4';
 import type { Capabilities, CapabilityLine } from './s3/capabilities';
 import type { Profile } from './s3/client';
 import { endpointLabel } from './s3/endpoint';
+import { checkEndpointAddresses, checkRegion, type AddressCheck } from './s3/hosts';
 import type { Credentials, SecretStore } from './secrets/secrets';
 import { UploadStateStore } from './transfers/state';
 import type { Connection } from './connection';
@@ -35,6 +36,8 @@ export interface NetworkOptions {
   networkWaitMs?: number;
   /** Base of the exponential back-off between retries (default 500 ms). */
   backoffMs?: number;
+  /** Name resolution for endpoints (tests give a fake resolver); the system's by default. */
+  lookup?: typeof import('node:dns').lookup;
 }
 
 /** Which identity and endpoint to use, as the CLI's global options give it. */
@@ -129,6 +132,7 @@ export class Ferry {
    */
   async addAccount(input: AccountInput, credentials: Credentials): Promise<Account> {
     const account = accountFromInput(input, new Date(this.clock.now()));
+    if (account.endpoint) await checkEndpointAddresses(account.endpoint, this.addressCheck(account));
     if (!credentials.accessKeyId.trim() || !credentials.secretAccessKey.trim()) {
       throw new FerryError('BAD_CREDENTIALS', 'Both an access key ID and a secret access key are needed.');
     }
@@ -156,7 +160,10 @@ export class Ferry {
    */
   async updateAccount(name: string, patch: { endpoint?: string; region?: string; pathStyle?: boolean }, credentials?: Credentials): Promise<Account> {
     const current = await this.accounts.get(name);
-    if (patch.endpoint !== undefined && (patch.endpoint ? normaliseEndpoint(patch.endpoint) : undefined) !== current.endpoint && !credentials) {
+    const endpoint = patch.endpoint ? normaliseEndpoint(patch.endpoint, { allowLinkLocal: current.allowLinkLocal ?? false }) : undefined;
+    if (patch.region) checkRegion(patch.region);
+    if (endpoint && endpoint !== current.endpoint) await checkEndpointAddresses(endpoint, this.addressCheck(current));
+    if (patch.endpoint !== undefined && endpoint !== current.endpoint && !credentials) {
       // Signed requests carry the access key ID and valid signatures: a new destination must be
       // confirmed by whoever knows the keys, not by anything that can only edit settings.
       throw new FerryError(
@@ -186,6 +193,11 @@ export class Ferry {
     return false;
   }
 
+  /** How endpoints' addresses are judged for an account (its link-local opt-in, this core's resolver). */
+  private addressCheck(account: { allowLinkLocal?: boolean }): AddressCheck {
+    return { ...(account.allowLinkLocal ? { allowLinkLocal: true } : {}), ...(this.network.lookup ? { lookup: this.network.lookup } : {}) };
+  }
+
   /** Removes an account's settings and its keychain entry. */
   async removeAccount(name: string): Promise<Account> {
     const account = await this.accounts.remove(name);
@@ -207,11 +219,14 @@ export class Ferry {
       const endpoint = endpointOverride ?? (env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL ? normaliseEndpoint((env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL)!) : undefined);
       const provider = endpoint ? 'other' : 'aws';
       const expiration = env.AWS_CREDENTIAL_EXPIRATION ? new Date(env.AWS_CREDENTIAL_EXPIRATION) : undefined;
+      const region = sel.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? PRESETS[provider].region;
+      // Every profile's region is checked as a host name before any URL is built from it.
+      checkRegion(region);
       return {
         name: ENV_PROFILE_NAME,
         provider,
         ...(endpoint ? { endpoint } : {}),
-        region: sel.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? PRESETS[provider].region,
+        region,
         pathStyle: PRESETS[provider].pathStyle,
         checksums: PRESETS[provider].checksums,
         credentials: {
@@ -237,11 +252,15 @@ export class Ferry {
         `The keychain has no credentials for account "${name}" (a locked keychain also hides them). Unlock the keychain, or remove the account and add it again.`,
       );
     }
+    const region = sel.region ?? account.region;
+    checkRegion(region);
     return {
       name: account.name,
       provider: account.provider,
       ...(endpointOverride ?? account.endpoint ? { endpoint: endpointOverride ?? account.endpoint } : {}),
-      region: sel.region ?? account.region,
+      ...(account.allowLinkLocal && !endpointOverride ? { allowLinkLocal: true } : {}),
+      ...(this.network.lookup ? { lookup: this.network.lookup } : {}),
+      region,
       pathStyle: account.pathStyle,
       checksums: account.checksums,
       ...(account.partSize ? { partSize: account.partSize } : {}),

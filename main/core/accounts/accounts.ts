@@ -5,6 +5,7 @@ import { FerryError, systemCode } from '../errors';
 import { writeFileAtomic } from '../files';
 import { tryLock } from '../lock';
 import { CapabilitiesSchema, type Capabilities } from '../s3/capabilities-schema';
+import { checkRegion, forbiddenEndpoint, forbiddenHost } from '../s3/hosts';
 import { PRESETS, PROVIDERS, isProvider, presetEndpoint, type ChecksumMode, type Provider } from './presets';
 
 export const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -20,6 +21,10 @@ export const AccountSchema = z.object({
   createdAt: z.string(),
   /** What the server supports, as the last "Test connection" found. */
   capabilities: CapabilitiesSchema.optional(),
+  /** The user explicitly allowed a link-local endpoint (CLI's --allow-link-local-endpoint). */
+  allowLinkLocal: z.literal(true).optional(),
+  /** Saved although its connection test failed ("Save anyway"): browsable, but what it answers is never shown as a page or opened. Cleared by a passing test. */
+  untested: z.literal(true).optional(),
 });
 export type Account = z.infer<typeof AccountSchema>;
 
@@ -63,17 +68,6 @@ export interface AccountInput {
 }
 
 /**
- * Link-local addresses (169.254.0.0/16, fe80::/10) and cloud metadata services answer only on
- * the machine's own network and hand out its credentials: never an S3 endpoint by accident.
- */
-function isLinkLocalOrMetadata(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (/^169\.254\.\d{1,3}\.\d{1,3}$/.test(host) || /^fe[89ab][0-9a-f]?:/.test(host)) return true;
-  if (/^(0*:)*(0*:)?ffff:169\.254\./.test(host) || /^::ffff:a9fe:/.test(host)) return true;
-  return ['metadata.google.internal', 'metadata', 'instance-data', 'instance-data.ec2.internal', '100.100.100.200', 'fd00:ec2::254', 'metadata.azure.internal'].includes(host);
-}
-
-/**
  * Checks an endpoint URL and returns it normalised (no trailing slash), or explains what is
  * wrong. Link-local and metadata addresses are refused unless the user explicitly allows them.
  */
@@ -93,12 +87,8 @@ export function normaliseEndpoint(raw: string, opts: { allowLinkLocal?: boolean 
   if (url.search || url.hash) {
     throw new FerryError('BAD_ENDPOINT', 'The endpoint URL must not contain a query (?…) or fragment (#…).');
   }
-  if (!opts.allowLinkLocal && isLinkLocalOrMetadata(url.hostname)) {
-    throw new FerryError(
-      'BAD_ENDPOINT',
-      `${url.hostname} is a link-local or cloud metadata address, not an S3 service; sending keys there could expose them. If an S3 service really runs there, add the account with the CLI's --allow-link-local-endpoint.`,
-    );
-  }
+  const forbidden = opts.allowLinkLocal ? undefined : forbiddenHost(url.hostname);
+  if (forbidden) throw forbiddenEndpoint(forbidden);
   return url.toString().replace(/\/+$/, '');
 }
 
@@ -117,6 +107,7 @@ export function accountFromInput(input: AccountInput, now: Date): Account {
   const provider: Provider = providerName;
   const preset = PRESETS[provider];
   const region = input.region ?? preset.region;
+  checkRegion(region);
   const endpointRaw = input.endpoint ?? presetEndpoint(provider, region);
   if (!endpointRaw && provider !== 'aws') {
     throw new FerryError('BAD_ENDPOINT', `${preset.label} needs an endpoint URL: give --endpoint-url with ${preset.endpointHelp}.`);
@@ -129,6 +120,7 @@ export function accountFromInput(input: AccountInput, now: Date): Account {
     pathStyle: input.pathStyle ?? preset.pathStyle,
     checksums: input.checksums ?? preset.checksums,
     ...(input.partSize ?? preset.partSize ? { partSize: input.partSize ?? preset.partSize } : {}),
+    ...(input.allowLinkLocal ? { allowLinkLocal: true as const } : {}),
     createdAt: now.toISOString(),
   };
 }
@@ -234,15 +226,19 @@ export class AccountStore {
   async update(name: string, patch: { endpoint?: string; region?: string; pathStyle?: boolean }): Promise<Account> {
     return this.change((s) => {
       const current = find(s, name);
+      if (patch.region) checkRegion(patch.region);
       const updated: Account = {
         ...current,
-        ...(patch.endpoint !== undefined ? (patch.endpoint ? { endpoint: normaliseEndpoint(patch.endpoint) } : {}) : {}),
+        ...(patch.endpoint !== undefined ? (patch.endpoint ? { endpoint: normaliseEndpoint(patch.endpoint, { allowLinkLocal: current.allowLinkLocal ?? false }) } : {}) : {}),
         ...(patch.region ? { region: patch.region } : {}),
         ...(patch.pathStyle !== undefined ? { pathStyle: patch.pathStyle } : {}),
       };
       if (patch.endpoint === '') delete updated.endpoint;
       // What was learned about the old server says nothing about a new one.
-      if (updated.endpoint !== current.endpoint) delete updated.capabilities;
+      if (updated.endpoint !== current.endpoint) {
+        delete updated.capabilities;
+        delete updated.untested;
+      }
       if (!updated.endpoint && updated.provider !== 'aws') {
         throw new FerryError('BAD_ENDPOINT', `${PRESETS[updated.provider].label} needs an endpoint URL.`);
       }
@@ -266,6 +262,17 @@ export class AccountStore {
     await this.change((s) => {
       find(s, name);
       return { next: { ...s, accounts: s.accounts.map((a) => (a.name === name ? { ...a, capabilities } : a)) }, result: undefined };
+    });
+  }
+
+  /** Marks an account as saved without a passing connection test, or (false) as having passed one. */
+  async setUntested(name: string, untested: boolean): Promise<void> {
+    await this.change((s) => {
+      const current = find(s, name);
+      if (Boolean(current.untested) === untested) return { result: undefined };
+      const { untested: _u, ...rest } = current;
+      const next: Account = untested ? { ...rest, untested: true } : rest;
+      return { next: { ...s, accounts: s.accounts.map((a) => (a.name === name ? next : a)) }, result: undefined };
     });
   }
 

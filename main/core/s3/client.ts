@@ -7,6 +7,7 @@ export { endpointLabel } from './endpoint';
 import type { ChecksumMode, Provider } from '../accounts/presets';
 import type { Credentials } from '../secrets/secrets';
 import type { Capabilities } from './capabilities';
+import { checkRegion, forbiddenEndpoint, forbiddenHost, guardedLookup, type AddressCheck } from './hosts';
 
 /** Everything needed to talk to one endpoint as one identity. */
 export interface Profile {
@@ -21,6 +22,10 @@ export interface Profile {
   /** What the server supports, as "Test connection" found (saved accounts only). */
   capabilities?: Capabilities;
   credentials: Credentials;
+  /** The user explicitly allowed a link-local endpoint for this account. */
+  allowLinkLocal?: boolean;
+  /** Name resolution (tests give a fake one); the system's by default. */
+  lookup?: AddressCheck['lookup'];
 }
 
 export interface ClientOptions {
@@ -36,7 +41,12 @@ export interface ClientOptions {
 const silentLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 export function createS3Client(profile: Profile, opts: ClientOptions = {}): S3Client {
-  const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 16 };
+  checkRegion(profile.region);
+  // An IP literal never goes through a lookup: judge it here. Names are judged at every connection.
+  const forbidden = profile.endpoint && !profile.allowLinkLocal ? forbiddenHost(new URL(profile.endpoint).hostname) : undefined;
+  if (forbidden) throw forbiddenEndpoint(forbidden);
+  const lookup = guardedLookup({ ...(profile.allowLinkLocal ? { allowLinkLocal: true } : {}), ...(profile.lookup ? { lookup: profile.lookup } : {}) });
+  const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 16, lookup };
   const config: S3ClientConfig = {
     region: profile.region,
     forcePathStyle: profile.pathStyle,
