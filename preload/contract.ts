@@ -257,6 +257,8 @@ export interface FileRequestView {
   accept?: string;
   createdAt: string;
   expiresAt: string;
+  /** Whether the server keeps the "download" marking of files sent (unknown for older requests). */
+  keepsDisposition?: boolean;
 }
 
 export interface RequestStatusView extends FileRequestView {

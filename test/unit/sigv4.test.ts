@@ -1,7 +1,7 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, it } from 'vitest';
-import { contentDisposition } from '../../main/core/links/presign';
+import { servedAs } from '../../main/core/links/served';
 import { FastPresigner } from '../../main/core/links/sigv4';
 
 const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
@@ -14,7 +14,7 @@ const cases = [
   { name: 'AWS itself, us-east-1', endpoint: undefined, region: 'us-east-1', pathStyle: false, checksums: true },
   { name: 'AWS itself, eu-west-1', endpoint: undefined, region: 'eu-west-1', pathStyle: false, checksums: true },
 ];
-const keys = ['my-file.txt', 'dir/sub dir/a b+c%20#?=&.txt', 'résumé 日本語 📦 مرحبا.pdf', "quotes'(and)*stars!~", 'trailing/'];
+const keys = ['my-file.txt', 'dir/sub dir/a b+c%20#?=&.txt', 'résumé 日本語 📦 مرحبا.pdf', "quotes'(and)*stars!~", 'trailing/', 'sent/<svg onload=x>.svg', 'page.HTML'];
 
 describe('FastPresigner', () => {
   for (const c of cases) {
@@ -29,13 +29,14 @@ describe('FastPresigner', () => {
         });
         const fast = new FastPresigner({ endpoint: c.endpoint, region: c.region, pathStyle: c.pathStyle, checksumMode: c.checksums }, credentials);
         for (const key of keys) {
-          for (const filename of [undefined, 'Q4 résumé "final".pdf']) {
-            const disposition = filename ? contentDisposition(filename) : undefined;
-            const sdk = await getSignedUrl(client, new GetObjectCommand({ Bucket: 'demo-bucket', Key: key, ...(disposition ? { ResponseContentDisposition: disposition } : {}) }), {
-              expiresIn: 604_800,
-              signingDate: at,
-            });
-            expect(fast.presignGet('demo-bucket', key, 604_800, at, disposition)).toBe(sdk);
+          for (const filename of [undefined, 'Q4 résumé "final".pdf', 'notes.html']) {
+            const served = servedAs(key, filename ? { filename } : {});
+            const sdk = await getSignedUrl(
+              client,
+              new GetObjectCommand({ Bucket: 'demo-bucket', Key: key, ResponseContentType: served.contentType, ...(served.disposition ? { ResponseContentDisposition: served.disposition } : {}) }),
+              { expiresIn: 604_800, signingDate: at },
+            );
+            expect(fast.presignGet('demo-bucket', key, 604_800, at, served)).toBe(sdk);
           }
         }
       }

@@ -49,6 +49,10 @@ export async function request(ctx: CommandContext): Promise<void> {
   ctx.out(made.url);
   const left = (Date.parse(made.request.expiresAt) - ctx.ferry.clock.now()) / 1000;
   ctx.say(`Files sent through this link land in ${formatS3Url({ bucket, key: made.request.prefix })}, at most ${formatBytes(maxBytes)} each${made.request.accept ? `, ${made.request.accept.replace(/\/$/, '')} files only` : ''}. Open until ${made.request.expiresAt} (${describeDuration(Math.round(left))}).`);
+  if (made.request.keepsDisposition === false) {
+    ctx.say(`Note: ${bucket}'s server does not keep the "download" marking of files sent this way, so they are stored as whatever type the sender says. Open them with Ferry (ferry presign, or the window), whose links make every file that could run as a web page a download; not from the provider's console.`);
+  }
+  ctx.say('Anyone with the link can write files into that folder (never elsewhere) until it expires; a sender cannot list or read it. Turn on versioning for the bucket to keep every version of what arrives.');
   ctx.say('To end it early: delete its page (ferry requests shows it). The policy inside links already sent stays valid until then; only rotating the keys revokes it.');
 }
 

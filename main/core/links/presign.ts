@@ -3,6 +3,7 @@ import type { Clock } from '../clock';
 import { checkBucketReference, checkKey } from '../s3/names';
 import type { Credentials } from '../secrets/secrets';
 import { checkExpiry } from './expiry';
+import { servedAs } from './served';
 import type { FastPresigner } from './sigv4';
 
 export interface PresignRequest {
@@ -11,6 +12,8 @@ export interface PresignRequest {
   expiresIn: number;
   /** Name the browser saves the download as. */
   filename?: string;
+  /** A page Ferry wrote itself (a file request, a many-files page): the one kind of HTML a link shows. Never set from a window's or a user's request. */
+  page?: boolean;
 }
 
 export interface ShareLink {
@@ -28,19 +31,10 @@ export interface ShareLink {
   temporaryCredentials: boolean;
 }
 
-/**
- * `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266 with RFC 5987), so
- * every browser saves the download under the given name, non-ASCII names included.
- */
-export function contentDisposition(filename: string): string {
-  const clean = filename.replace(/[\r\n"\\/]/g, '_');
-  const ascii = clean.normalize('NFKD').replace(/[^\x20-\x7e]/g, '_');
-  const encoded = encodeURIComponent(clean).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return ascii === clean ? `attachment; filename="${ascii}"` : `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
-}
+export { contentDisposition } from './served';
 
 /** The SDK's signer, loaded only for the links the FastPresigner leaves to it. */
-async function sdkPresign(client: S3Client, input: { Bucket: string; Key: string; ResponseContentDisposition?: string }, expiresIn: number, signingDate: Date): Promise<string> {
+async function sdkPresign(client: S3Client, input: { Bucket: string; Key: string; ResponseContentType: string; ResponseContentDisposition?: string }, expiresIn: number, signingDate: Date): Promise<string> {
   const [{ GetObjectCommand }, { getSignedUrl }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]);
   return getSignedUrl(client, new GetObjectCommand(input), { expiresIn, signingDate });
 }
@@ -48,6 +42,8 @@ async function sdkPresign(client: S3Client, input: { Bucket: string; Key: string
 /**
  * Signs a GET link. With a FastPresigner (one per connection, its signing key cached per day) the
  * URL is computed directly; otherwise, or for cases it leaves to the SDK, getSignedUrl signs it.
+ * Every link names how the browser gets the object (see served.ts): no link Ferry makes shows
+ * active content inline, whatever the server stored.
  */
 export async function presignGet(client: () => S3Client | Promise<S3Client>, credentials: Credentials, req: PresignRequest, clock: Clock, fast?: FastPresigner): Promise<ShareLink> {
   checkExpiry(req.expiresIn);
@@ -55,11 +51,11 @@ export async function presignGet(client: () => S3Client | Promise<S3Client>, cre
   checkKey(req.key);
   const now = clock.now();
   const signingDate = new Date(Math.floor(now / 1000) * 1000);
-  const disposition = req.filename ? contentDisposition(req.filename) : undefined;
+  const served = servedAs(req.key, { ...(req.filename ? { filename: req.filename } : {}), ...(req.page ? { page: true } : {}) });
   const url =
     fast && fast.canSign(req.bucket)
-      ? fast.presignGet(req.bucket, req.key, req.expiresIn, signingDate, disposition)
-      : await sdkPresign(await client(), { Bucket: req.bucket, Key: req.key, ...(disposition ? { ResponseContentDisposition: disposition } : {}) }, req.expiresIn, signingDate);
+      ? fast.presignGet(req.bucket, req.key, req.expiresIn, signingDate, served)
+      : await sdkPresign(await client(), { Bucket: req.bucket, Key: req.key, ResponseContentType: served.contentType, ...(served.disposition ? { ResponseContentDisposition: served.disposition } : {}) }, req.expiresIn, signingDate);
   let expiresAtMs = signingDate.getTime() + req.expiresIn * 1000;
   let limitedBy: ShareLink['limitedBy'] = 'expiry';
   if (credentials.expiration && credentials.expiration.getTime() < expiresAtMs) {

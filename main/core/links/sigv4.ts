@@ -3,6 +3,8 @@ import { FerryError } from '../errors';
 import { checkBucketReference, checkKey, isDnsCompatibleBucket } from '../s3/names';
 import type { Credentials } from '../secrets/secrets';
 import type { Profile } from '../s3/client';
+import { checkRegion } from '../s3/hosts';
+import { servedAs, type Served } from './served';
 
 /** RFC 3986 encoding as SigV4 wants it: everything but A-Z a-z 0-9 - _ . ~ is %XX (upper case). */
 function uriEncode(value: string): string {
@@ -32,7 +34,10 @@ export class FastPresigner {
   constructor(
     private readonly target: PresignTarget,
     private readonly credentials: Credentials,
-  ) {}
+  ) {
+    // The region is part of AWS's host name and of every signature: a DNS name, or nothing is signed.
+    checkRegion(target.region);
+  }
 
   /** The signer for a resolved profile (its endpoint, region, addressing and checksum mode). */
   static forProfile(profile: Pick<Profile, 'endpoint' | 'region' | 'pathStyle' | 'checksums' | 'credentials'>): FastPresigner {
@@ -64,7 +69,8 @@ export class FastPresigner {
     return this.keyCache.key;
   }
 
-  presignGet(bucket: string, key: string, expiresIn: number, signingDate: Date, responseContentDisposition?: string): string {
+  /** A GET link; `served` sets the response's type and disposition (see served.ts). */
+  presignGet(bucket: string, key: string, expiresIn: number, signingDate: Date, served: Served = servedAs(key)): string {
     // A bucket name is never trusted to build a host: "evil.example/" would change where the link points.
     checkBucketReference(bucket);
     checkKey(key);
@@ -93,7 +99,8 @@ export class FastPresigner {
     ];
     if (this.target.checksumMode) params.push(['x-amz-checksum-mode', 'ENABLED']);
     if (this.credentials.sessionToken) params.push(['X-Amz-Security-Token', this.credentials.sessionToken]);
-    if (responseContentDisposition) params.push(['response-content-disposition', responseContentDisposition]);
+    if (served.disposition) params.push(['response-content-disposition', served.disposition]);
+    params.push(['response-content-type', served.contentType]);
     const encoded = params.map(([k, v]) => [uriEncode(k), uriEncode(v)] as [string, string]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const query = encoded.map(([k, v]) => `${k}=${v}`).join('&');
     const canonical = `GET\n${path}\n${query}\nhost:${host}\n\nhost\nUNSIGNED-PAYLOAD`;

@@ -24,5 +24,7 @@ export const CapabilitiesSchema = z.object({
   clockSkewSeconds: z.number(),
   /** Browser-form uploads (POST with a signed policy) work. */
   postPolicy: z.boolean(),
+  /** Such an upload keeps the Content-Disposition its form sets (Ceph drops it); unknown before this was tested. */
+  postKeepsDisposition: z.boolean().optional(),
 });
 export type Capabilities = z.infer<typeof CapabilitiesSchema>;

@@ -5,6 +5,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListPartsCommand,
   PutObjectCommand,
@@ -16,6 +17,9 @@ import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import type { Clock } from '../clock';
 import { checksumHeader, type ChecksumAlgorithm } from './checksums';
 import { createS3Client, type Profile } from './client';
+import { guardedLookup } from './hosts';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 /** What a server can do, learned once by "Test connection" and saved on the account. */
 export { CapabilitiesSchema, type Capabilities } from './capabilities-schema';
@@ -110,8 +114,8 @@ export async function probeCapabilities(client: S3Client, profile: Profile, buck
   }
 
   // Browser-form uploads: a POST with a signed policy, as file requests use.
-  const postPolicy = await probePostPolicy(client, bucket, `${scratch}/post`);
-  if (postPolicy) cleanup.push(`${scratch}/post`);
+  const post = await probePostPolicy({ client, profile }, bucket, `${scratch}/post`);
+  if (post.ok) cleanup.push(`${scratch}/post`);
 
   await Promise.all(cleanup.map((Key) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key })).catch(() => {})));
   return {
@@ -126,19 +130,46 @@ export async function probeCapabilities(client: S3Client, profile: Profile, buck
     pathStyleOnly,
     ...(region ? { region } : {}),
     clockSkewSeconds,
-    postPolicy,
+    postPolicy: post.ok,
+    ...(post.ok ? { postKeepsDisposition: post.keepsDisposition } : {}),
   };
 }
 
-/** Whether the server accepts a browser-form upload (POST with a signed policy); the object it stores is left at `key`. */
-export async function probePostPolicy(client: S3Client, bucket: string, key: string): Promise<boolean> {
-  const post = await attempt(createPresignedPost(client, { Bucket: bucket, Key: key, Conditions: [['content-length-range', 0, 1024]], Expires: 60 }));
-  if (!post.ok) return false;
+/**
+ * Whether the server accepts a browser-form upload (POST with a signed policy), and whether it
+ * keeps the Content-Disposition such a form sets (file requests ask for "attachment"; Ceph
+ * accepts the field and drops it). The object it stores is left at `key`.
+ */
+export async function probePostPolicy(storage: { client: S3Client; profile: Profile }, bucket: string, key: string): Promise<{ ok: boolean; keepsDisposition: boolean }> {
+  const { client, profile } = storage;
+  const post = await attempt(createPresignedPost(client, { Bucket: bucket, Key: key, Conditions: [['content-length-range', 0, 1024]], Fields: { 'Content-Disposition': 'attachment' }, Expires: 60 }));
+  if (!post.ok) return { ok: false, keepsDisposition: false };
   const form = new FormData();
   for (const [k, v] of Object.entries(post.value.fields)) form.append(k, v);
   form.append('file', new Blob([Buffer.from('ferry capability probe')]), 'probe.txt');
-  const res = await attempt(fetch(post.value.url, { method: 'POST', body: form, signal: AbortSignal.timeout(10_000) }));
-  return res.ok && res.value.status >= 200 && res.value.status < 300;
+  const status = await postForm(post.value.url, form, profile).catch(() => 0);
+  if (status < 200 || status >= 300) return { ok: false, keepsDisposition: false };
+  const head = await attempt(client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+  return { ok: true, keepsDisposition: head.ok && /^attachment/i.test(head.value.ContentDisposition ?? '') };
+}
+
+/** POSTs a form through the same address guard as every other request (see hosts.ts); the status. */
+async function postForm(url: string, form: FormData, profile: Profile): Promise<number> {
+  const encoded = new Response(form);
+  const body = Buffer.from(await encoded.arrayBuffer());
+  const target = new URL(url);
+  const lookup = guardedLookup({ ...(profile.allowLinkLocal ? { allowLinkLocal: true } : {}), ...(profile.lookup ? { lookup: profile.lookup } : {}) });
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(target, { method: 'POST', lookup, timeout: 10_000, headers: { 'content-type': encoded.headers.get('content-type') ?? '', 'content-length': body.length } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** The report in words, one line per ability. */
@@ -156,6 +187,18 @@ export function describeCapabilities(c: Capabilities): CapabilityLine[] {
     // The server's Date header has whole seconds: a second either way is no difference.
     ['clock', [Math.abs(c.clockSkewSeconds) < 600, `${Math.abs(c.clockSkewSeconds) <= 1 ? 'in step with the server (within a second)' : `this computer is ${Math.abs(c.clockSkewSeconds)} s ${c.clockSkewSeconds > 0 ? 'behind' : 'ahead of'} the server`}${Math.abs(c.clockSkewSeconds) >= 600 ? ': set its clock automatically, S3 refuses requests over 15 minutes off' : ''}`]],
     ['browser uploads (POST policy)', yes(c.postPolicy, 'work: file requests are possible', 'not supported: file requests cannot be offered')],
+    ...(c.postPolicy && c.postKeepsDisposition !== undefined
+      ? [
+          [
+            'received files kept as downloads',
+            yes(
+              c.postKeepsDisposition,
+              'the server keeps the "download" marking a file request sets',
+              "NOT kept: the server drops a file request's \"download\" marking, so files people send are stored as whatever type they say. Ferry's own links still make every file that could run as a page a download; open received files through Ferry, not the provider's console",
+            ),
+          ] as [string, [boolean, string]],
+        ]
+      : []),
   ];
   return lines.map(([name, [ok, detail]]) => ({ name, ok, detail }));
 }

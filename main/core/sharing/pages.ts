@@ -3,9 +3,13 @@
  * many-files page (one link for several files). One template module for both. Everything that
  * comes from users or servers (object names, notes, bucket names) enters a page only as JSON in
  * a script element with every '<', '>' and '&' escaped, and is put into the document with
- * textContent, so a name like <img src=x onerror=alert(1)> is shown, never run. No external
- * resources: the pages work from the bucket alone, in any browser, on a phone.
+ * textContent, so a name like <img src=x onerror=alert(1)> is shown, never run; control and bidi
+ * characters are shown as escapes, as the window shows them. No external resources: the pages
+ * work from the bucket alone, in any browser, on a phone. Each page carries its own
+ * Content-Security-Policy: only its own script and style run, and it connects nowhere but where
+ * it was made to (a file request's upload address; a many-files page, nowhere).
  */
+import { createHash } from 'node:crypto';
 
 /** JSON that is safe inside <script type="application/json">: no character can end the element. */
 export function jsonForScript(value: unknown): string {
@@ -42,11 +46,28 @@ progress { grid-column: 1 / -1; width: 100%; height: 6px; }
 .hidden { display: none; }
 `;
 
-function page(title: string, body: string, data: unknown, script: string): string {
+const cspHash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+function page(title: string, body: string, data: unknown, script: string, connect: string): string {
+  const code = `
+"use strict";
+(function () {
+  var data = JSON.parse(document.getElementById("ferry-data").textContent);
+  function $(id) { return document.getElementById(id); }
+  function text(el, value) { el.textContent = value; return el; }
+  function shown(value) { return String(value).replace(/[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]/g, function (c) { var n = c.charCodeAt(0), h = n.toString(16); return n <= 0xff ? "\\\\x" + ("0" + h).slice(-2) : "\\\\u" + ("000" + h).slice(-4); }); }
+  function el(tag, cls, value) { var e = document.createElement(tag); if (cls) e.className = cls; if (value !== undefined) e.textContent = shown(value); return e; }
+  function size(n) { var u = ["B", "KB", "MB", "GB", "TB"], i = 0; while (n >= 1000 && i < u.length - 1) { n /= 1000; i++; } return (i ? n.toFixed(n < 10 ? 1 : 0) : n) + " " + u[i]; }
+  function when(iso) { var d = new Date(iso); return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }); }
+${script}
+})();
+`;
+  const csp = `default-src 'none'; script-src ${cspHash(code)}; style-src ${cspHash(STYLE)}; connect-src ${connect}; img-src data:; base-uri 'none'; form-action 'none'`;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex, nofollow">
@@ -58,24 +79,15 @@ function page(title: string, body: string, data: unknown, script: string): strin
 ${body}
 </main>
 <script type="application/json" id="ferry-data">${jsonForScript(data)}</script>
-<script>
-"use strict";
-(function () {
-  var data = JSON.parse(document.getElementById("ferry-data").textContent);
-  function $(id) { return document.getElementById(id); }
-  function text(el, value) { el.textContent = value; return el; }
-  function el(tag, cls, value) { var e = document.createElement(tag); if (cls) e.className = cls; if (value !== undefined) e.textContent = value; return e; }
-  function size(n) { var u = ["B", "KB", "MB", "GB", "TB"], i = 0; while (n >= 1000 && i < u.length - 1) { n /= 1000; i++; } return (i ? n.toFixed(n < 10 ? 1 : 0) : n) + " " + u[i]; }
-  function when(iso) { var d = new Date(iso); return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }); }
-${script}
-})();
-</script>
+<script>${code}</script>
 </body>
 </html>
 `;
 }
 
 export interface RequestPageData {
+  /** Where the form posts: written into the page when Ferry makes it, never taken from the link. */
+  postUrl: string;
   /** The request's name, shown as the title. */
   title: string;
   note?: string;
@@ -89,8 +101,9 @@ export interface RequestPageData {
 
 /**
  * The file request page. It reads the POST policy and signature from the link's fragment (never
- * sent to any server), checks size and type before sending, and POSTs each file straight to the
- * bucket under the request's prefix, in a folder of its own so two senders' photo.jpg never
+ * sent to any server), checks size, type and name before sending, and POSTs each file straight
+ * to the address written into the page when Ferry made it (never one the link names) under the
+ * request's prefix, in a folder of its own with a random name, so two senders' photo.jpg never
  * meet. The server enforces the same limits whatever the page does.
  */
 export function renderRequestPage(d: RequestPageData): string {
@@ -111,16 +124,19 @@ export function renderRequestPage(d: RequestPageData): string {
   const script = `
   var form = null;
   try { form = JSON.parse(decodeURIComponent(escape(atob(location.hash.slice(1).replace(/-/g, "+").replace(/_/g, "/"))))); } catch (e) { form = null; }
-  text($("title"), data.title);
-  if (data.note) { text($("note"), data.note); $("note").classList.remove("hidden"); }
+  text($("title"), shown(data.title));
+  if (data.note) { text($("note"), shown(data.note)); $("note").classList.remove("hidden"); }
   var expires = new Date(data.expiresAt);
   text($("expires"), "Open until " + when(data.expiresAt) + ".");
   text($("limits"), "Up to " + size(data.maxBytes) + " per file" + (data.accept ? ", " + (data.accept.replace(/\\/$/, "") + " files only") : "") + ".");
   function status(msg, bad) { var s = $("status"); s.className = bad ? "bad" : ""; s.textContent = msg; }
-  if (!form || !form.url || !form.fields) { status("This link is incomplete: ask for the whole link again (everything after the # is needed).", true); $("drop").classList.add("hidden"); return; }
+  if (!form || !form.fields || typeof form.fields !== "object" || typeof form.fields.Policy !== "string") { status("This link is incomplete: ask for the whole link again (everything after the # is needed).", true); $("drop").classList.add("hidden"); return; }
   if (Date.now() > expires.getTime()) { status("This request has expired: ask for a new link.", true); $("drop").classList.add("hidden"); return; }
   function id() { var a = new Uint8Array(6); crypto.getRandomValues(a); return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join(""); }
+  var badName = /[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069\\/\\\\]/;
   function problem(file) {
+    if (badName.test(file.name) || file.name === "." || file.name === ".." || !file.name) return "not sent: the name has characters a file name should not have (slashes, control or direction characters); rename the file and send it again";
+    if (new Blob([file.name]).size > 255) return "not sent: the name is longer than 255 bytes; rename the file and send it again";
     if (file.size > data.maxBytes) return "too large: at most " + size(data.maxBytes) + " per file";
     if (data.accept && (file.type || "").indexOf(data.accept) !== 0) return "not accepted: only " + data.accept.replace(/\\/$/, "") + " files";
     if (Date.now() > expires.getTime()) return "the request has expired";
@@ -133,12 +149,12 @@ export function renderRequestPage(d: RequestPageData): string {
     var why = problem(file);
     if (why) { state.className = "bad"; text(state, why); bar.remove(); return; }
     var body = new FormData();
-    Object.keys(form.fields).forEach(function (k) { if (k !== "key") body.append(k, form.fields[k]); });
+    Object.keys(form.fields).forEach(function (k) { if (k !== "key" && k !== "Content-Type" && k !== "file") body.append(k, String(form.fields[k])); });
     body.append("key", data.prefix + id() + "/" + file.name);
     body.append("Content-Type", file.type || "application/octet-stream");
     body.append("file", file);
     var xhr = new XMLHttpRequest();
-    xhr.open("POST", form.url);
+    xhr.open("POST", data.postUrl);
     xhr.upload.onprogress = function (e) { if (e.lengthComputable) { bar.value = Math.round(e.loaded / e.total * 100); text(state, bar.value + "%"); } };
     xhr.onload = function () {
       if (xhr.status >= 200 && xhr.status < 300) { bar.value = 100; state.className = "ok"; text(state, "sent"); return; }
@@ -158,7 +174,7 @@ export function renderRequestPage(d: RequestPageData): string {
   document.addEventListener("dragover", function (e) { e.preventDefault(); });
   document.addEventListener("drop", function (e) { e.preventDefault(); });
 `;
-  return page(d.title, body, d, script);
+  return page(d.title, body, d, script, new URL(d.postUrl).origin);
 }
 
 export interface IndexPageData {
@@ -177,13 +193,13 @@ export function renderIndexPage(d: IndexPageData): string {
 </div>
 <p id="status" role="status" aria-live="polite" class="muted"></p>`;
   const script = `
-  text($("title"), data.title);
+  text($("title"), shown(data.title));
   var total = data.files.reduce(function (n, f) { return n + f.size; }, 0);
   var expired = Date.now() > new Date(data.expiresAt).getTime();
   text($("summary"), data.files.length + " file" + (data.files.length === 1 ? "" : "s") + ", " + size(total) + ". " + (expired ? "These links have expired." : "The links work until " + when(data.expiresAt) + "."));
   data.files.forEach(function (f) {
     var row = el("li"), name = el("span", "name", f.name), a = el("a", "button", "Download");
-    a.href = f.url; a.setAttribute("download", ""); a.setAttribute("rel", "noreferrer"); a.setAttribute("aria-label", "Download " + f.name);
+    a.href = f.url; a.setAttribute("download", ""); a.setAttribute("rel", "noreferrer"); a.setAttribute("aria-label", "Download " + shown(f.name));
     row.appendChild(name); row.appendChild(a); row.appendChild(el("span", "muted", size(f.size)));
     $("list").appendChild(row);
   });
@@ -197,5 +213,5 @@ export function renderIndexPage(d: IndexPageData): string {
     })();
   });
 `;
-  return page(d.title, body, d, script);
+  return page(d.title, body, d, script, "'none'");
 }

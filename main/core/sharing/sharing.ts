@@ -30,6 +30,8 @@ export const FileRequestSchema = z.object({
   accept: z.string().optional(),
   createdAt: z.string(),
   expiresAt: z.string(),
+  /** Whether the server keeps the "download" marking (Content-Disposition) of files sent; unknown for older requests. */
+  keepsDisposition: z.boolean().optional(),
 });
 export type FileRequest = z.infer<typeof FileRequestSchema>;
 
@@ -42,7 +44,7 @@ export class RequestHistory extends JsonLog<typeof FileRequestSchema> {
 
 export interface NewFileRequest {
   bucket: string;
-  /** Where files land; default incoming/<name>/. */
+  /** Where files land, before the request's own random suffix; default incoming/<name>/. */
   prefix?: string;
   /** What the sender sees as the title. */
   title: string;
@@ -56,7 +58,7 @@ export interface NewFileRequest {
 /** What a signer of links and policies needs from a connection. */
 export interface SharingConnection {
   readonly storage: Storage;
-  presign(req: { bucket: string; key: string; expiresIn: number; filename?: string }): Promise<ShareLink>;
+  presign(req: { bucket: string; key: string; expiresIn: number; filename?: string; page?: boolean }): Promise<ShareLink>;
 }
 
 const slug = (text: string) => text.normalize('NFKD').replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).toLowerCase() || 'request';
@@ -74,10 +76,13 @@ export function acceptPrefix(accept: string | undefined): string | undefined {
 
 /**
  * Makes a file request: a POST policy that lets anyone with the link upload files of at most
- * maxBytes (of the accepted type) under the prefix until it expires, and a page in the bucket
- * that uses it. The policy and signature go in the link's fragment, which browsers never send
- * to a server. Files are always stored as attachments, so an HTML file a sender uploads is
- * downloaded, never shown as a page on the bucket's origin.
+ * maxBytes (of the accepted type) under the request's folder until it expires, and a page in the
+ * bucket that uses it. The folder is new and has a random suffix (incoming/photos-3f9a2c1d/), so
+ * no two requests share one and no sender can write where the owner already keeps files. The
+ * policy and signature go in the link's fragment, which browsers never send to a server; where
+ * the form posts is written into the page. Files are asked to be stored as attachments, and
+ * whether the server keeps that is found out and said; Ferry's own links make every file that
+ * could run as a page a download either way (links/served.ts).
  */
 export async function createFileRequest(conn: SharingConnection, req: NewFileRequest, clock: Clock): Promise<{ url: string; request: Omit<FileRequest, 'account' | 'endpoint'> }> {
   checkExpiry(req.expiresIn);
@@ -89,23 +94,31 @@ export async function createFileRequest(conn: SharingConnection, req: NewFileReq
   // The bucket must exist (a clear NO_SUCH_BUCKET now, not a failing link later).
   await conn.storage.listPage(req.bucket, PAGES_PREFIX, { pageSize: 1 });
   // Known from "Test connection", or found out now with one small POST (removed again).
-  let postWorks = conn.storage.profile.capabilities?.postPolicy;
-  if (postWorks === undefined) {
+  const known = conn.storage.profile.capabilities;
+  let postWorks = known?.postPolicy;
+  let keepsDisposition = known?.postKeepsDisposition;
+  if (postWorks === undefined || (postWorks && keepsDisposition === undefined)) {
     const probe = `${PAGES_PREFIX}probe-${randomBytes(6).toString('hex')}`;
     const { probePostPolicy } = await import('../s3/capabilities');
-    postWorks = await probePostPolicy(conn.storage.client, req.bucket, probe);
+    const found = await probePostPolicy(conn.storage, req.bucket, probe);
+    postWorks = found.ok;
+    keepsDisposition = found.keepsDisposition;
     if (postWorks) await conn.storage.delete(req.bucket, probe).catch(() => {});
   }
   if (!postWorks) {
     throw new FerryError('UNSUPPORTED', `${conn.storage.endpoint} does not accept browser uploads (POST with a signed policy), so a file request would fail for the sender. File requests need a server that does (AWS, MinIO, Ceph, R2…).`);
   }
   const title = req.title.trim() || 'Files';
-  let prefix = req.prefix ?? `incoming/${slug(title)}/`;
-  if (prefix && !prefix.endsWith('/')) prefix += '/';
-  if (!prefix || prefix.startsWith(PAGES_PREFIX) || prefix.startsWith('/')) {
-    throw new FerryError('USAGE', `Files of a request go into a folder of their own, not "${prefix}". Give one like incoming/photos/.`);
+  const asked = (req.prefix ?? `incoming/${slug(title)}/`).replace(/\/+$/, '');
+  if (!asked || `${asked}/`.startsWith(PAGES_PREFIX) || asked.startsWith('/')) {
+    throw new FerryError('USAGE', `Files of a request go into a folder of their own, not "${req.prefix ?? ''}". Give one like incoming/photos/.`);
   }
-  checkKey(`${prefix}${'x'.repeat(64)}`);
+  const prefix = `${asked}-${randomBytes(4).toString('hex')}/`;
+  checkKey(`${prefix}${'x'.repeat(300)}`);
+  // A new folder: nothing of the owner's can be in it for a sender to replace.
+  if ((await conn.storage.listPage(req.bucket, prefix, { recursive: true, pageSize: 1 })).objects.length) {
+    throw new FerryError('OBJECTS_EXIST', `${req.bucket}/${prefix} already holds files; a request needs a new folder. Try again.`);
+  }
   const accept = acceptPrefix(req.accept);
   const now = clock.now();
   const expiresAt = new Date(Math.floor(now / 1000) * 1000 + req.expiresIn * 1000).toISOString();
@@ -118,13 +131,24 @@ export async function createFileRequest(conn: SharingConnection, req: NewFileReq
     Expires: req.expiresIn,
   });
   const pageKey = `${PAGES_PREFIX}requests/${slug(title)}-${randomBytes(6).toString('hex')}.html`;
-  const html = renderRequestPage({ title, ...(req.note ? { note: req.note } : {}), prefix, maxBytes: req.maxBytes, ...(accept ? { accept } : {}), expiresAt });
+  const html = renderRequestPage({ postUrl: post.url, title, ...(req.note ? { note: req.note } : {}), prefix, maxBytes: req.maxBytes, ...(accept ? { accept } : {}), expiresAt });
   await putPage(conn.storage, req.bucket, pageKey, html);
-  const link = await conn.presign({ bucket: req.bucket, key: pageKey, expiresIn: req.expiresIn });
+  const link = await conn.presign({ bucket: req.bucket, key: pageKey, expiresIn: req.expiresIn, page: true });
   const { key: _key, ...fields } = post.fields;
   return {
-    url: `${link.url}#${b64url(JSON.stringify({ url: post.url, fields }))}`,
-    request: { bucket: req.bucket, prefix, pageKey, title, ...(req.note ? { note: req.note } : {}), maxBytes: req.maxBytes, ...(accept ? { accept } : {}), createdAt: new Date(now).toISOString(), expiresAt: link.expiresAt },
+    url: `${link.url}#${b64url(JSON.stringify({ fields }))}`,
+    request: {
+      bucket: req.bucket,
+      prefix,
+      pageKey,
+      title,
+      ...(req.note ? { note: req.note } : {}),
+      maxBytes: req.maxBytes,
+      ...(accept ? { accept } : {}),
+      createdAt: new Date(now).toISOString(),
+      expiresAt: link.expiresAt,
+      ...(keepsDisposition !== undefined ? { keepsDisposition } : {}),
+    },
   };
 }
 
@@ -167,7 +191,7 @@ export async function shareMany(conn: SharingConnection, req: { bucket: string; 
   if (!req.keys.length) throw new FerryError('FILE_NOT_FOUND', 'Nothing to share: no files were given, or the folder is empty.');
   // The page is signed first: every file's link, signed after it, lives at least as long.
   const pageKey = `${PAGES_PREFIX}shares/${randomBytes(8).toString('hex')}.html`;
-  const first = await conn.presign({ bucket: req.bucket, key: pageKey, expiresIn: req.expiresIn });
+  const first = await conn.presign({ bucket: req.bucket, key: pageKey, expiresIn: req.expiresIn, page: true });
   const files: Array<{ name: string; size: number; url: string }> = [];
   for (const key of req.keys) {
     const info = await conn.storage.head(req.bucket, key);

@@ -29,7 +29,7 @@ const MiB = 1024 * 1024;
  */
 export function SharingPanel({ account, bucket, prefix, defaultExpirySeconds }: Props) {
   const [folderLink, setFolderLink] = useState<{ url: string; expiresAt: string; files: number } | undefined>();
-  const [made, setMade] = useState<{ url: string; prefix: string; expiresAt: string } | undefined>();
+  const [made, setMade] = useState<{ url: string; prefix: string; expiresAt: string; keepsDisposition?: boolean } | undefined>();
   const [requests, setRequests] = useState<RequestStatusView[]>([]);
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
@@ -60,7 +60,7 @@ export function SharingPanel({ account, bucket, prefix, defaultExpirySeconds }: 
     setError(undefined);
     try {
       const r = await call(ferry().requestFiles({ account, bucket, title, expiresIn: lifetime, maxBytes: Math.round(maxMiB * MiB), ...(accept ? { accept } : {}), ...(note.trim() ? { note: note.trim() } : {}) }));
-      setMade({ url: r.url, prefix: r.request.prefix, expiresAt: r.request.expiresAt });
+      setMade({ url: r.url, prefix: r.request.prefix, expiresAt: r.request.expiresAt, ...(r.request.keepsDisposition !== undefined ? { keepsDisposition: r.request.keepsDisposition } : {}) });
       setTitle('');
       setNote('');
       load();
@@ -140,10 +140,16 @@ export function SharingPanel({ account, bucket, prefix, defaultExpirySeconds }: 
       </form>
       {made && (
         <p className="made" role="status">
-          Files sent through this link land in {bucket}/{made.prefix}, until {new Date(made.expiresAt).toLocaleString()}.{' '}
+          Files sent through this link land in {bucket}/{made.prefix}, until {new Date(made.expiresAt).toLocaleString()}. Anyone with the link can add files there (and nowhere else); they cannot see what is in it.{' '}
           <button type="button" onClick={() => copy(made.url)}>
             Copy link
           </button>
+          {made.keepsDisposition === false && (
+            <span className="hint">
+              {' '}
+              This server does not keep files sent this way marked as downloads. Open them from Ferry: its links make any file that could run as a web page a download.
+            </span>
+          )}
         </p>
       )}
       {error && (
