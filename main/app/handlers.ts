@@ -588,11 +588,11 @@ async function preview(storage: Storage, bucket: string, key: string): Promise<P
   const image = PREVIEW_IMAGES.has(type) ? type : PREVIEW_IMAGES.has(looked) ? looked : undefined;
   if (image) {
     if (head.size > 10 * 1024 * 1024) return { kind: 'none', contentType: type, reason: 'This image is over 10 MB; download it to see it.' };
-    return { kind: 'image', contentType: image, base64: (await storage.getBytes(bucket, key)).toString('base64') };
+    return { kind: 'image', contentType: image, base64: (await storage.getBytes(bucket, key, head.size)).toString('base64') };
   }
   if (type.startsWith('text/') || /json|xml|yaml|csv|javascript/.test(type) || TEXT_EXTENSIONS.test(key)) {
     const limit = 256 * 1024;
-    const bytes = await storage.getBytes(bucket, key, head.size > limit ? { end: limit - 1 } : {});
+    const bytes = await storage.getBytes(bucket, key, Math.min(head.size, limit));
     return { kind: 'text', contentType: type, text: bytes.toString('utf8').replace(/\uFFFD+$/, ''), truncated: head.size > limit };
   }
   return { kind: 'none', contentType: type, reason: `There is no quick look for ${type} files; download it, or open its share link in your browser.` };

@@ -7,6 +7,7 @@ export { endpointLabel } from './endpoint';
 import type { ChecksumMode, Provider } from '../accounts/presets';
 import type { Credentials } from '../secrets/secrets';
 import type { Capabilities } from './capabilities';
+import { boundResponses } from './bounds';
 import { checkRegion, forbiddenEndpoint, forbiddenHost, guardedLookup, type AddressCheck } from './hosts';
 
 /** Everything needed to talk to one endpoint as one identity. */
@@ -72,6 +73,8 @@ export function createS3Client(profile: Profile, opts: ClientOptions = {}): S3Cl
   }
   const client = new S3Client(config);
   client.middlewareStack.add(notS3Guard, { step: 'deserialize', name: 'ferryNotS3Guard' });
+  // Innermost: every body is bounded before the SDK reads it (see bounds.ts).
+  client.middlewareStack.add(boundResponses(opts.requestTimeoutMs ?? 60_000), { step: 'deserialize', name: 'ferryBounds', priority: 'low' });
   return client;
 }
 

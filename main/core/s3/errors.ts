@@ -37,6 +37,9 @@ export function toFerryError(err: unknown, op: Operation): FerryError {
   if (sys && (NETWORK_CODES.has(sys) || name === 'TimeoutError')) {
     return new FerryError('ENDPOINT_UNREACHABLE', `Cannot reach ${where} (${sys}). Check the endpoint URL and your network connection, then try again.`, { cause: err });
   }
+  if (name === 'ResponseTooLarge') {
+    return new FerryError('S3_ERROR', `${where} sent an answer no S3 server sends (far too large, or nested far too deep), so Ferry stopped reading it. Check the endpoint URL; if it is right, the server is faulty.`, { cause: err });
+  }
   if (name === 'TimeoutError') {
     return new FerryError('ENDPOINT_UNREACHABLE', `${where} did not answer in time. Check the endpoint URL and your network connection, then try again.`, { cause: err });
   }

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { FerryError, isFerryError } from '../errors';
 import { GiB, MiB } from '../transfers/plan';
+import { PageGuard } from './bounds';
 import { toFerryError } from './errors';
 import { checkKey } from './names';
 import { listedName, type ObjectInfo, type Storage } from './storage';
@@ -284,6 +285,7 @@ export async function searchObjects(
 async function deleteAllVersions(storage: Storage, bucket: string, signal?: AbortSignal): Promise<void> {
   let keyMarker: string | undefined;
   let versionMarker: string | undefined;
+  const guard = new PageGuard(`the versions in ${bucket}`, storage.endpoint);
   for (;;) {
     let page;
     try {
@@ -315,6 +317,8 @@ async function deleteAllVersions(storage: Storage, bucket: string, signal?: Abor
     keyMarker = page.NextKeyMarker === undefined ? undefined : name(page.NextKeyMarker);
     versionMarker = page.NextVersionIdMarker;
     if (!keyMarker) return;
+    // Each page's versions were deleted: a repeated marker is a server going round in circles.
+    guard.next(JSON.stringify([keyMarker, versionMarker]), entries.length);
   }
 }
 

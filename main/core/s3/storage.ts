@@ -17,6 +17,7 @@ import { endpointLabel, type Profile } from './client';
 import { FerryError } from '../errors';
 import { toFerryError, type Operation } from './errors';
 import { checkBucketReference, checkKey, validateNewBucketName } from './names';
+import { PageGuard } from './bounds';
 
 export interface BucketInfo {
   name: string;
@@ -147,11 +148,22 @@ export class Storage {
    * current page is held in memory, so a bucket of millions of keys lists in constant memory.
    */
   async *listObjects(bucket: string, prefix = '', opts: ListOptions = {}): AsyncGenerator<ObjectPage> {
+    const guard = new PageGuard(`the listing of ${bucket}/${prefix}`, this.endpoint);
+    // Names come in UTF-8 order: a page that brings none past the last one goes nowhere.
+    let furthest = '';
     let token: string | undefined;
     do {
       const { nextToken, ...page } = await this.listPage(bucket, prefix, { ...opts, ...(token ? { token } : {}) });
+      let fresh = 0;
+      for (const name of [...page.folders, ...page.objects.map((o) => o.key)]) {
+        if (Buffer.compare(Buffer.from(name), Buffer.from(furthest)) > 0) {
+          furthest = name;
+          fresh++;
+        }
+      }
       yield page;
       token = nextToken;
+      if (token) guard.next(token, fresh);
     } while (token);
   }
 
@@ -176,10 +188,29 @@ export class Storage {
     );
   }
 
-  /** A small object's bytes (or the first of them), into memory: for previews, never for downloads. */
-  async getBytes(bucket: string, key: string, range: { end?: number } = {}): Promise<Buffer> {
-    const out = await this.call({ bucket, key }, () => this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(range.end !== undefined ? { Range: `bytes=0-${range.end}` } : {}) })));
-    return Buffer.from((await out.Body?.transformToByteArray()) ?? []);
+  /**
+   * The first `limit` bytes of an object (or fewer, if it is shorter), into memory: for previews,
+   * never for downloads. Never more than `limit` is read, whatever the server says or sends.
+   */
+  async getBytes(bucket: string, key: string, limit: number): Promise<Buffer> {
+    if (limit <= 0) return Buffer.alloc(0);
+    return this.call({ bucket, key }, async () => {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${limit - 1}` }));
+      const body = out.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
+      const chunks: Buffer[] = [];
+      let got = 0;
+      try {
+        for await (const chunk of body ?? []) {
+          const take = Math.min(chunk.length, limit - got);
+          chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, take));
+          got += take;
+          if (got >= limit) break;
+        }
+      } finally {
+        body?.destroy?.();
+      }
+      return Buffer.concat(chunks, got);
+    });
   }
 
   async delete(bucket: string, key: string): Promise<void> {
@@ -199,19 +230,23 @@ export class Storage {
 
   /** How many parts, and bytes, an unfinished multipart upload holds (what it is billed for). */
   async multipartUsage(bucket: string, key: string, uploadId: string): Promise<MultipartUsage> {
-    let parts = 0;
+    const guard = new PageGuard(`the parts of ${key}`, this.endpoint);
+    const seen = new Set<number>();
     let bytes = 0;
     let marker: string | undefined;
     for (;;) {
       const out = await this.call({ bucket, key }, () =>
         this.client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, ...(marker ? { PartNumberMarker: marker } : {}) })),
       );
+      const before = seen.size;
       for (const p of out.Parts ?? []) {
-        parts++;
+        if (p.PartNumber === undefined || seen.has(p.PartNumber)) continue;
+        seen.add(p.PartNumber);
         bytes += p.Size ?? 0;
       }
-      if (!out.IsTruncated || !out.NextPartNumberMarker) return { parts, bytes };
+      if (!out.IsTruncated || !out.NextPartNumberMarker) return { parts: seen.size, bytes };
       marker = out.NextPartNumberMarker;
+      guard.next(marker, seen.size - before);
     }
   }
 
@@ -229,6 +264,8 @@ export class Storage {
   /** Unfinished multipart uploads in a bucket (they are billed until aborted). */
   async listMultipartUploads(bucket: string, prefix?: string): Promise<MultipartInfo[]> {
     const found: MultipartInfo[] = [];
+    const ids = new Set<string>();
+    const guard = new PageGuard(`the unfinished uploads in ${bucket}`, this.endpoint);
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     for (;;) {
@@ -237,12 +274,16 @@ export class Storage {
         // them encoded here (see listedName).
         this.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker })),
       );
+      const before = ids.size;
       for (const u of out.Uploads ?? []) {
-        found.push({ key: u.Key ?? '', uploadId: u.UploadId ?? '', ...(u.Initiated ? { initiated: u.Initiated.toISOString() } : {}) });
+        if (!u.UploadId || ids.has(u.UploadId)) continue;
+        ids.add(u.UploadId);
+        found.push({ key: u.Key ?? '', uploadId: u.UploadId, ...(u.Initiated ? { initiated: u.Initiated.toISOString() } : {}) });
       }
       if (!out.IsTruncated) return found;
       keyMarker = out.NextKeyMarker;
       uploadIdMarker = out.NextUploadIdMarker;
+      guard.next(JSON.stringify([keyMarker, uploadIdMarker]), ids.size - before);
     }
   }
 }

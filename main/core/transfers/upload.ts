@@ -12,6 +12,7 @@ import {
 import mime from 'mime-types';
 import type { Clock } from '../clock';
 import { FerryError, systemCode } from '../errors';
+import { PageGuard } from '../s3/bounds';
 import { toFerryError } from '../s3/errors';
 import { checkBucketReference, checkKey } from '../s3/names';
 import type { Storage } from '../s3/storage';
@@ -530,6 +531,8 @@ export class Uploader {
   /** Asks the server which parts of an earlier upload it holds: undefined when the upload is gone, 'unsupported' without ListParts. */
   private async listParts(req: UploadRequest, uploadId: string, signal: AbortSignal): Promise<Array<{ PartNumber: number; ETag: string; Size: number }> | 'gone' | 'unsupported'> {
     const found: Array<{ PartNumber: number; ETag: string; Size: number }> = [];
+    const numbers = new Set<number>();
+    const guard = new PageGuard(`the parts of ${req.key}`, this.opts.storage.endpoint);
     let marker: string | undefined;
     try {
       for (;;) {
@@ -538,9 +541,15 @@ export class Uploader {
             abortSignal: signal,
           }),
         );
-        for (const p of out.Parts ?? []) if (p.PartNumber && p.ETag) found.push({ PartNumber: p.PartNumber, ETag: p.ETag, Size: p.Size ?? -1 });
+        const before = numbers.size;
+        for (const p of out.Parts ?? []) {
+          if (!p.PartNumber || !p.ETag || numbers.has(p.PartNumber)) continue;
+          numbers.add(p.PartNumber);
+          found.push({ PartNumber: p.PartNumber, ETag: p.ETag, Size: p.Size ?? -1 });
+        }
         if (!out.IsTruncated || !out.NextPartNumberMarker) return found;
         marker = out.NextPartNumberMarker;
+        guard.next(marker, numbers.size - before);
       }
     } catch (err) {
       const { name, status } = sdkFailure(err);

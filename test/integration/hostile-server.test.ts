@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ferry } from '../../main/core/ferry';
+import { deleteObjects, objectsUnder } from '../../main/core/s3/manage';
+import { MemorySecretStore } from '../../main/core/secrets/secrets';
+import { cliEnv, ferry as runFerry, tempDir } from '../support/helpers';
+import { startHostileS3, type HostileServer } from '../support/hostile-s3';
+
+const MiB = 1024 * 1024;
+
+/** A server that lies, drips and floods: Ferry stops, says why, and keeps its memory. */
+describe('bounds on everything a server sends', () => {
+  let s3: HostileServer;
+  let core: Ferry;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    s3 = await startHostileS3();
+    const aws = { AWS_ACCESS_KEY_ID: 'hostile', AWS_SECRET_ACCESS_KEY: 'hostile-secret', AWS_ENDPOINT_URL: s3.endpoint };
+    core = new Ferry({ dataDir: await tempDir(), secrets: new MemorySecretStore(), env: aws, network: { requestTimeoutMs: 1000, backoffMs: 10 } });
+    env = cliEnv(await tempDir(), aws);
+    for (const k of ['dl/a.txt', 'dl/b.txt']) s3.objects.set(`hostile/${k}`, { body: Buffer.from(k) });
+  });
+  afterAll(() => s3?.close());
+
+  const reset = () => {
+    s3.listing = undefined;
+    s3.sent = 0;
+    s3.listings = 0;
+  };
+
+  it('a continuation token that repeats, or cycles, ends ls and rm --recursive with a message, not a loop', async () => {
+    for (const tokens of [['same'], ['a', 'b', 'c']]) {
+      reset();
+      s3.listing = { tokens };
+      const ls = await runFerry(['ls', 's3://hostile/dl/', '--recursive'], { env });
+      expect(ls.code).toBe(1);
+      expect(ls.stderr).toMatch(/sent a page .* it had sent before .* stopped rather than run forever/);
+      expect(s3.listings).toBeLessThanOrEqual(tokens.length + 1);
+      const rm = await runFerry(['rm', 's3://hostile/dl/', '--recursive'], { env });
+      expect(rm.code).toBe(1);
+      expect(rm.stderr).toMatch(/stopped rather than run forever/);
+      // Nothing was deleted on the strength of a listing that never ended.
+      expect(s3.objects.has('hostile/dl/a.txt')).toBe(true);
+    }
+  });
+
+  it('fresh tokens that bring the same keys again stop too', async () => {
+    reset();
+    s3.listing = { freshTokensSameKeys: true };
+    const conn = await core.connect();
+    await expect(objectsUnder(conn.storage, 'hostile', 'dl/')).rejects.toThrow(/nothing new in them, so the listing stopped/);
+    await expect(deleteObjects(conn.storage, 'hostile', ['dl/'])).rejects.toThrow(/stopped/);
+    // About a hundred pages each for the listing and the delete, then a stop.
+    expect(s3.listings).toBeLessThan(240);
+    conn.close();
+  });
+
+  it('a 400 MB listing page is refused after 16 MiB; one nested 100,000 deep is refused too', async () => {
+    reset();
+    s3.listing = { hugePage: 400 * MiB };
+    const conn = await core.connect();
+    const before = process.memoryUsage().rss;
+    await expect(conn.storage.listPage('hostile', '')).rejects.toMatchObject({ code: 'S3_ERROR', message: expect.stringMatching(/far too large, or nested far too deep/) });
+    // The server was stopped well short of 400 MB (each of three tries reads at most 16 MiB).
+    expect(s3.sent).toBeLessThan(3 * 24 * MiB);
+    expect(process.memoryUsage().rss - before).toBeLessThan(300 * MiB);
+    reset();
+    s3.listing = { deep: 100_000 };
+    await expect(conn.storage.listPage('hostile', '')).rejects.toThrow(/far too large, or nested far too deep/);
+    conn.close();
+  });
+
+  it('a listing that drips a byte at a time times out instead of hanging', async () => {
+    reset();
+    s3.listing = { dripMs: 300 };
+    const conn = await core.connect();
+    const started = Date.now();
+    await expect(conn.storage.listPage('hostile', 'dl/')).rejects.toMatchObject({ code: 'ENDPOINT_UNREACHABLE' });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    conn.close();
+  });
+
+  it('quick look reads at most what it asked for, whatever the server says or sends', async () => {
+    reset();
+    s3.objects.set('hostile/liar.txt', { body: Buffer.from('0123456789'), headSize: 10, flood: 800 * MiB });
+    const conn = await core.connect();
+    const bytes = await conn.storage.getBytes('hostile', 'liar.txt', 10);
+    expect(bytes.length).toBe(10);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(s3.sent).toBeLessThan(64 * MiB);
+    conn.close();
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * A small S3 server that lies, for what a real server will not do: listings that repeat their
+ * continuation token, pages far too large or nested far too deep, answers that drip a byte at a
+ * time, HEADs that understate the size, objects whose bytes do not match their ETag. It checks no
+ * signature (a real gateway covers that) and keeps objects in memory. Path-style, loopback only.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+export interface HostileObject {
+  body: Buffer;
+  /** The ETag to claim (default: the MD5 of body). */
+  etag?: string;
+  /** Bytes to serve instead of body (what was "stored" got damaged). */
+  served?: Buffer;
+  /** The size HEAD claims (default: body's length). */
+  headSize?: number;
+  /** GET sends this many bytes of filler whatever was asked. */
+  flood?: number;
+  contentType?: string;
+}
+
+export type ListingTrick =
+  /** Every page says: more follows, with this token (the same one, or a cycle). */
+  | { tokens: string[] }
+  /** Every page is a fresh token and the same keys. */
+  | { freshTokensSameKeys: true }
+  /** One page of this many bytes of keys. */
+  | { hugePage: number }
+  /** A page nested this deep. */
+  | { deep: number }
+  /** A page sent one byte every `everyMs`. */
+  | { dripMs: number };
+
+export interface HostileServer {
+  endpoint: string;
+  objects: Map<string, HostileObject>;
+  /** How the next listings misbehave (undefined: honestly). */
+  listing?: ListingTrick;
+  /** Bytes the server wrote into response bodies, in all. */
+  sent: number;
+  /** Listing requests seen. */
+  listings: number;
+  close(): Promise<void>;
+}
+
+const xml = (inner: string) => `<?xml version="1.0" encoding="UTF-8"?>${inner}`;
+const md5 = (b: Buffer) => `"${createHash('md5').update(b).digest('hex')}"`;
+
+export async function startHostileS3(): Promise<HostileServer> {
+  const state: HostileServer = { endpoint: '', objects: new Map(), sent: 0, listings: 0, close: async () => {} };
+  const write = (res: ServerResponse, chunk: Buffer | string) => {
+    state.sent += Buffer.byteLength(chunk);
+    return res.write(chunk);
+  };
+  /** Streams `total` bytes of `make(i)` chunks, respecting back-pressure, until done or the client goes. */
+  const stream = (res: ServerResponse, total: number, chunk: Buffer, tail = '') => {
+    let left = total;
+    const pump = () => {
+      while (left > 0) {
+        const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+        left -= piece.length;
+        if (!write(res, piece)) return void res.once('drain', pump);
+      }
+      res.end(tail);
+    };
+    res.on('close', () => (left = 0));
+    pump();
+  };
+
+  const list = (req: IncomingMessage, res: ServerResponse, bucket: string, url: URL) => {
+    state.listings++;
+    const trick = state.listing;
+    const prefix = url.searchParams.get('prefix') ?? '';
+    const contents = (keys: string[]) => keys.map((k) => `<Contents><Key>${k}</Key><Size>${state.objects.get(`${bucket}/${k}`)?.body.length ?? 1}</Size><ETag>"x"</ETag><LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>`).join('');
+    const keys = [...state.objects.keys()].filter((k) => k.startsWith(`${bucket}/${prefix}`)).map((k) => k.slice(bucket.length + 1)).sort();
+    res.writeHead(200, { 'content-type': 'application/xml' });
+    if (!trick) return res.end(xml(`<ListBucketResult><Name>${bucket}</Name><IsTruncated>false</IsTruncated>${contents(keys)}</ListBucketResult>`));
+    if ('tokens' in trick) {
+      const given = url.searchParams.get('continuation-token');
+      const next = trick.tokens[given === null ? 0 : (trick.tokens.indexOf(given) + 1) % trick.tokens.length]!;
+      return res.end(xml(`<ListBucketResult><Name>${bucket}</Name><IsTruncated>true</IsTruncated><NextContinuationToken>${next}</NextContinuationToken>${contents(keys)}</ListBucketResult>`));
+    }
+    if ('freshTokensSameKeys' in trick) {
+      return res.end(xml(`<ListBucketResult><Name>${bucket}</Name><IsTruncated>true</IsTruncated><NextContinuationToken>t${state.listings}</NextContinuationToken>${contents(keys)}</ListBucketResult>`));
+    }
+    if ('hugePage' in trick) {
+      write(res, `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>${bucket}</Name><IsTruncated>false</IsTruncated>`);
+      return stream(res, trick.hugePage, Buffer.from(contents(['k'.repeat(900)]).repeat(64)), '</ListBucketResult>');
+    }
+    if ('deep' in trick) {
+      return res.end(xml(`<ListBucketResult>${'<a>'.repeat(trick.deep)}${'</a>'.repeat(trick.deep)}</ListBucketResult>`));
+    }
+    const text = Buffer.from(xml(`<ListBucketResult><Name>${bucket}</Name><IsTruncated>false</IsTruncated>${contents(keys)}</ListBucketResult>`));
+    let i = 0;
+    const timer = setInterval(() => {
+      if (i >= text.length) return clearInterval(timer), res.end();
+      write(res, text.subarray(i, ++i));
+    }, trick.dripMs);
+    res.on('close', () => clearInterval(timer));
+  };
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://hostile');
+    const [, bucket = '', ...rest] = url.pathname.split('/');
+    const key = decodeURIComponent(rest.join('/'));
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (!bucket) {
+        res.writeHead(200, { 'content-type': 'application/xml' });
+        return res.end(xml('<ListAllMyBucketsResult><Buckets><Bucket><Name>hostile</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket></Buckets></ListAllMyBucketsResult>'));
+      }
+      if (!key && req.method === 'GET' && url.searchParams.get('list-type') === '2') return list(req, res, bucket, url);
+      if (!key && (req.method === 'PUT' || req.method === 'HEAD')) return res.writeHead(200).end();
+      const obj = state.objects.get(`${bucket}/${key}`);
+      if (req.method === 'PUT') {
+        const body = Buffer.concat(chunks);
+        state.objects.set(`${bucket}/${key}`, { body });
+        return res.writeHead(200, { etag: md5(body) }).end();
+      }
+      if (req.method === 'DELETE') {
+        state.objects.delete(`${bucket}/${key}`);
+        return res.writeHead(204).end();
+      }
+      if (!obj) {
+        res.writeHead(404, { 'content-type': 'application/xml' });
+        return res.end(req.method === 'HEAD' ? undefined : xml(`<Error><Code>NoSuchKey</Code><Message>no</Message></Error>`));
+      }
+      const etag = obj.etag ?? md5(obj.body);
+      const headers = { etag, 'content-type': obj.contentType ?? 'application/octet-stream', 'last-modified': 'Thu, 01 Jan 2026 00:00:00 GMT', 'accept-ranges': 'bytes' };
+      if (req.method === 'HEAD') return res.writeHead(200, { ...headers, 'content-length': obj.headSize ?? obj.body.length }).end();
+      if (obj.flood !== undefined) {
+        res.writeHead(200, headers);
+        return stream(res, obj.flood, Buffer.alloc(1024 * 1024, 0x61));
+      }
+      const bytes = obj.served ?? obj.body;
+      const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+      if (range) {
+        const start = Number(range[1]);
+        const end = Math.min(range[2] ? Number(range[2]) : bytes.length - 1, bytes.length - 1);
+        const part = bytes.subarray(start, end + 1);
+        res.writeHead(206, { ...headers, 'content-length': part.length, 'content-range': `bytes ${start}-${end}/${bytes.length}` });
+        state.sent += part.length;
+        return res.end(part);
+      }
+      res.writeHead(200, { ...headers, 'content-length': bytes.length });
+      state.sent += bytes.length;
+      res.end(bytes);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  state.endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  state.close = () =>
+    new Promise((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
+  return state;
+}
