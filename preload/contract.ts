@@ -217,6 +217,8 @@ export interface TransferView {
   error?: string;
   /** The endpoint stopped answering; the upload continues by itself when it is back. */
   waiting?: boolean;
+  /** A finished download: checked against the object's MD5, against its parts' MD5s, or by size only. */
+  verified?: 'md5' | 'parts-md5' | 'size';
 }
 
 /** A multipart upload left unfinished on the server (billed until aborted). */

@@ -18,11 +18,9 @@ import { forWindow } from './window-words';
 import { TransferQueue } from '../core/transfers/queue';
 import { PendingDownloads } from '../core/transfers/pending-downloads';
 import { safeLines, safeText } from '../core/text';
-import { createFolder, deleteBucket, deleteObjects, moveObjects, objectsUnder, searchObjects } from '../core/s3/manage';
+import { createFolder, deleteBucket, deleteObjects, moveObjects, searchObjects } from '../core/s3/manage';
 import type { ObjectInfo, Storage } from '../core/s3/storage';
-import { downloadName, freePath } from '../core/transfers/download';
-import { mkdir } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { planDownload } from '../core/transfers/targets';
 import mime from 'mime-types';
 
 /** What the handlers need from the desktop, injected so tests can watch it. */
@@ -301,8 +299,14 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       const [folder] = await platform.pickFiles('destination');
       if (!folder) return [];
       const conn = await connection(account);
-      const items = await downloadPlan(conn.storage, bucket, keys, folder);
-      if (!items.length) throw new FerryError('NO_SUCH_KEY', 'Nothing to download: the selected folders are empty.');
+      // Never a target another download of this window will write, compared as the folder's file system compares names.
+      const { items, skipped } = await planDownload(conn.storage, bucket, keys, folder, { busy: (file, fold) => queue.downloadTargets().some((t) => fold(t) === fold(file)) });
+      if (skipped.length) {
+        emit('notice', {
+          message: `${skipped.length} object${skipped.length === 1 ? ' was' : 's were'} not downloaded: ${skipped.slice(0, 3).map((x) => `${leafOf(x.key)} (${x.reason})`).join('; ')}${skipped.length > 3 ? '; …' : ''}. The rest are downloading.`,
+        });
+      }
+      if (!items.length) throw new FerryError('NO_SUCH_KEY', skipped.length ? 'Nothing to download: no selected object can be saved here (see the notice).' : 'Nothing to download: the selected folders are empty.');
       const added = queue.add(items.map((i) => ({ account, bucket, key: i.key, file: i.file, size: i.size, direction: 'download' as const })));
       const group: DropGroup = { direction: 'download', folder, bucket, prefix: '', size: added.length, left: added.length, done: [], failed: [] };
       for (const t of added) groups.set(t.id, group);
@@ -545,37 +549,6 @@ function inWords(issue: { code?: string; path: PropertyKey[]; minimum?: unknown;
 }
 
 const objectView = (o: ObjectInfo) => ({ key: o.key, size: o.size, ...(o.lastModified ? { lastModified: o.lastModified } : {}) });
-
-/**
- * Where each object of a download goes in the chosen folder: a file keeps its name; a folder is
- * made there with what is below it. Names are made safe for the file system segment by segment,
- * so no key ("../x", "/etc/y", "a\\b") can write outside the chosen folder; nothing is replaced.
- */
-async function downloadPlan(storage: Storage, bucket: string, keys: string[], folder: string): Promise<Array<{ key: string; file: string; size: number }>> {
-  const out: Array<{ key: string; file: string; size: number }> = [];
-  const root = resolve(folder);
-  for (const name of keys) {
-    if (!name.endsWith('/')) {
-      const head = await storage.head(bucket, name);
-      out.push({ key: name, file: await freePath(root, downloadName(name)), size: head.size });
-      continue;
-    }
-    const top = await freePath(root, downloadName(name));
-    await mkdir(top, { recursive: true });
-    for (const o of await objectsUnder(storage, bucket, name)) {
-      const rel = o.key.slice(name.length).split("/").map((s) => downloadName(s));
-      if (o.key.endsWith('/')) {
-        await mkdir(join(top, ...rel.slice(0, -1)), { recursive: true });
-        continue;
-      }
-      const file = join(top, ...rel);
-      if (!file.startsWith(top + sep)) continue;
-      await mkdir(dirname(file), { recursive: true });
-      out.push({ key: o.key, file: await freePath(dirname(file), basename(file)), size: o.size });
-    }
-  }
-  return out;
-}
 
 const PREVIEW_IMAGES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'image/bmp']);
 const TEXT_EXTENSIONS = /\.(txt|md|markdown|csv|tsv|json|ya?ml|xml|log|ini|toml|conf|cfg|js|ts|tsx|jsx|py|rb|go|rs|java|c|h|cpp|css|html?|sh|sql)$/i;

@@ -1,5 +1,5 @@
-import { mkdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PRESETS } from '../core/accounts/presets';
 import { FerryError, isFerryError } from '../core/errors';
@@ -281,29 +281,43 @@ class Command {
     else this.out(`remove_bucket: ${bucket}`);
   }
 
-  /** Downloads an object to a file or folder (or, with --recursive, a whole prefix into a folder). */
+  /**
+   * Downloads an object to a file or folder (or, with --recursive, a whole prefix into a folder).
+   * A folder's objects each get a file of their own (two keys never write one file), a key that
+   * cannot be a file here is skipped with the reason, and one object's failure does not stop the
+   * rest; the command fails at the end if any did.
+   */
   private async download(): Promise<void> {
     const [source, target = '.'] = this.args as [string, string | undefined];
     const { bucket, key } = parseS3Url(source);
-    const [{ objectsUnder }, { downloadName }] = await Promise.all([import('../core/s3/manage'), import('../core/transfers/download')]);
+    const [{ planRecursive }, { downloadName }] = await Promise.all([import('../core/transfers/targets'), import('../core/transfers/download')]);
     const bar = this.io.stderr.isTTY && !this.o.json && !this.o['no-progress'] ? new ProgressBar(this.terminal) : undefined;
-    const opts = { ...(this.io.signal ? { signal: this.io.signal } : {}), ...(this.concurrencyOption() ? { concurrency: this.concurrencyOption()! } : {}), ...(this.o['part-size'] ? { partSize: parseSize(this.o['part-size']) } : {}) };
+    const opts = { replace: true, ...(this.io.signal ? { signal: this.io.signal } : {}), ...(this.concurrencyOption() ? { concurrency: this.concurrencyOption()! } : {}), ...(this.o['part-size'] ? { partSize: parseSize(this.o['part-size']) } : {}) };
     const targetInfo = await stat(target).catch(() => undefined);
     const results: DownloadResult[] = [];
+    const failures: string[] = [];
     await this.withConnection(async (c) => {
       if (this.o.recursive) {
         const prefix = key && !key.endsWith('/') ? `${key}/` : key;
-        const objects = (await objectsUnder(c.storage, bucket, prefix, this.io.signal)).filter((o) => !o.key.endsWith('/'));
-        const total = objects.reduce((n, o) => n + o.size, 0);
+        const { items, skipped } = await planRecursive(c.storage, bucket, prefix, target, this.io.signal);
+        for (const s of skipped) failures.push(`${formatS3Url({ bucket, key: s.key })}: skipped: ${s.reason}`);
+        for (const s of skipped) this.io.stderr.write(`ferry: skipped ${formatS3Url({ bucket, key: s.key })}: ${s.reason}\n`);
+        const total = items.reduce((n, o) => n + o.size, 0);
         let before = 0;
-        for (const o of objects) {
-          const file = join(target, ...o.key.slice(prefix.length).split("/").map((s) => downloadName(s)));
-          await mkdir(dirname(file), { recursive: true });
-          if (this.o['no-clobber'] && (await stat(file).then(() => true, () => false))) continue;
-          const r = await c.download({ bucket, key: o.key, file, ...opts, ...(bar ? { onProgress: (p: Progress) => bar.update({ ...p, bytesDone: before + p.bytesDone, totalBytes: total }) } : {}) });
+        for (const o of items) {
+          if (this.o['no-clobber'] && (await stat(o.file).then(() => true, () => false))) continue;
+          try {
+            const r = await c.download({ bucket, key: o.key, file: o.file, ...opts, ...(bar ? { onProgress: (p: Progress) => bar.update({ ...p, bytesDone: before + p.bytesDone, totalBytes: total }) } : {}) });
+            results.push(r);
+            if (!this.o.json) this.out(`download: ${formatS3Url({ bucket, key: o.key })} to ${r.file}`);
+          } catch (err) {
+            if (isFerryError(err, 'CANCELLED') || this.io.signal?.aborted) throw err;
+            bar?.clear();
+            const why = err instanceof Error ? err.message : String(err);
+            failures.push(`${formatS3Url({ bucket, key: o.key })}: ${why}`);
+            this.io.stderr.write(`ferry: ${formatS3Url({ bucket, key: o.key })} was not downloaded: ${why}\n`);
+          }
           before += o.size;
-          results.push(r);
-          if (!this.o.json) this.out(`download: ${formatS3Url({ bucket, key: o.key })} to ${file}`);
         }
         return;
       }
@@ -318,7 +332,10 @@ class Command {
       if (!this.o.json) this.out(`download: ${formatS3Url({ bucket, key })} to ${file}`);
     });
     bar?.clear();
-    if (this.o.json) this.json(this.o.recursive ? { downloaded: results } : results[0]);
+    if (this.o.json) this.json(this.o.recursive ? { downloaded: results, failed: failures } : results[0]);
+    if (failures.length) {
+      throw new FerryError('S3_ERROR', `${failures.length} of ${results.length + failures.length} objects were not downloaded; the first: ${failures[0]}`);
+    }
   }
 
   /** What the command modules in commands/ use of this one. */

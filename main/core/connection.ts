@@ -3,7 +3,7 @@
  * SDK. Ferry loads this module only when a command talks to a server, so commands that do not
  * (presign, links, accounts) start without loading the SDK.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Clock } from './clock';
 import { FerryError, isFerryError } from './errors';
 import type { NetworkOptions } from './ferry';
@@ -49,6 +49,7 @@ export class Connection {
       storage: this.storage,
       dataClient: this.dataClient,
       clock,
+      locks: join(states.dir, 'downloads'),
       ...(network.networkWaitMs !== undefined ? { networkWaitMs: network.networkWaitMs } : {}),
       ...(network.backoffMs !== undefined ? { backoffMs: network.backoffMs } : {}),
     };

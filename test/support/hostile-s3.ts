@@ -18,6 +18,8 @@ export interface HostileObject {
   /** GET sends this many bytes of filler whatever was asked. */
   flood?: number;
   contentType?: string;
+  /** More headers for HEAD and GET (x-amz-meta-…). */
+  headers?: Record<string, string>;
 }
 
 export type ListingTrick =
@@ -72,7 +74,8 @@ export async function startHostileS3(): Promise<HostileServer> {
     state.listings++;
     const trick = state.listing;
     const prefix = url.searchParams.get('prefix') ?? '';
-    const contents = (keys: string[]) => keys.map((k) => `<Contents><Key>${k}</Key><Size>${state.objects.get(`${bucket}/${k}`)?.body.length ?? 1}</Size><ETag>"x"</ETag><LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>`).join('');
+    const escape = (k: string) => k.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const contents = (keys: string[]) => keys.map((k) => `<Contents><Key>${escape(k)}</Key><Size>${state.objects.get(`${bucket}/${k}`)?.body.length ?? 1}</Size><ETag>"x"</ETag><LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>`).join('');
     const keys = [...state.objects.keys()].filter((k) => k.startsWith(`${bucket}/${prefix}`)).map((k) => k.slice(bucket.length + 1)).sort();
     res.writeHead(200, { 'content-type': 'application/xml' });
     if (!trick) return res.end(xml(`<ListBucketResult><Name>${bucket}</Name><IsTruncated>false</IsTruncated>${contents(keys)}</ListBucketResult>`));
@@ -128,7 +131,7 @@ export async function startHostileS3(): Promise<HostileServer> {
         return res.end(req.method === 'HEAD' ? undefined : xml(`<Error><Code>NoSuchKey</Code><Message>no</Message></Error>`));
       }
       const etag = obj.etag ?? md5(obj.body);
-      const headers = { etag, 'content-type': obj.contentType ?? 'application/octet-stream', 'last-modified': 'Thu, 01 Jan 2026 00:00:00 GMT', 'accept-ranges': 'bytes' };
+      const headers = { etag, 'content-type': obj.contentType ?? 'application/octet-stream', 'last-modified': 'Thu, 01 Jan 2026 00:00:00 GMT', 'accept-ranges': 'bytes', ...obj.headers };
       if (req.method === 'HEAD') return res.writeHead(200, { ...headers, 'content-length': obj.headSize ?? obj.body.length }).end();
       if (obj.flood !== undefined) {
         res.writeHead(200, headers);

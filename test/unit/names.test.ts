@@ -59,5 +59,10 @@ describe('names from listings and for saved files', () => {
     expect(downloadName('x/invoice\u202Efdp.exe', 'linux')).toBe('invoice_fdp.exe');
     expect(downloadName('x/a\u001b[2J\u009bb\u2066c.txt', 'linux')).toBe('a_[2J_b_c.txt');
     expect(downloadName('x/a:b?.txt', 'win32')).toBe('a_b_.txt');
+    // At most 200 bytes of UTF-8 (file systems allow 255), cut between characters, the extension kept.
+    const long = downloadName(`x/${'é'.repeat(300)}📦.txt`, 'linux');
+    expect(Buffer.byteLength(long)).toBeLessThanOrEqual(200);
+    expect(long).toMatch(/^é+\.txt$/);
+    expect(downloadName('x/..', 'linux')).toBe('_');
   });
 });

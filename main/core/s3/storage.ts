@@ -56,6 +56,9 @@ export interface MultipartUsage {
   bytes: number;
 }
 
+/** The user metadata in which Ferry's multipart uploads record their part size, so downloads can check the whole file. */
+export const PART_SIZE_META = 'ferry-part-size';
+
 /** Bucket and object operations for one profile. Every failure is a FerryError. */
 export class Storage {
   readonly endpoint: string;
@@ -167,10 +170,14 @@ export class Storage {
     } while (token);
   }
 
-  /** An object's size, date, ETag and type, and how it is encrypted ('customer' for SSE-C). */
-  async head(bucket: string, key: string): Promise<ObjectInfo & { contentType?: string; encryption?: string }> {
+  /**
+   * An object's size, date, ETag and type, how it is encrypted ('customer' for SSE-C), and the
+   * part size of a multipart upload when the object records it (Ferry's uploads do).
+   */
+  async head(bucket: string, key: string): Promise<ObjectInfo & { contentType?: string; encryption?: string; partSize?: number }> {
     const out = await this.call({ bucket, key }, () => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
     const encryption = out.SSECustomerAlgorithm ? 'customer' : out.ServerSideEncryption;
+    const partSize = Number(out.Metadata?.[PART_SIZE_META]);
     return {
       key,
       size: out.ContentLength ?? 0,
@@ -178,7 +185,18 @@ export class Storage {
       ...(out.ETag ? { etag: out.ETag } : {}),
       ...(out.ContentType ? { contentType: out.ContentType } : {}),
       ...(encryption ? { encryption } : {}),
+      ...(Number.isSafeInteger(partSize) && partSize > 0 ? { partSize } : {}),
     };
+  }
+
+  /**
+   * The size of a multipart object's first part, where the server answers a HEAD for one part
+   * (AWS does; Ceph answers with the whole object, Swift refuses): undefined when it cannot tell.
+   */
+  async firstPartSize(bucket: string, key: string, size: number): Promise<number | undefined> {
+    const out = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, PartNumber: 1 })).catch(() => undefined);
+    const length = out?.ContentLength;
+    return length !== undefined && length > 0 && length < size ? length : undefined;
   }
 
   /** Writes a small object from memory (pages Ferry writes into a bucket). */

@@ -1,16 +1,21 @@
 import { createHash } from 'node:crypto';
-import { open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { constants } from 'node:fs';
+import { link, lstat, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Clock } from '../clock';
-import { FerryError, isFerryError } from '../errors';
+import { FerryError, isFerryError, systemCode } from '../errors';
 import { writeFileAtomic } from '../files';
+import { tryLock } from '../lock';
 import { toFerryError } from '../s3/errors';
-import { UNSAFE } from '../text';
 import type { Storage } from '../s3/storage';
 import { autoConcurrency, autoPartSize, partLength } from './plan';
 import { ProgressMeter, type Progress } from './progress';
+import { PARTIAL_SUFFIX } from './targets';
 import { isNetworkError, isRetryable, sleep } from './upload';
+import { checkPlan, FileHasher, type DownloadCheck } from './verify';
+
+export { PARTIAL_SUFFIX, downloadName } from './targets';
 
 export interface DownloadRequest {
   bucket: string;
@@ -26,6 +31,12 @@ export interface DownloadRequest {
   onWaiting?: (waiting: boolean) => void;
   partSize?: number;
   concurrency?: number;
+  /**
+   * Replace a file already at `file` (the CLI, where the user named it). Otherwise (the window)
+   * the finished file takes the next free name beside it ("name (1).ext") rather than replace
+   * anything that appeared there meanwhile; DownloadResult.file says which.
+   */
+  replace?: boolean;
 }
 
 export interface DownloadResult {
@@ -34,8 +45,12 @@ export interface DownloadResult {
   file: string;
   size: number;
   etag?: string;
-  /** How the bytes were checked: the object's MD5 (a one-part ETag), or each range's length and ETag. */
-  verified: 'md5' | 'ranges';
+  /**
+   * How the whole file was checked: against the object's MD5 (a plain ETag), against the MD5s of
+   * its parts (a multipart ETag whose part size is known or guessed right), or by size only
+   * (every range's length, each asked for with If-Match on the ETag).
+   */
+  verified: DownloadCheck;
   resumedBytes: number;
 }
 
@@ -48,22 +63,84 @@ interface DownloadState {
   size: number;
   partSize: number;
   done: number[];
+  /** The partial file Ferry made (device and inode): it is reopened only if it is still that file. */
+  dev?: number;
+  ino?: number;
 }
 
-export const PARTIAL_SUFFIX = '.ferry-download';
 const stateFile = (partial: string) => `${partial}.json`;
 
+/** Opens without following a link; a partial file is created only where nothing is. */
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+const CREATE_PARTIAL = constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | NOFOLLOW;
+const REOPEN_PARTIAL = constants.O_RDWR | NOFOLLOW;
+
 /**
- * The path a download should use in a folder without replacing anything there: "name.ext", or
- * "name (1).ext", "name (2).ext" … as browsers do.
+ * Opens the partial file of a download: the one Ferry made, if the saved state is for this object
+ * and the file is still that regular file (same inode, one link, right size), to continue it;
+ * otherwise a new one, created exclusively. A stale partial of Ferry's own (another version, an
+ * abandoned run) is removed first. Anything else at that name (a symbolic link, a hard link, a
+ * file Ferry did not make) is never written through or replaced: the download stops and says so.
  */
-export async function freePath(folder: string, name: string): Promise<string> {
-  const ext = extname(name);
-  const stem = name.slice(0, name.length - ext.length) || name;
+async function openPartial(partial: string, want: Omit<DownloadState, 'version' | 'done' | 'dev' | 'ino'>): Promise<{ handle: FileHandle; saved?: DownloadState }> {
+  const saved = await loadState(partial);
+  const there = await lstat(partial).catch(() => undefined);
+  // State from before Ferry recorded the inode names no inode: then the file must at least be a
+  // lone regular file of the size that state says.
+  const ours = Boolean(there && saved && there.isFile() && there.nlink === 1 && (saved.ino === undefined ? there.size === saved.size : saved.ino === there.ino && saved.dev === there.dev));
+  const madeAs = { ino: saved?.ino ?? there?.ino, dev: saved?.dev ?? there?.dev };
+  if (there && ours) {
+    const resumable = saved!.bucket === want.bucket && saved!.key === want.key && saved!.etag === want.etag && saved!.size === want.size && saved!.partSize === want.partSize && there.size === want.size;
+    if (resumable) {
+      const handle = await open(partial, REOPEN_PARTIAL).catch(() => undefined);
+      const now = await handle?.stat();
+      if (handle && now && now.ino === madeAs.ino && now.dev === madeAs.dev && now.isFile() && now.nlink === 1) return { handle, saved: saved! };
+      await handle?.close();
+    }
+    await rm(partial, { force: true });
+  } else if (there) {
+    throw new FerryError(
+      'FILE_CHANGED',
+      `${partial} is in the way: it is not a partial download Ferry made (${there.isSymbolicLink() ? 'it is a symbolic link' : there.nlink > 1 ? 'it has other hard links' : 'Ferry has no record of making it'}). Ferry neither writes through it nor replaces it: move it away, or download to another folder.`,
+    );
+  }
+  try {
+    return { handle: await open(partial, CREATE_PARTIAL, 0o666) };
+  } catch (err) {
+    if (systemCode(err) === 'EEXIST' || systemCode(err) === 'ELOOP') {
+      throw new FerryError('FILE_CHANGED', `${partial} appeared while Ferry was about to write it (another program is writing there). Nothing was written through it; try again.`, { cause: err });
+    }
+    throw new FerryError('FILE_UNREADABLE', `Cannot write ${partial}: ${(err as Error).message}. Choose a folder you can write to.`, { cause: err });
+  }
+}
+
+/**
+ * Gives the finished partial file its name. Replacing (the CLI), a rename: atomic, and a link at
+ * the name is replaced, never followed. Otherwise a hard link made only where nothing is (then
+ * the partial name removed), trying "name (1).ext" … if something appeared at the name meanwhile;
+ * where the file system has no hard links (FAT, some network shares), a rename after a look.
+ */
+async function giveName(partial: string, file: string, replace: boolean): Promise<string> {
+  if (replace) {
+    await rename(partial, file);
+    return file;
+  }
+  const ext = extname(file);
+  const stem = basename(file).slice(0, basename(file).length - ext.length);
   for (let i = 0; ; i++) {
-    const candidate = join(folder, i === 0 ? name : `${stem} (${i})${ext}`);
-    const taken = await Promise.all([candidate, candidate + PARTIAL_SUFFIX].map((p) => stat(p).then(() => true, () => false)));
-    if (!taken.includes(true)) return candidate;
+    const candidate = i === 0 ? file : join(dirname(file), `${stem} (${i})${ext}`);
+    try {
+      await link(partial, candidate);
+      await rm(partial, { force: true });
+      return candidate;
+    } catch (err) {
+      const code = systemCode(err);
+      if (code === 'EEXIST') continue;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS' && code !== 'EMLINK') throw err;
+      if (await lstat(candidate).then(() => true, () => false)) continue;
+      await rename(partial, candidate);
+      return candidate;
+    }
   }
 }
 
@@ -77,10 +154,23 @@ export async function freePath(folder: string, name: string): Promise<string> {
 export class Downloader {
   private readonly attempts = 4;
   constructor(
-    private readonly opts: { storage: Storage; dataClient: S3Client; clock: Clock; backoffMs?: number; networkWaitMs?: number },
+    private readonly opts: { storage: Storage; dataClient: S3Client; clock: Clock; backoffMs?: number; networkWaitMs?: number; /** Where claims on target files are kept (the data folder), so two processes never write one file. */ locks?: string },
   ) {}
 
   async download(req: DownloadRequest): Promise<DownloadResult> {
+    // One download into a file at a time, across every Ferry process: two would share one partial file.
+    const claim = this.opts.locks ? await tryLock(join(this.opts.locks, `${createHash('sha256').update(resolve(req.file)).digest('hex').slice(0, 32)}.lock`)) : { release: async () => {} };
+    if ('heldBy' in claim) {
+      throw new FerryError('FILE_CHANGED', `${req.file} is already being downloaded${claim.heldBy.pid === process.pid ? '' : ` by another Ferry (process ${claim.heldBy.pid})`}. Wait for that download to finish, or download to another name.`);
+    }
+    try {
+      return await this.run(req);
+    } finally {
+      await claim.release();
+    }
+  }
+
+  private async run(req: DownloadRequest): Promise<DownloadResult> {
     const { storage } = this.opts;
     const head = await storage.head(req.bucket, req.key);
     const etag = head.etag ?? '';
@@ -88,12 +178,11 @@ export class Downloader {
     const partial = req.file + PARTIAL_SUFFIX;
     const partSize = req.partSize ?? autoPartSize(size);
     const parts = Math.max(1, Math.ceil(size / partSize));
-    const saved = await loadState(partial);
-    const resumable = saved && saved.bucket === req.bucket && saved.key === req.key && saved.etag === etag && saved.size === size && saved.partSize === partSize && (await stat(partial).then((s) => s.size === size, () => false));
-    const done = new Set<number>(resumable ? saved.done : []);
-    const handle = await open(partial, resumable ? 'r+' : 'w').catch((err: unknown) => {
-      throw new FerryError('FILE_UNREADABLE', `Cannot write ${partial}: ${(err as Error).message}. Choose a folder you can write to.`, { cause: err });
-    });
+    const opened = await openPartial(partial, { bucket: req.bucket, key: req.key, etag, size, partSize });
+    const { handle } = opened;
+    const resumable = Boolean(opened.saved);
+    const { dev, ino } = await handle.stat();
+    const done = new Set<number>(opened.saved?.done ?? []);
     const stop = new AbortController();
     const onCancel = () => stop.abort(new FerryError('CANCELLED', 'Download cancelled.'));
     const onPause = () => stop.abort(new FerryError('PAUSED', 'Download paused.'));
@@ -106,12 +195,21 @@ export class Downloader {
     const resumedBytes = keptBytes();
     meter.addStored(resumedBytes);
     let waiting = 0;
-    const state = (): DownloadState => ({ version: 1, bucket: req.bucket, key: req.key, etag, size, partSize, done: [...done].sort((a, b) => a - b) });
+    const state = (): DownloadState => ({ version: 1, bucket: req.bucket, key: req.key, etag, size, partSize, done: [...done].sort((a, b) => a - b), dev, ino });
     let saving = Promise.resolve();
     const save = () => (saving = saving.then(() => writeFileAtomic(stateFile(partial), JSON.stringify(state()))).catch(() => {}));
-    // One GET reads the whole object (hashed as it streams); larger ones go in ranges.
-    const whole = parts === 1;
-    const md5: Hasher | undefined = whole && /^"?[0-9a-f]{32}"?$/i.test(etag) && !head.encryption ? {} : undefined;
+    // The whole file is checked where the ETag allows, hashed in order as ranges land.
+    let plan = checkPlan(etag, size, { encrypted: Boolean(head.encryption && /kms|customer/i.test(head.encryption)), ...(head.partSize ? { partSize: head.partSize } : {}) });
+    if (plan.kind === 'parts' && !plan.known) {
+      const told = await storage.firstPartSize(req.bucket, req.key, size);
+      if (told) plan = checkPlan(etag, size, { partSize: told });
+    }
+    const hasher = plan.kind === 'size' ? undefined : new FileHasher(handle, size, plan);
+    const contiguous = () => {
+      let k = 1;
+      while (done.has(k)) k++;
+      return Math.min((k - 1) * partSize, size);
+    };
     try {
       if (!resumable) {
         await handle.truncate(size);
@@ -123,11 +221,12 @@ export class Downloader {
           while (next <= parts && done.has(next)) next++;
           if (next > parts) return;
           const part = next++;
-          await this.fetchRange(req, handle, part, partSize, size, etag, stop.signal, meter, md5, (w) => {
+          await this.fetchRange(req, handle, part, partSize, size, etag, stop.signal, meter, (w) => {
             waiting += w ? 1 : -1;
             if ((w && waiting === 1) || (!w && waiting === 0)) req.onWaiting?.(w);
           });
           done.add(part);
+          hasher?.advance(contiguous());
           req.onKept?.(keptBytes());
           void save();
         }
@@ -139,21 +238,23 @@ export class Downloader {
         throw stop.signal.reason instanceof FerryError ? stop.signal.reason : failure.reason;
       }
       await handle.sync();
-      if (md5 && md5.hash?.digest('hex') !== etag.replace(/"/g, '').toLowerCase()) {
-        throw new FerryError('S3_ERROR', `${req.key} arrived damaged: its MD5 does not match the server's ETag. Download it again.`);
+      const judged = hasher ? await hasher.result() : 'unknown';
+      if (judged === 'mismatch') {
+        throw new FerryError('S3_ERROR', `${req.key} arrived damaged: its bytes do not match the server's ${plan.kind === 'parts' ? 'part checksums' : 'MD5'} (ETag ${etag}). Nothing was kept; download it again.`);
       }
       await handle.close();
-      await rename(partial, req.file);
       await saving;
+      const file = await giveName(partial, req.file, req.replace ?? false);
       await rm(stateFile(partial), { force: true });
       meter.finish();
-      return { bucket: req.bucket, key: req.key, file: req.file, size, ...(etag ? { etag } : {}), verified: md5 ? 'md5' : 'ranges', resumedBytes };
+      const verified: DownloadCheck = judged === 'match' ? (plan.kind === 'md5' ? 'md5' : 'parts-md5') : 'size';
+      return { bucket: req.bucket, key: req.key, file, size, ...(etag ? { etag } : {}), verified, resumedBytes };
     } catch (err) {
       await handle.close().catch(() => {});
       await saving;
       // A pause, or a network that did not come back, keeps what arrived; anything else leaves nothing behind.
       const keep = isFerryError(err, 'PAUSED') || isFerryError(err, 'ENDPOINT_UNREACHABLE');
-      if (keep && !md5) await writeFileAtomic(stateFile(partial), JSON.stringify(state())).catch(() => {});
+      if (keep) await writeFileAtomic(stateFile(partial), JSON.stringify(state())).catch(() => {});
       else await discardPartial(req.file);
       throw err;
     } finally {
@@ -172,7 +273,6 @@ export class Downloader {
     etag: string,
     signal: AbortSignal,
     meter: ProgressMeter,
-    md5: Hasher | undefined,
     onWaiting: (w: boolean) => void,
   ): Promise<void> {
     const start = (part - 1) * partSize;
@@ -186,7 +286,6 @@ export class Downloader {
     for (;;) {
       try {
         if (length === 0) return;
-        if (md5) md5.hash = createHash('md5');
         const out = await this.opts.dataClient.send(
           new GetObjectCommand({ Bucket: req.bucket, Key: req.key, Range: `bytes=${start}-${start + length - 1}`, ...(etag ? { IfMatch: etag } : {}) }),
           { abortSignal: signal },
@@ -197,7 +296,6 @@ export class Downloader {
         for await (const chunk of body) {
           if (pos + chunk.length > start + length) throw new FerryError('S3_ERROR', `The server sent more of ${req.key} than was asked for; the download stopped. Try again.`);
           await handle.write(chunk, 0, chunk.length, pos);
-          md5?.hash?.update(chunk);
           pos += chunk.length;
           if (pos - start > counted) {
             meter.add(pos - start - counted);
@@ -235,8 +333,13 @@ export class Downloader {
 
 async function loadState(partial: string): Promise<DownloadState | undefined> {
   try {
-    const s = JSON.parse(await readFile(stateFile(partial), 'utf8')) as DownloadState;
-    return s.version === 1 && Array.isArray(s.done) ? s : undefined;
+    const fh = await open(stateFile(partial), constants.O_RDONLY | NOFOLLOW);
+    try {
+      const s = JSON.parse(await fh.readFile('utf8')) as DownloadState;
+      return s.version === 1 && Array.isArray(s.done) && Number.isSafeInteger(s.size) && Number.isSafeInteger(s.partSize) && s.partSize > 0 ? s : undefined;
+    } finally {
+      await fh.close();
+    }
   } catch {
     return undefined;
   }
@@ -250,7 +353,7 @@ export async function keptDownload(d: { bucket: string; key: string; file: strin
   const partial = d.file + PARTIAL_SUFFIX;
   const s = await loadState(partial);
   if (!s || s.bucket !== d.bucket || s.key !== d.key || s.size !== d.size) return undefined;
-  if (!(await stat(partial).then((st) => st.isFile(), () => false))) return undefined;
+  if (!(await lstat(partial).then((st) => st.isFile() && (s.ino === undefined || st.ino === s.ino), () => false))) return undefined;
   return s.done.reduce((n, p) => n + partLength(p, s.partSize, s.size), 0);
 }
 
@@ -261,19 +364,3 @@ export async function discardPartial(file: string): Promise<void> {
   await rm(stateFile(partial), { force: true });
 }
 
-/** The file name a key downloads as: its last segment, made safe for every file system. */
-export function downloadName(key: string, platform: NodeJS.Platform = process.platform): string {
-  const leaf = basename(key.replace(/\/+$/, '')) || 'download';
-  // Windows refuses more characters in names than macOS and Linux do.
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach a file name
-  const unsafe = platform === 'win32' ? /[\u0000-\u001f<>:"/\\|?*\u007f]/g : /[\u0000-\u001f/\u007f]/g;
-  // Nor may a saved file disguise itself: C1 and bidi controls go too ("invoice\u202Efdp.exe"
-  // would show as "invoiceexe.pdf" in a file manager).
-  const safe = leaf.replace(unsafe, '_').replace(UNSAFE, '_').replace(/^\.+$/, '_').slice(0, 200);
-  return safe || 'download';
-}
-
-/** The MD5 of a one-GET download, started afresh on each attempt. */
-interface Hasher {
-  hash?: ReturnType<typeof createHash>;
-}

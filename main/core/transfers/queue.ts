@@ -7,6 +7,7 @@ import { partLength } from './plan';
 import type { Progress } from './progress';
 import type { SavedUpload } from './state';
 import type { MultipartState, UploadResult } from './upload';
+import type { DownloadCheck } from './verify';
 
 export type TransferStatus = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
@@ -28,6 +29,8 @@ export interface TransferView {
   error?: string;
   /** The endpoint stopped answering; the upload continues by itself when it is back. */
   waiting?: boolean;
+  /** A finished download: how its whole file was checked. */
+  verified?: DownloadCheck;
 }
 
 export interface NewTransfer {
@@ -201,6 +204,11 @@ export class TransferQueue {
     }
   }
 
+  /** The files downloads in this queue will write or are writing (queued, running, paused or failed): a new plan gives none of them out again. */
+  downloadTargets(): string[] {
+    return [...this.jobs.values()].filter((j) => j.direction === 'download' && j.status !== 'done' && j.status !== 'cancelled').map((j) => j.file);
+  }
+
   /** Forgets finished, failed and cancelled transfers. */
   clearFinished(): void {
     for (const [id, job] of this.jobs) if (job.status === 'done' || job.status === 'cancelled') this.jobs.delete(id);
@@ -274,10 +282,11 @@ export class TransferQueue {
         this.set(job, { bytesDone: Math.max(job.bytesDone, p.bytesDone), bytesPerSecond: p.bytesPerSecond, ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}), ...(flowing ? { waiting: false } : {}) });
       };
       if (job.direction === 'download') {
-        await conn.download({ bucket: job.bucket, key: job.key, file: job.file, signal: job.cancel.signal, pauseSignal: job.pause.signal, onKept: (b) => (job.kept = b), onWaiting, onProgress });
+        const got = await conn.download({ bucket: job.bucket, key: job.key, file: job.file, signal: job.cancel.signal, pauseSignal: job.pause.signal, onKept: (b) => (job.kept = b), onWaiting, onProgress });
         job.kept = undefined;
         this.remember(this.opts.pendingDownloads?.remove(job.file));
-        this.set(job, { status: 'done', bytesDone: job.size, bytesPerSecond: 0 });
+        // The file's name, if something appeared at the planned one meanwhile, is the next free one.
+        this.set(job, { status: 'done', file: got.file, bytesDone: job.size, bytesPerSecond: 0, verified: got.verified });
         this.opts.onFinished?.(view(job));
         return;
       }

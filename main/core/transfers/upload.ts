@@ -15,7 +15,7 @@ import { FerryError, systemCode } from '../errors';
 import { PageGuard } from '../s3/bounds';
 import { toFerryError } from '../s3/errors';
 import { checkBucketReference, checkKey } from '../s3/names';
-import type { Storage } from '../s3/storage';
+import { PART_SIZE_META, type Storage } from '../s3/storage';
 import { partLength, planUpload, type UploadPlan } from './plan';
 import { ProgressMeter, type Progress } from './progress';
 import { NO_KEEPER, type UploadKeeper, type UploadProgressState } from './state';
@@ -621,7 +621,7 @@ export class Uploader {
       // Not cut off by a cancel: the server may create the upload before an aborted request ends,
       // and then no upload ID would come back to abort it with. A cancel is seen just after.
       const created = await this.retrying(req, stop, () =>
-        storage.client.send(new CreateMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, ContentType: contentType })),
+        storage.client.send(new CreateMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, ContentType: contentType, Metadata: { [PART_SIZE_META]: String(plan.partSize) } })),
       );
       if (!created.UploadId) throw new FerryError('S3_ERROR', `${storage.endpoint} started a multipart upload but returned no upload ID.`);
       run.uploadId = created.UploadId;

@@ -25,6 +25,13 @@ const STATUS: Record<TransferView['status'], [string, string]> = {
   cancelled: ['Cancelled', 'Cancelled'],
 };
 
+/** Which whole-file check a finished download passed, in words. */
+const CHECKED: Record<NonNullable<TransferView['verified']>, string> = {
+  md5: 'checked: matches the server’s MD5',
+  'parts-md5': 'checked: every part matches the server’s checksums',
+  size: 'size checked (the server gives no checksum for the whole file)',
+};
+
 const folderOf = (path: string) => path.replace(/[\\/][^\\/]*$/, '') || path;
 
 /** What a row shows, in words: the same text is drawn and is the row's name when it has focus. */
@@ -36,6 +43,7 @@ function describe(t: TransferView) {
   let state: string = t.status === 'running' && t.waiting ? 'Waiting for the network…' : STATUS[t.status][down ? 1 : 0];
   if (t.status === 'running' && !t.waiting) state += ` · ${p}% · ${formatRate(t.bytesPerSecond)}${t.etaSeconds !== undefined ? ` · ${formatDuration(t.etaSeconds)} left` : ''}`;
   if (t.status === 'paused') state += ` at ${p}%`;
+  if (t.status === 'done' && down && t.verified) state += ` · ${CHECKED[t.verified]}`;
   return { name, p, down, where, state };
 }
 

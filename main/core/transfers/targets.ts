@@ -1,0 +1,228 @@
+/**
+ * Where downloaded objects go on this computer: one writer per local file, nothing written
+ * outside the chosen folder.
+ *
+ * Keys are made into file names segment by segment (downloadName), so two keys can become one
+ * name ("f/a\x01.txt" and "f/a\x02.txt" both make "a_.txt"; on macOS and Windows "A.txt" and
+ * "a.txt" are one file). A plan gives every object a target of its own, comparing names as the
+ * folder's file system does (case folded where it folds case), and never a name a file and a
+ * folder both need. A key that cannot become a file here is reported and skipped; the rest go on.
+ */
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, open, realpath, rm } from 'node:fs/promises';
+import { basename, extname, join, resolve, sep } from 'node:path';
+import { systemCode } from '../errors';
+import { checkKey } from '../s3/names';
+import { objectsUnder } from '../s3/manage';
+import type { Storage } from '../s3/storage';
+import { UNSAFE } from '../text';
+
+export const PARTIAL_SUFFIX = '.ferry-download';
+
+/** The longest file name written (bytes of UTF-8): under every file system's 255. */
+const MAX_NAME_BYTES = 200;
+/** The longest path written; PATH_MAX is 4,096 on Linux, 1,024 on macOS. */
+const MAX_PATH_BYTES = 1000;
+
+/** Cuts a name to at most `max` bytes of UTF-8 without splitting a character, keeping its extension. */
+function cutToBytes(name: string, max: number): string {
+  if (Buffer.byteLength(name) <= max) return name;
+  const ext = extname(name);
+  const keep = Buffer.byteLength(ext) < max / 2 ? ext : '';
+  let stem = name.slice(0, name.length - keep.length);
+  while (Buffer.byteLength(stem) + Buffer.byteLength(keep) > max) stem = stem.slice(0, -1);
+  // A lone high surrogate left at the end is half a character.
+  if (/[\uD800-\uDBFF]$/.test(stem)) stem = stem.slice(0, -1);
+  return stem + keep;
+}
+
+/** The file name a key (or one segment of one) downloads as: its last segment, made safe for every file system. */
+export function downloadName(key: string, platform: NodeJS.Platform = process.platform): string {
+  const leaf = basename(key.replace(/\/+$/, '')) || 'download';
+  // Windows refuses more characters in names than macOS and Linux do.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach a file name
+  const unsafe = platform === 'win32' ? /[\u0000-\u001f<>:"/\\|?*\u007f]/g : /[\u0000-\u001f/\u007f]/g;
+  // Nor may a saved file disguise itself: C1 and bidi controls go too ("invoice\u202Efdp.exe"
+  // would show as "invoiceexe.pdf" in a file manager).
+  const safe = leaf.replace(unsafe, '_').replace(UNSAFE, '_').replace(/^\.+$/, '_');
+  return cutToBytes(safe, MAX_NAME_BYTES) || 'download';
+}
+
+/** Whether the file system of `dir` treats names that differ only in case as one (macOS, Windows; Linux with casefold). */
+export async function foldsCase(dir: string): Promise<boolean> {
+  const probe = join(dir, `.ferry-case-${randomBytes(6).toString('hex')}-Aa`);
+  const fh = await open(probe, 'wx').catch(() => undefined);
+  if (!fh) return process.platform === 'darwin' || process.platform === 'win32';
+  await fh.close();
+  try {
+    return await lstat(probe.replace(/-Aa$/, '-aA')).then(() => true, () => false);
+  } finally {
+    await rm(probe, { force: true });
+  }
+}
+
+/** Names as the file system compares them. */
+export type Fold = (path: string) => string;
+const folder = (folds: boolean): Fold => (folds ? (p) => p.normalize('NFC').toLowerCase() : (p) => p);
+
+const exists = (p: string) => lstat(p).then(() => true, (err: unknown) => systemCode(err) !== 'ENOENT');
+
+export interface DownloadTarget {
+  key: string;
+  file: string;
+  size: number;
+}
+
+export interface SkippedObject {
+  key: string;
+  reason: string;
+}
+
+export interface DownloadPlan {
+  items: DownloadTarget[];
+  skipped: SkippedObject[];
+}
+
+export interface PlanOptions {
+  /**
+   * Replace files already there (the CLI, as aws s3 cp does) instead of choosing "name (1).ext"
+   * beside them (the window, as browsers do).
+   */
+  replace: boolean;
+  /** Whether the folder's file system folds case; found out by a probe file unless given (tests). */
+  folds?: boolean;
+  /** Whether a path is one some other download in this process will write (queued, running or paused), compared as `fold` does: never given out again. */
+  busy?: (file: string, fold: Fold) => boolean;
+}
+
+/**
+ * Plans a download of objects and folders into `root`: a name ending in "/" is a folder,
+ * downloaded with everything below it into a folder of that name (the CLI's --recursive passes
+ * the objects' common prefix with `into: root` to put its contents into root itself).
+ * Directories are made as the plan goes, and each is checked to be inside root once made (a
+ * symbolic link in the way is not followed out of it).
+ */
+export class TargetPlanner {
+  private readonly claimed = new Set<string>();
+  private readonly dirs = new Set<string>();
+  private readonly out: DownloadPlan = { items: [], skipped: [] };
+  private realRoot = '';
+
+  private constructor(
+    private readonly root: string,
+    private readonly fold: Fold,
+    private readonly opts: PlanOptions,
+  ) {}
+
+  static async create(root: string, opts: PlanOptions): Promise<TargetPlanner> {
+    const abs = resolve(root);
+    await mkdir(abs, { recursive: true });
+    const planner = new TargetPlanner(abs, folder(opts.folds ?? (await foldsCase(abs))), opts);
+    planner.realRoot = await realpath(abs);
+    return planner;
+  }
+
+  get plan(): DownloadPlan {
+    return this.out;
+  }
+
+  /**
+   * The first of "name.ext", "name (1).ext", … in `dir` that is free for this plan: not given to
+   * another object of it, nor to another download of this process, and on disk either nothing,
+   * or (when replacing) a file to replace, or (for a folder, when merging) a folder.
+   */
+  private async free(dir: string, name: string, kind: 'file' | 'dir'): Promise<string> {
+    const ext = kind === 'file' ? extname(name) : '';
+    const stem = name.slice(0, name.length - ext.length) || name;
+    for (let i = 0; ; i++) {
+      const candidate = join(dir, i === 0 ? name : `${stem} (${i})${ext}`);
+      const f = this.fold(candidate);
+      if (kind === 'dir' && this.dirs.has(f)) return candidate;
+      if (this.claimed.has(f) || this.dirs.has(f) || this.opts.busy?.(candidate, this.fold)) continue;
+      const info = await lstat(candidate).catch(() => undefined);
+      if (!info) {
+        if (kind === 'dir' || this.opts.replace || !(await exists(candidate + PARTIAL_SUFFIX))) return candidate;
+        continue;
+      }
+      // Replacing is for files, merging for folders; a link or anything else at the name stays.
+      if (this.opts.replace && (kind === 'file' ? info.isFile() : info.isDirectory())) return candidate;
+    }
+  }
+
+  /** Makes (or finds) the folder `name` in `dir` for this plan, inside root; a reason when it cannot be. */
+  private async folder(dir: string, name: string): Promise<string | { reason: string }> {
+    const path = await this.free(dir, name, 'dir');
+    if (!this.dirs.has(this.fold(path))) {
+      try {
+        await mkdir(path);
+      } catch (err) {
+        if (systemCode(err) !== 'EEXIST') return { reason: `the folder ${path} cannot be made (${systemCode(err) ?? (err as Error).message})` };
+      }
+      const real = await realpath(path).catch(() => '');
+      if (real !== this.realRoot && !real.startsWith(this.realRoot + sep)) return { reason: `${path} leads outside ${this.root} (a symbolic link), so nothing is written through it` };
+      this.dirs.add(this.fold(path));
+    }
+    return path;
+  }
+
+  /** Adds one object: `rel` is its path below the download's folder, as key segments. */
+  async add(key: string, size: number, rel: string[], base: string = this.root): Promise<void> {
+    try {
+      checkKey(key);
+    } catch {
+      return void this.out.skipped.push({ key: key.slice(0, 200), reason: 'its name is longer than S3 allows (1,024 bytes); the server sent something no S3 server stores' });
+    }
+    const names = rel.map((s) => downloadName(s));
+    let dir = base;
+    for (const segment of names.slice(0, -1)) {
+      const made = await this.folder(dir, segment);
+      if (typeof made !== 'string') return void this.out.skipped.push({ key, reason: made.reason });
+      dir = made;
+    }
+    const file = await this.free(dir, names.at(-1) ?? 'download', 'file');
+    if (Buffer.byteLength(file) > MAX_PATH_BYTES) return void this.out.skipped.push({ key, reason: `its path here would be over ${MAX_PATH_BYTES} bytes long` });
+    this.claimed.add(this.fold(file));
+    this.out.items.push({ key, file, size });
+  }
+
+  /** A folder of the plan's own (a selected folder in the window): a fresh one beside anything there. */
+  async addFolder(name: string): Promise<string | undefined> {
+    const made = await this.folder(this.root, downloadName(name));
+    return typeof made === 'string' ? made : undefined;
+  }
+}
+
+/**
+ * The window's download: files and folders (names ending in "/") from one bucket into `root`,
+ * never replacing anything there, each selected folder made anew beside what is there.
+ */
+export async function planDownload(storage: Storage, bucket: string, names: string[], root: string, opts: Omit<PlanOptions, 'replace'> = {}): Promise<DownloadPlan> {
+  const planner = await TargetPlanner.create(root, { ...opts, replace: false });
+  for (const name of names) {
+    if (!name.endsWith('/')) {
+      const head = await storage.head(bucket, name);
+      await planner.add(name, head.size, [name.slice(name.lastIndexOf('/') + 1)]);
+      continue;
+    }
+    const top = await planner.addFolder(name);
+    if (!top) {
+      planner.plan.skipped.push({ key: name, reason: `no folder for it can be made in ${root}` });
+      continue;
+    }
+    for (const o of await objectsUnder(storage, bucket, name)) {
+      if (o.key.endsWith('/')) continue;
+      await planner.add(o.key, o.size, o.key.slice(name.length).split('/'), top);
+    }
+  }
+  return planner.plan;
+}
+
+/** The CLI's --recursive download: every object below `prefix` into `root`, keeping the tree, replacing files there. */
+export async function planRecursive(storage: Storage, bucket: string, prefix: string, root: string, signal?: AbortSignal, opts: Omit<PlanOptions, 'replace'> = {}): Promise<DownloadPlan> {
+  const planner = await TargetPlanner.create(root, { ...opts, replace: true });
+  for (const o of await objectsUnder(storage, bucket, prefix, signal)) {
+    if (o.key.endsWith('/')) continue;
+    await planner.add(o.key, o.size, o.key.slice(prefix.length).split('/'));
+  }
+  return planner.plan;
+}

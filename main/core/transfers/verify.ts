@@ -1,0 +1,122 @@
+/**
+ * The whole-file check of a download, where the server's ETag makes one possible:
+ *
+ * - a plain ETag (32 hex digits) is the object's MD5: the file's MD5 must equal it;
+ * - a multipart ETag ("md5-N") is the MD5 of the N parts' MD5s: with the part size known, the
+ *   file's parts must hash to it. The part size comes from the object itself where it says
+ *   (Ferry records it on its uploads; AWS answers a HEAD for part 1), or is guessed from the sizes
+ *   common tools use; a guess that does not match proves nothing, and only the size check stands;
+ * - anything else (SSE-KMS and SSE-C ETags, servers whose ETags are not MD5s): the size check.
+ *
+ * The file is hashed as its ranges land, in file order, by reading back what is already written
+ * (from the page cache), so the check finishes moments after the last byte arrives and a resumed
+ * download is checked whole, not only the part fetched this time.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import { MiB } from './plan';
+
+/** Which check a finished download passed. */
+export type DownloadCheck = 'md5' | 'parts-md5' | 'size';
+
+export type CheckPlan =
+  | { kind: 'md5'; md5: string }
+  | { kind: 'parts'; md5: string; count: number; partSize: number; /** The part size was told, not guessed: a mismatch is damage. */ known: boolean }
+  | { kind: 'size' };
+
+/** Part sizes of common uploaders (AWS CLI, rclone, MinIO's mc, s3cmd, Ferry's own defaults, Ferry's copies). */
+const COMMON_PART_SIZES = [8, 5, 16, 15, 10, 64, 32, 100, 128, 256].map((n) => n * MiB);
+
+/** The part sizes that cut `size` bytes into exactly `count` parts, most likely first. */
+export function partSizeGuesses(size: number, count: number): number[] {
+  const fits = (p: number) => Math.ceil(size / p) === count;
+  const guesses = COMMON_PART_SIZES.filter(fits);
+  // The AWS CLI doubles its 8 MiB chunk until the file fits in 10,000 parts.
+  for (let p = 16 * MiB; p <= 5 * 1024 * MiB; p *= 2) if (fits(p) && !guesses.includes(p)) guesses.push(p);
+  return guesses;
+}
+
+/** What can be checked for an object with this ETag and size; `partSize` as the object told it, if it did. */
+export function checkPlan(etag: string | undefined, size: number, opts: { encrypted?: boolean; partSize?: number } = {}): CheckPlan {
+  if (!etag || opts.encrypted) return { kind: 'size' };
+  const plain = /^"?([0-9a-f]{32})"?$/i.exec(etag);
+  if (plain) return { kind: 'md5', md5: plain[1]!.toLowerCase() };
+  const multi = /^"?([0-9a-f]{32})-(\d+)"?$/i.exec(etag);
+  if (!multi) return { kind: 'size' };
+  const count = Number(multi[2]);
+  const told = opts.partSize && Math.ceil(size / opts.partSize) === count ? opts.partSize : undefined;
+  const partSize = told ?? partSizeGuesses(size, count)[0];
+  return partSize ? { kind: 'parts', md5: multi[1]!.toLowerCase(), count, partSize, known: told !== undefined } : { kind: 'size' };
+}
+
+/**
+ * Hashes a file being written, in order, as far as it is whole. `advance(end)` says the bytes
+ * before `end` are written; `result()` waits for the hashing to catch up with `size` and says
+ * whether the file matched ('match'), did not ('mismatch') or could not be judged ('unknown':
+ * a guessed part size that did not fit).
+ */
+export class FileHasher {
+  private hashed = 0;
+  private target = 0;
+  private running: Promise<void> | undefined;
+  private whole: Hash = createHash('md5');
+  private part: Hash = createHash('md5');
+  private partFill = 0;
+  private readonly partDigests: Buffer[] = [];
+  private failed: unknown;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly size: number,
+    private readonly plan: Exclude<CheckPlan, { kind: 'size' }>,
+  ) {}
+
+  advance(end: number): void {
+    if (end <= this.target) return;
+    this.target = Math.min(end, this.size);
+    this.running ??= this.run().finally(() => (this.running = undefined));
+  }
+
+  private async run(): Promise<void> {
+    const buf = Buffer.allocUnsafe(MiB);
+    try {
+      while (this.hashed < this.target) {
+        const want = Math.min(buf.length, this.target - this.hashed);
+        const { bytesRead } = await this.handle.read(buf, 0, want, this.hashed);
+        if (bytesRead === 0) throw new Error('the file ended early while being checked');
+        this.take(buf.subarray(0, bytesRead));
+        this.hashed += bytesRead;
+      }
+    } catch (err) {
+      this.failed ??= err;
+    }
+  }
+
+  private take(bytes: Buffer): void {
+    if (this.plan.kind === 'md5') return void this.whole.update(bytes);
+    const { partSize } = this.plan;
+    for (let at = 0; at < bytes.length; ) {
+      const n = Math.min(bytes.length - at, partSize - this.partFill);
+      this.part.update(bytes.subarray(at, at + n));
+      this.partFill += n;
+      at += n;
+      if (this.partFill === partSize) this.closePart();
+    }
+  }
+
+  private closePart(): void {
+    this.partDigests.push(this.part.digest());
+    this.part = createHash('md5');
+    this.partFill = 0;
+  }
+
+  async result(): Promise<'match' | 'mismatch' | 'unknown'> {
+    this.advance(this.size);
+    while (this.running) await this.running;
+    if (this.failed) throw this.failed;
+    if (this.plan.kind === 'md5') return this.whole.digest('hex') === this.plan.md5 ? 'match' : 'mismatch';
+    if (this.partFill > 0 || this.partDigests.length === 0) this.closePart();
+    const same = this.partDigests.length === this.plan.count && createHash('md5').update(Buffer.concat(this.partDigests)).digest('hex') === this.plan.md5;
+    return same ? 'match' : this.plan.known ? 'mismatch' : 'unknown';
+  }
+}

@@ -1,0 +1,235 @@
+import { createHash } from 'node:crypto';
+import { link, lstat, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAppCore, type AppCore } from '../../main/app/handlers';
+import type { Connection, Ferry } from '../../main/core/ferry';
+import { Ferry as FerryCore } from '../../main/core/ferry';
+import { MemorySecretStore } from '../../main/core/secrets/secrets';
+import { planRecursive } from '../../main/core/transfers/targets';
+import type { TransferView } from '../../preload/contract';
+import { cliEnv, coreWithAccount, ferry as runFerry, tempDir, uniqueName, waitFor } from '../support/helpers';
+import { startHostileS3, type HostileServer } from '../support/hostile-s3';
+
+const MiB = 1024 * 1024;
+const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+
+/** Every file a download writes is its own, inside the chosen folder, and checked whole where the ETag allows. */
+describe('one writer per local file', () => {
+  let core: Ferry;
+  let conn: Connection;
+  let app: AppCore;
+  let dataDir: string;
+  let account: string;
+  let picked: string[] = [];
+  const notices: string[] = [];
+  const bucket = uniqueName('dlocal');
+  const put = (Key: string, Body: Buffer | string) => conn.storage.put(bucket, Key, Buffer.from(Body));
+
+  beforeAll(async () => {
+    ({ ferry: core, dataDir, account } = await coreWithAccount());
+    conn = await core.connect({ account });
+    await conn.storage.createBucket(bucket);
+    app = createAppCore({
+      ferry: core,
+      dataDir,
+      requestPollMs: 0,
+      batchMs: 10,
+      platform: { copyText: () => {}, notify: () => {}, openExternal: () => {}, pickFiles: async () => picked },
+      emit: (e, p) => void (e === 'notice' && notices.push((p as { message: string }).message)),
+      appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
+    });
+  });
+  afterAll(() => {
+    app?.dispose();
+    conn?.close();
+  });
+
+  const call = async <T,>(channel: string, payload: unknown): Promise<T> => {
+    const r = await app.handle(channel, payload);
+    if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+    return r.value as T;
+  };
+  /** Lists a folder as the window does before acting on what it shows. */
+  const shown = (prefix: string) => call('objects:list', { account, bucket, prefix });
+  const finished = async (ids: string[]) => {
+    await waitFor(async () => (await call<TransferView[]>('uploads:list', undefined)).filter((t) => ids.includes(t.id)).every((t) => t.status === 'done' || t.status === 'failed'), 60_000);
+    return (await call<TransferView[]>('uploads:list', undefined)).filter((t) => ids.includes(t.id));
+  };
+
+  it('keys whose safe names collide get a file each, in the window and with ferry cp --recursive; nothing is stitched', async () => {
+    await put('f/a\u0001.txt', 'first object');
+    await put('f/a\u0002.txt', 'second object, longer');
+    await put('f/a\u0003.txt', 'third');
+    await shown('');
+    await shown('f/');
+    picked = [await tempDir()];
+    const added = await call<TransferView[]>('downloads:add', { account, bucket, keys: ['f/a\u0001.txt', 'f/a\u0002.txt', 'f/'] });
+    const done = await finished(added.map((t) => t.id));
+    expect(done.map((t) => t.status)).toEqual(['done', 'done', 'done', 'done', 'done']);
+    expect(new Set(done.map((t) => t.file)).size).toBe(5);
+    const files = (await readdir(picked[0]!)).sort();
+    expect(files).toEqual(['a_ (1).txt', 'a_.txt', 'f']);
+    expect((await readdir(join(picked[0]!, 'f'))).sort()).toEqual(['a_ (1).txt', 'a_ (2).txt', 'a_.txt']);
+    const contents = await Promise.all(done.map((t) => readFile(t.file, 'utf8')));
+    expect(contents.sort()).toEqual(['first object', 'first object', 'second object, longer', 'second object, longer', 'third'].sort());
+
+    const out = await tempDir();
+    const r = await runFerry(['cp', `s3://${bucket}/f/`, out, '--recursive', '--account', account], { env: cliEnv(dataDir) });
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readdir(out)).sort()).toEqual(['a_ (1).txt', 'a_ (2).txt', 'a_.txt']);
+    expect((await Promise.all((await readdir(out)).map((n) => readFile(join(out, n), 'utf8')))).sort()).toEqual(['first object', 'second object, longer', 'third']);
+  });
+
+  it('on a file system that folds case, names that differ only in case get a file each', async () => {
+    await put('case/Report.txt', 'upper');
+    await put('case/report.txt', 'lower');
+    const plan = await planRecursive(conn.storage, bucket, 'case/', await tempDir(), undefined, { folds: true });
+    expect(plan.items.map((i) => i.file.split('/').pop()).sort()).toEqual(['Report.txt', 'report (1).txt']);
+    const plain = await planRecursive(conn.storage, bucket, 'case/', await tempDir(), undefined, { folds: false });
+    expect(plain.items.map((i) => i.file.split('/').pop()).sort()).toEqual(['Report.txt', 'report.txt']);
+  });
+
+  it('a symbolic link already at NAME.ferry-download is never written through: the CLI stops, the window picks another name', async () => {
+    await put('link/secret.txt', 'from the bucket');
+    const outside = await tempDir();
+    const victim = join(outside, 'victim.txt');
+    await writeFile(victim, 'keep me');
+    const dir = await tempDir();
+    await symlink(victim, join(dir, 'secret.txt.ferry-download'));
+    await symlink(join(outside, 'created.txt'), join(dir, 'other.txt.ferry-download'));
+    const r = await runFerry(['cp', `s3://${bucket}/link/secret.txt`, join(dir, 'secret.txt'), '--account', account], { env: cliEnv(dataDir) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/secret.txt.ferry-download is in the way: it is not a partial download Ferry made \(it is a symbolic link\)/);
+    expect(await readFile(victim, 'utf8')).toBe('keep me');
+    expect((await lstat(join(dir, 'secret.txt.ferry-download'))).isSymbolicLink()).toBe(true);
+    // The window: a dangling link to a file outside makes no file there.
+    await put('link/other.txt', 'other');
+    await shown('link/');
+    picked = [dir];
+    const added = await call<TransferView[]>('downloads:add', { account, bucket, keys: ['link/secret.txt', 'link/other.txt'] });
+    const done = await finished(added.map((t) => t.id));
+    expect(done.map((t) => [t.status, t.file.split('/').pop()])).toEqual([
+      ['done', 'secret (1).txt'],
+      ['done', 'other (1).txt'],
+    ]);
+    expect(await readdir(outside)).toEqual(['victim.txt']);
+    expect(await readFile(victim, 'utf8')).toBe('keep me');
+  });
+
+  it('a partial file that is a hard link to another file is not continued or written', async () => {
+    await put('hard/data.bin', Buffer.alloc(3 * MiB, 5));
+    const dir = await tempDir();
+    const other = join(dir, 'precious.bin');
+    await writeFile(other, Buffer.alloc(3 * MiB, 1));
+    await link(other, join(dir, 'data.bin.ferry-download'));
+    await writeFile(join(dir, 'data.bin.ferry-download.json'), JSON.stringify({ version: 1, bucket, key: 'hard/data.bin', etag: (await conn.storage.head(bucket, 'hard/data.bin')).etag, size: 3 * MiB, partSize: 8 * MiB, done: [] }));
+    await expect(conn.download({ bucket, key: 'hard/data.bin', file: join(dir, 'data.bin'), replace: true })).rejects.toThrow(/is in the way.*other hard links/);
+    expect((await readFile(other)).every((b) => b === 1)).toBe(true);
+  });
+
+  it('inside ferry cp --recursive, a symbolic link to a folder outside is not followed', async () => {
+    await put('tree/sub/x.txt', 'x');
+    await put('tree/top.txt', 'top');
+    const outside = await tempDir();
+    const out = await tempDir();
+    await symlink(outside, join(out, 'sub'));
+    const r = await runFerry(['cp', `s3://${bucket}/tree/`, out, '--recursive', '--account', account], { env: cliEnv(dataDir) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await readdir(outside)).toEqual([]);
+    expect(await readFile(join(out, 'sub (1)', 'x.txt'), 'utf8')).toBe('x');
+  });
+
+  it('two downloads into one file at once: one writes, the other is refused and says why', async () => {
+    await put('two/big.bin', Buffer.alloc(12 * MiB, 9));
+    const file = join(await tempDir(), 'big.bin');
+    const results = await Promise.allSettled([conn.download({ bucket, key: 'two/big.bin', file, replace: true }), conn.download({ bucket, key: 'two/big.bin', file, replace: true })]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason.message).toMatch(/is already being downloaded/);
+    expect((await readFile(file)).every((b) => b === 9)).toBe(true);
+  });
+
+  it('the window never renames over a file that appeared at the name meanwhile', async () => {
+    await put('late/report.pdf', Buffer.alloc(20 * MiB, 3));
+    const dir = await tempDir();
+    const file = join(dir, 'report.pdf');
+    let wrote = false;
+    const r = await conn.download({
+      bucket,
+      key: 'late/report.pdf',
+      file,
+      partSize: 5 * MiB,
+      concurrency: 1,
+      onKept: () => {
+        if (!wrote) void writeFile(file, 'written by someone else');
+        wrote = true;
+      },
+    });
+    expect(r.file).toBe(join(dir, 'report (1).pdf'));
+    expect(await readFile(file, 'utf8')).toBe('written by someone else');
+    expect((await readdir(dir)).sort()).toEqual(['report (1).pdf', 'report.pdf']);
+  });
+});
+
+describe('whole-file checks against a server that sends the wrong bytes', () => {
+  let s3: HostileServer;
+  let core: FerryCore;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    s3 = await startHostileS3();
+    const aws = { AWS_ACCESS_KEY_ID: 'hostile', AWS_SECRET_ACCESS_KEY: 'hostile-secret', AWS_ENDPOINT_URL: s3.endpoint };
+    core = new FerryCore({ dataDir: await tempDir(), secrets: new MemorySecretStore(), env: aws, network: { requestTimeoutMs: 2000, backoffMs: 10 } });
+    env = cliEnv(await tempDir(), aws);
+  });
+  afterAll(() => s3?.close());
+
+  const flipped = (b: Buffer) => {
+    const bad = Buffer.from(b);
+    bad[bad.length >> 1] = bad[bad.length >> 1]! ^ 0xff;
+    return bad;
+  };
+
+  it('a 20 MiB object fetched in ranges whose ETag is its MD5 is checked whole: one flipped byte is refused, nothing kept', async () => {
+    const body = Buffer.alloc(20 * MiB, 7);
+    s3.objects.set('hostile/plain.bin', { body, served: flipped(body) });
+    const dir = await tempDir();
+    const conn = await core.connect();
+    await expect(conn.download({ bucket: 'hostile', key: 'plain.bin', file: join(dir, 'plain.bin'), partSize: 5 * MiB, replace: true })).rejects.toThrow(/arrived damaged.*MD5/);
+    expect(await readdir(dir)).toEqual([]);
+    s3.objects.set('hostile/plain.bin', { body });
+    expect((await conn.download({ bucket: 'hostile', key: 'plain.bin', file: join(dir, 'plain.bin'), partSize: 5 * MiB, replace: true })).verified).toBe('md5');
+    conn.close();
+  });
+
+  it('a multipart ETag is checked where the part size is known, and the check that ran is reported', async () => {
+    const body = Buffer.alloc(21 * MiB, 4);
+    const partSize = 6 * MiB;
+    const parts = [];
+    for (let at = 0; at < body.length; at += partSize) parts.push(createHash('md5').update(body.subarray(at, at + partSize)).digest());
+    const etag = `"${md5(Buffer.concat(parts))}-${parts.length}"`;
+    const dir = await tempDir();
+    const conn = await core.connect();
+    // Told by the object (as Ferry's uploads record it): damage is refused, whole bytes pass.
+    s3.objects.set('hostile/mp.bin', { body, served: flipped(body), etag, headers: { 'x-amz-meta-ferry-part-size': String(partSize) } });
+    await expect(conn.download({ bucket: 'hostile', key: 'mp.bin', file: join(dir, 'mp.bin'), replace: true })).rejects.toThrow(/arrived damaged.*part checksums/);
+    s3.objects.set('hostile/mp.bin', { body, etag, headers: { 'x-amz-meta-ferry-part-size': String(partSize) } });
+    expect((await conn.download({ bucket: 'hostile', key: 'mp.bin', file: join(dir, 'mp.bin'), replace: true })).verified).toBe('parts-md5');
+    // Not told, and 6 MiB is no common part size: only the size could be checked, and it says so.
+    s3.objects.set('hostile/mp.bin', { body, etag });
+    expect((await conn.download({ bucket: 'hostile', key: 'mp.bin', file: join(dir, 'mp.bin'), replace: true })).verified).toBe('size');
+    conn.close();
+  });
+
+  it('one bad key in a folder download is reported and skipped; the rest arrive', async () => {
+    for (const key of ['dl/good.txt', 'dl/..', 'dl/x', 'dl/x/inside.txt', `dl/${'k'.repeat(2000)}`, 'dl/also good.txt']) s3.objects.set(`hostile/${key}`, { body: Buffer.from(`body of ${key.slice(0, 20)}`) });
+    const out = await tempDir();
+    const r = await runFerry(['cp', 's3://hostile/dl/', out, '--recursive'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/skipped s3:\/\/hostile\/dl\/k+.*longer than S3 allows/);
+    expect(r.stderr).toMatch(/1 of 6 objects were not downloaded/);
+    const names = (await readdir(out)).sort();
+    expect(names).toEqual(['_', 'also good.txt', 'good.txt', 'x', 'x (1)'].sort());
+    expect(await readFile(join(out, 'good.txt'), 'utf8')).toBe('body of dl/good.txt');
+  });
+});
