@@ -285,7 +285,7 @@ describe('the Ferry window, end to end in Chromium', () => {
     await card.getByLabel('Largest file (MiB, at most 5 GiB)').fill('2');
     await card.getByLabel('Note for the sender (optional)').fill('Please send the signed contract.');
     await card.getByRole('button', { name: 'Make request link' }).click();
-    await card.getByText(/Files sent through this link land in .*incoming\/scans-from-anna\//).waitFor();
+    await card.getByText(/Files sent through this link land in .*incoming\/scans-from-anna-[0-9a-f]{8}\//).waitFor();
     await card.getByRole('button', { name: 'Copy link' }).last().click();
     await page.waitForFunction(() => true);
     const url = h.clipboard.at(-1)!;
