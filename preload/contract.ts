@@ -99,16 +99,8 @@ export const requests = {
   'links:create': z.object({ account: name, bucket, key, expiresIn: z.number().int().min(1).max(604_800), filename: z.string().min(1).max(255).optional() }),
   'links:history': none,
   'links:clear': none,
-  /** The same link as an earlier one (from the history), signed again byte for byte. */
-  'links:again': z.object({
-    account: name,
-    bucket,
-    key,
-    createdAt: z.string().datetime(),
-    expiresAt: z.string().datetime(),
-    expiresIn: z.number().int().min(1).max(604_800).optional(),
-    filename: z.string().min(1).max(255).optional(),
-  }),
+  /** The same link as an earlier one of the history (named by its account, object and signing time), signed again byte for byte. */
+  'links:again': z.object({ account: name, bucket, key, createdAt: z.string().datetime() }),
   /** One link (a page listing them) for every file in a folder. */
   'links:createMany': z.object({ account: name, bucket, prefix, expiresIn: z.number().int().min(1).max(604_800), title: z.string().max(200).optional() }),
   /** A file request: a link through which others upload into a folder. */
@@ -158,6 +150,8 @@ export interface AccountView {
   region: string;
   pathStyle: boolean;
   isDefault: boolean;
+  /** Saved without a passing connection test ("Save anyway"): browsable, but no quick look and no opening its links. */
+  untested?: boolean;
 }
 
 export interface CheckView {

@@ -9,11 +9,12 @@ import { requests } from '../../preload/contract';
 import type { Result } from '../../preload/api';
 import { PRESETS, PROVIDERS } from '../core/accounts/presets';
 import { FerryError, isFerryError } from '../core/errors';
-import type { Connection, Ferry } from '../core/ferry';
+import type { AccountSummary, Connection, Ferry } from '../core/ferry';
 import { UploadHistory, type UploadRecord } from '../core/links/history';
 import { shareableKeys } from '../core/sharing/sharing';
 import { expandDrop } from '../core/transfers/drop';
 import { PathGrants } from './grants';
+import { KnownNames } from './known-names';
 import { forWindow } from './window-words';
 import { TransferQueue } from '../core/transfers/queue';
 import { PendingDownloads } from '../core/transfers/pending-downloads';
@@ -115,13 +116,24 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
   };
   const uploads = new UploadHistory(opts.dataDir);
   const grants = new PathGrants();
+  /** Names the window may use in requests to servers: only what main was shown or made (see known-names.ts). */
+  const known = new KnownNames();
+  // The window opens where it was last: that place was checked when it was saved.
+  const seeded = ferry.accounts.preferences().then(
+    (p) => {
+      const at = p.lastLocation;
+      if (at?.bucket) known.learnKeys(at.account, at.bucket, at.prefix ? [at.prefix] : []);
+    },
+    () => {},
+  );
 
-  /** Links Ferry signed in this session: the only addresses the window may open in the browser. */
-  const issued = new Set<string>();
+  /** Links Ferry signed in this session, and for which account: the only addresses the window may open in the browser. */
+  const issued = new Map<string, string>();
+  const remember = (account: string, url: string) => issued.set(new URL(url).toString(), account);
   const link = async (account: string, bucket: string, key: string, expiresIn: number, filename?: string): Promise<LinkView> => {
     const conn = await connection(account);
     const l = await conn.share({ bucket, key, expiresIn, ...(filename ? { filename } : {}) });
-    issued.add(new URL(l.url).toString());
+    remember(account, l.url);
     // The window's history shows it at once, whoever made it (window, tray, copy on upload).
     emit('links:changed', null);
     const qrSvg = await QRCode.toString(l.url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
@@ -163,6 +175,8 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       return { ...(p.partSizeMiB ? { partSize: p.partSizeMiB * 1024 * 1024 } : {}), ...(p.concurrency ? { concurrency: p.concurrency } : {}) };
     },
     onChange: (view) => {
+      // What is uploaded or downloaded is a name the window may act on next (Copy link, Share).
+      known.learnKeys(view.account, view.bucket, [view.key]);
       pending.set(view.id, view.error ? { ...view, error: forWindow(view.error) } : view);
       timer ??= setTimeout(flush, opts.batchMs ?? 150);
     },
@@ -234,10 +248,13 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     }
   };
 
-  const accountView = async (name: string) => {
-    const all = await ferry.listAccounts();
-    const a = all.find((x) => x.name === name)!;
-    return { name: a.name, provider: a.provider, ...(a.endpoint ? { endpoint: a.endpoint } : {}), region: a.region, pathStyle: a.pathStyle, isDefault: a.isDefault };
+  const viewOf = (a: AccountSummary) => ({ name: a.name, provider: a.provider, ...(a.endpoint ? { endpoint: a.endpoint } : {}), region: a.region, pathStyle: a.pathStyle, isDefault: a.isDefault, ...(a.untested ? { untested: true } : {}) });
+  const accountView = async (name: string) => viewOf((await ferry.listAccounts()).find((x) => x.name === name)!);
+  /** An account saved without a passing test is browsable, but what its endpoint answers is never shown or opened. */
+  const tested = async (account: string, what: string) => {
+    if ((await ferry.accounts.get(account)).untested) {
+      throw new FerryError('FORBIDDEN', `${what} is off for "${account}" until its connection test passes: it was saved without one, so what its endpoint answers may not be storage of yours. Open the account's settings and test it again.`);
+    }
   };
 
   const handlers: Handlers = {
@@ -247,8 +264,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
         const p = PRESETS[id];
         return { id, label: p.label, ...(p.endpoint ? { endpoint: p.endpoint } : {}), ...(p.endpointHelp ? { endpointHelp: p.endpointHelp } : {}), region: p.region, pathStyle: p.pathStyle };
       }),
-    'accounts:list': async () =>
-      (await ferry.listAccounts()).map((a) => ({ name: a.name, provider: a.provider, ...(a.endpoint ? { endpoint: a.endpoint } : {}), region: a.region, pathStyle: a.pathStyle, isDefault: a.isDefault })),
+    'accounts:list': async () => (await ferry.listAccounts()).map(viewOf),
     'accounts:add': async ({ saveAnyway, accessKeyId, secretAccessKey, ...input }) => {
       await ferry.addAccount(input, { accessKeyId, secretAccessKey });
       const report = await testReport(input.name);
@@ -258,6 +274,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
         await ferry.removeAccount(input.name);
         return { account, saved: false, report };
       }
+      if (!report.ok) await ferry.accounts.setUntested(input.name, true);
       return { account: await accountView(input.name), saved: true, report };
     },
     'accounts:update': async ({ name, saveAnyway, accessKeyId, secretAccessKey, ...patch }) => {
@@ -269,6 +286,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
         report = await testReport(name);
         return report.ok || Boolean(saveAnyway);
       });
+      if (saved && !report!.ok) await ferry.accounts.setUntested(name, true);
       forget(name);
       return { account: await accountView(name), saved, report: report! };
     },
@@ -278,24 +296,60 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       return null;
     },
     'accounts:test': async ({ name }) => testReport(name),
-    'buckets:list': async ({ account }) => (await connection(account)).storage.listBuckets(),
+    'buckets:list': async ({ account }) => {
+      const buckets = await (await connection(account)).storage.listBuckets();
+      known.learnBuckets(account, buckets.map((b) => b.name));
+      return buckets;
+    },
     'buckets:create': async ({ account, bucket }) => {
       await (await connection(account)).storage.createBucket(bucket);
+      known.learnBuckets(account, [bucket]);
       return null;
     },
     'objects:list': async ({ account, bucket, prefix, token }) => {
-      const page = await (await connection(account)).storage.listPage(bucket, prefix, token ? { token } : {});
+      await seeded;
+      known.folder(account, bucket, prefix);
+      const listing = JSON.stringify(['list', account, bucket, prefix]);
+      known.token(listing, token);
+      const conn = await connection(account);
+      const page = await conn.storage.listPage(bucket, prefix, token ? { token } : {});
+      known.nextToken(listing, token, page.nextToken, conn.storage.endpoint);
+      known.learnKeys(account, bucket, [...page.folders, ...page.objects.map((o) => o.key)]);
       return { folders: page.folders, objects: page.objects.map(objectView), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
     },
-    'objects:delete': async ({ account, bucket, keys }) => ({ deleted: await deleteObjects((await connection(account)).storage, bucket, keys) }),
-    'objects:move': async ({ account, bucket, from, to }) => ({ moved: (await moveObjects((await connection(account)).storage, bucket, from, to)).length }),
-    'objects:createFolder': async ({ account, bucket, prefix, name }) => ({ prefix: await createFolder((await connection(account)).storage, bucket, prefix, name) }),
+    'objects:delete': async ({ account, bucket, keys }) => {
+      for (const k of keys) known.key(account, bucket, k);
+      return { deleted: await deleteObjects((await connection(account)).storage, bucket, keys) };
+    },
+    'objects:move': async ({ account, bucket, from, to }) => {
+      known.key(account, bucket, from);
+      const moved = await moveObjects((await connection(account)).storage, bucket, from, to);
+      known.learnKeys(account, bucket, [to, ...moved.map((m) => m.to)]);
+      return { moved: moved.length };
+    },
+    'objects:createFolder': async ({ account, bucket, prefix, name }) => {
+      known.folder(account, bucket, prefix);
+      const made = await createFolder((await connection(account)).storage, bucket, prefix, name);
+      known.learnKeys(account, bucket, [made]);
+      return { prefix: made };
+    },
     'objects:search': async ({ account, bucket, prefix, query, token }) => {
-      const found = await searchObjects((await connection(account)).storage, bucket, prefix, query, token ? { token } : {});
+      known.folder(account, bucket, prefix);
+      const listing = JSON.stringify(['search', account, bucket, prefix, query]);
+      known.token(listing, token);
+      const conn = await connection(account);
+      const found = await searchObjects(conn.storage, bucket, prefix, query, token ? { token } : {});
+      known.nextToken(listing, token, found.nextToken, conn.storage.endpoint);
+      known.learnKeys(account, bucket, found.objects.map((o) => o.key));
       return { objects: found.objects.map(objectView), ...(found.nextToken ? { nextToken: found.nextToken } : {}), scanned: found.scanned };
     },
-    'objects:preview': async ({ account, bucket, key }) => preview((await connection(account)).storage, bucket, key),
+    'objects:preview': async ({ account, bucket, key }) => {
+      known.key(account, bucket, key);
+      await tested(account, 'Quick look');
+      return preview((await connection(account)).storage, bucket, key);
+    },
     'downloads:add': async ({ account, bucket, keys }) => {
+      for (const k of keys) known.key(account, bucket, k);
       const [folder] = await platform.pickFiles('destination');
       if (!folder) return [];
       const conn = await connection(account);
@@ -320,6 +374,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       return null;
     },
     'buckets:delete': async ({ account, bucket, withContents, typedName }) => {
+      known.bucket(account, bucket);
       if (withContents && typedName !== bucket) throw new FerryError('USAGE', `Type the bucket's name, ${bucket}, to delete it with everything in it.`);
       const out = await deleteBucket((await connection(account)).storage, bucket, { withContents: Boolean(withContents) });
       const p = await ferry.accounts.preferences();
@@ -338,6 +393,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     'uploads:add': async ({ account, bucket, prefix, paths, onExisting = 'ask' }) => {
       await grants.check(paths);
       await ferry.accounts.get(account);
+      known.newFolder(account, bucket, prefix);
       const outside: string[] = [];
       let files = await expandDrop(paths, prefix, ({ link, target }) => outside.push(`${link} → ${target}`));
       if (outside.length) {
@@ -375,42 +431,70 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     'uploads:retry': async ({ id }) => (queue.retry(id), null),
     'uploads:clear': async () => (queue.clearFinished(), null),
     'multipart:list': async ({ account, bucket }) => {
+      known.bucket(account, bucket);
       const conn = await connection(account);
       const out = [];
-      for (const u of await conn.storage.listMultipartUploads(bucket)) out.push({ ...u, ...(await conn.storage.multipartUsage(bucket, u.key, u.uploadId)) });
+      for (const u of await conn.storage.listMultipartUploads(bucket)) {
+        known.learnUpload(account, bucket, u.key, u.uploadId);
+        out.push({ ...u, ...(await conn.storage.multipartUsage(bucket, u.key, u.uploadId)) });
+      }
       return out;
     },
     'multipart:abort': async ({ account, bucket, key, uploadId }) => {
+      known.upload(account, bucket, key, uploadId);
       await (await connection(account)).storage.abortMultipartUpload(bucket, key, uploadId);
       return null;
     },
-    'links:create': async ({ account, bucket, key, expiresIn, filename }) => link(account, bucket, key, expiresIn, filename),
-    'links:history': async () => (await ferry.links.list(500)).map(({ endpoint: _e, ...r }) => r),
+    'links:create': async ({ account, bucket, key, expiresIn, filename }) => {
+      known.key(account, bucket, key);
+      return link(account, bucket, key, expiresIn, filename);
+    },
+    'links:history': async () =>
+      (await ferry.links.list(500)).map(({ endpoint: _e, ...r }) => {
+        known.learnKeys(r.account, r.bucket, [r.key]);
+        return r;
+      }),
     'links:clear': async () => {
       await ferry.links.clear();
       emit('links:changed', null);
       return null;
     },
-    'links:again': async ({ account, ...record }) => {
-      const l = await (await connection(account)).presignAgain(record);
-      issued.add(new URL(l.url).toString());
+    'links:again': async ({ account, bucket, key, createdAt }) => {
+      // Only a link of Ferry's own history, with what it recorded: never a bucket, key, signing
+      // time or lifetime the page names.
+      const conn = await connection(account);
+      const record = (await ferry.links.list(500)).find((r) => r.account === account && r.bucket === bucket && r.key === key && r.createdAt === createdAt);
+      if (!record) throw new FerryError('FORBIDDEN', 'That link is not in the link history. Make a new link instead.');
+      if (record.endpoint !== conn.storage.endpoint) throw new FerryError('USAGE', `"${account}" connects elsewhere now (${conn.storage.endpoint}); that link was made for ${record.endpoint}. Make a new link instead.`);
+      const l = await conn.presignAgain(record);
+      remember(account, l.url);
       return { url: l.url };
     },
     'links:createMany': async ({ account, bucket, prefix, expiresIn, title }) => {
+      known.folder(account, bucket, prefix);
       const conn = await connection(account);
       const keys = await shareableKeys(conn.storage, bucket, prefix);
       const link = await conn.shareMany({ bucket, keys, expiresIn, title: title || prefix.replace(/\/$/, '') || bucket });
-      issued.add(new URL(link.url).toString());
+      remember(account, link.url);
       return { url: link.url, expiresAt: link.expiresAt, files: link.files };
     },
     'requests:create': async ({ account, ...req }) => {
+      known.bucket(account, req.bucket);
       const made = await (await connection(account)).requestFiles(req);
-      issued.add(new URL(made.url).toString());
+      remember(account, made.url);
       const { endpoint: _e, ...request } = made.request;
       return { url: made.url, request };
     },
-    'requests:list': async () => (await ferry.listRequests()).map(({ endpoint: _e, ...r }) => r),
+    'requests:list': async () =>
+      (await ferry.listRequests()).map(({ endpoint: _e, ...r }) => {
+        known.learnKeys(r.account, r.bucket, [r.prefix, ...r.received.map((o) => o.key)]);
+        return r;
+      }),
     'requests:end': async ({ account, bucket, pageKey }) => {
+      // Only a request of Ferry's own history: never a key the page names.
+      if (!(await ferry.requests.list(1000)).some((r) => r.account === account && r.bucket === bucket && r.pageKey === pageKey)) {
+        throw new FerryError('FORBIDDEN', 'That request is not in the list of requests made here.');
+      }
       await (await connection(account)).endRequest({ bucket, pageKey });
       return null;
     },
@@ -420,20 +504,27 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     },
     'links:open': async ({ url }) => {
       const u = new URL(url).toString();
-      // Only a link Ferry made opens: anything else a page asks for could be a phishing page or a
-      // local file handler.
-      if (!issued.has(u)) throw new FerryError('USAGE', 'Only share links Ferry made open in the browser.');
+      // Only a link Ferry made in this session opens, and not one to an account whose endpoint
+      // never passed a test: anything else a page asks for could be a phishing page or a local
+      // file handler.
+      const account = issued.get(u);
+      if (account === undefined) throw new FerryError('USAGE', 'Only share links Ferry made open in the browser.');
+      await tested(account, 'Opening its links in the browser');
       platform.openExternal(u);
       return null;
     },
     'prefs:get': async () => learnPrefs(await ferry.accounts.preferences()),
     // null clears an advanced setting: Ferry chooses again.
-    'prefs:set': async ({ partSizeMiB, concurrency, ...patch }) =>
-      learnPrefs(await ferry.accounts.setPreferences({
+    'prefs:set': async ({ partSizeMiB, concurrency, ...patch }) => {
+      // Where the window opens next time must be a place it was shown.
+      const at = patch.lastLocation;
+      if (at?.bucket) known.folder(at.account, at.bucket, at.prefix ?? '');
+      return learnPrefs(await ferry.accounts.setPreferences({
         ...patch,
         ...(partSizeMiB !== undefined ? { partSizeMiB: partSizeMiB ?? undefined } : {}),
         ...(concurrency !== undefined ? { concurrency: concurrency ?? undefined } : {}),
-      })),
+      }));
+    },
   };
 
   // Files arriving through open requests are announced while Ferry runs: one notification per

@@ -315,6 +315,8 @@ export class Ferry {
       add('can list buckets', true, `${buckets.length} bucket${buckets.length === 1 ? '' : 's'}`);
       report.buckets = buckets.map((b) => b.name);
       report.ok = true;
+      // A passing test ends "saved without one" (see Account.untested).
+      if (profile.name !== ENV_PROFILE_NAME) await this.accounts.setUntested(profile.name, false).catch(() => {});
       const bucket = opts.bucket ?? buckets[0]?.name;
       if (bucket) {
         const { probeCapabilities, describeCapabilities } = await import('./s3/capabilities');
@@ -362,6 +364,7 @@ export class Ferry {
       }
       // Keys limited to one bucket (R2 tokens, B2 application keys) cannot list buckets but work.
       report.ok = err.code === 'ACCESS_DENIED' && failed === 'can list buckets';
+      if (report.ok && profile.name !== ENV_PROFILE_NAME) await this.accounts.setUntested(profile.name, false).catch(() => {});
     } finally {
       conn.close();
     }

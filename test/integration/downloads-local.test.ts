@@ -39,6 +39,8 @@ describe('one writer per local file', () => {
       emit: (e, p) => void (e === 'notice' && notices.push((p as { message: string }).message)),
       appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
     });
+    // The window lists an account's buckets before it works in one.
+    await app.handle('buckets:list', { account });
   });
   afterAll(() => {
     app?.dispose();
@@ -105,6 +107,7 @@ describe('one writer per local file', () => {
     expect((await lstat(join(dir, 'secret.txt.ferry-download'))).isSymbolicLink()).toBe(true);
     // The window: a dangling link to a file outside makes no file there.
     await put('link/other.txt', 'other');
+    await shown('');
     await shown('link/');
     picked = [dir];
     const added = await call<TransferView[]>('downloads:add', { account, bucket, keys: ['link/secret.txt', 'link/other.txt'] });

@@ -1,4 +1,4 @@
-import { ListPartsCommand } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, ListPartsCommand } from '@aws-sdk/client-s3';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,7 +114,7 @@ describe('the IPC handler table', () => {
     }
     expect(await call('links:copy', { url: 'javascript:alert(1)' })).toMatchObject({ ok: false });
     expect(opened).toEqual([]);
-    const made = await ok<{ url: string }>('links:create', { account, bucket, key: 'anything.txt', expiresIn: 60 });
+    const made = await ok<{ url: string }>('links:create', { account, bucket, key: 'granted/album/inner/photo.jpg', expiresIn: 60 });
     await ok('links:open', { url: made.url });
     expect(opened).toEqual([made.url]);
   });
@@ -223,7 +223,12 @@ describe('the IPC handler table', () => {
     expect(await call('buckets:create', { account, bucket: 'ab' })).toMatchObject({ ok: false, error: { message: 'Bucket names need at least 3 characters.' } });
     const dir = await tempDir();
     await writeFile(join(dir, 'lost.txt'), 'x');
+    // A bucket the window listed, deleted since (by another tool, say).
     const gone = uniqueName('gone');
+    await ok('buckets:create', { account, bucket: gone });
+    const conn = await ferry.connect({ account });
+    await conn.storage.client.send(new DeleteBucketCommand({ Bucket: gone }));
+    conn.close();
     const [t] = await ok<TransferView[]>('uploads:add', { account, bucket: gone, prefix: '', paths: [join(dir, 'lost.txt')] });
     await waitFor(async () => (await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.status === 'failed');
     const failed = (await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)!;

@@ -30,6 +30,8 @@ describe('hostile and unusual input', () => {
       emit: (e, p) => void (e === 'uploads:changed' && batches.push(p as TransferView[])),
       appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
     });
+    // The window lists an account's buckets before it works in one.
+    await app.handle('buckets:list', { account });
     return () => {
       app.dispose();
       conn.close();

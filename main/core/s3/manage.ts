@@ -266,6 +266,7 @@ export async function searchObjects(
 ): Promise<{ objects: ObjectInfo[]; nextToken?: string; scanned: number }> {
   const q = query.trim().toLowerCase();
   const found: ObjectInfo[] = [];
+  const guard = new PageGuard(`the search of ${bucket}/${prefix}`, storage.endpoint);
   let token = opts.token;
   let scanned = 0;
   for (let i = 0; i < (opts.pages ?? 10); i++) {
@@ -273,6 +274,7 @@ export async function searchObjects(
     scanned += page.objects.length;
     for (const o of page.objects) if (o.key.slice(prefix.length).toLowerCase().includes(q)) found.push(o);
     token = page.nextToken;
+    if (token) guard.next(token, page.objects.length);
     if (!token || found.length >= (opts.limit ?? 200)) break;
   }
   return { objects: found, ...(token ? { nextToken: token } : {}), scanned };

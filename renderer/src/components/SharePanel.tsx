@@ -202,7 +202,7 @@ export function LinkHistory({ records, onNewLink, onClear }: { records: LinkReco
   const [confirmClear, setConfirmClear] = useState(false);
   const copyAgain = async (r: LinkRecordView, i: number) => {
     try {
-      const { url } = await call(ferry().linkAgain(r));
+      const { url } = await call(ferry().linkAgain({ account: r.account, bucket: r.bucket, key: r.key, createdAt: r.createdAt }));
       await call(ferry().copyLink({ url }));
       setCopiedAt(i);
       setProblem(undefined);

@@ -84,6 +84,12 @@ function AccountEntry(props: { account: AccountView; open: boolean; selectedBuck
       <div className="account-head">
         <button type="button" className="account-name" aria-expanded={open} onClick={() => onSelect(undefined)}>
           {account.name}
+          {account.untested && (
+            <span className="untested" title="Saved without a passing connection test: no quick look, and its links do not open from here, until a test passes.">
+              {' '}
+              (untested)
+            </span>
+          )}
         </button>
         <button type="button" className="icon" onClick={onEdit} aria-label={`Settings for ${account.name}`} title="Account settings">
           <Settings size={16} aria-hidden />

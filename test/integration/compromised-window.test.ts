@@ -1,0 +1,174 @@
+import { createServer, type Server } from 'node:http';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createAppCore, type AppCore } from '../../main/app/handlers';
+import { Ferry } from '../../main/core/ferry';
+import { KeychainSecretStore } from '../../main/core/secrets/secrets';
+import { methods } from '../../preload/api';
+import type { LinkView, ObjectPageView } from '../../preload/contract';
+import { gateway, tempDir, uniqueName, waitFor } from '../support/helpers';
+import { startHostileS3, type HostileServer } from '../support/hostile-s3';
+import { startStubProxy, type StubProxy } from '../support/stub-proxy';
+
+const named = new Set<string>(Object.values(methods));
+
+/**
+ * Script running in a compromised window, with only the powers page script has: the preload's
+ * named methods, any payload it likes. Main must send servers only names they listed, sign only
+ * links of its own history, and open only links it made for accounts that passed a test.
+ */
+describe('a compromised window reaches no further than the window', () => {
+  let ferry: Ferry;
+  let app: AppCore;
+  let proxy: StubProxy;
+  let internal: Server;
+  let internalHits: string[];
+  let internalUrl: string;
+  let hostile: HostileServer;
+  const opened: string[] = [];
+  const account = uniqueName('victim');
+  const bucket = uniqueName('victim');
+
+  /** What page script can do: call a named method with any payload. */
+  const page = async <T,>(channel: string, payload?: unknown): Promise<T> => {
+    if (!named.has(channel)) throw new Error(`page script has no method for ${channel}`);
+    const r = await app.handle(channel, payload);
+    if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+    return r.value as T;
+  };
+  const refused = (p: Promise<unknown>) => expect(p).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  const seenByServer = () => proxy.seen.map((r) => decodeURIComponent(r.url.pathname + r.url.search)).join('\n');
+
+  beforeAll(async () => {
+    Object.assign(process.env, inject('keyring'));
+    const dataDir = await tempDir();
+    ferry = new Ferry({ dataDir, secrets: new KeychainSecretStore(), env: {} });
+    app = createAppCore({
+      ferry,
+      dataDir,
+      requestPollMs: 0,
+      platform: { copyText: () => {}, notify: () => {}, openExternal: (u) => void opened.push(u), pickFiles: async () => [await tempDir()] },
+      emit: () => {},
+      appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
+    });
+    proxy = await startStubProxy(gateway().endpoint, () => undefined);
+    internalHits = [];
+    internal = createServer((req, res) => {
+      internalHits.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>Router admin</h1><p>password: hunter2</p>');
+    });
+    await new Promise<void>((r) => internal.listen(0, '127.0.0.1', r));
+    internalUrl = `http://127.0.0.1:${(internal.address() as { port: number }).port}`;
+    hostile = await startHostileS3();
+    const g = gateway();
+    const added = await page<{ saved: boolean }>('accounts:add', { name: account, provider: 'ceph', endpoint: proxy.endpoint, accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey });
+    expect(added.saved).toBe(true);
+    await page('buckets:create', { account, bucket });
+    const conn = await ferry.connect({ account });
+    await conn.storage.put(bucket, 'private/diary.txt', Buffer.from('the secret plans'));
+    conn.close();
+  });
+  afterAll(async () => {
+    app?.dispose();
+    await proxy?.close();
+    internal?.close();
+    await hostile?.close();
+  });
+
+  it('an account saved anyway on an internal address is marked untested; quick look never reads its pages', async () => {
+    const saved = await page<{ saved: boolean; account: { untested?: boolean } }>('accounts:add', { name: 'router', provider: 'other', endpoint: internalUrl, accessKeyId: 'x', secretAccessKey: 'y', saveAnyway: true });
+    expect(saved).toMatchObject({ saved: true, account: { untested: true } });
+    expect((await page<Array<{ name: string; untested?: boolean }>>('accounts:list')).find((a) => a.name === 'router')?.untested).toBe(true);
+    internalHits.length = 0;
+    await refused(page('objects:preview', { account: 'router', bucket: 'admin', key: 'index.html' }));
+    await refused(page('objects:list', { account: 'router', bucket: 'admin', prefix: '' }));
+    await refused(page('downloads:add', { account: 'router', bucket: 'admin', keys: ['index.html'] }));
+    // Nothing went to the internal server for any of that.
+    expect(internalHits).toEqual([]);
+  });
+
+  it('object text cannot leave in the names of requests: invented prefixes, keys and tokens are refused before anything is sent', async () => {
+    await page('buckets:list', { account });
+    await page<ObjectPageView>('objects:list', { account, bucket, prefix: '' });
+    await page<ObjectPageView>('objects:list', { account, bucket, prefix: 'private/' });
+    const diary = await page<{ kind: string; text: string }>('objects:preview', { account, bucket, key: 'private/diary.txt' });
+    expect(diary.text).toBe('the secret plans');
+    const carrier = `${Buffer.from(diary.text).toString('hex')}/`;
+    proxy.seen.length = 0;
+    await refused(page('objects:list', { account, bucket, prefix: carrier }));
+    await refused(page('objects:list', { account, bucket, prefix: 'private/', token: carrier }));
+    await refused(page('objects:search', { account, bucket, prefix: carrier, query: 'x' }));
+    await refused(page('objects:preview', { account, bucket, key: carrier }));
+    await refused(page('links:create', { account, bucket, key: carrier, expiresIn: 60 }));
+    await refused(page('downloads:add', { account, bucket, keys: [carrier] }));
+    await refused(page('objects:delete', { account, bucket, keys: [carrier] }));
+    await refused(page('objects:move', { account, bucket, from: carrier, to: 'x' }));
+    await refused(page('objects:createFolder', { account, bucket, prefix: carrier, name: 'x' }));
+    await refused(page('links:createMany', { account, bucket, prefix: carrier, expiresIn: 60 }));
+    await refused(page('multipart:abort', { account, bucket, key: carrier, uploadId: 'x' }));
+    await refused(page('requests:end', { account, bucket, pageKey: carrier }));
+    await refused(page('prefs:set', { lastLocation: { account, bucket, prefix: carrier } }));
+    await refused(page('objects:list', { account, bucket: `${bucket}-${Buffer.from(diary.text).toString('hex').slice(0, 20)}`, prefix: '' }));
+    expect(seenByServer()).not.toContain(Buffer.from(diary.text).toString('hex'));
+    // What the window was shown still works.
+    expect((await page<LinkView>('links:create', { account, bucket, key: 'private/diary.txt', expiresIn: 60 })).url).toContain('diary.txt');
+  });
+
+  it('links:again re-signs only links of the history, as recorded; links:open opens only links main made', async () => {
+    const made = await page<LinkView>('links:create', { account, bucket, key: 'private/diary.txt', expiresIn: 3600 });
+    const history = await page<Array<{ account: string; bucket: string; key: string; createdAt: string; expiresIn?: number }>>('links:history');
+    const mine = history.find((r) => r.createdAt === made.createdAt && r.key === 'private/diary.txt')!;
+    // A lifetime or signing time the page invents is ignored: the record's are used.
+    expect((await page<{ url: string }>('links:again', { ...mine, expiresIn: 604_800 })).url).toBe(made.url);
+    const before = history.length;
+    await refused(page('links:again', { account, bucket, key: 'private/diary.txt', createdAt: '2036-01-01T00:00:00.000Z' }));
+    await refused(page('links:again', { account, bucket: 'somebody-else', key: 'x', createdAt: mine.createdAt }));
+    expect(await page<unknown[]>('links:history')).toHaveLength(before);
+
+    await expect(page('links:open', { url: 'https://phishing.example/login' })).rejects.toThrow(/Only share links Ferry made/);
+    await expect(page('links:open', { url: `${proxy.endpoint}/${bucket}/private/diary.txt` })).rejects.toThrow(/Only share links Ferry made/);
+    await page('links:open', { url: made.url });
+    expect(opened).toEqual([made.url]);
+  });
+
+  it("a link for an untested account's endpoint is never opened in the browser", async () => {
+    const g = gateway();
+    // Saved anyway with a wrong secret: untested, though the endpoint is real.
+    await page('accounts:add', { name: 'wrongkeys', provider: 'ceph', endpoint: g.endpoint, accessKeyId: g.accessKeyId, secretAccessKey: 'wrong', saveAnyway: true });
+    // A link of its history makes the name known; main signs a link for it (no request needed)…
+    const conn = await ferry.connect({ account: 'wrongkeys' });
+    await conn.share({ bucket, key: 'private/diary.txt', expiresIn: 60 });
+    conn.close();
+    await page('links:history');
+    const link = await page<LinkView>('links:create', { account: 'wrongkeys', bucket, key: 'private/diary.txt', expiresIn: 60 });
+    // …but never opens it in the browser.
+    await expect(page('links:open', { url: link.url })).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/until its connection test passes/) });
+    expect(opened).not.toContain(link.url);
+    // Once its keys are right and the test passes, it is an account like any other.
+    const fixed = await page<{ saved: boolean; account: { untested?: boolean } }>('accounts:update', { name: 'wrongkeys', accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey });
+    expect(fixed.saved).toBe(true);
+    expect(fixed.account.untested).toBeUndefined();
+  });
+
+  it('a window listing that is handed the same token again stops instead of loading forever', async () => {
+    await page('accounts:add', { name: 'looping', provider: 'other', endpoint: hostile.endpoint, accessKeyId: 'h', secretAccessKey: 'h' });
+    hostile.objects.set('hostile/a.txt', { body: Buffer.from('a') });
+    hostile.listing = { tokens: ['again'] };
+    await page('buckets:list', { account: 'looping' });
+    const first = await page<ObjectPageView>('objects:list', { account: 'looping', bucket: 'hostile', prefix: '' });
+    expect(first.nextToken).toBe('again');
+    await expect(page('objects:list', { account: 'looping', bucket: 'hostile', prefix: '', token: 'again' })).rejects.toThrow(/sent a page of this listing it had sent before/);
+    hostile.listing = undefined;
+  });
+
+  it('uploads go only into folders the window was shown, or a new one inside one', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'note.txt'), 'n');
+    // The preload grants dropped paths; page script cannot, but a real drop would.
+    await app.handle('files:grant', { paths: [join(dir, 'note.txt')] });
+    await refused(page('uploads:add', { account, bucket, prefix: 'not-shown/deeper/', paths: [join(dir, 'note.txt')] }));
+    const [job] = await page<Array<{ id: string }>>('uploads:add', { account, bucket, prefix: 'private/', paths: [join(dir, 'note.txt')] });
+    await waitFor(async () => (await page<Array<{ id: string; status: string }>>('uploads:list')).some((t) => t.id === job!.id && t.status === 'done'));
+  });
+});
