@@ -79,6 +79,15 @@ function usage(message: string): FerryError {
 /** Runs the `ferry` command; returns the exit code. Never throws. */
 export async function run(argv: string[], io: CliIO): Promise<number> {
   let debug = argv.includes('--debug');
+  // A closed stdout (EPIPE) stops the work as Ctrl-C does (uploads are aborted cleanly) and ends with 0.
+  let pipeClosed = false;
+  const closed = new AbortController();
+  const signal = io.signal ? AbortSignal.any([io.signal, closed.signal]) : closed.signal;
+  io.stdout.on?.('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && !pipeClosed) throw err;
+    pipeClosed = true;
+    closed.abort();
+  });
   try {
     const { values, positionals } = parse(argv);
     debug = Boolean(values.debug);
@@ -91,9 +100,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       return values.help ? 0 : 2;
     }
     const ferry = new Ferry({ dataDir: defaultDataDir(io.env), secrets: io.secrets ?? new KeychainSecretStore(), env: io.env });
-    await new Command(ferry, values, positionals.slice(1), { ...io, stdout: textStream(io.stdout), stderr: textStream(io.stderr) }, io.stderr).run(positionals[0]!);
+    await new Command(ferry, values, positionals.slice(1), { ...io, stdout: textStream(io.stdout), stderr: textStream(io.stderr), signal }, io.stderr).run(positionals[0]!);
     return 0;
   } catch (err) {
+    // The reader of stdout went away (ferry ls | head -1): that ends the command, quietly, as it does any Unix tool.
+    if (pipeClosed) return 0;
     if (isFerryError(err)) {
       io.stderr.write(`ferry: ${safeText(err.message)}\n`);
       if (debug && err.cause) io.stderr.write(`${safeLines((err.cause as Error).stack ?? String(err.cause))}\n`);
@@ -253,6 +264,8 @@ class Command {
     const from = parseS3Url(this.args[0]!);
     const to = parseS3Url(this.args[1]!);
     if (!from.key) throw usage('mv moves an object or folder: give s3://bucket/key.');
+    // As aws s3 mv, and as ferry rm and cp: a folder moves only when asked to.
+    if (from.key.endsWith('/') && !this.o.recursive) throw usage(`${formatS3Url(from)} is a folder; moving a folder and everything in it needs --recursive.`);
     const folder = Boolean(this.o.recursive);
     const src = folder && !from.key.endsWith('/') ? `${from.key}/` : from.key;
     let dst = to.key;

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ferry } from '../../main/core/ferry';
 import { deleteObjects, objectsUnder } from '../../main/core/s3/manage';
 import { MemorySecretStore } from '../../main/core/secrets/secrets';
-import { cliEnv, ferry as runFerry, tempDir } from '../support/helpers';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, cliEnv, ferry as runFerry, tempDir } from '../support/helpers';
 import { startHostileS3, type HostileServer } from '../support/hostile-s3';
 
 const MiB = 1024 * 1024;
@@ -78,6 +81,22 @@ describe('bounds on everything a server sends', () => {
     await expect(conn.storage.listPage('hostile', 'dl/')).rejects.toMatchObject({ code: 'ENDPOINT_UNREACHABLE' });
     expect(Date.now() - started).toBeLessThan(20_000);
     conn.close();
+  });
+
+  it('ferry ls | head -1: a reader that goes away ends the command quietly, with status 0', async () => {
+    reset();
+    for (let i = 0; i < 3000; i++) s3.objects.set(`hostile/pipe/file-${String(i).padStart(5, '0')}-${'x'.repeat(40)}.txt`, { body: Buffer.from('x') });
+    const dir = await tempDir();
+    // A real pipe into head, as a shell makes it (the server answers from this process: no spawnSync).
+    const child = spawn('bash', ['-c', `"${process.execPath}" "${CLI}" ls s3://hostile/pipe/ --recursive 2>"${dir}/err" | head -1; echo "status=\${PIPESTATUS[0]}"`], { env });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    await new Promise((r) => child.on('close', r));
+    const [first, status] = out.trim().split('\n');
+    expect(first).toMatch(/file-00000-x+\.txt$/);
+    expect(status).toBe('status=0');
+    expect(readFileSync(join(dir, 'err'), 'utf8')).toBe('');
+    for (const k of [...s3.objects.keys()]) if (k.startsWith('hostile/pipe/')) s3.objects.delete(k);
   });
 
   it('quick look reads at most what it asked for, whatever the server says or sends', async () => {

@@ -107,6 +107,11 @@ describe.each(servers())('objects on $name', (server) => {
     await put('mv/dir/two.txt', '2');
     await put('mv/dir/deep/three.txt', '3');
     expect((await run(['mv', `s3://${bucket}/mv/one.txt`, `s3://${bucket}/mv/uno.txt`])).code).toBe(0);
+    // A folder moves only with --recursive, as with aws s3 mv (and ferry rm and cp); nothing moves otherwise.
+    const refused = await run(['mv', `s3://${bucket}/mv/dir/`, `s3://${bucket}/mv/moved/`]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/is a folder; moving a folder and everything in it needs --recursive/);
+    expect(await keys('mv/')).toEqual(['mv/dir/deep/three.txt', 'mv/dir/two.txt', 'mv/uno.txt']);
     const moved = await run(['mv', `s3://${bucket}/mv/dir/`, `s3://${bucket}/mv/moved/`, '--recursive']);
     expect(moved.code, moved.stderr).toBe(0);
     expect(await keys('mv/')).toEqual(['mv/moved/deep/three.txt', 'mv/moved/two.txt', 'mv/uno.txt']);
