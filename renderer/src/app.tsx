@@ -10,7 +10,7 @@ import { LinkHistory, SharePanel } from './components/SharePanel';
 import { SharingPanel } from './components/SharingPanel';
 import { Sidebar } from './components/Sidebar';
 import { Transfers } from './components/Transfers';
-import { leafName, shownName } from './format';
+import { deletedBy, leafName, movedTo, shownName } from './format';
 import { useTransfers } from './state/transfers';
 import { Dialog } from './ui/Dialog';
 
@@ -391,7 +391,7 @@ export function App() {
             onDone={(deleted) => {
               close();
               setSelection([]);
-              if (sharing && modal.names.includes(sharing)) setSharing(undefined);
+              if (sharing && deletedBy(sharing, modal.names)) setSharing(undefined);
               setNotice({ text: `Deleted ${deleted} object${deleted === 1 ? '' : 's'} from ${bucket}.` });
               refresh();
               document.querySelector<HTMLElement>('[role=grid]')?.focus();
@@ -416,7 +416,7 @@ export function App() {
               await call(ferry().moveObject({ account, bucket, from: modal.name, to }));
               close();
               setSelection([to]);
-              if (sharing === modal.name) setSharing(to);
+              if (sharing) setSharing(movedTo(sharing, modal.name, to) ?? sharing);
               setNotice({ text: `Renamed to ${clean}.` });
               refresh();
             }}
@@ -436,9 +436,14 @@ export function App() {
               const dest = value.trim().replace(/^\/+/, '');
               const folder = dest && !dest.endsWith('/') ? `${dest}/` : dest;
               let moved = 0;
+              let followed = sharing;
               for (const name of modal.names) {
-                moved += (await call(ferry().moveObject({ account, bucket, from: name, to: `${folder}${leafName(name)}${name.endsWith('/') ? '/' : ''}` }))).moved;
+                const to = `${folder}${leafName(name)}${name.endsWith('/') ? '/' : ''}`;
+                moved += (await call(ferry().moveObject({ account, bucket, from: name, to }))).moved;
+                // The share panel follows the file wherever it went, as it does after Rename.
+                if (followed) followed = movedTo(followed, name, to) ?? followed;
               }
+              if (followed !== sharing) setSharing(followed);
               close();
               setSelection([]);
               setNotice({ text: `Moved ${moved} object${moved === 1 ? '' : 's'} to ${bucket}/${folder}.` });

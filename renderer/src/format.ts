@@ -43,3 +43,18 @@ export function shownName(keyOrPrefix: string): string {
 }
 
 export { safeText as shown };
+
+/**
+ * Where an object is after `from` was renamed or moved to `to` (a folder, ending in "/", carries
+ * everything below it), or undefined when the move did not touch it. What follows an object
+ * (the share panel, say) follows it through every rename, move and folder move alike.
+ */
+export function movedTo(key: string, from: string, to: string): string | undefined {
+  if (key === from) return to;
+  return from.endsWith('/') && key.startsWith(from) ? to + key.slice(from.length) : undefined;
+}
+
+/** Whether deleting `names` (folders with everything in them) deletes `key`. */
+export function deletedBy(key: string, names: string[]): boolean {
+  return names.some((n) => n === key || (n.endsWith('/') && key.startsWith(n)));
+}

@@ -183,6 +183,37 @@ describe('the window as a desktop file tool', () => {
     expect((await keys()).filter((k) => k.startsWith('Archive 2024/'))).toEqual([]);
   });
 
+  it('the share panel follows a file through Move…, so its next link works', async () => {
+    const { page } = h;
+    await conn.storage.put(bucket, 'deck/slides.pdf', Buffer.from('%PDF-1.4 slides'));
+    await page.getByRole('button', { name: 'More' }).click();
+    await page.getByRole('menuitem', { name: 'Refresh' }).click();
+    await page.getByRole('row', { name: /deck/ }).dblclick();
+    await page.getByRole('row', { name: /slides\.pdf/ }).click();
+    await page.keyboard.press('Enter');
+    const panel = page.getByRole('complementary', { name: 'Share' });
+    await panel.getByRole('heading', { name: /slides\.pdf/ }).waitFor();
+    await page.getByRole('row', { name: /slides\.pdf/ }).click({ button: 'right' });
+    await page.getByRole('menuitem', { name: 'Move to…' }).click();
+    const move = page.getByRole('dialog', { name: 'Move slides.pdf' });
+    await move.getByRole('textbox').fill('talks/2026/');
+    await page.keyboard.press('Enter');
+    await move.waitFor({ state: 'detached' });
+    expect(await conn.storage.exists(bucket, 'talks/2026/slides.pdf')).toBe(true);
+    // Still open, now for the file where it is; its link answers with the file, not 404.
+    await panel.getByRole('heading', { name: /slides\.pdf/ }).waitFor();
+    expect(await panel.getByRole('heading').getAttribute('title')).toBe('talks/2026/slides.pdf');
+    await panel.getByRole('button', { name: 'Create link' }).click();
+    const url = await panel.getByLabel('Share link').inputValue();
+    expect(new URL(url).pathname).toMatch(/\/talks\/2026\/slides\.pdf$/);
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('%PDF-1.4 slides');
+    await page.getByRole('button', { name: 'Close share panel' }).click();
+    await page.getByRole('grid').focus();
+    await page.keyboard.press('Backspace');
+  });
+
   it('downloads a selection into a chosen folder, in the same queue, byte for byte, and shows it in its folder', async () => {
     const { page } = h;
     const big = await randomFile(work, 'video.mov', 24 * MiB);
