@@ -5,11 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppCore, type AppCore } from '../../main/app/handlers';
 import type { Connection, Ferry } from '../../main/core/ferry';
 import { Ferry as FerryCore } from '../../main/core/ferry';
-import { MemorySecretStore } from '../../main/core/secrets/secrets';
 import { planRecursive } from '../../main/core/transfers/targets';
 import type { TransferView } from '../../preload/contract';
-import { cliEnv, coreWithAccount, ferry as runFerry, tempDir, uniqueName, waitFor } from '../support/helpers';
-import { startHostileS3, type HostileServer } from '../support/hostile-s3';
+import { cliEnv, coreWithAccount, ferry as runFerry, tempDir, uniqueName, waitFor, withHostileS3 } from '../support/helpers';
+import type { HostileServer } from '../support/hostile-s3';
 
 const MiB = 1024 * 1024;
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -180,10 +179,7 @@ describe('whole-file checks against a server that sends the wrong bytes', () => 
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    s3 = await startHostileS3();
-    const aws = { AWS_ACCESS_KEY_ID: 'hostile', AWS_SECRET_ACCESS_KEY: 'hostile-secret', AWS_ENDPOINT_URL: s3.endpoint };
-    core = new FerryCore({ dataDir: await tempDir(), secrets: new MemorySecretStore(), env: aws, network: { requestTimeoutMs: 2000, backoffMs: 10 } });
-    env = cliEnv(await tempDir(), aws);
+    ({ s3, core, env } = await withHostileS3({ requestTimeoutMs: 2000 }));
   });
   afterAll(() => s3?.close());
 

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ferry } from '../../main/core/ferry';
 import { deleteObjects, objectsUnder } from '../../main/core/s3/manage';
-import { MemorySecretStore } from '../../main/core/secrets/secrets';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, cliEnv, ferry as runFerry, tempDir } from '../support/helpers';
-import { startHostileS3, type HostileServer } from '../support/hostile-s3';
+import { CLI, ferry as runFerry, tempDir, withHostileS3 } from '../support/helpers';
+import type { HostileServer } from '../support/hostile-s3';
 
 const MiB = 1024 * 1024;
 
@@ -17,10 +16,7 @@ describe('bounds on everything a server sends', () => {
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    s3 = await startHostileS3();
-    const aws = { AWS_ACCESS_KEY_ID: 'hostile', AWS_SECRET_ACCESS_KEY: 'hostile-secret', AWS_ENDPOINT_URL: s3.endpoint };
-    core = new Ferry({ dataDir: await tempDir(), secrets: new MemorySecretStore(), env: aws, network: { requestTimeoutMs: 1000, backoffMs: 10 } });
-    env = cliEnv(await tempDir(), aws);
+    ({ s3, core, env } = await withHostileS3({ requestTimeoutMs: 1000 }));
     for (const k of ['dl/a.txt', 'dl/b.txt']) s3.objects.set(`hostile/${k}`, { body: Buffer.from(k) });
   });
   afterAll(() => s3?.close());

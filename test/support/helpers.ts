@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { inject } from 'vitest';
 import { Ferry } from '../../main/core/ferry';
-import { KeychainSecretStore } from '../../main/core/secrets/secrets';
+import { KeychainSecretStore, MemorySecretStore } from '../../main/core/secrets/secrets';
+import { startHostileS3, type HostileServer } from './hostile-s3';
 import { tempDir } from './helpers-fs';
 
 export const CLI = resolve(__dirname, '../../out/main/cli.js');
@@ -96,4 +97,12 @@ export async function waitFor(check: () => Promise<boolean>, ms = 30_000): Promi
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error('Timed out waiting');
+}
+
+/** A lying S3 server (hostile-s3.ts), and a core and a CLI environment that use it through AWS_* variables. */
+export async function withHostileS3(network: { requestTimeoutMs: number }): Promise<{ s3: HostileServer; core: Ferry; env: NodeJS.ProcessEnv }> {
+  const s3 = await startHostileS3();
+  const aws = { AWS_ACCESS_KEY_ID: 'hostile', AWS_SECRET_ACCESS_KEY: 'hostile-secret', AWS_ENDPOINT_URL: s3.endpoint };
+  const core = new Ferry({ dataDir: await tempDir(), secrets: new MemorySecretStore(), env: aws, network: { ...network, backoffMs: 10 } });
+  return { s3, core, env: cliEnv(await tempDir(), aws) };
 }
