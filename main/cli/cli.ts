@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { mkdir, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PRESETS } from '../core/accounts/presets';
 import { FerryError, isFerryError } from '../core/errors';
@@ -72,6 +72,9 @@ function parse(argv: string[]) {
   }
 }
 
+/** Commands whose only work is what they print: a closed stdout ends them. */
+const OUTPUT_ONLY = new Set(['ls', 'links', 'requests', 'presign', 'accounts']);
+
 function usage(message: string): FerryError {
   return new FerryError('USAGE', `${message} See: ferry --help`);
 }
@@ -79,18 +82,22 @@ function usage(message: string): FerryError {
 /** Runs the `ferry` command; returns the exit code. Never throws. */
 export async function run(argv: string[], io: CliIO): Promise<number> {
   let debug = argv.includes('--debug');
-  // A closed stdout (EPIPE) stops the work as Ctrl-C does (uploads are aborted cleanly) and ends with 0.
+  // A closed stdout (EPIPE: ferry ls | head -1) ends a command whose only work is its output, quietly,
+  // with 0, as it does any Unix tool. A transfer is not cut short by it: its lines are dropped and
+  // it finishes (and fails, if it fails) as it would have.
   let pipeClosed = false;
   const closed = new AbortController();
   const signal = io.signal ? AbortSignal.any([io.signal, closed.signal]) : closed.signal;
+  let outputOnly = false;
   io.stdout.on?.('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE' && !pipeClosed) throw err;
     pipeClosed = true;
-    closed.abort();
+    if (outputOnly) closed.abort();
   });
   try {
     const { values, positionals } = parse(argv);
     debug = Boolean(values.debug);
+    outputOnly = OUTPUT_ONLY.has(positionals[0] ?? '');
     if (values.version) {
       io.stdout.write(`${VERSION}\n`);
       return 0;
@@ -104,7 +111,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     return 0;
   } catch (err) {
     // The reader of stdout went away (ferry ls | head -1): that ends the command, quietly, as it does any Unix tool.
-    if (pipeClosed) return 0;
+    if (pipeClosed && outputOnly) return 0;
     if (isFerryError(err)) {
       io.stderr.write(`ferry: ${safeText(err.message)}\n`);
       if (debug && err.cause) io.stderr.write(`${safeLines((err.cause as Error).stack ?? String(err.cause))}\n`);
@@ -336,6 +343,8 @@ class Command {
       }
       if (!key || key.endsWith('/')) throw usage('Give an object to download (s3://bucket/key), or a folder with --recursive.');
       const file = targetInfo?.isDirectory() || target.endsWith('/') ? join(target, downloadName(key)) : target;
+      // As aws s3 cp: the folder the file goes into is made if it is not there.
+      await mkdir(dirname(file), { recursive: true });
       if (this.o['no-clobber'] && (await stat(file).then(() => true, () => false))) {
         this.io.stderr.write(`ferry: ${file} already exists; not replaced (--no-clobber)\n`);
         return;
@@ -368,7 +377,8 @@ class Command {
         for (const file of files) {
           const key = `${prefix}${basename(file)}`;
           await c.upload({ file, bucket, key, ...(this.io.signal ? { signal: this.io.signal } : {}) }, { resume: !this.o['no-resume'] });
-          if (!this.o.json) this.out(`upload: ${file} to ${formatS3Url({ bucket, key })}`);
+          // stdout is for the link alone (scripts capture it), as with plain ferry share.
+          if (!this.o.json) this.io.stderr.write(`upload: ${file} to ${formatS3Url({ bucket, key })}\n`);
           keys.push(key);
         }
         return keys;
@@ -681,9 +691,13 @@ class ProgressBar {
     const eta = p.etaSeconds !== undefined ? `, ${describeDuration(Math.ceil(p.etaSeconds))} left` : '';
     const rate = this.waiting ? 'waiting for network…' : `${formatBytes(Math.round(p.bytesPerSecond))}/s${eta}`;
     const line = `${String(pct).padStart(3)}%  ${formatBytes(p.bytesDone)} of ${formatBytes(p.totalBytes)}  ${rate}`;
-    this.stream.write(`\r${line.slice(0, (this.stream.columns ?? 80) - 1).padEnd(Math.min(60, (this.stream.columns ?? 80) - 1))}`);
+    this.stream.write(`\r${line.slice(0, this.width()).padEnd(Math.min(60, this.width()))}`);
   }
   clear(): void {
-    this.stream.write(`\r${' '.repeat(Math.min(60, (this.stream.columns ?? 80) - 1))}\r`);
+    this.stream.write(`\r${' '.repeat(Math.min(60, this.width()))}\r`);
+  }
+  /** Columns to draw in: a terminal that reports none (a pty of size 0×0) gets the usual 80. */
+  private width(): number {
+    return (this.stream.columns || 80) - 1;
   }
 }

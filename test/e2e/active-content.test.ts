@@ -72,6 +72,9 @@ describe('received files never run as pages', () => {
     await writeFile(join(dir, 'cute.svg'), svg('svg').replace('BEACON', beaconUrl));
     await writeFile(join(dir, 'invoice.html'), html('html').replace('BEACON', beaconUrl));
     // The senders use the real request pages.
+    // The picker of an image request offers images (a phone's too).
+    await page.goto(images.url);
+    expect(await page.locator('#files').getAttribute('accept')).toBe('image/*');
     for (const [link, file] of [
       [images.url, 'cute.svg'],
       [any.url, 'invoice.html'],

@@ -205,7 +205,10 @@ describe('sharing beyond one link, in a browser', () => {
     expect((await ferry(['requests'], { env: awsEnv })).stdout).toMatch(new RegExp(`open\\s+env\\s+s3://${bucket}/incoming/env-[0-9a-f]{8}/`));
     const one = await ferry(['share', join(dir, 'one.txt'), join(dir, 'two.txt'), `s3://${bucket}/batch/`, '--one-link', '--expires-in', '1h', '--account', account], { env });
     expect(one.code, one.stderr).toBe(0);
-    const html = await (await fetch(one.stdout.trim().split('\n').pop()!)).text();
+    // Only the link goes to stdout (scripts capture it); what was uploaded is said on stderr.
+    expect(one.stdout.trim().split('\n')).toHaveLength(1);
+    expect(one.stderr).toContain('upload: ');
+    const html = await (await fetch(one.stdout.trim())).text();
     expect(html).toContain('batch/one.txt');
     const folder = await ferry(['share', `s3://${bucket}/batch/`, '--one-link', '--account', account], { env });
     expect(folder.code, folder.stderr).toBe(0);

@@ -3,6 +3,8 @@ import { Ferry } from '../../main/core/ferry';
 import { deleteObjects, objectsUnder } from '../../main/core/s3/manage';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI, ferry as runFerry, tempDir, withHostileS3 } from '../support/helpers';
 import type { HostileServer } from '../support/hostile-s3';
@@ -93,6 +95,35 @@ describe('bounds on everything a server sends', () => {
     expect(status).toBe('status=0');
     expect(readFileSync(join(dir, 'err'), 'utf8')).toBe('');
     for (const k of [...s3.objects.keys()]) if (k.startsWith('hostile/pipe/')) s3.objects.delete(k);
+  });
+
+  it('a transfer is not cut short by a closed pipe: ferry cp --recursive | head -1 still sends every file', async () => {
+    reset();
+    const dir = await tempDir();
+    const src = join(dir, 'many');
+    await mkdir(src);
+    for (let i = 0; i < 400; i++) await writeFile(join(src, `f${i}.txt`), `file ${i}`);
+    const child = spawn('bash', ['-c', `"${process.execPath}" "${CLI}" cp "${src}" s3://hostile/piped/ --recursive 2>"${dir}/err" | head -1 >/dev/null; echo "status=\${PIPESTATUS[0]}"`], { env });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    await new Promise((r) => child.on('close', r));
+    expect(out.trim()).toBe('status=0');
+    expect([...s3.objects.keys()].filter((k) => k.startsWith('hostile/piped/'))).toHaveLength(400);
+    expect(readFileSync(join(dir, 'err'), 'utf8')).toBe('');
+  });
+
+  it('a terminal that reports no width (a 0x0 pty) still gets its upload and its link', async () => {
+    const { run } = await import('../../main/cli/cli');
+    const file = join(await tempDir(), 'tty.txt');
+    await writeFile(file, 'tty');
+    const stdout = new PassThrough();
+    const stderr = Object.assign(new PassThrough(), { isTTY: true, columns: 0 });
+    let printed = '';
+    stdout.on('data', (b: Buffer) => (printed += b.toString()));
+    stderr.resume();
+    const code = await run(['share', file, 's3://hostile/tty/'], { stdout, stderr, stdin: new PassThrough(), env });
+    expect(code).toBe(0);
+    expect(printed).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/hostile\/tty\/tty\.txt\?/);
   });
 
   it('quick look reads at most what it asked for, whatever the server says or sends', async () => {

@@ -84,6 +84,14 @@ describe.each(servers())('objects on $name', (server) => {
     expect(await sha256File(out2)).toBe(replaced.sha256);
   });
 
+  it('a download into a folder that is not there yet makes it, as aws s3 cp does', async () => {
+    await put('mkdir/one.txt', 'one');
+    const out = join(await tempDir(), 'new', 'deeper');
+    const r = await run(['cp', `s3://${bucket}/mkdir/one.txt`, `${out}/`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await readFile(join(out, 'one.txt'), 'utf8')).toBe('one');
+  });
+
   it('a failed download leaves no file behind and says what to do', async () => {
     const out = await tempDir();
     const r = await run(['cp', `s3://${bucket}/no/such/key.txt`, `${out}/`]);

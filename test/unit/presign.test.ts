@@ -32,6 +32,11 @@ describe('presignGet', () => {
     expect(new URL(link.url).searchParams.get('X-Amz-Security-Token')).toBe('TOKEN');
   });
 
+  it('refuses to sign with temporary credentials that have already expired: the link would never work', async () => {
+    const dead = { ...creds, sessionToken: 'TOKEN', expiration: new Date('2026-11-29T11:59:00Z') };
+    await expect(presignGet(() => client, dead, { bucket: 'bkt', key: 'k', expiresIn: 3600 }, clock)).rejects.toMatchObject({ code: 'BAD_CREDENTIALS', message: expect.stringMatching(/expired at .*Get fresh credentials/) });
+  });
+
   it('asks the server to name the download, non-ASCII names included', async () => {
     const link = await presignGet(() => client, creds, { bucket: 'bkt', key: 'k', expiresIn: 60, filename: 'Résumé 2026.pdf' }, clock);
     expect(new URL(link.url).searchParams.get('response-content-disposition')).toBe(

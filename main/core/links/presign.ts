@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Clock } from '../clock';
+import { FerryError } from '../errors';
 import { checkBucketReference, checkKey } from '../s3/names';
 import type { Credentials } from '../secrets/secrets';
 import { checkExpiry } from './expiry';
@@ -56,6 +57,9 @@ export async function presignGet(client: () => S3Client | Promise<S3Client>, cre
     fast && fast.canSign(req.bucket)
       ? fast.presignGet(req.bucket, req.key, req.expiresIn, signingDate, served)
       : await sdkPresign(await client(), { Bucket: req.bucket, Key: req.key, ResponseContentType: served.contentType, ...(served.disposition ? { ResponseContentDisposition: served.disposition } : {}) }, req.expiresIn, signingDate);
+  if (credentials.expiration && credentials.expiration.getTime() <= signingDate.getTime()) {
+    throw new FerryError('BAD_CREDENTIALS', `The temporary credentials expired at ${credentials.expiration.toISOString()}, so a link signed with them would not work at all. Get fresh credentials and sign again.`);
+  }
   let expiresAtMs = signingDate.getTime() + req.expiresIn * 1000;
   let limitedBy: ShareLink['limitedBy'] = 'expiry';
   if (credentials.expiration && credentials.expiration.getTime() < expiresAtMs) {

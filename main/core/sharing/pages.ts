@@ -42,6 +42,7 @@ li:first-child { border-top: 0; }
 .name { overflow-wrap: anywhere; }
 progress { grid-column: 1 / -1; width: 100%; height: 6px; }
 .ok { color: var(--ok); }
+li .bad { grid-column: 1 / -1; }
 .bad { color: var(--bad); }
 .hidden { display: none; }
 `;
@@ -55,7 +56,7 @@ function page(title: string, body: string, data: unknown, script: string, connec
   var data = JSON.parse(document.getElementById("ferry-data").textContent);
   function $(id) { return document.getElementById(id); }
   function text(el, value) { el.textContent = value; return el; }
-  function shown(value) { return String(value).replace(/[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]/g, function (c) { var n = c.charCodeAt(0), h = n.toString(16); return n <= 0xff ? "\\\\x" + ("0" + h).slice(-2) : "\\\\u" + ("000" + h).slice(-4); }); }
+  function shown(value) { return String(value).replace(/[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]/g, function (c) { var n = c.charCodeAt(0), h = n.toString(16); return n <= 0xff ? "\\\\x" + ("0" + h).slice(-2) : "\\\\u" + ("000" + h).slice(-4); }); }
   function el(tag, cls, value) { var e = document.createElement(tag); if (cls) e.className = cls; if (value !== undefined) e.textContent = shown(value); return e; }
   function size(n) { var u = ["B", "KB", "MB", "GB", "TB"], i = 0; while (n >= 1000 && i < u.length - 1) { n /= 1000; i++; } return (i ? n.toFixed(n < 10 ? 1 : 0) : n) + " " + u[i]; }
   function when(iso) { var d = new Date(iso); return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }); }
@@ -128,6 +129,8 @@ export function renderRequestPage(d: RequestPageData): string {
   if (data.note) { text($("note"), shown(data.note)); $("note").classList.remove("hidden"); }
   var expires = new Date(data.expiresAt);
   text($("expires"), "Open until " + when(data.expiresAt) + ".");
+  // The system's picker offers only files of the accepted type, on a phone too.
+  if (data.accept) $("files").setAttribute("accept", /\\/$/.test(data.accept) ? data.accept + "*" : data.accept);
   text($("limits"), "Up to " + size(data.maxBytes) + " per file" + (data.accept ? ", " + (data.accept.replace(/\\/$/, "") + " files only") : "") + ".");
   function status(msg, bad) { var s = $("status"); s.className = bad ? "bad" : ""; s.textContent = msg; }
   if (!form || !form.fields || typeof form.fields !== "object" || typeof form.fields.Policy !== "string") { status("This link is incomplete: ask for the whole link again (everything after the # is needed).", true); $("drop").classList.add("hidden"); return; }
