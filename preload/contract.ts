@@ -104,10 +104,10 @@ export const requests = {
   /** One link (a page listing them) for every file in a folder. */
   'links:createMany': z.object({ account: name, bucket, prefix, expiresIn: z.number().int().min(1).max(604_800), title: z.string().max(200).optional() }),
   /** A file request: a link through which others upload into a folder. */
+  /** The folder is made from the title, with a random suffix: the window names no folder (see known-names.ts). */
   'requests:create': z.object({
     account: name,
     bucket,
-    prefix: prefix.optional(),
     title: z.string().trim().min(1, 'Give the request a name.').max(200),
     expiresIn: z.number().int().min(1).max(604_800),
     maxBytes: z.number().int().min(1).max(5 * 1024 ** 3, 'Browser uploads can be at most 5 GiB per file.'),

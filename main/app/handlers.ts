@@ -7,6 +7,7 @@ import QRCode from 'qrcode';
 import type { Channel, Events, LinkView, PreviewView, Requests, Responses, TransferView } from '../../preload/contract';
 import { requests } from '../../preload/contract';
 import type { Result } from '../../preload/api';
+import { accountFromInput, normaliseEndpoint } from '../core/accounts/accounts';
 import { PRESETS, PROVIDERS } from '../core/accounts/presets';
 import { FerryError, isFerryError } from '../core/errors';
 import type { AccountSummary, Connection, Ferry } from '../core/ferry';
@@ -36,6 +37,11 @@ export interface Platform {
   pickFiles(kind: 'files' | 'folder' | 'destination'): Promise<string[]>;
   /** Shows a file in the system's file manager. */
   revealFile?(path: string): void;
+  /**
+   * Asks the user in a dialog of main's own (which page script can neither see nor answer), for
+   * the one decision that sends the keys somewhere: which server an account talks to. True: go on.
+   */
+  confirm(question: { message: string; detail: string; ok: string }): Promise<boolean>;
 }
 
 export type Emit = <E extends keyof Events>(event: E, payload: Events[E]) => void;
@@ -236,6 +242,16 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     pendingDownloads.list().then((saved) => queue.restoreDownloads(saved)).catch(() => []),
   ]);
 
+  /** Main's own question before an account's keys go to a server: a page cannot choose where they go. */
+  const confirmEndpoint = async (account: string, endpoint: string) => {
+    const yes = await platform.confirm({
+      message: `Connect “${safeText(account)}” to ${safeText(endpoint)}?`,
+      detail: 'Ferry will send requests signed with this account’s keys to that address. Go on only if you typed it yourself.',
+      ok: 'Connect',
+    });
+    if (!yes) throw new FerryError('CANCELLED', `Not saved: connecting “${account}” to ${endpoint} was not confirmed.`);
+  };
+
   /** The connection test, as a report also when the test itself could not run. */
   const testReport = async (name: string) => {
     forget(name);
@@ -266,6 +282,8 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       }),
     'accounts:list': async () => (await ferry.listAccounts()).map(viewOf),
     'accounts:add': async ({ saveAnyway, accessKeyId, secretAccessKey, ...input }) => {
+      const where = accountFromInput(input, new Date()).endpoint ?? `Amazon S3 (${input.region || PRESETS.aws.region})`;
+      await confirmEndpoint(input.name, where);
       await ferry.addAccount(input, { accessKeyId, secretAccessKey });
       const report = await testReport(input.name);
       // A failed test keeps nothing (unless the user said "Save anyway"): no half-set-up account.
@@ -281,6 +299,11 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
         throw new FerryError('BAD_CREDENTIALS', 'To change the keys, give both the access key ID and the secret access key.');
       }
+      const before = await ferry.accounts.get(name);
+      const moving = patch.endpoint !== undefined && (patch.endpoint ? normaliseEndpoint(patch.endpoint, { allowLinkLocal: before.allowLinkLocal ?? false }) : undefined) !== before.endpoint;
+      if (moving) await confirmEndpoint(name, patch.endpoint || 'Amazon S3');
+      // What the old server listed says nothing about a new one.
+      if (moving) known.forgetAccount(name);
       let report: Awaited<ReturnType<typeof testReport>> | undefined;
       const saved = await ferry.tryAccountChange(name, patch, accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined, async () => {
         report = await testReport(name);
@@ -292,6 +315,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     },
     'accounts:remove': async ({ name }) => {
       await ferry.removeAccount(name);
+      known.forgetAccount(name);
       forget(name);
       return null;
     },
@@ -361,7 +385,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
         });
       }
       if (!items.length) throw new FerryError('NO_SUCH_KEY', skipped.length ? 'Nothing to download: no selected object can be saved here (see the notice).' : 'Nothing to download: the selected folders are empty.');
-      const added = queue.add(items.map((i) => ({ account, bucket, key: i.key, file: i.file, size: i.size, direction: 'download' as const })));
+      const added = queue.add(items.map((i) => ({ account, bucket, key: i.key, file: i.file, folder: i.folder, size: i.size, direction: 'download' as const })));
       const group: DropGroup = { direction: 'download', folder, bucket, prefix: '', size: added.length, left: added.length, done: [], failed: [] };
       for (const t of added) groups.set(t.id, group);
       return added;

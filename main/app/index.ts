@@ -34,6 +34,12 @@ if (!app.requestSingleInstanceLock()) {
       },
       openExternal: (url) => void shell.openExternal(url),
       revealFile: (path) => shell.showItemInFolder(path),
+      confirm: async ({ message, detail, ok }) => {
+        const win = window.get();
+        const options = { type: 'question' as const, buttons: [ok, 'Cancel'], defaultId: 1, cancelId: 1, message, detail, noLink: true };
+        const answer = win ? await dialog.showMessageBox(win, options) : await dialog.showMessageBox(options);
+        return answer.response === 0;
+      },
       pickFiles: async (kind) => {
         const win = window.get();
         const options: OpenDialogOptions =

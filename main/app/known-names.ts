@@ -42,6 +42,13 @@ export class KnownNames {
     return n;
   }
 
+  /** Forgets everything learned for an account (removed, or now talking to another server). */
+  forgetAccount(account: string): void {
+    this.buckets.delete(account);
+    for (const id of [...this.names.keys()]) if (id.startsWith(`${account}\u0000`)) this.names.delete(id);
+    for (const id of [...this.tokens.keys()]) if ((JSON.parse(id) as string[])[1] === account) this.tokens.delete(id);
+  }
+
   learnBuckets(account: string, buckets: string[]): void {
     let set = this.buckets.get(account);
     if (!set) this.buckets.set(account, (set = new Set()));

@@ -89,10 +89,17 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const closed = new AbortController();
   const signal = io.signal ? AbortSignal.any([io.signal, closed.signal]) : closed.signal;
   let outputOnly = false;
+  let outputFailed: NodeJS.ErrnoException | undefined;
   io.stdout.on?.('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE' && !pipeClosed) throw err;
-    pipeClosed = true;
-    if (outputOnly) closed.abort();
+    if (pipeClosed || outputFailed) return;
+    if (err.code === 'EPIPE') {
+      pipeClosed = true;
+      if (outputOnly) closed.abort();
+      return;
+    }
+    // Output that cannot be written (a full disk behind > file): said once, and the command stops.
+    outputFailed = err;
+    closed.abort();
   });
   try {
     const { values, positionals } = parse(argv);
@@ -108,10 +115,20 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     }
     const ferry = new Ferry({ dataDir: defaultDataDir(io.env), secrets: io.secrets ?? new KeychainSecretStore(), env: io.env });
     await new Command(ferry, values, positionals.slice(1), { ...io, stdout: textStream(io.stdout), stderr: textStream(io.stderr), signal }, io.stderr).run(positionals[0]!);
+    // A failed write is reported a moment after it (the stream's error event): let it arrive.
+    await new Promise((r) => setImmediate(r));
+    if (outputFailed) {
+      io.stderr.write(`ferry: cannot write the output (${outputFailed.code ?? outputFailed.message}).\n`);
+      return 1;
+    }
     return 0;
   } catch (err) {
     // The reader of stdout went away (ferry ls | head -1): that ends the command, quietly, as it does any Unix tool.
     if (pipeClosed && outputOnly) return 0;
+    if (outputFailed) {
+      io.stderr.write(`ferry: cannot write the output (${outputFailed.code ?? outputFailed.message}); stopped.\n`);
+      return 1;
+    }
     if (isFerryError(err)) {
       io.stderr.write(`ferry: ${safeText(err.message)}\n`);
       if (debug && err.cause) io.stderr.write(`${safeLines((err.cause as Error).stack ?? String(err.cause))}\n`);
@@ -327,7 +344,7 @@ class Command {
         for (const o of items) {
           if (this.o['no-clobber'] && (await stat(o.file).then(() => true, () => false))) continue;
           try {
-            const r = await c.download({ bucket, key: o.key, file: o.file, ...opts, ...(bar ? { onProgress: (p: Progress) => bar.update({ ...p, bytesDone: before + p.bytesDone, totalBytes: total }) } : {}) });
+            const r = await c.download({ bucket, key: o.key, file: o.file, folder: o.folder, ...opts, ...(bar ? { onProgress: (p: Progress) => bar.update({ ...p, bytesDone: before + p.bytesDone, totalBytes: total }) } : {}) });
             results.push(r);
             if (!this.o.json) this.out(`download: ${formatS3Url({ bucket, key: o.key })} to ${r.file}`);
           } catch (err) {

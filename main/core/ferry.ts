@@ -189,7 +189,8 @@ export class Ferry {
     const oldKeys = await this.secrets.get(name);
     await this.updateAccount(name, patch, credentials);
     if (await keep()) return true;
-    await this.updateAccount(name, { endpoint: old.endpoint ?? '', region: old.region, pathStyle: old.pathStyle }, oldKeys ?? undefined);
+    if (credentials && oldKeys) await this.secrets.set(name, oldKeys);
+    await this.accounts.restore(old);
     return false;
   }
 

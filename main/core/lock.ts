@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { link, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { systemCode } from './errors';
@@ -40,13 +41,15 @@ export interface LockSeen {
 export async function lookAtLock(path: string): Promise<LockSeen | undefined> {
   let fh;
   try {
-    fh = await open(path, 'r');
+    // Never blocks on a FIFO put there, and reads a regular file only.
+    fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0));
   } catch (err) {
     if (systemCode(err) === 'ENOENT') return undefined;
     throw err;
   }
   try {
-    const { ino, mtimeMs } = await fh.stat();
+    const { ino, mtimeMs, isFile } = await fh.stat().then((st) => ({ ino: st.ino, mtimeMs: st.mtimeMs, isFile: st.isFile() }));
+    if (!isFile) return { ino, mtimeMs, text: '' };
     const text = await fh.readFile('utf8');
     const [first, token] = text.split('\n');
     const pid = Number.parseInt(first ?? '', 10);

@@ -72,6 +72,8 @@ export async function openWindow(opts: { colorScheme?: 'light' | 'dark' } = {}):
     notify: (title, body) => void notifications.push({ title, body }),
     openExternal: () => {},
     pickFiles: async () => picked,
+    // The user confirms the server they typed (main's own dialog).
+    confirm: async () => true,
     revealFile: (path) => void revealed.push(path),
   };
   // The handler table exists before the page does; events go to the page once it is open.

@@ -315,7 +315,7 @@ describe('the Ferry window, end to end in Chromium', () => {
     const copy = menu.find((i) => i.label === 'Copy share link')!;
     expect(copy.enabled ?? true).toBe(true);
     const before = h.clipboard.length;
-    await runTrayAction(copy.action!, { core: h.core, platform: { copyText: (t) => h.clipboard.push(t), notify: (title, body) => h.notifications.push({ title, body }), openExternal: () => {}, pickFiles: async () => [] }, show: () => {}, quit: () => {} });
+    await runTrayAction(copy.action!, { core: h.core, platform: { copyText: (t) => h.clipboard.push(t), notify: (title, body) => h.notifications.push({ title, body }), openExternal: () => {}, confirm: async () => true, pickFiles: async () => [] }, show: () => {}, quit: () => {} });
     expect(h.clipboard.length).toBe(before + 1);
     const url = h.clipboard.at(-1)!;
     const latest = recent[0]!;

@@ -27,6 +27,9 @@ describe('a compromised window reaches no further than the window', () => {
   let internalUrl: string;
   let hostile: HostileServer;
   const opened: string[] = [];
+  const asked: string[] = [];
+  /** What the user answers in main's dialog: yes for accounts they set up themselves. */
+  let userConfirms = true;
   const account = uniqueName('victim');
   const bucket = uniqueName('victim');
 
@@ -48,7 +51,14 @@ describe('a compromised window reaches no further than the window', () => {
       ferry,
       dataDir,
       requestPollMs: 0,
-      platform: { copyText: () => {}, notify: () => {}, openExternal: (u) => void opened.push(u), pickFiles: async () => [await tempDir()] },
+      platform: {
+        copyText: () => {},
+        notify: () => {},
+        openExternal: (u) => void opened.push(u),
+        pickFiles: async () => [await tempDir()],
+        // Main's own dialog: the user answers it, page script cannot.
+        confirm: async (q) => (asked.push(q.message), userConfirms),
+      },
       emit: () => {},
       appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
     });
@@ -74,6 +84,26 @@ describe('a compromised window reaches no further than the window', () => {
     await proxy?.close();
     internal?.close();
     await hostile?.close();
+  });
+
+  it('the page cannot choose where keys go: adding or moving an account needs the user\'s yes in main\'s own dialog', async () => {
+    const attacker: string[] = [];
+    const evil = createServer((req, res) => {
+      attacker.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''}`);
+      res.writeHead(200, { 'content-type': 'application/xml' }).end('<?xml version="1.0"?><ListAllMyBucketsResult><Buckets></Buckets></ListAllMyBucketsResult>');
+    });
+    await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
+    const evilUrl = `http://127.0.0.1:${(evil.address() as { port: number }).port}/phish/SECRET-IN-PATH`;
+    userConfirms = false;
+    asked.length = 0;
+    await expect(page('accounts:add', { name: 'exfil', provider: 'other', endpoint: evilUrl, accessKeyId: 'AKIA-SECRET', secretAccessKey: 'x' })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(page('accounts:update', { name: account, endpoint: evilUrl, accessKeyId: 'AKIA-SECRET', secretAccessKey: 'x' })).rejects.toMatchObject({ code: 'CANCELLED' });
+    userConfirms = true;
+    // The user was asked, in words naming the address, and said no: nothing was saved or sent.
+    expect(asked).toEqual([expect.stringContaining(evilUrl), expect.stringContaining(evilUrl)]);
+    expect(attacker).toEqual([]);
+    expect((await page<Array<{ name: string; endpoint?: string }>>('accounts:list')).map((a) => [a.name, a.endpoint])).toEqual([[account, proxy.endpoint]]);
+    evil.close();
   });
 
   it('an account saved anyway on an internal address is marked untested; quick look never reads its pages', async () => {
@@ -149,6 +179,26 @@ describe('a compromised window reaches no further than the window', () => {
     const fixed = await page<{ saved: boolean; account: { untested?: boolean } }>('accounts:update', { name: 'wrongkeys', accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey });
     expect(fixed.saved).toBe(true);
     expect(fixed.account.untested).toBeUndefined();
+  });
+
+  it('while a changed endpoint is being tested, nothing the old server listed can be looked at there', async () => {
+    // The account's names were listed by its real server; the page moves it to an internal web server.
+    internalHits.length = 0;
+    const moving = page('accounts:update', { name: account, endpoint: internalUrl, accessKeyId: 'a', secretAccessKey: 'b' });
+    const previews = await Promise.allSettled(Array.from({ length: 30 }, () => page('objects:preview', { account, bucket, key: 'private/diary.txt' })));
+    expect(await moving).toMatchObject({ saved: false });
+    for (const p of previews) if (p.status === 'fulfilled') expect(JSON.stringify(p.value)).not.toContain('Router admin');
+    expect(internalHits.filter((u) => u.includes('diary'))).toEqual([]);
+    // Put back as it was, tested, with its names to be listed again.
+    expect((await page<Array<{ name: string; endpoint?: string; untested?: boolean }>>('accounts:list')).find((a) => a.name === account)).toMatchObject({ endpoint: proxy.endpoint });
+    expect((await page<Array<{ name: string; untested?: boolean }>>('accounts:list')).find((a) => a.name === account)?.untested).toBeUndefined();
+  });
+
+  it('a file request from the window gets its folder from its title: the page names none', async () => {
+    await page('buckets:list', { account });
+    const made = await page<{ request: { prefix: string } }>('requests:create', { account, bucket, title: 'Scans', expiresIn: 600, maxBytes: 1000, prefix: 'exfil-SECRET/never-listed/' });
+    expect(made.request.prefix).toMatch(/^incoming\/scans-[0-9a-f]{8}\/$/);
+    expect(seenByServer()).not.toContain('exfil-SECRET');
   });
 
   it('a window listing that is handed the same token again stops instead of loading forever', async () => {

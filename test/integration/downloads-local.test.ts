@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { link, lstat, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmod, chown, link, lstat, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppCore, type AppCore } from '../../main/app/handlers';
@@ -34,7 +36,7 @@ describe('one writer per local file', () => {
       dataDir,
       requestPollMs: 0,
       batchMs: 10,
-      platform: { copyText: () => {}, notify: () => {}, openExternal: () => {}, pickFiles: async () => picked },
+      platform: { copyText: () => {}, notify: () => {}, openExternal: () => {}, confirm: async () => true, pickFiles: async () => picked },
       emit: (e, p) => void (e === 'notice' && notices.push((p as { message: string }).message)),
       appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
     });
@@ -149,6 +151,86 @@ describe('one writer per local file', () => {
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason.message).toMatch(/is already being downloaded/);
     expect((await readFile(file)).every((b) => b === 9)).toBe(true);
+  });
+
+  it('two spellings of one file (a symbolic link to its folder) share one claim: the second download is refused', async () => {
+    await put('alias/big.bin', Buffer.alloc(16 * MiB, 2));
+    const dir = await tempDir();
+    await symlink(dir, `${dir}-alias`);
+    const results = await Promise.allSettled([conn.download({ bucket, key: 'alias/big.bin', file: join(dir, 'out.bin'), replace: true }), conn.download({ bucket, key: 'alias/big.bin', file: join(`${dir}-alias`, 'OUT.bin'.toLowerCase()), replace: true })]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason.message).toMatch(/is already being downloaded/);
+  });
+
+  it('a partial file replaced by another program mid-download is never given the name, nor reported verified', async () => {
+    await put('swap/data.bin', Buffer.alloc(12 * MiB, 6));
+    const dir = await tempDir();
+    const file = join(dir, 'data.bin');
+    let swapped = false;
+    const run = conn.download({
+      bucket,
+      key: 'swap/data.bin',
+      file,
+      replace: true,
+      partSize: 5 * MiB,
+      concurrency: 1,
+      onKept: () => {
+        if (swapped) return;
+        swapped = true;
+        // Another writer removes the partial and makes its own.
+        rmSync(`${file}.ferry-download`);
+        writeFileSync(`${file}.ferry-download`, 'someone else');
+      },
+    });
+    await expect(run).rejects.toThrow(/was replaced by another program/);
+    // Its file is left as it is; no file got the name.
+    expect(readFileSync(`${file}.ferry-download`, 'utf8')).toBe('someone else');
+    expect(await readdir(dir)).not.toContain('data.bin');
+  });
+
+  it('a folder swapped for a symbolic link after the plan is not written through', async () => {
+    await put('late-swap/sub/x.txt', 'x');
+    const root = await tempDir();
+    const outside = await tempDir();
+    const plan = await planRecursive(conn.storage, bucket, 'late-swap/', root);
+    const [item] = plan.items;
+    await rm(join(root, 'sub'), { recursive: true });
+    await symlink(outside, join(root, 'sub'));
+    await expect(conn.download({ bucket, key: item!.key, file: item!.file, folder: item!.folder, replace: true })).rejects.toThrow(/is no longer the folder this download was planned into/);
+    expect(await readdir(outside)).toEqual([]);
+  });
+
+  it("in a folder others can write to, a partial file another user planted (with a state naming it) is not continued", async () => {
+    await put('planted/mid.bin', Buffer.alloc(2 * MiB, 8));
+    const dir = await tempDir();
+    await chmod(dir, 0o1777);
+    const partial = join(dir, 'mid.bin.ferry-download');
+    writeFileSync(partial, Buffer.alloc(2 * MiB));
+    await chmod(partial, 0o666);
+    await chown(partial, 65534, 65534);
+    const st = await lstat(partial);
+    const head = await conn.storage.head(bucket, 'planted/mid.bin');
+    await writeFile(`${partial}.json`, JSON.stringify({ version: 1, bucket, key: 'planted/mid.bin', etag: head.etag, size: 2 * MiB, partSize: 8 * MiB, done: [], dev: st.dev, ino: st.ino }));
+    await expect(conn.download({ bucket, key: 'planted/mid.bin', file: join(dir, 'mid.bin'), replace: true })).rejects.toThrow(/is in the way.*another user owns it or can write to it/);
+    expect(await readdir(dir)).not.toContain('mid.bin');
+  });
+
+  it("a FIFO where the download keeps its progress is refused at once, never waited on", async () => {
+    await put('fifo/x.txt', 'x');
+    const dir = await tempDir();
+    execFileSync('mkfifo', [join(dir, 'x.txt.ferry-download.json')]);
+    await expect(conn.download({ bucket, key: 'fifo/x.txt', file: join(dir, 'x.txt'), replace: true })).rejects.toThrow(/x.txt.ferry-download.json is in the way/);
+  });
+
+  it("an object named like another's partial or progress file gets a name of its own; neither is lost", async () => {
+    await put('names/Z_.ferry-download.json', 'a file someone named so');
+    await put('names/Z\u007f', 'the object that becomes Z_');
+    const out = await tempDir();
+    const r = await runFerry(['cp', `s3://${bucket}/names/`, out, '--recursive', '--account', account], { env: cliEnv(dataDir) });
+    expect(r.code, r.stderr).toBe(0);
+    const files = (await readdir(out)).sort();
+    expect(files).toHaveLength(2);
+    expect((await Promise.all(files.map((f) => readFile(join(out, f), 'utf8')))).sort()).toEqual(['a file someone named so', 'the object that becomes Z_']);
   });
 
   it('the window never renames over a file that appeared at the name meanwhile', async () => {

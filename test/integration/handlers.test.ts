@@ -47,7 +47,7 @@ describe('the IPC handler table', () => {
     core = createAppCore({
       ferry,
       dataDir,
-      platform: { copyText: (t) => void clipboard.push(t), notify: (title, body) => void notified.push({ title, body }), openExternal: (u) => void opened.push(u), pickFiles: async () => picked },
+      platform: { copyText: (t) => void clipboard.push(t), notify: (title, body) => void notified.push({ title, body }), openExternal: (u) => void opened.push(u), confirm: async () => true, pickFiles: async () => picked },
       emit: (event, payload) => {
         events.push(event);
         if (event === 'uploads:changed') batches.push(payload as TransferView[]);

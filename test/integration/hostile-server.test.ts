@@ -3,7 +3,7 @@ import { Ferry } from '../../main/core/ferry';
 import { deleteObjects, objectsUnder } from '../../main/core/s3/manage';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI, ferry as runFerry, tempDir, withHostileS3 } from '../support/helpers';
@@ -95,6 +95,19 @@ describe('bounds on everything a server sends', () => {
     expect(status).toBe('status=0');
     expect(readFileSync(join(dir, 'err'), 'utf8')).toBe('');
     for (const k of [...s3.objects.keys()]) if (k.startsWith('hostile/pipe/')) s3.objects.delete(k);
+  });
+
+  it('output that cannot be written (a full disk behind > file) is one line on stderr and status 1, not a stack', async () => {
+    reset();
+    const { run } = await import('../../main/cli/cli');
+    // A file on a full disk, as Node's stdout for a file reports it: the write fails with ENOSPC.
+    const stdout = new Writable({ write: (_chunk, _enc, done) => done(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })) });
+    const stderr = new PassThrough();
+    let said = '';
+    stderr.on('data', (b: Buffer) => (said += b.toString()));
+    const code = await run(['ls', 's3://hostile/dl/'], { stdout, stderr, stdin: new PassThrough(), env });
+    expect(code).toBe(1);
+    expect(said.trim().split('\n')).toEqual([expect.stringMatching(/^ferry: cannot write the output \(ENOSPC\)/)]);
   });
 
   it('a transfer is not cut short by a closed pipe: ferry cp --recursive | head -1 still sends every file', async () => {

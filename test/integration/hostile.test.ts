@@ -26,7 +26,7 @@ describe('hostile and unusual input', () => {
     app = createAppCore({
       ferry: core,
       dataDir,
-      platform: { copyText: () => {}, notify: () => {}, openExternal: () => {}, pickFiles: async () => [] },
+      platform: { copyText: () => {}, notify: () => {}, openExternal: () => {}, confirm: async () => true, pickFiles: async () => [] },
       emit: (e, p) => void (e === 'uploads:changed' && batches.push(p as TransferView[])),
       appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
     });

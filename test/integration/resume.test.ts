@@ -106,7 +106,7 @@ describe('resuming interrupted uploads', () => {
 
   it('after the app quits mid-upload, the next start offers the upload paused, and resume finishes it', async () => {
     const src = await randomFile(await tempDir(), 'app.bin', 160 * MiB);
-    const platform = { copyText: () => {}, notify: () => {}, openExternal: () => {}, pickFiles: async () => [] };
+    const platform = { copyText: () => {}, notify: () => {}, openExternal: () => {}, confirm: async () => true, pickFiles: async () => [] };
     const appInfo = { name: 'Ferry', version: 'test', platform: 'linux' };
     const first = createAppCore({ ferry: core, dataDir, platform, emit: () => {}, appInfo });
     await first.handle('files:grant', { paths: [src.path] });
@@ -135,7 +135,7 @@ describe('resuming interrupted uploads', () => {
     const src = await randomFile(await tempDir(), 'film.bin', 200 * MiB);
     expect((await ferry(['cp', src.path, `s3://${bucket}/film.bin`, '--account', account], { env: cliEnv(dataDir) })).code).toBe(0);
     const folder = await tempDir();
-    const platform = { copyText: () => {}, notify: () => {}, openExternal: () => {}, pickFiles: async () => [folder] };
+    const platform = { copyText: () => {}, notify: () => {}, openExternal: () => {}, confirm: async () => true, pickFiles: async () => [folder] };
     const appInfo = { name: 'Ferry', version: 'test', platform: 'linux' };
     const first = createAppCore({ ferry: core, dataDir, platform, emit: () => {}, appInfo });
     await first.handle('downloads:add', { account, bucket, keys: ['film.bin'] });

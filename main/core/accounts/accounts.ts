@@ -234,15 +234,24 @@ export class AccountStore {
         ...(patch.pathStyle !== undefined ? { pathStyle: patch.pathStyle } : {}),
       };
       if (patch.endpoint === '') delete updated.endpoint;
-      // What was learned about the old server says nothing about a new one.
+      // What was learned about the old server says nothing about a new one: it is untested until a
+      // test passes there (a window must not quick-look at a new server while its test runs).
       if (updated.endpoint !== current.endpoint) {
         delete updated.capabilities;
-        delete updated.untested;
+        updated.untested = true;
       }
       if (!updated.endpoint && updated.provider !== 'aws') {
         throw new FerryError('BAD_ENDPOINT', `${PRESETS[updated.provider].label} needs an endpoint URL.`);
       }
       return { next: { ...s, accounts: s.accounts.map((a) => (a.name === name ? updated : a)) }, result: updated };
+    });
+  }
+
+  /** Puts an account back exactly as it was (a change whose connection test failed). */
+  async restore(account: Account): Promise<void> {
+    await this.change((s) => {
+      find(s, account.name);
+      return { next: { ...s, accounts: s.accounts.map((a) => (a.name === account.name ? account : a)) }, result: undefined };
     });
   }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, lstat, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { link, lstat, open, realpath, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Clock } from '../clock';
@@ -37,6 +37,8 @@ export interface DownloadRequest {
    * anything that appeared there meanwhile; DownloadResult.file says which.
    */
   replace?: boolean;
+  /** The real path of the folder `file` was planned into; the download refuses to write if the folder leads elsewhere now. */
+  folder?: string;
 }
 
 export interface DownloadResult {
@@ -87,25 +89,33 @@ async function openPartial(partial: string, want: Omit<DownloadState, 'version' 
   const there = await lstat(partial).catch(() => undefined);
   // State from before Ferry recorded the inode names no inode: then the file must at least be a
   // lone regular file of the size that state says.
-  const ours = Boolean(there && saved && there.isFile() && there.nlink === 1 && (saved.ino === undefined ? there.size === saved.size : saved.ino === there.ino && saved.dev === there.dev));
+  // And it must be this user's, writable by no one else: in a folder others can write to (a
+  // shared /tmp), another user could plant a partial file and a state naming it.
+  const mine = (st: { uid: number; mode: number }) => (process.getuid === undefined || st.uid === process.getuid()) && (st.mode & 0o022) === 0;
+  const ours = Boolean(there && saved && there.isFile() && there.nlink === 1 && mine(there) && (saved.ino === undefined ? there.size === saved.size : saved.ino === there.ino && saved.dev === there.dev));
   const madeAs = { ino: saved?.ino ?? there?.ino, dev: saved?.dev ?? there?.dev };
   if (there && ours) {
     const resumable = saved!.bucket === want.bucket && saved!.key === want.key && saved!.etag === want.etag && saved!.size === want.size && saved!.partSize === want.partSize && there.size === want.size;
     if (resumable) {
       const handle = await open(partial, REOPEN_PARTIAL).catch(() => undefined);
       const now = await handle?.stat();
-      if (handle && now && now.ino === madeAs.ino && now.dev === madeAs.dev && now.isFile() && now.nlink === 1) return { handle, saved: saved! };
+      if (handle && now && now.ino === madeAs.ino && now.dev === madeAs.dev && now.isFile() && now.nlink === 1 && mine(now)) return { handle, saved: saved! };
       await handle?.close();
     }
     await rm(partial, { force: true });
   } else if (there) {
     throw new FerryError(
       'FILE_CHANGED',
-      `${partial} is in the way: it is not a partial download Ferry made (${there.isSymbolicLink() ? 'it is a symbolic link' : there.nlink > 1 ? 'it has other hard links' : 'Ferry has no record of making it'}). Ferry neither writes through it nor replaces it: move it away, or download to another folder.`,
+      `${partial} is in the way: it is not a partial download Ferry made (${there.isSymbolicLink() ? 'it is a symbolic link' : there.nlink > 1 ? 'it has other hard links' : !mine(there) ? 'another user owns it or can write to it' : 'Ferry has no record of making it'}). Ferry neither writes through it nor replaces it: move it away, or download to another folder.`,
     );
   }
+  const stateThere = await lstat(stateFile(partial)).catch(() => undefined);
+  if (stateThere && !stateThere.isFile()) {
+    throw new FerryError('FILE_CHANGED', `${stateFile(partial)} is in the way: Ferry keeps a download's progress under that name, and something else is there. Move it away, or download to another folder.`);
+  }
   try {
-    return { handle: await open(partial, CREATE_PARTIAL, 0o666) };
+    // Only this user can write it while it is partial; it gets the usual permissions when whole.
+    return { handle: await open(partial, CREATE_PARTIAL, 0o600) };
   } catch (err) {
     if (systemCode(err) === 'EEXIST' || systemCode(err) === 'ELOOP') {
       throw new FerryError('FILE_CHANGED', `${partial} appeared while Ferry was about to write it (another program is writing there). Nothing was written through it; try again.`, { cause: err });
@@ -159,7 +169,11 @@ export class Downloader {
 
   async download(req: DownloadRequest): Promise<DownloadResult> {
     // One download into a file at a time, across every Ferry process: two would share one partial file.
-    const claim = this.opts.locks ? await tryLock(join(this.opts.locks, `${createHash('sha256').update(resolve(req.file)).digest('hex').slice(0, 32)}.lock`)) : { release: async () => {} };
+    // Keyed on the real folder and the name as case-insensitive file systems compare it, so two
+    // spellings of one file (a symbolic link to the folder, "A.bin" and "a.bin" on macOS) share one claim.
+    const folder = await realpath(dirname(req.file)).catch(() => resolve(dirname(req.file)));
+    const id = join(folder, basename(req.file).normalize('NFC').toLowerCase());
+    const claim = this.opts.locks ? await tryLock(join(this.opts.locks, `${createHash('sha256').update(id).digest('hex').slice(0, 32)}.lock`)) : { release: async () => {} };
     if ('heldBy' in claim) {
       throw new FerryError('FILE_CHANGED', `${req.file} is already being downloaded${claim.heldBy.pid === process.pid ? '' : ` by another Ferry (process ${claim.heldBy.pid})`}. Wait for that download to finish, or download to another name.`);
     }
@@ -178,6 +192,7 @@ export class Downloader {
     const partial = req.file + PARTIAL_SUFFIX;
     const partSize = req.partSize ?? autoPartSize(size);
     const parts = Math.max(1, Math.ceil(size / partSize));
+    await this.inFolder(req);
     const opened = await openPartial(partial, { bucket: req.bucket, key: req.key, etag, size, partSize });
     const { handle } = opened;
     const resumable = Boolean(opened.saved);
@@ -212,7 +227,9 @@ export class Downloader {
     };
     try {
       if (!resumable) {
-        await handle.truncate(size);
+        await handle.truncate(size).catch((e: unknown) => {
+          throw localWriteError(req.file, e);
+        });
         await save();
       }
       let next = 1;
@@ -242,8 +259,11 @@ export class Downloader {
       if (judged === 'mismatch') {
         throw new FerryError('S3_ERROR', `${req.key} arrived damaged: its bytes do not match the server's ${plan.kind === 'parts' ? 'part checksums' : 'MD5'} (ETag ${etag}). Nothing was kept; download it again.`);
       }
+      // The usual permissions for a finished file (the partial was this user's alone).
+      await handle.chmod(0o666 & ~process.umask());
       await handle.close();
       await saving;
+      await this.stillOurs(req, partial, dev, ino);
       const file = await giveName(partial, req.file, req.replace ?? false);
       await rm(stateFile(partial), { force: true });
       meter.finish();
@@ -255,11 +275,32 @@ export class Downloader {
       // A pause, or a network that did not come back, keeps what arrived; anything else leaves nothing behind.
       const keep = isFerryError(err, 'PAUSED') || isFerryError(err, 'ENDPOINT_UNREACHABLE');
       if (keep) await writeFileAtomic(stateFile(partial), JSON.stringify(state())).catch(() => {});
-      else await discardPartial(req.file);
+      else await discardPartial(req.file, { dev, ino });
       throw err;
     } finally {
       req.signal?.removeEventListener('abort', onCancel);
       req.pauseSignal?.removeEventListener('abort', onPause);
+    }
+  }
+
+  /**
+   * The file's folder is still the one the download was planned into: a folder swapped for a
+   * symbolic link since (the plan checked it then; a queued download may wait long) is refused.
+   */
+  private async inFolder(req: DownloadRequest): Promise<void> {
+    if (!req.folder) return;
+    const now = await realpath(dirname(req.file)).catch(() => undefined);
+    if (now !== req.folder) {
+      throw new FerryError('FILE_CHANGED', `${dirname(req.file)} is no longer the folder this download was planned into (it now leads to ${now ?? 'nothing'}; a symbolic link may have replaced it). Nothing was written there; download again.`);
+    }
+  }
+
+  /** Before the file gets its name: the partial is still the file this download wrote, in its folder. */
+  private async stillOurs(req: DownloadRequest, partial: string, dev: number, ino: number): Promise<void> {
+    await this.inFolder(req);
+    const now = await lstat(partial).catch(() => undefined);
+    if (!now || now.ino !== ino || now.dev !== dev) {
+      throw new FerryError('FILE_CHANGED', `${partial} was replaced by another program while Ferry wrote it, so this download was not given its name. Download again when nothing else writes there.`);
     }
   }
 
@@ -295,7 +336,9 @@ export class Downloader {
         let pos = start;
         for await (const chunk of body) {
           if (pos + chunk.length > start + length) throw new FerryError('S3_ERROR', `The server sent more of ${req.key} than was asked for; the download stopped. Try again.`);
-          await handle.write(chunk, 0, chunk.length, pos);
+          await handle.write(chunk, 0, chunk.length, pos).catch((e: unknown) => {
+            throw localWriteError(req.file, e);
+          });
           pos += chunk.length;
           if (pos - start > counted) {
             meter.add(pos - start - counted);
@@ -333,8 +376,10 @@ export class Downloader {
 
 async function loadState(partial: string): Promise<DownloadState | undefined> {
   try {
-    const fh = await open(stateFile(partial), constants.O_RDONLY | NOFOLLOW);
+    // Never blocks on a FIFO planted there, and reads only a regular file.
+    const fh = await open(stateFile(partial), constants.O_RDONLY | NOFOLLOW | (constants.O_NONBLOCK ?? 0));
     try {
+      if (!(await fh.stat()).isFile()) return undefined;
       const s = JSON.parse(await fh.readFile('utf8')) as DownloadState;
       return s.version === 1 && Array.isArray(s.done) && Number.isSafeInteger(s.size) && Number.isSafeInteger(s.partSize) && s.partSize > 0 ? s : undefined;
     } finally {
@@ -357,10 +402,26 @@ export async function keptDownload(d: { bucket: string; key: string; file: strin
   return s.done.reduce((n, p) => n + partLength(p, s.partSize, s.size), 0);
 }
 
-/** Removes what a download to this file left behind (a cancelled or abandoned download). */
-export async function discardPartial(file: string): Promise<void> {
+/**
+ * Removes what a download to this file left behind (a cancelled or abandoned download): only the
+ * partial file Ferry made (the one `made` names, or its saved state names), never one another
+ * program put there since.
+ */
+export async function discardPartial(file: string, made?: { dev: number; ino: number }): Promise<void> {
   const partial = file + PARTIAL_SUFFIX;
-  await rm(partial, { force: true });
-  await rm(stateFile(partial), { force: true });
+  const state = await loadState(partial);
+  const there = await lstat(partial).catch(() => undefined);
+  const expect = made ?? (state?.ino !== undefined ? { dev: state.dev, ino: state.ino } : undefined);
+  // State from before Ferry recorded inodes: the lone regular file of this user's that it names.
+  const legacy = !made && state && state.ino === undefined && there?.isFile() && there.nlink === 1 && (process.getuid === undefined || there.uid === process.getuid());
+  if (there && (legacy || (expect && there.ino === expect.ino && there.dev === expect.dev))) await rm(partial, { force: true });
+  if (state) await rm(stateFile(partial), { force: true }).catch(() => {});
+}
+
+/** A local write failure (a full disk, a read-only folder), said as such: never blamed on the server. */
+function localWriteError(file: string, err: unknown): FerryError {
+  const code = systemCode(err);
+  const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EDQUOT' ? 'the disk quota is used up' : code === 'EROFS' ? 'the disk is read-only' : (code ?? (err as Error).message);
+  return new FerryError('FILE_UNREADABLE', `Cannot write ${file}: ${why}. Free some space or choose another folder, then download again.`, { cause: err });
 }
 

@@ -11,6 +11,8 @@ export interface PendingDownload {
   key: string;
   file: string;
   size: number;
+  /** The real path of the folder it was planned into (see DownloadRequest.folder). */
+  folder?: string;
 }
 
 /**
@@ -51,7 +53,7 @@ export class PendingDownloads {
 
   add(items: PendingDownload[]): Promise<void> {
     const files = new Set(items.map((i) => i.file));
-    return this.change((list) => [...list.filter((x) => !files.has(x.file)), ...items.map(({ account, bucket, key, file, size }) => ({ account, bucket, key, file, size }))]);
+    return this.change((list) => [...list.filter((x) => !files.has(x.file)), ...items.map(({ account, bucket, key, file, size, folder }) => ({ account, bucket, key, file, size, ...(folder ? { folder } : {}) }))]);
   }
 
   remove(file: string): Promise<void> {
@@ -75,5 +77,5 @@ export class PendingDownloads {
 
 function isPending(x: unknown): x is PendingDownload {
   const d = x as Partial<PendingDownload> | null;
-  return !!d && typeof d.account === 'string' && typeof d.bucket === 'string' && typeof d.key === 'string' && typeof d.file === 'string' && typeof d.size === 'number';
+  return !!d && typeof d.account === 'string' && typeof d.bucket === 'string' && typeof d.key === 'string' && typeof d.file === 'string' && typeof d.size === 'number' && (d.folder === undefined || typeof d.folder === 'string');
 }

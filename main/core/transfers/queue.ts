@@ -42,9 +42,13 @@ export interface NewTransfer {
   size: number;
   /** Uploads unless said otherwise. */
   direction?: Direction;
+  /** A download's folder (real path) as planned: it refuses to write if the folder leads elsewhere later. */
+  folder?: string;
 }
 
 interface Job extends TransferView {
+  /** A download's planned folder (see NewTransfer.folder). */
+  folder?: string;
   cancel?: AbortController;
   pause?: AbortController;
   state?: MultipartState;
@@ -131,7 +135,7 @@ export class TransferQueue {
     return saved
       .filter((d) => !known.has(d.file))
       .map((d) => {
-        const job: Job = { id: randomUUID(), direction: 'download', account: d.account, bucket: d.bucket, key: d.key, file: d.file, size: d.size, status: 'paused', bytesDone: d.kept, bytesPerSecond: 0, kept: d.kept };
+        const job: Job = { id: randomUUID(), direction: 'download', account: d.account, bucket: d.bucket, key: d.key, file: d.file, ...(d.folder ? { folder: d.folder } : {}), size: d.size, status: 'paused', bytesDone: d.kept, bytesPerSecond: 0, kept: d.kept };
         this.jobs.set(job.id, job);
         this.changed(job);
         return view(job);
@@ -282,7 +286,7 @@ export class TransferQueue {
         this.set(job, { bytesDone: Math.max(job.bytesDone, p.bytesDone), bytesPerSecond: p.bytesPerSecond, ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}), ...(flowing ? { waiting: false } : {}) });
       };
       if (job.direction === 'download') {
-        const got = await conn.download({ bucket: job.bucket, key: job.key, file: job.file, signal: job.cancel.signal, pauseSignal: job.pause.signal, onKept: (b) => (job.kept = b), onWaiting, onProgress });
+        const got = await conn.download({ bucket: job.bucket, key: job.key, file: job.file, ...(job.folder ? { folder: job.folder } : {}), signal: job.cancel.signal, pauseSignal: job.pause.signal, onKept: (b) => (job.kept = b), onWaiting, onProgress });
         job.kept = undefined;
         this.remember(this.opts.pendingDownloads?.remove(job.file));
         // The file's name, if something appeared at the planned one meanwhile, is the next free one.
@@ -340,6 +344,6 @@ function storedBytes(state: Pick<MultipartState, 'parts' | 'partSize' | 'size'>)
 }
 
 function view(job: Job): TransferView {
-  const { cancel: _c, pause: _p, state: _s, overtaken: _o, kept: _k, ...rest } = job;
+  const { cancel: _c, pause: _p, state: _s, overtaken: _o, kept: _k, folder: _f, ...rest } = job;
   return { ...rest };
 }

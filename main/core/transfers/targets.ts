@@ -71,6 +71,8 @@ export interface DownloadTarget {
   key: string;
   file: string;
   size: number;
+  /** The real path of the file's folder, as checked when planned: the download refuses to write if it leads elsewhere later. */
+  folder: string;
 }
 
 export interface SkippedObject {
@@ -105,6 +107,8 @@ export interface PlanOptions {
 export class TargetPlanner {
   private readonly claimed = new Set<string>();
   private readonly dirs = new Set<string>();
+  /** Real paths of the folders made or found, as checked. */
+  private readonly real = new Map<string, string>();
   private readonly out: DownloadPlan = { items: [], skipped: [] };
   private realRoot = '';
 
@@ -138,10 +142,13 @@ export class TargetPlanner {
       const candidate = join(dir, i === 0 ? name : `${stem} (${i})${ext}`);
       const f = this.fold(candidate);
       if (kind === 'dir' && this.dirs.has(f)) return candidate;
-      if (this.claimed.has(f) || this.dirs.has(f) || this.opts.busy?.(candidate, this.fold)) continue;
+      // A file's name brings its partial file and progress file with it: none of the three may be another's.
+      const companions = [candidate + PARTIAL_SUFFIX, candidate + PARTIAL_SUFFIX + '.json'];
+      if (this.claimed.has(f) || this.dirs.has(f) || companions.some((c) => this.claimed.has(this.fold(c))) || this.opts.busy?.(candidate, this.fold)) continue;
       const info = await lstat(candidate).catch(() => undefined);
       if (!info) {
-        if (kind === 'dir' || this.opts.replace || !(await exists(candidate + PARTIAL_SUFFIX))) return candidate;
+        if (kind === 'dir' || this.opts.replace) return candidate;
+        if (!(await exists(companions[0]!)) && !(await exists(companions[1]!))) return candidate;
         continue;
       }
       // Replacing is for files, merging for folders; a link or anything else at the name stays.
@@ -181,8 +188,10 @@ export class TargetPlanner {
     }
     const file = await this.free(dir, names.at(-1) ?? 'download', 'file');
     if (Buffer.byteLength(file) > MAX_PATH_BYTES) return void this.out.skipped.push({ key, reason: `its path here would be over ${MAX_PATH_BYTES} bytes long` });
-    this.claimed.add(this.fold(file));
-    this.out.items.push({ key, file, size });
+    for (const name of [file, file + PARTIAL_SUFFIX, file + PARTIAL_SUFFIX + '.json']) this.claimed.add(this.fold(name));
+    let real = this.real.get(dir);
+    if (!real) this.real.set(dir, (real = await realpath(dir)));
+    this.out.items.push({ key, file, size, folder: real });
   }
 
   /** A folder of the plan's own (a selected folder in the window): a fresh one beside anything there. */
