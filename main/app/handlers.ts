@@ -301,9 +301,12 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       }
       const before = await ferry.accounts.get(name);
       const moving = patch.endpoint !== undefined && (patch.endpoint ? normaliseEndpoint(patch.endpoint, { allowLinkLocal: before.allowLinkLocal ?? false }) : undefined) !== before.endpoint;
-      if (moving) await confirmEndpoint(name, patch.endpoint || 'Amazon S3');
-      // What the old server listed says nothing about a new one.
-      if (moving) known.forgetAccount(name);
+      // A move without the keys is refused by the core; with them, the user says yes first, and
+      // what the old server listed says nothing about the new one.
+      if (moving && accessKeyId && secretAccessKey) {
+        await confirmEndpoint(name, patch.endpoint || 'Amazon S3');
+        known.forgetAccount(name);
+      }
       let report: Awaited<ReturnType<typeof testReport>> | undefined;
       const saved = await ferry.tryAccountChange(name, patch, accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined, async () => {
         report = await testReport(name);

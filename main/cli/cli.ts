@@ -571,12 +571,12 @@ class Command {
     const olderThan = this.o['older-than'] ? parseAge(this.o['older-than']) : 0;
     const now = this.ferry.clock.now();
     await this.withConnection(async (c) => {
-      const uploads = (await c.storage.listMultipartUploads(bucket, prefix || undefined)).filter(
+      const uploads = (await c.storage.listMultipartUploads(bucket, prefix || undefined, this.io.signal)).filter(
         (u) => (!this.o['upload-id'] || u.uploadId === this.o['upload-id']) && (!olderThan || (u.initiated && now - Date.parse(u.initiated) >= olderThan * 1000)),
       );
       if (sub === 'ls') {
         const rows = [];
-        for (const u of uploads) rows.push({ ...u, ...(await c.storage.multipartUsage(bucket, u.key, u.uploadId)) });
+        for (const u of uploads) rows.push({ ...u, ...(await c.storage.multipartUsage(bucket, u.key, u.uploadId, this.io.signal)) });
         if (this.o.json) return this.json(rows);
         if (!rows.length) return this.out(`No unfinished uploads in s3://${bucket}/${prefix}`);
         for (const r of rows) {

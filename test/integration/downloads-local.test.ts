@@ -302,6 +302,19 @@ describe('whole-file checks against a server that sends the wrong bytes', () => 
     conn.close();
   });
 
+  it('a one-part multipart ETag is conclusive: damage is refused, not passed as a size check', async () => {
+    const body = Buffer.alloc(3 * MiB, 9);
+    const etag = `"${md5(Buffer.from(createHash('md5').update(body).digest()))}-1"`;
+    const dir = await tempDir();
+    const conn = await core.connect();
+    s3.objects.set('hostile/one.bin', { body, served: flipped(body), etag });
+    await expect(conn.download({ bucket: 'hostile', key: 'one.bin', file: join(dir, 'one.bin'), replace: true })).rejects.toThrow(/arrived damaged/);
+    expect(await readdir(dir)).toEqual([]);
+    s3.objects.set('hostile/one.bin', { body, etag });
+    expect((await conn.download({ bucket: 'hostile', key: 'one.bin', file: join(dir, 'one.bin'), replace: true })).verified).toBe('parts-md5');
+    conn.close();
+  });
+
   it('one bad key in a folder download is reported and skipped; the rest arrive', async () => {
     for (const key of ['dl/good.txt', 'dl/..', 'dl/x', 'dl/x/inside.txt', `dl/${'k'.repeat(2000)}`, 'dl/also good.txt']) s3.objects.set(`hostile/${key}`, { body: Buffer.from(`body of ${key.slice(0, 20)}`) });
     const out = await tempDir();

@@ -4,7 +4,7 @@ import { deleteObjects, objectsUnder } from '../../main/core/s3/manage';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI, ferry as runFerry, tempDir, withHostileS3 } from '../support/helpers';
 import type { HostileServer } from '../support/hostile-s3';
@@ -78,6 +78,69 @@ describe('bounds on everything a server sends', () => {
     const started = Date.now();
     await expect(conn.storage.listPage('hostile', 'dl/')).rejects.toMatchObject({ code: 'ENDPOINT_UNREACHABLE' });
     expect(Date.now() - started).toBeLessThan(20_000);
+    conn.close();
+  });
+
+  it('declarations before the answer (which the SDK parser spends square time on) are refused at once', async () => {
+    reset();
+    s3.listing = { doctypes: 170_000 };
+    const conn = await core.connect();
+    const started = Date.now();
+    await expect(conn.storage.listPage('hostile', 'dl/')).rejects.toThrow(/far too large, or nested far too deep/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    conn.close();
+  });
+
+  it('continuation tokens of megabytes are refused, not kept page after page', async () => {
+    reset();
+    s3.listing = { bigTokens: 1024 * 1024 };
+    const r = await runFerry(['ls', 's3://hostile/dl/'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/sent a continuation marker .* of 1048576 bytes/);
+    expect(s3.listings).toBeLessThanOrEqual(2);
+  });
+
+  it('headers dripped a byte at a time, and an answer trickled just above the stall rate, both end in time', async () => {
+    const conn = await core.connect();
+    for (const trick of [{ dripHeadersMs: 200 }, { trickle: { bytes: 1100, everyMs: 900 } }] as const) {
+      reset();
+      s3.listing = trick;
+      const started = Date.now();
+      await expect(conn.storage.listPage('hostile', 'dl/'), JSON.stringify(trick)).rejects.toMatchObject({ code: 'ENDPOINT_UNREACHABLE' });
+      // Two timeout periods per try (1 s here), three tries.
+      expect(Date.now() - started).toBeLessThan(15_000);
+    }
+    conn.close();
+  });
+
+  it('a name that is not valid URL encoding ends the listing with a message, not a crash', async () => {
+    reset();
+    s3.listing = { badEncoding: true };
+    const r = await runFerry(['ls', 's3://hostile/', '--recursive'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^ferry: The server listed a name that is not valid URL encoding/);
+  });
+
+  it('a parts list that never ends, numbered past 10,000, stops ferry uploads ls with a message', async () => {
+    reset();
+    s3.partsForever = true;
+    const started = Date.now();
+    const r = await runFerry(['uploads', 'ls', 's3://hostile/'], { env });
+    s3.partsForever = false;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/listed a part numbered 10001; S3 numbers parts 1 to 10,000/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('a HEAD that overstates the size fails the download at once and leaves nothing behind', async () => {
+    reset();
+    s3.objects.set('hostile/over.bin', { body: Buffer.alloc(1000, 1), headSize: 100 * MiB });
+    const dir = await tempDir();
+    const conn = await core.connect();
+    const started = Date.now();
+    await expect(conn.download({ bucket: 'hostile', key: 'over.bin', file: join(dir, 'over.bin'), replace: true })).rejects.toThrow(/does not serve the object its own listing describes/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await readdir(dir)).toEqual([]);
     conn.close();
   });
 

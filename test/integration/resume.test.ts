@@ -109,6 +109,8 @@ describe('resuming interrupted uploads', () => {
     const platform = { copyText: () => {}, notify: () => {}, openExternal: () => {}, confirm: async () => true, pickFiles: async () => [] };
     const appInfo = { name: 'Ferry', version: 'test', platform: 'linux' };
     const first = createAppCore({ ferry: core, dataDir, platform, emit: () => {}, appInfo });
+    // The window lists the account's buckets before it works in one.
+    await first.handle('buckets:list', { account });
     await first.handle('files:grant', { paths: [src.path] });
     await first.handle('uploads:add', { account, bucket, prefix: '', paths: [src.path] });
     const deadline = Date.now() + 30_000;
@@ -138,6 +140,9 @@ describe('resuming interrupted uploads', () => {
     const platform = { copyText: () => {}, notify: () => {}, openExternal: () => {}, confirm: async () => true, pickFiles: async () => [folder] };
     const appInfo = { name: 'Ferry', version: 'test', platform: 'linux' };
     const first = createAppCore({ ferry: core, dataDir, platform, emit: () => {}, appInfo });
+    // The window shows the bucket before the user picks what to download.
+    await first.handle('buckets:list', { account });
+    await first.handle('objects:list', { account, bucket, prefix: '' });
     await first.handle('downloads:add', { account, bucket, keys: ['film.bin'] });
     const [t] = first.queue.list().filter((x) => x.direction === 'download' && x.key === 'film.bin');
     const deadline = Date.now() + 30_000;

@@ -32,7 +32,17 @@ export type ListingTrick =
   /** A page nested this deep. */
   | { deep: number }
   /** A page sent one byte every `everyMs`. */
-  | { dripMs: number };
+  | { dripMs: number }
+  /** A page sent `bytes` at a time every `everyMs` (slow, yet never idle). */
+  | { trickle: { bytes: number; everyMs: number } }
+  /** The status line, then one header byte every `everyMs`. */
+  | { dripHeadersMs: number }
+  /** A valid page behind this many DOCTYPE declarations. */
+  | { doctypes: number }
+  /** Every page brings one new key and a fresh continuation token of this many bytes. */
+  | { bigTokens: number }
+  /** A name that is not valid URL encoding, in a listing that says it is encoded. */
+  | { badEncoding: true };
 
 export interface HostileServer {
   endpoint: string;
@@ -43,6 +53,8 @@ export interface HostileServer {
   sent: number;
   /** Listing requests seen. */
   listings: number;
+  /** One unfinished upload, whose parts list never ends, numbered ever higher. */
+  partsForever?: boolean;
   close(): Promise<void>;
 }
 
@@ -73,6 +85,16 @@ export async function startHostileS3(): Promise<HostileServer> {
   const list = (req: IncomingMessage, res: ServerResponse, bucket: string, url: URL) => {
     state.listings++;
     const trick = state.listing;
+    if (trick && 'dripHeadersMs' in trick) {
+      // Raw bytes on the socket: the status line, then a header a byte at a time.
+      const socket = res.socket!;
+      socket.write('HTTP/1.1 200 OK\r\n');
+      const header = Buffer.from('x-slow: ' + 'y'.repeat(10_000));
+      let i = 0;
+      const timer = setInterval(() => (i < header.length ? socket.write(header.subarray(i, ++i)) : clearInterval(timer)), trick.dripHeadersMs);
+      socket.on('close', () => clearInterval(timer));
+      return;
+    }
     const prefix = url.searchParams.get('prefix') ?? '';
     const escape = (k: string) => k.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
     const contents = (keys: string[]) => keys.map((k) => `<Contents><Key>${escape(k)}</Key><Size>${state.objects.get(`${bucket}/${k}`)?.body.length ?? 1}</Size><ETag>"x"</ETag><LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>`).join('');
@@ -90,6 +112,25 @@ export async function startHostileS3(): Promise<HostileServer> {
     if ('hugePage' in trick) {
       write(res, `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>${bucket}</Name><IsTruncated>false</IsTruncated>`);
       return stream(res, trick.hugePage, Buffer.from(contents(['k'.repeat(900)]).repeat(64)), '</ListBucketResult>');
+    }
+    if ('doctypes' in trick) {
+      return res.end(`<?xml version="1.0"?>${'<!DOCTYPE a>'.repeat(trick.doctypes)}<ListBucketResult><Name>${bucket}</Name><IsTruncated>false</IsTruncated>${contents(keys)}</ListBucketResult>`);
+    }
+    if ('bigTokens' in trick) {
+      return res.end(xml(`<ListBucketResult><Name>${bucket}</Name><IsTruncated>true</IsTruncated><NextContinuationToken>${String(state.listings).padEnd(trick.bigTokens, 'x')}</NextContinuationToken>${contents([`${prefix}k${String(state.listings).padStart(8, '0')}`])}</ListBucketResult>`));
+    }
+    if ('badEncoding' in trick) {
+      return res.end(xml(`<ListBucketResult><Name>${bucket}</Name><EncodingType>url</EncodingType><IsTruncated>false</IsTruncated><Contents><Key>bad%E0%A4%A</Key><Size>1</Size></Contents></ListBucketResult>`));
+    }
+    if ('trickle' in trick) {
+      const text = Buffer.from(xml(`<ListBucketResult><Name>${bucket}</Name><IsTruncated>false</IsTruncated>${contents(keys)}${'<Contents><Key>pad</Key><Size>1</Size></Contents>'.repeat(2000)}</ListBucketResult>`));
+      let at = 0;
+      const timer = setInterval(() => {
+        if (at >= text.length) return clearInterval(timer), res.end();
+        write(res, text.subarray(at, (at += trick.trickle.bytes)));
+      }, trick.trickle.everyMs);
+      res.on('close', () => clearInterval(timer));
+      return;
     }
     if ('deep' in trick) {
       return res.end(xml(`<ListBucketResult>${'<a>'.repeat(trick.deep)}${'</a>'.repeat(trick.deep)}</ListBucketResult>`));
@@ -115,6 +156,16 @@ export async function startHostileS3(): Promise<HostileServer> {
         return res.end(xml('<ListAllMyBucketsResult><Buckets><Bucket><Name>hostile</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket></Buckets></ListAllMyBucketsResult>'));
       }
       if (!key && req.method === 'GET' && url.searchParams.get('list-type') === '2') return list(req, res, bucket, url);
+      if (state.partsForever && !key && req.method === 'GET' && url.searchParams.has('uploads')) {
+        res.writeHead(200, { 'content-type': 'application/xml' });
+        return res.end(xml(`<ListMultipartUploadsResult><Bucket>${bucket}</Bucket><IsTruncated>false</IsTruncated><Upload><Key>big.bin</Key><UploadId>u1</UploadId></Upload></ListMultipartUploadsResult>`));
+      }
+      if (state.partsForever && key && req.method === 'GET' && url.searchParams.has('uploadId')) {
+        const from = Number(url.searchParams.get('part-number-marker') ?? 0);
+        const parts = Array.from({ length: 1000 }, (_, i) => `<Part><PartNumber>${from + i + 1}</PartNumber><ETag>"x"</ETag><Size>5242880</Size></Part>`).join('');
+        res.writeHead(200, { 'content-type': 'application/xml' });
+        return res.end(xml(`<ListPartsResult><Bucket>${bucket}</Bucket><Key>${key}</Key><UploadId>u1</UploadId><IsTruncated>true</IsTruncated><NextPartNumberMarker>${from + 1000}</NextPartNumberMarker>${parts}</ListPartsResult>`));
+      }
       if (!key && (req.method === 'PUT' || req.method === 'HEAD')) return res.writeHead(200).end();
       const obj = state.objects.get(`${bucket}/${key}`);
       if (req.method === 'PUT') {

@@ -10,6 +10,7 @@
  *   few seconds defeats a plain idle timeout).
  * - Paged listings stop when a server repeats a marker or sends pages that go nowhere (PageGuard).
  */
+import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { DeserializeMiddleware } from '@smithy/types';
 import type { ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-s3';
@@ -33,6 +34,10 @@ export interface BodyLimits {
   maxDepth?: number;
   /** The period in which at least MIN_BYTES_PER_PERIOD must arrive while the reader waits. */
   periodMs: number;
+  /** The whole body must have arrived by then (answers Ferry parses); undefined for none. */
+  deadlineMs?: number;
+  /** Bytes that must arrive in each period while the reader waits (default 1 KiB). */
+  minBytes?: number;
   /** For messages: what the answer was to. */
   what: string;
 }
@@ -54,12 +59,15 @@ export class BoundedBody extends Transform {
   /** The byte before this chunk: '<' or '/' matter across chunk boundaries. */
   private last = 0;
   private readonly timer: NodeJS.Timeout;
+  private readonly deadline: NodeJS.Timeout | undefined;
 
   constructor(private readonly limits: BodyLimits) {
     super();
+    this.deadline = limits.deadlineMs === undefined ? undefined : setTimeout(() => this.destroy(Object.assign(new Error(`The answer to ${limits.what} took over ${Math.round(limits.deadlineMs! / 1000)} s to arrive.`), { name: 'TimeoutError' })), limits.deadlineMs);
+    this.deadline?.unref();
     this.timer = setInterval(() => {
       // Only a reader that waits for bytes counts: one that is busy (writing to disk) leaves data buffered here.
-      if (this.inPeriod < MIN_BYTES_PER_PERIOD && this.readableLength === 0 && !this.writableFinished) this.destroy(stalled(limits.what, limits.periodMs));
+      if (this.inPeriod < (limits.minBytes ?? MIN_BYTES_PER_PERIOD) && this.readableLength === 0 && !this.writableFinished) this.destroy(stalled(limits.what, limits.periodMs));
       this.inPeriod = 0;
     }, limits.periodMs);
     this.timer.unref();
@@ -72,7 +80,7 @@ export class BoundedBody extends Transform {
       return done(Object.assign(new Error(`The answer to ${this.limits.what} is over ${this.limits.maxBytes / 1024 / 1024} MiB; no S3 answer is that large, so Ferry stopped reading it.`), { name: 'ResponseTooLarge' }));
     }
     if (this.limits.maxDepth !== undefined && !this.countDepth(chunk)) {
-      return done(Object.assign(new Error(`The answer to ${this.limits.what} nests elements over ${this.limits.maxDepth} deep; no S3 answer does, so Ferry stopped reading it.`), { name: 'ResponseTooLarge' }));
+      return done(Object.assign(new Error(`The answer to ${this.limits.what} nests elements over ${this.limits.maxDepth} deep, or holds declarations; no S3 answer does, so Ferry stopped reading it.`), { name: 'ResponseTooLarge' }));
     }
     done(null, chunk);
   }
@@ -83,7 +91,11 @@ export class BoundedBody extends Transform {
       const c = chunk[i]!;
       if (prev === LT) {
         if (c === SLASH) this.depth--;
-        else if (c !== 0x3f && c !== 0x21) {
+        else if (c === 0x21) {
+          // '<!': a DOCTYPE, comment or CDATA section. S3 sends none, and the SDK's parser spends
+          // time on them that grows with the square of the answer (a 2 MB answer froze Ferry for minutes).
+          return false;
+        } else if (c !== 0x3f) {
           // '<name': one deeper ('?' and '!' start declarations and comments).
           if (++this.depth > this.limits.maxDepth!) return false;
         }
@@ -104,11 +116,13 @@ export class BoundedBody extends Transform {
 
   override _flush(done: TransformCallback): void {
     clearInterval(this.timer);
+    clearTimeout(this.deadline);
     done();
   }
 
   override _destroy(err: Error | null, done: (error: Error | null) => void): void {
     clearInterval(this.timer);
+    clearTimeout(this.deadline);
     done(err);
   }
 }
@@ -124,6 +138,9 @@ export function bound(body: Readable, limits: BodyLimits): BoundedBody {
   return guarded;
 }
 
+/** Answers S3 may take minutes to finish, sending whitespace meanwhile. */
+const SLOW_ANSWERS = new Set(['CompleteMultipartUploadCommand', 'CopyObjectCommand', 'UploadPartCopyCommand']);
+
 /**
  * The SDK middleware that bounds every response of a client: innermost in the deserialize step,
  * so it sees the body before the SDK reads it. Only a successful GetObject is an object's own
@@ -137,7 +154,10 @@ export function boundResponses(periodMs: number): DeserializeMiddleware<ServiceI
     if (!body || typeof (body as { pipe?: unknown }).pipe !== 'function') return result;
     const command = context.commandName ?? 'a request';
     const data = command === 'GetObjectCommand' && (response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300;
-    response.body = bound(body, { periodMs, what: command.replace(/Command$/, ''), ...(data ? {} : { maxBytes: MAX_XML_BYTES, maxDepth: MAX_XML_DEPTH }) });
+    // AWS keeps the answer to a long completion or copy open with a space now and then, for
+    // minutes: those need only keep arriving, at any rate.
+    const slow = SLOW_ANSWERS.has(command) ? { minBytes: 1 } : { deadlineMs: 2 * periodMs };
+    response.body = bound(body, { periodMs, what: command.replace(/Command$/, ''), ...(data ? {} : { maxBytes: MAX_XML_BYTES, maxDepth: MAX_XML_DEPTH, ...slow }) });
     return result;
   };
 }
@@ -146,7 +166,11 @@ export function boundResponses(periodMs: number): DeserializeMiddleware<ServiceI
  * Guards a paged listing against a server that never ends it: a marker (continuation token,
  * part number, key and upload ID) seen before, or many pages in a row that bring nothing new.
  */
+/** Continuation markers S3 sends are a few hundred bytes (a key, encoded, at most a few KiB). */
+const MAX_MARKER_BYTES = 8192;
+
 export class PageGuard {
+  /** Hashes of the markers seen: a server cannot make Ferry hold what it sends. */
   private readonly seen = new Set<string>();
   private fruitless = 0;
   constructor(
@@ -156,10 +180,14 @@ export class PageGuard {
 
   /** Call once per page with the marker for the next page and how many new items the page brought. */
   next(marker: string, newItems: number): void {
-    if (this.seen.has(marker)) {
+    if (Buffer.byteLength(marker) > MAX_MARKER_BYTES) {
+      throw new FerryError('S3_ERROR', `${this.endpoint} sent a continuation marker for ${this.what} of ${Buffer.byteLength(marker)} bytes; S3's are a few hundred, so the listing stopped. Try again; if it keeps happening, the server is faulty.`);
+    }
+    const id = createHash('sha256').update(marker).digest('base64');
+    if (this.seen.has(id)) {
       throw new FerryError('S3_ERROR', `${this.endpoint} sent a page of ${this.what} it had sent before (the same continuation marker), so the listing stopped rather than run forever. Try again; if it keeps happening, the server is faulty.`);
     }
-    this.seen.add(marker);
+    this.seen.add(id);
     this.fruitless = newItems > 0 ? 0 : this.fruitless + 1;
     if (this.fruitless > 100) {
       throw new FerryError('S3_ERROR', `${this.endpoint} sent ${this.fruitless} pages of ${this.what} in a row with nothing new in them, so the listing stopped rather than run forever. Try again; if it keeps happening, the server is faulty.`);

@@ -161,12 +161,19 @@ async function postForm(url: string, form: FormData, profile: Profile): Promise<
   const lookup = guardedLookup({ ...(profile.allowLinkLocal ? { allowLinkLocal: true } : {}), ...(profile.lookup ? { lookup: profile.lookup } : {}) });
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
+    // At most 20 s and 64 KiB for the whole answer: a server dripping it cannot hold the test.
+    const deadline = setTimeout(() => req.destroy(new Error('timed out')), 20_000);
     const req = send(target, { method: 'POST', lookup, timeout: 10_000, headers: { 'content-type': encoded.headers.get('content-type') ?? '', 'content-length': body.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
+      let got = 0;
+      res.on('data', (chunk: Buffer) => {
+        got += chunk.length;
+        if (got > 64 * 1024) req.destroy(new Error('answer too large'));
+      });
+      res.on('end', () => (clearTimeout(deadline), resolve(res.statusCode ?? 0)));
+      res.on('error', (e) => (clearTimeout(deadline), reject(e)));
     });
     req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('close', () => clearTimeout(deadline));
     req.on('error', reject);
     req.end(body);
   });

@@ -41,6 +41,20 @@ export interface ClientOptions {
 
 const silentLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
+/** The SDK's handler, with a deadline for the headers of every request whose body is not a stream. */
+class BoundedHandler extends NodeHttpHandler {
+  private readonly headersMs: number;
+  constructor(options: ConstructorParameters<typeof NodeHttpHandler>[0] & { socketTimeout: number }) {
+    super(options);
+    this.headersMs = 2 * options.socketTimeout;
+  }
+  override handle(request: Parameters<NodeHttpHandler['handle']>[0], options: Parameters<NodeHttpHandler['handle']>[1] = {}) {
+    const body = request.body as { pipe?: unknown } | undefined;
+    const streamed = body !== undefined && typeof body === 'object' && typeof body.pipe === 'function';
+    return super.handle(request, streamed ? options : { ...options, requestTimeout: options.requestTimeout ?? this.headersMs });
+  }
+}
+
 export function createS3Client(profile: Profile, opts: ClientOptions = {}): S3Client {
   checkRegion(profile.region);
   // An IP literal never goes through a lookup: judge it here. Names are judged at every connection.
@@ -56,14 +70,16 @@ export function createS3Client(profile: Profile, opts: ClientOptions = {}): S3Cl
     // A logger of our own: the SDK otherwise writes some warnings straight to the console,
     // which would break the CLI's one-line errors and its clean stdout.
     logger: silentLogger,
-    requestHandler: new NodeHttpHandler({
+    requestHandler: new BoundedHandler({
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),
       connectionTimeout: opts.connectTimeoutMs ?? 10_000,
       // Idle time on an open socket before the request fails, so a stalled server cannot hang
-      // Ferry. (The handler's requestTimeout is a total-time limit that only warns by default; a
-      // large part on a slow link may rightly take minutes.)
+      // Ferry. A request with no streamed body must also have its answer's headers within two
+      // periods (a server dripping a header byte every few seconds is never idle); a part on a
+      // slow link may rightly take minutes to send, so bodies are judged by bounds.ts instead.
       socketTimeout: opts.requestTimeoutMs ?? 60_000,
+      throwOnRequestTimeout: true,
     }),
   };
   if (profile.endpoint) config.endpoint = profile.endpoint;

@@ -247,18 +247,19 @@ export class Storage {
   }
 
   /** How many parts, and bytes, an unfinished multipart upload holds (what it is billed for). */
-  async multipartUsage(bucket: string, key: string, uploadId: string): Promise<MultipartUsage> {
+  async multipartUsage(bucket: string, key: string, uploadId: string, signal?: AbortSignal): Promise<MultipartUsage> {
     const guard = new PageGuard(`the parts of ${key}`, this.endpoint);
     const seen = new Set<number>();
     let bytes = 0;
     let marker: string | undefined;
     for (;;) {
       const out = await this.call({ bucket, key }, () =>
-        this.client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, ...(marker ? { PartNumberMarker: marker } : {}) })),
+        this.client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, ...(marker ? { PartNumberMarker: marker } : {}) }), signal ? { abortSignal: signal } : {}),
       );
       const before = seen.size;
       for (const p of out.Parts ?? []) {
         if (p.PartNumber === undefined || seen.has(p.PartNumber)) continue;
+        checkPartNumber(p.PartNumber, this.endpoint);
         seen.add(p.PartNumber);
         bytes += p.Size ?? 0;
       }
@@ -280,7 +281,7 @@ export class Storage {
   }
 
   /** Unfinished multipart uploads in a bucket (they are billed until aborted). */
-  async listMultipartUploads(bucket: string, prefix?: string): Promise<MultipartInfo[]> {
+  async listMultipartUploads(bucket: string, prefix?: string, signal?: AbortSignal): Promise<MultipartInfo[]> {
     const found: MultipartInfo[] = [];
     const ids = new Set<string>();
     const guard = new PageGuard(`the unfinished uploads in ${bucket}`, this.endpoint);
@@ -290,7 +291,7 @@ export class Storage {
       const out = await this.call({ bucket }, () =>
         // Names as they are: Ceph encodes them when asked but does not say so, which would leave
         // them encoded here (see listedName).
-        this.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker })),
+        this.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }), signal ? { abortSignal: signal } : {}),
       );
       const before = ids.size;
       for (const u of out.Uploads ?? []) {
@@ -306,6 +307,11 @@ export class Storage {
   }
 }
 
+/** S3 numbers parts 1 to 10,000: a server listing others is not describing an upload. */
+export function checkPartNumber(n: number, endpoint: string): void {
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new FerryError('S3_ERROR', `${endpoint} listed a part numbered ${n}; S3 numbers parts 1 to 10,000, so the listing stopped. The server is faulty.`);
+}
+
 /**
  * Listings ask for names URL-encoded (EncodingType=url), as the AWS CLI and rclone do: XML 1.0
  * cannot carry control characters, so a key holding one breaks a plain listing (Swift answers
@@ -314,5 +320,12 @@ export class Storage {
  */
 export function listedName(encoding: string | undefined): (name: string | undefined) => string {
   if (encoding !== 'url') return (name) => name ?? '';
-  return (name) => (name ? decodeURIComponent(name.replace(/\+/g, ' ')) : '');
+  return (name) => {
+    if (!name) return '';
+    try {
+      return decodeURIComponent(name.replace(/\+/g, ' '));
+    } catch {
+      throw new FerryError('S3_ERROR', `The server listed a name that is not valid URL encoding (${name.slice(0, 80)}), so the listing stopped. The server is faulty.`);
+    }
+  };
 }

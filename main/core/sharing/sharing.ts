@@ -71,7 +71,7 @@ export function acceptPrefix(accept: string | undefined): string | undefined {
   if (!/^[a-z0-9!#$&^_.+-]+\/(\*|[a-z0-9!#$&^_.+-]+)$/i.test(a)) {
     throw new FerryError('USAGE', `"${accept}" is not a file type. Give one like image/*, video/* or application/pdf.`);
   }
-  return a.endsWith('/*') ? a.slice(0, -1) : a.toLowerCase();
+  return (a.endsWith('/*') ? a.slice(0, -1) : a).toLowerCase();
 }
 
 /**

@@ -332,6 +332,11 @@ export class Downloader {
           { abortSignal: signal },
         );
         const body = out.Body as AsyncIterable<Uint8Array> | undefined;
+        // A server that answers with fewer bytes than asked is not serving the object its HEAD
+        // described (a cut connection would say the full length and end early): no waiting it out.
+        if (out.ContentLength !== undefined && out.ContentLength !== length) {
+          throw new FerryError('S3_ERROR', `The server sent ${out.ContentLength} bytes of ${req.key} where ${length} were asked for: it does not serve the object its own listing describes (${size} bytes). Nothing was kept; try again later.`);
+        }
         if (!body) throw new FerryError('S3_ERROR', `The server sent no data for ${req.key}.`);
         let pos = start;
         for await (const chunk of body) {
@@ -421,7 +426,8 @@ export async function discardPartial(file: string, made?: { dev: number; ino: nu
 /** A local write failure (a full disk, a read-only folder), said as such: never blamed on the server. */
 function localWriteError(file: string, err: unknown): FerryError {
   const code = systemCode(err);
-  const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EDQUOT' ? 'the disk quota is used up' : code === 'EROFS' ? 'the disk is read-only' : (code ?? (err as Error).message);
+  const why =
+    code === 'ENOSPC' ? 'the disk is full' : code === 'EDQUOT' ? 'the disk quota is used up' : code === 'EROFS' ? 'the disk is read-only' : code === 'EFBIG' ? 'the file is larger than this disk allows' : (code ?? (err as Error).message);
   return new FerryError('FILE_UNREADABLE', `Cannot write ${file}: ${why}. Free some space or choose another folder, then download again.`, { cause: err });
 }
 

@@ -219,7 +219,10 @@ export async function planDownload(storage: Storage, bucket: string, names: stri
       continue;
     }
     for (const o of await objectsUnder(storage, bucket, name)) {
-      if (o.key.endsWith('/')) continue;
+      if (o.key.endsWith('/')) {
+        if (o.size > 0) planner.plan.skipped.push({ key: o.key, reason: `its name ends in "/", the mark of a folder, yet it holds ${o.size} bytes; no file can have that name` });
+        continue;
+      }
       await planner.add(o.key, o.size, o.key.slice(name.length).split('/'), top);
     }
   }
@@ -230,7 +233,10 @@ export async function planDownload(storage: Storage, bucket: string, names: stri
 export async function planRecursive(storage: Storage, bucket: string, prefix: string, root: string, signal?: AbortSignal, opts: Omit<PlanOptions, 'replace'> = {}): Promise<DownloadPlan> {
   const planner = await TargetPlanner.create(root, { ...opts, replace: true });
   for (const o of await objectsUnder(storage, bucket, prefix, signal)) {
-    if (o.key.endsWith('/')) continue;
+    if (o.key.endsWith('/')) {
+      if (o.size > 0) planner.plan.skipped.push({ key: o.key, reason: `its name ends in "/", the mark of a folder, yet it holds ${o.size} bytes; no file can have that name` });
+      continue;
+    }
     await planner.add(o.key, o.size, o.key.slice(prefix.length).split('/'));
   }
   return planner.plan;

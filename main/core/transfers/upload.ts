@@ -15,7 +15,7 @@ import { FerryError, systemCode } from '../errors';
 import { PageGuard } from '../s3/bounds';
 import { toFerryError } from '../s3/errors';
 import { checkBucketReference, checkKey } from '../s3/names';
-import { PART_SIZE_META, type Storage } from '../s3/storage';
+import { checkPartNumber, PART_SIZE_META, type Storage } from '../s3/storage';
 import { partLength, planUpload, type UploadPlan } from './plan';
 import { ProgressMeter, type Progress } from './progress';
 import { NO_KEEPER, type UploadKeeper, type UploadProgressState } from './state';
@@ -544,6 +544,7 @@ export class Uploader {
         const before = numbers.size;
         for (const p of out.Parts ?? []) {
           if (!p.PartNumber || !p.ETag || numbers.has(p.PartNumber)) continue;
+          checkPartNumber(p.PartNumber, this.opts.storage.endpoint);
           numbers.add(p.PartNumber);
           found.push({ PartNumber: p.PartNumber, ETag: p.ETag, Size: p.Size ?? -1 });
         }

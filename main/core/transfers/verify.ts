@@ -44,6 +44,8 @@ export function checkPlan(etag: string | undefined, size: number, opts: { encryp
   const multi = /^"?([0-9a-f]{32})-(\d+)"?$/i.exec(etag);
   if (!multi) return { kind: 'size' };
   const count = Number(multi[2]);
+  // One part: every part size of at least the object's cuts it the same way, so the check is conclusive.
+  if (count === 1) return { kind: 'parts', md5: multi[1]!.toLowerCase(), count, partSize: Math.max(size, 1), known: true };
   const told = opts.partSize && Math.ceil(size / opts.partSize) === count ? opts.partSize : undefined;
   const partSize = told ?? partSizeGuesses(size, count)[0];
   return partSize ? { kind: 'parts', md5: multi[1]!.toLowerCase(), count, partSize, known: told !== undefined } : { kind: 'size' };
