@@ -48,6 +48,7 @@ describe('link-local and metadata endpoints are judged by address, not spelling'
       '169.254.169.254',
       '[::ffff:169.254.169.254]',
       '[::ffff:a9fe:a9fe]',
+      '[::ffff:0:a9fe:a9fe]',
       '[::169.254.169.254]',
       '[64:ff9b::a9fe:a9fe]',
       '[64:ff9b::169.254.169.254]',

@@ -68,10 +68,12 @@ export function forbiddenAddress(address: string): string | undefined {
   if (x[0] === 0xfe && (x[1]! & 0xc0) === 0x80) return `${ip} is a link-local or cloud metadata address`;
   // AWS's IPv6 metadata address.
   if (x.join(',') === [0xfd, 0, 0x0e, 0xc2, ...Array<number>(10).fill(0), 0x02, 0x54].join(',')) return `${ip} is a link-local or cloud metadata address`;
-  // IPv6 forms that carry an IPv4 address, each checked as that address: mapped (::ffff:a.b.c.d),
+  // IPv6 forms that carry an IPv4 address, each checked as that address: mapped (::ffff:a.b.c.d), translated (::ffff:0:a.b.c.d),
   // compatible (::a.b.c.d), NAT64 (64:ff9b::/96 and 64:ff9b:1::/48), 6to4 (2002:AABB:CCDD::/48).
   const embedded: Array<[number, number]> = [];
   if (zero(0, 10) && x[10] === 0xff && x[11] === 0xff) embedded.push([12, 16]);
+  // SIIT's IPv4-translated form, ::ffff:0:a.b.c.d.
+  if (zero(0, 8) && x[8] === 0xff && x[9] === 0xff && zero(10, 12)) embedded.push([12, 16]);
   if (zero(0, 12) && !zero(12, 14)) embedded.push([12, 16]);
   if (x[0] === 0 && x[1] === 0x64 && x[2] === 0xff && x[3] === 0x9b && (zero(4, 12) || (x[4] === 0 && x[5] === 1))) embedded.push([12, 16]);
   if (x[0] === 0x20 && x[1] === 0x02) embedded.push([2, 6]);
