@@ -130,6 +130,9 @@ export class BoundedBody extends Transform {
 /** Puts a body behind the limits, passing errors either way so the reader and the socket both end. */
 export function bound(body: Readable, limits: BodyLimits): BoundedBody {
   const guarded = new BoundedBody(limits);
+  // A body nobody reads any more (an HTML page refused by its type before the SDK read it) must
+  // not crash the process when a bound stops it: readers that are there still get the error.
+  guarded.on('error', () => {});
   body.on('error', (err) => guarded.destroy(err));
   guarded.on('close', () => {
     if (!body.readableEnded) body.destroy();
