@@ -19,6 +19,7 @@ import { KnownNames } from './known-names';
 import { forWindow } from './window-words';
 import { TransferQueue } from '../core/transfers/queue';
 import { PendingDownloads } from '../core/transfers/pending-downloads';
+import type { SavedUpload } from '../core/transfers/state';
 import { safeLines, safeText } from '../core/text';
 import { createFolder, deleteBucket, deleteObjects, moveObjects, searchObjects } from '../core/s3/manage';
 import type { ObjectInfo, Storage } from '../core/s3/storage';
@@ -236,9 +237,19 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     }
   }
 
-  // Uploads and downloads an earlier run left unfinished (crash, kill, quit or pause) come back paused.
+  // Uploads and downloads an earlier run left unfinished (crash, kill, quit or pause) come back
+  // paused. What a cancel or a lost Create left on the server is cleaned up, out of sight.
+  const tidy = (left: SavedUpload[]) => {
+    for (const s of left) void connection(s.account).then((c) => c.abandon(s.file, s.bucket, s.key)).catch(() => {});
+  };
   const restored = Promise.all([
-    ferry.uploadStates.list().then((saved) => queue.restore(saved)).catch(() => []),
+    ferry.uploadStates
+      .list()
+      .then((saved) => {
+        tidy(saved.filter((s) => !s.uploadId || s.cancelled));
+        return queue.restore(saved.filter((s) => s.uploadId && !s.cancelled));
+      })
+      .catch(() => []),
     pendingDownloads.list().then((saved) => queue.restoreDownloads(saved)).catch(() => []),
   ]);
 

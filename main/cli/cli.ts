@@ -458,6 +458,9 @@ class Command {
           { resume: !this.o['no-resume'] },
         )
         .finally(() => bar?.clear());
+      if (uploaded.alreadyUploaded) {
+        this.io.stderr.write(`ferry: ${formatS3Url({ bucket: loc.bucket, key })} already holds this file (an earlier run's upload had finished); nothing was sent\n`);
+      }
       if (uploaded.changedDuringUpload) {
         this.io.stderr.write(
           `ferry: warning: ${file} changed while it was being uploaded; ${formatS3Url({ bucket: loc.bucket, key })} holds the ${formatBytes(uploaded.size)} it had when Ferry read it (verified by the server). Upload it again for the newer version.\n`,

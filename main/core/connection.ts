@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { Clock } from './clock';
-import { FerryError, isFerryError } from './errors';
+import { FerryError } from './errors';
 import type { NetworkOptions } from './ferry';
 import type { LinkHistory, LinkRecord } from './links/history';
 import { presignGet, type PresignRequest, type ShareLink } from './links/presign';
@@ -14,7 +14,7 @@ import { createS3Client, type Profile } from './s3/client';
 import { Storage } from './s3/storage';
 import { createFileRequest, shareMany, type FileRequest, type NewFileRequest, type RequestHistory } from './sharing/sharing';
 import type { SavedUpload, UploadIdentity, UploadStateStore } from './transfers/state';
-import { partsLeftBehind, Uploader, type UploadRequest, type UploadResult } from './transfers/upload';
+import { Uploader, type UploadRequest, type UploadResult } from './transfers/upload';
 import { Downloader, type DownloadRequest, type DownloadResult } from './transfers/download';
 
 /** An open connection to one endpoint as one identity. Close it to free its sockets. */
@@ -96,21 +96,15 @@ export class Connection {
   }
 
   /**
-   * Drops a saved (paused or interrupted) upload of a file: aborts it on the server, then
-   * forgets it. If the server cannot be told, the saved state stays and the error says so.
+   * Drops a saved (paused, interrupted or cancelled) upload of a file: aborts it on the server,
+   * with any upload its lost Creates started, then forgets it. If the server cannot be told, the
+   * saved state stays and the error says so.
    */
   async abandon(file: string, bucket: string, key: string): Promise<void> {
     const id = this.identity(file, bucket, key);
     const { keeper, release } = await this.states.claim(id, () => new Date(this.clock.now()).toISOString());
     try {
-      const saved = await keeper.load();
-      if (!saved) return;
-      try {
-        await this.storage.abortMultipartUpload(bucket, key, saved.uploadId);
-      } catch (err) {
-        throw new FerryError(isFerryError(err) ? err.code : 'S3_ERROR', partsLeftBehind("The paused upload's", bucket, key, saved.uploadId, err), { cause: err });
-      }
-      await keeper.remove();
+      await this.uploader.discard({ file: id.file, bucket, key }, keeper);
     } finally {
       await release();
     }

@@ -20,6 +20,8 @@ export type FerryErrorCode =
   | 'FILE_NOT_FOUND'
   | 'FILE_TOO_LARGE'
   | 'FILE_UNREADABLE'
+  /** The local disk (or quota) has no room for what is being written. */
+  | 'DISK_FULL'
   | 'FILE_CHANGED'
   | 'FORBIDDEN'
   | 'KEYCHAIN_LOCKED'
@@ -38,6 +40,8 @@ export type FerryErrorCode =
   | 'UNKNOWN_ACCOUNT'
   | 'UNSUPPORTED'
   | 'UPLOAD_IN_PROGRESS'
+  /** Another writer replaced (or deleted) the object just after Ferry wrote it; theirs was kept. */
+  | 'REPLACED'
   | 'USAGE';
 
 export class FerryError extends Error {

@@ -190,6 +190,7 @@ describe('the life of an upload', () => {
     let removed = false;
     const keeper: UploadKeeper = {
       load: async () => undefined,
+      others: async () => new Set(),
       save: async (_state, paused) => {
         if (!paused) return;
         // A slow disk: the cancel arrives while the paused state is written.

@@ -20,7 +20,7 @@ export async function removeMadeDirs(): Promise<void> {
 }
 
 /** A file of pseudo-random bytes (not compressible, not all zero) and its SHA-256. */
-export async function randomFile(dir: string, name: string, size: number): Promise<{ path: string; sha256: string }> {
+export async function randomFile(dir: string, name: string, size: number): Promise<{ path: string; sha256: string; size: number }> {
   const path = join(dir, name);
   const hash = createHash('sha256');
   const fh = await open(path, 'w');
@@ -31,7 +31,7 @@ export async function randomFile(dir: string, name: string, size: number): Promi
     await fh.write(buf);
   }
   await fh.close();
-  return { path, sha256: hash.digest('hex') };
+  return { path, sha256: hash.digest('hex'), size };
 }
 
 export async function sha256File(path: string): Promise<string> {

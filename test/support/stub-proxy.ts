@@ -4,7 +4,7 @@
  * other request goes to the gateway unchanged (the Host header too, so signatures still match).
  * Only loopback addresses are involved.
  */
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 export interface StubRequest {
   method: string;
@@ -22,8 +22,15 @@ export interface StubAnswer {
 export type StubAction =
   /** Answer with this instead of asking the gateway; `early` answers before the request body has arrived. */
   | { respond: { status: number; headers?: Record<string, string>; body?: string; early?: boolean } }
-  /** Let the gateway do the work, then close the connection without answering. */
-  | { dropAnswer: true }
+  /**
+   * Let the gateway do the work, then close the connection without answering, or with `keepOpen`
+   * never answer at all (the client waits until it gives up). `onAnswer` hears what the gateway said.
+   */
+  | { dropAnswer: true; keepOpen?: boolean; onAnswer?: (answer: StubAnswer) => void }
+  /** Let the gateway do the work, pass on its headers and the first `bytes` of its body, then close the connection. */
+  | { cutAnswer: number }
+  /** Handle the request only once `until` settles, then as `then` says (forwarded unchanged without it). */
+  | { hold: Promise<unknown>; then?: StubAction }
   /** Ask the gateway and change its answer before passing it on. */
   | { rewrite: (answer: StubAnswer) => StubAnswer };
 
@@ -45,7 +52,17 @@ export async function startStubProxy(target: string, rule: (req: StubRequest) =>
   const server: Server = createServer((req, res) => {
     const stub: StubRequest = { method: req.method ?? 'GET', url: new URL(req.url ?? '/', 'http://stub'), headers: req.headers };
     seen.push(stub);
-    const action = rule(stub);
+    const first = rule(stub);
+    if (first && 'hold' in first) {
+      req.pause();
+      const go = () => handle(req, res, stub, first.then);
+      void first.hold.then(go, go);
+      return;
+    }
+    handle(req, res, stub, first);
+  });
+  const handle = (req: IncomingMessage, res: ServerResponse, stub: StubRequest, action: StubAction | undefined): void => {
+    if (action && 'hold' in action) throw new Error('a held request is handled once');
     if (action && 'respond' in action) {
       const answer = () => {
         const body = action.respond.body ?? '';
@@ -59,8 +76,22 @@ export async function startStubProxy(target: string, rule: (req: StubRequest) =>
     }
     const upstream = httpRequest({ host: hostname, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (answer) => {
       if (action && 'dropAnswer' in action) {
-        answer.resume();
-        answer.on('end', () => res.socket?.destroy());
+        const chunks: Buffer[] = [];
+        answer.on('data', (c: Buffer) => chunks.push(c));
+        answer.on('end', () => {
+          action.onAnswer?.({ status: answer.statusCode ?? 502, headers: { ...answer.headers }, body: Buffer.concat(chunks) });
+          if (!action.keepOpen) res.socket?.destroy();
+        });
+        return;
+      }
+      if (action && 'cutAnswer' in action) {
+        const chunks: Buffer[] = [];
+        answer.on('data', (c: Buffer) => chunks.push(c));
+        answer.on('end', () => {
+          const body = Buffer.concat(chunks);
+          res.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'content-length': String(body.length) });
+          res.write(body.subarray(0, action.cutAnswer), () => res.socket?.destroy());
+        });
         return;
       }
       if (!action) {
@@ -80,7 +111,8 @@ export async function startStubProxy(target: string, rule: (req: StubRequest) =>
     });
     upstream.on('error', () => res.socket?.destroy());
     req.pipe(upstream);
-  });
+    req.resume();
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const listening = typeof address === 'object' && address ? address.port : 0;

@@ -101,16 +101,20 @@ export async function copyObject(
   from: { bucket: string; key: string },
   to: { bucket: string; key: string },
   opts: ActionOptions & { inOneUpTo?: number; partSize?: number } = {},
-): Promise<ObjectInfo> {
+): Promise<ObjectInfo & { versionId?: string; sourceEtag?: string }> {
   checkKey(to.key);
   const source = await storage.head(from.bucket, from.key);
   const client = storage.client;
   const limit = Math.min(opts.inOneUpTo ?? COPY_IN_ONE_UP_TO, 5 * GiB);
   const call = <T>(fn: () => Promise<T>) => inWords(storage, { bucket: to.bucket, key: to.key }, fn);
+  // What this copy made, as the server answered it: how the object at the target is known as ours.
+  const made: { etag?: string; versionId?: string } = {};
   if (source.size <= limit) {
-    await call(() =>
+    const out = await call(() =>
       client.send(new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: encodeSource(from.bucket, from.key), ...(source.etag ? { CopySourceIfMatch: source.etag } : {}) }), opts.signal ? { abortSignal: opts.signal } : {}),
     );
+    if (out.CopyObjectResult?.ETag) made.etag = out.CopyObjectResult.ETag;
+    if (out.VersionId && out.VersionId !== 'null') made.versionId = out.VersionId;
     opts.onProgress?.(source.size, source.size);
   } else {
     const partSize = Math.max(opts.partSize ?? 256 * MiB, Math.ceil(source.size / 10_000));
@@ -160,19 +164,47 @@ export async function copyObject(
         opts.signal,
       );
       if (!pin && !(await stillSame())) throw new FerryError('FILE_CHANGED', `${from.key} changed while it was being copied; the original was kept. Try again.`);
-      await call(() =>
+      const out = await call(() =>
         client.send(new CompleteMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId: uploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } })),
       );
+      if (out.ETag) made.etag = out.ETag;
+      if (out.VersionId && out.VersionId !== 'null') made.versionId = out.VersionId;
     } catch (err) {
       await client.send(new AbortMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId: uploadId })).catch(() => {});
       throw err;
     }
   }
   const copy = await storage.head(to.bucket, to.key);
+  const ours = made.versionId && copy.versionId ? made.versionId === copy.versionId : made.etag ? sameEtag(made.etag, copy.etag) : copy.size === source.size;
+  if (!ours) {
+    throw new FerryError('REPLACED', `Someone else wrote ${to.key} while Ferry copied ${from.key} there; their object was left as it is, and ${from.key} was kept.`);
+  }
   if (copy.size !== source.size) {
     throw new FerryError('S3_ERROR', `The copy of ${from.key} at ${to.key} has ${copy.size} bytes where the original has ${source.size}; the original was kept.`);
   }
-  return copy;
+  return { ...copy, ...made, ...(source.etag ? { sourceEtag: source.etag } : {}) };
+}
+
+const sameEtag = (a: string | undefined, b: string | undefined) => Boolean(a && b && a.replace(/"/g, '') === b.replace(/"/g, ''));
+
+/**
+ * Deletes an object only while it is still the one Ferry knows (by ETag), so that what another
+ * writer put there meanwhile is never deleted. With a version ID, exactly that version goes.
+ * Returns whether it was deleted.
+ */
+async function deleteIfUnchanged(storage: Storage, bucket: string, key: string, known: { etag?: string; versionId?: string }): Promise<boolean> {
+  if (known.versionId) {
+    await storage.delete(bucket, key, known.versionId);
+    return true;
+  }
+  const now = await storage.head(bucket, key).catch((err: unknown) => {
+    if ((err as { code?: string }).code === 'NO_SUCH_KEY') return undefined;
+    throw err;
+  });
+  if (!now) return true;
+  if (known.etag && !sameEtag(known.etag, now.etag)) return false;
+  await storage.delete(bucket, key);
+  return true;
 }
 
 export interface MovePlan {
@@ -212,7 +244,9 @@ export async function moveObjects(storage: Storage, bucket: string, from: string
   const toBucket = opts.toBucket ?? bucket;
   const plan = await planMove(storage, bucket, from, to, toBucket);
   const total = plan.reduce((n, p) => n + p.size, 0);
-  const made: string[] = [];
+  const made: Array<{ key: string; etag?: string; versionId?: string }> = [];
+  /** What each original was when copied: it is deleted only if it still is. */
+  const copiedFrom = new Map<string, string | undefined>();
   const progress = new Map<string, number>();
   const report = () => opts.onProgress?.([...progress.values()].reduce((a, b) => a + b, 0), total);
   try {
@@ -220,21 +254,32 @@ export async function moveObjects(storage: Storage, bucket: string, from: string
       plan,
       8,
       async (p) => {
-        await copyObject(storage, { bucket, key: p.from }, { bucket: toBucket, key: p.to }, {
+        const copy = await copyObject(storage, { bucket, key: p.from }, { bucket: toBucket, key: p.to }, {
           ...(opts.signal ? { signal: opts.signal } : {}),
           ...(opts.inOneUpTo !== undefined ? { inOneUpTo: opts.inOneUpTo } : {}),
           ...(opts.partSize !== undefined ? { partSize: opts.partSize } : {}),
           onProgress: (d) => (progress.set(p.from, d), report()),
         });
-        made.push(p.to);
+        made.push({ key: p.to, ...(copy.etag ? { etag: copy.etag } : {}), ...(copy.versionId ? { versionId: copy.versionId } : {}) });
+        copiedFrom.set(p.from, copy.sourceEtag);
       },
       opts.signal,
     );
   } catch (err) {
-    await pool(made, 16, (k) => storage.delete(toBucket, k)).catch(() => {});
+    // Only the copies still as Ferry made them are removed: never what another writer put there.
+    await pool(made, 16, async (m) => void (await deleteIfUnchanged(storage, toBucket, m.key, m))).catch(() => {});
     throw err;
   }
-  await pool(plan, 16, (p) => storage.delete(bucket, p.from));
+  const changed: string[] = [];
+  await pool(plan, 16, async (p) => {
+    if (!(await deleteIfUnchanged(storage, bucket, p.from, { etag: copiedFrom.get(p.from) }))) changed.push(p.from);
+  });
+  if (changed.length) {
+    throw new FerryError(
+      'REPLACED',
+      `${changed.length === 1 ? `${changed[0]} was` : `${changed.length} objects (${changed[0]}, …) were`} written again by someone else during the move, so ${changed.length === 1 ? 'it was' : 'they were'} kept where ${changed.length === 1 ? 'it is' : 'they are'}; the copy at the new name holds the earlier version. Check both, then delete the one you do not want.`,
+    );
+  }
   return plan;
 }
 

@@ -174,7 +174,7 @@ export class Storage {
    * An object's size, date, ETag and type, how it is encrypted ('customer' for SSE-C), and the
    * part size of a multipart upload when the object records it (Ferry's uploads do).
    */
-  async head(bucket: string, key: string): Promise<ObjectInfo & { contentType?: string; encryption?: string; partSize?: number }> {
+  async head(bucket: string, key: string): Promise<ObjectInfo & { contentType?: string; encryption?: string; partSize?: number; versionId?: string }> {
     const out = await this.call({ bucket, key }, () => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
     const encryption = out.SSECustomerAlgorithm ? 'customer' : out.ServerSideEncryption;
     const partSize = Number(out.Metadata?.[PART_SIZE_META]);
@@ -186,6 +186,7 @@ export class Storage {
       ...(out.ContentType ? { contentType: out.ContentType } : {}),
       ...(encryption ? { encryption } : {}),
       ...(Number.isSafeInteger(partSize) && partSize > 0 ? { partSize } : {}),
+      ...(out.VersionId && out.VersionId !== 'null' ? { versionId: out.VersionId } : {}),
     };
   }
 
@@ -231,15 +232,16 @@ export class Storage {
     });
   }
 
-  async delete(bucket: string, key: string): Promise<void> {
-    await this.call({ bucket, key }, () => this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
+  /** Deletes an object; with a version ID, only that version (where the bucket keeps versions). */
+  async delete(bucket: string, key: string, versionId?: string): Promise<void> {
+    await this.call({ bucket, key }, () => this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) })));
   }
 
   /** Aborts a multipart upload so its parts stop being billed; one already gone counts as done. */
-  async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
+  async abortMultipartUpload(bucket: string, key: string, uploadId: string, signal?: AbortSignal): Promise<void> {
     checkBucketReference(bucket);
     try {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), signal ? { abortSignal: signal } : {});
     } catch (err) {
       if ((err as { name?: string }).name === 'NoSuchUpload') return;
       throw toFerryError(err, { endpoint: this.endpoint, bucket, key });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, lstat, open, realpath, rename, rm, type FileHandle } from 'node:fs/promises';
+import { link, lstat, open, readdir, realpath, rename, rm, statfs, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Clock } from '../clock';
@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../files';
 import { tryLock } from '../lock';
 import { toFerryError } from '../s3/errors';
 import type { Storage } from '../s3/storage';
-import { autoConcurrency, autoPartSize, partLength } from './plan';
+import { autoConcurrency, autoPartSize, formatBytes, partLength } from './plan';
 import { ProgressMeter, type Progress } from './progress';
 import { PARTIAL_SUFFIX } from './targets';
 import { isNetworkError, isRetryable, sleep } from './upload';
@@ -120,8 +120,32 @@ async function openPartial(partial: string, want: Omit<DownloadState, 'version' 
     if (systemCode(err) === 'EEXIST' || systemCode(err) === 'ELOOP') {
       throw new FerryError('FILE_CHANGED', `${partial} appeared while Ferry was about to write it (another program is writing there). Nothing was written through it; try again.`, { cause: err });
     }
-    throw new FerryError('FILE_UNREADABLE', `Cannot write ${partial}: ${(err as Error).message}. Choose a folder you can write to.`, { cause: err });
+    const code = systemCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new FerryError('FILE_NOT_FOUND', `The folder ${dirname(partial)} is not there any more (moved, deleted or unmounted). Create it or choose another folder, then download again.`, { cause: err });
+    }
+    if (code === 'EACCES' || code === 'EPERM') throw new FerryError('FILE_UNREADABLE', `You cannot write in ${dirname(partial)}. Choose a folder you can write to.`, { cause: err });
+    throw await localWriteError(partial, err);
   }
+}
+
+/**
+ * Removes what a process killed while saving this download's progress left beside it
+ * (NAME.ferry-download.json.PID.RAND.tmp). Called with the claim on the name held, so no live
+ * writer owns such a file; only regular files of exactly that form are touched.
+ */
+async function clearStaleTemps(partial: string): Promise<void> {
+  const state = stateFile(partial);
+  const prefix = `${basename(state)}.`;
+  const names = await readdir(dirname(state)).catch(() => [] as string[]);
+  const stale = names.filter((n) => n.startsWith(prefix) && /^\d+\.[0-9a-f]{8}\.tmp$/.test(n.slice(prefix.length)));
+  await Promise.all(
+    stale.map(async (n) => {
+      const path = join(dirname(state), n);
+      const info = await lstat(path).catch(() => undefined);
+      if (info?.isFile() && (process.getuid === undefined || info.uid === process.getuid())) await rm(path, { force: true }).catch(() => {});
+    }),
+  );
 }
 
 /**
@@ -193,6 +217,7 @@ export class Downloader {
     const partSize = req.partSize ?? autoPartSize(size);
     const parts = Math.max(1, Math.ceil(size / partSize));
     await this.inFolder(req);
+    await clearStaleTemps(partial);
     const opened = await openPartial(partial, { bucket: req.bucket, key: req.key, etag, size, partSize });
     const { handle } = opened;
     const resumable = Boolean(opened.saved);
@@ -227,8 +252,8 @@ export class Downloader {
     };
     try {
       if (!resumable) {
-        await handle.truncate(size).catch((e: unknown) => {
-          throw localWriteError(req.file, e);
+        await handle.truncate(size).catch(async (e: unknown) => {
+          throw await localWriteError(req.file, e, size);
         });
         await save();
       }
@@ -341,8 +366,8 @@ export class Downloader {
         let pos = start;
         for await (const chunk of body) {
           if (pos + chunk.length > start + length) throw new FerryError('S3_ERROR', `The server sent more of ${req.key} than was asked for; the download stopped. Try again.`);
-          await handle.write(chunk, 0, chunk.length, pos).catch((e: unknown) => {
-            throw localWriteError(req.file, e);
+          await handle.write(chunk, 0, chunk.length, pos).catch(async (e: unknown) => {
+            throw await localWriteError(req.file, e, size - meter.done);
           });
           pos += chunk.length;
           if (pos - start > counted) {
@@ -423,11 +448,19 @@ export async function discardPartial(file: string, made?: { dev: number; ino: nu
   if (state) await rm(stateFile(partial), { force: true }).catch(() => {});
 }
 
-/** A local write failure (a full disk, a read-only folder), said as such: never blamed on the server. */
-function localWriteError(file: string, err: unknown): FerryError {
+/**
+ * A local write failure (a full disk, a read-only folder), said as such and never retried or
+ * blamed on the server. A full disk says how much room it has and how much the download needs.
+ */
+async function localWriteError(file: string, err: unknown, needed?: number): Promise<FerryError> {
   const code = systemCode(err);
-  const why =
-    code === 'ENOSPC' ? 'the disk is full' : code === 'EDQUOT' ? 'the disk quota is used up' : code === 'EROFS' ? 'the disk is read-only' : code === 'EFBIG' ? 'the file is larger than this disk allows' : (code ?? (err as Error).message);
-  return new FerryError('FILE_UNREADABLE', `Cannot write ${file}: ${why}. Free some space or choose another folder, then download again.`, { cause: err });
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    const free = await statfs(dirname(file)).then((f) => f.bavail * f.bsize, () => undefined);
+    const room = free !== undefined && needed !== undefined ? ` (${formatBytes(free)} free, ${formatBytes(needed)} more needed)` : '';
+    const what = code === 'ENOSPC' ? `the disk holding ${dirname(file)} is full` : `your disk quota on ${dirname(file)} is used up`;
+    return new FerryError('DISK_FULL', `Cannot write ${file}: ${what}${room}. Nothing was left behind there; free some space or choose another folder, then download again.`, { cause: err });
+  }
+  const why = code === 'EROFS' ? 'the disk is read-only' : code === 'EFBIG' ? 'the file is larger than this disk allows' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? (err as Error).message);
+  return new FerryError('FILE_UNREADABLE', `Cannot write ${file}: ${why}. Choose another folder, then download again.`, { cause: err });
 }
 

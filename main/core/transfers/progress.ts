@@ -33,6 +33,11 @@ export class ProgressMeter {
    * Counts bytes that were already on the server before this run (a resumed upload): they count
    * towards done, but not towards the rate, so a resume does not show a burst of speed.
    */
+  /** Bytes counted so far. */
+  get done(): number {
+    return this.bytesDone;
+  }
+
   addStored(bytes: number): void {
     this.bytesDone += bytes;
     for (const s of this.samples) s.bytes += bytes;

@@ -21,7 +21,8 @@ export const SavedUploadSchema = z.object({
   file: z.string(),
   bucket: z.string(),
   key: z.string(),
-  uploadId: z.string(),
+  /** Absent while no upload of this run's is known on the server (only `unsure` windows are). */
+  uploadId: z.string().optional(),
   partSize: z.number().int().positive(),
   size: z.number().int().nonnegative(),
   mtimeMs: z.number(),
@@ -29,6 +30,15 @@ export const SavedUploadSchema = z.object({
   startedAt: z.string(),
   /** Paused by the user (the app shows it paused after a restart). */
   paused: z.boolean().optional(),
+  /**
+   * Times (this machine's clock, ms) when a CreateMultipartUpload was sent whose answer never
+   * came: the server may have started an upload then that nobody knows the ID of. The next run
+   * finds such uploads of this key by their start time and aborts them. `to` is absent when the
+   * process died while waiting.
+   */
+  unsure: z.array(z.object({ from: z.number(), to: z.number().optional() })).optional(),
+  /** Cancelled, but the server did not confirm the abort in time: the next run aborts it. */
+  cancelled: z.boolean().optional(),
 });
 export type SavedUpload = z.infer<typeof SavedUploadSchema>;
 
@@ -50,12 +60,14 @@ export type UploadProgressState = Omit<SavedUpload, keyof UploadIdentity | 'star
  */
 export interface UploadKeeper {
   load(): Promise<SavedUpload | undefined>;
+  /** Upload IDs other saved uploads on this machine hold (never another's to abort). */
+  others(): Promise<Set<string>>;
   save(state: UploadProgressState, paused?: boolean): Promise<void>;
   remove(): Promise<void>;
 }
 
 /** For uploads nothing needs to survive (tests of the engine alone). */
-export const NO_KEEPER: UploadKeeper = { load: async () => undefined, save: async () => {}, remove: async () => {} };
+export const NO_KEEPER: UploadKeeper = { load: async () => undefined, others: async () => new Set(), save: async () => {}, remove: async () => {} };
 
 /**
  * Unfinished multipart uploads, one small JSON file each under transfers/ in the data
@@ -112,6 +124,10 @@ export class UploadStateStore {
     let writes = Promise.resolve();
     const keeper: UploadKeeper = {
       load: async () => (saved = await this.get(id)),
+      others: async () => {
+        const mine = this.path(id);
+        return new Set((await this.list().catch(() => [])).flatMap((s) => (s.uploadId && this.path(s) !== mine ? [s.uploadId] : [])));
+      },
       save: (state, paused) => {
         const record: SavedUpload = { ...state, ...id, startedAt: saved?.startedAt ?? startedAt(), ...(paused ? { paused } : {}) };
         const next = writes.then(() => this.save(record));

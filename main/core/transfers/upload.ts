@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import mime from 'mime-types';
 import type { Clock } from '../clock';
-import { FerryError, systemCode } from '../errors';
+import { FerryError, isFerryError, systemCode } from '../errors';
 import { PageGuard } from '../s3/bounds';
 import { toFerryError } from '../s3/errors';
 import { checkBucketReference, checkKey } from '../s3/names';
@@ -62,6 +62,8 @@ export interface UploadResult {
   contentType: string;
   parts: number;
   partSize: number;
+  /** The interrupted upload had been completed by the server already: nothing was sent. */
+  alreadyUploaded?: boolean;
   /**
    * The file changed while a single PUT read it. The object holds exactly the bytes Ferry hashed
    * and the server verified against that hash (Content-MD5): the file as it was when read.
@@ -230,7 +232,25 @@ interface Run {
   uploadId?: string;
   /** What to save to continue later; undefined while there is nothing on the server. */
   state?: () => MultipartState;
+  /**
+   * When Creates were sent whose answers never came (this run's or an earlier one's): uploads
+   * the server may hold that no one knows the ID of. Swept (found by key and start time, and
+   * aborted) as soon as the server answers; kept in the saved state until then.
+   */
+  unsure: Window[];
 }
+
+type Window = NonNullable<MultipartState['unsure']>[number];
+
+/** How far the server's clock may be from this machine's when Ferry judges which uploads a lost Create started. */
+const CLOCK_MARGIN_MS = 30_000;
+/** How long a Create whose sender died may have been on its way (the longest a request waits for its answer). */
+const CREATE_WINDOW_MS = 120_000;
+/** How long a cancel waits for the server to confirm the abort before leaving it to the next run. */
+const CANCEL_BUDGET_MS = 1000;
+
+/** Where a source file is missing or unreadable: the interrupted upload waits for it, nothing is thrown away. */
+const SOURCE_GONE = new Set(['FILE_NOT_FOUND', 'FILE_UNREADABLE', 'NOT_A_FILE']);
 
 const NEVER = new AbortController().signal;
 
@@ -252,6 +272,18 @@ function etagIsNotMd5(out: { ServerSideEncryption?: string; SSECustomerAlgorithm
 }
 
 const unquote = (etag: string) => etag.replace(/"/g, '').toLowerCase();
+
+/** S3's multipart ETag: the MD5 of the parts' MD5s, "-", the part count. */
+const MULTIPART_ETAG = /^"?([0-9a-f]{32})-(\d+)"?$/i;
+
+/** The ETag S3 gives a multipart object of parts with these MD5s (without quotes). */
+function multipartEtag(partMd5: ReadonlyArray<Buffer | undefined>): string | undefined {
+  if (partMd5.some((x) => !x)) return undefined;
+  return `${createHash('md5').update(Buffer.concat(partMd5 as Buffer[])).digest('hex')}-${partMd5.length}`;
+}
+
+/** The unsure windows of a run, as the saved state holds them (absent when there are none). */
+const unsureOf = (run: { unsure: Window[] }) => (run.unsure.length ? { unsure: [...run.unsure] } : {});
 
 /**
  * Uploads files as a single PUT or as a multipart upload whose parts are streamed from file
@@ -322,27 +354,31 @@ export class Uploader {
     };
     checkBucketReference(req.bucket);
     checkKey(req.key);
-    const run: Run = { req, keeper };
+    const run: Run = { req, keeper, unsure: [] };
     let src: SourceFile | undefined;
     try {
       const saved = await keeper.load();
       if (saved) {
-        run.uploadId = saved.uploadId;
-        run.state = () => ({ uploadId: saved.uploadId, partSize: saved.partSize, size: saved.size, mtimeMs: saved.mtimeMs, parts: saved.parts });
+        run.unsure = [...(saved.unsure ?? [])];
+        if (saved.uploadId) run.uploadId = saved.uploadId;
+        run.state = () => ({ ...(run.uploadId ? { uploadId: run.uploadId } : {}), partSize: saved.partSize, size: saved.size, mtimeMs: saved.mtimeMs, parts: run.uploadId ? saved.parts : [], ...unsureOf(run) });
       }
+      // A missing or unreadable file keeps the saved upload (settle): the drive may not be mounted yet.
       src = await openSource(req.file);
       // A resumed upload keeps the part size it began with, whatever the defaults are now.
-      const resumable = saved && req.resume !== false && saved.size === src.size && saved.mtimeMs === src.mtimeMs ? saved : undefined;
+      const resumable = saved?.uploadId && !saved.cancelled && req.resume !== false && saved.size === src.size && saved.mtimeMs === src.mtimeMs ? saved : undefined;
       const plan = planUpload(src.size, resumable ? resumable.partSize : (req.partSize ?? this.opts.storage.profile.partSize), req.concurrency);
       req.onPlan?.({ ...plan, size: src.size });
       const contentType = req.contentType || mime.lookup(req.key) || mime.lookup(req.file) || 'application/octet-stream';
       const meter = new ProgressMeter(src.size, this.opts.clock, (p) => req.onProgress?.(p));
       if (req.signal?.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
-      if (saved && !(plan.multipart && resumable && resumable.partSize === plan.partSize)) {
-        // The earlier upload cannot be continued: drop its parts before sending afresh.
+      // Uploads an earlier run's lost Creates may have started are found and aborted first.
+      await this.sweep(run, stopSignal(req));
+      if (saved?.uploadId && !(plan.multipart && resumable && resumable.partSize === plan.partSize)) {
+        // The earlier upload cannot be continued (or was cancelled): drop its parts before sending afresh.
         await this.abort(req, saved.uploadId);
         await this.forget(run);
-        if (req.resume !== false) req.onRestart?.(plan.multipart ? 'the file changed since the interrupted upload began' : 'the file now fits in a single request');
+        if (req.resume !== false && !saved.cancelled) req.onRestart?.(plan.multipart ? 'the file changed since the interrupted upload began' : 'the file now fits in a single request');
       }
       const result = plan.multipart ? await this.multipart(run, src, plan, contentType, meter, resumable) : await this.single(run, src, contentType, meter);
       meter.finish();
@@ -354,49 +390,148 @@ export class Uploader {
     }
   }
 
-  /** Nothing on the server is this run's any more: no upload to abort, no state to keep. */
+  /**
+   * Drops a saved upload: aborts its multipart upload and any its lost Creates started, then
+   * forgets it. If the server cannot be told, the state stays and the error says how to finish.
+   */
+  async discard(target: Pick<UploadRequest, 'file' | 'bucket' | 'key'>, keeper: UploadKeeper): Promise<void> {
+    const saved = await keeper.load();
+    if (!saved) return;
+    const run: Run = { req: { ...target }, keeper, unsure: [...(saved.unsure ?? [])] };
+    if (saved.uploadId) {
+      try {
+        await this.opts.storage.abortMultipartUpload(target.bucket, target.key, saved.uploadId);
+      } catch (err) {
+        throw new FerryError(isFerryError(err) ? err.code : 'S3_ERROR', partsLeftBehind("The paused upload's", target.bucket, target.key, saved.uploadId, err), { cause: err });
+      }
+    }
+    await this.sweep(run, NEVER);
+    await keeper.remove();
+  }
+
+  /**
+   * Nothing on the server is this run's any more: no upload to abort, no state to keep, except
+   * windows of lost Creates not yet swept, which stay saved for the next run.
+   */
   private async forget(run: Run): Promise<void> {
     run.uploadId = undefined;
+    if (run.unsure.length && run.state) {
+      const leftover = run.state();
+      await run.keeper.save({ ...leftover, parts: [] });
+      return;
+    }
     run.state = undefined;
     await run.keeper.remove();
   }
 
   /**
+   * Finds the uploads of this key that Creates with lost answers may have started (by start time,
+   * with a margin for clock skew) and aborts them, never one another Ferry on this machine holds
+   * nor the one this run uses. Without ListMultipartUploads there is nothing to find them by.
+   */
+  private async sweep(run: Run, signal: AbortSignal): Promise<void> {
+    if (!run.unsure.length) return;
+    const { req } = run;
+    const storage = this.opts.storage;
+    const windows = [...run.unsure];
+    if (storage.profile.capabilities?.listMultipartUploads !== false) {
+      const others = await run.keeper.others();
+      const offset = Number((storage.client.config as { systemClockOffset?: number }).systemClockOffset) || 0;
+      const uploads = await storage.listMultipartUploads(req.bucket, req.key, signal);
+      for (const u of uploads) {
+        if (u.key !== req.key || !u.initiated || u.uploadId === run.uploadId || others.has(u.uploadId)) continue;
+        const at = Date.parse(u.initiated) - offset;
+        if (windows.some((w) => at >= w.from - CLOCK_MARGIN_MS && at <= (w.to ?? w.from + CREATE_WINDOW_MS) + CLOCK_MARGIN_MS)) {
+          await storage.abortMultipartUpload(req.bucket, req.key, u.uploadId);
+        }
+      }
+    }
+    run.unsure = run.unsure.filter((w) => !windows.includes(w));
+  }
+
+  /**
    * Every way out of a run that did not complete goes through here. Paused (and not also
-   * cancelled): the state is saved for a later resume. The endpoint unreachable: the state is
-   * kept, the next run continues. Anything else (cancel, an error that will not heal): the
-   * multipart upload is aborted on the server and the state removed; if the abort itself fails,
-   * the state is kept and the message says how to remove the parts.
+   * cancelled): the state is saved for a later resume. The endpoint unreachable, or the file
+   * missing or unreadable: the state is kept, the next run continues. Cancelled: the abort (and
+   * the sweep of lost Creates) gets a second; whatever the server has not confirmed by then is
+   * saved for the next run to remove, and the message says so. Anything else (an error that
+   * will not heal): the multipart upload is aborted on the server and the state removed; if the
+   * abort itself fails, the state is kept and the message says how to remove the parts.
    */
   private async settle(run: Run, err: unknown): Promise<FerryError> {
     const { req, keeper } = run;
     const cancelled = () => Boolean(req.signal?.aborted);
+    const keep = async (extra: Partial<MultipartState> = {}) => {
+      const state = run.state?.();
+      if (state) await keeper.save({ ...state, ...extra }).catch(() => {});
+      return Boolean(state);
+    };
     if (!cancelled() && isPaused(req)) {
       const state = run.state?.();
       if (state) await keeper.save(state, true).catch(() => {});
       // A cancel that arrived while the paused state was saved still wins.
       if (!cancelled()) return new FerryError('PAUSED', 'Paused.', { cause: err });
     }
-    const error = cancelled() ? new FerryError('CANCELLED', 'Upload cancelled.', { cause: err }) : await this.opts.storage.diagnose(toFerryError(err, this.op(req)));
+    if (cancelled()) return this.cancelled(run, err);
+    const error = await this.opts.storage.diagnose(toFerryError(err, this.op(req)));
     const uploadId = run.uploadId;
-    if (!uploadId) {
-      await keeper.remove().catch(() => {});
-      return error;
+    if (SOURCE_GONE.has(error.code) && (uploadId || run.unsure.length) && (await keep())) {
+      const abort = uploadId ? `, or remove them now with: ferry uploads abort s3://${req.bucket}/${req.key} --upload-id ${uploadId}` : '';
+      return new FerryError(error.code, `${error.message} The interrupted upload is kept: run the same upload again when the file is back and it continues (its parts stay on the server until then${abort}).`, { cause: err });
     }
-    if (error.code === 'ENDPOINT_UNREACHABLE') {
-      const state = run.state?.();
-      if (state) await keeper.save(state).catch(() => {});
-      return new FerryError('ENDPOINT_UNREACHABLE', `${error.message} The finished parts are kept: run the same upload again to continue it.`, { cause: err });
+    if (error.code === 'ENDPOINT_UNREACHABLE' && (uploadId || run.unsure.length)) {
+      await keep();
+      return new FerryError('ENDPOINT_UNREACHABLE', `${error.message} ${uploadId ? 'The finished parts are kept: run' : 'Run'} the same upload again to continue it.`, { cause: err });
+    }
+    if (!uploadId) {
+      await this.sweep(run, NEVER).catch(() => {});
+      if (run.unsure.length) await keep();
+      else await keeper.remove().catch(() => {});
+      return error;
     }
     try {
       await this.abort(req, uploadId);
     } catch (abortErr) {
-      const state = run.state?.();
-      if (state) await keeper.save(state).catch(() => {});
+      await keep();
       return new FerryError(error.code, `${error.message} ${partsLeftBehind("The unfinished upload's", req.bucket, req.key, uploadId, abortErr)}`, { cause: err });
     }
-    await keeper.remove().catch(() => {});
+    run.uploadId = undefined;
+    await this.sweep(run, NEVER).catch(() => {});
+    if (run.unsure.length) await keep({ parts: [] });
+    else await keeper.remove().catch(() => {});
     return error;
+  }
+
+  /**
+   * A cancel acts at once, whatever the network does: the server gets one second to confirm the
+   * abort of this run's upload and of any a lost Create started; what it has not confirmed by
+   * then is saved, marked cancelled, for the next run of this upload to remove.
+   */
+  private async cancelled(run: Run, err: unknown): Promise<FerryError> {
+    const { req, keeper } = run;
+    const budget = AbortSignal.timeout(CANCEL_BUDGET_MS);
+    const uploadId = run.uploadId;
+    let refused: unknown;
+    if (uploadId) {
+      const outcome = await Promise.race([
+        this.opts.storage.abortMultipartUpload(req.bucket, req.key, uploadId, budget).then(
+          () => 'aborted' as const,
+          (e: unknown) => ((refused = budget.aborted ? undefined : e), 'not' as const),
+        ),
+        new Promise<'not'>((resolve) => budget.addEventListener('abort', () => resolve('not'), { once: true })),
+      ]);
+      if (outcome === 'aborted') run.uploadId = undefined;
+    }
+    if (run.unsure.length) await this.sweep(run, budget).catch(() => {});
+    if (!run.uploadId && !run.unsure.length) {
+      await keeper.remove().catch(() => {});
+      return new FerryError('CANCELLED', 'Upload cancelled.', { cause: err });
+    }
+    const state = run.state?.();
+    if (state) await keeper.save({ ...state, ...(run.uploadId ? { cancelled: true } : { parts: [] }) }).catch(() => {});
+    if (refused !== undefined && run.uploadId) return new FerryError('CANCELLED', `Upload cancelled. ${partsLeftBehind("The unfinished upload's", req.bucket, req.key, run.uploadId, refused)}`, { cause: err });
+    const what = run.uploadId ? `its parts (upload ${run.uploadId})` : 'the upload it may have started';
+    return new FerryError('CANCELLED', `Upload cancelled. The server did not confirm the clean-up in time, so ${what} will be removed by the next run of this upload (or by ferry uploads abort s3://${req.bucket}/${req.key}).`, { cause: err });
   }
 
   private op(req: UploadRequest) {
@@ -570,23 +705,30 @@ export class Uploader {
     // Whether the server's ETags are the parts' MD5s, so the object's ETag can be checked.
     let etagsAreMd5 = true;
     const state = (): MultipartState => ({
-      uploadId: run.uploadId!,
+      ...(run.uploadId ? { uploadId: run.uploadId } : {}),
       partSize: plan.partSize,
       size: src.size,
       mtimeMs: src.mtimeMs,
-      parts: parts.filter((p): p is Part => p !== undefined),
+      parts: run.uploadId ? parts.filter((p): p is Part => p !== undefined) : [],
+      ...unsureOf(run),
     });
 
     if (prior && run.uploadId) {
       // A server known (from "Test connection") to lack ListParts is not asked.
-      const listed = storage.profile.capabilities?.listParts === false ? 'unsupported' : await this.listParts(req, prior.uploadId, stop);
+      const listed = storage.profile.capabilities?.listParts === false ? 'unsupported' : await this.listParts(req, run.uploadId, stop);
       if (listed === 'gone') {
+        // Killed just after the server completed it? Then the object is the file, whole.
+        const done = await this.alreadyUploaded(req, src, plan, prior, stop);
         await this.forget(run);
+        if (done) {
+          meter.addStored(src.size);
+          return { bucket: req.bucket, key: req.key, size: src.size, etag: done, contentType, parts: plan.partCount, partSize: plan.partSize, alreadyUploaded: true };
+        }
         req.onRestart?.('the server no longer has the interrupted upload');
       } else if (listed === 'unsupported') {
-        const aborted = await this.abort(req, prior.uploadId).then(
+        const aborted = await this.abort(req, run.uploadId).then(
           () => '',
-          (e: unknown) => ` Its parts could not be removed (${e instanceof Error ? e.message : String(e)}); remove them with: ferry uploads abort s3://${req.bucket}/${req.key} --upload-id ${prior.uploadId}`,
+          (e: unknown) => ` Its parts could not be removed (${e instanceof Error ? e.message : String(e)}); remove them with: ferry uploads abort s3://${req.bucket}/${req.key} --upload-id ${run.uploadId}`,
         );
         await this.forget(run);
         req.onRestart?.(`the server cannot list the parts of an unfinished upload (ListParts), so it cannot be continued.${aborted}`);
@@ -618,17 +760,11 @@ export class Uploader {
         req.onResume?.({ partsOnServer: parts.filter(Boolean).length, partCount: plan.partCount });
       }
     }
+    run.state = state;
     if (!run.uploadId) {
-      // Not cut off by a cancel: the server may create the upload before an aborted request ends,
-      // and then no upload ID would come back to abort it with. A cancel is seen just after.
-      const created = await this.retrying(req, stop, () =>
-        storage.client.send(new CreateMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, ContentType: contentType, Metadata: { [PART_SIZE_META]: String(plan.partSize) } })),
-      );
-      if (!created.UploadId) throw new FerryError('S3_ERROR', `${storage.endpoint} started a multipart upload but returned no upload ID.`);
-      run.uploadId = created.UploadId;
-      run.state = state;
-      if (etagIsNotMd5(created)) etagsAreMd5 = false;
-      if (stop.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
+      const created = await this.create(run, contentType, plan.partSize, stop);
+      run.uploadId = created.uploadId;
+      if (created.etagIsNotMd5) etagsAreMd5 = false;
     }
     const saveState = () => {
       void keeper.save(state()).catch(() => {});
@@ -674,16 +810,71 @@ export class Uploader {
     if (await this.changed(src)) {
       throw new FerryError('FILE_CHANGED', `${req.file} changed while it was being uploaded, so the upload was stopped. Upload it again when it is no longer being written.`);
     }
+    // Uploads this run's lost Creates started are found and aborted now, after the parts, so that
+    // a Create the server carried out late is found too. (A failed sweep keeps its windows saved.)
+    await this.sweep(run, NEVER).catch(() => {});
+    // Every part saved before Complete: a kill after the server completes finds the whole object.
+    await keeper.save(state()).catch(() => {});
     // Every part is on the server: finishing is one short request, so a pause or cancel that
     // arrives now no longer stops it (stopping could leave a completed object behind state that
     // says otherwise).
-    const completedEtag = await this.complete(req, run.uploadId!, parts as Part[], NEVER);
+    const completed = await this.complete(req, run.uploadId!, parts as Part[], NEVER);
     // Completed: the upload ID is gone, and nothing may abort or pause what is now the object.
     await this.forget(run).catch(() => {});
-    const head = await this.retrying(req, NEVER, () => this.verifyStored(req, src.size));
-    const etag = completedEtag || head.etag;
-    if (etagsAreMd5 && !head.encrypted) this.checkMultipartEtag(req, etag, partMd5);
+    const expected = etagsAreMd5 ? multipartEtag(partMd5) : undefined;
+    const etag = await this.checkStored(req, src.size, { ...completed, ...(expected ? { expected } : {}) });
     return { bucket: req.bucket, key: req.key, size: src.size, ...(etag ? { etag } : {}), contentType, parts: plan.partCount, partSize: plan.partSize };
+  }
+
+  /**
+   * CreateMultipartUpload, owned by Ferry: sent once per attempt (no silent retry by the SDK),
+   * stopped at once by a cancel. Before each attempt the keeper saves when it was sent, so a
+   * lost answer, a kill or a cancel leaves a window the sweep finds the upload by; an answer
+   * closes its window, and an error answer means nothing was started.
+   */
+  private async create(run: Run, contentType: string, partSize: number, stop: AbortSignal): Promise<{ uploadId: string; etagIsNotMd5: boolean }> {
+    const { req, keeper } = run;
+    const { storage, dataClient, clock } = this.opts;
+    const created = await this.retrying(req, stop, async () => {
+      const window: Window = { from: clock.now() };
+      run.unsure.push(window);
+      await keeper.save(run.state!()).catch(() => {});
+      try {
+        const out = await dataClient.send(new CreateMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, ContentType: contentType, Metadata: { [PART_SIZE_META]: String(partSize) } }), {
+          abortSignal: stop,
+        });
+        run.unsure = run.unsure.filter((w) => w !== window);
+        return out;
+      } catch (err) {
+        // An error answer (4xx) started nothing. No answer, a cut-short one, a 5xx or a cancel may have.
+        const { status } = sdkFailure(err);
+        if (status !== undefined && status >= 400 && status < 500) run.unsure = run.unsure.filter((w) => w !== window);
+        else window.to = clock.now();
+        throw err;
+      }
+    });
+    if (!created.UploadId) throw new FerryError('S3_ERROR', `${storage.endpoint} started a multipart upload but returned no upload ID.`);
+    return { uploadId: created.UploadId, etagIsNotMd5: etagIsNotMd5(created) };
+  }
+
+  /**
+   * Whether an interrupted upload the server no longer has was completed: every part in the
+   * saved state, the file's bytes still hashing to those parts, and the object's ETag the one
+   * those parts make. Returns the object's ETag if so.
+   */
+  private async alreadyUploaded(req: UploadRequest, src: SourceFile, plan: UploadPlan, prior: MultipartState, stop: AbortSignal): Promise<string | undefined> {
+    const parts = [...prior.parts].sort((a, b) => a.PartNumber - b.PartNumber);
+    if (parts.length !== plan.partCount || parts.some((p, i) => p.PartNumber !== i + 1 || !/^"?[0-9a-f]{32}"?$/i.test(p.ETag))) return undefined;
+    const predicted = multipartEtag(parts.map((p) => Buffer.from(unquote(p.ETag), 'hex')));
+    const head = await this.opts.storage.head(req.bucket, req.key).catch(() => undefined);
+    if (!head || head.size !== src.size || unquote(head.etag ?? '') !== predicted) return undefined;
+    for (const p of parts) {
+      if (stop.aborted) return undefined;
+      const start = (p.PartNumber - 1) * plan.partSize;
+      const md5 = await md5Range(req.file, src.handle, start, start + partLength(p.PartNumber, plan.partSize, src.size));
+      if (md5.toString('hex') !== (p.md5 ?? unquote(p.ETag))) return undefined;
+    }
+    return head.etag;
   }
 
   /**
@@ -691,7 +882,7 @@ export class Uploader {
    * server may have completed the upload before the answer was lost, and then a repeat finds
    * no such upload. That is success if the object is there whole (checked after this).
    */
-  private async complete(req: UploadRequest, uploadId: string, parts: Part[], stop: AbortSignal): Promise<string | undefined> {
+  private async complete(req: UploadRequest, uploadId: string, parts: Part[], stop: AbortSignal): Promise<{ etag?: string; versionId?: string }> {
     let mayHaveCompleted = false;
     const done = await this.retrying(req, stop, async () => {
       try {
@@ -706,12 +897,12 @@ export class Uploader {
         );
       } catch (err) {
         const { name, status } = sdkFailure(err);
-        if (name === 'NoSuchUpload' && mayHaveCompleted) return { ETag: undefined };
+        if (name === 'NoSuchUpload' && mayHaveCompleted) return { ETag: undefined, VersionId: undefined };
         if (isNetworkError(err) || (status ?? 0) >= 500) mayHaveCompleted = true;
         throw err;
       }
     });
-    return done.ETag;
+    return { ...(done.ETag ? { etag: done.ETag } : {}), ...(done.VersionId ? { versionId: done.VersionId } : {}) };
   }
 
   /** Aborts a multipart upload so its parts stop costing money; tries a few times, then says why it could not. */
@@ -727,32 +918,44 @@ export class Uploader {
   }
 
   /**
-   * Checks that the server holds an object of the file's size. An object of the wrong size is
-   * removed rather than left behind as the result.
+   * Judges the object at the key after this upload's Complete, by what this upload produced: the
+   * version ID and ETag the server answered to its own Complete, else the ETag its parts' MD5s
+   * make, else its size. Another writer's object there is reported and kept, never deleted.
+   * Only an object shown to be this upload's, and wrong (the server assembled other bytes, or
+   * stored another size), is removed: that version where the bucket keeps versions.
    */
-  private async verifyStored(req: UploadRequest, size: number): Promise<{ etag?: string; encrypted: boolean }> {
-    const head = await this.opts.storage.head(req.bucket, req.key);
-    if (head.size !== size) {
-      await this.opts.storage.delete(req.bucket, req.key).catch(() => {});
-      throw new FerryError('S3_ERROR', `${this.opts.storage.endpoint} stored ${head.size} bytes for s3://${req.bucket}/${req.key} instead of ${size}; the object was removed. Upload it again.`);
+  private async checkStored(req: UploadRequest, size: number, mine: { etag?: string; versionId?: string; expected?: string }): Promise<string | undefined> {
+    const { storage } = this.opts;
+    const where = `s3://${req.bucket}/${req.key}`;
+    const removeOurs = async (why: string): Promise<never> => {
+      await storage.delete(req.bucket, req.key, mine.versionId).catch(() => {});
+      throw new FerryError('S3_ERROR', `${storage.endpoint} ${why}; Ferry removed the object its upload made. Upload it again.`);
+    };
+    // The server's own answer to this Complete says it assembled other bytes than the parts sent.
+    const answered = MULTIPART_ETAG.exec(mine.etag ?? '');
+    if (answered && mine.expected && unquote(mine.etag!) !== mine.expected) {
+      await removeOurs(`assembled ${where} from other bytes than Ferry sent (ETag ${mine.etag}, expected "${mine.expected}")`);
     }
-    return { ...(head.etag ? { etag: head.etag } : {}), encrypted: Boolean(head.encryption && /kms|customer/i.test(head.encryption)) };
-  }
-
-  /**
-   * S3's multipart ETag is the MD5 of the parts' MD5s, then "-" and the part count. Where every
-   * part's ETag was its MD5 and the object's ETag has that form, it must match what was sent;
-   * otherwise the object is removed. (Called only when ETags are MD5s: not under SSE-KMS or
-   * SSE-C, nor on servers whose ETags are something else; then the size check stands alone.)
-   */
-  private checkMultipartEtag(req: UploadRequest, etag: string | undefined, partMd5: Array<Buffer | undefined>): void {
-    const m = /^"?([0-9a-f]{32})-(\d+)"?$/.exec(etag ?? '');
-    if (!m || partMd5.some((x) => !x)) return;
-    const expected = createHash('md5').update(Buffer.concat(partMd5 as Buffer[])).digest('hex');
-    if (m[1] !== expected || Number(m[2]) !== partMd5.length) {
-      void this.opts.storage.delete(req.bucket, req.key).catch(() => {});
-      throw new FerryError('S3_ERROR', `The stored object s3://${req.bucket}/${req.key} does not match what was sent (ETag ${etag}, expected "${expected}-${partMd5.length}"); it was removed. Upload it again.`);
+    let head;
+    try {
+      head = await this.retrying(req, NEVER, () => storage.head(req.bucket, req.key));
+    } catch (err) {
+      if (isFerryError(err) && err.code === 'NO_SUCH_KEY') {
+        throw new FerryError('REPLACED', `Someone else deleted ${where} just after Ferry's upload finished, so it is not there now. Upload it again if it should be.`);
+      }
+      throw err;
     }
+    const ours =
+      mine.versionId && head.versionId ? head.versionId === mine.versionId : mine.etag ? unquote(head.etag ?? '') === unquote(mine.etag) : mine.expected ? unquote(head.etag ?? '') === mine.expected : head.size === size;
+    if (!ours) {
+      const kept = mine.versionId ? ` Ferry's upload is kept as an older version (${mine.versionId}).` : '';
+      throw new FerryError(
+        'REPLACED',
+        `Another upload replaced ${where} after Ferry's finished: the object there now (${head.size} bytes${head.etag ? `, ETag ${head.etag}` : ''}) is not the one Ferry sent, and Ferry left it as it is.${kept} Upload again if yours should be the one kept.`,
+      );
+    }
+    if (head.size !== size) await removeOurs(`stored ${head.size} bytes for ${where} instead of ${size}`);
+    return mine.etag ?? head.etag;
   }
 
   /** Whether the source's size or modification time changed since it was opened. */

@@ -1,0 +1,347 @@
+import { GetObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
+import { readdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ferry, type Connection } from '../../main/core/ferry';
+import { moveObjects } from '../../main/core/s3/manage';
+import { MemorySecretStore } from '../../main/core/secrets/secrets';
+import { MiB } from '../../main/core/transfers/plan';
+import { CLI, cliEnv, ferry, gateway, randomFile, sha256File, sha256Stream, tempDir, uniqueName, waitFor } from '../support/helpers';
+import { startStubProxy, type StubProxy, type StubRequest } from '../support/stub-proxy';
+
+/**
+ * The engine when it is not alone: a second writer at the same key, answers the network loses,
+ * a kill at the moments between a request reaching the server and Ferry hearing its answer.
+ * Whatever happens, the key holds one whole object someone wrote, and no upload of Ferry's is
+ * left on the server after the run that started it or the next one.
+ */
+describe('uploads beside another writer and through lost answers', () => {
+  let direct: Connection;
+  const bucket = uniqueName('alone');
+  const versioned = uniqueName('alone-v');
+  const stubs: StubProxy[] = [];
+
+  const env = (endpoint: string) => {
+    const g = gateway();
+    return { AWS_ACCESS_KEY_ID: g.accessKeyId, AWS_SECRET_ACCESS_KEY: g.secretAccessKey, AWS_ENDPOINT_URL: endpoint };
+  };
+  /** A Ferry of its own (its own data folder): another machine, or another user's Ferry. */
+  const machine = async (endpoint = gateway().endpoint, requestTimeoutMs = 5000) => {
+    const dataDir = await tempDir();
+    const conn = await new Ferry({ dataDir, secrets: new MemorySecretStore(), env: env(endpoint), network: { backoffMs: 50, requestTimeoutMs } }).connect({}, { concurrency: 4 });
+    return { conn, dataDir };
+  };
+  const stub = async (rule: Parameters<typeof startStubProxy>[1]) => {
+    const s = await startStubProxy(gateway().endpoint, rule);
+    stubs.push(s);
+    return s;
+  };
+  const isCreate = (r: StubRequest) => r.method === 'POST' && r.url.searchParams.has('uploads');
+  const isComplete = (r: StubRequest) => r.method === 'POST' && r.url.searchParams.has('uploadId');
+  const isPart = (r: StubRequest) => r.method === 'PUT' && r.url.searchParams.has('partNumber');
+  const contentOf = async (b: string, key: string) => sha256Stream((await direct.storage.client.send(new GetObjectCommand({ Bucket: b, Key: key }))).Body as Readable);
+  const pending = (b: string, key: string) => direct.storage.listMultipartUploads(b, key).then((list) => list.filter((u) => u.key === key));
+  const saved = async (dataDir: string) => (await readdir(join(dataDir, 'transfers')).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
+  const cliEnvFor = (dataDir: string, endpoint: string) => cliEnv(dataDir, env(endpoint));
+
+  beforeAll(async () => {
+    direct = (await machine()).conn;
+    await direct.storage.createBucket(bucket);
+    await direct.storage.createBucket(versioned);
+    await direct.storage.client.send(new PutBucketVersioningCommand({ Bucket: versioned, VersioningConfiguration: { Status: 'Enabled' } }));
+  });
+  afterAll(async () => {
+    direct.close();
+    await Promise.all(stubs.map((s) => s.close()));
+  });
+
+  /**
+   * Two machines upload different files to one key; the first to finish checks the key only
+   * after the second has finished too, so it sees the other's object there.
+   */
+  const raced = async (b: string, key: string) => {
+    const dir = await tempDir();
+    const first = await randomFile(dir, 'first.bin', 24 * MiB);
+    const second = await randomFile(dir, 'second.bin', 20 * MiB);
+    let secondDone!: () => void;
+    const secondFinished = new Promise<void>((r) => (secondDone = r));
+    let completed = false;
+    const s = await stub((r) => {
+      if (isComplete(r)) completed = true;
+      // The first machine's check of the key, after its Complete, waits for the second machine.
+      return completed && r.method === 'HEAD' ? { hold: secondFinished } : undefined;
+    });
+    const one = await machine(s.endpoint);
+    const two = await machine();
+    const firstRun = one.conn.upload({ file: first.path, bucket: b, key, partSize: 8 * MiB }).catch((e: Error & { code?: string }) => e);
+    await waitFor(async () => completed);
+    await two.conn.upload({ file: second.path, bucket: b, key, partSize: 8 * MiB }).finally(secondDone);
+    const outcome = await firstRun;
+    one.conn.close();
+    two.conn.close();
+    return { outcome, first, second };
+  };
+
+  it('two uploads to one key: the later object stays whole; the earlier upload says it was replaced and deletes nothing', async () => {
+    const { outcome, second } = await raced(bucket, 'backup.bin');
+    expect(outcome).toMatchObject({ code: 'REPLACED', message: expect.stringContaining(`Another upload replaced s3://${bucket}/backup.bin after Ferry's finished`) });
+    expect(await contentOf(bucket, 'backup.bin')).toEqual({ sha256: second.sha256, size: second.size });
+    expect(await pending(bucket, 'backup.bin')).toEqual([]);
+  });
+
+  it('in a bucket that keeps versions, the replaced upload names its version, and both versions are there', async () => {
+    const { outcome, first, second } = await raced(versioned, 'backup.bin');
+    const versions = (await direct.storage.client.send(new ListObjectVersionsCommand({ Bucket: versioned, Prefix: 'backup.bin' }))).Versions ?? [];
+    const older = versions.find((v) => !v.IsLatest);
+    expect(versions.map((v) => v.Size).sort()).toEqual([second.size, first.size].sort());
+    expect(outcome).toMatchObject({ code: 'REPLACED', message: expect.stringContaining(`kept as an older version (${older!.VersionId})`) });
+    expect(await contentOf(versioned, 'backup.bin')).toEqual({ sha256: second.sha256, size: second.size });
+  });
+
+  it('two uploads to one key started together, many times: the key always holds one whole object, and nothing is deleted', async () => {
+    for (let trial = 0; trial < 5; trial++) {
+      const dir = await tempDir();
+      const files = await Promise.all([randomFile(dir, 'a.bin', 16 * MiB), randomFile(dir, 'b.bin', 12 * MiB)]);
+      const machines = await Promise.all([machine(), machine()]);
+      const outcomes = await Promise.all(machines.map((m, i) => m.conn.upload({ file: files[i]!.path, bucket, key: 'same.bin', partSize: 5 * MiB }).then(() => 'ok', (e: { code?: string }) => e.code)));
+      machines.forEach((m) => m.conn.close());
+      const there = await contentOf(bucket, 'same.bin');
+      expect(files.map((f) => ({ sha256: f.sha256, size: f.size }))).toContainEqual(there);
+      for (const o of outcomes) expect(['ok', 'REPLACED']).toContain(o);
+      expect(outcomes).toContain('ok');
+    }
+    expect(await pending(bucket, 'same.bin')).toEqual([]);
+  });
+
+  for (const [how, action] of [
+    ['lost', { dropAnswer: true }],
+    ['cut short', { cutAnswer: 40 }],
+  ] as const) {
+    it(`a ${how} CreateMultipartUpload answer: Ferry sends Create again itself, and aborts the upload the lost one started`, async () => {
+      const src = await randomFile(await tempDir(), 'create.bin', 24 * MiB);
+      let creates = 0;
+      const s = await stub((r) => (isCreate(r) && ++creates === 1 ? action : undefined));
+      const m = await machine(s.endpoint);
+      const key = `create-${how.replace(' ', '-')}.bin`;
+      await m.conn.upload({ file: src.path, bucket, key, partSize: 8 * MiB });
+      m.conn.close();
+      expect(creates).toBe(2);
+      expect(await contentOf(bucket, key)).toEqual({ sha256: src.sha256, size: src.size });
+      expect(await pending(bucket, key)).toEqual([]);
+      expect(await saved(m.dataDir)).toEqual([]);
+    });
+  }
+
+  it('a Create the server carries out after Ferry gave up on it is found and aborted before the upload completes', async () => {
+    const src = await randomFile(await tempDir(), 'late.bin', 24 * MiB);
+    let creates = 0;
+    let partArrived!: () => void;
+    const firstPart = new Promise<void>((r) => (partArrived = r));
+    const s = await stub((r) => {
+      if (isPart(r)) partArrived();
+      // The first Create reaches the server only once Ferry, long past its timeout, sends parts.
+      return isCreate(r) && ++creates === 1 ? { hold: firstPart } : undefined;
+    });
+    const m = await machine(s.endpoint, 1500);
+    await m.conn.upload({ file: src.path, bucket, key: 'late.bin', partSize: 8 * MiB });
+    m.conn.close();
+    expect(creates).toBe(2);
+    expect(await pending(bucket, 'late.bin')).toEqual([]);
+    expect(await contentOf(bucket, 'late.bin')).toEqual({ sha256: src.sha256, size: src.size });
+  });
+
+  it('Ctrl-C while the Create answer is lost acts at once and removes the upload the server started', async () => {
+    const src = await randomFile(await tempDir(), 'cancel.bin', 24 * MiB);
+    const cancel = new AbortController();
+    let cancelledAt = 0;
+    const s = await stub((r) =>
+      isCreate(r) ? { dropAnswer: true, keepOpen: true, onAnswer: () => ((cancelledAt = Date.now()), cancel.abort()) } : undefined,
+    );
+    const m = await machine(s.endpoint, 60_000);
+    const err = await m.conn.upload({ file: src.path, bucket, key: 'cancel.bin', partSize: 8 * MiB, signal: cancel.signal }).catch((e: Error & { code?: string }) => e);
+    const took = Date.now() - cancelledAt;
+    m.conn.close();
+    expect(err).toMatchObject({ code: 'CANCELLED', message: 'Upload cancelled.' });
+    // Not the minute the lost answer would have been waited for (a loose bound: this is not a benchmark).
+    expect(took).toBeLessThan(5000);
+    expect(await pending(bucket, 'cancel.bin')).toEqual([]);
+    expect(await saved(m.dataDir)).toEqual([]);
+  });
+
+  it('Ctrl-C when every answer is lost: the cancel still acts at once, says what is left, and the next run removes it', async () => {
+    const src = await randomFile(await tempDir(), 'dark.bin', 24 * MiB);
+    const cancel = new AbortController();
+    let dark = false;
+    let healed = false;
+    const s = await stub((r) => {
+      if (healed) return undefined;
+      if (isCreate(r)) return { dropAnswer: true, keepOpen: true, onAnswer: () => ((dark = true), cancel.abort()) };
+      // After the Create: the network swallows everything (listing and aborts included).
+      return dark ? { hold: new Promise(() => {}) } : undefined;
+    });
+    const m = await machine(s.endpoint, 60_000);
+    const started = Date.now();
+    const err = await m.conn.upload({ file: src.path, bucket, key: 'dark.bin', partSize: 8 * MiB, signal: cancel.signal }).catch((e: Error & { code?: string }) => e);
+    m.conn.close();
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(err).toMatchObject({ code: 'CANCELLED', message: expect.stringContaining('will be removed by the next run of this upload') });
+    expect(await pending(bucket, 'dark.bin')).toHaveLength(1);
+    expect(await saved(m.dataDir)).toHaveLength(1);
+    // The next run, with the network back: it sweeps what the lost Create started, then uploads.
+    healed = true;
+    const again = await new Ferry({ dataDir: m.dataDir, secrets: new MemorySecretStore(), env: env(s.endpoint) }).connect({});
+    await again.upload({ file: src.path, bucket, key: 'dark.bin', partSize: 8 * MiB });
+    again.close();
+    expect(await pending(bucket, 'dark.bin')).toEqual([]);
+    expect(await saved(m.dataDir)).toEqual([]);
+  });
+
+  it('kill -9 after the server started the upload but before Ferry heard its ID: the next run removes it', async () => {
+    const src = await randomFile(await tempDir(), 'killed.bin', 24 * MiB);
+    const dataDir = await tempDir();
+    let child: { kill: (s: NodeJS.Signals) => void } | undefined;
+    let healed = false;
+    const s = await stub((r) => (!healed && isCreate(r) ? { dropAnswer: true, keepOpen: true, onAnswer: () => child?.kill('SIGKILL') } : undefined));
+    const args = ['cp', src.path, `s3://${bucket}/killed.bin`, '--part-size', '8MiB'];
+    const killed = await ferry(args, { env: cliEnvFor(dataDir, s.endpoint), onSpawn: (c) => (child = c) });
+    expect(killed.code).toBe(null);
+    expect(await pending(bucket, 'killed.bin')).toHaveLength(1);
+    healed = true;
+    const again = await ferry(args, { env: cliEnvFor(dataDir, s.endpoint) });
+    expect(again).toMatchObject({ code: 0 });
+    expect(await pending(bucket, 'killed.bin')).toEqual([]);
+    expect(await contentOf(bucket, 'killed.bin')).toEqual({ sha256: src.sha256, size: src.size });
+    expect(await saved(dataDir)).toEqual([]);
+  });
+
+  it('kill -9 just after the server completed the upload: the rerun sees the object is whole and sends nothing', async () => {
+    const src = await randomFile(await tempDir(), 'whole.bin', 24 * MiB);
+    const dataDir = await tempDir();
+    let child: { kill: (s: NodeJS.Signals) => void } | undefined;
+    let healed = false;
+    const s = await stub((r) => (!healed && isComplete(r) ? { dropAnswer: true, keepOpen: true, onAnswer: () => child?.kill('SIGKILL') } : undefined));
+    const args = ['cp', src.path, `s3://${bucket}/whole.bin`, '--part-size', '8MiB'];
+    expect((await ferry(args, { env: cliEnvFor(dataDir, s.endpoint), onSpawn: (c) => (child = c) })).code).toBe(null);
+    healed = true;
+    const before = s.seen.length;
+    const again = await ferry(args, { env: cliEnvFor(dataDir, s.endpoint) });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`s3://${bucket}/whole.bin already holds this file`);
+    expect(s.seen.slice(before).filter((r) => r.method === 'PUT' || r.method === 'POST')).toEqual([]);
+    expect(await contentOf(bucket, 'whole.bin')).toEqual({ sha256: src.sha256, size: src.size });
+    expect(await saved(dataDir)).toEqual([]);
+  });
+
+  it('a rerun while the file is missing keeps the interrupted upload; once it is back only the missing parts are sent', async () => {
+    const dir = await tempDir();
+    const src = await randomFile(dir, 'away.bin', 48 * MiB);
+    const m = await machine();
+    const pause = new AbortController();
+    await expect(
+      m.conn.upload({ file: src.path, bucket, key: 'away.bin', partSize: 8 * MiB, concurrency: 1, pauseSignal: pause.signal, onState: (st) => st.parts.length >= 3 && pause.abort() }),
+    ).rejects.toMatchObject({ code: 'PAUSED' });
+    const [upload] = await pending(bucket, 'away.bin');
+    await rename(src.path, join(dir, 'moved.bin'));
+    const err = await m.conn.upload({ file: src.path, bucket, key: 'away.bin', partSize: 8 * MiB }).catch((e: Error & { code?: string }) => e);
+    expect(err).toMatchObject({ code: 'FILE_NOT_FOUND', message: expect.stringContaining('The interrupted upload is kept') });
+    expect(await pending(bucket, 'away.bin')).toEqual([upload]);
+    expect(await saved(m.dataDir)).toHaveLength(1);
+    await rename(join(dir, 'moved.bin'), src.path);
+    let resumed = 0;
+    await m.conn.upload({ file: src.path, bucket, key: 'away.bin', partSize: 8 * MiB, onResume: (r) => (resumed = r.partsOnServer) });
+    m.conn.close();
+    expect(resumed).toBeGreaterThanOrEqual(3);
+    expect(await contentOf(bucket, 'away.bin')).toEqual({ sha256: src.sha256, size: src.size });
+    expect(await saved(m.dataDir)).toEqual([]);
+  });
+
+  it('a move deletes an original only while it is what was copied: one written again meanwhile is kept', async () => {
+    await direct.storage.put(bucket, 'mv/a.txt', Buffer.from('first'));
+    await direct.storage.put(bucket, 'mv/c.txt', Buffer.from('untouched'));
+    let copies = 0;
+    let rewrote = false;
+    const s = await stub((r) => {
+      if (r.method === 'PUT' && r.headers['x-amz-copy-source']) copies++;
+      // Once both copies are made, another writer saves a new a.txt before Ferry looks at it.
+      if (copies === 2 && !rewrote && r.method === 'HEAD' && r.url.pathname.endsWith('/mv/a.txt')) {
+        rewrote = true;
+        return { hold: direct.storage.put(bucket, 'mv/a.txt', Buffer.from('second, newer')) };
+      }
+      return undefined;
+    });
+    const m = await machine(s.endpoint);
+    const err = await moveObjects(m.conn.storage, bucket, 'mv/', 'moved/').catch((e: Error & { code?: string }) => e);
+    m.conn.close();
+    expect(err).toMatchObject({ code: 'REPLACED', message: expect.stringContaining('mv/a.txt was written again by someone else during the move') });
+    const text = async (key: string) => (await direct.storage.getBytes(bucket, key, 100)).toString();
+    expect(await text('mv/a.txt')).toBe('second, newer');
+    expect(await text('moved/a.txt')).toBe('first');
+    expect(await text('moved/c.txt')).toBe('untouched');
+    expect(await direct.storage.exists(bucket, 'mv/c.txt')).toBe(false);
+  });
+
+  it('a download cleans up what a killed save of its progress left in the folder', async () => {
+    const dir = await tempDir();
+    await direct.storage.put(bucket, 'note.txt', Buffer.from('hello'));
+    const stray = join(dir, 'note.txt.ferry-download.json.4242.0badf00d.tmp');
+    await writeFile(stray, '{"torn":');
+    await direct.download({ bucket, key: 'note.txt', file: join(dir, 'note.txt') });
+    expect((await readdir(dir)).sort()).toEqual(['note.txt']);
+  });
+});
+
+describe('downloads onto a full disk', () => {
+  it('a full disk is said in local words at once, never retried as a network fault, and leaves nothing in the folder', async () => {
+    const { mkdir, rm } = await import('node:fs/promises');
+    const { spawnSync } = await import('node:child_process');
+    const g = gateway();
+    const conn = await new Ferry({ dataDir: await tempDir(), secrets: new MemorySecretStore(), env: { AWS_ACCESS_KEY_ID: g.accessKeyId, AWS_SECRET_ACCESS_KEY: g.secretAccessKey, AWS_ENDPOINT_URL: g.endpoint } }).connect({});
+    const bucket = uniqueName('full');
+    await conn.storage.createBucket(bucket);
+    const src = await randomFile(await tempDir(), 'big.bin', 12 * MiB);
+    await conn.upload({ file: src.path, bucket, key: 'big.bin' });
+    const disk = join(await tempDir(), 'small-disk');
+    await mkdir(disk);
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', disk], { encoding: 'utf8' });
+    if (mounted.status !== 0) throw new Error(`This test mounts a 4 MiB tmpfs as a full disk and needs root and mount (util-linux): ${mounted.stderr}`);
+    try {
+      let waited = false;
+      const err = await conn.download({ bucket, key: 'big.bin', file: join(disk, 'big.bin'), onWaiting: () => (waited = true) }).catch((e: Error & { code?: string }) => e);
+      expect(err).toMatchObject({ code: 'DISK_FULL', message: expect.stringMatching(new RegExp(`the disk holding ${disk} is full \\(.* free, .* more needed\\)`)) });
+      expect((err as Error).message).not.toMatch(/reported an error|127\.0\.0\.1/);
+      expect(waited).toBe(false);
+      expect(await readdir(disk)).toEqual([]);
+    } finally {
+      spawnSync('umount', [disk]);
+      await rm(disk, { recursive: true, force: true });
+      conn.close();
+    }
+  });
+});
+
+describe('progress on a terminal that reports no width', () => {
+  it('an upload and a download on a 0-column terminal finish with status 0 and say so', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { resolve } = await import('node:path');
+    const g = gateway();
+    const dataDir = await tempDir();
+    const env = cliEnv(dataDir, { AWS_ACCESS_KEY_ID: g.accessKeyId, AWS_SECRET_ACCESS_KEY: g.secretAccessKey, AWS_ENDPOINT_URL: g.endpoint });
+    const bucket = uniqueName('narrow');
+    const conn = await new Ferry({ dataDir, secrets: new MemorySecretStore(), env }).connect({});
+    await conn.storage.createBucket(bucket);
+    conn.close();
+    const dir = await tempDir();
+    const src = await randomFile(dir, 'wide.bin', 20 * MiB);
+    // A new pseudo-terminal has a window size of 0 × 0 until someone sets it.
+    const inPty = (...args: string[]) =>
+      spawnSync('python3', [resolve(__dirname, '../support/pty_session.py'), '[]', '--', process.execPath, CLI, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+    const up = inPty('cp', src.path, `s3://${bucket}/wide.bin`, '--part-size', '5MiB');
+    expect(up.status, up.stdout).toBe(0);
+    expect(up.stdout).toContain(`upload: ${src.path} to s3://${bucket}/wide.bin`);
+    const down = inPty('cp', `s3://${bucket}/wide.bin`, join(dir, 'back.bin'));
+    expect(down.status, down.stdout).toBe(0);
+    expect(down.stdout).not.toMatch(/Invalid count value|error/i);
+    expect(await sha256File(join(dir, 'back.bin'))).toBe(src.sha256);
+  });
+});
