@@ -345,3 +345,40 @@ describe('progress on a terminal that reports no width', () => {
     expect(await sha256File(join(dir, 'back.bin'))).toBe(src.sha256);
   });
 });
+
+describe("what a cancel could not finish is finished by the app's next start", () => {
+  it('a cancelled upload the server did not confirm, and a lost Create, are aborted when the window starts again', async () => {
+    const { coreWithAccount } = await import('../support/helpers');
+    const { createAppCore } = await import('../../main/app/handlers');
+    const { CreateMultipartUploadCommand } = await import('@aws-sdk/client-s3');
+    const { UploadStateStore } = await import('../../main/core/transfers/state');
+    const { ferry: core, dataDir, account } = await coreWithAccount();
+    const conn = await core.connect({ account });
+    const bucket = uniqueName('restart');
+    await conn.storage.createBucket(bucket);
+    const file = (await randomFile(await tempDir(), 'left.bin', 1024)).path;
+    const sentAt = Date.now();
+    const [cancelled, lost] = await Promise.all(['cancelled.bin', 'lost.bin'].map((Key) => conn.storage.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key }))));
+    const states = new UploadStateStore(dataDir);
+    const base = { account, endpoint: conn.storage.endpoint, file, bucket, partSize: 8 * MiB, size: 1024, mtimeMs: 0, parts: [], startedAt: new Date().toISOString() };
+    // As a cancel leaves it when the abort was not confirmed, and as a kill during a lost Create does.
+    await states.save({ ...base, key: 'cancelled.bin', uploadId: cancelled!.UploadId!, cancelled: true });
+    await states.save({ ...base, key: 'lost.bin', unsure: [{ from: sentAt - 1000 }] });
+    const app = createAppCore({
+      ferry: core,
+      dataDir,
+      requestPollMs: 0,
+      platform: { copyText: () => {}, notify: () => {}, openExternal: () => {}, pickFiles: async () => [], confirm: async () => true },
+      emit: () => {},
+      appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
+    });
+    await waitFor(async () => (await conn.storage.listMultipartUploads(bucket)).length === 0, 20_000);
+    await waitFor(async () => (await states.list()).length === 0, 5000);
+    // Neither comes back as a paused upload to resume.
+    const transfers = await app.handle('uploads:list', undefined);
+    expect(transfers).toMatchObject({ ok: true, value: [] });
+    expect(lost).toBeDefined();
+    app.dispose();
+    conn.close();
+  });
+});
