@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemCode } from '../errors';
 import { writeFileAtomic } from '../files';
-import { keptDownload } from './download';
+import { keptDownload } from './partial';
 
 /** A download the window started and has not seen finish or cancelled. */
 export interface PendingDownload {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isFerryError } from '../errors';
 import type { Connection } from '../ferry';
-import { discardPartial } from './download';
+import { discardPartial } from './partial';
 import type { PendingDownload, PendingDownloads } from './pending-downloads';
 import { partLength } from './plan';
 import type { Progress } from './progress';

@@ -1,5 +1,7 @@
 /**
- * The whole-file check of a download, where the server's ETag makes one possible:
+ * The final checks of transfers. An upload's: the object at the key is the one this upload made
+ * (never deleting another writer's), and an interrupted upload the server no longer has may
+ * already be whole. A download's whole-file check, where the server's ETag makes one possible:
  *
  * - a plain ETag (32 hex digits) is the object's MD5: the file's MD5 must equal it;
  * - a multipart ETag ("md5-N") is the MD5 of the N parts' MD5s: with the part size known, the
@@ -14,7 +16,11 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { MiB } from './plan';
+import { FerryError, isFerryError } from '../errors';
+import type { Storage } from '../s3/storage';
+import { MiB, partLength, type UploadPlan } from './plan';
+import { md5Range, type SourceFile } from './source';
+import type { UploadProgressState } from './state';
 
 /** Which check a finished download passed. */
 export type DownloadCheck = 'md5' | 'parts-md5' | 'size';
@@ -121,4 +127,87 @@ export class FileHasher {
     const same = this.partDigests.length === this.plan.count && createHash('md5').update(Buffer.concat(this.partDigests)).digest('hex') === this.plan.md5;
     return same ? 'match' : this.plan.known ? 'mismatch' : 'unknown';
   }
+}
+
+/** An ETag without its quotes, in lower case. */
+export const unquote = (etag: string) => etag.replace(/"/g, '').toLowerCase();
+
+/** AWS's part and object ETags are not MD5s under SSE-KMS (and DSSE-KMS) or SSE-C. */
+export function etagIsNotMd5(out: { ServerSideEncryption?: string; SSECustomerAlgorithm?: string }): boolean {
+  return Boolean(out.SSECustomerAlgorithm) || /kms/i.test(out.ServerSideEncryption ?? '');
+}
+
+/** S3's multipart ETag: the MD5 of the parts' MD5s, "-", the part count. */
+const MULTIPART_ETAG = /^"?([0-9a-f]{32})-(\d+)"?$/i;
+
+/** The ETag S3 gives a multipart object of parts with these MD5s (without quotes). */
+export function multipartEtag(partMd5: ReadonlyArray<Buffer | undefined>): string | undefined {
+  if (partMd5.some((x) => !x)) return undefined;
+  return `${createHash('md5').update(Buffer.concat(partMd5 as Buffer[])).digest('hex')}-${partMd5.length}`;
+}
+
+/**
+ * Whether an interrupted upload the server no longer has was completed: every part in the
+ * saved state, the file's bytes still hashing to those parts, and the object's ETag the one
+ * those parts make. Returns the object's ETag if so.
+ */
+export async function alreadyUploaded(storage: Storage, req: { file: string; bucket: string; key: string }, src: SourceFile, plan: UploadPlan, prior: Pick<UploadProgressState, 'parts'>, stop: AbortSignal): Promise<string | undefined> {
+  const parts = [...prior.parts].sort((a, b) => a.PartNumber - b.PartNumber);
+  if (parts.length !== plan.partCount || parts.some((p, i) => p.PartNumber !== i + 1 || !/^"?[0-9a-f]{32}"?$/i.test(p.ETag))) return undefined;
+  const predicted = multipartEtag(parts.map((p) => Buffer.from(unquote(p.ETag), 'hex')));
+  const head = await storage.head(req.bucket, req.key).catch(() => undefined);
+  if (!head || head.size !== src.size || unquote(head.etag ?? '') !== predicted) return undefined;
+  for (const p of parts) {
+    if (stop.aborted) return undefined;
+    const start = (p.PartNumber - 1) * plan.partSize;
+    const md5 = await md5Range(req.file, src.handle, start, start + partLength(p.PartNumber, plan.partSize, src.size));
+    if (md5.toString('hex') !== (p.md5 ?? unquote(p.ETag))) return undefined;
+  }
+  return head.etag;
+}
+
+/**
+ * Judges the object at the key after this upload's Complete, by what this upload produced: the
+ * version ID and ETag the server answered to its own Complete, else the ETag its parts' MD5s
+ * make, else its size. Another writer's object there is reported and kept, never deleted.
+ * Only an object shown to be this upload's, and wrong (the server assembled other bytes, or
+ * stored another size), is removed: that version where the bucket keeps versions.
+ */
+export async function checkStored(
+  storage: Storage,
+  req: { bucket: string; key: string },
+  size: number,
+  mine: { etag?: string; versionId?: string; expected?: string },
+  retry: <T>(run: () => Promise<T>) => Promise<T>,
+): Promise<string | undefined> {
+  const where = `s3://${req.bucket}/${req.key}`;
+  const removeOurs = async (why: string): Promise<never> => {
+    await storage.delete(req.bucket, req.key, mine.versionId).catch(() => {});
+    throw new FerryError('S3_ERROR', `${storage.endpoint} ${why}; Ferry removed the object its upload made. Upload it again.`);
+  };
+  // The server's own answer to this Complete says it assembled other bytes than the parts sent.
+  const answered = MULTIPART_ETAG.exec(mine.etag ?? '');
+  if (answered && mine.expected && unquote(mine.etag!) !== mine.expected) {
+    await removeOurs(`assembled ${where} from other bytes than Ferry sent (ETag ${mine.etag}, expected "${mine.expected}")`);
+  }
+  let head;
+  try {
+    head = await retry(() => storage.head(req.bucket, req.key));
+  } catch (err) {
+    if (isFerryError(err) && err.code === 'NO_SUCH_KEY') {
+      throw new FerryError('REPLACED', `Someone else deleted ${where} just after Ferry's upload finished, so it is not there now. Upload it again if it should be.`);
+    }
+    throw err;
+  }
+  const ours =
+    mine.versionId && head.versionId ? head.versionId === mine.versionId : mine.etag ? unquote(head.etag ?? '') === unquote(mine.etag) : mine.expected ? unquote(head.etag ?? '') === mine.expected : head.size === size;
+  if (!ours) {
+    const kept = mine.versionId ? ` Ferry's upload is kept as an older version (${mine.versionId}).` : '';
+    throw new FerryError(
+      'REPLACED',
+      `Another upload replaced ${where} after Ferry's finished: the object there now (${head.size} bytes${head.etag ? `, ETag ${head.etag}` : ''}) is not the one Ferry sent, and Ferry left it as it is.${kept} Upload again if yours should be the one kept.`,
+    );
+  }
+  if (head.size !== size) await removeOurs(`stored ${head.size} bytes for ${where} instead of ${size}`);
+  return mine.etag ?? head.etag;
 }

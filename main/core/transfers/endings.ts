@@ -1,0 +1,227 @@
+/**
+ * How an upload's run ends, when it does not complete: paused (state saved), the network or the
+ * file gone for now (state kept, the next run continues), cancelled (aborted on the server within
+ * a second, or marked for the next run), or failed (aborted, or the command to remove the parts).
+ * Also the sweep: uploads a lost CreateMultipartUpload may have started, found by key and start
+ * time and aborted, and dropping a saved upload altogether.
+ */
+import { FerryError, isFerryError } from '../errors';
+import { toFerryError } from '../s3/errors';
+import type { Storage } from '../s3/storage';
+import { sleep } from './retry';
+import type { UploadKeeper } from './state';
+import type { MultipartState, UploadRequest } from './upload';
+
+/** What the endings need of the upload request. */
+export type RunRequest = Pick<UploadRequest, 'file' | 'bucket' | 'key' | 'signal' | 'pauseSignal'>;
+
+/**
+ * One upload's life, in one place. `uploadId` is the multipart upload on the server this run
+ * answers for (one it created, or an earlier one it continues), so that every way out of the
+ * run either completes it, keeps it with resumable state, or aborts it: never none of these.
+ */
+export interface Run<R extends RunRequest = RunRequest> {
+  req: R;
+  keeper: UploadKeeper;
+  uploadId?: string;
+  /** What to save to continue later; undefined while there is nothing on the server. */
+  state?: () => MultipartState;
+  /**
+   * When Creates were sent whose answers never came (this run's or an earlier one's): uploads
+   * the server may hold that no one knows the ID of. Swept (found by key and start time, and
+   * aborted) as soon as the server answers; kept in the saved state until then.
+   */
+  unsure: Window[];
+}
+
+export type Window = NonNullable<MultipartState['unsure']>[number];
+
+/** How far the server's clock may be from this machine's when Ferry judges which uploads a lost Create started. */
+const CLOCK_MARGIN_MS = 30_000;
+/** How long a Create whose sender died may have been on its way (the longest a request waits for its answer). */
+const CREATE_WINDOW_MS = 120_000;
+/** How long a cancel waits for the server to confirm the abort before leaving it to the next run. */
+const CANCEL_BUDGET_MS = 1000;
+
+/** Where a source file is missing or unreadable: the interrupted upload waits for it, nothing is thrown away. */
+export const SOURCE_GONE = new Set(['FILE_NOT_FOUND', 'FILE_UNREADABLE', 'NOT_A_FILE']);
+
+/** A signal that never aborts: for what must finish once begun. */
+export const NEVER = new AbortController().signal;
+
+/** Says that an abort failed, why, and the command that removes the parts. */
+export function partsLeftBehind(whose: string, bucket: string, key: string, uploadId: string, abortErr: unknown): string {
+  const why = abortErr instanceof Error ? abortErr.message.replace(/\.$/, '') : String(abortErr);
+  return `${whose} parts could not be removed from the server (${why}); they are billed until removed: run ferry uploads abort s3://${bucket}/${key} --upload-id ${uploadId}`;
+}
+
+/** The unsure windows of a run, as the saved state holds them (absent when there are none). */
+export const unsureOf = (run: { unsure: Window[] }) => (run.unsure.length ? { unsure: [...run.unsure] } : {});
+
+/** Paused, and not also cancelled: a cancel wins and cleans up. */
+function isPaused(req: RunRequest): boolean {
+  return Boolean(req.pauseSignal?.aborted && !req.signal?.aborted);
+}
+
+export class RunEndings {
+  constructor(
+    private readonly storage: Storage,
+    private readonly backoffMs: number,
+  ) {}
+
+  /**
+   * Drops a saved upload: aborts its multipart upload and any its lost Creates started, then
+   * forgets it. If the server cannot be told, the state stays and the error says how to finish.
+   */
+  async discard(target: Pick<RunRequest, 'file' | 'bucket' | 'key'>, keeper: UploadKeeper): Promise<void> {
+    const saved = await keeper.load();
+    if (!saved) return;
+    const run: Run = { req: { ...target }, keeper, unsure: [...(saved.unsure ?? [])] };
+    if (saved.uploadId) {
+      try {
+        await this.storage.abortMultipartUpload(target.bucket, target.key, saved.uploadId);
+      } catch (err) {
+        throw new FerryError(isFerryError(err) ? err.code : 'S3_ERROR', partsLeftBehind("The paused upload's", target.bucket, target.key, saved.uploadId, err), { cause: err });
+      }
+    }
+    await this.sweep(run, NEVER);
+    await keeper.remove();
+  }
+
+  /**
+   * Nothing on the server is this run's any more: no upload to abort, no state to keep, except
+   * windows of lost Creates not yet swept, which stay saved for the next run.
+   */
+  async forget(run: Run): Promise<void> {
+    run.uploadId = undefined;
+    if (run.unsure.length && run.state) {
+      const leftover = run.state();
+      await run.keeper.save({ ...leftover, parts: [] });
+      return;
+    }
+    run.state = undefined;
+    await run.keeper.remove();
+  }
+
+  /**
+   * Finds the uploads of this key that Creates with lost answers may have started (by start time,
+   * with a margin for clock skew) and aborts them, never one another Ferry on this machine holds
+   * nor the one this run uses. Without ListMultipartUploads there is nothing to find them by.
+   */
+  async sweep(run: Run, signal: AbortSignal): Promise<void> {
+    if (!run.unsure.length) return;
+    const { req } = run;
+    const storage = this.storage;
+    const windows = [...run.unsure];
+    if (storage.profile.capabilities?.listMultipartUploads !== false) {
+      const others = await run.keeper.others();
+      const offset = Number((storage.client.config as { systemClockOffset?: number }).systemClockOffset) || 0;
+      const uploads = await storage.listMultipartUploads(req.bucket, req.key, signal);
+      for (const u of uploads) {
+        if (u.key !== req.key || !u.initiated || u.uploadId === run.uploadId || others.has(u.uploadId)) continue;
+        const at = Date.parse(u.initiated) - offset;
+        if (windows.some((w) => at >= w.from - CLOCK_MARGIN_MS && at <= (w.to ?? w.from + CREATE_WINDOW_MS) + CLOCK_MARGIN_MS)) {
+          await storage.abortMultipartUpload(req.bucket, req.key, u.uploadId);
+        }
+      }
+    }
+    run.unsure = run.unsure.filter((w) => !windows.includes(w));
+  }
+
+  /**
+   * Every way out of a run that did not complete goes through here. Paused (and not also
+   * cancelled): the state is saved for a later resume. The endpoint unreachable, or the file
+   * missing or unreadable: the state is kept, the next run continues. Cancelled: the abort (and
+   * the sweep of lost Creates) gets a second; whatever the server has not confirmed by then is
+   * saved for the next run to remove, and the message says so. Anything else (an error that
+   * will not heal): the multipart upload is aborted on the server and the state removed; if the
+   * abort itself fails, the state is kept and the message says how to remove the parts.
+   */
+  async settle(run: Run, err: unknown): Promise<FerryError> {
+    const { req, keeper } = run;
+    const cancelled = () => Boolean(req.signal?.aborted);
+    const keep = async (extra: Partial<MultipartState> = {}) => {
+      const state = run.state?.();
+      if (state) await keeper.save({ ...state, ...extra }).catch(() => {});
+      return Boolean(state);
+    };
+    if (!cancelled() && isPaused(req)) {
+      const state = run.state?.();
+      if (state) await keeper.save(state, true).catch(() => {});
+      // A cancel that arrived while the paused state was saved still wins.
+      if (!cancelled()) return new FerryError('PAUSED', 'Paused.', { cause: err });
+    }
+    if (cancelled()) return this.cancelled(run, err);
+    const error = await this.storage.diagnose(toFerryError(err, { endpoint: this.storage.endpoint, bucket: req.bucket, key: req.key }));
+    const uploadId = run.uploadId;
+    if (SOURCE_GONE.has(error.code) && (uploadId || run.unsure.length) && (await keep())) {
+      const abort = uploadId ? `, or remove them now with: ferry uploads abort s3://${req.bucket}/${req.key} --upload-id ${uploadId}` : '';
+      return new FerryError(error.code, `${error.message} The interrupted upload is kept: run the same upload again when the file is back and it continues (its parts stay on the server until then${abort}).`, { cause: err });
+    }
+    if (error.code === 'ENDPOINT_UNREACHABLE' && (uploadId || run.unsure.length)) {
+      await keep();
+      return new FerryError('ENDPOINT_UNREACHABLE', `${error.message} ${uploadId ? 'The finished parts are kept: run' : 'Run'} the same upload again to continue it.`, { cause: err });
+    }
+    if (!uploadId) {
+      await this.sweep(run, NEVER).catch(() => {});
+      if (run.unsure.length) await keep();
+      else await keeper.remove().catch(() => {});
+      return error;
+    }
+    try {
+      await this.abort(req, uploadId);
+    } catch (abortErr) {
+      await keep();
+      return new FerryError(error.code, `${error.message} ${partsLeftBehind("The unfinished upload's", req.bucket, req.key, uploadId, abortErr)}`, { cause: err });
+    }
+    run.uploadId = undefined;
+    await this.sweep(run, NEVER).catch(() => {});
+    if (run.unsure.length) await keep({ parts: [] });
+    else await keeper.remove().catch(() => {});
+    return error;
+  }
+
+  /**
+   * A cancel acts at once, whatever the network does: the server gets one second to confirm the
+   * abort of this run's upload and of any a lost Create started; what it has not confirmed by
+   * then is saved, marked cancelled, for the next run of this upload to remove.
+   */
+  private async cancelled(run: Run, err: unknown): Promise<FerryError> {
+    const { req, keeper } = run;
+    const budget = AbortSignal.timeout(CANCEL_BUDGET_MS);
+    const uploadId = run.uploadId;
+    let refused: unknown;
+    if (uploadId) {
+      const outcome = await Promise.race([
+        this.storage.abortMultipartUpload(req.bucket, req.key, uploadId, budget).then(
+          () => 'aborted' as const,
+          (e: unknown) => ((refused = budget.aborted ? undefined : e), 'not' as const),
+        ),
+        new Promise<'not'>((resolve) => budget.addEventListener('abort', () => resolve('not'), { once: true })),
+      ]);
+      if (outcome === 'aborted') run.uploadId = undefined;
+    }
+    if (run.unsure.length) await this.sweep(run, budget).catch(() => {});
+    if (!run.uploadId && !run.unsure.length) {
+      await keeper.remove().catch(() => {});
+      return new FerryError('CANCELLED', 'Upload cancelled.', { cause: err });
+    }
+    const state = run.state?.();
+    if (state) await keeper.save({ ...state, ...(run.uploadId ? { cancelled: true } : { parts: [] }) }).catch(() => {});
+    if (refused !== undefined && run.uploadId) return new FerryError('CANCELLED', `Upload cancelled. ${partsLeftBehind("The unfinished upload's", req.bucket, req.key, run.uploadId, refused)}`, { cause: err });
+    const what = run.uploadId ? `its parts (upload ${run.uploadId})` : 'the upload it may have started';
+    return new FerryError('CANCELLED', `Upload cancelled. The server did not confirm the clean-up in time, so ${what} will be removed by the next run of this upload (or by ferry uploads abort s3://${req.bucket}/${req.key}).`, { cause: err });
+  }
+
+  /** Aborts a multipart upload so its parts stop costing money; tries a few times, then says why it could not. */
+  async abort(req: RunRequest, uploadId: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.storage.abortMultipartUpload(req.bucket, req.key, uploadId);
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        await sleep(this.backoffMs * attempt);
+      }
+    }
+  }
+}

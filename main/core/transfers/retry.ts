@@ -1,0 +1,113 @@
+/**
+ * One retry policy for every request the transfer engine sends itself (upload parts and PUTs,
+ * Create and Complete, download ranges): server errors that may heal are retried a few times
+ * with exponential back-off and jitter; a lost network is waited out, said once ("waiting") and
+ * again when it is back; anything else stops at once, in the user's words.
+ */
+import type { Clock } from '../clock';
+import { FerryError, systemCode } from '../errors';
+import { toFerryError } from '../s3/errors';
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ECONNABORTED', 'ESOCKETTIMEDOUT']);
+
+/** The network failed (no answer, reset, timed out): worth waiting out, unlike an answer from the server. */
+export function isNetworkError(err: unknown): boolean {
+  if (err instanceof FerryError) return false;
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  if (e?.$metadata?.httpStatusCode !== undefined) return false;
+  if (e?.name === 'TimeoutError' || /socket hang up|timed out|ECONNRESET|EPIPE/i.test(e?.message ?? '')) return true;
+  const code = systemCode(err);
+  return code !== undefined && NETWORK_CODES.has(code);
+}
+
+const RETRYABLE_CODES = new Set(['SlowDown', 'RequestTimeout', 'InternalError', 'ServiceUnavailable', 'RequestTimeTooSkewed']);
+
+/** An answer that may heal if asked again (5xx, 429, SlowDown, a timeout). */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof FerryError) return false;
+  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  if (e?.name === 'AbortError') return false;
+  const status = e?.$metadata?.httpStatusCode;
+  if (status !== undefined && (status >= 500 || status === 429)) return true;
+  if (RETRYABLE_CODES.has(e?.Code ?? e?.name ?? '')) return e?.name !== 'RequestTimeTooSkewed';
+  if (e?.name === 'TimeoutError') return true;
+  return systemCode(err) !== undefined && status === undefined;
+}
+
+export const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+export interface RetryPolicy {
+  clock: Clock;
+  /** Attempts for an answer that may heal, before giving up. */
+  attempts: number;
+  /** Base back-off in ms; doubled each retry, with jitter. */
+  backoffMs: number;
+  /** How long a lost network is waited for before giving up. */
+  networkWaitMs: number;
+}
+
+export interface RetryCall {
+  signal: AbortSignal;
+  /** What the request is about, for the message of an error that stops it. */
+  op: { endpoint: string; bucket?: string; key?: string };
+  /** The error a stop (cancel or pause) ends the request with. */
+  stopped: (cause?: unknown) => FerryError;
+  /** Told true once a lost network has failed twice in a row, and false when it is back. */
+  onWaiting?: (waiting: boolean) => void;
+  /** After each failed attempt, before the wait (an attempt's own clean-up). */
+  onFail?: () => void;
+  /** An error that ends the request at once in its own words (undefined: the policy decides). */
+  refuse?: (err: unknown) => FerryError | undefined;
+}
+
+/** Runs one request under the policy. */
+export async function retrying<T>(policy: RetryPolicy, call: RetryCall, run: () => Promise<T>): Promise<T> {
+  let attempt = 0;
+  let netFailures = 0;
+  let outageStart: number | undefined;
+  for (;;) {
+    try {
+      const result = await run();
+      if (netFailures >= 2) call.onWaiting?.(false);
+      return result;
+    } catch (err) {
+      call.onFail?.();
+      if (call.signal.aborted) throw call.stopped(err);
+      const refused = call.refuse?.(err);
+      if (refused) throw refused;
+      let delay: number;
+      if (isNetworkError(err)) {
+        netFailures++;
+        outageStart ??= policy.clock.now();
+        if (policy.clock.now() - outageStart > policy.networkWaitMs) throw toFerryError(err, call.op);
+        if (netFailures === 2) call.onWaiting?.(true);
+        delay = Math.min(policy.backoffMs * 2 ** Math.min(netFailures - 1, 6), 10_000) * (0.5 + Math.random());
+      } else if (isRetryable(err) && ++attempt < policy.attempts) {
+        delay = policy.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+      } else {
+        throw toFerryError(err, call.op);
+      }
+      await sleep(delay, call.signal).catch(() => {
+        throw call.stopped();
+      });
+    }
+  }
+}
+
+/** The name and status of an SDK error, also when it is wrapped as a FerryError's cause. */
+export function sdkFailure(err: unknown): { name?: string; status?: number } {
+  const e = (err instanceof FerryError ? err.cause : err) as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return { ...(e?.name ? { name: e.name } : {}), ...(e?.$metadata?.httpStatusCode ? { status: e.$metadata.httpStatusCode } : {}) };
+}
