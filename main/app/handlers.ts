@@ -22,7 +22,7 @@ import { PendingDownloads } from '../core/transfers/pending-downloads';
 import type { SavedUpload } from '../core/transfers/state';
 import { safeLines, safeText } from '../core/text';
 import { createFolder, deleteBucket, deleteObjects, moveObjects, searchObjects } from '../core/s3/manage';
-import type { ObjectInfo, Storage } from '../core/s3/storage';
+import { MAX_COLLECTED, type ObjectInfo, type Storage } from '../core/s3/storage';
 import { planDownload } from '../core/transfers/targets';
 import mime from 'mime-types';
 
@@ -583,7 +583,14 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       }
     }
   };
-  const pollTimer = opts.requestPollMs === 0 ? undefined : setInterval(() => void pollRequests().catch(() => {}), opts.requestPollMs ?? 60_000);
+  // One poll at a time: a slow server never piles polls up.
+  let polling: Promise<void> | undefined;
+  const pollOnce = () => {
+    polling ??= pollRequests()
+      .catch(() => {})
+      .finally(() => (polling = undefined));
+  };
+  const pollTimer = opts.requestPollMs === 0 ? undefined : setInterval(pollOnce, opts.requestPollMs ?? 60_000);
   pollTimer?.unref();
 
   return {
@@ -632,7 +639,7 @@ async function existingKeys(conn: Connection, bucket: string, prefix: string, ke
     return found;
   }
   const wanted = new Set(keys);
-  for await (const page of conn.storage.listObjects(bucket, prefix, { recursive: true })) {
+  for await (const page of conn.storage.listObjects(bucket, prefix, { recursive: true, limit: MAX_COLLECTED })) {
     for (const o of page.objects) if (wanted.has(o.key)) found.add(o.key);
   }
   return found;

@@ -42,6 +42,8 @@ export type FerryErrorCode =
   | 'UPLOAD_IN_PROGRESS'
   /** Another writer replaced (or deleted) the object just after Ferry wrote it; theirs was kept. */
   | 'REPLACED'
+  /** A listing too large (or endless) to hold in memory. */
+  | 'TOO_MANY'
   | 'USAGE';
 
 export class FerryError extends Error {

@@ -56,6 +56,15 @@ describe('bounds on everything a server sends', () => {
     conn.close();
   });
 
+  it('a listing without end is refused once it passes the limit of what Ferry holds, not collected until memory runs out', async () => {
+    reset();
+    s3.listing = { endless: 1000 };
+    const conn = await core.connect();
+    await expect(objectsUnder(conn.storage, 'hostile', 'dl/', undefined, 5000)).rejects.toMatchObject({ code: 'TOO_MANY', message: expect.stringContaining('holds more than 5,000 entries (or the server keeps listing new ones)') });
+    expect(s3.listings).toBeLessThanOrEqual(6);
+    conn.close();
+  });
+
   it('a 400 MB listing page is refused after 16 MiB; one nested 100,000 deep is refused too', async () => {
     reset();
     s3.listing = { hugePage: 400 * MiB };

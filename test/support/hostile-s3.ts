@@ -42,7 +42,9 @@ export type ListingTrick =
   /** Every page brings one new key and a fresh continuation token of this many bytes. */
   | { bigTokens: number }
   /** A name that is not valid URL encoding, in a listing that says it is encoded. */
-  | { badEncoding: true };
+  | { badEncoding: true }
+  /** Every page brings this many new keys, each after the last, and a fresh token: a listing without end. */
+  | { endless: number };
 
 export interface HostileServer {
   endpoint: string;
@@ -118,6 +120,10 @@ export async function startHostileS3(): Promise<HostileServer> {
     }
     if ('bigTokens' in trick) {
       return res.end(xml(`<ListBucketResult><Name>${bucket}</Name><IsTruncated>true</IsTruncated><NextContinuationToken>${String(state.listings).padEnd(trick.bigTokens, 'x')}</NextContinuationToken>${contents([`${prefix}k${String(state.listings).padStart(8, '0')}`])}</ListBucketResult>`));
+    }
+    if ('endless' in trick) {
+      const page = Array.from({ length: trick.endless }, (_, i) => `${prefix}k${String(state.listings).padStart(8, '0')}-${String(i).padStart(5, '0')}`);
+      return res.end(xml(`<ListBucketResult><Name>${bucket}</Name><IsTruncated>true</IsTruncated><NextContinuationToken>t${state.listings}</NextContinuationToken>${contents(page)}</ListBucketResult>`));
     }
     if ('badEncoding' in trick) {
       return res.end(xml(`<ListBucketResult><Name>${bucket}</Name><EncodingType>url</EncodingType><IsTruncated>false</IsTruncated><Contents><Key>bad%E0%A4%A</Key><Size>1</Size></Contents></ListBucketResult>`));

@@ -19,7 +19,7 @@ import { GiB, MiB } from '../transfers/plan';
 import { PageGuard } from './bounds';
 import { toFerryError } from './errors';
 import { checkKey } from './names';
-import { listedName, type ObjectInfo, type Storage } from './storage';
+import { listedName, MAX_COLLECTED, type ObjectInfo, type Storage } from './storage';
 
 export interface ActionOptions {
   signal?: AbortSignal;
@@ -54,9 +54,9 @@ async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>
 }
 
 /** Every object at or below a key prefix (a folder's marker object included), in listing order. */
-export async function objectsUnder(storage: Storage, bucket: string, prefix: string, signal?: AbortSignal): Promise<ObjectInfo[]> {
+export async function objectsUnder(storage: Storage, bucket: string, prefix: string, signal?: AbortSignal, limit = MAX_COLLECTED): Promise<ObjectInfo[]> {
   const out: ObjectInfo[] = [];
-  for await (const page of storage.listObjects(bucket, prefix, { recursive: true, ...(signal ? { signal } : {}) })) out.push(...page.objects);
+  for await (const page of storage.listObjects(bucket, prefix, { recursive: true, limit, ...(signal ? { signal } : {}) })) out.push(...page.objects);
   return out;
 }
 

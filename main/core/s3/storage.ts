@@ -43,6 +43,19 @@ export interface ListOptions {
   /** Keys per request (the server may return fewer); S3's maximum is 1000. */
   pageSize?: number;
   signal?: AbortSignal;
+  /**
+   * For callers that hold the whole listing: stop with a message past this many names, so a
+   * server that lists without end (or a bucket far larger than the job) cannot exhaust memory.
+   */
+  limit?: number;
+}
+
+/** The most names a listing is collected into memory for (a folder download, delete, move, a request's files). */
+export const MAX_COLLECTED = 1_000_000;
+
+/** The error for a listing past its limit. */
+export function tooMany(endpoint: string, what: string, limit: number): FerryError {
+  return new FerryError('TOO_MANY', `${what} on ${endpoint} holds more than ${limit.toLocaleString('en-US')} entries (or the server keeps listing new ones), so Ferry stopped rather than hold them all. Work on a smaller folder.`);
 }
 
 export interface MultipartInfo {
@@ -155,6 +168,7 @@ export class Storage {
     // Names come in UTF-8 order: a page that brings none past the last one goes nowhere.
     let furthest = '';
     let token: string | undefined;
+    let names = 0;
     do {
       const { nextToken, ...page } = await this.listPage(bucket, prefix, { ...opts, ...(token ? { token } : {}) });
       let fresh = 0;
@@ -164,6 +178,8 @@ export class Storage {
           fresh++;
         }
       }
+      names += page.folders.length + page.objects.length;
+      if (opts.limit !== undefined && names > opts.limit) throw tooMany(this.endpoint, `s3://${bucket}/${prefix}`, opts.limit);
       yield page;
       token = nextToken;
       if (token) guard.next(token, fresh);
@@ -301,6 +317,7 @@ export class Storage {
         ids.add(u.UploadId);
         found.push({ key: u.Key ?? '', uploadId: u.UploadId, ...(u.Initiated ? { initiated: u.Initiated.toISOString() } : {}) });
       }
+      if (found.length > MAX_COLLECTED) throw tooMany(this.endpoint, `The list of unfinished uploads in ${bucket}`, MAX_COLLECTED);
       if (!out.IsTruncated) return found;
       keyMarker = out.NextKeyMarker;
       uploadIdMarker = out.NextUploadIdMarker;

@@ -7,6 +7,7 @@ import { JsonLog } from '../jsonlog';
 import { checkExpiry } from '../links/expiry';
 import type { ShareLink } from '../links/presign';
 import { checkBucketReference, checkKey } from '../s3/names';
+import { objectsUnder } from '../s3/manage';
 import type { ObjectInfo, Storage } from '../s3/storage';
 import { formatBytes } from '../transfers/plan';
 import { renderIndexPage, renderRequestPage } from './pages';
@@ -164,8 +165,7 @@ export interface RequestStatus extends FileRequest {
 
 /** A request as it stands: open, expired or ended (page deleted), with the files received. */
 export async function requestStatus(storage: Storage, r: FileRequest, now: number): Promise<RequestStatus> {
-  const received: ObjectInfo[] = [];
-  for await (const page of storage.listObjects(r.bucket, r.prefix, { recursive: true })) received.push(...page.objects);
+  const received = await objectsUnder(storage, r.bucket, r.prefix);
   const pageThere = await storage.exists(r.bucket, r.pageKey);
   const state = !pageThere ? 'ended' : Date.parse(r.expiresAt) <= now ? 'expired' : 'open';
   return { ...r, state, received };
@@ -173,11 +173,7 @@ export async function requestStatus(storage: Storage, r: FileRequest, now: numbe
 
 /** The files under a prefix that a one-link share offers: not folder markers, not Ferry's own pages. */
 export async function shareableKeys(storage: Storage, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const page of storage.listObjects(bucket, prefix, { recursive: true })) {
-    keys.push(...page.objects.map((o) => o.key).filter((k) => !k.endsWith('/') && !k.startsWith(PAGES_PREFIX)));
-  }
-  return keys;
+  return (await objectsUnder(storage, bucket, prefix)).map((o) => o.key).filter((k) => !k.endsWith('/') && !k.startsWith(PAGES_PREFIX));
 }
 
 /**

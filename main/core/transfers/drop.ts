@@ -1,5 +1,5 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { basename, join, relative, sep } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { FerryError, systemCode } from '../errors';
 
 export interface DroppedFile {
@@ -34,7 +34,8 @@ export async function expandDrop(paths: string[], prefix: string, onSkipped?: (s
     if (info.isFile()) {
       out.push({ file: path, key: base + basename(path), size: info.size });
     } else if (info.isDirectory()) {
-      await walk(path, await realpath(path), path, `${base}${basename(path)}/`, out, onSkipped);
+      // The folder's own name, also when it is given as "." or "..".
+      await walk(path, await realpath(path), path, `${base}${basename(resolve(path))}/`, out, onSkipped);
     }
   }
   return out;
