@@ -372,7 +372,3 @@ export class Ferry {
     return report;
   }
 }
-
-export function createFerry(opts: FerryOptions): Ferry {
-  return new Ferry(opts);
-}
