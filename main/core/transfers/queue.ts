@@ -74,9 +74,10 @@ export interface QueueOptions {
 }
 
 /**
- * The upload queue behind the window: files wait, a few upload at once, and each can be paused
- * (finished parts stay on the server), resumed, cancelled (the multipart upload is aborted) or
- * retried.
+ * The transfer queue behind the window (and the CLI's cp --recursive): uploads and downloads
+ * wait, a few run at once, and each can be paused (an upload's finished parts stay on the server,
+ * a download's bytes in its partial file), resumed, cancelled (the multipart upload is aborted,
+ * the partial file removed) or retried.
  */
 export class TransferQueue {
   private readonly jobs = new Map<string, Job>();
@@ -213,7 +214,7 @@ export class TransferQueue {
     return [...this.jobs.values()].filter((j) => j.direction === 'download' && j.status !== 'done' && j.status !== 'cancelled').map((j) => j.file);
   }
 
-  /** Forgets finished, failed and cancelled transfers. */
+  /** Forgets finished and cancelled transfers; failed ones stay listed, to be retried. */
   clearFinished(): void {
     for (const [id, job] of this.jobs) if (job.status === 'done' || job.status === 'cancelled') this.jobs.delete(id);
   }

@@ -3,8 +3,9 @@ import type { TransferView } from '../../../preload/contract';
 import { call, ferry } from '../api';
 
 /**
- * The upload queue as the window sees it: the initial list, then batches of changes from main.
- * Batches are merged in one state update, so 10,000 queued uploads cost one render per batch.
+ * The transfer queue (uploads and downloads) as the window sees it: the initial list, then
+ * batches of changes from main. Batches are merged in one state update, so 10,000 queued
+ * transfers cost one render per batch.
  */
 export function useTransfers() {
   const [byId, setById] = useState<Map<string, TransferView>>(new Map());
