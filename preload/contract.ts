@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { PROVIDERS, type Provider } from '../main/core/accounts/presets';
+import type { TransferView } from '../main/core/transfers/transfer-view';
 
 const name = z.string().min(1).max(64);
 /** What can name an existing bucket (legacy names allow upper case and underscores); never '/', ':' or '@'. */
@@ -194,26 +195,8 @@ export interface ObjectPageView {
   nextToken?: string;
 }
 
-export type TransferStatus = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
-
-export interface TransferView {
-  id: string;
-  direction: 'upload' | 'download';
-  account: string;
-  bucket: string;
-  key: string;
-  file: string;
-  size: number;
-  status: TransferStatus;
-  bytesDone: number;
-  bytesPerSecond: number;
-  etaSeconds?: number;
-  error?: string;
-  /** The endpoint stopped answering; the upload continues by itself when it is back. */
-  waiting?: boolean;
-  /** A finished download: checked against the object's MD5, against its parts' MD5s, or by size only. */
-  verified?: 'md5' | 'parts-md5' | 'size';
-}
+/** Uploads and downloads as the queue reports them: one definition, in the core. */
+export type { TransferStatus, TransferView } from '../main/core/transfers/transfer-view';
 
 /** A multipart upload left unfinished on the server (billed until aborted). */
 export interface UnfinishedUploadView {

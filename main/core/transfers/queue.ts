@@ -7,31 +7,9 @@ import { partLength } from './plan';
 import type { Progress } from './progress';
 import type { SavedUpload } from './state';
 import type { MultipartState, UploadResult } from './upload';
-import type { DownloadCheck } from './verify';
+import type { Direction, TransferView } from './transfer-view';
 
-export type TransferStatus = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
-
-export type Direction = 'upload' | 'download';
-
-/** What the window shows of one upload or download. */
-export interface TransferView {
-  id: string;
-  direction: Direction;
-  account: string;
-  bucket: string;
-  key: string;
-  file: string;
-  size: number;
-  status: TransferStatus;
-  bytesDone: number;
-  bytesPerSecond: number;
-  etaSeconds?: number;
-  error?: string;
-  /** The endpoint stopped answering; the upload continues by itself when it is back. */
-  waiting?: boolean;
-  /** A finished download: how its whole file was checked. */
-  verified?: DownloadCheck;
-}
+export type { Direction, TransferStatus, TransferView } from './transfer-view';
 
 export interface NewTransfer {
   account: string;
