@@ -11,7 +11,7 @@ import { accountFromInput, normaliseEndpoint } from '../core/accounts/accounts';
 import { PRESETS, PROVIDERS } from '../core/accounts/presets';
 import { FerryError, isFerryError } from '../core/errors';
 import type { AccountSummary, Connection, Ferry } from '../core/ferry';
-import { UploadHistory, type UploadRecord } from '../core/links/history';
+import { UploadHistory, type UploadRecord } from '../core/transfers/upload-history';
 import { shareableKeys } from '../core/sharing/sharing';
 import { expandDrop } from '../core/transfers/drop';
 import { PathGrants } from './grants';

@@ -2,9 +2,10 @@ import { AccountStore, accountFromInput, normaliseEndpoint, type Account, type A
 import { PRESETS } from './accounts/presets';
 import { systemClock, type Clock } from './clock';
 import { FerryError, isFerryError } from './errors';
-import { LinkHistory } from './links/history';
+import { LinkHistory } from './links/link-history';
 import { presignGet, type PresignRequest, type ShareLink } from './links/presign';
-import { requestStatus, RequestHistory, type RequestStatus } from './sharing/sharing';
+import { RequestHistory } from './sharing/request-history';
+import { requestStatus, type RequestStatus } from './sharing/sharing';
 import { FastPresigner } from './links/sigv4';
 import type { Capabilities, CapabilityLine } from './s3/capabilities';
 import type { Profile } from './s3/client';
