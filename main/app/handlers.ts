@@ -86,7 +86,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
   // shown or not at once); everything else the platform does stays as is.
   let notificationsOn = true;
   const learnPrefs = <T extends { notifications?: boolean }>(p: T): T => ((notificationsOn = p.notifications !== false), p);
-  void ferry.accounts.preferences().then(learnPrefs, () => {});
+  void ferry.preferences.get().then(learnPrefs, () => {});
   const platform: Platform = {
     ...opts.platform,
     // Names in notifications are shown as the window shows them: control and bidi characters visible.
@@ -126,7 +126,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
   /** Names the window may use in requests to servers: only what main was shown or made (see known-names.ts). */
   const known = new KnownNames();
   // The window opens where it was last: that place was checked when it was saved.
-  const seeded = ferry.accounts.preferences().then(
+  const seeded = ferry.preferences.get().then(
     (p) => {
       const at = p.lastLocation;
       if (at?.bucket) known.learnKeys(at.account, at.bucket, at.prefix ? [at.prefix] : []);
@@ -152,7 +152,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     if (!(await (await connection(u.account)).storage.exists(u.bucket, u.key))) {
       throw new FerryError('NO_SUCH_KEY', `${u.key} is no longer in ${u.bucket} (it was deleted after it was uploaded), so there is no link to copy.`);
     }
-    const prefs = await ferry.accounts.preferences();
+    const prefs = await ferry.preferences.get();
     const l = await link(u.account, u.bucket, u.key, prefs.defaultExpirySeconds);
     platform.copyText(l.url);
     return l;
@@ -178,7 +178,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     connection,
     pendingDownloads,
     tuning: async () => {
-      const p = await ferry.accounts.preferences();
+      const p = await ferry.preferences.get();
       return { ...(p.partSizeMiB ? { partSize: p.partSizeMiB * 1024 * 1024 } : {}), ...(p.concurrency ? { concurrency: p.concurrency } : {}) };
     },
     onChange: (view) => {
@@ -204,7 +204,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
           await uploads.add(record);
           opts.onRecentChanged?.();
           // A link is copied for a file uploaded on its own; a drop of many has many links.
-          if ((!group || group.size === 1) && (await ferry.accounts.preferences()).copyLinkOnUpload) {
+          if ((!group || group.size === 1) && (await ferry.preferences.get()).copyLinkOnUpload) {
             const l = await copyLinkFor(record);
             copied = true;
             // Said in the window too, not only in a notification that may be switched off.
@@ -415,8 +415,8 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       known.bucket(account, bucket);
       if (withContents && typedName !== bucket) throw new FerryError('USAGE', `Type the bucket's name, ${bucket}, to delete it with everything in it.`);
       const out = await deleteBucket((await connection(account)).storage, bucket, { withContents: Boolean(withContents) });
-      const p = await ferry.accounts.preferences();
-      if (p.lastLocation?.account === account && p.lastLocation.bucket === bucket) await ferry.accounts.setPreferences({ lastLocation: { account } });
+      const p = await ferry.preferences.get();
+      if (p.lastLocation?.account === account && p.lastLocation.bucket === bucket) await ferry.preferences.set({ lastLocation: { account } });
       return out;
     },
     'files:grant': async ({ paths }) => {
@@ -551,13 +551,13 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       platform.openExternal(u);
       return null;
     },
-    'prefs:get': async () => learnPrefs(await ferry.accounts.preferences()),
+    'prefs:get': async () => learnPrefs(await ferry.preferences.get()),
     // null clears an advanced setting: Ferry chooses again.
     'prefs:set': async ({ partSizeMiB, concurrency, ...patch }) => {
       // Where the window opens next time must be a place it was shown.
       const at = patch.lastLocation;
       if (at?.bucket) known.folder(at.account, at.bucket, at.prefix ?? '');
-      return learnPrefs(await ferry.accounts.setPreferences({
+      return learnPrefs(await ferry.preferences.set({
         ...patch,
         ...(partSizeMiB !== undefined ? { partSizeMiB: partSizeMiB ?? undefined } : {}),
         ...(concurrency !== undefined ? { concurrency: concurrency ?? undefined } : {}),
