@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { PROVIDERS, type Provider } from '../main/core/accounts/presets';
+import type { PreviewView } from '../main/core/s3/preview-view';
 import type { TransferView } from '../main/core/transfers/transfer-view';
 
 const name = z.string().min(1).max(64);
@@ -219,11 +220,8 @@ export interface LinkView {
   qrSvg: string;
 }
 
-/** What the window can preview of an object: an image (bytes, base64) or the start of a text. */
-export type PreviewView =
-  | { kind: 'image'; contentType: string; base64: string }
-  | { kind: 'text'; contentType: string; text: string; truncated: boolean }
-  | { kind: 'none'; contentType: string; reason: string };
+/** What a quick look shows of an object: one definition, in the core. */
+export type { PreviewView } from '../main/core/s3/preview-view';
 
 export interface FileRequestView {
   account: string;

@@ -4,7 +4,7 @@
  * renderer to it; main/app/ipc.ts registers it with ipcMain behind the sender check.
  */
 import QRCode from 'qrcode';
-import type { Channel, Events, LinkView, PreviewView, Requests, Responses, TransferView } from '../../preload/contract';
+import type { Channel, Events, LinkView, Requests, Responses, TransferView } from '../../preload/contract';
 import { requests } from '../../preload/contract';
 import type { Result } from '../../preload/api';
 import { accountFromInput, normaliseEndpoint } from '../core/accounts/accounts';
@@ -22,9 +22,9 @@ import { PendingDownloads } from '../core/transfers/pending-downloads';
 import type { SavedUpload } from '../core/transfers/state';
 import { safeLines, safeText } from '../core/text';
 import { createFolder, deleteBucket, deleteObjects, moveObjects, searchObjects } from '../core/s3/manage';
-import type { ObjectInfo, Storage } from '../core/s3/storage';
+import type { ObjectInfo } from '../core/s3/storage';
+import { preview } from '../core/s3/preview';
 import { planDownload } from '../core/transfers/targets';
-import mime from 'mime-types';
 
 /** What the handlers need from the desktop, injected so tests can watch it. */
 export interface Platform {
@@ -678,27 +678,6 @@ function inWords(issue: { code?: string; path: PropertyKey[]; minimum?: unknown;
 }
 
 const objectView = (o: ObjectInfo) => ({ key: o.key, size: o.size, ...(o.lastModified ? { lastModified: o.lastModified } : {}) });
-
-const PREVIEW_IMAGES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'image/bmp']);
-const TEXT_EXTENSIONS = /\.(txt|md|markdown|csv|tsv|json|ya?ml|xml|log|ini|toml|conf|cfg|js|ts|tsx|jsx|py|rb|go|rs|java|c|h|cpp|css|html?|sh|sql)$/i;
-
-/** An image (up to 10 MiB) or the first 256 KiB of a text, for the window's quick look. */
-async function preview(storage: Storage, bucket: string, key: string): Promise<PreviewView> {
-  const head = await storage.head(bucket, key);
-  const type = (head.contentType ?? mime.lookup(key) ?? 'application/octet-stream').toString().split(';')[0]!.trim().toLowerCase();
-  const looked = (mime.lookup(key) || '').toString();
-  const image = PREVIEW_IMAGES.has(type) ? type : PREVIEW_IMAGES.has(looked) ? looked : undefined;
-  if (image) {
-    if (head.size > 10 * 1024 * 1024) return { kind: 'none', contentType: type, reason: 'This image is over 10 MB; download it to see it.' };
-    return { kind: 'image', contentType: image, base64: (await storage.getBytes(bucket, key, head.size)).toString('base64') };
-  }
-  if (type.startsWith('text/') || /json|xml|yaml|csv|javascript/.test(type) || TEXT_EXTENSIONS.test(key)) {
-    const limit = 256 * 1024;
-    const bytes = await storage.getBytes(bucket, key, Math.min(head.size, limit));
-    return { kind: 'text', contentType: type, text: bytes.toString('utf8').replace(/\uFFFD+$/, ''), truncated: head.size > limit };
-  }
-  return { kind: 'none', contentType: type, reason: `There is no quick look for ${type} files; download it, or open its share link in your browser.` };
-}
 
 function httpUrl(url: string): string {
   const u = new URL(url);
