@@ -90,12 +90,13 @@ export const requests = {
   'files:grant': z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(100_000) }),
   /** Opens the system's file dialog (in main); what the user chooses is granted and returned. */
   'files:pick': z.object({ kind: z.enum(['files', 'folder']) }),
-  'uploads:list': none,
-  'uploads:pause': z.object({ id }),
-  'uploads:resume': z.object({ id }),
-  'uploads:cancel': z.object({ id }),
-  'uploads:retry': z.object({ id }),
-  'uploads:clear': none,
+  /** The queue's uploads and downloads alike: listed, paused, resumed, cancelled, retried, and the finished ones cleared. */
+  'transfers:list': none,
+  'transfers:pause': z.object({ id }),
+  'transfers:resume': z.object({ id }),
+  'transfers:cancel': z.object({ id }),
+  'transfers:retry': z.object({ id }),
+  'transfers:clear': none,
   'multipart:list': z.object({ account: name, bucket }),
   'multipart:abort': z.object({ account: name, bucket, key, uploadId: z.string().min(1).max(1024) }),
   'links:create': z.object({ account: name, bucket, key, expiresIn: z.number().int().min(1).max(604_800), filename: z.string().min(1).max(255).optional() }),
@@ -286,12 +287,12 @@ export interface Responses {
   'uploads:add': TransferView[];
   'files:grant': null;
   'files:pick': string[];
-  'uploads:list': TransferView[];
-  'uploads:pause': null;
-  'uploads:resume': null;
-  'uploads:cancel': null;
-  'uploads:retry': null;
-  'uploads:clear': null;
+  'transfers:list': TransferView[];
+  'transfers:pause': null;
+  'transfers:resume': null;
+  'transfers:cancel': null;
+  'transfers:retry': null;
+  'transfers:clear': null;
   'multipart:list': UnfinishedUploadView[];
   'multipart:abort': null;
   'links:create': LinkView;
@@ -311,7 +312,7 @@ export interface Responses {
 /** Events main sends to the window. */
 export interface Events {
   /** Transfers that changed since the last batch (sent at most a few times a second). */
-  'uploads:changed': TransferView[];
+  'transfers:changed': TransferView[];
   /** Something the window should tell the user about (for example a link copied from the tray). */
   'notice': { message: string };
   /** A link was made (in the window, by the tray or on upload): the history has changed. */

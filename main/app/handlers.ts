@@ -119,7 +119,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     if (!pending.size) return;
     const batch = [...pending.values()];
     pending.clear();
-    emit('uploads:changed', batch);
+    emit('transfers:changed', batch);
   };
   const uploads = new UploadHistory(opts.dataDir);
   const grants = new PathGrants();
@@ -459,15 +459,15 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       for (const t of added) groups.set(t.id, group);
       return added;
     },
-    'uploads:list': async () => {
+    'transfers:list': async () => {
       await restored;
       return queue.list().map((t) => (t.error ? { ...t, error: forWindow(t.error) } : t));
     },
-    'uploads:pause': async ({ id }) => (queue.pause(id), null),
-    'uploads:resume': async ({ id }) => (queue.resume(id), null),
-    'uploads:cancel': async ({ id }) => (await queue.cancel(id), null),
-    'uploads:retry': async ({ id }) => (queue.retry(id), null),
-    'uploads:clear': async () => (queue.clearFinished(), null),
+    'transfers:pause': async ({ id }) => (queue.pause(id), null),
+    'transfers:resume': async ({ id }) => (queue.resume(id), null),
+    'transfers:cancel': async ({ id }) => (await queue.cancel(id), null),
+    'transfers:retry': async ({ id }) => (queue.retry(id), null),
+    'transfers:clear': async () => (queue.clearFinished(), null),
     'multipart:list': async ({ account, bucket }) => {
       known.bucket(account, bucket);
       const conn = await connection(account);

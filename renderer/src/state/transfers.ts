@@ -11,10 +11,10 @@ export function useTransfers() {
   const [byId, setById] = useState<Map<string, TransferView>>(new Map());
   useEffect(() => {
     let live = true;
-    void call(ferry().listUploads()).then((list) => {
+    void call(ferry().listTransfers()).then((list) => {
       if (live) setById((prev) => new Map([...list.map((t) => [t.id, t] as const), ...prev]));
     });
-    const off = ferry().on('uploads:changed', (batch) => {
+    const off = ferry().on('transfers:changed', (batch) => {
       setById((prev) => {
         const next = new Map(prev);
         for (const t of batch) next.set(t.id, t);
@@ -45,7 +45,7 @@ export function useTransfers() {
     return { size, done, rate, active, etaSeconds: rate > 0 ? (size - done) / rate : undefined };
   }, [transfers]);
   const clearFinished = async () => {
-    await call(ferry().clearUploads());
+    await call(ferry().clearTransfers());
     setById((prev) => new Map([...prev].filter(([, t]) => t.status !== 'done' && t.status !== 'cancelled')));
   };
   return { transfers, totals, clearFinished };
