@@ -4,7 +4,8 @@
  */
 import type { UploadRecord } from '../core/transfers/upload-history';
 import { safeText } from '../core/text';
-import type { AppCore, Platform } from './handlers';
+import type { AppCore } from './handlers';
+import type { Platform } from './platform';
 
 export type TrayAction = { type: 'copy-latest' } | { type: 'copy'; upload: UploadRecord } | { type: 'show' } | { type: 'quit' };
 
