@@ -6,8 +6,9 @@ import { Unfinished } from './components/Unfinished';
 import { AccountForm } from './components/AccountForm';
 import { DeleteBucketDialog, DeleteDialog, NameDialog, PreviewDialog, QrDialog, SettingsDialog } from './components/Dialogs';
 import { ObjectBrowser, type ObjectAction } from './components/ObjectBrowser';
-import { LinkHistory, SharePanel } from './components/SharePanel';
-import { SharingPanel } from './components/SharingPanel';
+import { FileSharePanel } from './components/FileSharePanel';
+import { FolderSharePanel } from './components/FolderSharePanel';
+import { IssuedLinks } from './components/IssuedLinks';
 import { Sidebar } from './components/Sidebar';
 import { Transfers } from './components/Transfers';
 import { deletedBy, leafName, movedTo, shownName } from './format';
@@ -504,7 +505,7 @@ export function App() {
     setSelection([r.key]);
     setSharing(r.key);
   };
-  const history$ = <LinkHistory records={history} onNewLink={onNewLink} onClear={() => void call(ferry().clearLinkHistory()).then(loadHistory, fail)} />;
+  const history$ = <IssuedLinks records={history} onNewLink={onNewLink} onClear={() => void call(ferry().clearLinkHistory()).then(loadHistory, fail)} />;
 
   return (
     <div
@@ -543,7 +544,7 @@ export function App() {
             <ObjectBrowser location={{ account, bucket, prefix }} refreshToken={listVersion} selection={selection} onSelection={setSelection} onNavigate={navigate} onAction={onAction} />
             <div className="side-column">
               {sharing && prefs ? (
-                <SharePanel
+                <FileSharePanel
                   account={account}
                   bucket={bucket}
                   objectKey={sharing}
@@ -563,7 +564,7 @@ export function App() {
               ) : (
                 <p className="hint card">Select a file and press Enter (or choose Share) to make a share link.</p>
               )}
-              {!sharing && prefs && <SharingPanel account={account} bucket={bucket} prefix={prefix} defaultExpirySeconds={prefs.defaultExpirySeconds} />}
+              {!sharing && prefs && <FolderSharePanel account={account} bucket={bucket} prefix={prefix} defaultExpirySeconds={prefs.defaultExpirySeconds} />}
               {history$}
               <Unfinished account={account} bucket={bucket} refreshToken={listVersion} />
             </div>
