@@ -64,7 +64,7 @@ export async function benchWindow(objects: number, uploads: number): Promise<Win
           'buckets:list': () => [{ name: 'big' }],
           'prefs:get': () => ({ copyLinkOnUpload: false, defaultExpirySeconds: 86_400 }),
           'links:history': () => [],
-          'uploads:list': () => [],
+          'transfers:list': () => [],
           'objects:list': (r: { token?: string }) => {
             const start = Number(r.token ?? 0);
             const end = Math.min(objects, start + 1000);
@@ -120,7 +120,7 @@ export async function benchWindow(objects: number, uploads: number): Promise<Win
       const t = performance.now();
       const batch = [];
       for (let i = 0; i < n; i++) batch.push({ id: `t${i}`, direction: 'upload', account: 'bench', bucket: 'big', key: `drop/file-${i}.bin`, file: `/x/file-${i}.bin`, size: 10_000_000, status: 'queued', bytesDone: 0, bytesPerSecond: 0 });
-      (window as any).__emit('uploads:changed', batch);
+      (window as any).__emit('transfers:changed', batch);
       return new Promise<number>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now() - t))));
     }, uploads);
     const progress = await page.evaluate(async (n) => {
@@ -135,7 +135,7 @@ export async function benchWindow(objects: number, uploads: number): Promise<Win
           const i = (round * 1000 + k) % n;
           batch.push({ id: `t${i}`, direction: 'upload', account: 'bench', bucket: 'big', key: `drop/file-${i}.bin`, file: `/x/file-${i}.bin`, size: 10_000_000, status: 'running', bytesDone: (round * 250_000) % 10_000_000, bytesPerSecond: 5_000_000, etaSeconds: 2 });
         }
-        (window as any).__emit('uploads:changed', batch);
+        (window as any).__emit('transfers:changed', batch);
       }, 150);
       await new Promise<void>((done) => {
         const step = (t: number) => {

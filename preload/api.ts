@@ -29,12 +29,12 @@ export const methods = {
   clearLinkHistory: 'links:clear',
   addUploads: 'uploads:add',
   pickFiles: 'files:pick',
-  listUploads: 'uploads:list',
-  pauseUpload: 'uploads:pause',
-  resumeUpload: 'uploads:resume',
-  cancelUpload: 'uploads:cancel',
-  retryUpload: 'uploads:retry',
-  clearUploads: 'uploads:clear',
+  listTransfers: 'transfers:list',
+  pauseTransfer: 'transfers:pause',
+  resumeTransfer: 'transfers:resume',
+  cancelTransfer: 'transfers:cancel',
+  retryTransfer: 'transfers:retry',
+  clearTransfers: 'transfers:clear',
   listUnfinished: 'multipart:list',
   abortUnfinished: 'multipart:abort',
   createLink: 'links:create',
@@ -50,7 +50,7 @@ export const methods = {
   setPrefs: 'prefs:set',
 } as const satisfies Record<string, Channel>;
 
-export const events = ['uploads:changed', 'notice', 'links:changed'] as const satisfies ReadonlyArray<keyof Events>;
+export const events = ['transfers:changed', 'notice', 'links:changed'] as const satisfies ReadonlyArray<keyof Events>;
 
 /**
  * The channel only the preload calls: it grants the paths of File objects the user dropped or

@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { PROVIDERS, type Provider } from '../main/core/accounts/presets';
+import type { PreviewView } from '../main/core/s3/preview-view';
+import type { TransferView } from '../main/core/transfers/transfer-view';
 
 const name = z.string().min(1).max(64);
 /** What can name an existing bucket (legacy names allow upper case and underscores); never '/', ':' or '@'. */
@@ -88,12 +90,13 @@ export const requests = {
   'files:grant': z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(100_000) }),
   /** Opens the system's file dialog (in main); what the user chooses is granted and returned. */
   'files:pick': z.object({ kind: z.enum(['files', 'folder']) }),
-  'uploads:list': none,
-  'uploads:pause': z.object({ id }),
-  'uploads:resume': z.object({ id }),
-  'uploads:cancel': z.object({ id }),
-  'uploads:retry': z.object({ id }),
-  'uploads:clear': none,
+  /** The queue's uploads and downloads alike: listed, paused, resumed, cancelled, retried, and the finished ones cleared. */
+  'transfers:list': none,
+  'transfers:pause': z.object({ id }),
+  'transfers:resume': z.object({ id }),
+  'transfers:cancel': z.object({ id }),
+  'transfers:retry': z.object({ id }),
+  'transfers:clear': none,
   'multipart:list': z.object({ account: name, bucket }),
   'multipart:abort': z.object({ account: name, bucket, key, uploadId: z.string().min(1).max(1024) }),
   'links:create': z.object({ account: name, bucket, key, expiresIn: z.number().int().min(1).max(604_800), filename: z.string().min(1).max(255).optional() }),
@@ -194,26 +197,8 @@ export interface ObjectPageView {
   nextToken?: string;
 }
 
-export type TransferStatus = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
-
-export interface TransferView {
-  id: string;
-  direction: 'upload' | 'download';
-  account: string;
-  bucket: string;
-  key: string;
-  file: string;
-  size: number;
-  status: TransferStatus;
-  bytesDone: number;
-  bytesPerSecond: number;
-  etaSeconds?: number;
-  error?: string;
-  /** The endpoint stopped answering; the upload continues by itself when it is back. */
-  waiting?: boolean;
-  /** A finished download: checked against the object's MD5, against its parts' MD5s, or by size only. */
-  verified?: 'md5' | 'parts-md5' | 'size';
-}
+/** Uploads and downloads as the queue reports them: one definition, in the core. */
+export type { TransferStatus, TransferView } from '../main/core/transfers/transfer-view';
 
 /** A multipart upload left unfinished on the server (billed until aborted). */
 export interface UnfinishedUploadView {
@@ -236,11 +221,8 @@ export interface LinkView {
   qrSvg: string;
 }
 
-/** What the window can preview of an object: an image (bytes, base64) or the start of a text. */
-export type PreviewView =
-  | { kind: 'image'; contentType: string; base64: string }
-  | { kind: 'text'; contentType: string; text: string; truncated: boolean }
-  | { kind: 'none'; contentType: string; reason: string };
+/** What a quick look shows of an object: one definition, in the core. */
+export type { PreviewView } from '../main/core/s3/preview-view';
 
 export interface FileRequestView {
   account: string;
@@ -305,12 +287,12 @@ export interface Responses {
   'uploads:add': TransferView[];
   'files:grant': null;
   'files:pick': string[];
-  'uploads:list': TransferView[];
-  'uploads:pause': null;
-  'uploads:resume': null;
-  'uploads:cancel': null;
-  'uploads:retry': null;
-  'uploads:clear': null;
+  'transfers:list': TransferView[];
+  'transfers:pause': null;
+  'transfers:resume': null;
+  'transfers:cancel': null;
+  'transfers:retry': null;
+  'transfers:clear': null;
   'multipart:list': UnfinishedUploadView[];
   'multipart:abort': null;
   'links:create': LinkView;
@@ -330,7 +312,7 @@ export interface Responses {
 /** Events main sends to the window. */
 export interface Events {
   /** Transfers that changed since the last batch (sent at most a few times a second). */
-  'uploads:changed': TransferView[];
+  'transfers:changed': TransferView[];
   /** Something the window should tell the user about (for example a link copied from the tray). */
   'notice': { message: string };
   /** A link was made (in the window, by the tray or on upload): the history has changed. */

@@ -1,14 +1,15 @@
 /**
  * Ferry's main process: small setup modules, called in order. Everything that is not window,
- * tray, IPC or desktop glue lives in main/core and main/app/handlers.ts.
+ * tray, IPC or desktop glue lives in main/core and the handler table in main/app/handlers/.
  */
 import { app, BrowserWindow, clipboard, dialog, Notification, shell, type OpenDialogOptions } from 'electron';
 import { defaultDataDir } from '../core/files';
 import { Ferry } from '../core/ferry';
 import { KeychainSecretStore } from '../core/secrets/secrets';
 import { registerAppScheme, setupAppProtocol } from './app-protocol';
-import { createAppCore, type Platform } from './handlers';
+import { createAppCore } from './handlers';
 import { setupIpc } from './ipc';
+import type { Platform } from './platform';
 import { setupSecurity } from './security';
 import { setupTray } from './tray';
 import { setupWindow } from './window';

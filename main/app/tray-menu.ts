@@ -2,9 +2,10 @@
  * The tray menu as a plain function of the app's state, so it is tested without Electron;
  * main/app/tray.ts turns it into an Electron Menu and runs the actions.
  */
-import type { UploadRecord } from '../core/links/history';
+import type { UploadRecord } from '../core/transfers/upload-history';
 import { safeText } from '../core/text';
-import type { AppCore, Platform } from './handlers';
+import type { AppCore } from './handlers';
+import type { Platform } from './platform';
 
 export type TrayAction = { type: 'copy-latest' } | { type: 'copy'; upload: UploadRecord } | { type: 'show' } | { type: 'quit' };
 

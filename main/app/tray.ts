@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { app, Menu, nativeImage, Tray, type MenuItemConstructorOptions } from 'electron';
-import type { AppCore, Platform } from './handlers';
+import type { AppCore } from './handlers';
+import type { Platform } from './platform';
 import { buildTrayMenu, runTrayAction, type TrayAction, type TrayItem } from './tray-menu';
 
 export interface TrayControl {

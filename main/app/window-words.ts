@@ -23,3 +23,6 @@ export function forWindow(message: string): string {
   // A key or a server's words inside a message cannot disguise themselves or the message.
   return safeLines(out);
 }
+
+/** An object's name as messages give it: the last segment of its key. */
+export const leafOf = (key: string): string => key.slice(key.lastIndexOf('/') + 1) || key;

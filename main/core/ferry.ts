@@ -2,9 +2,12 @@ import { AccountStore, accountFromInput, normaliseEndpoint, type Account, type A
 import { PRESETS } from './accounts/presets';
 import { systemClock, type Clock } from './clock';
 import { FerryError, isFerryError } from './errors';
-import { LinkHistory } from './links/history';
+import { LinkHistory } from './links/link-history';
 import { presignGet, type PresignRequest, type ShareLink } from './links/presign';
-import { requestStatus, RequestHistory, type RequestStatus } from './sharing/sharing';
+import { PreferenceStore } from './settings/preferences';
+import { SettingsFile } from './settings/settings-file';
+import { RequestHistory } from './sharing/request-history';
+import { requestStatus, type RequestStatus } from './sharing/sharing';
 import { FastPresigner } from './links/sigv4';
 import type { Capabilities, CapabilityLine } from './s3/capabilities';
 import type { Profile } from './s3/client';
@@ -77,6 +80,7 @@ export interface ConnectionReport {
  */
 export class Ferry {
   readonly accounts: AccountStore;
+  readonly preferences: PreferenceStore;
   readonly links: LinkHistory;
   readonly uploadStates: UploadStateStore;
   readonly requests: RequestHistory;
@@ -87,7 +91,10 @@ export class Ferry {
 
   constructor(opts: FerryOptions) {
     this.network = opts.network ?? {};
-    this.accounts = new AccountStore(opts.dataDir);
+    // One settings file for both stores: their changes queue behind each other in this process.
+    const settings = new SettingsFile(opts.dataDir);
+    this.accounts = new AccountStore(settings);
+    this.preferences = new PreferenceStore(settings);
     this.links = new LinkHistory(opts.dataDir);
     this.uploadStates = new UploadStateStore(opts.dataDir);
     this.requests = new RequestHistory(opts.dataDir);
@@ -371,8 +378,4 @@ export class Ferry {
     }
     return report;
   }
-}
-
-export function createFerry(opts: FerryOptions): Ferry {
-  return new Ferry(opts);
 }

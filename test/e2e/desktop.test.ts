@@ -483,7 +483,7 @@ describe('the window as a desktop file tool', () => {
     const { page } = h;
     await page.evaluate(() => {
       const batch = Array.from({ length: 2000 }, (_, i) => ({ id: `fake-${i}`, direction: 'upload', account: 'a', bucket: 'b', key: `many/file-${i}.bin`, file: `/x/file-${i}.bin`, size: 1000, status: 'queued', bytesDone: 0, bytesPerSecond: 0 }));
-      (window as unknown as { __ferryEmit(e: string, p: unknown): void }).__ferryEmit('uploads:changed', batch);
+      (window as unknown as { __ferryEmit(e: string, p: unknown): void }).__ferryEmit('transfers:changed', batch);
     });
     const list = page.getByRole('list', { name: 'Transfer queue' });
     await list.getByText('file-0.bin').first().waitFor();

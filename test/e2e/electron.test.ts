@@ -58,7 +58,7 @@ describe.skipIf(!binary.path)('Ferry in real Electron (skipped where the Electro
           await must(f.createBucket!({ account, bucket }));
           await must(f.addUploads!({ account, bucket, prefix: '', paths: [path] }));
           for (let i = 0; i < 300; i++) {
-            const list = (await must(f.listUploads!())) as Array<{ status: string }>;
+            const list = (await must(f.listTransfers!())) as Array<{ status: string }>;
             if (list.every((t) => t.status === 'done')) break;
             await new Promise((r) => setTimeout(r, 100));
           }

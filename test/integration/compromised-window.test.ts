@@ -219,6 +219,6 @@ describe('a compromised window reaches no further than the window', () => {
     await app.handle('files:grant', { paths: [join(dir, 'note.txt')] });
     await refused(page('uploads:add', { account, bucket, prefix: 'not-shown/deeper/', paths: [join(dir, 'note.txt')] }));
     const [job] = await page<Array<{ id: string }>>('uploads:add', { account, bucket, prefix: 'private/', paths: [join(dir, 'note.txt')] });
-    await waitFor(async () => (await page<Array<{ id: string; status: string }>>('uploads:list')).some((t) => t.id === job!.id && t.status === 'done'));
+    await waitFor(async () => (await page<Array<{ id: string; status: string }>>('transfers:list')).some((t) => t.id === job!.id && t.status === 'done'));
   });
 });

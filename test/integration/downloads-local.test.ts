@@ -56,8 +56,8 @@ describe('one writer per local file', () => {
   /** Lists a folder as the window does before acting on what it shows. */
   const shown = (prefix: string) => call('objects:list', { account, bucket, prefix });
   const finished = async (ids: string[]) => {
-    await waitFor(async () => (await call<TransferView[]>('uploads:list', undefined)).filter((t) => ids.includes(t.id)).every((t) => t.status === 'done' || t.status === 'failed'), 60_000);
-    return (await call<TransferView[]>('uploads:list', undefined)).filter((t) => ids.includes(t.id));
+    await waitFor(async () => (await call<TransferView[]>('transfers:list', undefined)).filter((t) => ids.includes(t.id)).every((t) => t.status === 'done' || t.status === 'failed'), 60_000);
+    return (await call<TransferView[]>('transfers:list', undefined)).filter((t) => ids.includes(t.id));
   };
 
   it('keys whose safe names collide get a file each, in the window and with ferry cp --recursive; nothing is stitched', async () => {

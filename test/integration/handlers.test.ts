@@ -50,7 +50,7 @@ describe('the IPC handler table', () => {
       platform: { copyText: (t) => void clipboard.push(t), notify: (title, body) => void notified.push({ title, body }), openExternal: (u) => void opened.push(u), confirm: async () => true, pickFiles: async () => picked },
       emit: (event, payload) => {
         events.push(event);
-        if (event === 'uploads:changed') batches.push(payload as TransferView[]);
+        if (event === 'transfers:changed') batches.push(payload as TransferView[]);
         if (event === 'notice') notices.push((payload as { message: string }).message);
       },
       appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
@@ -67,7 +67,7 @@ describe('the IPC handler table', () => {
       ['links:create', { account, bucket, key: 'k', expiresIn: 604_801 }],
       ['links:create', { account, bucket, key: 'k', expiresIn: '3600' }],
       ['uploads:add', { account, bucket, prefix: '', paths: [] }],
-      ['uploads:pause', { id: '../../etc/passwd' }],
+      ['transfers:pause', { id: '../../etc/passwd' }],
       ['buckets:create', null],
       ['objects:list', { account, bucket, prefix: 42 }],
     ] as const) {
@@ -100,7 +100,7 @@ describe('the IPC handler table', () => {
     picked = [secret];
     expect(await ok('files:pick', { kind: 'files' })).toEqual([secret]);
     expect(await core.handle('uploads:add', { account, bucket, prefix: 'picked/', paths: [secret] })).toMatchObject({ ok: true });
-    await waitFor(async () => (await ok<TransferView[]>('uploads:list')).filter((t) => t.key.startsWith('granted/') || t.key.startsWith('picked/')).every((t) => t.status === 'done'));
+    await waitFor(async () => (await ok<TransferView[]>('transfers:list')).filter((t) => t.key.startsWith('granted/') || t.key.startsWith('picked/')).every((t) => t.status === 'done'));
     const conn = await ferry.connect({ account });
     const keys: string[] = [];
     for await (const page of conn.storage.listObjects(bucket, '', { recursive: true })) keys.push(...page.objects.map((o) => o.key));
@@ -129,7 +129,7 @@ describe('the IPC handler table', () => {
     const added = await ok<TransferView[]>('uploads:add', { account, bucket, prefix: 'trips/', paths: [folder] });
     expect(added).toHaveLength(30);
     expect(added.map((t) => t.key)).toContain('trips/album/day 2/photo-1.jpg');
-    await waitFor(async () => (await ok<TransferView[]>('uploads:list')).every((t) => t.status === 'done'));
+    await waitFor(async () => (await ok<TransferView[]>('transfers:list')).every((t) => t.status === 'done'));
     await new Promise((r) => setTimeout(r, 300));
     const changes = batches.flat().length;
     // Each upload changes state at least 3 times (queued, running, done); batches carry them together.
@@ -172,26 +172,26 @@ describe('the IPC handler table', () => {
     const [t] = await ok<TransferView[]>('uploads:add', { account, bucket, prefix: '', paths: [src.path] });
     // Pause once the server holds six finished parts (up to eight more may be in flight).
     await waitFor(async () => (await partsOnServer()) >= 6);
-    await ok('uploads:pause', { id: t!.id });
-    await waitFor(async () => (await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.status === 'paused');
+    await ok('transfers:pause', { id: t!.id });
+    await waitFor(async () => (await ok<TransferView[]>('transfers:list')).find((x) => x.id === t!.id)?.status === 'paused');
     const partsAtPause = await partsOnServer();
     expect(partsAtPause).toBeLessThan(25);
     // The paused row keeps the count it showed (it never goes back), and that count covers at
     // least the parts whose completion the client saw. A part cut off by the pause is sent again
     // on resume before the count moves on.
-    const paused = (await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)!;
+    const paused = (await ok<TransferView[]>('transfers:list')).find((x) => x.id === t!.id)!;
     const shownBeforePause = batches.flat().filter((x) => x.id === t!.id && x.status === 'running').map((x) => x.bytesDone);
     expect(paused.bytesDone).toBeGreaterThanOrEqual(Math.max(0, ...shownBeforePause));
     expect(paused.bytesDone).toBeGreaterThanOrEqual(Math.max(2, partsAtPause - 8) * 16 * MiB);
     expect(paused.bytesDone).toBeLessThan(400 * MiB);
 
     const [atPause] = await conn.storage.listMultipartUploads(bucket, 'big.bin');
-    await ok('uploads:resume', { id: t!.id });
+    await ok('transfers:resume', { id: t!.id });
     // The resumed run continues the same multipart upload: no new one is started beside it.
     const seen = new Set<string>();
     await waitFor(async () => {
       for (const u of await conn.storage.listMultipartUploads(bucket, 'big.bin')) seen.add(u.uploadId);
-      return (await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.status === 'done';
+      return (await ok<TransferView[]>('transfers:list')).find((x) => x.id === t!.id)?.status === 'done';
     }, 60_000);
     expect([...seen]).toEqual([atPause!.uploadId]);
     await waitFor(async () => batches.flat().some((x) => x.id === t!.id && x.status === 'done'));
@@ -210,10 +210,10 @@ describe('the IPC handler table', () => {
   it('cancelling a paused upload aborts its multipart upload on the server', async () => {
     const src = await randomFile(await tempDir(), 'cancel-me.bin', 120 * MiB);
     const [t] = await ok<TransferView[]>('uploads:add', { account, bucket, prefix: '', paths: [src.path] });
-    await waitFor(async () => ((await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.bytesDone ?? 0) > 20 * MiB);
-    await ok('uploads:pause', { id: t!.id });
-    await waitFor(async () => (await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.status === 'paused');
-    await ok('uploads:cancel', { id: t!.id });
+    await waitFor(async () => ((await ok<TransferView[]>('transfers:list')).find((x) => x.id === t!.id)?.bytesDone ?? 0) > 20 * MiB);
+    await ok('transfers:pause', { id: t!.id });
+    await waitFor(async () => (await ok<TransferView[]>('transfers:list')).find((x) => x.id === t!.id)?.status === 'paused');
+    await ok('transfers:cancel', { id: t!.id });
     const conn = await ferry.connect({ account });
     expect(await conn.storage.listMultipartUploads(bucket, 'cancel-me.bin')).toEqual([]);
     conn.close();
@@ -230,8 +230,8 @@ describe('the IPC handler table', () => {
     await conn.storage.client.send(new DeleteBucketCommand({ Bucket: gone }));
     conn.close();
     const [t] = await ok<TransferView[]>('uploads:add', { account, bucket: gone, prefix: '', paths: [join(dir, 'lost.txt')] });
-    await waitFor(async () => (await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.status === 'failed');
-    const failed = (await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)!;
+    await waitFor(async () => (await ok<TransferView[]>('transfers:list')).find((x) => x.id === t!.id)?.status === 'failed');
+    const failed = (await ok<TransferView[]>('transfers:list')).find((x) => x.id === t!.id)!;
     expect(failed.error).toContain('“+ New bucket”');
     expect(failed.error).not.toMatch(/ferry mb/);
     expect(JSON.stringify(batches.flat().filter((x) => x.id === t!.id))).not.toMatch(/ferry mb/);
@@ -242,7 +242,7 @@ describe('the IPC handler table', () => {
     await writeFile(join(dir, 'again.txt'), 'again');
     await ok('files:grant', { paths: [join(dir, 'again.txt')] });
     const [t] = await ok<TransferView[]>('uploads:add', { account, bucket, prefix: '', paths: [join(dir, 'again.txt')] });
-    await waitFor(async () => (await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.status === 'done');
+    await waitFor(async () => (await ok<TransferView[]>('transfers:list')).find((x) => x.id === t!.id)?.status === 'done');
     events.length = 0;
     const made = await ok<{ url: string }>('links:create', { account, bucket, key: 'again.txt', expiresIn: 5400, filename: 'Again – ü.txt' });
     expect(events).toContain('links:changed');
@@ -288,7 +288,7 @@ describe('the IPC handler table', () => {
     expect(await words('objects:delete', { account, bucket, keys: [] })).toBe('Select something to delete.');
     expect(await words('objects:createFolder', { account, bucket, prefix: '', name: '  ' })).toBe('Give the folder a name.');
     expect(await words('links:create', { account, bucket, key: 'k', expiresIn: 'soon' })).toBe('The link lifetime is missing or not of the right kind.');
-    for (const m of [await words('objects:list', { account, bucket, prefix: 42 }), await words('uploads:pause', { id: 'x' })]) {
+    for (const m of [await words('objects:list', { account, bucket, prefix: 42 }), await words('transfers:pause', { id: 'x' })]) {
       expect(m).toMatch(/^The [a-z ]+ is /);
       expect(m).not.toMatch(/expected|Invalid|>=|string|number/);
     }
@@ -303,10 +303,10 @@ describe('the IPC handler table', () => {
   it('changing an account mid-upload lets the running upload finish on its connection', async () => {
     const src = await randomFile(await tempDir(), 'edited-meanwhile.bin', 64 * MiB);
     const [t] = await ok<TransferView[]>('uploads:add', { account, bucket, prefix: '', paths: [src.path] });
-    await waitFor(async () => ((await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.bytesDone ?? 0) > 8 * MiB);
+    await waitFor(async () => ((await ok<TransferView[]>('transfers:list')).find((x) => x.id === t!.id)?.bytesDone ?? 0) > 8 * MiB);
     await ok('accounts:update', { name: account, region: 'us-east-1' });
-    await waitFor(async () => ['done', 'failed'].includes((await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)?.status ?? ''));
-    expect((await ok<TransferView[]>('uploads:list')).find((x) => x.id === t!.id)).toMatchObject({ status: 'done' });
+    await waitFor(async () => ['done', 'failed'].includes((await ok<TransferView[]>('transfers:list')).find((x) => x.id === t!.id)?.status ?? ''));
+    expect((await ok<TransferView[]>('transfers:list')).find((x) => x.id === t!.id)).toMatchObject({ status: 'done' });
     // Its connection stayed open: it never lost the endpoint.
     await new Promise((r) => setTimeout(r, 200));
     expect(batches.flat().filter((x) => x.id === t!.id && x.waiting)).toEqual([]);

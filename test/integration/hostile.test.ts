@@ -27,7 +27,7 @@ describe('hostile and unusual input', () => {
       ferry: core,
       dataDir,
       platform: { copyText: () => {}, notify: () => {}, openExternal: () => {}, confirm: async () => true, pickFiles: async () => [] },
-      emit: (e, p) => void (e === 'uploads:changed' && batches.push(p as TransferView[])),
+      emit: (e, p) => void (e === 'transfers:changed' && batches.push(p as TransferView[])),
       appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
     });
     // The window lists an account's buckets before it works in one.

@@ -375,7 +375,7 @@ describe("what a cancel could not finish is finished by the app's next start", (
     await waitFor(async () => (await conn.storage.listMultipartUploads(bucket)).length === 0, 20_000);
     await waitFor(async () => (await states.list()).length === 0, 5000);
     // Neither comes back as a paused upload to resume.
-    const transfers = await app.handle('uploads:list', undefined);
+    const transfers = await app.handle('transfers:list', undefined);
     expect(transfers).toMatchObject({ ok: true, value: [] });
     expect(lost).toBeDefined();
     app.dispose();

@@ -122,11 +122,11 @@ describe('resuming interrupted uploads', () => {
     await new Promise((r) => setTimeout(r, 500));
 
     const second = createAppCore({ ferry: core, dataDir, platform, emit: () => {}, appInfo });
-    const listed = await second.handle('uploads:list', undefined);
+    const listed = await second.handle('transfers:list', undefined);
     const restored = (listed as { ok: true; value: TransferView[] }).value.find((t) => t.key === 'app.bin');
     expect(restored).toMatchObject({ status: 'paused', bucket, file: src.path });
     expect(restored!.bytesDone).toBeGreaterThanOrEqual(2 * 8 * MiB);
-    await second.handle('uploads:resume', { id: restored!.id });
+    await second.handle('transfers:resume', { id: restored!.id });
     while (second.queue.get(restored!.id)?.status !== 'done' && Date.now() < deadline + 60_000) await new Promise((r) => setTimeout(r, 50));
     expect(second.queue.get(restored!.id)?.status).toBe('done');
     expect(await contentOf('app.bin')).toEqual({ sha256: src.sha256, size: 160 * MiB });
@@ -154,12 +154,12 @@ describe('resuming interrupted uploads', () => {
     expect((await readdir(folder)).sort()).toEqual(['film.bin.ferry-download', 'film.bin.ferry-download.json']);
 
     const second = createAppCore({ ferry: core, dataDir, platform, emit: () => {}, appInfo });
-    const listed = await second.handle('uploads:list', undefined);
+    const listed = await second.handle('transfers:list', undefined);
     const restored = (listed as { ok: true; value: TransferView[] }).value.find((x) => x.direction === 'download' && x.key === 'film.bin');
     expect(restored).toMatchObject({ status: 'paused', bucket, file: join(folder, 'film.bin'), size: 200 * MiB });
     expect(restored!.bytesDone).toBeGreaterThan(0);
     expect(restored!.bytesDone).toBeLessThan(200 * MiB);
-    await second.handle('uploads:resume', { id: restored!.id });
+    await second.handle('transfers:resume', { id: restored!.id });
     while (second.queue.get(restored!.id)?.status !== 'done' && Date.now() < deadline + 60_000) await new Promise((r) => setTimeout(r, 50));
     expect(second.queue.get(restored!.id)).toMatchObject({ status: 'done' });
     expect(await readdir(folder)).toEqual(['film.bin']);
@@ -169,7 +169,7 @@ describe('resuming interrupted uploads', () => {
 
     // Finished, it is not offered again.
     const third = createAppCore({ ferry: core, dataDir, platform, emit: () => {}, appInfo });
-    const again = (await third.handle('uploads:list', undefined)) as { ok: true; value: TransferView[] };
+    const again = (await third.handle('transfers:list', undefined)) as { ok: true; value: TransferView[] };
     expect(again.value.filter((x) => x.direction === 'download')).toEqual([]);
     third.dispose();
   });

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FerryApi } from '../../preload/api';
 import type { TransferView } from '../../preload/contract';
 import { AccountForm } from '../../renderer/src/components/AccountForm';
-import { SharePanel } from '../../renderer/src/components/SharePanel';
+import { FileSharePanel } from '../../renderer/src/components/FileSharePanel';
 import { Transfers } from '../../renderer/src/components/Transfers';
 import { VirtualList } from '../../renderer/src/components/VirtualList';
 
@@ -83,7 +83,7 @@ describe('AccountForm', () => {
   });
 });
 
-describe('SharePanel', () => {
+describe('FileSharePanel', () => {
   beforeEach(() => {
     fakeApi({
       createLink: (r: { expiresIn: number }) => ({
@@ -95,7 +95,7 @@ describe('SharePanel', () => {
 
   it('refuses a lifetime over 7 days before asking main, never shortening it', async () => {
     const calls = fakeApi();
-    render(<SharePanel account="a" bucket="b" objectKey="dir/report.pdf" defaultExpirySeconds={3600} onClose={vi.fn()} onIssued={vi.fn()} onDelete={vi.fn()} onRotateKeys={vi.fn()} onEnlargeQr={vi.fn()} />);
+    render(<FileSharePanel account="a" bucket="b" objectKey="dir/report.pdf" defaultExpirySeconds={3600} onClose={vi.fn()} onIssued={vi.fn()} onDelete={vi.fn()} onRotateKeys={vi.fn()} onEnlargeQr={vi.fn()} />);
     fireEvent.change(screen.getByLabelText('Custom duration'), { target: { value: '8d' } });
     fireEvent.click(screen.getByRole('button', { name: 'Create link' }));
     expect((await screen.findByRole('alert')).textContent).toMatch(/1 second to 7 days/);
@@ -104,7 +104,7 @@ describe('SharePanel', () => {
 
   it('shows the link, its exact expiry and a countdown that runs', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
-    render(<SharePanel account="a" bucket="b" objectKey="report.pdf" defaultExpirySeconds={3600} onClose={vi.fn()} onIssued={vi.fn()} onDelete={vi.fn()} onRotateKeys={vi.fn()} onEnlargeQr={vi.fn()} />);
+    render(<FileSharePanel account="a" bucket="b" objectKey="report.pdf" defaultExpirySeconds={3600} onClose={vi.fn()} onIssued={vi.fn()} onDelete={vi.fn()} onRotateKeys={vi.fn()} onEnlargeQr={vi.fn()} />);
     fireEvent.click(screen.getByLabelText(/1 day/));
     fireEvent.click(screen.getByRole('button', { name: 'Create link' }));
     const input = (await screen.findByLabelText('Share link')) as HTMLInputElement;

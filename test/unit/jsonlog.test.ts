@@ -1,7 +1,7 @@
 import { appendFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LinkHistory, type LinkRecord } from '../../main/core/links/history';
+import { LinkHistory, type LinkRecord } from '../../main/core/links/link-history';
 import { tempDir } from '../support/helpers-fs';
 
 const record = (key: string): LinkRecord => ({

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { AccountStore, accountFromInput } from '../../main/core/accounts/accounts';
 import { Ferry } from '../../main/core/ferry';
 import { lookAtLock, removeStale, tryLock } from '../../main/core/lock';
+import { PreferenceStore } from '../../main/core/settings/preferences';
 import { MemorySecretStore } from '../../main/core/secrets/secrets';
 import { tempDir } from '../support/helpers-fs';
 
@@ -30,12 +31,12 @@ describe('settings written by several Ferrys at once', () => {
     await Promise.all([
       app.addAccount({ name: 'one', provider: 'minio', endpoint: 'http://127.0.0.1:9000' }, keys),
       cli.addAccount({ name: 'two', provider: 'minio', endpoint: 'http://127.0.0.1:9001' }, keys),
-      app.accounts.setPreferences({ copyLinkOnUpload: true }),
-      cli.accounts.setDefault('one').catch(() => cli.accounts.setPreferences({ defaultExpirySeconds: 3600 })),
+      app.preferences.set({ copyLinkOnUpload: true }),
+      cli.accounts.setDefault('one').catch(() => cli.preferences.set({ defaultExpirySeconds: 3600 })),
     ]);
     const fresh = new AccountStore(dataDir);
     expect((await fresh.list()).map((a) => a.name).sort()).toEqual(['one', 'two']);
-    expect((await fresh.preferences()).copyLinkOnUpload).toBe(true);
+    expect((await new PreferenceStore(dataDir).get()).copyLinkOnUpload).toBe(true);
     expect(await secrets.get('one')).toBeDefined();
     expect(await secrets.get('two')).toBeDefined();
     // No lock or temporary file is left behind.
@@ -61,9 +62,11 @@ describe('settings written by several Ferrys at once', () => {
     const script = (i: number) => `
       const m = await import('./main/core/accounts/accounts.ts');
       const { AccountStore, accountFromInput } = m.AccountStore ? m : m.default;
+      const p = await import('./main/core/settings/preferences.ts');
+      const { PreferenceStore } = p.PreferenceStore ? p : p.default;
       const store = new AccountStore(process.env.DIR);
       await store.add(accountFromInput({ name: 'p${i}', provider: 'minio', endpoint: 'http://127.0.0.1:9000' }, new Date()));
-      await store.setPreferences({ defaultExpirySeconds: ${1000 + i} });`;
+      await new PreferenceStore(process.env.DIR).set({ defaultExpirySeconds: ${1000 + i} });`;
     const runs = await Promise.all(Array.from({ length: 8 }, (_, i) => otherProcess(script(i), { DIR: dataDir })));
     for (const r of runs) expect(r.stderr).toBe('');
     const names = (await new AccountStore(dataDir).list()).map((a) => a.name).sort();
@@ -72,10 +75,10 @@ describe('settings written by several Ferrys at once', () => {
 
   it('a lock left by a process that died is taken over, not waited on forever', async () => {
     const dataDir = await tempDir();
-    const store = new AccountStore(dataDir);
+    const store = new PreferenceStore(dataDir);
     // A PID far above the kernel's limit never runs.
     await writeFile(join(dataDir, 'settings.json.lock'), '4194304000\n');
-    await store.setPreferences({ copyLinkOnUpload: true });
+    await store.set({ copyLinkOnUpload: true });
     expect(JSON.parse(await readFile(join(dataDir, 'settings.json'), 'utf8')).preferences.copyLinkOnUpload).toBe(true);
     expect(await readdir(dataDir)).toEqual(['settings.json']);
   });

@@ -1,58 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { z } from 'zod';
-import { FerryError, systemCode } from '../errors';
-import { writeFileAtomic } from '../files';
-import { tryLock } from '../lock';
-import { CapabilitiesSchema, type Capabilities } from '../s3/capabilities-schema';
+import { FerryError } from '../errors';
+import type { Capabilities } from '../s3/capabilities-schema';
 import { checkRegion, forbiddenEndpoint, forbiddenHost } from '../s3/hosts';
+import { SettingsFile, type Settings } from '../settings/settings-file';
+import { ACCOUNT_NAME, type Account } from './account-schema';
 import { PRESETS, PROVIDERS, isProvider, presetEndpoint, type ChecksumMode, type Provider } from './presets';
 
-export const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-export const AccountSchema = z.object({
-  name: z.string().regex(ACCOUNT_NAME),
-  provider: z.enum(PROVIDERS),
-  endpoint: z.string().url().optional(),
-  region: z.string().min(1).max(64),
-  pathStyle: z.boolean(),
-  checksums: z.enum(['when-supported', 'when-required']),
-  partSize: z.number().int().positive().optional(),
-  createdAt: z.string(),
-  /** What the server supports, as the last "Test connection" found. */
-  capabilities: CapabilitiesSchema.optional(),
-  /** The user explicitly allowed a link-local endpoint (CLI's --allow-link-local-endpoint). */
-  allowLinkLocal: z.literal(true).optional(),
-  /** Saved although its connection test failed ("Save anyway"): browsable, but what it answers is never shown as a page or opened. Cleared by a passing test. */
-  untested: z.literal(true).optional(),
-});
-export type Account = z.infer<typeof AccountSchema>;
-
-export const PreferencesSchema = z.object({
-  /** Copy a share link to the clipboard when an upload in the app finishes. */
-  copyLinkOnUpload: z.boolean(),
-  /** Lifetime of links made from the tray and after uploads. */
-  defaultExpirySeconds: z.number().int().min(1).max(604_800),
-  /** Say in a system notification when uploads and downloads end. */
-  notifications: z.boolean().optional(),
-  /** The window's colours: follow the system, or always light or dark. */
-  theme: z.enum(['system', 'light', 'dark']).optional(),
-  /** For advanced users: the part size (MiB) and parts in flight of the window's uploads; unset lets Ferry choose per file. */
-  partSizeMiB: z.number().int().min(5).max(5120).optional(),
-  concurrency: z.number().int().min(1).max(64).optional(),
-  /** Where the window was last: it opens there again. */
-  lastLocation: z.object({ account: z.string(), bucket: z.string().optional(), prefix: z.string().optional() }).optional(),
-});
-export type Preferences = z.infer<typeof PreferencesSchema>;
-export const DEFAULT_PREFERENCES: Preferences = { copyLinkOnUpload: false, defaultExpirySeconds: 86_400 };
-
-const SettingsSchema = z.object({
-  version: z.literal(1),
-  defaultAccount: z.string().optional(),
-  accounts: z.array(AccountSchema),
-  preferences: PreferencesSchema.optional(),
-});
-type Settings = z.infer<typeof SettingsSchema>;
+export { ACCOUNT_NAME, AccountSchema, type Account } from './account-schema';
 
 /** What a user gives when adding an account; everything but the name can come from the preset. */
 export interface AccountInput {
@@ -126,77 +79,27 @@ export function accountFromInput(input: AccountInput, now: Date): Account {
 }
 
 /**
- * Account metadata (never credentials) in `settings.json` in the data directory. Every change
- * is a read-modify-write under a lock shared by every Ferry process (the app and any CLI), so
- * concurrent changes all land; the file is rewritten atomically, so a crash leaves the old
- * settings or the new ones.
+ * The accounts (metadata, never credentials) in settings.json, changed under its lock (see
+ * SettingsFile). The keys are in the keychain; the preferences beside them are PreferenceStore's.
  */
 export class AccountStore {
-  readonly path: string;
-  /** Changes from this process, one at a time (the lock file orders them against other processes). */
-  private changes: Promise<unknown> = Promise.resolve();
-  constructor(dataDir: string) {
-    this.path = join(dataDir, 'settings.json');
-  }
-
-  private async read(): Promise<Settings> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (err) {
-      if (systemCode(err) === 'ENOENT') return { version: 1, accounts: [] };
-      throw new FerryError('SETTINGS_UNREADABLE', `Cannot read Ferry's settings at ${this.path} (${systemCode(err) ?? 'unknown error'}). Check the file's permissions.`, { cause: err });
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      throw new FerryError('SETTINGS_UNREADABLE', `Ferry's settings at ${this.path} are not valid JSON. Fix or move the file away; Ferry will start with no accounts.`, { cause: err });
-    }
-    const result = SettingsSchema.safeParse(parsed);
-    if (!result.success) {
-      throw new FerryError('SETTINGS_UNREADABLE', `Ferry's settings at ${this.path} are not in the expected form (${result.error.issues[0]?.path.join('.') || 'top level'}). Fix or move the file away.`);
-    }
-    return result.data;
-  }
-
-  /**
-   * Reads the settings under the lock, lets `fn` decide the new settings (or none, to change
-   * nothing) and what to return, and writes them before the lock is released.
-   */
-  private change<T>(fn: (s: Settings) => Promise<{ next?: Settings; result: T }> | { next?: Settings; result: T }): Promise<T> {
-    const run = async () => {
-      const lock = await tryLock(`${this.path}.lock`, 10_000);
-      if ('heldBy' in lock) {
-        throw new FerryError(
-          'SETTINGS_LOCKED',
-          `Another Ferry (process ${lock.heldBy.pid}) has been changing the settings for 10 seconds and has not finished. Try again; if it keeps happening, end that process.`,
-        );
-      }
-      try {
-        const { next, result } = await fn(await this.read());
-        if (next) await writeFileAtomic(this.path, `${JSON.stringify(next, null, 2)}\n`);
-        return result;
-      } finally {
-        await lock.release();
-      }
-    };
-    const done = this.changes.then(run, run);
-    this.changes = done.catch(() => {});
-    return done;
+  private readonly file: SettingsFile;
+  /** A data directory, or the settings file a PreferenceStore of the same core uses (one queue of changes for both). */
+  constructor(where: string | SettingsFile) {
+    this.file = typeof where === 'string' ? new SettingsFile(where) : where;
   }
 
   async list(): Promise<Account[]> {
-    return (await this.read()).accounts;
+    return (await this.file.read()).accounts;
   }
 
   async defaultName(): Promise<string | undefined> {
-    const s = await this.read();
+    const s = await this.file.read();
     return s.defaultAccount ?? s.accounts[0]?.name;
   }
 
   async get(name: string): Promise<Account> {
-    return find(await this.read(), name);
+    return find(await this.file.read(), name);
   }
 
   /**
@@ -204,7 +107,7 @@ export class AccountStore {
    * settings are written (Ferry stores the keys then), so no other writer can take the name between.
    */
   async add(account: Account, whileLocked?: () => Promise<void>): Promise<void> {
-    await this.change(async (s) => {
+    await this.file.change(async (s) => {
       if (s.accounts.some((a) => a.name === account.name)) {
         throw new FerryError('ACCOUNT_EXISTS', `An account named "${account.name}" already exists. Remove it first or choose another name.`);
       }
@@ -214,7 +117,7 @@ export class AccountStore {
   }
 
   async remove(name: string): Promise<Account> {
-    return this.change((s) => {
+    return this.file.change((s) => {
       const account = find(s, name);
       const { defaultAccount, ...rest } = s;
       const accounts = s.accounts.filter((a) => a.name !== name);
@@ -224,7 +127,7 @@ export class AccountStore {
 
   /** Changes where and how an account connects; the name and provider stay. */
   async update(name: string, patch: { endpoint?: string; region?: string; pathStyle?: boolean }): Promise<Account> {
-    return this.change((s) => {
+    return this.file.change((s) => {
       const current = find(s, name);
       if (patch.region) checkRegion(patch.region);
       const updated: Account = {
@@ -249,26 +152,15 @@ export class AccountStore {
 
   /** Puts an account back exactly as it was (a change whose connection test failed). */
   async restore(account: Account): Promise<void> {
-    await this.change((s) => {
+    await this.file.change((s) => {
       find(s, account.name);
       return { next: { ...s, accounts: s.accounts.map((a) => (a.name === account.name ? account : a)) }, result: undefined };
     });
   }
 
-  async preferences(): Promise<Preferences> {
-    return (await this.read()).preferences ?? DEFAULT_PREFERENCES;
-  }
-
-  async setPreferences(patch: Partial<Preferences>): Promise<Preferences> {
-    return this.change((s) => {
-      const preferences = PreferencesSchema.parse({ ...(s.preferences ?? DEFAULT_PREFERENCES), ...patch });
-      return { next: { ...s, preferences }, result: preferences };
-    });
-  }
-
   /** Saves what "Test connection" learned about the account's server. */
   async setCapabilities(name: string, capabilities: Capabilities): Promise<void> {
-    await this.change((s) => {
+    await this.file.change((s) => {
       find(s, name);
       return { next: { ...s, accounts: s.accounts.map((a) => (a.name === name ? { ...a, capabilities } : a)) }, result: undefined };
     });
@@ -276,7 +168,7 @@ export class AccountStore {
 
   /** Marks an account as saved without a passing connection test, or (false) as having passed one. */
   async setUntested(name: string, untested: boolean): Promise<void> {
-    await this.change((s) => {
+    await this.file.change((s) => {
       const current = find(s, name);
       if (Boolean(current.untested) === untested) return { result: undefined };
       const { untested: _u, ...rest } = current;
@@ -286,7 +178,7 @@ export class AccountStore {
   }
 
   async setDefault(name: string): Promise<void> {
-    await this.change((s) => {
+    await this.file.change((s) => {
       find(s, name);
       return { next: { ...s, defaultAccount: name }, result: undefined };
     });

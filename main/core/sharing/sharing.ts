@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { z } from 'zod';
 import type { Clock } from '../clock';
 import { FerryError } from '../errors';
-import { JsonLog } from '../jsonlog';
 import { checkExpiry } from '../links/expiry';
 import type { ShareLink } from '../links/presign';
 import { checkBucketReference, checkKey } from '../s3/names';
@@ -11,37 +8,12 @@ import { objectsUnder } from '../s3/manage';
 import type { ObjectInfo, Storage } from '../s3/storage';
 import { formatBytes } from '../transfers/plan';
 import { renderIndexPage, renderRequestPage } from './pages';
+import type { FileRequest } from './request-history';
 
 /** Where Ferry keeps the pages it writes into a bucket, apart from anything a sender may upload. */
 export const PAGES_PREFIX = '.ferry/';
 /** S3 refuses a browser (POST) upload over 5 GiB. */
 export const MAX_POST_BYTES = 5 * 1024 ** 3;
-
-export const FileRequestSchema = z.object({
-  account: z.string(),
-  endpoint: z.string(),
-  bucket: z.string(),
-  /** Where received files land; the policy allows keys under it and nowhere else. */
-  prefix: z.string(),
-  /** The request page's key (outside the prefix, so no sender can replace it). */
-  pageKey: z.string(),
-  title: z.string(),
-  note: z.string().optional(),
-  maxBytes: z.number().int().positive(),
-  accept: z.string().optional(),
-  createdAt: z.string(),
-  expiresAt: z.string(),
-  /** Whether the server keeps the "download" marking (Content-Disposition) of files sent; unknown for older requests. */
-  keepsDisposition: z.boolean().optional(),
-});
-export type FileRequest = z.infer<typeof FileRequestSchema>;
-
-/** File requests made from this computer (requests.jsonl): no URL, no policy, no signature. */
-export class RequestHistory extends JsonLog<typeof FileRequestSchema> {
-  constructor(dataDir: string) {
-    super(join(dataDir, 'requests.jsonl'), FileRequestSchema);
-  }
-}
 
 export interface NewFileRequest {
   bucket: string;

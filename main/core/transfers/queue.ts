@@ -7,31 +7,9 @@ import { partLength } from './plan';
 import type { Progress } from './progress';
 import type { SavedUpload } from './state';
 import type { MultipartState, UploadResult } from './upload';
-import type { DownloadCheck } from './verify';
+import type { Direction, TransferView } from './transfer-view';
 
-export type TransferStatus = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
-
-export type Direction = 'upload' | 'download';
-
-/** What the window shows of one upload or download. */
-export interface TransferView {
-  id: string;
-  direction: Direction;
-  account: string;
-  bucket: string;
-  key: string;
-  file: string;
-  size: number;
-  status: TransferStatus;
-  bytesDone: number;
-  bytesPerSecond: number;
-  etaSeconds?: number;
-  error?: string;
-  /** The endpoint stopped answering; the upload continues by itself when it is back. */
-  waiting?: boolean;
-  /** A finished download: how its whole file was checked. */
-  verified?: DownloadCheck;
-}
+export type { Direction, TransferStatus, TransferView } from './transfer-view';
 
 export interface NewTransfer {
   account: string;
@@ -74,9 +52,10 @@ export interface QueueOptions {
 }
 
 /**
- * The upload queue behind the window: files wait, a few upload at once, and each can be paused
- * (finished parts stay on the server), resumed, cancelled (the multipart upload is aborted) or
- * retried.
+ * The transfer queue behind the window (and the CLI's cp --recursive): uploads and downloads
+ * wait, a few run at once, and each can be paused (an upload's finished parts stay on the server,
+ * a download's bytes in its partial file), resumed, cancelled (the multipart upload is aborted,
+ * the partial file removed) or retried.
  */
 export class TransferQueue {
   private readonly jobs = new Map<string, Job>();
@@ -213,7 +192,7 @@ export class TransferQueue {
     return [...this.jobs.values()].filter((j) => j.direction === 'download' && j.status !== 'done' && j.status !== 'cancelled').map((j) => j.file);
   }
 
-  /** Forgets finished, failed and cancelled transfers. */
+  /** Forgets finished and cancelled transfers; failed ones stay listed, to be retried. */
   clearFinished(): void {
     for (const [id, job] of this.jobs) if (job.status === 'done' || job.status === 'cancelled') this.jobs.delete(id);
   }

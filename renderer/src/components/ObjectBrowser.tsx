@@ -4,6 +4,7 @@ import type { ObjectView } from '../../../preload/contract';
 import { revealRow, useVisibleRows } from '../ui/useVisibleRows';
 import { formatDate, formatSize, leafName } from '../format';
 import { useObjects, useSearch, type Location } from '../state/objects';
+import { comparator, sortIncrementally, type SortCache, type SortKey } from '../state/sort';
 import { Menu, type MenuItem } from '../ui/Menu';
 import { MiddleName } from '../ui/MiddleName';
 import { Toolbar } from '../ui/Toolbar';
@@ -12,7 +13,6 @@ import { Toolbar } from '../ui/Toolbar';
 export type ObjectAction = 'open' | 'download' | 'share' | 'copyLink' | 'rename' | 'move' | 'delete' | 'preview' | 'newFolder' | 'deleteBucket' | 'uploadFiles' | 'uploadFolder';
 
 type Row = { kind: 'folder'; name: string } | { kind: 'object'; name: string; object: ObjectView };
-type SortKey = 'name' | 'size' | 'date';
 
 interface Props {
   location: Location;
@@ -25,46 +25,6 @@ interface Props {
 }
 
 const ROW = 34;
-const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
-
-type Order = (a: ObjectView, b: ObjectView) => number;
-function comparator(by: SortKey, descending: boolean): Order {
-  const d = descending ? -1 : 1;
-  if (by === 'size') return (a, b) => d * (a.size - b.size);
-  if (by === 'date') return (a, b) => d * ((a.lastModified ?? '') < (b.lastModified ?? '') ? -1 : (a.lastModified ?? '') > (b.lastModified ?? '') ? 1 : 0);
-  return (a, b) => d * collator.compare(a.key, b.key);
-}
-
-interface SortCache {
-  source: ObjectView[];
-  sorted: ObjectView[];
-  key: string;
-}
-
-/**
- * The objects in order, without sorting everything again for every page that arrives: when the
- * list only grew (a new page appended) and the order is the same, only the new page is sorted and
- * merged in, so loading 100,000 objects a page at a time costs one merge per page.
- */
-function sortIncrementally(cache: SortCache, objects: ObjectView[], order: Order, key: string): ObjectView[] {
-  const n = cache.source.length;
-  const grew = cache.key === key && n > 0 && objects.length >= n && objects[n - 1] === cache.source[n - 1] && objects[0] === cache.source[0];
-  let sorted: ObjectView[];
-  if (grew && objects.length === n) sorted = cache.sorted;
-  else if (grew) {
-    const fresh = objects.slice(n).sort(order);
-    const old = cache.sorted;
-    sorted = new Array<ObjectView>(old.length + fresh.length);
-    let i = 0;
-    let j = 0;
-    let k = 0;
-    while (i < old.length && j < fresh.length) sorted[k++] = order(old[i]!, fresh[j]!) <= 0 ? old[i++]! : fresh[j++]!;
-    while (i < old.length) sorted[k++] = old[i++]!;
-    while (j < fresh.length) sorted[k++] = fresh[j++]!;
-  } else sorted = [...objects].sort(order);
-  Object.assign(cache, { source: objects, sorted, key });
-  return sorted;
-}
 const isMac = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform);
 const mod = isMac ? '⌘' : 'Ctrl+';
 

@@ -77,22 +77,22 @@ export function Transfers({ transfers, totals, onClear, onError, onCopyLink, onS
         </span>
         <Toolbar label="All transfers" className="header-actions">
           {active.length > 0 && (
-            <button type="button" onClick={() => active.forEach((t) => act(ferry().pauseUpload({ id: t.id })))}>
+            <button type="button" onClick={() => active.forEach((t) => act(ferry().pauseTransfer({ id: t.id })))}>
               Pause all
             </button>
           )}
           {paused.length > 0 && (
-            <button type="button" onClick={() => paused.forEach((t) => act(ferry().resumeUpload({ id: t.id })))}>
+            <button type="button" onClick={() => paused.forEach((t) => act(ferry().resumeTransfer({ id: t.id })))}>
               Resume all
             </button>
           )}
           {failed.length > 0 && (
-            <button type="button" onClick={() => failed.forEach((t) => act(ferry().retryUpload({ id: t.id })))}>
+            <button type="button" onClick={() => failed.forEach((t) => act(ferry().retryTransfer({ id: t.id })))}>
               Retry failed ({failed.length})
             </button>
           )}
           {(active.length > 0 || paused.length > 0) && (
-            <button type="button" onClick={() => [...active, ...paused].forEach((t) => act(ferry().cancelUpload({ id: t.id })))}>
+            <button type="button" onClick={() => [...active, ...paused].forEach((t) => act(ferry().cancelTransfer({ id: t.id })))}>
               Cancel all
             </button>
           )}
@@ -139,22 +139,22 @@ export function Transfers({ transfers, totals, onClear, onError, onCopyLink, onS
                     </button>
                   )}
                   {(t.status === 'running' || t.status === 'queued') && (
-                    <button type="button" onClick={() => act(ferry().pauseUpload({ id: t.id }))} aria-label={`Pause ${name}`}>
+                    <button type="button" onClick={() => act(ferry().pauseTransfer({ id: t.id }))} aria-label={`Pause ${name}`}>
                       Pause
                     </button>
                   )}
                   {t.status === 'paused' && (
-                    <button type="button" onClick={() => act(ferry().resumeUpload({ id: t.id }))} aria-label={`Resume ${name}`}>
+                    <button type="button" onClick={() => act(ferry().resumeTransfer({ id: t.id }))} aria-label={`Resume ${name}`}>
                       Resume
                     </button>
                   )}
                   {(t.status === 'running' || t.status === 'queued' || t.status === 'paused') && (
-                    <button type="button" onClick={() => act(ferry().cancelUpload({ id: t.id }))} aria-label={`Cancel ${name}`}>
+                    <button type="button" onClick={() => act(ferry().cancelTransfer({ id: t.id }))} aria-label={`Cancel ${name}`}>
                       Cancel
                     </button>
                   )}
                   {(t.status === 'failed' || t.status === 'cancelled') && (
-                    <button type="button" onClick={() => act(ferry().retryUpload({ id: t.id }))} aria-label={`Retry ${name}`}>
+                    <button type="button" onClick={() => act(ferry().retryTransfer({ id: t.id }))} aria-label={`Retry ${name}`}>
                       Retry
                     </button>
                   )}

@@ -3,17 +3,18 @@ import type { TransferView } from '../../../preload/contract';
 import { call, ferry } from '../api';
 
 /**
- * The upload queue as the window sees it: the initial list, then batches of changes from main.
- * Batches are merged in one state update, so 10,000 queued uploads cost one render per batch.
+ * The transfer queue (uploads and downloads) as the window sees it: the initial list, then
+ * batches of changes from main. Batches are merged in one state update, so 10,000 queued
+ * transfers cost one render per batch.
  */
 export function useTransfers() {
   const [byId, setById] = useState<Map<string, TransferView>>(new Map());
   useEffect(() => {
     let live = true;
-    void call(ferry().listUploads()).then((list) => {
+    void call(ferry().listTransfers()).then((list) => {
       if (live) setById((prev) => new Map([...list.map((t) => [t.id, t] as const), ...prev]));
     });
-    const off = ferry().on('uploads:changed', (batch) => {
+    const off = ferry().on('transfers:changed', (batch) => {
       setById((prev) => {
         const next = new Map(prev);
         for (const t of batch) next.set(t.id, t);
@@ -44,7 +45,7 @@ export function useTransfers() {
     return { size, done, rate, active, etaSeconds: rate > 0 ? (size - done) / rate : undefined };
   }, [transfers]);
   const clearFinished = async () => {
-    await call(ferry().clearUploads());
+    await call(ferry().clearTransfers());
     setById((prev) => new Map([...prev].filter(([, t]) => t.status !== 'done' && t.status !== 'cancelled')));
   };
   return { transfers, totals, clearFinished };

@@ -1,9 +1,9 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { MiddleName } from '../ui/MiddleName';
-import type { LinkRecordView, LinkView } from '../../../preload/contract';
+import type { LinkView } from '../../../preload/contract';
 import { describeDuration, MAX_EXPIRY_SECONDS, parseExpiry } from '../../../preload/shared';
 import { call, ferry, message } from '../api';
-import { formatDate, leafName, shownName } from '../format';
+import { formatDate, shownName } from '../format';
+import { useNow } from '../ui/useNow';
 
 interface Props {
   account: string;
@@ -25,15 +25,6 @@ const CHOICES = [
   { label: '7 days', seconds: 604_800 },
 ];
 
-function useNow(ms = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(t);
-  }, [ms]);
-  return now;
-}
-
 /** Seconds from now until a date-time typed in the picker, checked against the 7-day limit. */
 function secondsUntil(local: string, now: number): number {
   const at = new Date(local).getTime();
@@ -45,7 +36,7 @@ function secondsUntil(local: string, now: number): number {
 }
 
 /** Making a share link for one object: lifetime, download name, the link, its QR code and a live countdown. */
-export function SharePanel({ account, bucket, objectKey, defaultExpirySeconds, onClose, onIssued, onDelete, onRotateKeys, onEnlargeQr }: Props) {
+export function FileSharePanel({ account, bucket, objectKey, defaultExpirySeconds, onClose, onIssued, onDelete, onRotateKeys, onEnlargeQr }: Props) {
   const copyRef = useRef<HTMLButtonElement>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
   // Opening the panel (Enter on a file, Share…) brings focus here.
@@ -188,106 +179,4 @@ function describeShort(seconds: number): string {
   if (seconds % 3600 === 0) return `${seconds / 3600}h`;
   if (seconds % 60 === 0) return `${seconds / 60}m`;
   return `${seconds}s`;
-}
-
-/**
- * Links issued so far, newest first: what each points to, when it was made, when it expires and
- * whether it still works. A working link can be copied again, byte for byte (signed anew from its
- * time and lifetime; no URL is stored); any can be made anew.
- */
-export function LinkHistory({ records, onNewLink, onClear }: { records: LinkRecordView[]; onNewLink(r: LinkRecordView): void; onClear(): void }) {
-  const now = useNow(5000);
-  const [copiedAt, setCopiedAt] = useState<number | undefined>();
-  const [problem, setProblem] = useState<string | undefined>();
-  const [confirmClear, setConfirmClear] = useState(false);
-  const copyAgain = async (r: LinkRecordView, i: number) => {
-    try {
-      const { url } = await call(ferry().linkAgain({ account: r.account, bucket: r.bucket, key: r.key, createdAt: r.createdAt }));
-      await call(ferry().copyLink({ url }));
-      setCopiedAt(i);
-      setProblem(undefined);
-      setTimeout(() => setCopiedAt((c) => (c === i ? undefined : c)), 2000);
-    } catch (err) {
-      setProblem(message(err));
-    }
-  };
-  if (!records.length) return null;
-  return (
-    <section className="history card" aria-labelledby="history-title">
-      <header>
-        <h2 id="history-title">Links issued</h2>
-        {!confirmClear && (
-          <button type="button" className="link" onClick={() => setConfirmClear(true)}>
-            Clear history…
-          </button>
-        )}
-      </header>
-      {confirmClear && (
-        <div className="confirm" role="alert">
-          <p>Forget all {records.length} links listed here? The links themselves keep working until they expire.</p>
-          <button
-            type="button"
-            className="danger-solid"
-            autoFocus
-            onClick={() => {
-              setConfirmClear(false);
-              onClear();
-            }}
-          >
-            Clear history
-          </button>{' '}
-          <button type="button" onClick={() => setConfirmClear(false)}>
-            Keep it
-          </button>
-        </div>
-      )}
-      {problem && (
-        <p className="error" role="alert">
-          {problem}
-        </p>
-      )}
-      <span className="sr-only" role="status">
-        {copiedAt !== undefined ? 'Link copied to the clipboard.' : ''}
-      </span>
-      <ul>
-        {records.slice(0, 50).map((r, i) => {
-          const left = (Date.parse(r.expiresAt) - now) / 1000;
-          return (
-            <li key={i} className={left > 0 ? 'active' : 'expired'}>
-              <div className="what">
-                <MiddleName name={leafName(r.key)} className="strong" />
-                <MiddleName name={`${r.bucket}/${r.key}`} className="muted" />
-              </div>
-              <div className="when">
-                <span>
-                  Made <time dateTime={r.createdAt}>{formatDate(r.createdAt)}</time>
-                </span>
-                <span className={left > 0 ? 'status-ok' : 'status-expired'}>
-                  {left > 0 ? (
-                    <>
-                      Works until <time dateTime={r.expiresAt}>{formatDate(r.expiresAt)}</time> ({describeDuration(left)} left)
-                    </>
-                  ) : (
-                    <>
-                      Expired <time dateTime={r.expiresAt}>{formatDate(r.expiresAt)}</time>
-                    </>
-                  )}
-                </span>
-              </div>
-              <div className="do">
-                {left > 0 && (
-                  <button type="button" onClick={() => void copyAgain(r, i)} aria-label={`Copy again: the link to ${shownName(r.key)}`}>
-                    {copiedAt === i ? 'Copied' : 'Copy again'}
-                  </button>
-                )}
-                <button type="button" onClick={() => onNewLink(r)} aria-label={`New link… to ${shownName(r.key)}`}>
-                  New link…
-                </button>
-              </div>
-            </li>
-          );
-        })}
-      </ul>
-    </section>
-  );
 }

@@ -27,7 +27,7 @@ const MiB = 1024 * 1024;
  * Sharing beyond one file: the folder on screen as one link, and file requests (a link through
  * which others upload into a folder of this bucket), with the requests made so far.
  */
-export function SharingPanel({ account, bucket, prefix, defaultExpirySeconds }: Props) {
+export function FolderSharePanel({ account, bucket, prefix, defaultExpirySeconds }: Props) {
   const [folderLink, setFolderLink] = useState<{ url: string; expiresAt: string; files: number } | undefined>();
   const [made, setMade] = useState<{ url: string; prefix: string; expiresAt: string; keepsDisposition?: boolean } | undefined>();
   const [requests, setRequests] = useState<RequestStatusView[]>([]);

@@ -1,0 +1,115 @@
+import type { Connection } from '../../core/ferry';
+import { FerryError } from '../../core/errors';
+import { expandDrop } from '../../core/transfers/drop';
+import { MAX_COLLECTED } from '../../core/s3/storage';
+import { planDownload } from '../../core/transfers/targets';
+import { forWindow, leafOf } from '../window-words';
+import type { HandlerContext, Handlers } from './context';
+
+/**
+ * Uploads and downloads: adding them (granted files up, planned files down), the queue's
+ * controls, and the multipart uploads left unfinished on the server.
+ */
+export function transferHandlers({ ferry, platform, emit, connection, known, grants, queue, drops, restored }: HandlerContext) {
+  return {
+    'uploads:add': async ({ account, bucket, prefix, paths, onExisting = 'ask' }) => {
+      await grants.check(paths);
+      await ferry.accounts.get(account);
+      known.newFolder(account, bucket, prefix);
+      const outside: string[] = [];
+      let files = await expandDrop(paths, prefix, ({ link, target }) => outside.push(`${link} → ${target}`));
+      if (outside.length) {
+        emit('notice', {
+          message: `${outside.length} symbolic link${outside.length === 1 ? '' : 's'} in the dropped folder point${outside.length === 1 ? 's' : ''} outside it and ${outside.length === 1 ? 'was' : 'were'} not uploaded: ${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ', …' : ''}. Drop the files they point to if you want them.`,
+        });
+      }
+      if (!files.length) throw new FerryError('FILE_NOT_FOUND', 'Nothing to upload: the dropped folders contain no files.');
+      if (onExisting !== 'replace') {
+        const taken = await existingKeys(await connection(account), bucket, prefix, files.map((f) => f.key));
+        if (taken.size && onExisting === 'ask') {
+          const names = [...taken].slice(0, 5).map((k) => k.slice(k.lastIndexOf('/') + 1));
+          throw new FerryError(
+            'OBJECTS_EXIST',
+            files.length === 1
+              ? `${names[0]} already exists in ${bucket}/${prefix}.`
+              : `${taken.size} of these ${files.length} files already ${taken.size === 1 ? 'exists' : 'exist'} in ${bucket}: ${names.join(', ')}${taken.size > 5 ? ', …' : ''}.`,
+          );
+        }
+        files = files.filter((f) => !taken.has(f.key));
+        if (!files.length) return [];
+      }
+      const added = queue.add(files.map((f) => ({ account, bucket, key: f.key, file: f.file, size: f.size })));
+      drops.track(added, { direction: 'upload', bucket, prefix });
+      return added;
+    },
+    'downloads:add': async ({ account, bucket, keys }) => {
+      for (const k of keys) known.key(account, bucket, k);
+      const [folder] = await platform.pickFiles('destination');
+      if (!folder) return [];
+      const conn = await connection(account);
+      // Never a target another download of this window will write, compared as the folder's file system compares names.
+      const { items, skipped } = await planDownload(conn.storage, bucket, keys, folder, { busy: (file, fold) => queue.downloadTargets().some((t) => fold(t) === fold(file)) });
+      if (skipped.length) {
+        emit('notice', {
+          message: `${skipped.length} object${skipped.length === 1 ? ' was' : 's were'} not downloaded: ${skipped.slice(0, 3).map((x) => `${leafOf(x.key)} (${x.reason})`).join('; ')}${skipped.length > 3 ? '; …' : ''}. The rest are downloading.`,
+        });
+      }
+      if (!items.length) throw new FerryError('NO_SUCH_KEY', skipped.length ? 'Nothing to download: no selected object can be saved here (see the notice).' : 'Nothing to download: the selected folders are empty.');
+      const added = queue.add(items.map((i) => ({ account, bucket, key: i.key, file: i.file, folder: i.folder, size: i.size, direction: 'download' as const })));
+      drops.track(added, { direction: 'download', folder, bucket, prefix: '' });
+      return added;
+    },
+    'downloads:reveal': async ({ id }) => {
+      const t = queue.get(id);
+      // Only a file Ferry downloaded in this session is shown: never a path the page names.
+      if (!t || t.direction !== 'download' || t.status !== 'done') throw new FerryError('FILE_NOT_FOUND', 'That download is not finished (or no longer listed).');
+      platform.revealFile?.(t.file);
+      return null;
+    },
+    'transfers:list': async () => {
+      await restored;
+      return queue.list().map((t) => (t.error ? { ...t, error: forWindow(t.error) } : t));
+    },
+    'transfers:pause': async ({ id }) => (queue.pause(id), null),
+    'transfers:resume': async ({ id }) => (queue.resume(id), null),
+    'transfers:cancel': async ({ id }) => (await queue.cancel(id), null),
+    'transfers:retry': async ({ id }) => (queue.retry(id), null),
+    'transfers:clear': async () => (queue.clearFinished(), null),
+    'multipart:list': async ({ account, bucket }) => {
+      known.bucket(account, bucket);
+      const conn = await connection(account);
+      const out = [];
+      for (const u of await conn.storage.listMultipartUploads(bucket)) {
+        known.learnUpload(account, bucket, u.key, u.uploadId);
+        out.push({ ...u, ...(await conn.storage.multipartUsage(bucket, u.key, u.uploadId)) });
+      }
+      return out;
+    },
+    'multipart:abort': async ({ account, bucket, key, uploadId }) => {
+      known.upload(account, bucket, key, uploadId);
+      await (await connection(account)).storage.abortMultipartUpload(bucket, key, uploadId);
+      return null;
+    },
+  } satisfies Pick<
+    Handlers,
+    'uploads:add' | 'downloads:add' | 'downloads:reveal' | 'transfers:list' | 'transfers:pause' | 'transfers:resume' | 'transfers:cancel' | 'transfers:retry' | 'transfers:clear' | 'multipart:list' | 'multipart:abort'
+  >;
+}
+
+/**
+ * Which of these keys already hold an object. A few are checked one by one; many are checked
+ * against a listing of the destination folder, so a drop of 10,000 files costs a few requests.
+ */
+async function existingKeys(conn: Connection, bucket: string, prefix: string, keys: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  if (keys.length <= 32) {
+    const answers = await Promise.all(keys.map(async (k) => ((await conn.storage.exists(bucket, k)) ? k : undefined)));
+    for (const k of answers) if (k) found.add(k);
+    return found;
+  }
+  const wanted = new Set(keys);
+  for await (const page of conn.storage.listObjects(bucket, prefix, { recursive: true, limit: MAX_COLLECTED })) {
+    for (const o of page.objects) if (wanted.has(o.key)) found.add(o.key);
+  }
+  return found;
+}

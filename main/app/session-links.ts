@@ -1,0 +1,58 @@
+import QRCode from 'qrcode';
+import type { LinkView } from '../../preload/contract';
+import { FerryError } from '../core/errors';
+import type { Connection, Ferry } from '../core/ferry';
+import type { UploadRecord } from '../core/transfers/upload-history';
+import type { Emit } from './platform';
+
+/**
+ * The links the app signs in this session, whoever asks (window, tray, copy on upload): each is
+ * remembered with its account, because these are the only addresses the window may open in the
+ * browser, and each reaches the window's history at once.
+ */
+export class SessionLinks {
+  /** Links Ferry signed in this session, and for which account. */
+  private readonly issued = new Map<string, string>();
+
+  constructor(
+    private readonly deps: {
+      ferry: Ferry;
+      connection(account: string): Promise<Connection>;
+      emit: Emit;
+      copyText(text: string): void;
+    },
+  ) {}
+
+  /** Keeps a link signed elsewhere (a folder's page, a file request, a link signed again) as one of this session's. */
+  remember(account: string, url: string): void {
+    this.issued.set(new URL(url).toString(), account);
+  }
+
+  /** The account a link of this session was made for; undefined for any other address. */
+  accountOf(url: string): string | undefined {
+    return this.issued.get(url);
+  }
+
+  /** Signs a link to one object, with its QR code. */
+  async sign(account: string, bucket: string, key: string, expiresIn: number, filename?: string): Promise<LinkView> {
+    const conn = await this.deps.connection(account);
+    const l = await conn.share({ bucket, key, expiresIn, ...(filename ? { filename } : {}) });
+    this.remember(account, l.url);
+    // The window's history shows it at once, whoever made it (window, tray, copy on upload).
+    this.deps.emit('links:changed', null);
+    const qrSvg = await QRCode.toString(l.url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+    return { url: l.url, bucket: l.bucket, key: l.key, createdAt: l.createdAt, expiresAt: l.expiresAt, lifetimeSeconds: l.lifetimeSeconds, limitedBy: l.limitedBy, qrSvg };
+  }
+
+  /** Signs a fresh link for a finished upload with the default expiry and copies it (the tray's action, and copy on upload). */
+  async copyFor(u: UploadRecord): Promise<LinkView> {
+    // The history remembers uploads, not deletions: never hand out a link to something gone.
+    if (!(await (await this.deps.connection(u.account)).storage.exists(u.bucket, u.key))) {
+      throw new FerryError('NO_SUCH_KEY', `${u.key} is no longer in ${u.bucket} (it was deleted after it was uploaded), so there is no link to copy.`);
+    }
+    const prefs = await this.deps.ferry.preferences.get();
+    const l = await this.sign(u.account, u.bucket, u.key, prefs.defaultExpirySeconds);
+    this.deps.copyText(l.url);
+    return l;
+  }
+}
