@@ -63,3 +63,8 @@ Options (before or after the command)
 Credentials for scripts: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL, AWS_REGION.
 `;
 
+
+/** The help, as ferry --help and ferry COMMAND --help print it. */
+export async function help(): Promise<string> {
+  return HELP;
+}

@@ -4,7 +4,7 @@
  * What needs a real process (signals, pipes, a terminal) stays with the spawned tests.
  */
 import { PassThrough } from 'node:stream';
-import { run } from '../../../main/cli/cli';
+import { run } from '../../../main/cli/run';
 import { MemorySecretStore, type SecretStore } from '../../../main/core/secrets/secrets';
 import { tempDir } from '../../support/helpers-fs';
 
