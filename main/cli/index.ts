@@ -1,5 +1,5 @@
 import { enableCompileCache } from 'node:module';
-import { HELP, VERSION } from './help';
+import { VERSION, help } from './help';
 
 // Node 22 keeps the compiled code of Ferry and its modules on disk, so every run after the first
 // starts faster (Node 20 has no compile cache; there this is skipped).
@@ -10,11 +10,11 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const argv = process.argv.slice(2);
 // Asked for only the version or the help: answer before loading the S3 SDK, zod or the keychain
-// (start-up in a script's loop is then Node's own).
+// (start-up in a script's loop is then Node's own). The help loads only the command modules.
 if (argv.length === 1 && argv[0] === '--version') {
   process.stdout.write(`${VERSION}\n`);
 } else if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
-  process.stdout.write(HELP);
+  void help().then((text) => process.stdout.write(text));
 } else {
   const controller = new AbortController();
   let interrupted = false;
@@ -25,7 +25,7 @@ if (argv.length === 1 && argv[0] === '--version') {
     controller.abort();
   });
   process.on('SIGTERM', () => controller.abort());
-  void import('./cli').then(({ run }) =>
+  void import('./run').then(({ run }) =>
     run(argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signal: controller.signal }).then((code) => {
       process.exitCode = code;
     }),

@@ -171,7 +171,7 @@ describe('bounds on everything a server sends', () => {
 
   it('output that cannot be written (a full disk behind > file) is one line on stderr and status 1, not a stack', async () => {
     reset();
-    const { run } = await import('../../main/cli/cli');
+    const { run } = await import('../../main/cli/run');
     // A file on a full disk, as Node's stdout for a file reports it: the write fails with ENOSPC.
     const stdout = new Writable({ write: (_chunk, _enc, done) => done(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })) });
     const stderr = new PassThrough();
@@ -198,7 +198,7 @@ describe('bounds on everything a server sends', () => {
   });
 
   it('a terminal that reports no width (a 0x0 pty) still gets its upload and its link', async () => {
-    const { run } = await import('../../main/cli/cli');
+    const { run } = await import('../../main/cli/run');
     const file = join(await tempDir(), 'tty.txt');
     await writeFile(file, 'tty');
     const stdout = new PassThrough();

@@ -1,0 +1,100 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { FerryError, isFerryError } from '../../core/errors';
+import { formatS3Url, parseS3Url } from '../../core/s3/names';
+import type { DownloadResult } from '../../core/transfers/download';
+import type { Progress } from '../../core/transfers/progress';
+import { usage as usageError, type Context, type OptionSpecs, type UsageLine } from '../context';
+import { asFolder, intoKey } from '../keys';
+import { UPLOAD_OPTIONS, uploadedLine, uploadFile, uploadFolder } from '../upload';
+
+const UPLOAD_SHAPE = 'FILE s3://bucket[/key]';
+
+export const usage: readonly UsageLine[] = [
+  [`cp ${UPLOAD_SHAPE}`, "upload a file (a key ending in / keeps the file's name)"],
+  ['cp DIR s3://bucket[/prefix] --recursive', "upload a folder's files under the prefix"],
+  ['cp s3://bucket/key [FILE|DIR]', 'download an object (in parallel ranges; an interrupted download continues)'],
+  ['cp s3://bucket/prefix/ DIR --recursive', "download a folder's objects into DIR"],
+];
+
+export const options = { ...UPLOAD_OPTIONS, recursive: { type: 'boolean' } } as const satisfies OptionSpecs;
+
+/** Uploads a file or (--recursive) a folder, or downloads an object or (--recursive) a folder: whichever side is s3:// says which. */
+export async function run(ctx: Context<typeof options>): Promise<void> {
+  if (ctx.args[0]?.startsWith('s3://')) {
+    ctx.arity(1, 2, 's3://bucket/key [FILE or FOLDER]');
+    if (ctx.args[1]?.startsWith('s3://')) throw usageError('To copy within S3, use ferry mv (moves) or download and upload again.');
+    return download(ctx);
+  }
+  ctx.arity(2, 2, UPLOAD_SHAPE);
+  const [file, target] = ctx.args as [string, string];
+  if (ctx.o.recursive) return uploadFolder(ctx, file, parseS3Url(target));
+  const loc = parseS3Url(target);
+  const upload = { file, bucket: loc.bucket, key: intoKey(loc.key, basename(file)) };
+  const tuning = { partSize: ctx.partSize(), bar: ctx.progress() };
+  const result = await ctx.withConnection((c) => uploadFile(ctx, c, upload, tuning));
+  if (!result) return;
+  if (ctx.o.json) ctx.json(result);
+  else ctx.out(uploadedLine(upload));
+}
+
+/**
+ * Downloads an object to a file or folder (or, with --recursive, a whole prefix into a folder).
+ * A folder's objects each get a file of their own (two keys never write one file), a key that
+ * cannot be a file here is skipped with the reason, and one object's failure does not stop the
+ * rest; the command fails at the end if any did.
+ */
+async function download(ctx: Context<typeof options>): Promise<void> {
+  const [source, target = '.'] = ctx.args as [string, string | undefined];
+  const { bucket, key } = parseS3Url(source);
+  const [{ planRecursive }, { downloadName }] = await Promise.all([import('../../core/transfers/targets'), import('../../core/transfers/download')]);
+  const bar = ctx.progress();
+  const concurrency = ctx.concurrencyOption();
+  const partSize = ctx.partSize();
+  const opts = { replace: true, ...ctx.abortable, ...(concurrency ? { concurrency } : {}), ...(partSize !== undefined ? { partSize } : {}) };
+  const targetInfo = await stat(target).catch(() => undefined);
+  const results: DownloadResult[] = [];
+  const failures: string[] = [];
+  const exists = (file: string) => stat(file).then(() => true, () => false);
+  await ctx.withConnection(async (c) => {
+    if (ctx.o.recursive) {
+      const { items, skipped } = await planRecursive(c.storage, bucket, asFolder(key), target, ctx.io.signal);
+      for (const s of skipped) failures.push(`${formatS3Url({ bucket, key: s.key })}: skipped: ${s.reason}`);
+      for (const s of skipped) ctx.say(`ferry: skipped ${formatS3Url({ bucket, key: s.key })}: ${s.reason}`);
+      const total = items.reduce((n, o) => n + o.size, 0);
+      let before = 0;
+      for (const o of items) {
+        if (ctx.o['no-clobber'] && (await exists(o.file))) continue;
+        try {
+          const r = await c.download({ bucket, key: o.key, file: o.file, folder: o.folder, ...opts, ...(bar ? { onProgress: (p: Progress) => bar.update({ ...p, bytesDone: before + p.bytesDone, totalBytes: total }) } : {}) });
+          results.push(r);
+          if (!ctx.o.json) ctx.out(`download: ${formatS3Url({ bucket, key: o.key })} to ${r.file}`);
+        } catch (err) {
+          if (isFerryError(err, 'CANCELLED') || ctx.io.signal?.aborted) throw err;
+          bar?.clear();
+          const why = err instanceof Error ? err.message : String(err);
+          failures.push(`${formatS3Url({ bucket, key: o.key })}: ${why}`);
+          ctx.say(`ferry: ${formatS3Url({ bucket, key: o.key })} was not downloaded: ${why}`);
+        }
+        before += o.size;
+      }
+      return;
+    }
+    if (!key || key.endsWith('/')) throw usageError('Give an object to download (s3://bucket/key), or a folder with --recursive.');
+    const file = targetInfo?.isDirectory() || target.endsWith('/') ? join(target, downloadName(key)) : target;
+    // As aws s3 cp: the folder the file goes into is made if it is not there.
+    await mkdir(dirname(file), { recursive: true });
+    if (ctx.o['no-clobber'] && (await exists(file))) {
+      ctx.say(`ferry: ${file} already exists; not replaced (--no-clobber)`);
+      return;
+    }
+    const r = await c.download({ bucket, key, file, ...opts, ...(bar ? { onProgress: (p: Progress) => bar.update(p), onWaiting: (w: boolean) => bar.setWaiting(w) } : {}) }).finally(() => bar?.clear());
+    results.push(r);
+    if (!ctx.o.json) ctx.out(`download: ${formatS3Url({ bucket, key })} to ${file}`);
+  });
+  bar?.clear();
+  if (ctx.o.json) ctx.json(ctx.o.recursive ? { downloaded: results, failed: failures } : results[0]);
+  if (failures.length) {
+    throw new FerryError('S3_ERROR', `${failures.length} of ${results.length + failures.length} objects were not downloaded; the first: ${failures[0]}`);
+  }
+}

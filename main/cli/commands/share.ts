@@ -1,0 +1,76 @@
+import { basename } from 'node:path';
+import { FerryError } from '../../core/errors';
+import { formatS3Url, parseS3Url } from '../../core/s3/names';
+import { usage as usageError, type Context, type OptionSpecs, type UsageLine } from '../context';
+import { asFolder, intoKey } from '../keys';
+import { UPLOAD_OPTIONS, uploadedLine, uploadFile } from '../upload';
+import { options as presignOptions, printLink } from './presign';
+import { options as requestOptions } from './request';
+
+const SHAPE = 'FILE s3://bucket[/key]';
+
+export const usage: readonly UsageLine[] = [
+  [`share ${SHAPE}`, 'upload, then print a share link'],
+  ['share FILE… s3://bucket/prefix/ --one-link', 'upload several files and share them as one link (a page listing them)'],
+  ['share s3://bucket/folder/ --one-link', 'share every file in a folder as one link', 45],
+];
+
+export const options = {
+  ...UPLOAD_OPTIONS,
+  'one-link': { type: 'boolean', help: ['--one-link', 'with share: one link (a page) for many files'] },
+  filename: presignOptions.filename,
+  title: requestOptions.title,
+} as const satisfies OptionSpecs;
+
+/** Uploads a file and prints a link to it; with --one-link, one link (a page) for several files or a whole folder. */
+export async function run(ctx: Context<typeof options>): Promise<void> {
+  if (ctx.o['one-link']) return oneLink(ctx);
+  ctx.arity(2, 2, SHAPE);
+  const [file, target] = ctx.args as [string, string];
+  if (file.startsWith('s3://')) throw usageError(`Ferry uploads local files; "${file}" is an S3 URL. Usage: ferry share ${SHAPE}.`);
+  const loc = parseS3Url(target);
+  const upload = { file, bucket: loc.bucket, key: intoKey(loc.key, basename(file)) };
+  const expiresIn = ctx.expiry();
+  const tuning = { partSize: ctx.partSize(), bar: ctx.progress() };
+  await ctx.withConnection(async (c) => {
+    const uploaded = await uploadFile(ctx, c, upload, tuning);
+    if (!uploaded) return;
+    const link = await c.share({ bucket: upload.bucket, key: upload.key, expiresIn, ...(ctx.o.filename ? { filename: ctx.o.filename } : {}) });
+    printLink(ctx, link, uploaded);
+  });
+}
+
+/**
+ * share --one-link: FILE… s3://bucket/prefix/ uploads the files (one after another) and shares
+ * them as one link; s3://bucket/folder/ shares every object in the folder.
+ */
+async function oneLink(ctx: Context<typeof options>): Promise<void> {
+  if (!ctx.args.length) throw usageError('Usage: ferry share FILE… s3://bucket/prefix/ --one-link, or ferry share s3://bucket/folder/ --one-link.');
+  const target = ctx.args.at(-1)!;
+  const files = ctx.args.slice(0, -1);
+  const { bucket, key } = parseS3Url(target);
+  const prefix = asFolder(key);
+  const link = await ctx.withConnection(async (c) => {
+    let keys: string[];
+    if (files.length) {
+      if (files.some((f) => f.startsWith('s3://'))) throw usageError('Give local files, then one s3://bucket/prefix/ to upload them to.');
+      keys = [];
+      for (const file of files) {
+        const upload = { file, bucket, key: intoKey(prefix, basename(file)) };
+        await uploadFile(ctx, c, upload);
+        // stdout is for the link alone (scripts capture it), as with plain ferry share.
+        if (!ctx.o.json) ctx.say(uploadedLine(upload));
+        keys.push(upload.key);
+      }
+    } else {
+      // The sharing module (and zod with it) is loaded only here, so ferry --help reads this module without it.
+      const { shareableKeys } = await import('../../core/sharing/sharing');
+      keys = await shareableKeys(c.storage, bucket, prefix);
+      if (!keys.length) throw new FerryError('FILE_NOT_FOUND', `${formatS3Url({ bucket, key: prefix })} holds no files to share.`);
+    }
+    return c.shareMany({ bucket, keys, expiresIn: ctx.expiry(), ...(ctx.o.title ? { title: ctx.o.title } : { title: files.length ? `${files.length === 1 ? basename(files[0]!) : `${files.length} files`}` : prefix || bucket }) });
+  });
+  if (ctx.o.json) return ctx.json(link);
+  ctx.out(link.url);
+  ctx.say(`One page for ${link.files} file${link.files === 1 ? '' : 's'}; the page and every file's link stop working at ${link.expiresAt}.`);
+}

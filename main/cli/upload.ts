@@ -1,0 +1,147 @@
+/**
+ * The CLI's one upload path. cp FILE, share FILE and each file of share FILE… --one-link go
+ * through uploadFile; cp DIR --recursive sends a folder through the window's queue
+ * (uploadFolder). Keys are named by keys.ts, every upload says the same "upload:" line, and
+ * --no-resume, --no-clobber and Ctrl-C are read here and nowhere else.
+ */
+import { stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { FerryError } from '../core/errors';
+import type { Connection } from '../core/ferry';
+import { formatS3Url, type S3Location } from '../core/s3/names';
+import { expandDrop } from '../core/transfers/drop';
+import { formatBytes } from '../core/transfers/plan';
+import type { Progress } from '../core/transfers/progress';
+import type { UploadResult } from '../core/transfers/upload';
+import { usage, type Context, type OptionSpecs } from './context';
+import { asFolder } from './keys';
+import type { ProgressBar } from './progress-bar';
+
+/** The options of an upload, besides the shared ones: cp and share take them. */
+export const UPLOAD_OPTIONS = {
+  'no-resume': { type: 'boolean', help: ['--no-resume', 'with cp/share: start an interrupted upload afresh instead of continuing it'] },
+  'no-clobber': { type: 'boolean', help: ['--no-clobber', 'with cp/share: do not replace an object that already exists'] },
+} as const satisfies OptionSpecs;
+
+type UploadContext = Context<typeof UPLOAD_OPTIONS>;
+
+/** A local file and the object it becomes. */
+export interface Upload {
+  file: string;
+  bucket: string;
+  key: string;
+}
+
+/** What an upload says when it is done: on stdout for cp; on stderr for share, whose stdout is for the link alone. */
+export function uploadedLine(u: Upload): string {
+  return `upload: ${u.file} to ${formatS3Url(u)}`;
+}
+
+/** How cp FILE and share FILE send their file: tuned by the user, with a progress bar. */
+export interface Tuning {
+  partSize: number | undefined;
+  bar: ProgressBar | undefined;
+}
+
+/**
+ * Uploads one file, continuing an interrupted upload of it unless --no-resume. With `tuning`
+ * (cp FILE, share FILE) it goes with the user's --part-size and --concurrency, draws the progress
+ * bar, honours --no-clobber (undefined: the object was there and stays) and says on stderr what
+ * is worth knowing: the plan with --debug, a continued or restarted upload, a file that changed
+ * meanwhile. Without (each file of share FILE… --one-link) it goes with Ferry's defaults and
+ * says nothing, as it always has.
+ */
+export async function uploadFile(ctx: UploadContext, c: Connection, u: Upload, tuning?: Tuning): Promise<UploadResult | undefined> {
+  const resume = { resume: !ctx.o['no-resume'] };
+  if (!tuning) return c.upload({ file: u.file, bucket: u.bucket, key: u.key, ...ctx.abortable }, resume);
+  const { partSize, bar } = tuning;
+  if (ctx.o['no-clobber'] && (await c.storage.exists(u.bucket, u.key))) {
+    ctx.say(`ferry: ${formatS3Url(u)} already exists; not replaced (--no-clobber)`);
+    return undefined;
+  }
+  const concurrency = ctx.concurrencyOption();
+  const result = await c
+    .upload(
+      {
+        file: u.file,
+        bucket: u.bucket,
+        key: u.key,
+        ...(concurrency ? { concurrency } : {}),
+        ...(partSize ? { partSize } : {}),
+        ...ctx.abortable,
+        ...(bar ? { onProgress: (p: Progress) => bar.update(p), onWaiting: (w: boolean) => bar.setWaiting(w) } : {}),
+        onPlan: (plan) => {
+          if (plan.multipart && c.profile.capabilities?.abortMultipart === false) {
+            ctx.say(`ferry: warning: ${c.storage.endpoint} does not support cancelling multipart uploads (found by ferry accounts test): if this upload is cancelled or fails, its parts may stay on the server and cost money.`);
+          }
+          if (ctx.o.debug) {
+            ctx.say(`ferry: ${formatBytes(plan.size)} as ${plan.multipart ? `${plan.partCount} parts of ${formatBytes(plan.partSize)}, ${plan.concurrency} at a time` : 'a single PUT'}${ctx.o['part-size'] || ctx.o.concurrency ? '' : ' (chosen for this file size and provider)'}`);
+          }
+        },
+        onResume: ({ partsOnServer, partCount }) => {
+          if (ctx.o.debug || ctx.io.stderr.isTTY) ctx.say(`ferry: continuing an interrupted upload: ${partsOnServer} of ${partCount} parts are already on the server`);
+        },
+        onRestart: (reason) => ctx.say(`ferry: starting the upload over: ${reason}`),
+      },
+      resume,
+    )
+    .finally(() => bar?.clear());
+  if (result.alreadyUploaded) {
+    ctx.say(`ferry: ${formatS3Url(u)} already holds this file (an earlier run's upload had finished); nothing was sent`);
+  }
+  if (result.changedDuringUpload) {
+    ctx.say(`ferry: warning: ${u.file} changed while it was being uploaded; ${formatS3Url(u)} holds the ${formatBytes(result.size)} it had when Ferry read it (verified by the server). Upload it again for the newer version.`);
+  }
+  return result;
+}
+
+/**
+ * cp DIR --recursive: a folder's files under a prefix, as aws s3 cp --recursive does (the
+ * folder's own name is not part of the keys). Files move through the same queue as in the
+ * window: several small files at once, large ones in parallel parts. One failure does not stop
+ * the others; all are reported.
+ */
+export async function uploadFolder(ctx: UploadContext, dir: string, target: S3Location): Promise<void> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info) throw new FerryError('FILE_NOT_FOUND', `There is no folder at ${dir}. Check the path and try again.`);
+  if (!info.isDirectory()) throw usage(`${dir} is a file; --recursive uploads a folder. Drop --recursive to upload one file.`);
+  const prefix = asFolder(target.key);
+  const top = `${basename(resolve(dir))}/`;
+  const { TransferQueue } = await import('../core/transfers/queue');
+  const files = (await expandDrop([dir], '', ({ link, target }) => ctx.say(`ferry: skipped ${link}: the link points outside ${dir}, to ${target}`))).map((f) => ({ ...f, key: prefix + f.key.slice(top.length) }));
+  const bar = ctx.progress();
+  const total = files.reduce((n, f) => n + f.size, 0);
+  const done = new Map<string, number>();
+  const failures: string[] = [];
+  const results: Array<{ file: string; key: string; size: number }> = [];
+  await ctx.withConnection(async (c) => {
+    await new Promise<void>((resolveAll) => {
+      let left = files.length;
+      if (!left) resolveAll();
+      const queue = new TransferQueue({
+        connection: async () => c,
+        // Sixteen small files, or four large ones, at a time.
+        maxActive: 4,
+        onChange: (t) => {
+          done.set(t.id, t.status === 'done' ? t.size : t.bytesDone);
+          if (bar) bar.update({ bytesDone: [...done.values()].reduce((a, b) => a + b, 0), totalBytes: total, bytesPerSecond: 0, done: false });
+        },
+        onFinished: (t) => {
+          if (t.status === 'done') {
+            results.push({ file: t.file, key: t.key, size: t.size });
+            if (!ctx.o.json) ctx.out(uploadedLine(t));
+          } else failures.push(`${t.file}: ${t.error ?? t.status}`);
+          if (--left === 0) resolveAll();
+        },
+      });
+      ctx.io.signal?.addEventListener('abort', () => queue.list().forEach((t) => void queue.cancel(t.id).catch(() => {})), { once: true });
+      queue.add(files.map((f) => ({ account: c.profile.name, bucket: target.bucket, key: f.key, file: f.file, size: f.size })));
+    });
+  });
+  bar?.clear();
+  if (ctx.o.json) ctx.json({ uploaded: results, failed: failures });
+  if (ctx.io.signal?.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
+  if (failures.length) {
+    throw new FerryError('S3_ERROR', `${failures.length} of ${files.length} files were not uploaded; the first: ${failures[0]}`);
+  }
+}

@@ -1,0 +1,37 @@
+import { spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, cliEnv, tempDir } from '../support/helpers';
+
+/** Runs the built CLI and returns the packages (under node_modules) it loaded, and its output. */
+async function loaded(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<{ packages: string[]; stdout: string; code: number | null }> {
+  const dir = await tempDir();
+  const trace = join(dir, 'trace.cjs');
+  const out = join(dir, 'loaded.json');
+  await writeFile(trace, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(Object.keys(require.cache))));\n`);
+  const r = spawnSync(process.execPath, ['-r', trace, CLI, ...args], { env: cliEnv(await tempDir(), extra), encoding: 'utf8' });
+  const files = JSON.parse(await readFile(out, 'utf8')) as string[];
+  const packages = [...new Set(files.filter((f) => f.includes('/node_modules/')).map((f) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f)![1]!))].sort();
+  return { packages, stdout: r.stdout, code: r.status };
+}
+
+const AWS = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' };
+
+describe('start-up: commands load only what they use', () => {
+  it('--version and --help load no package at all', async () => {
+    const version = await loaded(['--version']);
+    expect(version).toEqual({ packages: [], stdout: '0.1.0\n', code: 0 });
+    const help = await loaded(['--help']);
+    expect(help.packages).toEqual([]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^ferry: upload files to S3-compatible storage/);
+  });
+
+  it('presign signs without the S3 SDK or the keychain', async () => {
+    const r = await loaded(['presign', 's3://bucket/k'], AWS);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^http:\/\/127\.0\.0\.1:9\/bucket\/k\?/);
+    expect(r.packages).toEqual(['zod']);
+  });
+});
