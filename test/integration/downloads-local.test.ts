@@ -84,6 +84,17 @@ describe('one writer per local file', () => {
     expect((await Promise.all((await readdir(out)).map((n) => readFile(join(out, n), 'utf8')))).sort()).toEqual(['first object', 'second object, longer', 'third']);
   });
 
+  it('a key that is already a good file name keeps it: a cleaned name never takes it, in the window or the CLI', async () => {
+    await put('exact/a\u0001.png', 'cleaned one');
+    await put('exact/a_.png', 'the real a_.png');
+    await put('exact/a_ (1).png', 'the real a_ (1).png');
+    const plan = await planRecursive(conn.storage, bucket, 'exact/', await tempDir());
+    const byKey = new Map(plan.items.map((i) => [i.key, i.file.split('/').pop()]));
+    expect(byKey.get('exact/a_.png')).toBe('a_.png');
+    expect(byKey.get('exact/a_ (1).png')).toBe('a_ (1).png');
+    expect(byKey.get('exact/a\u0001.png')).toBe('a_ (2).png');
+  });
+
   it('on a file system that folds case, names that differ only in case get a file each', async () => {
     await put('case/Report.txt', 'upper');
     await put('case/report.txt', 'lower');

@@ -77,6 +77,10 @@ describe('bounds on everything a server sends', () => {
     reset();
     s3.listing = { deep: 100_000 };
     await expect(conn.storage.listPage('hostile', '')).rejects.toThrow(/far too large, or nested far too deep/);
+    // Text that looks like the end of an empty element ("/>" after a tag) does not hide the depth.
+    reset();
+    s3.listing = { deep: 1000, disguised: true };
+    await expect(conn.storage.listPage('hostile', '')).rejects.toThrow(/far too large, or nested far too deep/);
     conn.close();
   });
 

@@ -133,6 +133,39 @@ describe('uploads beside another writer and through lost answers', () => {
     });
   }
 
+  it("the sweep after a lost Create never aborts another writer's upload of the same key that holds parts", async () => {
+    const { CreateMultipartUploadCommand, UploadPartCommand } = await import('@aws-sdk/client-s3');
+    const src = await randomFile(await tempDir(), 'swept.bin', 24 * MiB);
+    // Another machine is uploading to the key at this very moment.
+    const theirs = await direct.storage.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'shared.bin' }));
+    await direct.storage.client.send(new UploadPartCommand({ Bucket: bucket, Key: 'shared.bin', UploadId: theirs.UploadId, PartNumber: 1, Body: Buffer.alloc(5 * MiB, 1) }));
+    let creates = 0;
+    const s = await stub((r) => (isCreate(r) && ++creates === 1 ? { dropAnswer: true } : undefined));
+    const m = await machine(s.endpoint);
+    await m.conn.upload({ file: src.path, bucket, key: 'shared.bin', partSize: 8 * MiB });
+    m.conn.close();
+    expect(creates).toBe(2);
+    // Ferry's own lost upload is gone; theirs is still there, parts and all.
+    expect((await pending(bucket, 'shared.bin')).map((u) => u.uploadId)).toEqual([theirs.UploadId]);
+    await direct.storage.abortMultipartUpload(bucket, 'shared.bin', theirs.UploadId!);
+  });
+
+  it('Ctrl-C while the Complete answer is lost acts at once, keeps the state, and the rerun finds the object whole', async () => {
+    const src = await randomFile(await tempDir(), 'finishing.bin', 24 * MiB);
+    const cancel = new AbortController();
+    let healed = false;
+    const s = await stub((r) => (!healed && isComplete(r) ? { dropAnswer: true, keepOpen: true, onAnswer: () => cancel.abort() } : undefined));
+    const m = await machine(s.endpoint, 60_000);
+    const err = await m.conn.upload({ file: src.path, bucket, key: 'finishing.bin', partSize: 8 * MiB, signal: cancel.signal }).catch((e: Error & { code?: string }) => e);
+    expect(err).toMatchObject({ code: 'CANCELLED', message: expect.stringContaining('may already hold the whole file') });
+    healed = true;
+    const again = await m.conn.upload({ file: src.path, bucket, key: 'finishing.bin', partSize: 8 * MiB });
+    m.conn.close();
+    expect(again.alreadyUploaded).toBe(true);
+    expect(await contentOf(bucket, 'finishing.bin')).toEqual({ sha256: src.sha256, size: src.size });
+    expect(await saved(m.dataDir)).toEqual([]);
+  });
+
   it('a Create the server carries out after Ferry gave up on it is found and aborted before the upload completes', async () => {
     const src = await randomFile(await tempDir(), 'late.bin', 24 * MiB);
     let creates = 0;
@@ -279,6 +312,14 @@ describe('uploads beside another writer and through lost answers', () => {
     expect(await text('moved/a.txt')).toBe('first');
     expect(await text('moved/c.txt')).toBe('untouched');
     expect(await direct.storage.exists(bucket, 'mv/c.txt')).toBe(false);
+  });
+
+  it("nothing the user writes goes under .ferry/, where Ferry's pages are served as web pages", async () => {
+    await direct.storage.put(bucket, 'in/got.html', Buffer.from('<script>alert(1)</script>'));
+    await expect(moveObjects(direct.storage, bucket, 'in/got.html', '.ferry/requests/page.html')).rejects.toMatchObject({ code: 'BAD_S3_URL', message: expect.stringContaining('where Ferry keeps the pages') });
+    const src = await randomFile(await tempDir(), 'page.html', 10);
+    await expect(direct.upload({ file: src.path, bucket, key: '.ferry/requests/page.html' })).rejects.toMatchObject({ code: 'BAD_S3_URL' });
+    expect(await direct.storage.exists(bucket, '.ferry/requests/page.html')).toBe(false);
   });
 
   it('a download cleans up what a killed save of its progress left in the folder', async () => {

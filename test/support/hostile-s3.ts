@@ -30,7 +30,8 @@ export type ListingTrick =
   /** One page of this many bytes of keys. */
   | { hugePage: number }
   /** A page nested this deep. */
-  | { deep: number }
+  /** A page nested this deep; with `disguised`, each opening tag followed by the text "/>" (which is not an empty element). */
+  | { deep: number; disguised?: boolean }
   /** A page sent one byte every `everyMs`. */
   | { dripMs: number }
   /** A page sent `bytes` at a time every `everyMs` (slow, yet never idle). */
@@ -139,7 +140,7 @@ export async function startHostileS3(): Promise<HostileServer> {
       return;
     }
     if ('deep' in trick) {
-      return res.end(xml(`<ListBucketResult>${'<a>'.repeat(trick.deep)}${'</a>'.repeat(trick.deep)}</ListBucketResult>`));
+      return res.end(xml(`<ListBucketResult>${(trick.disguised ? '<a>/>' : '<a>').repeat(trick.deep)}${'</a>'.repeat(trick.deep)}</ListBucketResult>`));
     }
     const text = Buffer.from(xml(`<ListBucketResult><Name>${bucket}</Name><IsTruncated>false</IsTruncated>${contents(keys)}</ListBucketResult>`));
     let i = 0;

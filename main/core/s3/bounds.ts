@@ -56,6 +56,8 @@ export class BoundedBody extends Transform {
   private bytes = 0;
   private inPeriod = 0;
   private depth = 0;
+  /** Inside an opening tag (after "<name", before ">"), where "/>" closes an empty element. */
+  private inTag = false;
   /** The byte before this chunk: '<' or '/' matter across chunk boundaries. */
   private last = 0;
   private readonly timer: NodeJS.Timeout;
@@ -98,8 +100,13 @@ export class BoundedBody extends Transform {
         } else if (c !== 0x3f) {
           // '<name': one deeper ('?' and '!' start declarations and comments).
           if (++this.depth > this.limits.maxDepth!) return false;
+          this.inTag = true;
         }
-      } else if (c === GT && prev === SLASH) this.depth--;
+      } else if (c === GT) {
+        // '/>' ends an empty element only inside its tag: in text it is just two characters.
+        if (prev === SLASH && this.inTag) this.depth--;
+        this.inTag = false;
+      }
       if (c !== LT && c !== GT && c !== SLASH) {
         // Skip ahead to the next byte that matters.
         let j = i + 1;

@@ -88,6 +88,7 @@ export function createS3Client(profile: Profile, opts: ClientOptions = {}): S3Cl
     config.responseChecksumValidation = 'WHEN_REQUIRED';
   }
   const client = new S3Client(config);
+  client.middlewareStack.add(recordServerClock(client), { step: 'deserialize', name: 'ferryServerClock' });
   client.middlewareStack.add(notS3Guard, { step: 'deserialize', name: 'ferryNotS3Guard' });
   // Innermost: every body is bounded before the SDK reads it (see bounds.ts).
   client.middlewareStack.add(boundResponses(opts.requestTimeoutMs ?? 60_000), { step: 'deserialize', name: 'ferryBounds', priority: 'low' });
@@ -130,3 +131,21 @@ const notS3Guard: DeserializeMiddleware<ServiceInputTypes, ServiceOutputTypes> =
 };
 
 /** The base URL requests go to, for messages. */
+
+const offsets = new WeakMap<S3Client, number>();
+
+/** How far the server's clock is ahead of this machine's (ms), from the Date header of its latest answer. */
+export function serverClockOffset(client: S3Client): number | undefined {
+  return offsets.get(client);
+}
+
+function recordServerClock(client: S3Client) {
+  return (<T extends object>(next: (args: T) => Promise<{ response: unknown }>) =>
+    async (args: T) => {
+      const out = await next(args);
+      const date = (out.response as { headers?: Record<string, string> } | undefined)?.headers?.date;
+      const at = date ? Date.parse(date) : NaN;
+      if (Number.isFinite(at)) offsets.set(client, at - Date.now());
+      return out;
+    }) as unknown as Parameters<S3Client['middlewareStack']['add']>[0];
+}

@@ -18,7 +18,7 @@ import { FerryError, isFerryError } from '../errors';
 import { GiB, MiB } from '../transfers/plan';
 import { PageGuard } from './bounds';
 import { toFerryError } from './errors';
-import { checkKey } from './names';
+import { checkKey, checkUserKey } from './names';
 import { listedName, MAX_COLLECTED, type ObjectInfo, type Storage } from './storage';
 
 export interface ActionOptions {
@@ -197,13 +197,11 @@ async function deleteIfUnchanged(storage: Storage, bucket: string, key: string, 
     await storage.delete(bucket, key, known.versionId);
     return true;
   }
-  const now = await storage.head(bucket, key).catch((err: unknown) => {
-    if ((err as { code?: string }).code === 'NO_SUCH_KEY') return undefined;
-    throw err;
-  });
+  const now = await storage.head(bucket, key).catch((err: unknown) => (isFerryError(err, 'NO_SUCH_KEY') ? undefined : Promise.reject(err)));
   if (!now) return true;
   if (known.etag && !sameEtag(known.etag, now.etag)) return false;
-  await storage.delete(bucket, key);
+  // With versions, exactly the version looked at goes; one added after the look stays.
+  await storage.delete(bucket, key, now.versionId);
   return true;
 }
 
@@ -226,7 +224,7 @@ export async function planMove(storage: Storage, bucket: string, from: string, t
     ? (await objectsUnder(storage, bucket, from)).map((o) => ({ from: o.key, to: to + o.key.slice(from.length), size: o.size }))
     : [{ from, to, size: (await storage.head(bucket, from)).size }];
   if (!plan.length) throw new FerryError('NO_SUCH_KEY', `There is nothing in ${bucket}/${from} to move. Refresh the list to see what is there now.`);
-  for (const p of plan) checkKey(p.to);
+  for (const p of plan) checkUserKey(p.to);
   const taken = folder ? new Set((await objectsUnder(storage, toBucket, to)).map((o) => o.key)) : new Set((await storage.exists(toBucket, to)) ? [to] : []);
   const clashes = plan.filter((p) => taken.has(p.to));
   if (clashes.length) {
@@ -290,7 +288,7 @@ export async function createFolder(storage: Storage, bucket: string, parent: str
   if (clean.includes('/')) throw new FerryError('USAGE', 'A folder name cannot contain "/". Make one folder, open it, then make the next inside.');
   if (clean === '.' || clean === '..') throw new FerryError('USAGE', `"${clean}" cannot be a folder name.`);
   const key = `${parent}${clean}/`;
-  checkKey(key);
+  checkUserKey(key);
   const existing = await storage.listPage(bucket, key, { recursive: true, pageSize: 1 });
   if (existing.objects.length) throw new FerryError('OBJECTS_EXIST', `${bucket}/${key} already exists.`);
   await storage.put(bucket, key, Buffer.alloc(0), { ContentType: 'application/x-directory' });

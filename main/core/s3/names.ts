@@ -46,6 +46,23 @@ export function isDnsCompatibleBucket(bucket: string): boolean {
 export const MAX_KEY_BYTES = 1024;
 
 /** Refuses a key S3 cannot store (too long in bytes, or empty where an object is meant). */
+/** The most names a listing is collected into memory for (a folder download, delete, move, a request's files). */
+export const MAX_COLLECTED = 1_000_000;
+
+/** Where Ferry keeps the pages it writes into a bucket (file requests, one-link shares). */
+export const PAGES_PREFIX = '.ferry/';
+
+/**
+ * A name the user's own writes (uploads, moves, new folders) may take: not under Ferry's pages,
+ * whose links serve them as web pages on the storage's origin, even after a request has ended.
+ */
+export function checkUserKey(key: string): void {
+  checkKey(key);
+  if (key.startsWith(PAGES_PREFIX)) {
+    throw new FerryError('BAD_S3_URL', `${key} is inside ${PAGES_PREFIX}, where Ferry keeps the pages of file requests and shares; files cannot go there. Choose another name.`);
+  }
+}
+
 export function checkKey(key: string): void {
   const bytes = Buffer.byteLength(key, 'utf8');
   if (bytes > MAX_KEY_BYTES) {

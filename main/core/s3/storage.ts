@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { endpointLabel, type Profile } from './client';
 import { FerryError } from '../errors';
 import { toFerryError, type Operation } from './errors';
-import { checkBucketReference, checkKey, validateNewBucketName } from './names';
+import { checkBucketReference, checkKey, MAX_COLLECTED, validateNewBucketName } from './names';
 import { PageGuard } from './bounds';
 
 export interface BucketInfo {
@@ -50,8 +50,7 @@ export interface ListOptions {
   limit?: number;
 }
 
-/** The most names a listing is collected into memory for (a folder download, delete, move, a request's files). */
-export const MAX_COLLECTED = 1_000_000;
+export { MAX_COLLECTED };
 
 /** The error for a listing past its limit. */
 export function tooMany(endpoint: string, what: string, limit: number): FerryError {

@@ -7,6 +7,7 @@
  */
 import { FerryError, isFerryError } from '../errors';
 import { toFerryError } from '../s3/errors';
+import { serverClockOffset } from '../s3/client';
 import type { Storage } from '../s3/storage';
 import { sleep } from './retry';
 import type { UploadKeeper } from './state';
@@ -32,6 +33,8 @@ export interface Run<R extends RunRequest = RunRequest> {
    * aborted) as soon as the server answers; kept in the saved state until then.
    */
   unsure: Window[];
+  /** CompleteMultipartUpload was sent: the server may have made the object already. */
+  finishing?: boolean;
 }
 
 export type Window = NonNullable<MultipartState['unsure']>[number];
@@ -115,14 +118,17 @@ export class RunEndings {
     const windows = [...run.unsure];
     if (storage.profile.capabilities?.listMultipartUploads !== false) {
       const others = await run.keeper.others();
-      const offset = Number((storage.client.config as { systemClockOffset?: number }).systemClockOffset) || 0;
       const uploads = await storage.listMultipartUploads(req.bucket, req.key, signal);
+      // The server's clock as its own answer just told it (its Date header), not this machine's.
+      const offset = serverClockOffset(storage.client) ?? 0;
       for (const u of uploads) {
         if (u.key !== req.key || !u.initiated || u.uploadId === run.uploadId || others.has(u.uploadId)) continue;
         const at = Date.parse(u.initiated) - offset;
-        if (windows.some((w) => at >= w.from - CLOCK_MARGIN_MS && at <= (w.to ?? w.from + CREATE_WINDOW_MS) + CLOCK_MARGIN_MS)) {
-          await storage.abortMultipartUpload(req.bucket, req.key, u.uploadId);
-        }
+        if (!windows.some((w) => at >= w.from - CLOCK_MARGIN_MS && at <= (w.to ?? w.from + CREATE_WINDOW_MS) + CLOCK_MARGIN_MS)) continue;
+        // A lost Create's upload never got a part (no one knew its ID): one holding parts is
+        // another writer's, started at the same moment, and is left alone.
+        if ((await storage.multipartUsage(req.bucket, req.key, u.uploadId, signal).catch(() => ({ parts: 1 }))).parts > 0) continue;
+        await storage.abortMultipartUpload(req.bucket, req.key, u.uploadId);
       }
     }
     run.unsure = run.unsure.filter((w) => !windows.includes(w));
@@ -150,6 +156,14 @@ export class RunEndings {
       if (state) await keeper.save(state, true).catch(() => {});
       // A cancel that arrived while the paused state was saved still wins.
       if (!cancelled()) return new FerryError('PAUSED', 'Paused.', { cause: err });
+    }
+    if (cancelled() && run.finishing && run.uploadId) {
+      await keep();
+      return new FerryError(
+        'CANCELLED',
+        `Upload cancelled while the server was finishing it: s3://${req.bucket}/${req.key} may already hold the whole file. Run the same upload again to find out (nothing is sent again if it does), or remove the upload with ferry uploads abort s3://${req.bucket}/${req.key} --upload-id ${run.uploadId}.`,
+        { cause: err },
+      );
     }
     if (cancelled()) return this.cancelled(run, err);
     const error = await this.storage.diagnose(toFerryError(err, { endpoint: this.storage.endpoint, bucket: req.bucket, key: req.key }));

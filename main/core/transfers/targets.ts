@@ -202,6 +202,15 @@ export class TargetPlanner {
 }
 
 /**
+ * Objects whose names are already file names first, so each keeps its own name and a name
+ * that had to be cleaned (a control character made "_") takes the next free one, never theirs.
+ */
+function exactFirst<T extends { key: string }>(objects: T[], from: number): T[] {
+  const exact = (o: T) => o.key.slice(from).split('/').every((s) => downloadName(s) === s);
+  return [...objects.filter(exact), ...objects.filter((o) => !exact(o))];
+}
+
+/**
  * The window's download: files and folders (names ending in "/") from one bucket into `root`,
  * never replacing anything there, each selected folder made anew beside what is there.
  */
@@ -218,7 +227,7 @@ export async function planDownload(storage: Storage, bucket: string, names: stri
       planner.plan.skipped.push({ key: name, reason: `no folder for it can be made in ${root}` });
       continue;
     }
-    for (const o of await objectsUnder(storage, bucket, name)) {
+    for (const o of exactFirst(await objectsUnder(storage, bucket, name), name.length)) {
       if (o.key.endsWith('/')) {
         if (o.size > 0) planner.plan.skipped.push({ key: o.key, reason: `its name ends in "/", the mark of a folder, yet it holds ${o.size} bytes; no file can have that name` });
         continue;
@@ -232,7 +241,7 @@ export async function planDownload(storage: Storage, bucket: string, names: stri
 /** The CLI's --recursive download: every object below `prefix` into `root`, keeping the tree, replacing files there. */
 export async function planRecursive(storage: Storage, bucket: string, prefix: string, root: string, signal?: AbortSignal, opts: Omit<PlanOptions, 'replace'> = {}): Promise<DownloadPlan> {
   const planner = await TargetPlanner.create(root, { ...opts, replace: true });
-  for (const o of await objectsUnder(storage, bucket, prefix, signal)) {
+  for (const o of exactFirst(await objectsUnder(storage, bucket, prefix, signal), prefix.length)) {
     if (o.key.endsWith('/')) {
       if (o.size > 0) planner.plan.skipped.push({ key: o.key, reason: `its name ends in "/", the mark of a folder, yet it holds ${o.size} bytes; no file can have that name` });
       continue;

@@ -8,7 +8,7 @@ import {
 import mime from 'mime-types';
 import type { Clock } from '../clock';
 import { FerryError } from '../errors';
-import { checkBucketReference, checkKey } from '../s3/names';
+import { checkBucketReference, checkUserKey } from '../s3/names';
 import { PART_SIZE_META, type Storage } from '../s3/storage';
 import { sendRange, type BodyRoute } from './body';
 import { NEVER, RunEndings, unsureOf, type Run as RunOf, type Window } from './endings';
@@ -155,7 +155,7 @@ export class Uploader {
       },
     };
     checkBucketReference(req.bucket);
-    checkKey(req.key);
+    checkUserKey(req.key);
     const run: Run = { req, keeper, unsure: [] };
     let src: SourceFile | undefined;
     try {
@@ -326,10 +326,12 @@ export class Uploader {
     await this.ends.sweep(run, NEVER).catch(() => {});
     // Every part saved before Complete: a kill after the server completes finds the whole object.
     await keeper.save(state()).catch(() => {});
-    // Every part is on the server: finishing is one short request, so a pause or cancel that
-    // arrives now no longer stops it (stopping could leave a completed object behind state that
-    // says otherwise).
-    const completed = await this.complete(req, run.uploadId!, parts as Part[], NEVER);
+    // Every part is on the server: finishing is one short request, so a pause no longer stops it.
+    // A cancel does (the server may not answer for minutes), and keeps the state as it is: the
+    // server may have completed the upload, which the next run recognises (sending nothing).
+    run.finishing = true;
+    const completed = await this.complete(req, run.uploadId!, parts as Part[], req.signal ?? NEVER);
+    run.finishing = false;
     // Completed: the upload ID is gone, and nothing may abort or pause what is now the object.
     await this.ends.forget(run).catch(() => {});
     const expected = etagsAreMd5 ? multipartEtag(partMd5) : undefined;
