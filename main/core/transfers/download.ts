@@ -245,9 +245,15 @@ export class Downloader {
       let pos = start;
       for await (const chunk of body) {
         if (pos + chunk.length > start + length) throw new FerryError('S3_ERROR', `The server sent more of ${req.key} than was asked for; the download stopped. Try again.`);
-        await handle.write(chunk, 0, chunk.length, pos).catch(async (e: unknown) => {
-          throw await localWriteError(req.file, e, size - meter.done);
-        });
+        // A write may take fewer bytes than given (a disk filling up): the rest is written again,
+        // so the file never holds a hole that the check would call damage from the network.
+        for (let off = 0; off < chunk.length; ) {
+          const { bytesWritten } = await handle.write(chunk, off, chunk.length - off, pos + off).catch(async (e: unknown) => {
+            throw await localWriteError(req.file, e, size - meter.done);
+          });
+          if (bytesWritten === 0) throw await localWriteError(req.file, Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' }), size - meter.done);
+          off += bytesWritten;
+        }
         pos += chunk.length;
         if (pos - start > counted) {
           meter.add(pos - start - counted);
