@@ -14,7 +14,7 @@ declare module 'vitest' {
 
 /** Starts the real S3 servers (Ceph RADOS Gateway, OpenStack Swift's s3api) and a real keychain once for the whole run. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const started = await Promise.allSettled([startGateway({ storeBytes: 4 * 1024 ** 3 }), startKeyring(), startSwift()]);
+  const started = await Promise.allSettled([startGateway({ storeBytes: 8 * 1024 ** 3 }), startKeyring(), startSwift()]);
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
