@@ -19,7 +19,10 @@ import { GiB, MiB } from '../transfers/plan';
 import { PageGuard } from './bounds';
 import { toFerryError } from './errors';
 import { checkKey, checkUserKey } from './names';
-import { listedName, MAX_COLLECTED, type ObjectInfo, type Storage } from './storage';
+import { objectsUnder } from './collect';
+import { listedName, type ObjectInfo, type Storage } from './storage';
+
+export { objectsUnder };
 
 export interface ActionOptions {
   signal?: AbortSignal;
@@ -51,13 +54,6 @@ async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>
   };
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
   if (failed !== undefined) throw failed;
-}
-
-/** Every object at or below a key prefix (a folder's marker object included), in listing order. */
-export async function objectsUnder(storage: Storage, bucket: string, prefix: string, signal?: AbortSignal, limit = MAX_COLLECTED): Promise<ObjectInfo[]> {
-  const out: ObjectInfo[] = [];
-  for await (const page of storage.listObjects(bucket, prefix, { recursive: true, limit, ...(signal ? { signal } : {}) })) out.push(...page.objects);
-  return out;
 }
 
 /**

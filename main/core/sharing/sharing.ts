@@ -3,7 +3,8 @@ import type { Clock } from '../clock';
 import { FerryError } from '../errors';
 import { checkExpiry } from '../links/expiry';
 import type { ShareLink } from '../links/presign';
-import { checkBucketReference, checkKey, MAX_COLLECTED, PAGES_PREFIX } from '../s3/names';
+import { objectsUnder } from '../s3/collect';
+import { checkBucketReference, checkKey, PAGES_PREFIX } from '../s3/names';
 import type { ObjectInfo, Storage } from '../s3/storage';
 import { formatBytes } from '../transfers/plan';
 import { renderIndexPage, renderRequestPage } from './pages';
@@ -136,7 +137,7 @@ export interface RequestStatus extends FileRequest {
 
 /** A request as it stands: open, expired or ended (page deleted), with the files received. */
 export async function requestStatus(storage: Storage, r: FileRequest, now: number): Promise<RequestStatus> {
-  const received = await allUnder(storage, r.bucket, r.prefix);
+  const received = await objectsUnder(storage, r.bucket, r.prefix);
   const pageThere = await storage.exists(r.bucket, r.pageKey);
   const state = !pageThere ? 'ended' : Date.parse(r.expiresAt) <= now ? 'expired' : 'open';
   return { ...r, state, received };
@@ -144,7 +145,7 @@ export async function requestStatus(storage: Storage, r: FileRequest, now: numbe
 
 /** The files under a prefix that a one-link share offers: not folder markers, not Ferry's own pages. */
 export async function shareableKeys(storage: Storage, bucket: string, prefix: string): Promise<string[]> {
-  return (await allUnder(storage, bucket, prefix)).map((o) => o.key).filter((k) => !k.endsWith('/') && !k.startsWith(PAGES_PREFIX));
+  return (await objectsUnder(storage, bucket, prefix)).map((o) => o.key).filter((k) => !k.endsWith('/') && !k.startsWith(PAGES_PREFIX));
 }
 
 /**
@@ -169,11 +170,4 @@ export async function shareMany(conn: SharingConnection, req: { bucket: string; 
   const title = req.title ?? `${files.length} file${files.length === 1 ? '' : 's'} from ${req.bucket}`;
   await putPage(conn.storage, req.bucket, pageKey, renderIndexPage({ title, expiresAt: first.expiresAt, files }));
   return { ...first, files: files.length };
-}
-
-/** Every object below a prefix, at most MAX_COLLECTED (this module loads no S3 SDK: see ferry.ts). */
-async function allUnder(storage: Storage, bucket: string, prefix: string): Promise<ObjectInfo[]> {
-  const out: ObjectInfo[] = [];
-  for await (const page of storage.listObjects(bucket, prefix, { recursive: true, limit: MAX_COLLECTED })) out.push(...page.objects);
-  return out;
 }
