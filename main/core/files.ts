@@ -20,9 +20,11 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = 
  * Replaces a file's contents so that a crash at any moment leaves either the old file or the
  * new one, never a half-written one: write a temporary sibling, flush it to disk, rename it over
  * the target, then flush the directory entry. Files are created readable by the owner only.
+ * The folder is made if missing, unless `makeFolder` is false (a download's folder deleted
+ * meanwhile must stay deleted, not come back holding one progress file).
  */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+export async function writeFileAtomic(path: string, data: string, opts: { makeFolder?: boolean } = {}): Promise<void> {
+  if (opts.makeFolder !== false) await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fh = await open(tmp, 'wx', 0o600);
   try {

@@ -211,6 +211,61 @@ describe('one writer per local file', () => {
     expect(await readdir(outside)).toEqual([]);
   });
 
+  it('a folder swapped for a symbolic link while the download runs: nothing lands outside, nothing there is replaced', async () => {
+    await put('mid-swap/data.bin', Buffer.alloc(12 * MiB, 5));
+    const root = await tempDir();
+    const outside = await tempDir();
+    await writeFile(join(outside, 'data.bin'), 'victim');
+    const plan = await planRecursive(conn.storage, bucket, 'mid-swap/', root);
+    const [item] = plan.items;
+    let swapped = false;
+    const run = conn.download({
+      bucket,
+      key: item!.key,
+      file: join(root, 'data.bin'),
+      folder: item!.folder,
+      replace: true,
+      partSize: 5 * MiB,
+      concurrency: 1,
+      onKept: () => {
+        if (swapped) return;
+        swapped = true;
+        // Someone with write access to the folder above moves the folder away and leaves a link to elsewhere.
+        execFileSync('mv', [root, `${root}-moved`]);
+        execFileSync('ln', ['-s', outside, root]);
+      },
+    });
+    await expect(run).rejects.toThrow(/no longer the folder this download was writing into.*Nothing was written anywhere else/);
+    expect(await readdir(outside)).toEqual(['data.bin']);
+    expect(await readFile(join(outside, 'data.bin'), 'utf8')).toBe('victim');
+    // The partial file went where the download began, and was removed from there.
+    expect(await readdir(`${root}-moved`)).toEqual([]);
+  });
+
+  it('a folder deleted while the download runs stays deleted, and the message says so', async () => {
+    await put('mid-delete/data.bin', Buffer.alloc(12 * MiB, 4));
+    const dir = join(await tempDir(), 'gone');
+    execFileSync('mkdir', [dir]);
+    let deleted = false;
+    const run = conn.download({
+      bucket,
+      key: 'mid-delete/data.bin',
+      file: join(dir, 'data.bin'),
+      replace: true,
+      partSize: 5 * MiB,
+      concurrency: 1,
+      onKept: () => {
+        if (deleted) return;
+        deleted = true;
+        rmSync(dir, { recursive: true });
+      },
+    }).catch((e: Error) => e);
+    const err = await run;
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(new RegExp(`The folder ${dir} was deleted or moved away during the download, so nothing was kept`));
+    expect(await lstat(dir).then(() => 'there', () => 'gone')).toBe('gone');
+  });
+
   it("in a folder others can write to, a partial file another user planted (with a state naming it) is not continued", async () => {
     await put('planted/mid.bin', Buffer.alloc(2 * MiB, 8));
     const dir = await tempDir();

@@ -9,6 +9,7 @@ import { tryLock } from '../lock';
 import type { Storage } from '../s3/storage';
 import { autoConcurrency, autoPartSize, partLength } from './plan';
 import { clearStaleTemps, discardPartial, giveName, localWriteError, openPartial, stateFile, type DownloadState } from './partial';
+import { PinnedFolder, type Place } from './pinned';
 import { ProgressMeter, type Progress } from './progress';
 import { PARTIAL_SUFFIX } from './targets';
 import { retrying, type RetryPolicy } from './retry';
@@ -36,7 +37,11 @@ export interface DownloadRequest {
    * anything that appeared there meanwhile; DownloadResult.file says which.
    */
   replace?: boolean;
-  /** The real path of the folder `file` was planned into; the download refuses to write if the folder leads elsewhere now. */
+  /**
+   * The real path of the folder `file` was planned into (the real path of its folder now, when
+   * not given). The download holds that folder open and writes only into it: it refuses to start
+   * if the folder leads elsewhere now, and to finish if it was moved or replaced meanwhile.
+   */
   folder?: string;
 }
 
@@ -81,21 +86,27 @@ export class Downloader {
       throw new FerryError('FILE_CHANGED', `${req.file} is already being downloaded${claim.heldBy.pid === process.pid ? '' : ` by another Ferry (process ${claim.heldBy.pid})`}. Wait for that download to finish, or download to another name.`);
     }
     try {
-      return await this.run(req);
+      const head = await this.opts.storage.head(req.bucket, req.key);
+      const pinned = await PinnedFolder.open(req.folder ?? folder, dirname(req.file));
+      try {
+        return await this.run(req, head, pinned);
+      } finally {
+        await pinned.close();
+      }
     } finally {
       await claim.release();
     }
   }
 
-  private async run(req: DownloadRequest): Promise<DownloadResult> {
+  private async run(req: DownloadRequest, head: Awaited<ReturnType<Storage['head']>>, pinned: PinnedFolder): Promise<DownloadResult> {
     const { storage } = this.opts;
-    const head = await storage.head(req.bucket, req.key);
     const etag = head.etag ?? '';
     const size = head.size;
-    const partial = req.file + PARTIAL_SUFFIX;
+    const name = basename(req.file);
+    const target = pinned.at(name);
+    const partial = pinned.at(name + PARTIAL_SUFFIX);
     const partSize = req.partSize ?? autoPartSize(size);
     const parts = Math.max(1, Math.ceil(size / partSize));
-    await this.inFolder(req);
     await clearStaleTemps(partial);
     const opened = await openPartial(partial, { bucket: req.bucket, key: req.key, etag, size, partSize });
     const { handle } = opened;
@@ -116,7 +127,8 @@ export class Downloader {
     let waiting = 0;
     const state = (): DownloadState => ({ version: 1, bucket: req.bucket, key: req.key, etag, size, partSize, done: [...done].sort((a, b) => a - b), dev, ino });
     let saving = Promise.resolve();
-    const save = () => (saving = saving.then(() => writeFileAtomic(stateFile(partial), JSON.stringify(state()))).catch(() => {}));
+    // Never makes a folder: a folder deleted meanwhile stays deleted (the end says so).
+    const save = () => (saving = saving.then(() => writeFileAtomic(stateFile(partial.path), JSON.stringify(state()), { makeFolder: false })).catch(() => {}));
     // The whole file is checked where the ETag allows, hashed in order as ranges land.
     let plan = checkPlan(etag, size, { encrypted: Boolean(head.encryption && /kms|customer/i.test(head.encryption)), ...(head.partSize ? { partSize: head.partSize } : {}) });
     if (plan.kind === 'parts' && !plan.known) {
@@ -132,7 +144,7 @@ export class Downloader {
     try {
       if (!resumable) {
         await handle.truncate(size).catch(async (e: unknown) => {
-          throw await localWriteError(req.file, e, size);
+          throw await localWriteError(target, e, size);
         });
         await save();
       }
@@ -142,7 +154,7 @@ export class Downloader {
           while (next <= parts && done.has(next)) next++;
           if (next > parts) return;
           const part = next++;
-          await this.fetchRange(req, handle, part, partSize, size, etag, stop.signal, meter, (w) => {
+          await this.fetchRange(req, target, handle, part, partSize, size, etag, stop.signal, meter, (w) => {
             waiting += w ? 1 : -1;
             if ((w && waiting === 1) || (!w && waiting === 0)) req.onWaiting?.(w);
           });
@@ -167,9 +179,9 @@ export class Downloader {
       await handle.chmod(0o666 & ~process.umask());
       await handle.close();
       await saving;
-      await this.stillOurs(req, partial, dev, ino);
-      const file = await giveName(partial, req.file, req.replace ?? false);
-      await rm(stateFile(partial), { force: true });
+      await this.stillOurs(pinned, partial, dev, ino);
+      const file = await giveName(partial, target, req.replace ?? false);
+      await rm(stateFile(partial.path), { force: true });
       meter.finish();
       const verified: DownloadCheck = judged === 'match' ? (plan.kind === 'md5' ? 'md5' : 'parts-md5') : 'size';
       return { bucket: req.bucket, key: req.key, file, size, ...(etag ? { etag } : {}), verified, resumedBytes };
@@ -178,8 +190,8 @@ export class Downloader {
       await saving;
       // A pause, or a network that did not come back, keeps what arrived; anything else leaves nothing behind.
       const keep = isFerryError(err, 'PAUSED') || isFerryError(err, 'ENDPOINT_UNREACHABLE');
-      if (keep) await writeFileAtomic(stateFile(partial), JSON.stringify(state())).catch(() => {});
-      else await discardPartial(req.file, { dev, ino });
+      if (keep) await writeFileAtomic(stateFile(partial.path), JSON.stringify(state()), { makeFolder: false }).catch(() => {});
+      else await discardPartial(target, { dev, ino });
       throw err;
     } finally {
       req.signal?.removeEventListener('abort', onCancel);
@@ -187,30 +199,19 @@ export class Downloader {
     }
   }
 
-  /**
-   * The file's folder is still the one the download was planned into: a folder swapped for a
-   * symbolic link since (the plan checked it then; a queued download may wait long) is refused.
-   */
-  private async inFolder(req: DownloadRequest): Promise<void> {
-    if (!req.folder) return;
-    const now = await realpath(dirname(req.file)).catch(() => undefined);
-    if (now !== req.folder) {
-      throw new FerryError('FILE_CHANGED', `${dirname(req.file)} is no longer the folder this download was planned into (it now leads to ${now ?? 'nothing'}; a symbolic link may have replaced it). Nothing was written there; download again.`);
-    }
-  }
-
-  /** Before the file gets its name: the partial is still the file this download wrote, in its folder. */
-  private async stillOurs(req: DownloadRequest, partial: string, dev: number, ino: number): Promise<void> {
-    await this.inFolder(req);
-    const now = await lstat(partial).catch(() => undefined);
+  /** Before the file gets its name: the partial is still the file this download wrote, in the folder the user named. */
+  private async stillOurs(pinned: PinnedFolder, partial: Place, dev: number, ino: number): Promise<void> {
+    await pinned.check();
+    const now = await lstat(partial.path).catch(() => undefined);
     if (!now || now.ino !== ino || now.dev !== dev) {
-      throw new FerryError('FILE_CHANGED', `${partial} was replaced by another program while Ferry wrote it, so this download was not given its name. Download again when nothing else writes there.`);
+      throw new FerryError('FILE_CHANGED', `${partial.shown} was replaced by another program while Ferry wrote it, so this download was not given its name. Download again when nothing else writes there.`);
     }
   }
 
   /** One range, retried as uploads are: server errors a few times, a lost network waited out. */
   private async fetchRange(
     req: DownloadRequest,
+    target: Place,
     handle: FileHandle,
     part: number,
     partSize: number,
@@ -249,9 +250,9 @@ export class Downloader {
         // so the file never holds a hole that the check would call damage from the network.
         for (let off = 0; off < chunk.length; ) {
           const { bytesWritten } = await handle.write(chunk, off, chunk.length - off, pos + off).catch(async (e: unknown) => {
-            throw await localWriteError(req.file, e, size - meter.done);
+            throw await localWriteError(target, e, size - meter.done);
           });
-          if (bytesWritten === 0) throw await localWriteError(req.file, Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' }), size - meter.done);
+          if (bytesWritten === 0) throw await localWriteError(target, Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' }), size - meter.done);
           off += bytesWritten;
         }
         pos += chunk.length;

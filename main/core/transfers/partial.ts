@@ -8,6 +8,7 @@ import { constants } from 'node:fs';
 import { link, lstat, open, readdir, rename, rm, statfs, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { FerryError, systemCode } from '../errors';
+import type { Place } from './pinned';
 import { formatBytes, partLength } from './plan';
 import { PARTIAL_SUFFIX } from './targets';
 
@@ -39,7 +40,8 @@ const REOPEN_PARTIAL = constants.O_RDWR | NOFOLLOW;
  * abandoned run) is removed first. Anything else at that name (a symbolic link, a hard link, a
  * file Ferry did not make) is never written through or replaced: the download stops and says so.
  */
-export async function openPartial(partial: string, want: Omit<DownloadState, 'version' | 'done' | 'dev' | 'ino'>): Promise<{ handle: FileHandle; saved?: DownloadState }> {
+export async function openPartial(at: Place, want: Omit<DownloadState, 'version' | 'done' | 'dev' | 'ino'>): Promise<{ handle: FileHandle; saved?: DownloadState }> {
+  const { path: partial, shown } = at;
   const saved = await loadState(partial);
   const there = await lstat(partial).catch(() => undefined);
   // State from before Ferry recorded the inode names no inode: then the file must at least be a
@@ -61,26 +63,27 @@ export async function openPartial(partial: string, want: Omit<DownloadState, 've
   } else if (there) {
     throw new FerryError(
       'FILE_CHANGED',
-      `${partial} is in the way: it is not a partial download Ferry made (${there.isSymbolicLink() ? 'it is a symbolic link' : there.nlink > 1 ? 'it has other hard links' : !mine(there) ? 'another user owns it or can write to it' : 'Ferry has no record of making it'}). Ferry neither writes through it nor replaces it: move it away, or download to another folder.`,
+      `${shown} is in the way: it is not a partial download Ferry made (${there.isSymbolicLink() ? 'it is a symbolic link' : there.nlink > 1 ? 'it has other hard links' : !mine(there) ? 'another user owns it or can write to it' : 'Ferry has no record of making it'}). Ferry neither writes through it nor replaces it: move it away, or download to another folder.`,
     );
   }
   const stateThere = await lstat(stateFile(partial)).catch(() => undefined);
   if (stateThere && !stateThere.isFile()) {
-    throw new FerryError('FILE_CHANGED', `${stateFile(partial)} is in the way: Ferry keeps a download's progress under that name, and something else is there. Move it away, or download to another folder.`);
+    throw new FerryError('FILE_CHANGED', `${stateFile(shown)} is in the way: Ferry keeps a download's progress under that name, and something else is there. Move it away, or download to another folder.`);
   }
   try {
     // Only this user can write it while it is partial; it gets the usual permissions when whole.
     return { handle: await open(partial, CREATE_PARTIAL, 0o600) };
   } catch (err) {
     if (systemCode(err) === 'EEXIST' || systemCode(err) === 'ELOOP') {
-      throw new FerryError('FILE_CHANGED', `${partial} appeared while Ferry was about to write it (another program is writing there). Nothing was written through it; try again.`, { cause: err });
+      throw new FerryError('FILE_CHANGED', `${shown} appeared while Ferry was about to write it (another program is writing there). Nothing was written through it; try again.`, { cause: err });
     }
     const code = systemCode(err);
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new FerryError('FILE_NOT_FOUND', `The folder ${dirname(partial)} is not there any more (moved, deleted or unmounted). Create it or choose another folder, then download again.`, { cause: err });
+      throw new FerryError('FILE_NOT_FOUND', `The folder ${dirname(shown)} is not there any more (moved, deleted or unmounted). Create it or choose another folder, then download again.`, { cause: err });
     }
-    if (code === 'EACCES' || code === 'EPERM') throw new FerryError('FILE_UNREADABLE', `You cannot write in ${dirname(partial)}. Choose a folder you can write to.`, { cause: err });
-    throw await localWriteError(partial, err);
+    if (code === 'EACCES' || code === 'EPERM') throw new FerryError('FILE_UNREADABLE', `You cannot write in ${dirname(shown)}. Choose a folder you can write to.`, { cause: err });
+    if (code === 'EROFS') throw new FerryError('FILE_UNREADABLE', `Cannot write in ${dirname(shown)}: the disk is read-only. Choose another folder, then download again.`, { cause: err });
+    throw await localWriteError(at, err);
   }
 }
 
@@ -89,8 +92,8 @@ export async function openPartial(partial: string, want: Omit<DownloadState, 've
  * (NAME.ferry-download.json.PID.RAND.tmp). Called with the claim on the name held, so no live
  * writer owns such a file; only regular files of exactly that form are touched.
  */
-export async function clearStaleTemps(partial: string): Promise<void> {
-  const state = stateFile(partial);
+export async function clearStaleTemps(partial: Place): Promise<void> {
+  const state = stateFile(partial.path);
   const prefix = `${basename(state)}.`;
   const names = await readdir(dirname(state)).catch(() => [] as string[]);
   const stale = names.filter((n) => n.startsWith(prefix) && /^\d+\.[0-9a-f]{8}\.tmp$/.test(n.slice(prefix.length)));
@@ -109,27 +112,34 @@ export async function clearStaleTemps(partial: string): Promise<void> {
  * the partial name removed), trying "name (1).ext" … if something appeared at the name meanwhile;
  * where the file system has no hard links (FAT, some network shares), a rename after a look.
  */
-export async function giveName(partial: string, file: string, replace: boolean): Promise<string> {
-  if (replace) {
-    await rename(partial, file);
-    return file;
-  }
-  const ext = extname(file);
-  const stem = basename(file).slice(0, basename(file).length - ext.length);
-  for (let i = 0; ; i++) {
-    const candidate = i === 0 ? file : join(dirname(file), `${stem} (${i})${ext}`);
-    try {
-      await link(partial, candidate);
-      await rm(partial, { force: true });
-      return candidate;
-    } catch (err) {
-      const code = systemCode(err);
-      if (code === 'EEXIST') continue;
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS' && code !== 'EMLINK') throw err;
-      if (await lstat(candidate).then(() => true, () => false)) continue;
-      await rename(partial, candidate);
-      return candidate;
+export async function giveName(partial: Place, file: Place, replace: boolean): Promise<string> {
+  try {
+    if (replace) {
+      await rename(partial.path, file.path);
+      return file.shown;
     }
+    const ext = extname(file.path);
+    const stem = basename(file.path).slice(0, basename(file.path).length - ext.length);
+    const named = (i: number, p: string) => (i === 0 ? p : join(dirname(p), `${stem} (${i})${ext}`));
+    for (let i = 0; ; i++) {
+      const candidate = named(i, file.path);
+      try {
+        await link(partial.path, candidate);
+        await rm(partial.path, { force: true });
+        return named(i, file.shown);
+      } catch (err) {
+        const code = systemCode(err);
+        if (code === 'EEXIST') continue;
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS' && code !== 'EMLINK') throw err;
+        if (await lstat(candidate).then(() => true, () => false)) continue;
+        await rename(partial.path, candidate);
+        return named(i, file.shown);
+      }
+    }
+  } catch (err) {
+    const code = systemCode(err);
+    if (code === 'ENOENT') throw new FerryError('FILE_NOT_FOUND', `The folder ${dirname(file.shown)} was deleted or moved away during the download, so nothing was kept. Create it or choose another folder, then download again.`, { cause: err });
+    throw await localWriteError(file, err);
   }
 }
 
@@ -166,8 +176,8 @@ export async function keptDownload(d: { bucket: string; key: string; file: strin
  * partial file Ferry made (the one `made` names, or its saved state names), never one another
  * program put there since.
  */
-export async function discardPartial(file: string, made?: { dev: number; ino: number }): Promise<void> {
-  const partial = file + PARTIAL_SUFFIX;
+export async function discardPartial(file: string | Place, made?: { dev: number; ino: number }): Promise<void> {
+  const partial = (typeof file === 'string' ? file : file.path) + PARTIAL_SUFFIX;
   const state = await loadState(partial);
   const there = await lstat(partial).catch(() => undefined);
   const expect = made ?? (state?.ino !== undefined ? { dev: state.dev, ino: state.ino } : undefined);
@@ -181,15 +191,15 @@ export async function discardPartial(file: string, made?: { dev: number; ino: nu
  * A local write failure (a full disk, a read-only folder), said as such and never retried or
  * blamed on the server. A full disk says how much room it has and how much the download needs.
  */
-export async function localWriteError(file: string, err: unknown, needed?: number): Promise<FerryError> {
+export async function localWriteError(file: string | Place, err: unknown, needed?: number): Promise<FerryError> {
+  const { path, shown } = typeof file === 'string' ? { path: file, shown: file } : file;
   const code = systemCode(err);
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    const free = await statfs(dirname(file)).then((f) => f.bavail * f.bsize, () => undefined);
+    const free = await statfs(dirname(path)).then((f) => f.bavail * f.bsize, () => undefined);
     const room = free !== undefined && needed !== undefined ? ` (${formatBytes(free)} free, ${formatBytes(needed)} more needed)` : '';
-    const what = code === 'ENOSPC' ? `the disk holding ${dirname(file)} is full` : `your disk quota on ${dirname(file)} is used up`;
-    return new FerryError('DISK_FULL', `Cannot write ${file}: ${what}${room}. Nothing was left behind there; free some space or choose another folder, then download again.`, { cause: err });
+    const what = code === 'ENOSPC' ? `the disk holding ${dirname(shown)} is full` : `your disk quota on ${dirname(shown)} is used up`;
+    return new FerryError('DISK_FULL', `Cannot write ${shown}: ${what}${room}. Nothing was left behind there; free some space or choose another folder, then download again.`, { cause: err });
   }
   const why = code === 'EROFS' ? 'the disk is read-only' : code === 'EFBIG' ? 'the file is larger than this disk allows' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? (err as Error).message);
-  return new FerryError('FILE_UNREADABLE', `Cannot write ${file}: ${why}. Choose another folder, then download again.`, { cause: err });
+  return new FerryError('FILE_UNREADABLE', `Cannot write ${shown}: ${why}. Choose another folder, then download again.`, { cause: err });
 }
-
