@@ -77,32 +77,43 @@ export async function retrying<T>(policy: RetryPolicy, call: RetryCall, run: () 
   let attempt = 0;
   let netFailures = 0;
   let outageStart: number | undefined;
-  for (;;) {
-    try {
-      const result = await run();
-      if (netFailures >= 2) call.onWaiting?.(false);
-      return result;
-    } catch (err) {
-      call.onFail?.();
-      if (call.signal.aborted) throw call.stopped(err);
-      const refused = call.refuse?.(err);
-      if (refused) throw refused;
-      let delay: number;
-      if (isNetworkError(err)) {
-        netFailures++;
-        outageStart ??= policy.clock.now();
-        if (policy.clock.now() - outageStart > policy.networkWaitMs) throw toFerryError(err, call.op);
-        if (netFailures === 2) call.onWaiting?.(true);
-        delay = Math.min(policy.backoffMs * 2 ** Math.min(netFailures - 1, 6), 10_000) * (0.5 + Math.random());
-      } else if (isRetryable(err) && ++attempt < policy.attempts) {
-        delay = policy.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random());
-      } else {
-        throw toFerryError(err, call.op);
+  // "Waiting" is told once, and "back" exactly once after it, however the request ends: an
+  // answer, an error of the server's, a cancel or giving up (else the caller shows it forever).
+  let waiting = false;
+  const tell = (w: boolean) => {
+    if (waiting !== w) call.onWaiting?.((waiting = w));
+  };
+  try {
+    for (;;) {
+      try {
+        return await run();
+      } catch (err) {
+        call.onFail?.();
+        if (call.signal.aborted) throw call.stopped(err);
+        const refused = call.refuse?.(err);
+        if (refused) throw refused;
+        let delay: number;
+        if (isNetworkError(err)) {
+          netFailures++;
+          outageStart ??= policy.clock.now();
+          if (policy.clock.now() - outageStart > policy.networkWaitMs) throw toFerryError(err, call.op);
+          if (netFailures >= 2) tell(true);
+          delay = Math.min(policy.backoffMs * 2 ** Math.min(netFailures - 1, 6), 10_000) * (0.5 + Math.random());
+        } else {
+          // The server answered: the network is back, whatever it said, and a later loss is a new outage.
+          tell(false);
+          netFailures = 0;
+          outageStart = undefined;
+          if (!isRetryable(err) || ++attempt >= policy.attempts) throw toFerryError(err, call.op);
+          delay = policy.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+        }
+        await sleep(delay, call.signal).catch(() => {
+          throw call.stopped();
+        });
       }
-      await sleep(delay, call.signal).catch(() => {
-        throw call.stopped();
-      });
     }
+  } finally {
+    tell(false);
   }
 }
 
