@@ -59,6 +59,15 @@ export async function lookAtLock(path: string): Promise<LockSeen | undefined> {
   }
 }
 
+/** Who holds this lock now, if anyone: a live process, this one included (a stale file counts as no one). */
+export async function lockHolder(path: string): Promise<LockHolder | undefined> {
+  if (heldHere.has(path)) return { pid: process.pid };
+  const seen = await lookAtLock(path).catch(() => undefined);
+  if (!seen) return undefined;
+  if (seen.pid === undefined) return Date.now() - seen.mtimeMs > 5000 ? undefined : { pid: 0 };
+  return seen.pid !== process.pid && alive(seen.pid) ? { pid: seen.pid } : undefined;
+}
+
 const same = (a: LockSeen, b: LockSeen) => a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.text === b.text;
 
 /**

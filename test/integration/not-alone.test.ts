@@ -289,6 +289,35 @@ describe('uploads beside another writer and through lost answers', () => {
     expect(await saved(m.dataDir)).toEqual([]);
   });
 
+  it('ferry uploads abort leaves alone an upload a Ferry on this computer is sending, and forgets the state of one it aborts', async () => {
+    const src = await randomFile(await tempDir(), 'live.bin', 24 * MiB);
+    const dataDir = await tempDir();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let reached!: () => void;
+    const atComplete = new Promise<void>((r) => (reached = r));
+    const s = await stub((r) => (isComplete(r) ? (reached(), { hold: held }) : undefined));
+    const sending = ferry(['cp', src.path, `s3://${bucket}/live.bin`, '--part-size', '8MiB'], { env: cliEnvFor(dataDir, s.endpoint) });
+    await atComplete;
+    const refused = await ferry(['uploads', 'abort', `s3://${bucket}/live`], { env: cliEnvFor(dataDir, gateway().endpoint) });
+    release();
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/s3:\/\/\S+\/live\.bin is being uploaded right now by another Ferry on this computer \(process \d+\)/);
+    expect(await sending).toMatchObject({ code: 0 });
+    expect(await contentOf(bucket, 'live.bin')).toEqual({ sha256: src.sha256, size: src.size });
+
+    // A paused upload is no one's run: aborting it removes the upload and the state that would try to continue it.
+    const m = await machine();
+    const pause = new AbortController();
+    await expect(m.conn.upload({ file: src.path, bucket, key: 'paused.bin', partSize: 8 * MiB, concurrency: 1, pauseSignal: pause.signal, onState: (st) => st.parts.length >= 1 && pause.abort() })).rejects.toMatchObject({ code: 'PAUSED' });
+    m.conn.close();
+    expect(await saved(m.dataDir)).toHaveLength(1);
+    const aborted = await ferry(['uploads', 'abort', `s3://${bucket}/paused.bin`], { env: cliEnvFor(m.dataDir, gateway().endpoint) });
+    expect(aborted).toMatchObject({ code: 0, stdout: expect.stringContaining(`abort: s3://${bucket}/paused.bin`) });
+    expect(await pending(bucket, 'paused.bin')).toEqual([]);
+    expect(await saved(m.dataDir)).toEqual([]);
+  });
+
   it('a move deletes an original only while it is what was copied: one written again meanwhile is kept', async () => {
     await direct.storage.put(bucket, 'mv/a.txt', Buffer.from('first'));
     await direct.storage.put(bucket, 'mv/c.txt', Buffer.from('untouched'));

@@ -87,7 +87,7 @@ export function transferHandlers({ ferry, platform, emit, connection, known, gra
     },
     'multipart:abort': async ({ account, bucket, key, uploadId }) => {
       known.upload(account, bucket, key, uploadId);
-      await (await connection(account)).storage.abortMultipartUpload(bucket, key, uploadId);
+      await ferry.uploadStates.abortFromOutside((await connection(account)).storage, bucket, key, uploadId);
       return null;
     },
   } satisfies Pick<

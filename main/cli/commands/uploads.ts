@@ -1,3 +1,4 @@
+import { FerryError, isFerryError } from '../../core/errors';
 import { describeDuration } from '../../core/links/expiry';
 import { formatS3Url, parseS3Url } from '../../core/s3/names';
 import { formatBytes } from '../../core/transfers/plan';
@@ -34,12 +35,24 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
       }
       return;
     }
+    // An upload a Ferry on this computer is sending now is left to it, said, and counted as a failure.
+    const aborted: { key: string; uploadId: string }[] = [];
+    const kept: { key: string; uploadId: string; reason: string }[] = [];
     for (const u of uploads) {
-      await c.storage.abortMultipartUpload(bucket, u.key, u.uploadId);
+      try {
+        await ctx.ferry.uploadStates.abortFromOutside(c.storage, bucket, u.key, u.uploadId);
+      } catch (err) {
+        if (!isFerryError(err, 'UPLOAD_IN_PROGRESS')) throw err;
+        kept.push({ key: u.key, uploadId: u.uploadId, reason: err.message });
+        ctx.say(`ferry: not aborted: ${err.message}`);
+        continue;
+      }
+      aborted.push({ key: u.key, uploadId: u.uploadId });
       if (!ctx.o.json) ctx.out(`abort: ${formatS3Url({ bucket, key: u.key })} ${u.uploadId}`);
     }
-    if (ctx.o.json) ctx.json({ aborted: uploads.map((u) => ({ key: u.key, uploadId: u.uploadId })) });
+    if (ctx.o.json) ctx.json({ aborted, ...(kept.length ? { kept } : {}) });
     else if (!uploads.length) ctx.out('Nothing to abort.');
+    if (kept.length) throw new FerryError('UPLOAD_IN_PROGRESS', `${kept.length} of ${uploads.length} unfinished uploads were left alone: a Ferry on this computer is sending them now.`);
   });
 }
 

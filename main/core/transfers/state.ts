@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { FerryError, systemCode } from '../errors';
 import { writeFileAtomic } from '../files';
-import { tryLock } from '../lock';
+import { lockHolder, tryLock } from '../lock';
 
 const PartSchema = z.object({
   PartNumber: z.number().int().positive(),
@@ -141,6 +141,25 @@ export class UploadStateStore {
       },
     };
     return { keeper, release: () => writes.then(lock.release) };
+  }
+
+  /**
+   * Aborts an unfinished upload from outside its run (ferry uploads abort, the window's list of
+   * unfinished uploads). Refused while a Ferry on this computer is sending it: that upload's
+   * claim is held, and aborting under it would fail it. Its saved state goes with it, so nothing
+   * later tries to continue an upload that is gone.
+   */
+  async abortFromOutside(storage: { abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<unknown> }, bucket: string, key: string, uploadId: string): Promise<void> {
+    const saved = (await this.list().catch(() => [])).find((s) => s.uploadId === uploadId && s.bucket === bucket && s.key === key);
+    const holder = saved && (await lockHolder(`${this.path(saved)}.lock`));
+    if (saved && holder) {
+      throw new FerryError(
+        'UPLOAD_IN_PROGRESS',
+        `s3://${bucket}/${key} is being uploaded right now by ${holder.pid === process.pid ? 'this Ferry' : `another Ferry on this computer (process ${holder.pid})`}, from ${saved.file}. Cancel it there first, or wait for it to finish.`,
+      );
+    }
+    await storage.abortMultipartUpload(bucket, key, uploadId);
+    if (saved) await this.delete(saved);
   }
 
   async list(): Promise<SavedUpload[]> {
