@@ -8,6 +8,7 @@ export class ProgressBar {
   private last: Progress | undefined;
   constructor(private readonly stream: NodeJS.WritableStream & { columns?: number }) {}
   setWaiting(waiting: boolean): void {
+    if (this.waiting === waiting) return;
     this.waiting = waiting;
     if (this.last) this.update(this.last);
   }

@@ -16,6 +16,7 @@ import type { UploadResult } from '../core/transfers/upload';
 import { usage, type Context, type OptionSpecs } from './context';
 import { asFolder } from './keys';
 import type { ProgressBar } from './progress-bar';
+import type { TransferView } from '../core/transfers/transfer-view';
 
 /** The options of an upload, besides the shared ones: cp and share take them. */
 export const UPLOAD_OPTIONS = {
@@ -112,6 +113,7 @@ export async function uploadFolder(ctx: UploadContext, dir: string, target: S3Lo
   const bar = ctx.progress();
   const total = files.reduce((n, f) => n + f.size, 0);
   const done = new Map<string, number>();
+  const running = new Map<string, TransferView>();
   const failures: string[] = [];
   const results: Array<{ file: string; key: string; size: number }> = [];
   await ctx.withConnection(async (c) => {
@@ -124,7 +126,14 @@ export async function uploadFolder(ctx: UploadContext, dir: string, target: S3Lo
         maxActive: 4,
         onChange: (t) => {
           done.set(t.id, t.status === 'done' ? t.size : t.bytesDone);
-          if (bar) bar.update({ bytesDone: [...done.values()].reduce((a, b) => a + b, 0), totalBytes: total, bytesPerSecond: 0, done: false });
+          // The folder's speed is what its running files move together; "waiting" while any waits for the network.
+          if (t.status === 'running') running.set(t.id, t);
+          else running.delete(t.id);
+          if (!bar) return;
+          const bytesDone = [...done.values()].reduce((a, b) => a + b, 0);
+          const bytesPerSecond = [...running.values()].reduce((a, r) => a + r.bytesPerSecond, 0);
+          bar.setWaiting([...running.values()].some((r) => r.waiting));
+          bar.update({ bytesDone, totalBytes: total, bytesPerSecond, done: false, ...(bytesPerSecond > 0 ? { etaSeconds: (total - bytesDone) / bytesPerSecond } : {}) });
         },
         onFinished: (t) => {
           if (t.status === 'done') {
