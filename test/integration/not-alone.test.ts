@@ -166,6 +166,22 @@ describe('uploads beside another writer and through lost answers', () => {
     expect(await saved(m.dataDir)).toEqual([]);
   });
 
+  it('Ctrl-C while the check after Complete has no answer acts at once and says the object is stored', async () => {
+    const src = await randomFile(await tempDir(), 'checked.bin', 24 * MiB);
+    const cancel = new AbortController();
+    let completed = false;
+    const s = await stub((r) => {
+      if (isComplete(r)) completed = true;
+      else if (completed && r.method === 'HEAD') return { dropAnswer: true, keepOpen: true, onAnswer: () => cancel.abort() };
+      return undefined;
+    });
+    const m = await machine(s.endpoint, 60_000);
+    const err = await m.conn.upload({ file: src.path, bucket, key: 'checked.bin', partSize: 8 * MiB, signal: cancel.signal }).catch((e: Error & { code?: string }) => e);
+    m.conn.close();
+    expect(err).toMatchObject({ code: 'CANCELLED', message: expect.stringContaining(`s3://${bucket}/checked.bin was stored whole`) });
+    expect(await contentOf(bucket, 'checked.bin')).toEqual({ sha256: src.sha256, size: src.size });
+  });
+
   it('a Create the server carries out after Ferry gave up on it is found and aborted before the upload completes', async () => {
     const src = await randomFile(await tempDir(), 'late.bin', 24 * MiB);
     let creates = 0;

@@ -189,8 +189,8 @@ export class Storage {
    * An object's size, date, ETag and type, how it is encrypted ('customer' for SSE-C), and the
    * part size of a multipart upload when the object records it (Ferry's uploads do).
    */
-  async head(bucket: string, key: string): Promise<ObjectInfo & { contentType?: string; encryption?: string; partSize?: number; versionId?: string }> {
-    const out = await this.call({ bucket, key }, () => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+  async head(bucket: string, key: string, signal?: AbortSignal): Promise<ObjectInfo & { contentType?: string; encryption?: string; partSize?: number; versionId?: string }> {
+    const out = await this.call({ bucket, key }, () => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {}));
     const encryption = out.SSECustomerAlgorithm ? 'customer' : out.ServerSideEncryption;
     const partSize = Number(out.Metadata?.[PART_SIZE_META]);
     return {

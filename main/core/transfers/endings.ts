@@ -35,6 +35,8 @@ export interface Run<R extends RunRequest = RunRequest> {
   unsure: Window[];
   /** CompleteMultipartUpload was sent: the server may have made the object already. */
   finishing?: boolean;
+  /** Complete was answered: the object is stored, and a cancel now only skips the checks after it (nothing to abort or keep). */
+  stored?: boolean;
 }
 
 export type Window = NonNullable<MultipartState['unsure']>[number];
@@ -151,6 +153,7 @@ export class RunEndings {
       if (state) await keeper.save({ ...state, ...extra }).catch(() => {});
       return Boolean(state);
     };
+    if (run.stored && cancelled() && isFerryError(err, 'CANCELLED')) return err;
     if (!cancelled() && isPaused(req)) {
       const state = run.state?.();
       if (state) await keeper.save(state, true).catch(() => {});

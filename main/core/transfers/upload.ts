@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import mime from 'mime-types';
 import type { Clock } from '../clock';
-import { FerryError } from '../errors';
+import { FerryError, isFerryError } from '../errors';
 import { checkBucketReference, checkUserKey } from '../s3/names';
 import { PART_SIZE_META, type Storage } from '../s3/storage';
 import { sendRange, type BodyRoute } from './body';
@@ -332,10 +332,15 @@ export class Uploader {
     run.finishing = true;
     const completed = await this.complete(req, run.uploadId!, parts as Part[], req.signal ?? NEVER);
     run.finishing = false;
+    run.stored = true;
     // Completed: the upload ID is gone, and nothing may abort or pause what is now the object.
     await this.ends.forget(run).catch(() => {});
     const expected = etagsAreMd5 ? multipartEtag(partMd5) : undefined;
-    const etag = await checkStored(this.opts.storage, req, src.size, { ...completed, ...(expected ? { expected } : {}) }, (run) => this.retrying(req, NEVER, run));
+    // A cancel now stops the check, not the upload: the object is stored, and the message says so.
+    const etag = await checkStored(this.opts.storage, req, src.size, { ...completed, ...(expected ? { expected } : {}) }, (run) => this.retrying(req, req.signal ?? NEVER, run), req.signal).catch((err: unknown) => {
+      if (!isFerryError(err, 'CANCELLED')) throw err;
+      throw new FerryError('CANCELLED', `Cancelled after s3://${req.bucket}/${req.key} was stored whole: only the check that the object there is still Ferry's was skipped.`, { cause: err });
+    });
     return { bucket: req.bucket, key: req.key, size: src.size, ...(etag ? { etag } : {}), contentType, parts: plan.partCount, partSize: plan.partSize };
   }
 

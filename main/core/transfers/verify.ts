@@ -179,6 +179,7 @@ export async function checkStored(
   size: number,
   mine: { etag?: string; versionId?: string; expected?: string },
   retry: <T>(run: () => Promise<T>) => Promise<T>,
+  signal?: AbortSignal,
 ): Promise<string | undefined> {
   const where = `s3://${req.bucket}/${req.key}`;
   const removeOurs = async (why: string): Promise<never> => {
@@ -192,7 +193,7 @@ export async function checkStored(
   }
   let head;
   try {
-    head = await retry(() => storage.head(req.bucket, req.key));
+    head = await retry(() => storage.head(req.bucket, req.key, signal));
   } catch (err) {
     if (isFerryError(err) && err.code === 'NO_SUCH_KEY') {
       throw new FerryError('REPLACED', `Someone else deleted ${where} just after Ferry's upload finished, so it is not there now. Upload it again if it should be.`);
