@@ -404,6 +404,37 @@ describe('downloads onto a full disk', () => {
       conn.close();
     }
   });
+
+  it('a read-only disk is said as such for a file, a new folder and a folder download', async () => {
+    const { mkdir, rm } = await import('node:fs/promises');
+    const { spawnSync } = await import('node:child_process');
+    const dataDir = await tempDir();
+    const bucket = uniqueName('ro');
+    const g = gateway();
+    const env = cliEnv(dataDir, { AWS_ACCESS_KEY_ID: g.accessKeyId, AWS_SECRET_ACCESS_KEY: g.secretAccessKey, AWS_ENDPOINT_URL: g.endpoint });
+    expect((await ferry(['mb', `s3://${bucket}`], { env })).code).toBe(0);
+    const src = await randomFile(await tempDir(), 'a.bin', 1024);
+    expect((await ferry(['cp', src.path, `s3://${bucket}/f/a.bin`], { env })).code).toBe(0);
+    const disk = join(await tempDir(), 'ro-disk');
+    await mkdir(disk);
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,ro', 'tmpfs', disk], { encoding: 'utf8' });
+    if (mounted.status !== 0) throw new Error(`This test mounts a read-only tmpfs and needs root and mount (util-linux): ${mounted.stderr}`);
+    try {
+      for (const [from, to, extra] of [
+        [`s3://${bucket}/f/a.bin`, `${disk}/`, []],
+        [`s3://${bucket}/f/a.bin`, `${disk}/new/`, []],
+        [`s3://${bucket}/f/`, `${disk}/tree`, ['--recursive']],
+      ] as const) {
+        const r = await ferry(['cp', from, to, ...extra], { env });
+        expect(r.code, `${from} → ${to}`).toBe(1);
+        expect(r.stderr, `${from} → ${to}`).toMatch(/read-only/);
+        expect(r.stderr).not.toMatch(/unexpected error|ENOENT/);
+      }
+    } finally {
+      spawnSync('umount', [disk]);
+      await rm(disk, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('progress on a terminal that reports no width', () => {

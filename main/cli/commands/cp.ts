@@ -1,4 +1,4 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FerryError, isFerryError } from '../../core/errors';
 import { formatS3Url, parseS3Url } from '../../core/s3/names';
@@ -47,7 +47,7 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
 async function download(ctx: Context<typeof options>): Promise<void> {
   const [source, target = '.'] = ctx.args as [string, string | undefined];
   const { bucket, key } = parseS3Url(source);
-  const [{ planRecursive }, { downloadName }] = await Promise.all([import('../../core/transfers/targets'), import('../../core/transfers/download')]);
+  const [{ makeFolder, planRecursive }, { downloadName }] = await Promise.all([import('../../core/transfers/targets'), import('../../core/transfers/download')]);
   const bar = ctx.progress();
   const concurrency = ctx.concurrencyOption();
   const partSize = ctx.partSize();
@@ -83,7 +83,7 @@ async function download(ctx: Context<typeof options>): Promise<void> {
     if (!key || key.endsWith('/')) throw usageError('Give an object to download (s3://bucket/key), or a folder with --recursive.');
     const file = targetInfo?.isDirectory() || target.endsWith('/') ? join(target, downloadName(key)) : target;
     // As aws s3 cp: the folder the file goes into is made if it is not there.
-    await mkdir(dirname(file), { recursive: true });
+    await makeFolder(dirname(file));
     if (ctx.o['no-clobber'] && (await exists(file))) {
       ctx.say(`ferry: ${file} already exists; not replaced (--no-clobber)`);
       return;

@@ -9,9 +9,10 @@
  * folder both need. A key that cannot become a file here is reported and skipped; the rest go on.
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, realpath, rm } from 'node:fs/promises';
-import { basename, extname, join, resolve, sep } from 'node:path';
-import { systemCode } from '../errors';
+import { constants } from 'node:fs';
+import { access, lstat, mkdir, open, realpath, rm } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve, sep } from 'node:path';
+import { FerryError, systemCode } from '../errors';
 import { checkKey } from '../s3/names';
 import { objectsUnder } from '../s3/manage';
 import type { Storage } from '../s3/storage';
@@ -46,6 +47,28 @@ export function downloadName(key: string, platform: NodeJS.Platform = process.pl
   // would show as "invoiceexe.pdf" in a file manager).
   const safe = leaf.replace(unsafe, '_').replace(UNSAFE, '_').replace(/^\.+$/, '_');
   return cutToBytes(safe, MAX_NAME_BYTES) || 'download';
+}
+
+/**
+ * Makes the folder a download goes into, and its parents. A failure is said in local words:
+ * Node's recursive mkdir reports a read-only disk as ENOENT, so the nearest folder that exists
+ * is asked what is wrong.
+ */
+export async function makeFolder(path: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true });
+  } catch (err) {
+    let above = dirname(path);
+    while (above !== dirname(above) && !(await exists(above))) above = dirname(above);
+    const info = await lstat(path).catch(() => undefined);
+    const why = info && !info.isDirectory()
+      ? 'a file of that name is in the way'
+      : await access(above, constants.W_OK).then(
+          () => `${systemCode(err) ?? (err as Error).message} in ${above}`,
+          (e: unknown) => (systemCode(e) === 'EROFS' ? `the disk holding ${above} is read-only` : `you cannot write in ${above}`),
+        );
+    throw new FerryError('FILE_UNREADABLE', `Cannot make the folder ${path}: ${why}. Choose another folder, then download again.`, { cause: err });
+  }
 }
 
 /** Whether the file system of `dir` treats names that differ only in case as one (macOS, Windows; Linux with casefold). */
@@ -120,7 +143,7 @@ export class TargetPlanner {
 
   static async create(root: string, opts: PlanOptions): Promise<TargetPlanner> {
     const abs = resolve(root);
-    await mkdir(abs, { recursive: true });
+    await makeFolder(abs);
     const planner = new TargetPlanner(abs, folder(opts.folds ?? (await foldsCase(abs))), opts);
     planner.realRoot = await realpath(abs);
     return planner;
