@@ -38,6 +38,9 @@ export function uploadedLine(u: Upload): string {
   return `upload: ${u.file} to ${formatS3Url(u)}`;
 }
 
+/** What --no-clobber says of an object it kept. */
+const notReplaced = (ctx: UploadContext, u: { bucket: string; key: string }) => ctx.say(`ferry: ${formatS3Url(u)} already exists; not replaced (--no-clobber)`);
+
 /** How cp FILE and share FILE send their file: tuned by the user, with a progress bar. */
 export interface Tuning {
   partSize: number | undefined;
@@ -54,12 +57,9 @@ export interface Tuning {
  */
 export async function uploadFile(ctx: UploadContext, c: Connection, u: Upload, tuning?: Tuning): Promise<UploadResult | undefined> {
   const resume = { resume: !ctx.o['no-resume'] };
+  if (ctx.o['no-clobber'] && (await c.storage.exists(u.bucket, u.key))) return void notReplaced(ctx, u);
   if (!tuning) return c.upload({ file: u.file, bucket: u.bucket, key: u.key, ...ctx.abortable }, resume);
   const { partSize, bar } = tuning;
-  if (ctx.o['no-clobber'] && (await c.storage.exists(u.bucket, u.key))) {
-    ctx.say(`ferry: ${formatS3Url(u)} already exists; not replaced (--no-clobber)`);
-    return undefined;
-  }
   const concurrency = ctx.concurrencyOption();
   const result = await c
     .upload(
@@ -109,7 +109,13 @@ export async function uploadFolder(ctx: UploadContext, dir: string, target: S3Lo
   const prefix = asFolder(target.key);
   const top = `${basename(resolve(dir))}/`;
   const { TransferQueue } = await import('../core/transfers/queue');
-  const files = (await expandDrop([dir], '', ({ link, target }) => ctx.say(`ferry: skipped ${link}: the link points outside ${dir}, to ${target}`))).map((f) => ({ ...f, key: prefix + f.key.slice(top.length) }));
+  let files = (await expandDrop([dir], '', ({ link, target }) => ctx.say(`ferry: skipped ${link}: the link points outside ${dir}, to ${target}`))).map((f) => ({ ...f, key: prefix + f.key.slice(top.length) }));
+  if (ctx.o['no-clobber'] && files.length) {
+    const { existingKeys } = await import('../core/s3/collect');
+    const taken = await ctx.withConnection((c) => existingKeys(c.storage, target.bucket, files.map((f) => f.key), ctx.io.signal));
+    for (const f of files) if (taken.has(f.key)) notReplaced(ctx, { bucket: target.bucket, key: f.key });
+    files = files.filter((f) => !taken.has(f.key));
+  }
   const bar = ctx.progress();
   const total = files.reduce((n, f) => n + f.size, 0);
   const done = new Map<string, number>();

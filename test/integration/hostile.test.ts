@@ -119,6 +119,28 @@ describe('hostile and unusual input', () => {
     expect(await body.Body!.transformToString()).toBe('original');
   });
 
+  it('--no-clobber leaves existing objects alone in every upload: a folder (few files and many) and share --one-link', async () => {
+    const dir = await tempDir();
+    const env = cliEnv(dataDir);
+    const text = async (key: string) => (await conn.storage.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+    // 40 files: more than are checked one by one, so the listing path is taken too.
+    const names = Array.from({ length: 40 }, (_, i) => `f${i}.txt`);
+    for (const n of names) await writeFile(join(dir, n), 'original');
+    expect((await runFerry(['cp', dir, `s3://${bucket}/nc/`, '--recursive', '--account', account], { env })).code).toBe(0);
+    for (const n of names) await writeFile(join(dir, n), 'replacement');
+    await writeFile(join(dir, 'new.txt'), 'new');
+    const r = await runFerry(['cp', dir, `s3://${bucket}/nc/`, '--recursive', '--account', account, '--no-clobber'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`ferry: s3://${bucket}/nc/f7.txt already exists; not replaced (--no-clobber)`);
+    expect(await Promise.all(names.map((n) => text(`nc/${n}`)))).toEqual(names.map(() => 'original'));
+    expect(await text('nc/new.txt')).toBe('new');
+    const few = await runFerry(['cp', join(dir, 'f1.txt'), `s3://${bucket}/nc/`, '--account', account, '--no-clobber'], { env });
+    expect(few.stderr).toContain('not replaced');
+    const shared = await runFerry(['share', join(dir, 'f1.txt'), join(dir, 'f2.txt'), `s3://${bucket}/nc/`, '--one-link', '--account', account, '--no-clobber'], { env });
+    expect(shared.code, shared.stderr).toBe(0);
+    expect([await text('nc/f1.txt'), await text('nc/f2.txt')]).toEqual(['original', 'original']);
+  });
+
   it('the app asks before replacing existing objects, then replaces or skips as told', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'keep.txt'), 'from the app');

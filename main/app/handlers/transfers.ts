@@ -1,7 +1,6 @@
-import type { Connection } from '../../core/ferry';
 import { FerryError } from '../../core/errors';
 import { expandDrop } from '../../core/transfers/drop';
-import { MAX_COLLECTED } from '../../core/s3/storage';
+import { existingKeys } from '../../core/s3/collect';
 import { planDownload } from '../../core/transfers/targets';
 import { forWindow, leafOf } from '../window-words';
 import type { HandlerContext, Handlers } from './context';
@@ -25,7 +24,7 @@ export function transferHandlers({ ferry, platform, emit, connection, known, gra
       }
       if (!files.length) throw new FerryError('FILE_NOT_FOUND', 'Nothing to upload: the dropped folders contain no files.');
       if (onExisting !== 'replace') {
-        const taken = await existingKeys(await connection(account), bucket, prefix, files.map((f) => f.key));
+        const taken = await existingKeys((await connection(account)).storage, bucket, files.map((f) => f.key));
         if (taken.size && onExisting === 'ask') {
           const names = [...taken].slice(0, 5).map((k) => k.slice(k.lastIndexOf('/') + 1));
           throw new FerryError(
@@ -94,22 +93,4 @@ export function transferHandlers({ ferry, platform, emit, connection, known, gra
     Handlers,
     'uploads:add' | 'downloads:add' | 'downloads:reveal' | 'transfers:list' | 'transfers:pause' | 'transfers:resume' | 'transfers:cancel' | 'transfers:retry' | 'transfers:clear' | 'multipart:list' | 'multipart:abort'
   >;
-}
-
-/**
- * Which of these keys already hold an object. A few are checked one by one; many are checked
- * against a listing of the destination folder, so a drop of 10,000 files costs a few requests.
- */
-async function existingKeys(conn: Connection, bucket: string, prefix: string, keys: string[]): Promise<Set<string>> {
-  const found = new Set<string>();
-  if (keys.length <= 32) {
-    const answers = await Promise.all(keys.map(async (k) => ((await conn.storage.exists(bucket, k)) ? k : undefined)));
-    for (const k of answers) if (k) found.add(k);
-    return found;
-  }
-  const wanted = new Set(keys);
-  for await (const page of conn.storage.listObjects(bucket, prefix, { recursive: true, limit: MAX_COLLECTED })) {
-    for (const o of page.objects) if (wanted.has(o.key)) found.add(o.key);
-  }
-  return found;
 }

@@ -11,3 +11,24 @@ export async function objectsUnder(storage: Storage, bucket: string, prefix: str
   for await (const page of storage.listObjects(bucket, prefix, { recursive: true, limit, ...(signal ? { signal } : {}) })) out.push(...page.objects);
   return out;
 }
+
+/**
+ * Which of these keys already hold an object (the window's drop, the CLI's --no-clobber). A few
+ * are checked one by one; many against a listing of their common folder, so 10,000 files cost a
+ * few requests.
+ */
+export async function existingKeys(storage: Storage, bucket: string, keys: string[], signal?: AbortSignal): Promise<Set<string>> {
+  const found = new Set<string>();
+  if (keys.length <= 32) {
+    const answers = await Promise.all(keys.map(async (k) => ((await storage.exists(bucket, k)) ? k : undefined)));
+    for (const k of answers) if (k) found.add(k);
+    return found;
+  }
+  let prefix = keys[0] ?? '';
+  for (const k of keys) while (!k.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  const wanted = new Set(keys);
+  for await (const page of storage.listObjects(bucket, prefix, { recursive: true, limit: MAX_COLLECTED, ...(signal ? { signal } : {}) })) {
+    for (const o of page.objects) if (wanted.has(o.key)) found.add(o.key);
+  }
+  return found;
+}

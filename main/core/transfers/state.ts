@@ -150,12 +150,20 @@ export class UploadStateStore {
    * later tries to continue an upload that is gone.
    */
   async abortFromOutside(storage: { abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<unknown> }, bucket: string, key: string, uploadId: string): Promise<void> {
-    const saved = (await this.list().catch(() => [])).find((s) => s.uploadId === uploadId && s.bucket === bucket && s.key === key);
-    const holder = saved && (await lockHolder(`${this.path(saved)}.lock`));
-    if (saved && holder) {
+    // Any live upload of this key counts, not only one that already knows this upload ID: one
+    // whose Create answer is still on its way is sending exactly this upload.
+    const states = (await this.list().catch(() => [])).filter((s) => s.bucket === bucket && s.key === key);
+    const saved = states.find((s) => s.uploadId === uploadId);
+    let live: { state: SavedUpload; holder: { pid: number } } | undefined;
+    for (const state of states) {
+      const holder = await lockHolder(`${this.path(state)}.lock`);
+      if (holder && (state.uploadId === uploadId || !state.uploadId)) live = { state, holder };
+    }
+    if (live) {
+      const { holder } = live;
       throw new FerryError(
         'UPLOAD_IN_PROGRESS',
-        `s3://${bucket}/${key} is being uploaded right now by ${holder.pid === process.pid ? 'this Ferry' : `another Ferry on this computer (process ${holder.pid})`}, from ${saved.file}. Cancel it there first, or wait for it to finish.`,
+        `s3://${bucket}/${key} is being uploaded right now by ${holder.pid === process.pid ? 'this Ferry' : `another Ferry on this computer (process ${holder.pid})`}, from ${live.state.file}. Cancel it there first, or wait for it to finish.`,
       );
     }
     await storage.abortMultipartUpload(bucket, key, uploadId);
