@@ -6,6 +6,8 @@ import type { Progress } from '../core/transfers/progress';
 export class ProgressBar {
   private waiting = false;
   private last: Progress | undefined;
+  /** The widest line on screen now. */
+  private drawn = 0;
   constructor(private readonly stream: NodeJS.WritableStream & { columns?: number }) {}
   setWaiting(waiting: boolean): void {
     if (this.waiting === waiting) return;
@@ -18,10 +20,14 @@ export class ProgressBar {
     const eta = p.etaSeconds !== undefined ? `, ${describeDuration(Math.ceil(p.etaSeconds))} left` : '';
     const rate = this.waiting ? 'waiting for network…' : `${formatBytes(Math.round(p.bytesPerSecond))}/s${eta}`;
     const line = `${String(pct).padStart(3)}%  ${formatBytes(p.bytesDone)} of ${formatBytes(p.totalBytes)}  ${rate}`;
-    this.stream.write(`\r${line.slice(0, this.width()).padEnd(Math.min(60, this.width()))}`);
+    // Padded to the widest line drawn so far, so a shorter line never leaves the end of a longer one.
+    const shown = line.slice(0, this.width());
+    this.drawn = Math.max(this.drawn, shown.length);
+    this.stream.write(`\r${shown.padEnd(this.drawn)}`);
   }
   clear(): void {
-    this.stream.write(`\r${' '.repeat(Math.min(60, this.width()))}\r`);
+    if (this.drawn) this.stream.write(`\r${' '.repeat(this.drawn)}\r`);
+    this.drawn = 0;
   }
   /** Columns to draw in: a terminal that reports none (a pty of size 0×0) gets the usual 80. */
   private width(): number {
