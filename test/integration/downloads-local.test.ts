@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppCore, type AppCore } from '../../main/app/handlers';
 import type { Connection, Ferry } from '../../main/core/ferry';
 import { Ferry as FerryCore } from '../../main/core/ferry';
-import { planRecursive } from '../../main/core/transfers/targets';
+import { planRecursive, TargetPlanner } from '../../main/core/transfers/targets';
 import type { TransferView } from '../../preload/contract';
 import { cliEnv, coreWithAccount, ferry as runFerry, tempDir, uniqueName, waitFor, withHostileS3 } from '../support/helpers';
 import type { HostileServer } from '../support/hostile-s3';
@@ -240,6 +240,38 @@ describe('one writer per local file', () => {
     expect(await readFile(join(outside, 'data.bin'), 'utf8')).toBe('victim');
     // The partial file went where the download began, and was removed from there.
     expect(await readdir(`${root}-moved`)).toEqual([]);
+  });
+
+  it('a folder swapped for a symbolic link while the download is planned: nothing is made or written through it', async () => {
+    await put('plan-swap/top.txt', 'top');
+    await put('plan-swap/sub/deep.txt', 'deep');
+    const root = join(await tempDir(), 'dl');
+    const outside = await tempDir();
+    await writeFile(join(outside, 'top.txt'), 'victim');
+    const planner = await TargetPlanner.create(root, { replace: true });
+    // The swap lands after the folder was looked at and before its objects are planned (a slow listing).
+    execFileSync('mv', [root, `${root}.moved`]);
+    execFileSync('ln', ['-s', outside, root]);
+    await planner.add('plan-swap/top.txt', 3, ['top.txt']);
+    await planner.add('plan-swap/sub/deep.txt', 4, ['sub', 'deep.txt']);
+    const { items, skipped } = planner.plan;
+    expect(skipped.map((s) => s.key)).toEqual(['plan-swap/sub/deep.txt']);
+    for (const item of items) {
+      await expect(conn.download({ bucket, key: item.key, file: item.file, folder: item.folder, replace: true })).rejects.toThrow(/is no longer the folder this download was planned into/);
+    }
+    expect((await readdir(outside)).sort()).toEqual(['top.txt']);
+    expect(await readFile(join(outside, 'top.txt'), 'utf8')).toBe('victim');
+  });
+
+  it("an object named like a download's temporary progress file gets a name of its own, and both files stay", async () => {
+    await put('temp-name/f\x01.txt', 'cleaned');
+    await put('temp-name/f_.txt.ferry-download.json.1.deadbeef.tmp', 'lookalike');
+    const out = await tempDir();
+    const r = await runFerry(['cp', `s3://${bucket}/temp-name/`, out, '--recursive', '--account', account], { env: cliEnv(dataDir) });
+    expect(r.code, r.stderr).toBe(0);
+    const files = (await readdir(out)).sort();
+    expect(files).toHaveLength(2);
+    expect((await Promise.all(files.map((f) => readFile(join(out, f), 'utf8')))).sort()).toEqual(['cleaned', 'lookalike']);
   });
 
   it('a folder deleted while the download runs stays deleted, and the message says so', async () => {

@@ -17,6 +17,9 @@ import { checkPlan, FileHasher, type DownloadCheck } from './verify';
 
 export { PARTIAL_SUFFIX, downloadName } from './targets';
 
+/** Ranges cut short before a download says the server is at fault rather than waiting for the network. */
+const MAX_CUTS = 5;
+
 export interface DownloadRequest {
   bucket: string;
   key: string;
@@ -226,6 +229,7 @@ export class Downloader {
     if (length === 0) return;
     // Bytes of this range already counted: a retry counts only what goes beyond, so progress never goes back.
     let counted = 0;
+    let cuts = 0;
     const stopped = () => (signal.reason instanceof FerryError ? signal.reason : new FerryError('CANCELLED', 'Download cancelled.'));
     const refuse = (err: unknown) =>
       (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412
@@ -261,7 +265,12 @@ export class Downloader {
           counted = pos - start;
         }
       }
-      if (pos !== start + length) throw Object.assign(new Error('socket hang up: the range ended early'), { name: 'TimeoutError' });
+      // A range cut short is a lost connection, waited out as one; but a server that answers
+      // every time and cuts every time is not a network fault: a few cuts, and it is said.
+      if (pos !== start + length) {
+        if (++cuts >= MAX_CUTS) throw new FerryError('S3_ERROR', `The server keeps ending ${req.key} early (${MAX_CUTS} times for bytes ${start}–${start + length - 1}, though it answers each time): it does not serve the object whole. Nothing was kept; try again later, or ask whoever runs ${this.opts.storage.endpoint}.`);
+        throw Object.assign(new Error('socket hang up: the range ended early'), { name: 'TimeoutError' });
+      }
     });
   }
 }

@@ -11,14 +11,18 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, lstat, mkdir, open, realpath, rm } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve, sep } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { FerryError, systemCode } from '../errors';
 import { checkKey } from '../s3/names';
 import { objectsUnder } from '../s3/manage';
 import type { Storage } from '../s3/storage';
 import { UNSAFE } from '../text';
+import { PinnedFolder } from './pinned';
 
 export const PARTIAL_SUFFIX = '.ferry-download';
+
+/** A download's progress file's temporary copy (NAME.ferry-download.json.PID.RAND.tmp), which a later download clears. */
+const FERRY_TEMP = /\.ferry-download\.json\.\d+\.[0-9a-f]{8}\.tmp$/;
 
 /** The longest file name written (bytes of UTF-8): under every file system's 255. */
 const MAX_NAME_BYTES = 200;
@@ -130,7 +134,12 @@ export interface PlanOptions {
 export class TargetPlanner {
   private readonly claimed = new Set<string>();
   private readonly dirs = new Set<string>();
-  /** Real paths of the folders made or found, as checked. */
+  /**
+   * The real path of each folder of the plan (root, and each folder made or found in it), as
+   * made: the root's real path joined with the names the plan chose, never looked up again (a
+   * folder swapped for a link after it was made must not move the plan elsewhere). Downloads
+   * walk this path without following links, so a swap later is refused, not followed.
+   */
   private readonly real = new Map<string, string>();
   private readonly out: DownloadPlan = { items: [], skipped: [] };
   private realRoot = '';
@@ -146,6 +155,7 @@ export class TargetPlanner {
     await makeFolder(abs);
     const planner = new TargetPlanner(abs, folder(opts.folds ?? (await foldsCase(abs))), opts);
     planner.realRoot = await realpath(abs);
+    planner.real.set(abs, planner.realRoot);
     return planner;
   }
 
@@ -165,6 +175,8 @@ export class TargetPlanner {
       const candidate = join(dir, i === 0 ? name : `${stem} (${i})${ext}`);
       const f = this.fold(candidate);
       if (kind === 'dir' && this.dirs.has(f)) return candidate;
+      // Names Ferry gives its own files beside a download (cleared as stale when found) are never a target.
+      if (FERRY_TEMP.test(candidate)) continue;
       // A file's name brings its partial file and progress file with it: none of the three may be another's.
       const companions = [candidate + PARTIAL_SUFFIX, candidate + PARTIAL_SUFFIX + '.json'];
       if (this.claimed.has(f) || this.dirs.has(f) || companions.some((c) => this.claimed.has(this.fold(c))) || this.opts.busy?.(candidate, this.fold)) continue;
@@ -179,18 +191,30 @@ export class TargetPlanner {
     }
   }
 
-  /** Makes (or finds) the folder `name` in `dir` for this plan, inside root; a reason when it cannot be. */
+  /**
+   * Makes (or finds) the folder `name` in `dir` for this plan, inside root; a reason when it
+   * cannot be. It is made through its parent held open (never through a link swapped in above
+   * it), and must then be a real folder, not a link.
+   */
   private async folder(dir: string, name: string): Promise<string | { reason: string }> {
     const path = await this.free(dir, name, 'dir');
     if (!this.dirs.has(this.fold(path))) {
+      const parentReal = this.real.get(dir)!;
+      const real = join(parentReal, basename(path));
+      const parent = await PinnedFolder.open(parentReal, dir).catch((err: unknown) => err as Error);
+      if (parent instanceof Error) return { reason: `${dir} changed while the download was planned (${parent.message}), so nothing is written there` };
       try {
-        await mkdir(path);
+        await mkdir(parent.at(basename(path)).path);
       } catch (err) {
         if (systemCode(err) !== 'EEXIST') return { reason: `the folder ${path} cannot be made (${systemCode(err) ?? (err as Error).message})` };
+      } finally {
+        await parent.close();
       }
-      const real = await realpath(path).catch(() => '');
-      if (real !== this.realRoot && !real.startsWith(this.realRoot + sep)) return { reason: `${path} leads outside ${this.root} (a symbolic link), so nothing is written through it` };
+      const made = await PinnedFolder.open(real, path).catch(() => undefined);
+      if (!made) return { reason: `${path} leads outside ${this.root} (a symbolic link), so nothing is written through it` };
+      await made.close();
       this.dirs.add(this.fold(path));
+      this.real.set(path, real);
     }
     return path;
   }
@@ -212,9 +236,7 @@ export class TargetPlanner {
     const file = await this.free(dir, names.at(-1) ?? 'download', 'file');
     if (Buffer.byteLength(file) > MAX_PATH_BYTES) return void this.out.skipped.push({ key, reason: `its path here would be over ${MAX_PATH_BYTES} bytes long` });
     for (const name of [file, file + PARTIAL_SUFFIX, file + PARTIAL_SUFFIX + '.json']) this.claimed.add(this.fold(name));
-    let real = this.real.get(dir);
-    if (!real) this.real.set(dir, (real = await realpath(dir)));
-    this.out.items.push({ key, file, size, folder: real });
+    this.out.items.push({ key, file, size, folder: this.real.get(dir)! });
   }
 
   /** A folder of the plan's own (a selected folder in the window): a fresh one beside anything there. */
