@@ -263,17 +263,6 @@ describe('one writer per local file', () => {
     expect(await readFile(join(outside, 'top.txt'), 'utf8')).toBe('victim');
   });
 
-  it("an object named like a download's temporary progress file gets a name of its own, and both files stay", async () => {
-    await put('temp-name/f\x01.txt', 'cleaned');
-    await put('temp-name/f_.txt.ferry-download.json.1.deadbeef.tmp', 'lookalike');
-    const out = await tempDir();
-    const r = await runFerry(['cp', `s3://${bucket}/temp-name/`, out, '--recursive', '--account', account], { env: cliEnv(dataDir) });
-    expect(r.code, r.stderr).toBe(0);
-    const files = (await readdir(out)).sort();
-    expect(files).toHaveLength(2);
-    expect((await Promise.all(files.map((f) => readFile(join(out, f), 'utf8')))).sort()).toEqual(['cleaned', 'lookalike']);
-  });
-
   it('a folder deleted while the download runs stays deleted, and the message says so', async () => {
     await put('mid-delete/data.bin', Buffer.alloc(12 * MiB, 4));
     const dir = join(await tempDir(), 'gone');
@@ -320,15 +309,20 @@ describe('one writer per local file', () => {
     await expect(conn.download({ bucket, key: 'fifo/x.txt', file: join(dir, 'x.txt'), replace: true })).rejects.toThrow(/x.txt.ferry-download.json is in the way/);
   });
 
-  it("an object named like another's partial or progress file gets a name of its own; neither is lost", async () => {
-    await put('names/Z_.ferry-download.json', 'a file someone named so');
-    await put('names/Z\u007f', 'the object that becomes Z_');
-    const out = await tempDir();
-    const r = await runFerry(['cp', `s3://${bucket}/names/`, out, '--recursive', '--account', account], { env: cliEnv(dataDir) });
-    expect(r.code, r.stderr).toBe(0);
-    const files = (await readdir(out)).sort();
-    expect(files).toHaveLength(2);
-    expect((await Promise.all(files.map((f) => readFile(join(out, f), 'utf8')))).sort()).toEqual(['a file someone named so', 'the object that becomes Z_']);
+  it("an object named like another's partial, progress or temporary progress file gets a name of its own; neither is lost", async () => {
+    for (const [folder, lookalike, cleaned] of [
+      ['names', 'Z_.ferry-download.json', 'Z\u007f'],
+      ['temp-name', 'f_.txt.ferry-download.json.1.deadbeef.tmp', 'f\x01.txt'],
+    ] as const) {
+      await put(`${folder}/${lookalike}`, 'a file someone named so');
+      await put(`${folder}/${cleaned}`, 'the object whose name is cleaned');
+      const out = await tempDir();
+      const r = await runFerry(['cp', `s3://${bucket}/${folder}/`, out, '--recursive', '--account', account], { env: cliEnv(dataDir) });
+      expect(r.code, r.stderr).toBe(0);
+      const files = (await readdir(out)).sort();
+      expect(files, folder).toHaveLength(2);
+      expect((await Promise.all(files.map((f) => readFile(join(out, f), 'utf8')))).sort()).toEqual(['a file someone named so', 'the object whose name is cleaned']);
+    }
   });
 
   it('the window never renames over a file that appeared at the name meanwhile', async () => {
