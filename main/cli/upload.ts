@@ -110,19 +110,21 @@ export async function uploadFolder(ctx: UploadContext, dir: string, target: S3Lo
   const top = `${basename(resolve(dir))}/`;
   const { TransferQueue } = await import('../core/transfers/queue');
   let files = (await expandDrop([dir], '', ({ link, target }) => ctx.say(`ferry: skipped ${link}: the link points outside ${dir}, to ${target}`))).map((f) => ({ ...f, key: prefix + f.key.slice(top.length) }));
-  if (ctx.o['no-clobber'] && files.length) {
-    const { existingKeys } = await import('../core/s3/collect');
-    const taken = await ctx.withConnection((c) => existingKeys(c.storage, target.bucket, files.map((f) => f.key), ctx.io.signal));
-    for (const f of files) if (taken.has(f.key)) notReplaced(ctx, { bucket: target.bucket, key: f.key });
-    files = files.filter((f) => !taken.has(f.key));
-  }
   const bar = ctx.progress();
-  const total = files.reduce((n, f) => n + f.size, 0);
   const done = new Map<string, number>();
   const running = new Map<string, TransferView>();
   const failures: string[] = [];
   const results: Array<{ file: string; key: string; size: number }> = [];
+  // What the folder holds, less what --no-clobber keeps; counted once the connection has looked.
+  let total = 0;
   await ctx.withConnection(async (c) => {
+    if (ctx.o['no-clobber'] && files.length) {
+      const { existingKeys } = await import('../core/s3/collect');
+      const taken = await existingKeys(c.storage, target.bucket, files.map((f) => f.key), ctx.io.signal);
+      for (const f of files) if (taken.has(f.key)) notReplaced(ctx, { bucket: target.bucket, key: f.key });
+      files = files.filter((f) => !taken.has(f.key));
+    }
+    total = files.reduce((n, f) => n + f.size, 0);
     await new Promise<void>((resolveAll) => {
       let left = files.length;
       if (!left) resolveAll();

@@ -173,25 +173,30 @@ describe('one writer per local file', () => {
     expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason.message).toMatch(/is already being downloaded/);
   });
 
+  /** A download in 5 MiB ranges, one at a time, during which `meanwhile` happens once, just after the first range lands. */
+  const interrupted = (req: Omit<Parameters<Connection['download']>[0], 'onKept'>, meanwhile: () => void) => {
+    let happened = false;
+    return conn.download({
+      replace: true,
+      partSize: 5 * MiB,
+      concurrency: 1,
+      ...req,
+      onKept: () => {
+        if (happened) return;
+        happened = true;
+        meanwhile();
+      },
+    });
+  };
+
   it('a partial file replaced by another program mid-download is never given the name, nor reported verified', async () => {
     await put('swap/data.bin', Buffer.alloc(12 * MiB, 6));
     const dir = await tempDir();
     const file = join(dir, 'data.bin');
-    let swapped = false;
-    const run = conn.download({
-      bucket,
-      key: 'swap/data.bin',
-      file,
-      replace: true,
-      partSize: 5 * MiB,
-      concurrency: 1,
-      onKept: () => {
-        if (swapped) return;
-        swapped = true;
-        // Another writer removes the partial and makes its own.
-        rmSync(`${file}.ferry-download`);
-        writeFileSync(`${file}.ferry-download`, 'someone else');
-      },
+    const run = interrupted({ bucket, key: 'swap/data.bin', file }, () => {
+      // Another writer removes the partial and makes its own.
+      rmSync(`${file}.ferry-download`);
+      writeFileSync(`${file}.ferry-download`, 'someone else');
     });
     await expect(run).rejects.toThrow(/was replaced by another program/);
     // Its file is left as it is; no file got the name.
@@ -218,22 +223,10 @@ describe('one writer per local file', () => {
     await writeFile(join(outside, 'data.bin'), 'victim');
     const plan = await planRecursive(conn.storage, bucket, 'mid-swap/', root);
     const [item] = plan.items;
-    let swapped = false;
-    const run = conn.download({
-      bucket,
-      key: item!.key,
-      file: join(root, 'data.bin'),
-      folder: item!.folder,
-      replace: true,
-      partSize: 5 * MiB,
-      concurrency: 1,
-      onKept: () => {
-        if (swapped) return;
-        swapped = true;
-        // Someone with write access to the folder above moves the folder away and leaves a link to elsewhere.
-        execFileSync('mv', [root, `${root}-moved`]);
-        execFileSync('ln', ['-s', outside, root]);
-      },
+    const run = interrupted({ bucket, key: item!.key, file: join(root, 'data.bin'), folder: item!.folder }, () => {
+      // Someone with write access to the folder above moves the folder away and leaves a link to elsewhere.
+      execFileSync('mv', [root, `${root}-moved`]);
+      execFileSync('ln', ['-s', outside, root]);
     });
     await expect(run).rejects.toThrow(/no longer the folder this download was writing into.*Nothing was written anywhere else/);
     expect(await readdir(outside)).toEqual(['data.bin']);
@@ -267,21 +260,7 @@ describe('one writer per local file', () => {
     await put('mid-delete/data.bin', Buffer.alloc(12 * MiB, 4));
     const dir = join(await tempDir(), 'gone');
     execFileSync('mkdir', [dir]);
-    let deleted = false;
-    const run = conn.download({
-      bucket,
-      key: 'mid-delete/data.bin',
-      file: join(dir, 'data.bin'),
-      replace: true,
-      partSize: 5 * MiB,
-      concurrency: 1,
-      onKept: () => {
-        if (deleted) return;
-        deleted = true;
-        rmSync(dir, { recursive: true });
-      },
-    }).catch((e: Error) => e);
-    const err = await run;
+    const err = await interrupted({ bucket, key: 'mid-delete/data.bin', file: join(dir, 'data.bin') }, () => rmSync(dir, { recursive: true })).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(new RegExp(`The folder ${dir} was deleted or moved away during the download, so nothing was kept`));
     expect(await lstat(dir).then(() => 'there', () => 'gone')).toBe('gone');
