@@ -53,6 +53,7 @@ export class Connection {
       locks: join(states.dir, 'downloads'),
       ...(network.networkWaitMs !== undefined ? { networkWaitMs: network.networkWaitMs } : {}),
       ...(network.backoffMs !== undefined ? { backoffMs: network.backoffMs } : {}),
+      ...(network.lostCreateQuietMs !== undefined ? { lostCreateQuietMs: network.lostCreateQuietMs } : {}),
     };
     this.uploader = new Uploader(engine);
     this.downloader = new Downloader(engine);

@@ -39,6 +39,8 @@ export interface NetworkOptions {
   networkWaitMs?: number;
   /** Base of the exponential back-off between retries (default 500 ms). */
   backoffMs?: number;
+  /** How long an empty upload a lost Create may have started waits before Ferry removes it (default 15 minutes). */
+  lostCreateQuietMs?: number;
   /** Name resolution for endpoints (tests give a fake resolver); the system's by default. */
   lookup?: typeof import('node:dns').lookup;
 }

@@ -49,8 +49,10 @@ describe('the multipart life cycle under random interruptions', () => {
     const g = gateway();
     return { AWS_ACCESS_KEY_ID: g.accessKeyId, AWS_SECRET_ACCESS_KEY: g.secretAccessKey, AWS_ENDPOINT_URL: loser.endpoint };
   };
+  // The sweep judges a lost Create's empty upload at once (quiet time 0): these sequences run in
+  // seconds, and their second writer never runs beside a lost Create (not-alone tests that).
   const connect = (networkWaitMs = 60_000) =>
-    new Ferry({ dataDir, secrets: new MemorySecretStore(), env: env(), network: { backoffMs: 50, requestTimeoutMs: 3000, networkWaitMs } }).connect({}, { concurrency: 2 });
+    new Ferry({ dataDir, secrets: new MemorySecretStore(), env: env(), network: { backoffMs: 50, requestTimeoutMs: 3000, networkWaitMs, lostCreateQuietMs: 0 } }).connect({}, { concurrency: 2 });
   const object = async (key: string) => {
     const found = await direct.storage.exists(bucket, key);
     if (!found) return undefined;

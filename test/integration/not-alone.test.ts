@@ -26,10 +26,14 @@ describe('uploads beside another writer and through lost answers', () => {
     const g = gateway();
     return { AWS_ACCESS_KEY_ID: g.accessKeyId, AWS_SECRET_ACCESS_KEY: g.secretAccessKey, AWS_ENDPOINT_URL: endpoint };
   };
-  /** A Ferry of its own (its own data folder): another machine, or another user's Ferry. */
-  const machine = async (endpoint = gateway().endpoint, requestTimeoutMs = 5000) => {
-    const dataDir = await tempDir();
-    const conn = await new Ferry({ dataDir, secrets: new MemorySecretStore(), env: env(endpoint), network: { backoffMs: 50, requestTimeoutMs } }).connect({}, { concurrency: 4 });
+  /**
+   * A Ferry of its own (its own data folder): another machine, or another user's Ferry. Its sweep
+   * judges an empty upload in a lost Create's window at once (quiet time 0) unless told a quiet
+   * time: the quiet time itself has its own tests below.
+   */
+  const machine = async (endpoint = gateway().endpoint, requestTimeoutMs = 5000, lostCreateQuietMs = 0, dataDir?: string) => {
+    dataDir ??= await tempDir();
+    const conn = await new Ferry({ dataDir, secrets: new MemorySecretStore(), env: env(endpoint), network: { backoffMs: 50, requestTimeoutMs, lostCreateQuietMs } }).connect({}, { concurrency: 4 });
     return { conn, dataDir };
   };
   const stub = async (rule: Parameters<typeof startStubProxy>[1]) => {
@@ -150,6 +154,84 @@ describe('uploads beside another writer and through lost answers', () => {
     await direct.storage.abortMultipartUpload(bucket, 'shared.bin', theirs.UploadId!);
   });
 
+  it("an empty upload another writer began in the seconds of a lost Create is left alone; the lost one goes once it has stayed empty for the quiet time", async () => {
+    const { CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand } = await import('@aws-sdk/client-s3');
+    const src = await randomFile(await tempDir(), 'young.bin', 24 * MiB);
+    const quiet = 4000;
+    let creates = 0;
+    let theirs: string | undefined;
+    const s = await stub((r) => {
+      if (!isCreate(r) || ++creates !== 1) return undefined;
+      // While Ferry's first Create is on its way, another machine starts its own upload of the key
+      // (aws s3 cp, a second backup): empty until its first part, which has not arrived yet.
+      return {
+        dropAnswer: true,
+        onAnswer: () => void direct.storage.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'young.bin' })).then((o) => (theirs = o.UploadId)),
+      };
+    });
+    const m = await machine(s.endpoint, 5000, quiet);
+    await m.conn.upload({ file: src.path, bucket, key: 'young.bin', partSize: 8 * MiB });
+    await waitFor(async () => theirs !== undefined);
+    expect(creates).toBe(2);
+    // Neither empty upload could be told apart yet: both stay, and the window stays saved.
+    const both = (await pending(bucket, 'young.bin')).map((u) => u.uploadId);
+    expect(both).toHaveLength(2);
+    expect(both).toContain(theirs);
+    expect(await saved(m.dataDir)).toHaveLength(1);
+    // The other writer goes on: its part arrives, and the quiet time passes.
+    const part = await direct.storage.client.send(new UploadPartCommand({ Bucket: bucket, Key: 'young.bin', UploadId: theirs, PartNumber: 1, Body: Buffer.from('theirs') }));
+    await new Promise((r) => setTimeout(r, quiet + 1000));
+    // The window starting again (what a later run of this upload also does) removes only the lost one.
+    await m.conn.abandon(src.path, bucket, 'young.bin');
+    m.conn.close();
+    expect((await pending(bucket, 'young.bin')).map((u) => u.uploadId)).toEqual([theirs]);
+    expect(await saved(m.dataDir)).toEqual([]);
+    // The other writer's upload was never touched: it completes.
+    await direct.storage.client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'young.bin', UploadId: theirs, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+    expect((await direct.storage.getBytes(bucket, 'young.bin', 100)).toString()).toBe('theirs');
+  });
+
+  it('Ctrl-C while the Create answer is lost, with the default quiet time: acts at once, and says the empty upload stays for now and how it goes', async () => {
+    const src = await randomFile(await tempDir(), 'later.bin', 24 * MiB);
+    const cancel = new AbortController();
+    const s = await stub((r) => (isCreate(r) ? { dropAnswer: true, keepOpen: true, onAnswer: () => cancel.abort() } : undefined));
+    const dataDir = await tempDir();
+    const m = await new Ferry({ dataDir, secrets: new MemorySecretStore(), env: env(s.endpoint), network: { backoffMs: 50, requestTimeoutMs: 60_000 } }).connect({});
+    const err = await m.upload({ file: src.path, bucket, key: 'later.bin', partSize: 8 * MiB, signal: cancel.signal }).catch((e: Error & { code?: string }) => e);
+    m.close();
+    expect(err).toMatchObject({ code: 'CANCELLED', message: expect.stringContaining('empty upload') });
+    expect(err.message).toContain('after it has stayed empty for 15 minutes');
+    expect(err.message).toContain(`ferry uploads abort s3://${bucket}/later.bin`);
+    expect(await pending(bucket, 'later.bin')).toHaveLength(1);
+    expect(await saved(dataDir)).toHaveLength(1);
+    // Once the quiet time has passed (here: a Ferry told a quiet time of 0), the next run removes it.
+    const again = await machine(s.endpoint, 5000, 0, dataDir);
+    await again.conn.abandon(src.path, bucket, 'later.bin');
+    again.conn.close();
+    expect(await pending(bucket, 'later.bin')).toEqual([]);
+    expect(await saved(dataDir)).toEqual([]);
+  });
+
+  it('a lost Complete answer, and another writer meanwhile: the server refuses the repeat as "already in progress", and Ferry says it was replaced', async () => {
+    const src = await randomFile(await tempDir(), 'busy.bin', 24 * MiB);
+    let completes = 0;
+    let theirs: Promise<unknown> = Promise.resolve();
+    const s = await stub((r) => {
+      if (!isComplete(r)) return undefined;
+      // The first Complete is carried out, its answer lost; then another writer puts its object.
+      if (++completes === 1) return { dropAnswer: true, onAnswer: () => (theirs = direct.storage.put(bucket, 'busy.bin', Buffer.from('theirs'))) };
+      // Asked again once theirs is in, RGW itself says "already in progress", for good: the object that Complete made is gone.
+      return { hold: theirs };
+    });
+    const m = await machine(s.endpoint);
+    const err = await m.conn.upload({ file: src.path, bucket, key: 'busy.bin', partSize: 8 * MiB }).catch((e: Error & { code?: string }) => e);
+    m.conn.close();
+    expect(completes).toBeGreaterThan(1);
+    expect(err).toMatchObject({ code: 'REPLACED', message: expect.stringContaining(`Another upload replaced s3://${bucket}/busy.bin after Ferry's finished`) });
+    expect((await direct.storage.getBytes(bucket, 'busy.bin', 100)).toString()).toBe('theirs');
+    expect(await pending(bucket, 'busy.bin')).toEqual([]);
+  });
+
   it('Ctrl-C while the Complete answer is lost acts at once, keeps the state, and the rerun finds the object whole', async () => {
     const src = await randomFile(await tempDir(), 'finishing.bin', 24 * MiB);
     const cancel = new AbortController();
@@ -239,7 +321,7 @@ describe('uploads beside another writer and through lost answers', () => {
     expect(await saved(m.dataDir)).toHaveLength(1);
     // The next run, with the network back: it sweeps what the lost Create started, then uploads.
     healed = true;
-    const again = await new Ferry({ dataDir: m.dataDir, secrets: new MemorySecretStore(), env: env(s.endpoint) }).connect({});
+    const again = (await machine(s.endpoint, 5000, 0, m.dataDir)).conn;
     await again.upload({ file: src.path, bucket, key: 'dark.bin', partSize: 8 * MiB });
     again.close();
     expect(await pending(bucket, 'dark.bin')).toEqual([]);
@@ -257,8 +339,10 @@ describe('uploads beside another writer and through lost answers', () => {
     expect(killed.code).toBe(null);
     expect(await pending(bucket, 'killed.bin')).toHaveLength(1);
     healed = true;
-    const again = await ferry(args, { env: cliEnvFor(dataDir, s.endpoint) });
-    expect(again).toMatchObject({ code: 0 });
+    // The next run (once the quiet time has passed: a Ferry told 0) removes it, then uploads.
+    const again = await machine(s.endpoint, 5000, 0, dataDir);
+    await again.conn.upload({ file: src.path, bucket, key: 'killed.bin', partSize: 8 * MiB });
+    again.conn.close();
     expect(await pending(bucket, 'killed.bin')).toEqual([]);
     expect(await contentOf(bucket, 'killed.bin')).toEqual({ sha256: src.sha256, size: src.size });
     expect(await saved(dataDir)).toEqual([]);
@@ -469,7 +553,8 @@ describe("what a cancel could not finish is finished by the app's next start", (
     const { createAppCore } = await import('../../main/app/handlers');
     const { CreateMultipartUploadCommand } = await import('@aws-sdk/client-s3');
     const { UploadStateStore } = await import('../../main/core/transfers/state');
-    const { ferry: core, dataDir, account } = await coreWithAccount();
+    // The lost Create's upload was started a moment ago: a quiet time of 0 stands for the window starting after it has passed.
+    const { ferry: core, dataDir, account } = await coreWithAccount({ lostCreateQuietMs: 0 });
     const conn = await core.connect({ account });
     const bucket = uniqueName('restart');
     await conn.storage.createBucket(bucket);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { inject } from 'vitest';
-import { Ferry } from '../../main/core/ferry';
+import { Ferry, type NetworkOptions } from '../../main/core/ferry';
 import { KeychainSecretStore, MemorySecretStore } from '../../main/core/secrets/secrets';
 import { startHostileS3, type HostileServer } from './hostile-s3';
 import { tempDir } from './helpers-fs';
@@ -77,11 +77,11 @@ export async function addGatewayAccount(dataDir: string, name: string): Promise<
 }
 
 /** A core instance wired to the test keychain and a private data dir, with the gateway account added. */
-export async function coreWithAccount(): Promise<{ ferry: Ferry; dataDir: string; account: string }> {
+export async function coreWithAccount(network?: NetworkOptions): Promise<{ ferry: Ferry; dataDir: string; account: string }> {
   Object.assign(process.env, inject('keyring'));
   const dataDir = await tempDir();
   const account = uniqueName('acct');
-  const f = new Ferry({ dataDir, secrets: new KeychainSecretStore(), env: {} });
+  const f = new Ferry({ dataDir, secrets: new KeychainSecretStore(), env: {}, ...(network ? { network } : {}) });
   const g = gateway();
   await f.addAccount({ name: account, provider: 'ceph', endpoint: g.endpoint }, { accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey });
   return { ferry: f, dataDir, account };

@@ -12,7 +12,7 @@ import { clearStaleTemps, discardPartial, giveName, localWriteError, openPartial
 import { PinnedFolder, type Place } from './pinned';
 import { ProgressMeter, type Progress } from './progress';
 import { PARTIAL_SUFFIX } from './targets';
-import { retrying, type RetryPolicy } from './retry';
+import { retrying, retryPolicy, type RetryPolicy } from './retry';
 import { checkPlan, FileHasher, type DownloadCheck } from './verify';
 
 export { PARTIAL_SUFFIX, downloadName } from './targets';
@@ -75,7 +75,7 @@ export class Downloader {
   constructor(
     private readonly opts: { storage: Storage; dataClient: S3Client; clock: Clock; backoffMs?: number; networkWaitMs?: number; /** Where claims on target files are kept (the data folder), so two processes never write one file. */ locks?: string },
   ) {
-    this.policy = { clock: opts.clock, attempts: 4, backoffMs: opts.backoffMs ?? 500, networkWaitMs: opts.networkWaitMs ?? 10 * 60_000 };
+    this.policy = retryPolicy(opts.clock, opts);
   }
 
   async download(req: DownloadRequest): Promise<DownloadResult> {

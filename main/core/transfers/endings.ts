@@ -47,6 +47,14 @@ const CLOCK_MARGIN_MS = 30_000;
 const CREATE_WINDOW_MS = 120_000;
 /** How long a cancel waits for the server to confirm the abort before leaving it to the next run. */
 const CANCEL_BUDGET_MS = 1000;
+/**
+ * How long an empty upload found in a lost Create's window must have existed before the sweep
+ * removes it. Another writer's upload of the same key, started in the same seconds, is empty too
+ * until its first part arrives; one still empty after this long is taken for the lost Create's.
+ * Until then it stays (an empty upload stores nothing and costs nothing) and a later run, or the
+ * window's next start, looks again.
+ */
+export const LOST_CREATE_QUIET_MS = 15 * 60_000;
 
 /** Where a source file is missing or unreadable: the interrupted upload waits for it, nothing is thrown away. */
 export const SOURCE_GONE = new Set(['FILE_NOT_FOUND', 'FILE_UNREADABLE', 'NOT_A_FILE']);
@@ -58,6 +66,15 @@ export const NEVER = new AbortController().signal;
 export function partsLeftBehind(whose: string, bucket: string, key: string, uploadId: string, abortErr: unknown): string {
   const why = abortErr instanceof Error ? abortErr.message.replace(/\.$/, '') : String(abortErr);
   return `${whose} parts could not be removed from the server (${why}); they are billed until removed: run ferry uploads abort s3://${bucket}/${key} --upload-id ${uploadId}`;
+}
+
+/**
+ * Says that an empty upload a lost Create may have started is left for now, and how it goes:
+ * it stores nothing, and a later run removes it once it has stayed empty for the quiet time.
+ */
+export function youngLeftover(req: Pick<RunRequest, 'bucket' | 'key'>, quietMs: number): string {
+  const minutes = Math.max(1, Math.round(quietMs / 60_000));
+  return `The server may also hold an empty upload of s3://${req.bucket}/${req.key} started by a request whose answer was lost; it stores nothing, and Ferry removes it the next time it uploads this file after it has stayed empty for ${minutes} minute${minutes === 1 ? '' : 's'} (it cannot yet tell it from another writer's upload that just began). Remove it now with ferry uploads abort s3://${req.bucket}/${req.key} if no one else is uploading there.`;
 }
 
 /** The unsure windows of a run, as the saved state holds them (absent when there are none). */
@@ -72,11 +89,13 @@ export class RunEndings {
   constructor(
     private readonly storage: Storage,
     private readonly backoffMs: number,
+    private readonly quietMs = LOST_CREATE_QUIET_MS,
   ) {}
 
   /**
    * Drops a saved upload: aborts its multipart upload and any its lost Creates started, then
-   * forgets it. If the server cannot be told, the state stays and the error says how to finish.
+   * forgets it. If the server cannot be told, the state stays and the error says how to finish;
+   * a lost Create's window whose upload is still too young to judge stays saved (see sweep).
    */
   async discard(target: Pick<RunRequest, 'file' | 'bucket' | 'key'>, keeper: UploadKeeper): Promise<void> {
     const saved = await keeper.load();
@@ -89,8 +108,10 @@ export class RunEndings {
         throw new FerryError(isFerryError(err) ? err.code : 'S3_ERROR', partsLeftBehind("The paused upload's", target.bucket, target.key, saved.uploadId, err), { cause: err });
       }
     }
+    run.uploadId = undefined;
     await this.sweep(run, NEVER);
-    await keeper.remove();
+    if (run.unsure.length) await keeper.save({ partSize: saved.partSize, size: saved.size, mtimeMs: saved.mtimeMs, parts: [], unsure: run.unsure });
+    else await keeper.remove();
   }
 
   /**
@@ -112,12 +133,18 @@ export class RunEndings {
    * Finds the uploads of this key that Creates with lost answers may have started (by start time,
    * with a margin for clock skew) and aborts them, never one another Ferry on this machine holds
    * nor the one this run uses. Without ListMultipartUploads there is nothing to find them by.
+   *
+   * No answer says whose an upload is, so only what cannot be another writer's is aborted: an
+   * upload holding parts is someone's (no one knew the lost one's ID to send parts to it), and an
+   * empty one younger than the quiet time may be another writer's whose first part is on its way.
+   * The window of such a young one stays in `run.unsure` for a later sweep.
    */
-  async sweep(run: Run, signal: AbortSignal): Promise<void> {
-    if (!run.unsure.length) return;
+  async sweep(run: Run, signal: AbortSignal): Promise<{ young: number }> {
+    if (!run.unsure.length) return { young: 0 };
     const { req } = run;
     const storage = this.storage;
     const windows = [...run.unsure];
+    const undecided = new Set<Window>();
     if (storage.profile.capabilities?.listMultipartUploads !== false) {
       const others = await run.keeper.others();
       const uploads = await storage.listMultipartUploads(req.bucket, req.key, signal);
@@ -126,14 +153,19 @@ export class RunEndings {
       for (const u of uploads) {
         if (u.key !== req.key || !u.initiated || u.uploadId === run.uploadId || others.has(u.uploadId)) continue;
         const at = Date.parse(u.initiated) - offset;
-        if (!windows.some((w) => at >= w.from - CLOCK_MARGIN_MS && at <= (w.to ?? w.from + CREATE_WINDOW_MS) + CLOCK_MARGIN_MS)) continue;
-        // A lost Create's upload never got a part (no one knew its ID): one holding parts is
-        // another writer's, started at the same moment, and is left alone.
+        const window = windows.find((w) => at >= w.from - CLOCK_MARGIN_MS && at <= (w.to ?? w.from + CREATE_WINDOW_MS) + CLOCK_MARGIN_MS);
+        if (!window) continue;
         if ((await storage.multipartUsage(req.bucket, req.key, u.uploadId, signal).catch(() => ({ parts: 1 }))).parts > 0) continue;
-        await storage.abortMultipartUpload(req.bucket, req.key, u.uploadId);
+        // The server's Date header counts whole seconds: its age is known to within one.
+        if (Date.now() - at + 1000 < this.quietMs) {
+          undecided.add(window);
+          continue;
+        }
+        await storage.abortMultipartUpload(req.bucket, req.key, u.uploadId, signal);
       }
     }
-    run.unsure = run.unsure.filter((w) => !windows.includes(w));
+    run.unsure = run.unsure.filter((w) => !windows.includes(w) || undecided.has(w));
+    return { young: undecided.size };
   }
 
   /**
@@ -218,7 +250,7 @@ export class RunEndings {
       ]);
       if (outcome === 'aborted') run.uploadId = undefined;
     }
-    if (run.unsure.length) await this.sweep(run, budget).catch(() => {});
+    const swept = run.unsure.length ? await this.sweep(run, budget).catch(() => undefined) : { young: 0 };
     if (!run.uploadId && !run.unsure.length) {
       await keeper.remove().catch(() => {});
       return new FerryError('CANCELLED', 'Upload cancelled.', { cause: err });
@@ -226,6 +258,7 @@ export class RunEndings {
     const state = run.state?.();
     if (state) await keeper.save({ ...state, ...(run.uploadId ? { cancelled: true } : { parts: [] }) }).catch(() => {});
     if (refused !== undefined && run.uploadId) return new FerryError('CANCELLED', `Upload cancelled. ${partsLeftBehind("The unfinished upload's", req.bucket, req.key, run.uploadId, refused)}`, { cause: err });
+    if (!run.uploadId && swept?.young) return new FerryError('CANCELLED', `Upload cancelled. ${youngLeftover(req, this.quietMs)}`, { cause: err });
     const what = run.uploadId ? `its parts (upload ${run.uploadId})` : 'the upload it may have started';
     return new FerryError('CANCELLED', `Upload cancelled. The server did not confirm the clean-up in time, so ${what} will be removed by the next run of this upload (or by ferry uploads abort s3://${req.bucket}/${req.key}).`, { cause: err });
   }

@@ -58,6 +58,11 @@ export interface RetryPolicy {
   networkWaitMs: number;
 }
 
+/** The policy with its defaults (4 attempts, 500 ms back-off, 10 minutes for a lost network), as uploads and downloads both use it. */
+export function retryPolicy(clock: Clock, o: { attempts?: number; backoffMs?: number; networkWaitMs?: number } = {}): RetryPolicy {
+  return { clock, attempts: o.attempts ?? 4, backoffMs: o.backoffMs ?? 500, networkWaitMs: o.networkWaitMs ?? 10 * 60_000 };
+}
+
 export interface RetryCall {
   signal: AbortSignal;
   /** What the request is about, for the message of an error that stops it. */

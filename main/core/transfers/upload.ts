@@ -15,7 +15,7 @@ import { NEVER, RunEndings, unsureOf, type Run as RunOf, type Window } from './e
 import { partLength, planUpload, type UploadPlan } from './plan';
 import { ProgressMeter, type Progress } from './progress';
 import { keepStoredParts, listParts } from './resume';
-import { isNetworkError, retrying, sdkFailure, type RetryPolicy } from './retry';
+import { isNetworkError, retrying, retryPolicy, sdkFailure, sleep, type RetryPolicy } from './retry';
 import { openSource, sourceChanged, type SourceFile } from './source';
 import { NO_KEEPER, type UploadKeeper, type UploadProgressState } from './state';
 import { alreadyUploaded, checkStored, etagIsNotMd5, multipartEtag, unquote } from './verify';
@@ -86,6 +86,8 @@ export interface UploaderOptions {
   backoffMs?: number;
   /** How long to wait for an endpoint that stopped answering before giving up (default 10 minutes). */
   networkWaitMs?: number;
+  /** How long an empty upload in a lost Create's window must have existed before it is taken for the lost one's (endings.ts). */
+  lostCreateQuietMs?: number;
 }
 
 /** An upload's run (see endings.ts). */
@@ -95,6 +97,14 @@ type Run = RunOf<UploadRequest>;
 function stopSignal(req: UploadRequest): AbortSignal {
   const signals = [req.signal, req.pauseSignal].filter((x): x is AbortSignal => x !== undefined);
   return signals.length ? AbortSignal.any(signals) : new AbortController().signal;
+}
+
+/** How often "completion already in progress" is asked again before the earlier Complete is taken as done. */
+const COMPLETION_BUSY_TRIES = 6;
+
+/** The server is still completing this upload from an earlier request (RGW: "multipart completion already in progress"). */
+function completionInProgress(err: unknown): boolean {
+  return /completion (is )?already in progress/i.test((err as { message?: string })?.message ?? '');
 }
 
 /** One stored or sent part, as CompleteMultipartUpload and the saved state need it. */
@@ -108,9 +118,8 @@ export class Uploader {
   private readonly policy: RetryPolicy;
   private readonly ends: RunEndings;
   constructor(private readonly opts: UploaderOptions) {
-    const backoffMs = opts.backoffMs ?? 500;
-    this.policy = { clock: opts.clock, attempts: opts.attempts ?? 4, backoffMs, networkWaitMs: opts.networkWaitMs ?? 10 * 60_000 };
-    this.ends = new RunEndings(opts.storage, backoffMs);
+    this.policy = retryPolicy(opts.clock, opts);
+    this.ends = new RunEndings(opts.storage, this.policy.backoffMs, opts.lostCreateQuietMs);
   }
 
   /** Drops a saved upload: see RunEndings.discard. */
@@ -383,21 +392,32 @@ export class Uploader {
   private async complete(req: UploadRequest, uploadId: string, parts: Part[], stop: AbortSignal): Promise<{ etag?: string; versionId?: string }> {
     let mayHaveCompleted = false;
     const done = await this.retrying(req, stop, async () => {
-      try {
-        return await this.opts.dataClient.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: req.bucket,
-            Key: req.key,
-            UploadId: uploadId,
-            MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag })) },
-          }),
-          { abortSignal: stop },
-        );
-      } catch (err) {
-        const { name, status } = sdkFailure(err);
-        if (name === 'NoSuchUpload' && mayHaveCompleted) return { ETag: undefined, VersionId: undefined };
-        if (isNetworkError(err) || (status ?? 0) >= 500) mayHaveCompleted = true;
-        throw err;
+      // "Completion already in progress" (RGW) comes while the server still carries out an earlier
+      // Complete of this upload whose answer was lost, and for good once another writer has
+      // replaced the object that Complete made. It is asked again a few times; if it stays, the
+      // earlier Complete did its work, and the check after this says whose object is there now.
+      for (let busy = 0; ; busy++) {
+        try {
+          return await this.opts.dataClient.send(
+            new CompleteMultipartUploadCommand({
+              Bucket: req.bucket,
+              Key: req.key,
+              UploadId: uploadId,
+              MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag })) },
+            }),
+            { abortSignal: stop },
+          );
+        } catch (err) {
+          const { name, status } = sdkFailure(err);
+          if (name === 'NoSuchUpload' && mayHaveCompleted) return { ETag: undefined, VersionId: undefined };
+          if (isNetworkError(err) || (status ?? 0) >= 500) mayHaveCompleted = true;
+          if (completionInProgress(err) && mayHaveCompleted) {
+            if (busy >= COMPLETION_BUSY_TRIES) return { ETag: undefined, VersionId: undefined };
+            await sleep(this.policy.backoffMs * 2, stop);
+            continue;
+          }
+          throw err;
+        }
       }
     });
     return { ...(done.ETag ? { etag: done.ETag } : {}), ...(done.VersionId ? { versionId: done.VersionId } : {}) };
