@@ -133,6 +133,18 @@ describe.each(servers())('objects on $name', (server) => {
     expect((await direct.storage.getBytes(bucket, 'mv/other.txt', 1024)).toString()).toBe('other');
   });
 
+  it('renames an object that was uploaded in parts (its ETag ends in -N), byte for byte', async () => {
+    const src = await randomFile(work, 'parts.bin', 11 * MiB);
+    await direct.upload({ file: src.path, bucket, key: 'mvparts/src.bin', partSize: 5 * MiB });
+    expect((await direct.storage.head(bucket, 'mvparts/src.bin')).etag).toMatch(/-3"?$/);
+    const moved = await run(['mv', `s3://${bucket}/mvparts/src.bin`, `s3://${bucket}/mvparts/dst.bin`]);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(await keys('mvparts/')).toEqual(['mvparts/dst.bin']);
+    const out = join(await tempDir(), 'back.bin');
+    await direct.download({ bucket, key: 'mvparts/dst.bin', file: out });
+    expect(await sha256File(out)).toBe(src.sha256);
+  });
+
   it('copies a large object as a multipart copy, reporting progress, byte for byte', async () => {
     const src = await randomFile(work, 'copy.bin', 12 * MiB + 7);
     await direct.upload({ file: src.path, bucket, key: 'copy/src.bin' });

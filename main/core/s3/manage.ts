@@ -105,10 +105,28 @@ export async function copyObject(
   const call = <T>(fn: () => Promise<T>) => inWords(storage, { bucket: to.bucket, key: to.key }, fn);
   // What this copy made, as the server answered it: how the object at the target is known as ours.
   const made: { etag?: string; versionId?: string } = {};
-  if (source.size <= limit) {
-    const out = await call(() =>
-      client.send(new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: encodeSource(from.bucket, from.key), ...(source.etag ? { CopySourceIfMatch: source.etag } : {}) }), opts.signal ? { abortSignal: opts.signal } : {}),
+  // Every copy request is pinned to the source's ETag. Some servers (Swift) answer 412 to
+  // If-Match on a multipart object's own ETag: when a fresh HEAD shows the same ETag, the source
+  // has not changed, so the copy goes on unpinned and the ETag is checked again afterwards.
+  let pin = source.etag;
+  const stillSame = async () => (await storage.head(from.bucket, from.key)).etag === source.etag;
+  const pinned = <T>(send: (ifMatch: string | undefined) => Promise<T>): Promise<T> => {
+    // Requests run at once: what counts is whether this one was pinned, not what `pin` is now.
+    const sentWith = pin;
+    return call(() =>
+      send(sentWith).catch(async (err: unknown) => {
+        if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 412 || !sentWith || !(await stillSame())) throw err;
+        pin = undefined;
+        return send(undefined);
+      }),
     );
+  };
+  const changed = () => new FerryError('FILE_CHANGED', `${from.key} changed while it was being copied; the original was kept. Try again.`);
+  if (source.size <= limit) {
+    const out = await pinned((ifMatch) =>
+      client.send(new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: encodeSource(from.bucket, from.key), ...(ifMatch ? { CopySourceIfMatch: ifMatch } : {}) }), opts.signal ? { abortSignal: opts.signal } : {}),
+    );
+    if (!pin && !(await stillSame())) throw changed();
     if (out.CopyObjectResult?.ETag) made.etag = out.CopyObjectResult.ETag;
     if (out.VersionId && out.VersionId !== 'null') made.versionId = out.VersionId;
     opts.onProgress?.(source.size, source.size);
@@ -119,11 +137,6 @@ export async function copyObject(
     const uploadId = created.UploadId!;
     const etags: string[] = [];
     let done = 0;
-    // Each range is pinned to the source's ETag. Some servers (Swift) answer 412 to If-Match on a
-    // multipart object's own ETag: when a fresh HEAD shows the same ETag, the source has not
-    // changed, so the copy goes on unpinned and the ETag is checked again before completing.
-    let pin = source.etag;
-    const stillSame = async () => (await storage.head(from.bucket, from.key)).etag === source.etag;
     try {
       await pool(
         Array.from({ length: count }, (_, i) => i),
@@ -144,22 +157,14 @@ export async function copyObject(
               }),
               opts.signal ? { abortSignal: opts.signal } : {},
             );
-          // Parts run at once: what counts is whether this request was pinned, not what `pin` is now.
-          const sentWith = pin;
-          const out = await call(() =>
-            copyPart(sentWith).catch(async (err: unknown) => {
-              if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 412 || !sentWith || !(await stillSame())) throw err;
-              pin = undefined;
-              return copyPart(undefined);
-            }),
-          );
+          const out = await pinned(copyPart);
           etags[i] = out.CopyPartResult?.ETag ?? '';
           done += end - start + 1;
           opts.onProgress?.(done, source.size);
         },
         opts.signal,
       );
-      if (!pin && !(await stillSame())) throw new FerryError('FILE_CHANGED', `${from.key} changed while it was being copied; the original was kept. Try again.`);
+      if (!pin && !(await stillSame())) throw changed();
       const out = await call(() =>
         client.send(new CompleteMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId: uploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } })),
       );
