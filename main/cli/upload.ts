@@ -1,7 +1,7 @@
 /**
  * The CLI's one upload path. cp FILE, share FILE and each file of share FILE… --one-link go
  * through uploadFile; cp DIR --recursive sends a folder through the window's queue
- * (uploadFolder). Keys are named by keys.ts, every upload says the same "upload:" line, and
+ * (uploadFolder, with queued.ts). Keys are named by keys.ts, every upload says the same "upload:" line, and
  * --no-resume, --no-clobber and Ctrl-C are read here and nowhere else.
  */
 import { stat } from 'node:fs/promises';
@@ -16,7 +16,7 @@ import type { UploadResult } from '../core/transfers/upload';
 import { usage, type Context, type OptionSpecs } from './context';
 import { asFolder } from './keys';
 import type { ProgressBar } from './progress-bar';
-import type { TransferView } from '../core/transfers/transfer-view';
+import { throughQueue } from './queued';
 
 /** The options of an upload, besides the shared ones: cp and share take them. */
 export const UPLOAD_OPTIONS = {
@@ -108,15 +108,9 @@ export async function uploadFolder(ctx: UploadContext, dir: string, target: S3Lo
   if (!info.isDirectory()) throw usage(`${dir} is a file; --recursive uploads a folder. Drop --recursive to upload one file.`);
   const prefix = asFolder(target.key);
   const top = `${basename(resolve(dir))}/`;
-  const { TransferQueue } = await import('../core/transfers/queue');
   let files = (await expandDrop([dir], '', ({ link, target }) => ctx.say(`ferry: skipped ${link}: the link points outside ${dir}, to ${target}`))).map((f) => ({ ...f, key: prefix + f.key.slice(top.length) }));
-  const bar = ctx.progress();
-  const done = new Map<string, number>();
-  const running = new Map<string, TransferView>();
   const failures: string[] = [];
   const results: Array<{ file: string; key: string; size: number }> = [];
-  // What the folder holds, less what --no-clobber keeps; counted once the connection has looked.
-  let total = 0;
   await ctx.withConnection(async (c) => {
     if (ctx.o['no-clobber'] && files.length) {
       const { existingKeys } = await import('../core/s3/collect');
@@ -124,38 +118,14 @@ export async function uploadFolder(ctx: UploadContext, dir: string, target: S3Lo
       for (const f of files) if (taken.has(f.key)) notReplaced(ctx, { bucket: target.bucket, key: f.key });
       files = files.filter((f) => !taken.has(f.key));
     }
-    total = files.reduce((n, f) => n + f.size, 0);
-    await new Promise<void>((resolveAll) => {
-      let left = files.length;
-      if (!left) resolveAll();
-      const queue = new TransferQueue({
-        connection: async () => c,
-        // Sixteen small files, or four large ones, at a time.
-        maxActive: 4,
-        onChange: (t) => {
-          done.set(t.id, t.status === 'done' ? t.size : t.bytesDone);
-          // The folder's speed is what its running files move together; "waiting" while any waits for the network.
-          if (t.status === 'running') running.set(t.id, t);
-          else running.delete(t.id);
-          if (!bar) return;
-          const bytesDone = [...done.values()].reduce((a, b) => a + b, 0);
-          const bytesPerSecond = [...running.values()].reduce((a, r) => a + r.bytesPerSecond, 0);
-          bar.setWaiting([...running.values()].some((r) => r.waiting));
-          bar.update({ bytesDone, totalBytes: total, bytesPerSecond, done: false, ...(bytesPerSecond > 0 ? { etaSeconds: (total - bytesDone) / bytesPerSecond } : {}) });
-        },
-        onFinished: (t) => {
-          if (t.status === 'done') {
-            results.push({ file: t.file, key: t.key, size: t.size });
-            if (!ctx.o.json) ctx.out(uploadedLine(t));
-          } else failures.push(`${t.file}: ${t.error ?? t.status}`);
-          if (--left === 0) resolveAll();
-        },
-      });
-      ctx.io.signal?.addEventListener('abort', () => queue.list().forEach((t) => void queue.cancel(t.id).catch(() => {})), { once: true });
-      queue.add(files.map((f) => ({ account: c.profile.name, bucket: target.bucket, key: f.key, file: f.file, size: f.size })));
+    await throughQueue(ctx, c, files.map((f) => ({ bucket: target.bucket, key: f.key, file: f.file, size: f.size })), {
+      done: (t) => {
+        results.push({ file: t.file, key: t.key, size: t.size });
+        if (!ctx.o.json) ctx.out(uploadedLine(t));
+      },
+      failed: (t) => failures.push(`${t.file}: ${t.error ?? t.status}`),
     });
   });
-  bar?.clear();
   if (ctx.o.json) ctx.json({ uploaded: results, failed: failures });
   if (ctx.io.signal?.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
   if (failures.length) {

@@ -1,12 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { FerryError, isFerryError } from '../../core/errors';
+import { FerryError } from '../../core/errors';
 import { formatS3Url, parseS3Url } from '../../core/s3/names';
 import type { DownloadResult } from '../../core/transfers/download';
 import type { Progress } from '../../core/transfers/progress';
 import { usage as usageError, type Context, type OptionSpecs, type UsageLine } from '../context';
 import { asFolder, intoKey } from '../keys';
 import { UPLOAD_OPTIONS, uploadedLine, uploadFile, uploadFolder } from '../upload';
+import { throughQueue } from '../queued';
 
 const UPLOAD_SHAPE = 'FILE s3://bucket[/key]';
 
@@ -61,23 +62,22 @@ async function download(ctx: Context<typeof options>): Promise<void> {
       const { items, skipped } = await planRecursive(c.storage, bucket, asFolder(key), target, ctx.io.signal);
       for (const s of skipped) failures.push(`${formatS3Url({ bucket, key: s.key })}: skipped: ${s.reason}`);
       for (const s of skipped) ctx.say(`ferry: skipped ${formatS3Url({ bucket, key: s.key })}: ${s.reason}`);
-      const total = items.reduce((n, o) => n + o.size, 0);
-      let before = 0;
-      for (const o of items) {
-        if (ctx.o['no-clobber'] && (await exists(o.file))) continue;
-        try {
-          const r = await c.download({ bucket, key: o.key, file: o.file, folder: o.folder, ...opts, ...(bar ? { onProgress: (p: Progress) => bar.update({ ...p, bytesDone: before + p.bytesDone, totalBytes: total }) } : {}) });
-          results.push(r);
-          if (!ctx.o.json) ctx.out(`download: ${formatS3Url({ bucket, key: o.key })} to ${r.file}`);
-        } catch (err) {
-          if (isFerryError(err, 'CANCELLED') || ctx.io.signal?.aborted) throw err;
-          bar?.clear();
-          const why = err instanceof Error ? err.message : String(err);
-          failures.push(`${formatS3Url({ bucket, key: o.key })}: ${why}`);
-          ctx.say(`ferry: ${formatS3Url({ bucket, key: o.key })} was not downloaded: ${why}`);
-        }
-        before += o.size;
-      }
+      const wanted: typeof items = [];
+      for (const o of items) if (!(ctx.o['no-clobber'] && (await exists(o.file)))) wanted.push(o);
+      // Through the window's queue: several small objects at once, large ones in parallel ranges.
+      await throughQueue(ctx, c, wanted.map((o) => ({ direction: 'download' as const, bucket, key: o.key, file: o.file, folder: o.folder, size: o.size, replace: true })), {
+        done: (t, r) => {
+          results.push(r as DownloadResult);
+          if (!ctx.o.json) ctx.out(`download: ${formatS3Url({ bucket, key: t.key })} to ${t.file}`);
+        },
+        failed: (t) => {
+          if (t.status === 'cancelled') return;
+          const why = t.error ?? t.status;
+          failures.push(`${formatS3Url({ bucket, key: t.key })}: ${why}`);
+          ctx.say(`ferry: ${formatS3Url({ bucket, key: t.key })} was not downloaded: ${why}`);
+        },
+      });
+      if (ctx.io.signal?.aborted) throw new FerryError('CANCELLED', 'Download cancelled.');
       return;
     }
     if (!key || key.endsWith('/')) throw usageError('Give an object to download (s3://bucket/key), or a folder with --recursive.');

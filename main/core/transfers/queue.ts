@@ -7,6 +7,7 @@ import { partLength } from './plan';
 import type { Progress } from './progress';
 import type { SavedUpload } from './state';
 import type { MultipartState, UploadResult } from './upload';
+import type { DownloadResult } from './download';
 import type { Direction, TransferView } from './transfer-view';
 
 export type { Direction, TransferStatus, TransferView } from './transfer-view';
@@ -22,11 +23,14 @@ export interface NewTransfer {
   direction?: Direction;
   /** A download's folder (real path) as planned: it refuses to write if the folder leads elsewhere later. */
   folder?: string;
+  /** A download replaces a file already at its name (as aws s3 cp does) instead of taking the next free name. */
+  replace?: boolean;
 }
 
 interface Job extends TransferView {
   /** A download's planned folder (see NewTransfer.folder). */
   folder?: string;
+  replace?: boolean;
   cancel?: AbortController;
   pause?: AbortController;
   state?: MultipartState;
@@ -45,8 +49,8 @@ export interface QueueOptions {
   onChange(view: TransferView): void;
   /** The user's part size and parts in flight, read as each upload starts (unset: Ferry chooses per file). */
   tuning?(): Promise<{ partSize?: number; concurrency?: number }>;
-  /** Called once when a transfer finishes: notifications, history, copying a link. */
-  onFinished?(view: TransferView, result?: UploadResult): void;
+  /** Called once when a transfer finishes (with what it made, when it is done): notifications, history, copying a link. */
+  onFinished?(view: TransferView, result?: UploadResult | DownloadResult): void;
   /** Where downloads that may still be continued are listed, so a later start can offer them again. */
   pendingDownloads?: PendingDownloads;
 }
@@ -264,16 +268,28 @@ export class TransferQueue {
         // Never backwards: parts a pause cut off are sent again before the count moves on.
         this.set(job, { bytesDone: Math.max(job.bytesDone, p.bytesDone), bytesPerSecond: p.bytesPerSecond, ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}), ...(flowing ? { waiting: false } : {}) });
       };
+      const tuning = (await this.opts.tuning?.()) ?? {};
       if (job.direction === 'download') {
-        const got = await conn.download({ bucket: job.bucket, key: job.key, file: job.file, ...(job.folder ? { folder: job.folder } : {}), signal: job.cancel.signal, pauseSignal: job.pause.signal, onKept: (b) => (job.kept = b), onWaiting, onProgress });
+        const got = await conn.download({
+          ...tuning,
+          bucket: job.bucket,
+          key: job.key,
+          file: job.file,
+          ...(job.folder ? { folder: job.folder } : {}),
+          ...(job.replace ? { replace: true } : {}),
+          signal: job.cancel.signal,
+          pauseSignal: job.pause.signal,
+          onKept: (b) => (job.kept = b),
+          onWaiting,
+          onProgress,
+        });
         job.kept = undefined;
         this.remember(this.opts.pendingDownloads?.remove(job.file));
         // The file's name, if something appeared at the planned one meanwhile, is the next free one.
         this.set(job, { status: 'done', file: got.file, bytesDone: job.size, bytesPerSecond: 0, verified: got.verified });
-        this.opts.onFinished?.(view(job));
+        this.opts.onFinished?.(view(job), got);
         return;
       }
-      const tuning = (await this.opts.tuning?.()) ?? {};
       const result = await conn.upload({
         ...tuning,
         file: job.file,
@@ -323,6 +339,6 @@ function storedBytes(state: Pick<MultipartState, 'parts' | 'partSize' | 'size'>)
 }
 
 function view(job: Job): TransferView {
-  const { cancel: _c, pause: _p, state: _s, overtaken: _o, kept: _k, folder: _f, ...rest } = job;
+  const { cancel: _c, pause: _p, state: _s, overtaken: _o, kept: _k, folder: _f, replace: _r, ...rest } = job;
   return { ...rest };
 }

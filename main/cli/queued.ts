@@ -1,0 +1,64 @@
+/**
+ * cp --recursive, both ways: a folder's files go through the window's transfer queue (several
+ * small files at once, large ones in parallel parts), with the user's --part-size and
+ * --concurrency, one progress bar for all of them and Ctrl-C cancelling every one. One file's
+ * failure does not stop the others; the caller hears each outcome.
+ */
+import type { Connection } from '../core/ferry';
+import type { DownloadResult } from '../core/transfers/download';
+import type { NewTransfer } from '../core/transfers/queue';
+import type { TransferView } from '../core/transfers/transfer-view';
+import type { UploadResult } from '../core/transfers/upload';
+import type { Context } from './context';
+
+export interface QueuedOutcome {
+  /** A transfer finished: what it made. */
+  done(view: TransferView, result: UploadResult | DownloadResult | undefined): void;
+  /** A transfer failed or was cancelled (its view holds the error). */
+  failed(view: TransferView): void;
+}
+
+/** Sends the transfers through one queue on this connection and resolves when every one has ended. */
+export async function throughQueue(ctx: Context, c: Connection, items: Array<Omit<NewTransfer, 'account'>>, on: QueuedOutcome): Promise<void> {
+  if (!items.length) return;
+  const { TransferQueue } = await import('../core/transfers/queue');
+  const bar = ctx.progress();
+  const total = items.reduce((n, f) => n + f.size, 0);
+  const done = new Map<string, number>();
+  const running = new Map<string, TransferView>();
+  const partSize = ctx.partSize();
+  const concurrency = ctx.concurrencyOption();
+  const tuning = { ...(partSize !== undefined ? { partSize } : {}), ...(concurrency ? { concurrency } : {}) };
+  try {
+    await new Promise<void>((resolveAll) => {
+      let left = items.length;
+      const queue = new TransferQueue({
+        connection: async () => c,
+        // Sixteen small files, or four large ones, at a time.
+        maxActive: 4,
+        tuning: async () => tuning,
+        onChange: (t) => {
+          done.set(t.id, t.status === 'done' ? t.size : t.bytesDone);
+          // The folder's speed is what its running files move together; "waiting" while any waits for the network.
+          if (t.status === 'running') running.set(t.id, t);
+          else running.delete(t.id);
+          if (!bar) return;
+          const bytesDone = [...done.values()].reduce((a, b) => a + b, 0);
+          const bytesPerSecond = [...running.values()].reduce((a, r) => a + r.bytesPerSecond, 0);
+          bar.setWaiting([...running.values()].some((r) => r.waiting));
+          bar.update({ bytesDone, totalBytes: total, bytesPerSecond, done: false, ...(bytesPerSecond > 0 ? { etaSeconds: (total - bytesDone) / bytesPerSecond } : {}) });
+        },
+        onFinished: (t, result) => {
+          bar?.clear();
+          if (t.status === 'done') on.done(t, result);
+          else on.failed(t);
+          if (--left === 0) resolveAll();
+        },
+      });
+      ctx.io.signal?.addEventListener('abort', () => queue.list().forEach((t) => void queue.cancel(t.id).catch(() => {})), { once: true });
+      queue.add(items.map((item) => ({ ...item, account: c.profile.name })));
+    });
+  } finally {
+    bar?.clear();
+  }
+}
