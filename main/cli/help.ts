@@ -36,6 +36,30 @@ Credentials for scripts: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_T
 `;
 }
 
+/**
+ * ferry COMMAND --help and ferry help COMMAND: that command's lines and the options it takes
+ * (its own, then the shared ones), from the command module itself.
+ */
+export async function commandHelp(name: string): Promise<string | undefined> {
+  const { loadCommand, loadCommands, optionTable } = await import('./commands');
+  const loading = loadCommand(name);
+  if (!loading) return undefined;
+  const command = await loading;
+  const { SHARED_OPTIONS } = await import('./context');
+  // An option's line is written where it is declared once (--recursive: in ls), so it is looked up in the whole table.
+  const options = optionTable((await loadCommands()).map(([, c]) => c));
+  const own = Object.keys(command.options);
+  const names = [...OPTION_ORDER.filter((n) => own.includes(n)), ...OPTION_ORDER.filter((n) => !own.includes(n) && n in SHARED_OPTIONS)];
+  return `Usage:
+${command.usage.map((line) => row(line, 33)).join('\n')}
+
+Options
+${names.flatMap((n) => (options[n]?.help ? [row(options[n].help, 22)] : [])).join('\n')}
+
+All commands: ferry --help
+`;
+}
+
 /** A line of the help: what to type, then what it does from `column` on (or three spaces after, when it is longer). */
 function row([synopsis, summary, at]: UsageLine, column: number): string {
   if (!summary) return `  ${synopsis}`;

@@ -9,7 +9,7 @@ import { Ferry } from '../core/ferry';
 import { KeychainSecretStore } from '../core/secrets/secrets';
 import { loadCommand, loadCommands, optionTable, type CommandModule } from './commands';
 import { Context, SHARED_OPTIONS, usage, type CliIO, type OptionSpecs } from './context';
-import { VERSION, help } from './help';
+import { VERSION, commandHelp, help } from './help';
 import { safeLines, safeText, textStream } from './safe-text';
 
 export type { CliIO } from './context';
@@ -42,6 +42,14 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     outputOnly = Boolean(command?.outputOnly);
     if (values.version) {
       io.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    // ferry cp --help, ferry help cp: the command's own help.
+    const asked = values.help && command ? positionals[0] : positionals[0] === 'help' ? positionals[1] : undefined;
+    if (asked !== undefined || (positionals[0] === 'help' && positionals.length === 1)) {
+      const text = asked === undefined ? await help() : await commandHelp(asked);
+      if (text === undefined) throw usage(`Unknown command "${asked}".`);
+      io.stdout.write(text);
       return 0;
     }
     if (values.help || positionals.length === 0) {

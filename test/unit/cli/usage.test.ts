@@ -10,7 +10,6 @@ const SEE = ' See: ferry --help';
 const USAGE: Array<[string[], string]> = [
   [['bogus'], 'Unknown command "bogus".'],
   [['bogus', 'x', '--json'], 'Unknown command "bogus".'],
-  [['help'], 'Unknown command "help".'],
   [['constructor'], 'Unknown command "constructor".'],
   [['__proto__'], 'Unknown command "__proto__".'],
   [['--title', 'T', 'bogus'], 'Unknown command "bogus".'],
