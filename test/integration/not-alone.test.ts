@@ -200,8 +200,9 @@ describe('uploads beside another writer and through lost answers', () => {
     const err = await m.upload({ file: src.path, bucket, key: 'later.bin', partSize: 8 * MiB, signal: cancel.signal }).catch((e: Error & { code?: string }) => e);
     m.close();
     expect(err).toMatchObject({ code: 'CANCELLED', message: expect.stringContaining('empty upload') });
-    expect(err.message).toContain('after it has stayed empty for 15 minutes');
-    expect(err.message).toContain(`ferry uploads abort s3://${bucket}/later.bin`);
+    const { message } = err as Error;
+    expect(message).toContain('after it has stayed empty for 15 minutes');
+    expect(message).toContain(`ferry uploads abort s3://${bucket}/later.bin`);
     expect(await pending(bucket, 'later.bin')).toHaveLength(1);
     expect(await saved(dataDir)).toHaveLength(1);
     // Once the quiet time has passed (here: a Ferry told a quiet time of 0), the next run removes it.

@@ -1,21 +1,16 @@
-import {
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  PutObjectCommand,
-  UploadPartCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { PutObjectCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
 import mime from 'mime-types';
 import type { Clock } from '../clock';
 import { FerryError, isFerryError } from '../errors';
 import { checkBucketReference, checkUserKey } from '../s3/names';
-import { PART_SIZE_META, type Storage } from '../s3/storage';
+import type { Storage } from '../s3/storage';
 import { sendRange, type BodyRoute } from './body';
-import { NEVER, RunEndings, unsureOf, type Run as RunOf, type Window } from './endings';
+import { completeUpload, createUpload, type OwnedDeps } from './owned';
+import { NEVER, RunEndings, unsureOf, type Run as RunOf } from './endings';
 import { partLength, planUpload, type UploadPlan } from './plan';
 import { ProgressMeter, type Progress } from './progress';
 import { keepStoredParts, listParts } from './resume';
-import { isNetworkError, retrying, retryPolicy, sdkFailure, sleep, type RetryPolicy } from './retry';
+import { retrying, retryPolicy, type RetryPolicy } from './retry';
 import { openSource, sourceChanged, type SourceFile } from './source';
 import { NO_KEEPER, type UploadKeeper, type UploadProgressState } from './state';
 import { alreadyUploaded, checkStored, etagIsNotMd5, multipartEtag, unquote } from './verify';
@@ -99,14 +94,6 @@ function stopSignal(req: UploadRequest): AbortSignal {
   return signals.length ? AbortSignal.any(signals) : new AbortController().signal;
 }
 
-/** How often "completion already in progress" is asked again before the earlier Complete is taken as done. */
-const COMPLETION_BUSY_TRIES = 6;
-
-/** The server is still completing this upload from an earlier request (RGW: "multipart completion already in progress"). */
-function completionInProgress(err: unknown): boolean {
-  return /completion (is )?already in progress/i.test((err as { message?: string })?.message ?? '');
-}
-
 /** One stored or sent part, as CompleteMultipartUpload and the saved state need it. */
 type Part = MultipartState['parts'][number];
 
@@ -130,6 +117,11 @@ export class Uploader {
   /** Where an upload's bodies come from and how they are retried (body.ts). */
   private route(req: UploadRequest): BodyRoute {
     return { file: req.file, retry: (signal, run, onFail) => this.retrying(req, signal, run, onFail) };
+  }
+
+  /** What Create and Complete (owned.ts) need of this uploader for one request. */
+  private owned(req: UploadRequest): OwnedDeps {
+    return { ...this.opts, backoffMs: this.policy.backoffMs, retrying: (stop, run) => this.retrying(req, stop, run) };
   }
 
   /** Runs one request under the engine's retry policy (retry.ts); a stop ends it as cancelled. */
@@ -282,7 +274,7 @@ export class Uploader {
     }
     run.state = state;
     if (!run.uploadId) {
-      const created = await this.create(run, contentType, plan.partSize, stop);
+      const created = await createUpload(this.owned(req), run, contentType, plan.partSize, stop);
       run.uploadId = created.uploadId;
       if (created.etagIsNotMd5) etagsAreMd5 = false;
     }
@@ -339,7 +331,7 @@ export class Uploader {
     // A cancel does (the server may not answer for minutes), and keeps the state as it is: the
     // server may have completed the upload, which the next run recognises (sending nothing).
     run.finishing = true;
-    const completed = await this.complete(req, run.uploadId!, parts as Part[], req.signal ?? NEVER);
+    const completed = await completeUpload(this.owned(req), req, run.uploadId!, parts as Part[], req.signal ?? NEVER);
     run.finishing = false;
     run.stored = true;
     // Completed: the upload ID is gone, and nothing may abort or pause what is now the object.
@@ -352,75 +344,4 @@ export class Uploader {
     });
     return { bucket: req.bucket, key: req.key, size: src.size, ...(etag ? { etag } : {}), contentType, parts: plan.partCount, partSize: plan.partSize };
   }
-
-  /**
-   * CreateMultipartUpload, owned by Ferry: sent once per attempt (no silent retry by the SDK),
-   * stopped at once by a cancel. Before each attempt the keeper saves when it was sent, so a
-   * lost answer, a kill or a cancel leaves a window the sweep finds the upload by; an answer
-   * closes its window, and an error answer means nothing was started.
-   */
-  private async create(run: Run, contentType: string, partSize: number, stop: AbortSignal): Promise<{ uploadId: string; etagIsNotMd5: boolean }> {
-    const { req, keeper } = run;
-    const { storage, dataClient, clock } = this.opts;
-    const created = await this.retrying(req, stop, async () => {
-      const window: Window = { from: clock.now() };
-      run.unsure.push(window);
-      await keeper.save(run.state!()).catch(() => {});
-      try {
-        const out = await dataClient.send(new CreateMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, ContentType: contentType, Metadata: { [PART_SIZE_META]: String(partSize) } }), {
-          abortSignal: stop,
-        });
-        run.unsure = run.unsure.filter((w) => w !== window);
-        return out;
-      } catch (err) {
-        // An error answer (4xx) started nothing. No answer, a cut-short one, a 5xx or a cancel may have.
-        const { status } = sdkFailure(err);
-        if (status !== undefined && status >= 400 && status < 500) run.unsure = run.unsure.filter((w) => w !== window);
-        else window.to = clock.now();
-        throw err;
-      }
-    });
-    if (!created.UploadId) throw new FerryError('S3_ERROR', `${storage.endpoint} started a multipart upload but returned no upload ID.`);
-    return { uploadId: created.UploadId, etagIsNotMd5: etagIsNotMd5(created) };
-  }
-
-  /**
-   * CompleteMultipartUpload, retried by Ferry (not the SDK) so that a lost answer is seen: the
-   * server may have completed the upload before the answer was lost, and then a repeat finds
-   * no such upload. That is success if the object is there whole (checked after this).
-   */
-  private async complete(req: UploadRequest, uploadId: string, parts: Part[], stop: AbortSignal): Promise<{ etag?: string; versionId?: string }> {
-    let mayHaveCompleted = false;
-    const done = await this.retrying(req, stop, async () => {
-      // "Completion already in progress" (RGW) comes while the server still carries out an earlier
-      // Complete of this upload whose answer was lost, and for good once another writer has
-      // replaced the object that Complete made. It is asked again a few times; if it stays, the
-      // earlier Complete did its work, and the check after this says whose object is there now.
-      for (let busy = 0; ; busy++) {
-        try {
-          return await this.opts.dataClient.send(
-            new CompleteMultipartUploadCommand({
-              Bucket: req.bucket,
-              Key: req.key,
-              UploadId: uploadId,
-              MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag })) },
-            }),
-            { abortSignal: stop },
-          );
-        } catch (err) {
-          const { name, status } = sdkFailure(err);
-          if (name === 'NoSuchUpload' && mayHaveCompleted) return { ETag: undefined, VersionId: undefined };
-          if (isNetworkError(err) || (status ?? 0) >= 500) mayHaveCompleted = true;
-          if (completionInProgress(err) && mayHaveCompleted) {
-            if (busy >= COMPLETION_BUSY_TRIES) return { ETag: undefined, VersionId: undefined };
-            await sleep(this.policy.backoffMs * 2, stop);
-            continue;
-          }
-          throw err;
-        }
-      }
-    });
-    return { ...(done.ETag ? { etag: done.ETag } : {}), ...(done.VersionId ? { versionId: done.VersionId } : {}) };
-  }
-
 }

@@ -1,0 +1,106 @@
+/**
+ * The two requests of a multipart upload whose answers Ferry must see for itself, so they are
+ * sent by Ferry once per attempt and never retried silently by the SDK: CreateMultipartUpload
+ * (a lost answer leaves a window the sweep finds the upload by: endings.ts) and
+ * CompleteMultipartUpload (a lost answer may mean the object is already made).
+ */
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Clock } from '../clock';
+import { FerryError } from '../errors';
+import { PART_SIZE_META, type Storage } from '../s3/storage';
+import type { Run, Window } from './endings';
+import { isNetworkError, sdkFailure, sleep } from './retry';
+import type { MultipartState, UploadRequest } from './upload';
+import { etagIsNotMd5 } from './verify';
+
+type Part = MultipartState['parts'][number];
+
+/** What Create and Complete need of the uploader. */
+export interface OwnedDeps {
+  storage: Storage;
+  /** The client built with maxAttempts 1: Ferry retries these requests itself. */
+  dataClient: S3Client;
+  clock: Clock;
+  backoffMs: number;
+  /** One request under the engine's retry policy; a stop ends it as cancelled. */
+  retrying<T>(stop: AbortSignal, run: () => Promise<T>): Promise<T>;
+}
+
+/** How often "completion already in progress" is asked again before the earlier Complete is taken as done. */
+const COMPLETION_BUSY_TRIES = 6;
+
+/** The server is still completing this upload from an earlier request (RGW: "multipart completion already in progress"). */
+function completionInProgress(err: unknown): boolean {
+  return /completion (is )?already in progress/i.test((err as { message?: string })?.message ?? '');
+}
+
+/**
+ * CreateMultipartUpload, owned by Ferry: sent once per attempt (no silent retry by the SDK),
+ * stopped at once by a cancel. Before each attempt the keeper saves when it was sent, so a
+ * lost answer, a kill or a cancel leaves a window the sweep finds the upload by; an answer
+ * closes its window, and an error answer means nothing was started.
+ */
+export async function createUpload(deps: OwnedDeps, run: Run<UploadRequest>, contentType: string, partSize: number, stop: AbortSignal): Promise<{ uploadId: string; etagIsNotMd5: boolean }> {
+  const { req, keeper } = run;
+  const { storage, dataClient, clock } = deps;
+  const created = await deps.retrying(stop, async () => {
+    const window: Window = { from: clock.now() };
+    run.unsure.push(window);
+    await keeper.save(run.state!()).catch(() => {});
+    try {
+      const out = await dataClient.send(new CreateMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, ContentType: contentType, Metadata: { [PART_SIZE_META]: String(partSize) } }), {
+        abortSignal: stop,
+      });
+      run.unsure = run.unsure.filter((w) => w !== window);
+      return out;
+    } catch (err) {
+      // An error answer (4xx) started nothing. No answer, a cut-short one, a 5xx or a cancel may have.
+      const { status } = sdkFailure(err);
+      if (status !== undefined && status >= 400 && status < 500) run.unsure = run.unsure.filter((w) => w !== window);
+      else window.to = clock.now();
+      throw err;
+    }
+  });
+  if (!created.UploadId) throw new FerryError('S3_ERROR', `${storage.endpoint} started a multipart upload but returned no upload ID.`);
+  return { uploadId: created.UploadId, etagIsNotMd5: etagIsNotMd5(created) };
+}
+
+/**
+ * CompleteMultipartUpload, retried by Ferry (not the SDK) so that a lost answer is seen: the
+ * server may have completed the upload before the answer was lost, and then a repeat finds
+ * no such upload. That is success if the object is there whole (checked after this).
+ */
+export async function completeUpload(deps: OwnedDeps, req: UploadRequest, uploadId: string, parts: Part[], stop: AbortSignal): Promise<{ etag?: string; versionId?: string }> {
+  let mayHaveCompleted = false;
+  const done = await deps.retrying(stop, async () => {
+    // "Completion already in progress" (RGW) comes while the server still carries out an earlier
+    // Complete of this upload whose answer was lost, and for good once another writer has
+    // replaced the object that Complete made. It is asked again a few times; if it stays, the
+    // earlier Complete did its work, and the check after this says whose object is there now.
+    for (let busy = 0; ; busy++) {
+      try {
+        return await deps.dataClient.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: req.bucket,
+            Key: req.key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag })) },
+          }),
+          { abortSignal: stop },
+        );
+      } catch (err) {
+        const { name, status } = sdkFailure(err);
+        if (name === 'NoSuchUpload' && mayHaveCompleted) return { ETag: undefined, VersionId: undefined };
+        if (isNetworkError(err) || (status ?? 0) >= 500) mayHaveCompleted = true;
+        if (completionInProgress(err) && mayHaveCompleted) {
+          if (busy >= COMPLETION_BUSY_TRIES) return { ETag: undefined, VersionId: undefined };
+          await sleep(deps.backoffMs * 2, stop);
+          continue;
+        }
+        throw err;
+      }
+    }
+  });
+  return { ...(done.ETag ? { etag: done.ETag } : {}), ...(done.VersionId ? { versionId: done.VersionId } : {}) };
+}
+
