@@ -118,7 +118,11 @@ function tryParse(argv: string[], options: OptionSpecs, strictly = false): Omit<
     return parseArgs({ args: argv, options: table(options), allowPositionals: true, strict: true });
   } catch (err) {
     if (!strictly) return undefined;
-    const msg = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    // node:util's wording, made one line: its "\n" hints are for another program's options.
+    const msg = (err as Error).message
+      .replace(/\. To specify a positional argument.*$/s, '')
+      .replace(/^Option '(--[\w-]+)' argument is ambiguous\..*$/s, "$1 takes a value, and what follows it starts with a dash; to give such a value, write $1=-VALUE")
+      .replace(/\s*\n\s*/g, ' ');
     throw new FerryError('USAGE', `${msg}. See: ferry --help`);
   }
 }

@@ -35,7 +35,7 @@ export function checkExpiry(seconds: number, asked = `${seconds}`): void {
     const what = asked === `${seconds}` ? `${seconds} seconds` : `${asked} (${seconds} seconds)`;
     throw new FerryError(
       'EXPIRY_OUT_OF_RANGE',
-      `A share link can live from 1 second to 7 days (604800 seconds); ${what} is outside that. Choose an expiry of at most 7d.`,
+      `A share link can live from 1 second to 7 days (604800 seconds); ${what} is outside that. Choose an expiry ${seconds < MIN_EXPIRY_SECONDS ? 'of at least 1s' : 'of at most 7d'}.`,
     );
   }
 }

@@ -43,7 +43,7 @@ const USAGE: Array<[string[], string]> = [
   [['presign'], 'Usage: ferry presign s3://bucket/key.'],
   [['presign', 'a', 'b'], 'Usage: ferry presign s3://bucket/key.'],
   [['presign', 's3://bucket'], 'presign makes a link to an object: give s3://bucket/key.'],
-  [['links', 'x'], 'Usage: ferry links .'],
+  [['links', 'x'], 'Usage: ferry links.'],
   [['request'], 'Usage: ferry request s3://bucket/incoming/name/ --expires-in 3d --max-size 2GiB [--accept image/*] [--note TEXT] [--title TEXT].'],
   [['request', 'a', 'b'], 'Usage: ferry request s3://bucket/incoming/name/ --expires-in 3d --max-size 2GiB [--accept image/*] [--note TEXT] [--title TEXT].'],
   [['request', 's3://bucket/p/'], 'Give the largest file a sender may upload with --max-size (for example 2GiB; at most 5 GiB).'],
@@ -81,7 +81,8 @@ const PARSE: Array<[string[], string]> = [
   [['--title'], "Option '--title <value>' argument missing. See: ferry --help"],
   [['ls', '--title'], "Option '--title <value>' argument missing. See: ferry --help"],
   [['--account'], "Option '--account <value>' argument missing. See: ferry --help"],
-  [['ls', '--title', '--json'], "Option '--title' argument is ambiguous.\\nDid you forget to specify the option argument for '--title'?\\nTo specify an option argument starting with a dash use '--title=-XYZ'.. See: ferry --help"],
+  [['ls', '--title', '--json'], '--title takes a value, and what follows it starts with a dash; to give such a value, write --title=-VALUE. See: ferry --help'],
+  [['presign', 's3://b/k', '--expires-in', '-5'], '--expires-in takes a value, and what follows it starts with a dash; to give such a value, write --expires-in=-VALUE. See: ferry --help'],
 ];
 
 describe('usage mistakes', () => {
@@ -136,6 +137,9 @@ describe('usage mistakes', () => {
       [['mb', 's3://B_ad'], /^ferry: "B_ad" is not a valid bucket name: it contains upper-case letters; use lower case only\.\n$/],
       [['mb', 'nope'], /^ferry: "nope" is not an S3 URL\. Write it as s3:\/\/bucket\/key/],
       [['presign', 's3://bucket/k', '--expires-in', 'tomorrow'], /is not an expiry/],
+      // Too short is not fixed by "at most 7d".
+      [['presign', 's3://bucket/k', '--expires-in', '0'], /0 seconds is outside that\. Choose an expiry of at least 1s\.\n$/],
+      [['presign', 's3://bucket/k', '--expires-in', '8d'], /Choose an expiry of at most 7d\.\n$/],
       [['cp', join(dir, 'nope.txt'), 's3://bucket/x'], /^ferry: There is no file at .*nope\.txt\. Check the path and try again\.\n$/],
       [['cp', join(dir, 'nodir'), 's3://bucket/', '--recursive'], /^ferry: There is no folder at .*nodir\. Check the path and try again\.\n$/],
       [['ls', '--endpoint-url', 'ftp://x'], /^ferry: [^\n]+\n$/],
