@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { chmod, chown, link, lstat, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, chown, link, lstat, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppCore, type AppCore } from '../../main/app/handlers';
 import type { Connection, Ferry } from '../../main/core/ferry';
@@ -93,6 +93,18 @@ describe('one writer per local file', () => {
     expect(byKey.get('exact/a_.png')).toBe('a_.png');
     expect(byKey.get('exact/a_ (1).png')).toBe('a_ (1).png');
     expect(byKey.get('exact/a\u0001.png')).toBe('a_ (2).png');
+  });
+
+  it('an empty segment in a key (a//b.txt) names no folder: the file lands where the path joins it, beside a b.txt of its own', async () => {
+    await put('dbl//b.txt', 'double slash');
+    await put('dbl/b.txt', 'single slash');
+    await put('dbl/x//y/z.txt', 'deeper');
+    const root = await realpath(await tempDir());
+    const plan = await planRecursive(conn.storage, bucket, 'dbl/', root);
+    const byKey = new Map(plan.items.map((i) => [i.key, relative(root, i.file)]));
+    expect(byKey.get('dbl/b.txt')).toBe('b.txt');
+    expect(byKey.get('dbl//b.txt')).toBe('b (1).txt');
+    expect(byKey.get('dbl/x//y/z.txt')).toBe(join('x', 'y', 'z.txt'));
   });
 
   it('on a file system that folds case, names that differ only in case get a file each', async () => {

@@ -39,8 +39,8 @@ describe('errors a user can cause', () => {
     expectOneLineError(await ferry(['cp', join(work, 'nope.txt'), `s3://${bucket}/x`], { env }), /There is no file at .*nope\.txt\. Check the path/);
   });
 
-  it('a folder where a file is expected', async () => {
-    expectOneLineError(await ferry(['cp', work, `s3://${bucket}/x`], { env }), /is a folder, not a file/);
+  it('a folder where a file is expected: it needs --recursive, as with aws s3 cp', async () => {
+    expect(await ferry(['cp', work, `s3://${bucket}/x`], { env })).toEqual({ code: 2, stdout: '', stderr: `ferry: ${work} is a folder; uploading a folder and everything in it needs --recursive. See: ferry --help\n` });
   });
 
   it('a file without read permission', async () => {
@@ -50,7 +50,12 @@ describe('errors a user can cause', () => {
     const r = await ferry(['cp', secret, `s3://${bucket}/private.txt`], { env, withoutRootFileAccess: true });
     expectOneLineError(r, /Cannot read .*private\.txt: permission denied/);
     // Nothing was uploaded.
-    expect(await ferry(['ls', `s3://${bucket}/private.txt`], { env })).toMatchObject({ code: 0, stdout: '' });
+    // Nothing was uploaded: ls of the key finds nothing, and fails as aws s3 ls does.
+    expect(await ferry(['ls', `s3://${bucket}/private.txt`], { env })).toEqual({ code: 1, stdout: '', stderr: `ferry: Nothing in s3://${bucket} starts with "private.txt".\n` });
+    // An empty bucket is only empty.
+    const empty = uniqueName('empty');
+    expect((await ferry(['mb', `s3://${empty}`], { env })).code).toBe(0);
+    expect(await ferry(['ls', `s3://${empty}`], { env })).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
   it('a bucket that does not exist', async () => {

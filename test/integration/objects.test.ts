@@ -108,6 +108,11 @@ describe.each(servers())('objects on $name', (server) => {
     expect(r.code, r.stderr).toBe(0);
     expect(await readFile(join(out, 'a.txt'), 'utf8')).toBe('A');
     expect(await readFile(join(out, 'sub', 'b.txt'), 'utf8')).toBe('B');
+    // Named without --recursive (as aws users do), the folder is said to need it, for a download and a delete alike.
+    for (const args of [['cp', `s3://${bucket}/tree`, out], ['rm', `s3://${bucket}/tree`]]) {
+      expect(await run(args), args.join(' ')).toMatchObject({ code: 2, stderr: `ferry: s3://${bucket}/tree/ is a folder; ${args[0] === 'cp' ? 'downloading' : 'deleting'} a folder and everything in it needs --recursive. See: ferry --help\n` });
+    }
+    expect(await keys('tree/')).toEqual(['tree/a.txt', 'tree/sub/b.txt']);
   });
 
   it('renames an object and moves a folder: copied, checked, originals gone; a clash changes nothing', async () => {

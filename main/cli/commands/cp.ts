@@ -5,7 +5,7 @@ import { formatS3Url, parseS3Url } from '../../core/s3/names';
 import type { DownloadResult } from '../../core/transfers/download';
 import type { Progress } from '../../core/transfers/progress';
 import { usage as usageError, type Context, type OptionSpecs, type UsageLine } from '../context';
-import { asFolder, intoKey } from '../keys';
+import { asFolder, intoKey, oneObject } from '../keys';
 import { UPLOAD_OPTIONS, uploadedLine, uploadFile, uploadFolder } from '../upload';
 import { throughQueue } from '../queued';
 
@@ -30,6 +30,8 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
   ctx.arity(2, 2, UPLOAD_SHAPE);
   const [file, target] = ctx.args as [string, string];
   if (ctx.o.recursive) return uploadFolder(ctx, file, parseS3Url(target));
+  // As aws s3 cp: a folder goes up only when asked to.
+  if ((await stat(file).catch(() => undefined))?.isDirectory()) throw usageError(`${file} is a folder; uploading a folder and everything in it needs --recursive.`);
   const loc = parseS3Url(target);
   const upload = { file, bucket: loc.bucket, key: intoKey(loc.key, basename(file)) };
   const tuning = { partSize: ctx.partSize(), bar: ctx.progress() };
@@ -88,7 +90,9 @@ async function download(ctx: Context<typeof options>): Promise<void> {
       ctx.say(`ferry: ${file} already exists; not replaced (--no-clobber)`);
       return;
     }
-    const r = await c.download({ bucket, key, file, ...opts, ...(bar ? { onProgress: (p: Progress) => bar.update(p), onWaiting: (w: boolean) => bar.setWaiting(w) } : {}) }).finally(() => bar?.clear());
+    const r = await oneObject(c, bucket, key, 'downloading', () =>
+      c.download({ bucket, key, file, ...opts, ...(bar ? { onProgress: (p: Progress) => bar.update(p), onWaiting: (w: boolean) => bar.setWaiting(w) } : {}) }).finally(() => bar?.clear()),
+    );
     results.push(r);
     if (!ctx.o.json) ctx.out(`download: ${formatS3Url({ bucket, key })} to ${file}`);
   });

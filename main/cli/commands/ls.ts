@@ -1,3 +1,4 @@
+import { FerryError } from '../../core/errors';
 import { parseS3Url } from '../../core/s3/names';
 import type { Context, OptionSpecs, UsageLine } from '../context';
 
@@ -20,7 +21,9 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
       return;
     }
     const { bucket, key: prefix } = parseS3Url(ctx.args[0]);
+    let shown = 0;
     for await (const page of c.storage.listObjects(bucket, prefix, { recursive: Boolean(ctx.o.recursive), ...ctx.abortable })) {
+      shown += page.folders.length + page.objects.length;
       for (const folder of page.folders) {
         if (ctx.o.json) ctx.json({ type: 'folder', prefix: folder });
         else ctx.out(`${''.padStart(19)} ${'PRE'.padStart(10)} ${folder.slice(prefix.lastIndexOf('/') + 1)}`);
@@ -30,6 +33,8 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
         else ctx.out(`${formatDate(obj.lastModified)} ${String(obj.size).padStart(10)} ${ctx.o.recursive ? obj.key : obj.key.slice(prefix.lastIndexOf('/') + 1)}`);
       }
     }
+    // As aws s3 ls: a prefix nothing starts with fails (an empty bucket is only empty), and says so.
+    if (prefix && !shown) throw new FerryError('NO_SUCH_KEY', `Nothing in s3://${bucket} starts with "${prefix}".`);
   });
 }
 

@@ -14,6 +14,13 @@ export const options = { recursive: { type: 'boolean' } } as const satisfies Opt
 /** Renames or moves an object (or, with --recursive, a folder): copied on the server, checked, then the original deleted. */
 export async function run(ctx: Context<typeof options>): Promise<void> {
   ctx.arity(2, 2, SHAPE);
+  // aws s3 mv also uploads and then deletes the local file; Ferry leaves local files to the user.
+  if (!ctx.args[0]!.startsWith('s3://') && ctx.args[1]!.startsWith('s3://')) {
+    throw usageError(`ferry mv moves objects within S3. To upload ${ctx.args[0]}, use ferry cp ${ctx.args[0]} ${ctx.args[1]} (the file stays where it is).`);
+  }
+  if (ctx.args[0]!.startsWith('s3://') && !ctx.args[1]!.startsWith('s3://')) {
+    throw usageError(`ferry mv moves objects within S3. To download ${ctx.args[0]}, use ferry cp ${ctx.args[0]} ${ctx.args[1]} (the object stays where it is).`);
+  }
   const from = parseS3Url(ctx.args[0]!);
   const to = parseS3Url(ctx.args[1]!);
   if (!from.key) throw usageError('mv moves an object or folder: give s3://bucket/key.');

@@ -1,6 +1,6 @@
 import { formatS3Url, parseS3Url } from '../../core/s3/names';
 import { usage as usageError, type Context, type OptionSpecs, type UsageLine } from '../context';
-import { asFolder } from '../keys';
+import { asFolder, oneObject } from '../keys';
 
 const SHAPE = 's3://bucket/key';
 
@@ -29,7 +29,7 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
   }
   if (!key) throw usageError('rm deletes an object: give s3://bucket/key (or a folder with --recursive).');
   await ctx.withConnection(async (c) => {
-    await c.storage.head(bucket, key);
+    await oneObject(c, bucket, key, 'deleting', () => c.storage.head(bucket, key));
     await c.storage.delete(bucket, key);
   });
   if (ctx.o.json) ctx.json({ bucket, key, deleted: true });

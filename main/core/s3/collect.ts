@@ -32,3 +32,11 @@ export async function existingKeys(storage: Storage, bucket: string, keys: strin
   }
   return found;
 }
+
+/** Whether anything is stored below this prefix taken as a folder (one short listing). */
+export async function isFolder(storage: Storage, bucket: string, key: string, signal?: AbortSignal): Promise<boolean> {
+  const prefix = key && !key.endsWith('/') ? `${key}/` : key;
+  // The first page that holds anything answers it: nothing more is asked for.
+  for await (const page of storage.listObjects(bucket, prefix, { recursive: true, ...(signal ? { signal } : {}) })) if (page.objects.length) return true;
+  return false;
+}

@@ -226,7 +226,8 @@ export class TargetPlanner {
     } catch {
       return void this.out.skipped.push({ key: key.slice(0, 200), reason: 'its name is longer than S3 allows (1,024 bytes); the server sent something no S3 server stores' });
     }
-    const names = rel.map((s) => downloadName(s));
+    // An empty segment ("a//b") names no folder: it is dropped, as joining the path drops it.
+    const names = innerNamed(rel).map((s) => downloadName(s));
     let dir = base;
     for (const segment of names.slice(0, -1)) {
       const made = await this.folder(dir, segment);
@@ -246,11 +247,15 @@ export class TargetPlanner {
   }
 }
 
+/** Key segments below a download's folder without the empty ones between slashes (the last stays: it is the file). */
+const innerNamed = (rel: string[]) => rel.filter((s, i) => s !== '' || i === rel.length - 1);
+
 /**
  * Objects whose names are already file names first, so each keeps its own name and a name
  * that had to be cleaned (a control character made "_") takes the next free one, never theirs.
  */
 function exactFirst<T extends { key: string }>(objects: T[], from: number): T[] {
+  // An empty segment dropped ("a//b.txt") is a changed name too.
   const exact = (o: T) => o.key.slice(from).split('/').every((s) => downloadName(s) === s);
   return [...objects.filter(exact), ...objects.filter((o) => !exact(o))];
 }
