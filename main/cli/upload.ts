@@ -9,7 +9,7 @@ import { basename, resolve } from 'node:path';
 import { FerryError } from '../core/errors';
 import type { Connection } from '../core/ferry';
 import { formatS3Url, type S3Location } from '../core/s3/names';
-import { expandDrop } from '../core/transfers/drop';
+import { expandDrop, skippedReason } from '../core/transfers/drop';
 import { formatBytes } from '../core/transfers/plan';
 import type { Progress } from '../core/transfers/progress';
 import type { UploadResult } from '../core/transfers/upload';
@@ -108,7 +108,7 @@ export async function uploadFolder(ctx: UploadContext, dir: string, target: S3Lo
   if (!info.isDirectory()) throw usage(`${dir} is a file; --recursive uploads a folder. Drop --recursive to upload one file.`);
   const prefix = asFolder(target.key);
   const top = `${basename(resolve(dir))}/`;
-  let files = (await expandDrop([dir], '', ({ link, target }) => ctx.say(`ferry: skipped ${link}: the link points outside ${dir}, to ${target}`))).map((f) => ({ ...f, key: prefix + f.key.slice(top.length) }));
+  let files = (await expandDrop([dir], '', (s) => ctx.say(`ferry: skipped ${s.link}: ${skippedReason(s, dir)}`))).map((f) => ({ ...f, key: prefix + f.key.slice(top.length) }));
   const failures: string[] = [];
   const results: Array<{ file: string; key: string; size: number }> = [];
   await ctx.withConnection(async (c) => {

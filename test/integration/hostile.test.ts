@@ -1,5 +1,6 @@
 import { CreateMultipartUploadCommand, GetObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { mkdir, open, rm, symlink, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +62,25 @@ describe('hostile and unusual input', () => {
     await symlink(target.path, join(dir, 'link.bin'));
     await conn.upload({ file: join(dir, 'link.bin'), bucket, key: 'link.bin' });
     expect(await contentOf('link.bin')).toEqual({ sha256: target.sha256, size: 100_000 });
+  });
+
+  it('a folder upload says what it leaves out and why: a FIFO, a broken link, a link to a folder', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'inner'));
+    await writeFile(join(dir, 'inner', 'kept.txt'), 'kept');
+    expect(spawnSync('mkfifo', [join(dir, 'pipe')]).status).toBe(0);
+    await symlink(join(dir, 'gone.txt'), join(dir, 'broken'));
+    await symlink(join(dir, 'inner'), join(dir, 'loop'));
+    const r = await runFerry(['cp', dir, `s3://${bucket}/skips/`, '--recursive', '--account', account], { env: cliEnv(dataDir) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`upload: ${join(dir, 'inner', 'kept.txt')} to s3://${bucket}/skips/inner/kept.txt\n`);
+    expect(r.stderr.split('\n').filter(Boolean).sort()).toEqual(
+      [
+        `ferry: skipped ${join(dir, 'broken')}: it is a link to something that is not there`,
+        `ferry: skipped ${join(dir, 'loop')}: it is a link to a folder, and links to folders are not followed (upload that folder itself if you want it)`,
+        `ferry: skipped ${join(dir, 'pipe')}: it is not a regular file (a FIFO, socket or device)`,
+      ].sort(),
+    );
   });
 
   it('a file deleted mid-upload still uploads whole: Ferry holds it open', async () => {

@@ -1,5 +1,5 @@
 import { FerryError } from '../../core/errors';
-import { expandDrop } from '../../core/transfers/drop';
+import { expandDrop, skippedReason } from '../../core/transfers/drop';
 import { existingKeys } from '../../core/s3/collect';
 import { planDownload } from '../../core/transfers/targets';
 import { forWindow, leafOf } from '../window-words';
@@ -16,12 +16,15 @@ export function transferHandlers({ ferry, platform, emit, connection, known, gra
       await ferry.accounts.get(account);
       known.newFolder(account, bucket, prefix);
       const outside: string[] = [];
-      let files = await expandDrop(paths, prefix, ({ link, target }) => outside.push(`${link} → ${target}`));
+      const other: string[] = [];
+      let files = await expandDrop(paths, prefix, (s) => (s.kind === 'outside' ? outside.push(`${s.link} → ${s.target}`) : other.push(`${s.link} (${skippedReason(s, '')})`)));
+      const some = (list: string[]) => `${list.slice(0, 3).join(', ')}${list.length > 3 ? ', …' : ''}`;
       if (outside.length) {
         emit('notice', {
-          message: `${outside.length} symbolic link${outside.length === 1 ? '' : 's'} in the dropped folder point${outside.length === 1 ? 's' : ''} outside it and ${outside.length === 1 ? 'was' : 'were'} not uploaded: ${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ', …' : ''}. Drop the files they point to if you want them.`,
+          message: `${outside.length} symbolic link${outside.length === 1 ? '' : 's'} in the dropped folder point${outside.length === 1 ? 's' : ''} outside it and ${outside.length === 1 ? 'was' : 'were'} not uploaded: ${some(outside)}. Drop the files they point to if you want them.`,
         });
       }
+      if (other.length) emit('notice', { message: `${other.length} item${other.length === 1 ? '' : 's'} in the dropped folder ${other.length === 1 ? 'is' : 'are'} not ${other.length === 1 ? 'a file' : 'files'} and ${other.length === 1 ? 'was' : 'were'} not uploaded: ${some(other)}.` });
       if (!files.length) throw new FerryError('FILE_NOT_FOUND', 'Nothing to upload: the dropped folders contain no files.');
       if (onExisting !== 'replace') {
         const taken = await existingKeys((await connection(account)).storage, bucket, files.map((f) => f.key));

@@ -8,20 +8,37 @@ export interface DroppedFile {
   size: number;
 }
 
-/** A symbolic link inside a folder that points outside it: reported, not followed. */
-export interface SkippedLink {
-  link: string;
-  target: string;
+/**
+ * Something inside a dropped folder that is not uploaded, and why: a symbolic link that points
+ * outside the folder (the folder grants what is in it, nothing else), a link to a folder (not
+ * followed, so a loop cannot make a drop endless), a link that leads nowhere, or something that
+ * is not a file (a FIFO, socket or device: reading it could wait for ever).
+ */
+export type Skipped =
+  | { kind: 'outside'; link: string; target: string }
+  | { kind: 'folder-link' | 'broken-link' | 'not-a-file'; link: string };
+
+/** Why it was skipped, in a few words after "skipped PATH: ". */
+export function skippedReason(s: Skipped, folder: string): string {
+  switch (s.kind) {
+    case 'outside':
+      return `the link points outside ${folder}, to ${s.target}`;
+    case 'folder-link':
+      return 'it is a link to a folder, and links to folders are not followed (upload that folder itself if you want it)';
+    case 'broken-link':
+      return 'it is a link to something that is not there';
+    case 'not-a-file':
+      return 'it is not a regular file (a FIFO, socket or device)';
+  }
 }
 
 /**
  * Turns dropped paths into files to upload under a prefix: a file goes to prefix + its name, a
  * folder recursively to prefix + folder name + its relative paths (with '/' separators on every
- * platform). Inside a folder, symbolic links to files in that folder are followed; links that
- * lead out of it are reported through onSkipped and not followed (the folder grants what is in
- * it, nothing else), and links to folders are not followed, so a loop cannot make a drop endless.
+ * platform). Inside a folder, symbolic links to files in that folder are followed; whatever else
+ * is not uploaded is reported through onSkipped (see Skipped), never left out silently.
  */
-export async function expandDrop(paths: string[], prefix: string, onSkipped?: (skipped: SkippedLink) => void): Promise<DroppedFile[]> {
+export async function expandDrop(paths: string[], prefix: string, onSkipped?: (skipped: Skipped) => void): Promise<DroppedFile[]> {
   const out: DroppedFile[] = [];
   const base = prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix;
   for (const path of paths) {
@@ -41,7 +58,7 @@ export async function expandDrop(paths: string[], prefix: string, onSkipped?: (s
   return out;
 }
 
-async function walk(root: string, realRoot: string, dir: string, keyPrefix: string, out: DroppedFile[], onSkipped?: (skipped: SkippedLink) => void): Promise<void> {
+async function walk(root: string, realRoot: string, dir: string, keyPrefix: string, out: DroppedFile[], onSkipped?: (skipped: Skipped) => void): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
@@ -52,13 +69,17 @@ async function walk(root: string, realRoot: string, dir: string, keyPrefix: stri
     }
     if (entry.isSymbolicLink()) {
       const target = await realpath(full).catch(() => undefined);
-      if (target && !target.startsWith(realRoot + sep)) {
-        onSkipped?.({ link: full, target });
+      if (!target) {
+        onSkipped?.({ kind: 'broken-link', link: full });
+        continue;
+      }
+      if (!target.startsWith(realRoot + sep)) {
+        onSkipped?.({ kind: 'outside', link: full, target });
         continue;
       }
     }
-    let info = entry.isSymbolicLink() ? await stat(full).catch(() => undefined) : await lstat(full);
-    if (entry.isSymbolicLink() && info?.isDirectory()) info = undefined;
+    const info = entry.isSymbolicLink() ? await stat(full).catch(() => undefined) : await lstat(full).catch(() => undefined);
     if (info?.isFile()) out.push({ file: full, key: keyPrefix + relative(root, full).split(sep).join('/'), size: info.size });
+    else if (info) onSkipped?.({ kind: info.isDirectory() ? 'folder-link' : 'not-a-file', link: full });
   }
 }
