@@ -70,6 +70,8 @@ export class Context<T extends OptionSpecs = OptionSpecs> {
     readonly io: CliIO,
     /** The terminal itself, for the progress bar and the key prompt, which draw with control characters of their own. */
     readonly terminal: CliIO['stderr'],
+    /** stdout as it is, for an object's bytes (ferry cp s3://b/k -): never escaped, never a line. */
+    readonly bytesOut: CliIO['stdout'] = io.stdout,
   ) {}
 
   get selector(): Selector {

@@ -59,7 +59,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const ferry = new Ferry({ dataDir: defaultDataDir(io.env), secrets: io.secrets ?? new KeychainSecretStore(), env: io.env });
     if (!command) throw usage(`Unknown command "${positionals[0]}".`);
     // The values were parsed with the options the commands declare, so they have the types declared.
-    await command.run(new Context(ferry, positionals[0]!, values as Context['o'], positionals.slice(1), { ...io, stdout: textStream(io.stdout), stderr: textStream(io.stderr), signal }, io.stderr));
+    await command.run(new Context(ferry, positionals[0]!, values as Context['o'], positionals.slice(1), { ...io, stdout: textStream(io.stdout), stderr: textStream(io.stderr), signal }, io.stderr, io.stdout));
     // A failed write is reported a moment after it (the stream's error event): let it arrive.
     await new Promise((r) => setImmediate(r));
     if (outputFailed) {

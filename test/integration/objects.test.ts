@@ -1,4 +1,5 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFerryError } from '../../main/core/errors';
@@ -136,6 +137,22 @@ describe.each(servers())('objects on $name', (server) => {
     expect(clash.stderr).toMatch(/already exists.*nothing was moved/);
     expect((await direct.storage.getBytes(bucket, 'mv/uno.txt', 1024)).toString()).toBe('1');
     expect((await direct.storage.getBytes(bucket, 'mv/other.txt', 1024)).toString()).toBe('other');
+  });
+
+  it('cp - uploads stdin and cp … - writes to stdout, as aws s3 cp does; a device is written into, never replaced', async () => {
+    const text = Array.from({ length: 12 * 1024 }, (_, i) => `line ${i} ${'x'.repeat(1000)}\n`).join('');
+    const up = await ferry(['cp', '-', `s3://${bucket}/stream/in.txt`, '--part-size', '5MiB', '--account', account], { env, input: text });
+    expect(up, up.stderr).toMatchObject({ code: 0, stdout: `upload: - to s3://${bucket}/stream/in.txt\n` });
+    expect((await direct.storage.head(bucket, 'stream/in.txt')).etag).toMatch(/-3"?$/);
+    const down = await run(['cp', `s3://${bucket}/stream/in.txt`, '-']);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stdout === text).toBe(true);
+    // A character device (as /dev/null is) stays one.
+    const dev = join(await tempDir(), 'null');
+    expect(spawnSync('mknod', [dev, 'c', '1', '3']).status).toBe(0);
+    expect((await run(['cp', `s3://${bucket}/stream/in.txt`, dev])).code).toBe(0);
+    expect((await lstat(dev)).isCharacterDevice()).toBe(true);
+    expect(await run(['cp', '-', `s3://${bucket}/stream/`])).toMatchObject({ code: 2, stderr: expect.stringContaining('What comes on stdin has no name') });
   });
 
   it('renames an object that was uploaded in parts (its ETag ends in -N), byte for byte', async () => {

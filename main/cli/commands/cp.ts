@@ -1,20 +1,21 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { FerryError } from '../../core/errors';
-import { formatS3Url, parseS3Url } from '../../core/s3/names';
+import { FerryError, isFerryError } from '../../core/errors';
+import { formatS3Url, parseS3Url, type S3Location } from '../../core/s3/names';
 import type { DownloadResult } from '../../core/transfers/download';
 import type { Progress } from '../../core/transfers/progress';
 import { usage as usageError, type Context, type OptionSpecs, type UsageLine } from '../context';
 import { asFolder, intoKey, oneObject } from '../keys';
 import { UPLOAD_OPTIONS, uploadedLine, uploadFile, uploadFolder } from '../upload';
 import { throughQueue } from '../queued';
+import { downloadToStream, fromStdin, stdinKey, streamTarget } from '../stream';
 
 const UPLOAD_SHAPE = 'FILE s3://bucket[/key]';
 
 export const usage: readonly UsageLine[] = [
-  [`cp ${UPLOAD_SHAPE}`, "upload a file (a key ending in / keeps the file's name)"],
+  [`cp ${UPLOAD_SHAPE}`, "upload a file (a key ending in / keeps the file's name; - reads stdin)"],
   ['cp DIR s3://bucket[/prefix] --recursive', "upload a folder's files under the prefix"],
-  ['cp s3://bucket/key [FILE|DIR]', 'download an object (in parallel ranges; an interrupted download continues)'],
+  ['cp s3://bucket/key [FILE|DIR|-]', 'download an object (in parallel ranges; an interrupted download continues; - writes stdout)'],
   ['cp s3://bucket/prefix/ DIR --recursive', "download a folder's objects into DIR"],
 ];
 
@@ -29,6 +30,7 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
   }
   ctx.arity(2, 2, UPLOAD_SHAPE);
   const [file, target] = ctx.args as [string, string];
+  if (file === '-') return uploadStdin(ctx, parseS3Url(target));
   if (ctx.o.recursive) return uploadFolder(ctx, file, parseS3Url(target));
   // As aws s3 cp: a folder goes up only when asked to.
   if ((await stat(file).catch(() => undefined))?.isDirectory()) throw usageError(`${file} is a folder; uploading a folder and everything in it needs --recursive.`);
@@ -50,6 +52,7 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
 async function download(ctx: Context<typeof options>): Promise<void> {
   const [source, target = '.'] = ctx.args as [string, string | undefined];
   const { bucket, key } = parseS3Url(source);
+  if (target === '-' && ctx.o.recursive) throw usageError('A folder cannot go to stdout: give a folder to download into.');
   const [{ makeFolder, planRecursive }, { downloadName }] = await Promise.all([import('../../core/transfers/targets'), import('../../core/transfers/download')]);
   const bar = ctx.progress();
   const concurrency = ctx.concurrencyOption();
@@ -83,6 +86,12 @@ async function download(ctx: Context<typeof options>): Promise<void> {
       return;
     }
     if (!key || key.endsWith('/')) throw usageError('Give an object to download (s3://bucket/key), or a folder with --recursive.');
+    if (await streamTarget(target)) {
+      // Into stdout, a device or a pipe: written into, never replaced.
+      const r = await oneObject(c, bucket, key, 'downloading', () => downloadToStream(ctx, c, { bucket, key }, target, ctx.bytesOut));
+      if (target !== '-' && ctx.o.json) ctx.json({ bucket, key, file: target, ...r });
+      return;
+    }
     const file = targetInfo?.isDirectory() || target.endsWith('/') ? join(target, downloadName(key)) : target;
     // As aws s3 cp: the folder the file goes into is made if it is not there.
     await makeFolder(dirname(file));
@@ -101,4 +110,28 @@ async function download(ctx: Context<typeof options>): Promise<void> {
   if (failures.length) {
     throw new FerryError('S3_ERROR', `${failures.length} of ${results.length + failures.length} objects were not downloaded; the first: ${failures[0]}`);
   }
+}
+
+/**
+ * cp - s3://bucket/key: what arrives on stdin, as one object (see stream.ts). If it does not
+ * complete, what it sent is removed at once: there is no file to continue from later.
+ */
+async function uploadStdin(ctx: Context<typeof options>, loc: S3Location): Promise<void> {
+  if (ctx.o.recursive) throw usageError('stdin is one stream, not a folder: drop --recursive.');
+  const key = stdinKey(loc);
+  const tuning = { partSize: ctx.partSize(), bar: ctx.progress() };
+  const result = await fromStdin(ctx, (file) =>
+    ctx.withConnection(async (c) => {
+      try {
+        return await uploadFile(ctx, c, { file, bucket: loc.bucket, key }, tuning);
+      } catch (err) {
+        await c.abandon(file, loc.bucket, key).catch(() => {});
+        if (!isFerryError(err) || err.code === 'CANCELLED') throw err;
+        throw new FerryError(err.code, `${err.message.replace(/ (The finished parts are kept|The interrupted upload is kept|Run the same upload again).*$/s, '')} Nothing from stdin was stored; send it again.`, { cause: err });
+      }
+    }),
+  );
+  if (!result) return;
+  if (ctx.o.json) ctx.json({ ...result, file: '-' });
+  else ctx.out(`upload: - to ${formatS3Url({ bucket: loc.bucket, key })}`);
 }

@@ -247,6 +247,22 @@ export class Storage {
     });
   }
 
+  /**
+   * The whole object as one stream, with what its answer says of it: for ferry cp s3://… - and
+   * downloads into a device or pipe, where nothing can be written in ranges or checked before.
+   */
+  async getStream(bucket: string, key: string, signal?: AbortSignal): Promise<{ body: AsyncIterable<Uint8Array> & { destroy?: () => void }; size: number; etag?: string; partSize?: number; encrypted: boolean }> {
+    const out = await this.call({ bucket, key }, () => this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {}));
+    const partSize = Number(out.Metadata?.[PART_SIZE_META]);
+    return {
+      body: (out.Body ?? []) as AsyncIterable<Uint8Array> & { destroy?: () => void },
+      size: out.ContentLength ?? 0,
+      ...(out.ETag ? { etag: out.ETag } : {}),
+      ...(Number.isSafeInteger(partSize) && partSize > 0 ? { partSize } : {}),
+      encrypted: Boolean(out.SSECustomerAlgorithm) || /kms/i.test(out.ServerSideEncryption ?? ''),
+    };
+  }
+
   /** Deletes an object; with a version ID, only that version (where the bucket keeps versions). */
   async delete(bucket: string, key: string, versionId?: string): Promise<void> {
     await this.call({ bucket, key }, () => this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) })));

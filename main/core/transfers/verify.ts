@@ -58,49 +58,19 @@ export function checkPlan(etag: string | undefined, size: number, opts: { encryp
 }
 
 /**
- * Hashes a file being written, in order, as far as it is whole. `advance(end)` says the bytes
- * before `end` are written; `result()` waits for the hashing to catch up with `size` and says
- * whether the file matched ('match'), did not ('mismatch') or could not be judged ('unknown':
- * a guessed part size that did not fit).
+ * The check of an object's bytes taken in order: the whole MD5, or the MD5s of its parts cut at
+ * the plan's part size. `verdict()` says whether they matched ('match'), did not ('mismatch') or
+ * could not be judged ('unknown': a guessed part size that did not fit).
  */
-export class FileHasher {
-  private hashed = 0;
-  private target = 0;
-  private running: Promise<void> | undefined;
+export class Digest {
   private whole: Hash = createHash('md5');
   private part: Hash = createHash('md5');
   private partFill = 0;
   private readonly partDigests: Buffer[] = [];
-  private failed: unknown;
 
-  constructor(
-    private readonly handle: FileHandle,
-    private readonly size: number,
-    private readonly plan: Exclude<CheckPlan, { kind: 'size' }>,
-  ) {}
+  constructor(private readonly plan: Exclude<CheckPlan, { kind: 'size' }>) {}
 
-  advance(end: number): void {
-    if (end <= this.target) return;
-    this.target = Math.min(end, this.size);
-    this.running ??= this.run().finally(() => (this.running = undefined));
-  }
-
-  private async run(): Promise<void> {
-    const buf = Buffer.allocUnsafe(MiB);
-    try {
-      while (this.hashed < this.target) {
-        const want = Math.min(buf.length, this.target - this.hashed);
-        const { bytesRead } = await this.handle.read(buf, 0, want, this.hashed);
-        if (bytesRead === 0) throw new Error('the file ended early while being checked');
-        this.take(buf.subarray(0, bytesRead));
-        this.hashed += bytesRead;
-      }
-    } catch (err) {
-      this.failed ??= err;
-    }
-  }
-
-  private take(bytes: Buffer): void {
+  take(bytes: Buffer): void {
     if (this.plan.kind === 'md5') return void this.whole.update(bytes);
     const { partSize } = this.plan;
     for (let at = 0; at < bytes.length; ) {
@@ -118,14 +88,60 @@ export class FileHasher {
     this.partFill = 0;
   }
 
-  async result(): Promise<'match' | 'mismatch' | 'unknown'> {
-    this.advance(this.size);
-    while (this.running) await this.running;
-    if (this.failed) throw this.failed;
+  verdict(): 'match' | 'mismatch' | 'unknown' {
     if (this.plan.kind === 'md5') return this.whole.digest('hex') === this.plan.md5 ? 'match' : 'mismatch';
     if (this.partFill > 0 || this.partDigests.length === 0) this.closePart();
     const same = this.partDigests.length === this.plan.count && createHash('md5').update(Buffer.concat(this.partDigests)).digest('hex') === this.plan.md5;
     return same ? 'match' : this.plan.known ? 'mismatch' : 'unknown';
+  }
+}
+
+/**
+ * Hashes a file being written, in order, as far as it is whole. `advance(end)` says the bytes
+ * before `end` are written; `result()` waits for the hashing to catch up with `size` and gives
+ * the Digest's verdict.
+ */
+export class FileHasher {
+  private hashed = 0;
+  private target = 0;
+  private running: Promise<void> | undefined;
+  private readonly digest: Digest;
+  private failed: unknown;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly size: number,
+    plan: Exclude<CheckPlan, { kind: 'size' }>,
+  ) {
+    this.digest = new Digest(plan);
+  }
+
+  advance(end: number): void {
+    if (end <= this.target) return;
+    this.target = Math.min(end, this.size);
+    this.running ??= this.run().finally(() => (this.running = undefined));
+  }
+
+  private async run(): Promise<void> {
+    const buf = Buffer.allocUnsafe(MiB);
+    try {
+      while (this.hashed < this.target) {
+        const want = Math.min(buf.length, this.target - this.hashed);
+        const { bytesRead } = await this.handle.read(buf, 0, want, this.hashed);
+        if (bytesRead === 0) throw new Error('the file ended early while being checked');
+        this.digest.take(buf.subarray(0, bytesRead));
+        this.hashed += bytesRead;
+      }
+    } catch (err) {
+      this.failed ??= err;
+    }
+  }
+
+  async result(): Promise<'match' | 'mismatch' | 'unknown'> {
+    this.advance(this.size);
+    while (this.running) await this.running;
+    if (this.failed) throw this.failed;
+    return this.digest.verdict();
   }
 }
 
