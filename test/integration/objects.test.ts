@@ -155,6 +155,28 @@ describe.each(servers())('objects on $name', (server) => {
     expect(await run(['cp', '-', `s3://${bucket}/stream/`])).toMatchObject({ code: 2, stderr: expect.stringContaining('What comes on stdin has no name') });
   });
 
+  it('Ctrl-C during mv --recursive: nothing is moved, no copy is left, and the same move then succeeds', async () => {
+    const names = Array.from({ length: 150 }, (_, i) => `mvc/src/f${String(i).padStart(3, '0')}.txt`);
+    for (let i = 0; i < names.length; i += 25) await Promise.all(names.slice(i, i + 25).map((k) => put(k, k)));
+    const args = ['mv', `s3://${bucket}/mvc/src/`, `s3://${bucket}/mvc/dst/`, '--recursive', '--account', account];
+    const cancelled = await ferry(args, {
+      env,
+      onSpawn: (child) => {
+        // Interrupted (once: a second Ctrl-C leaves at once) when the first copies are there.
+        let sent = false;
+        const poll = setInterval(() => void keys('mvc/dst/').then((k) => k.length >= 5 && !sent && (sent = child.kill('SIGINT'))), 20);
+        child.once('exit', () => clearInterval(poll));
+      },
+    });
+    expect(cancelled.code, cancelled.stderr).toBe(130);
+    expect(cancelled.stderr).toMatch(/^ferry: Move cancelled: nothing was moved \(the \d+ copies made so far were removed\)\.\n$/);
+    expect(await keys('mvc/dst/')).toEqual([]);
+    expect(await keys('mvc/src/')).toEqual(names);
+    const again = await ferry(args, { env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(await keys('mvc/')).toEqual(names.map((k) => k.replace('/src/', '/dst/')));
+  });
+
   it('renames an object that was uploaded in parts (its ETag ends in -N), byte for byte', async () => {
     const src = await randomFile(work, 'parts.bin', 11 * MiB);
     await direct.upload({ file: src.path, bucket, key: 'mvparts/src.bin', partSize: 5 * MiB });

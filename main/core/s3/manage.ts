@@ -37,13 +37,19 @@ function inWords<T>(storage: Storage, where: { bucket: string; key?: string }, f
   });
 }
 
-/** Runs fn over items with a few at a time; stops at the first failure (after those in flight). */
+/**
+ * Runs fn over items with a few at a time; stops at the first failure or a cancel, and returns
+ * (or throws) only once those in flight have ended, so that what they did is known.
+ */
 async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
   let next = 0;
   let failed: unknown;
   const worker = async () => {
     while (next < items.length && failed === undefined) {
-      if (signal?.aborted) throw new FerryError('CANCELLED', 'Cancelled.');
+      if (signal?.aborted) {
+        failed ??= new FerryError('CANCELLED', 'Cancelled.');
+        break;
+      }
       const item = items[next++]!;
       try {
         await fn(item);
@@ -96,7 +102,12 @@ export async function copyObject(
   storage: Storage,
   from: { bucket: string; key: string },
   to: { bucket: string; key: string },
-  opts: ActionOptions & { inOneUpTo?: number; partSize?: number } = {},
+  opts: ActionOptions & {
+    inOneUpTo?: number;
+    partSize?: number;
+    /** Stops a multipart copy between parts (the parts in flight finish, the upload is aborted), where `signal` would also cut requests off. */
+    stopBetweenParts?: AbortSignal;
+  } = {},
 ): Promise<ObjectInfo & { versionId?: string; sourceEtag?: string }> {
   checkKey(to.key);
   const source = await storage.head(from.bucket, from.key);
@@ -162,7 +173,7 @@ export async function copyObject(
           done += end - start + 1;
           opts.onProgress?.(done, source.size);
         },
-        opts.signal,
+        opts.signal ?? opts.stopBetweenParts,
       );
       if (!pin && !(await stillSame())) throw changed();
       const out = await call(() =>
@@ -249,12 +260,15 @@ export async function moveObjects(storage: Storage, bucket: string, from: string
   const progress = new Map<string, number>();
   const report = () => opts.onProgress?.([...progress.values()].reduce((a, b) => a + b, 0), total);
   try {
+    // A cancel starts no new copy and lets those in flight finish (one copy request is not cut
+    // off: the server may carry it out anyway, leaving a copy nobody knows of), so every copy
+    // made is known, and removed below.
     await pool(
       plan,
       8,
       async (p) => {
         const copy = await copyObject(storage, { bucket, key: p.from }, { bucket: toBucket, key: p.to }, {
-          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(opts.signal ? { stopBetweenParts: opts.signal } : {}),
           ...(opts.inOneUpTo !== undefined ? { inOneUpTo: opts.inOneUpTo } : {}),
           ...(opts.partSize !== undefined ? { partSize: opts.partSize } : {}),
           onProgress: (d) => (progress.set(p.from, d), report()),
@@ -266,8 +280,11 @@ export async function moveObjects(storage: Storage, bucket: string, from: string
     );
   } catch (err) {
     // Only the copies still as Ferry made them are removed: never what another writer put there.
-    await pool(made, 16, async (m) => void (await deleteIfUnchanged(storage, toBucket, m.key, m))).catch(() => {});
-    throw err;
+    let kept = 0;
+    await pool(made, 16, async (m) => void ((await deleteIfUnchanged(storage, toBucket, m.key, m)) || kept++)).catch(() => {});
+    if (!isFerryError(err, 'CANCELLED')) throw err;
+    const copies = made.length - kept;
+    throw new FerryError('CANCELLED', `Move cancelled: nothing was moved${copies ? ` (the ${copies} ${copies === 1 ? 'copy' : 'copies'} made so far ${copies === 1 ? 'was' : 'were'} removed)` : ''}.`, { cause: err });
   }
   const changed: string[] = [];
   await pool(plan, 16, async (p) => {
