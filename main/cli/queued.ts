@@ -18,8 +18,12 @@ export interface QueuedOutcome {
   failed(view: TransferView): void;
 }
 
-/** Sends the transfers through one queue on this connection and resolves when every one has ended. */
-export async function throughQueue(ctx: Context, c: Connection, items: Array<Omit<NewTransfer, 'account'>>, on: QueuedOutcome): Promise<void> {
+/**
+ * Sends the transfers through one queue on this connection and resolves when every one has
+ * ended. Ctrl-C cancels them (uploads: their parts are aborted) or pauses them (downloads: what
+ * arrived stays for the same command to continue), as `onInterrupt` says.
+ */
+export async function throughQueue(ctx: Context, c: Connection, how: { onInterrupt: 'cancel' | 'pause' }, items: Array<Omit<NewTransfer, 'account'>>, on: QueuedOutcome): Promise<void> {
   if (!items.length) return;
   const { TransferQueue } = await import('../core/transfers/queue');
   const bar = ctx.progress();
@@ -31,13 +35,19 @@ export async function throughQueue(ctx: Context, c: Connection, items: Array<Omi
   const tuning = { ...(partSize !== undefined ? { partSize } : {}), ...(concurrency ? { concurrency } : {}) };
   try {
     await new Promise<void>((resolveAll) => {
-      let left = items.length;
+      const ended = new Set<string>();
+      const end = (id: string) => {
+        ended.add(id);
+        if (ended.size === items.length) resolveAll();
+      };
       const queue = new TransferQueue({
         connection: async () => c,
         // Sixteen small files, or four large ones, at a time.
         maxActive: 4,
         tuning: async () => tuning,
         onChange: (t) => {
+          // Paused by Ctrl-C: this one has ended for this run.
+          if (t.status === 'paused' && ctx.io.signal?.aborted) end(t.id);
           done.set(t.id, t.status === 'done' ? t.size : t.bytesDone);
           // The folder's speed is what its running files move together; "waiting" while any waits for the network.
           if (t.status === 'running') running.set(t.id, t);
@@ -52,10 +62,16 @@ export async function throughQueue(ctx: Context, c: Connection, items: Array<Omi
           bar?.clear();
           if (t.status === 'done') on.done(t, result);
           else on.failed(t);
-          if (--left === 0) resolveAll();
+          end(t.id);
         },
       });
-      ctx.io.signal?.addEventListener('abort', () => queue.list().forEach((t) => void queue.cancel(t.id).catch(() => {})), { once: true });
+      const interrupt = () => {
+        for (const t of queue.list()) {
+          if (how.onInterrupt === 'cancel') void queue.cancel(t.id).catch(() => {});
+          else if (t.status === 'queued' || t.status === 'running') queue.pause(t.id);
+        }
+      };
+      ctx.io.signal?.addEventListener('abort', interrupt, { once: true });
       queue.add(items.map((item) => ({ ...item, account: c.profile.name })));
     });
   } finally {

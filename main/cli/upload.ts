@@ -118,7 +118,7 @@ export async function uploadFolder(ctx: UploadContext, dir: string, target: S3Lo
       for (const f of files) if (taken.has(f.key)) notReplaced(ctx, { bucket: target.bucket, key: f.key });
       files = files.filter((f) => !taken.has(f.key));
     }
-    await throughQueue(ctx, c, files.map((f) => ({ bucket: target.bucket, key: f.key, file: f.file, size: f.size })), {
+    await throughQueue(ctx, c, { onInterrupt: 'cancel' }, files.map((f) => ({ bucket: target.bucket, key: f.key, file: f.file, size: f.size })), {
       done: (t) => {
         results.push({ file: t.file, key: t.key, size: t.size });
         if (!ctx.o.json) ctx.out(uploadedLine(t));

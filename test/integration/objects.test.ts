@@ -85,6 +85,48 @@ describe.each(servers())('objects on $name', (server) => {
     expect(await sha256File(out2)).toBe(replaced.sha256);
   });
 
+  it('Ctrl-C keeps what a download received (a file and a folder), and the same command continues it', async () => {
+    const src = await randomFile(work, 'stopped.bin', 48 * MiB);
+    await direct.upload({ file: src.path, bucket, key: 'stopped/one.bin', partSize: 8 * MiB });
+    const out = await tempDir();
+    const file = join(out, 'one.bin');
+    // Interrupted once (a second Ctrl-C leaves at once) when its saved progress shows two ranges done.
+    const interruptOnce = (child: { kill: (s: NodeJS.Signals) => boolean; once: (e: 'exit', f: () => void) => unknown }, partial: string) => {
+      let sent = false;
+      const poll = setInterval(
+        () =>
+          void readFile(`${partial}.json`, 'utf8').then(
+            (text) => (JSON.parse(text) as { done: number[] }).done.length >= 2 && !sent && (sent = child.kill('SIGINT')),
+            () => {},
+          ),
+        10,
+      );
+      child.once('exit', () => clearInterval(poll));
+    };
+    const args = ['cp', `s3://${bucket}/stopped/one.bin`, file, '--part-size', '5MiB', '--concurrency', '1', '--account', account];
+    const stopped = await ferry(args, { env, onSpawn: (c) => interruptOnce(c, `${file}.ferry-download`) });
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stderr).toMatch(/^ferry: Download stopped; the .+ that arrived are kept beside .+one\.bin\. Run the same command again to continue it\.\n$/);
+    const again = await ferry([...args, '--json'], { env });
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as { resumedBytes: number }).resumedBytes).toBeGreaterThan(0);
+    expect(await sha256File(file)).toBe(src.sha256);
+
+    // A folder download: the file under way keeps what arrived; the rerun finishes the folder.
+    await direct.upload({ file: src.path, bucket, key: 'stopped/dir/big.bin', partSize: 8 * MiB });
+    await put('stopped/dir/small.txt', 'small');
+    const into = await tempDir();
+    const folder = ['cp', `s3://${bucket}/stopped/dir/`, into, '--recursive', '--part-size', '5MiB', '--concurrency', '1', '--account', account];
+    const halted = await ferry(folder, { env, onSpawn: (c) => interruptOnce(c, join(into, 'big.bin.ferry-download')) });
+    expect(halted.code, halted.stderr).toBe(130);
+    expect(halted.stderr).toMatch(/Download stopped with \d of 2 files done; what arrived of the other \d is kept\. Run the same command again to continue\.\n$/);
+    expect((await readdir(into)).sort()).toContain('big.bin.ferry-download');
+    const finished = await ferry(folder, { env });
+    expect(finished.code, finished.stderr).toBe(0);
+    expect((await readdir(into)).sort()).toEqual(['big.bin', 'small.txt']);
+    expect(await sha256File(join(into, 'big.bin'))).toBe(src.sha256);
+  });
+
   it('a download into a folder that is not there yet makes it, as aws s3 cp does', async () => {
     await put('mkdir/one.txt', 'one');
     const out = join(await tempDir(), 'new', 'deeper');

@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { FerryError, isFerryError } from '../../core/errors';
 import { formatS3Url, parseS3Url, type S3Location } from '../../core/s3/names';
 import type { DownloadResult } from '../../core/transfers/download';
+import { formatBytes } from '../../core/transfers/plan';
 import type { Progress } from '../../core/transfers/progress';
 import { usage as usageError, type Context, type OptionSpecs, type UsageLine } from '../context';
 import { asFolder, intoKey, oneObject } from '../keys';
@@ -57,7 +58,8 @@ async function download(ctx: Context<typeof options>): Promise<void> {
   const bar = ctx.progress();
   const concurrency = ctx.concurrencyOption();
   const partSize = ctx.partSize();
-  const opts = { replace: true, ...ctx.abortable, ...(concurrency ? { concurrency } : {}), ...(partSize !== undefined ? { partSize } : {}) };
+  // Ctrl-C keeps what arrived (a pause): the same command continues it, as the help says.
+  const opts = { replace: true, ...(ctx.io.signal ? { pauseSignal: ctx.io.signal } : {}), ...(concurrency ? { concurrency } : {}), ...(partSize !== undefined ? { partSize } : {}) };
   const targetInfo = await stat(target).catch(() => undefined);
   const results: DownloadResult[] = [];
   const failures: string[] = [];
@@ -70,7 +72,7 @@ async function download(ctx: Context<typeof options>): Promise<void> {
       const wanted: typeof items = [];
       for (const o of items) if (!(ctx.o['no-clobber'] && (await exists(o.file)))) wanted.push(o);
       // Through the window's queue: several small objects at once, large ones in parallel ranges.
-      await throughQueue(ctx, c, wanted.map((o) => ({ direction: 'download' as const, bucket, key: o.key, file: o.file, folder: o.folder, size: o.size, replace: true })), {
+      await throughQueue(ctx, c, { onInterrupt: 'pause' }, wanted.map((o) => ({ direction: 'download' as const, bucket, key: o.key, file: o.file, folder: o.folder, size: o.size, replace: true })), {
         done: (t, r) => {
           results.push(r as DownloadResult);
           if (!ctx.o.json) ctx.out(`download: ${formatS3Url({ bucket, key: t.key })} to ${t.file}`);
@@ -82,7 +84,10 @@ async function download(ctx: Context<typeof options>): Promise<void> {
           ctx.say(`ferry: ${formatS3Url({ bucket, key: t.key })} was not downloaded: ${why}`);
         },
       });
-      if (ctx.io.signal?.aborted) throw new FerryError('CANCELLED', 'Download cancelled.');
+      if (ctx.io.signal?.aborted) {
+        const left = wanted.length - results.length - failures.length + skipped.length;
+        throw new FerryError('CANCELLED', `Download stopped with ${results.length} of ${wanted.length} files done; what arrived of the other ${left} is kept. Run the same command again to continue.`);
+      }
       return;
     }
     if (!key || key.endsWith('/')) throw usageError('Give an object to download (s3://bucket/key), or a folder with --recursive.');
@@ -99,9 +104,15 @@ async function download(ctx: Context<typeof options>): Promise<void> {
       ctx.say(`ferry: ${file} already exists; not replaced (--no-clobber)`);
       return;
     }
+    let kept = 0;
     const r = await oneObject(c, bucket, key, 'downloading', () =>
-      c.download({ bucket, key, file, ...opts, ...(bar ? { onProgress: (p: Progress) => bar.update(p), onWaiting: (w: boolean) => bar.setWaiting(w) } : {}) }).finally(() => bar?.clear()),
-    );
+      c
+        .download({ bucket, key, file, ...opts, onKept: (b) => (kept = b), ...(bar ? { onProgress: (p: Progress) => bar.update(p), onWaiting: (w: boolean) => bar.setWaiting(w) } : {}) })
+        .finally(() => bar?.clear()),
+    ).catch((err: unknown) => {
+      if (!isFerryError(err, 'PAUSED')) throw err;
+      throw new FerryError('CANCELLED', `Download stopped; the ${formatBytes(kept)} that arrived are kept beside ${file}. Run the same command again to continue it.`, { cause: err });
+    });
     results.push(r);
     if (!ctx.o.json) ctx.out(`download: ${formatS3Url({ bucket, key })} to ${file}`);
   });
