@@ -7,7 +7,7 @@ import { FerryError, isFerryError } from '../core/errors';
 import { defaultDataDir } from '../core/files';
 import { Ferry } from '../core/ferry';
 import { KeychainSecretStore } from '../core/secrets/secrets';
-import { loadCommand, loadCommands, optionTable, type CommandModule } from './commands';
+import { commandNames, loadCommand, loadCommands, optionTable, type CommandModule } from './commands';
 import { Context, SHARED_OPTIONS, usage, type CliIO, type OptionSpecs } from './context';
 import { VERSION, commandHelp, help } from './help';
 import { safeLines, safeText, textStream } from './safe-text';
@@ -57,7 +57,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       return values.help ? 0 : 2;
     }
     const ferry = new Ferry({ dataDir: defaultDataDir(io.env), secrets: io.secrets ?? new KeychainSecretStore(), env: io.env });
-    if (!command) throw usage(`Unknown command "${positionals[0]}".`);
+    if (!command) throw usage(`Unknown command "${positionals[0]}".${suggestion(positionals[0]!)}`);
     // The values were parsed with the options the commands declare, so they have the types declared.
     await command.run(new Context(ferry, positionals[0]!, values as Context['o'], positionals.slice(1), { ...io, stdout: textStream(io.stdout), stderr: textStream(io.stderr), signal }, io.stderr, io.stdout));
     // A failed write is reported a moment after it (the stream's error event): let it arrive.
@@ -130,4 +130,24 @@ function tryParse(argv: string[], options: OptionSpecs, strictly = false): Omit<
 /** The parser's view of a table of options: their types and short names. */
 function table(options: OptionSpecs): Record<string, { type: 'string' | 'boolean'; short?: string }> {
   return Object.fromEntries(Object.entries(options).map(([name, { type, short }]) => [name, short ? { type, short } : { type }]));
+}
+
+/** " Did you mean cp?" for a name one or two typing slips from a command (cpp, mvv, request), or nothing. */
+function suggestion(name: string): string {
+  const near = commandNames()
+    .map((c) => ({ c, d: distance(name.toLowerCase(), c) }))
+    .filter(({ d }) => d <= Math.min(2, Math.floor(name.length / 2)))
+    .sort((a, b) => a.d - b.d)[0];
+  return near ? ` Did you mean ${near.c}?` : '';
+}
+
+/** Levenshtein distance, for short words. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
 }

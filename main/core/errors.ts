@@ -29,6 +29,7 @@ export type FerryErrorCode =
   | 'NO_CREDENTIALS'
   | 'NO_SUCH_BUCKET'
   | 'NO_SUCH_KEY'
+  | 'NO_SUCH_UPLOAD'
   | 'NOT_A_FILE'
   | 'NOT_S3'
   | 'OBJECTS_EXIST'

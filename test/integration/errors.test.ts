@@ -58,6 +58,14 @@ describe('errors a user can cause', () => {
     expect(await ferry(['ls', `s3://${empty}`], { env })).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
+  it('aborting an upload by an ID that is not there says so, instead of "Nothing to abort"', async () => {
+    expect(await ferry(['uploads', 'abort', `s3://${bucket}`, '--upload-id', 'bogus'], { env })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `ferry: No unfinished upload in s3://${bucket}/ has the ID bogus. See them with: ferry uploads ls s3://${bucket}/\n`,
+    });
+  });
+
   it('a bucket that does not exist', async () => {
     expectOneLineError(await ferry(['cp', file, 's3://no-such-bucket-here/x'], { env }), /bucket "no-such-bucket-here" does not exist.*ferry mb s3:\/\/no-such-bucket-here/);
     expectOneLineError(await ferry(['ls', 's3://no-such-bucket-here'], { env }), /does not exist/);

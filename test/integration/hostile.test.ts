@@ -1,5 +1,5 @@
 import { CreateMultipartUploadCommand, GetObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
-import { mkdir, open, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -159,6 +159,14 @@ describe('hostile and unusual input', () => {
     const shared = await runFerry(['share', join(dir, 'f1.txt'), join(dir, 'f2.txt'), `s3://${bucket}/nc/`, '--one-link', '--account', account, '--no-clobber'], { env });
     expect(shared.code, shared.stderr).toBe(0);
     expect([await text('nc/f1.txt'), await text('nc/f2.txt')]).toEqual(['original', 'original']);
+    // And a folder download keeps the local files there, saying each.
+    const down = await tempDir();
+    await writeFile(join(down, 'f3.txt'), 'local');
+    const d = await runFerry(['cp', `s3://${bucket}/nc/`, down, '--recursive', '--account', account, '--no-clobber'], { env });
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stderr).toBe(`ferry: ${join(down, 'f3.txt')} already exists; not replaced (--no-clobber)\n`);
+    expect(await readFile(join(down, 'f3.txt'), 'utf8')).toBe('local');
+    expect(await readFile(join(down, 'f4.txt'), 'utf8')).toBe('original');
   });
 
   it('the app asks before replacing existing objects, then replaces or skips as told', async () => {

@@ -48,6 +48,9 @@ describe.each(servers())('objects on $name', (server) => {
     expect(result).toMatchObject({ size: 37 * MiB + 123, verified: 'parts-md5' });
     expect(result.file).toBe(join(out, 'ünï + %20 & ?.bin'));
     expect(await sha256File(result.file)).toBe(big.sha256);
+    // Dated as the object is (as aws s3 cp and rclone date it).
+    const { lastModified } = await direct.storage.head(bucket, key);
+    expect(Math.abs((await stat(result.file)).mtimeMs - Date.parse(lastModified!))).toBeLessThan(1000);
 
     await put('downloads/small.txt', 'hello, world\n');
     const small = await run(['cp', `s3://${bucket}/downloads/small.txt`, join(out, 'renamed.txt'), '--json']);

@@ -70,7 +70,10 @@ async function download(ctx: Context<typeof options>): Promise<void> {
       for (const s of skipped) failures.push(`${formatS3Url({ bucket, key: s.key })}: skipped: ${s.reason}`);
       for (const s of skipped) ctx.say(`ferry: skipped ${formatS3Url({ bucket, key: s.key })}: ${s.reason}`);
       const wanted: typeof items = [];
-      for (const o of items) if (!(ctx.o['no-clobber'] && (await exists(o.file)))) wanted.push(o);
+      for (const o of items) {
+        if (ctx.o['no-clobber'] && (await exists(o.file))) ctx.say(`ferry: ${o.file} already exists; not replaced (--no-clobber)`);
+        else wanted.push(o);
+      }
       // Through the window's queue: several small objects at once, large ones in parallel ranges.
       await throughQueue(ctx, c, { onInterrupt: 'pause' }, wanted.map((o) => ({ direction: 'download' as const, bucket, key: o.key, file: o.file, folder: o.folder, size: o.size, replace: true })), {
         done: (t, r) => {

@@ -31,6 +31,9 @@ const COMMANDS = {
   accounts: () => import('./accounts'),
 } satisfies Record<string, () => Promise<CommandModule>>;
 
+/** The commands' names, in the order of the help. */
+export const commandNames = (): string[] => Object.keys(COMMANDS);
+
 /** The command of this name, loaded; undefined when there is none. */
 export function loadCommand(name: string): Promise<CommandModule> | undefined {
   return Object.hasOwn(COMMANDS, name) ? COMMANDS[name as keyof typeof COMMANDS]() : undefined;

@@ -50,6 +50,8 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
       aborted.push({ key: u.key, uploadId: u.uploadId });
       if (!ctx.o.json) ctx.out(`abort: ${formatS3Url({ bucket, key: u.key })} ${u.uploadId}`);
     }
+    // A named upload that is not there is a mistake to hear of (a mistyped ID), not a clean slate.
+    if (ctx.o['upload-id'] && !uploads.length) throw new FerryError('NO_SUCH_UPLOAD', `No unfinished upload in s3://${bucket}/${prefix} has the ID ${ctx.o['upload-id']}. See them with: ferry uploads ls s3://${bucket}/${prefix}`);
     if (ctx.o.json) ctx.json({ aborted, ...(kept.length ? { kept } : {}) });
     else if (!uploads.length) ctx.out('Nothing to abort.');
     if (kept.length) throw new FerryError('UPLOAD_IN_PROGRESS', `${kept.length} of ${uploads.length} unfinished uploads were left alone: a Ferry on this computer is sending them now.`);

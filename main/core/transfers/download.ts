@@ -180,6 +180,8 @@ export class Downloader {
       }
       // The usual permissions for a finished file (the partial was this user's alone).
       await handle.chmod(0o666 & ~process.umask());
+      // Dated as the object is, as aws s3 cp and rclone date it (so a later sync can compare).
+      if (head.lastModified) await handle.utimes(new Date(), new Date(head.lastModified)).catch(() => {});
       await handle.close();
       await saving;
       await this.stillOurs(pinned, partial, dev, ino);

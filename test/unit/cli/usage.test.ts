@@ -9,6 +9,10 @@ const SEE = ' See: ferry --help';
 /** Mistakes in how a command is called: exit 2, one line on stderr, nothing on stdout, no server asked. */
 const USAGE: Array<[string[], string]> = [
   [['bogus'], 'Unknown command "bogus".'],
+  [['cpp', 'a', 'b'], 'Unknown command "cpp". Did you mean cp?'],
+  [['Ls'], 'Unknown command "Ls". Did you mean ls?'],
+  [['upload'], 'Unknown command "upload". Did you mean uploads?'],
+  [['sharee'], 'Unknown command "sharee". Did you mean share?'],
   [['bogus', 'x', '--json'], 'Unknown command "bogus".'],
   [['constructor'], 'Unknown command "constructor".'],
   [['__proto__'], 'Unknown command "__proto__".'],
