@@ -33,6 +33,7 @@ Options (before or after the command)
 ${OPTION_ORDER.map((name) => row(options[name]!.help!, 22)).join('\n')}
 
 Credentials for scripts: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ENDPOINT_URL, AWS_REGION.
+One command's usage and options: ferry help COMMAND (or ferry COMMAND --help).
 `;
 }
 

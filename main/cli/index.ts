@@ -19,7 +19,8 @@ if (argv.length === 1 && argv[0] === '--version') {
   const controller = new AbortController();
   let interrupted = false;
   process.on('SIGINT', () => {
-    // First Ctrl-C: cancel cleanly (abort multipart uploads on the server). Second: leave now.
+    // First Ctrl-C: stop cleanly (uploads abort their parts on the server; downloads keep what
+    // arrived for the same command to continue). Second: leave now.
     if (interrupted) process.exit(130);
     interrupted = true;
     controller.abort();

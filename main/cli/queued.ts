@@ -1,8 +1,9 @@
 /**
  * cp --recursive, both ways: a folder's files go through the window's transfer queue (several
  * small files at once, large ones in parallel parts), with the user's --part-size and
- * --concurrency, one progress bar for all of them and Ctrl-C cancelling every one. One file's
- * failure does not stop the others; the caller hears each outcome.
+ * --concurrency, one progress bar for all of them, and Ctrl-C cancelling every upload or pausing
+ * every download (see throughQueue). One file's failure does not stop the others; the caller
+ * hears each outcome.
  */
 import type { Connection } from '../core/ferry';
 import type { DownloadResult } from '../core/transfers/download';
@@ -73,6 +74,8 @@ export async function throughQueue(ctx: Context, c: Connection, how: { onInterru
       };
       ctx.io.signal?.addEventListener('abort', interrupt, { once: true });
       queue.add(items.map((item) => ({ ...item, account: c.profile.name })));
+      // Ctrl-C while the folder was still being read: nothing goes on.
+      if (ctx.io.signal?.aborted) interrupt();
     });
   } finally {
     bar?.clear();

@@ -1,8 +1,9 @@
 /**
- * The CLI's one upload path. cp FILE, share FILE and each file of share FILE… --one-link go
- * through uploadFile; cp DIR --recursive sends a folder through the window's queue
- * (uploadFolder, with queued.ts). Keys are named by keys.ts, every upload says the same "upload:" line, and
- * --no-resume, --no-clobber and Ctrl-C are read here and nowhere else.
+ * The CLI's uploads. cp FILE, share FILE and each file of share FILE… --one-link go through
+ * uploadFile; cp DIR --recursive sends a folder through the window's queue (uploadFolder, with
+ * queued.ts); cp - spools stdin to a file for uploadFile (stream.ts). Keys are named by keys.ts;
+ * every upload says the same "upload:" line and the same notes after it (sayOutcome), and reads
+ * --no-resume and --no-clobber here.
  */
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
@@ -21,7 +22,7 @@ import { throughQueue } from './queued';
 /** The options of an upload, besides the shared ones: cp and share take them. */
 export const UPLOAD_OPTIONS = {
   'no-resume': { type: 'boolean', help: ['--no-resume', 'with cp/share: start an interrupted upload afresh instead of continuing it'] },
-  'no-clobber': { type: 'boolean', help: ['--no-clobber', 'with cp/share: do not replace an object that already exists'] },
+  'no-clobber': { type: 'boolean', help: ['--no-clobber', 'with cp/share: replace nothing that exists (an object when uploading, a file when downloading)'] },
 } as const satisfies OptionSpecs;
 
 type UploadContext = Context<typeof UPLOAD_OPTIONS>;
@@ -72,9 +73,7 @@ export async function uploadFile(ctx: UploadContext, c: Connection, u: Upload, t
         ...ctx.abortable,
         ...(bar ? { onProgress: (p: Progress) => bar.update(p), onWaiting: (w: boolean) => bar.setWaiting(w) } : {}),
         onPlan: (plan) => {
-          if (plan.multipart && c.profile.capabilities?.abortMultipart === false) {
-            ctx.say(`ferry: warning: ${c.storage.endpoint} does not support cancelling multipart uploads (found by ferry accounts test): if this upload is cancelled or fails, its parts may stay on the server and cost money.`);
-          }
+          if (plan.multipart && c.profile.capabilities?.abortMultipart === false) warnNoAbort(ctx, c);
           if (ctx.o.debug) {
             ctx.say(`ferry: ${formatBytes(plan.size)} as ${plan.multipart ? `${plan.partCount} parts of ${formatBytes(plan.partSize)}, ${plan.concurrency} at a time` : 'a single PUT'}${ctx.o['part-size'] || ctx.o.concurrency ? '' : ' (chosen for this file size and provider)'}`);
           }
@@ -87,13 +86,23 @@ export async function uploadFile(ctx: UploadContext, c: Connection, u: Upload, t
       resume,
     )
     .finally(() => bar?.clear());
+  sayOutcome(ctx, u, result);
+  return result;
+}
+
+/** What is worth knowing of a finished upload beyond its "upload:" line: one file's or each of a folder's. */
+function sayOutcome(ctx: UploadContext, u: Upload, result: UploadResult): void {
   if (result.alreadyUploaded) {
     ctx.say(`ferry: ${formatS3Url(u)} already holds this file (an earlier run's upload had finished); nothing was sent`);
   }
   if (result.changedDuringUpload) {
     ctx.say(`ferry: warning: ${u.file} changed while it was being uploaded; ${formatS3Url(u)} holds the ${formatBytes(result.size)} it had when Ferry read it (verified by the server). Upload it again for the newer version.`);
   }
-  return result;
+}
+
+/** Said once before uploads start on a server that keeps the parts of a cancelled or failed multipart upload. */
+function warnNoAbort(ctx: UploadContext, c: Connection): void {
+  ctx.say(`ferry: warning: ${c.storage.endpoint} does not support cancelling multipart uploads (found by ferry accounts test): if this upload is cancelled or fails, its parts may stay on the server and cost money.`);
 }
 
 /**
@@ -118,10 +127,13 @@ export async function uploadFolder(ctx: UploadContext, dir: string, target: S3Lo
       for (const f of files) if (taken.has(f.key)) notReplaced(ctx, { bucket: target.bucket, key: f.key });
       files = files.filter((f) => !taken.has(f.key));
     }
-    await throughQueue(ctx, c, { onInterrupt: 'cancel' }, files.map((f) => ({ bucket: target.bucket, key: f.key, file: f.file, size: f.size })), {
-      done: (t) => {
+    if (files.length && c.profile.capabilities?.abortMultipart === false) warnNoAbort(ctx, c);
+    const fresh = ctx.o['no-resume'] ? { fresh: true } : {};
+    await throughQueue(ctx, c, { onInterrupt: 'cancel' }, files.map((f) => ({ bucket: target.bucket, key: f.key, file: f.file, size: f.size, ...fresh })), {
+      done: (t, result) => {
         results.push({ file: t.file, key: t.key, size: t.size });
         if (!ctx.o.json) ctx.out(uploadedLine(t));
+        if (result && 'partSize' in result) sayOutcome(ctx, t, result);
       },
       failed: (t) => failures.push(`${t.file}: ${t.error ?? t.status}`),
     });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ferry } from '../../main/core/ferry';
-import { deleteObjects, objectsUnder } from '../../main/core/s3/manage';
+import { objectsUnder } from '../../main/core/s3/collect';
+import { deleteObjects } from '../../main/core/s3/manage';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';

@@ -49,6 +49,24 @@ describe('the upload queue', () => {
     expect(started.length).toBeGreaterThanOrEqual(100);
   });
 
+  it('an upload added fresh (the CLI folder upload with --no-resume) is sent afresh; the others continue what was interrupted', async () => {
+    const asked: Array<[string, unknown]> = [];
+    const conn = {
+      upload: async (req: UploadRequest, opts?: { resume?: boolean }) => (asked.push([req.key, opts?.resume]), { bucket: req.bucket, key: req.key, size: 0, contentType: 'x', parts: 1, partSize: 0 }),
+    } as unknown as Connection;
+    let finished = 0;
+    const queue = new TransferQueue({ connection: async () => conn, onChange: () => {}, onFinished: () => void finished++ });
+    queue.add([
+      { account: 'a', bucket: 'b', key: 'fresh', file: '/tmp/fresh', size: 1, fresh: true },
+      { account: 'a', bucket: 'b', key: 'resumed', file: '/tmp/resumed', size: 1 },
+    ]);
+    while (finished < 2) await new Promise((r) => setImmediate(r));
+    expect(asked.sort()).toEqual([
+      ['fresh', false],
+      ['resumed', undefined],
+    ]);
+  });
+
   it('starts files of one kind in the order they were added', async () => {
     const { conn, started, running, finishOldest } = fakeConnection();
     const queue = new TransferQueue({ connection: async () => conn, onChange: () => {} });

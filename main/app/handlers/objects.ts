@@ -1,5 +1,6 @@
 import { FerryError } from '../../core/errors';
-import { createFolder, deleteBucket, deleteObjects, moveObjects, searchObjects } from '../../core/s3/manage';
+import { moveObjects } from '../../core/s3/copy';
+import { createFolder, deleteBucket, deleteObjects, searchObjects } from '../../core/s3/manage';
 import { preview } from '../../core/s3/preview';
 import type { ObjectInfo } from '../../core/s3/storage';
 import { requireTested, type HandlerContext, type Handlers } from './context';

@@ -6,7 +6,7 @@ const SHAPE = '[s3://bucket[/prefix]]';
 
 export const usage: readonly UsageLine[] = [[`ls ${SHAPE}`, "list buckets, or a bucket's folders and objects (--recursive: all keys)"]];
 
-export const options = { recursive: { type: 'boolean', help: ['--recursive', 'with ls: every key under the prefix; with cp: a whole folder'] } } as const satisfies OptionSpecs;
+export const options = { recursive: { type: 'boolean', help: ['--recursive', 'a whole folder: with ls every key under the prefix; with cp, mv and rm everything in it'] } } as const satisfies OptionSpecs;
 
 export const outputOnly = true;
 

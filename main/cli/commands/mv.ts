@@ -31,7 +31,7 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
   // A folder goes under the destination folder; an object to a key that is empty or ends in / keeps its name.
   const dst = folder ? asFolder(to.key) : intoKey(to.key, from.key.slice(from.key.lastIndexOf('/') + 1));
   if (folder && !dst) throw usageError('Give the folder a destination inside the bucket: s3://bucket/newfolder/.');
-  const { moveObjects } = await import('../../core/s3/manage');
+  const { moveObjects } = await import('../../core/s3/copy');
   const plan = await ctx.withConnection((c) => moveObjects(c.storage, from.bucket, src, dst, { toBucket: to.bucket, ...ctx.abortable }));
   if (ctx.o.json) return ctx.json({ moved: plan.map((p) => ({ from: formatS3Url({ bucket: from.bucket, key: p.from }), to: formatS3Url({ bucket: to.bucket, key: p.to }) })) });
   for (const p of plan) ctx.out(`move: ${formatS3Url({ bucket: from.bucket, key: p.from })} to ${formatS3Url({ bucket: to.bucket, key: p.to })}`);

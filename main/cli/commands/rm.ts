@@ -16,7 +16,7 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
   ctx.arity(1, 1, SHAPE);
   const { bucket, key } = parseS3Url(ctx.args[0]!);
   if (ctx.o.recursive) {
-    const { deleteObjects, objectsUnder } = await import('../../core/s3/manage');
+    const [{ deleteObjects }, { objectsUnder }] = await Promise.all([import('../../core/s3/manage'), import('../../core/s3/collect')]);
     const prefix = asFolder(key);
     const deleted = await ctx.withConnection(async (c) => {
       const keys = (await objectsUnder(c.storage, bucket, prefix, ctx.io.signal)).map((o) => o.key);

@@ -9,7 +9,6 @@ import { FerryError, isFerryError } from '../errors';
 import { toFerryError } from '../s3/errors';
 import { serverClockOffset } from '../s3/client';
 import type { Storage } from '../s3/storage';
-import { sleep } from './retry';
 import type { UploadKeeper } from './state';
 import type { MultipartState, UploadRequest } from './upload';
 
@@ -88,7 +87,6 @@ function isPaused(req: RunRequest): boolean {
 export class RunEndings {
   constructor(
     private readonly storage: Storage,
-    private readonly backoffMs: number,
     private readonly quietMs = LOST_CREATE_QUIET_MS,
   ) {}
 
@@ -263,15 +261,11 @@ export class RunEndings {
     return new FerryError('CANCELLED', `Upload cancelled. The server did not confirm the clean-up in time, so ${what} will be removed by the next run of this upload (or by ferry uploads abort s3://${req.bucket}/${req.key}).`, { cause: err });
   }
 
-  /** Aborts a multipart upload so its parts stop costing money; tries a few times, then says why it could not. */
+  /**
+   * Aborts a multipart upload so its parts stop costing money. The control client's own retries
+   * (the SDK's, with back-off) are the only ones: a loop here would multiply them.
+   */
   async abort(req: RunRequest, uploadId: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.storage.abortMultipartUpload(req.bucket, req.key, uploadId);
-      } catch (err) {
-        if (attempt >= 3) throw err;
-        await sleep(this.backoffMs * attempt);
-      }
-    }
+    await this.storage.abortMultipartUpload(req.bucket, req.key, uploadId);
   }
 }

@@ -25,12 +25,15 @@ export interface NewTransfer {
   folder?: string;
   /** A download replaces a file already at its name (as aws s3 cp does) instead of taking the next free name. */
   replace?: boolean;
+  /** An upload starts afresh instead of continuing an interrupted one (the CLI's --no-resume). */
+  fresh?: boolean;
 }
 
 interface Job extends TransferView {
   /** A download's planned folder (see NewTransfer.folder). */
   folder?: string;
   replace?: boolean;
+  fresh?: boolean;
   cancel?: AbortController;
   pause?: AbortController;
   state?: MultipartState;
@@ -300,7 +303,7 @@ export class TransferQueue {
         onState: (state) => (job.state = state),
         onWaiting,
         onProgress,
-      });
+      }, job.fresh ? { resume: false } : {});
       job.state = undefined;
       this.set(job, { status: 'done', bytesDone: job.size, bytesPerSecond: 0 });
       this.opts.onFinished?.(view(job), result);
@@ -339,6 +342,6 @@ function storedBytes(state: Pick<MultipartState, 'parts' | 'partSize' | 'size'>)
 }
 
 function view(job: Job): TransferView {
-  const { cancel: _c, pause: _p, state: _s, overtaken: _o, kept: _k, folder: _f, replace: _r, ...rest } = job;
+  const { cancel: _c, pause: _p, state: _s, overtaken: _o, kept: _k, folder: _f, replace: _r, fresh: _n, ...rest } = job;
   return { ...rest };
 }

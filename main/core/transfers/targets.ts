@@ -14,7 +14,7 @@ import { access, lstat, mkdir, open, realpath, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { FerryError, systemCode } from '../errors';
 import { checkKey } from '../s3/names';
-import { objectsUnder } from '../s3/manage';
+import { objectsUnder } from '../s3/collect';
 import type { Storage } from '../s3/storage';
 import { UNSAFE } from '../text';
 import { PinnedFolder } from './pinned';

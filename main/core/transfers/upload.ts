@@ -106,7 +106,7 @@ export class Uploader {
   private readonly ends: RunEndings;
   constructor(private readonly opts: UploaderOptions) {
     this.policy = retryPolicy(opts.clock, opts);
-    this.ends = new RunEndings(opts.storage, this.policy.backoffMs, opts.lostCreateQuietMs);
+    this.ends = new RunEndings(opts.storage, opts.lostCreateQuietMs);
   }
 
   /** Drops a saved upload: see RunEndings.discard. */
