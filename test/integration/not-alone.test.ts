@@ -8,7 +8,7 @@ import { moveObjects } from '../../main/core/s3/copy';
 import { MemorySecretStore } from '../../main/core/secrets/secrets';
 import { MiB } from '../../main/core/transfers/plan';
 import { CLI, cliEnv, ferry, gateway, randomFile, sha256File, sha256Stream, tempDir, uniqueName, waitFor } from '../support/helpers';
-import { startStubProxy, type StubProxy, type StubRequest } from '../support/stub-proxy';
+import { s3Error, startStubProxy, type StubProxy, type StubRequest } from '../support/stub-proxy';
 
 /**
  * The engine when it is not alone: a second writer at the same key, answers the network loses,
@@ -442,6 +442,22 @@ describe('uploads beside another writer and through lost answers', () => {
     expect(await text('moved/a.txt')).toBe('first');
     expect(await text('moved/c.txt')).toBe('untouched');
     expect(await direct.storage.exists(bucket, 'mv/c.txt')).toBe(false);
+  });
+
+  it('a rewrite that lands between the look and the delete is kept by a server that honours If-Match on DELETE (as AWS does)', async () => {
+    await direct.storage.put(bucket, 'mvif/a.txt', Buffer.from('first'));
+    const s = await stub((r) => {
+      if (r.method !== 'DELETE' || !r.url.pathname.endsWith('/mvif/a.txt')) return undefined;
+      // Ferry sends the ETag it just looked at; the other writer's save lands before the DELETE does.
+      expect(r.headers['if-match']).toBeTruthy();
+      return { hold: direct.storage.put(bucket, 'mvif/a.txt', Buffer.from('second, newer')), then: { respond: { status: 412, body: s3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold') } } };
+    });
+    const m = await machine(s.endpoint);
+    const err = await moveObjects(m.conn.storage, bucket, 'mvif/a.txt', 'mvif/b.txt').catch((e: Error & { code?: string }) => e);
+    m.conn.close();
+    expect(err).toMatchObject({ code: 'REPLACED', message: expect.stringContaining('mvif/a.txt was written again by someone else during the move') });
+    expect((await direct.storage.getBytes(bucket, 'mvif/a.txt', 100)).toString()).toBe('second, newer');
+    expect((await direct.storage.getBytes(bucket, 'mvif/b.txt', 100)).toString()).toBe('first');
   });
 
   it("nothing the user writes goes under .ferry/, where Ferry's pages are served as web pages", async () => {

@@ -132,10 +132,20 @@ async function deleteIfUnchanged(storage: Storage, bucket: string, key: string, 
     await storage.delete(bucket, key, known.versionId);
     return true;
   }
-  const now = await storage.head(bucket, key).catch((err: unknown) => (isFerryError(err, 'NO_SUCH_KEY') ? undefined : Promise.reject(err)));
+  const look = () => storage.head(bucket, key).catch((err: unknown) => (isFerryError(err, 'NO_SUCH_KEY') ? undefined : Promise.reject(err)));
+  const now = await look();
   if (!now) return true;
   if (known.etag && !sameEtag(known.etag, now.etag)) return false;
-  // With versions, exactly the version looked at goes; one added after the look stays.
+  // With versions, exactly the version looked at goes; one added after the look stays. Where the
+  // server honours If-Match on DELETE (AWS), one written after the look stays too.
+  if (now.etag && (await storage.deleteIfMatch(bucket, key, now.etag, now.versionId))) return true;
+  if (now.etag) {
+    // Refused: another object is there now, or (Swift, for a multipart object's own ETag) the
+    // server's If-Match does not know this ETag. A fresh look tells which.
+    const again = await look();
+    if (!again) return true;
+    if (!sameEtag(again.etag, now.etag)) return false;
+  }
   await storage.delete(bucket, key, now.versionId);
   return true;
 }

@@ -268,6 +268,24 @@ export class Storage {
     await this.call({ bucket, key }, () => this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) })));
   }
 
+  /**
+   * Deletes an object only while its ETag is `etag` (If-Match): returns false when the server
+   * says it is another object now. Servers that ignore If-Match on DELETE (RGW, Swift) delete
+   * whatever is there at that instant; the caller looks just before, which is all they allow.
+   */
+  async deleteIfMatch(bucket: string, key: string, etag: string, versionId?: string): Promise<boolean> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag, ...(versionId ? { VersionId: versionId } : {}) }));
+      return true;
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.$metadata?.httpStatusCode === 412 || e.name === 'PreconditionFailed') return false;
+      // Gone already: nothing of anyone's was deleted.
+      if (e.$metadata?.httpStatusCode === 404) return true;
+      throw toFerryError(err, { endpoint: this.endpoint, bucket, key });
+    }
+  }
+
   /** Aborts a multipart upload so its parts stop being billed; one already gone counts as done. */
   async abortMultipartUpload(bucket: string, key: string, uploadId: string, signal?: AbortSignal): Promise<void> {
     checkBucketReference(bucket);
