@@ -212,6 +212,10 @@ describe('hostile and unusual input', () => {
     expect(ls.stdout).toMatch(new RegExp(`seconds? old\\s+1 parts\\s+5 MiB  s3://${bucket}/forgotten\\.iso  ${created.UploadId!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     const fromApp = await call<Array<{ key: string; parts: number; bytes: number }>>('multipart:list', { account, bucket });
     expect(fromApp).toEqual([expect.objectContaining({ key: 'forgotten.iso', parts: 1, bytes: 5 * MiB })]);
+    // A key is that key alone: aborting s3://…/forgotten leaves forgotten.iso's upload be.
+    const exact = await runFerry(['uploads', 'abort', `s3://${bucket}/forgotten`, '--account', account], { env });
+    expect(exact).toMatchObject({ code: 0, stdout: 'Nothing to abort.\n' });
+    expect((await conn.storage.listMultipartUploads(bucket)).map((u) => u.uploadId)).toEqual([created.UploadId]);
     const young = await runFerry(['uploads', 'abort', `s3://${bucket}`, '--older-than', '1d', '--account', account], { env });
     expect(young.stdout).toBe('Nothing to abort.\n');
     const abort = await runFerry(['uploads', 'abort', `s3://${bucket}`, '--account', account], { env });

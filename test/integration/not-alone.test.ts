@@ -202,7 +202,8 @@ describe('uploads beside another writer and through lost answers', () => {
     expect(err).toMatchObject({ code: 'CANCELLED', message: expect.stringContaining('empty upload') });
     const { message } = err as Error;
     expect(message).toContain('after it has stayed empty for 15 minutes');
-    expect(message).toContain(`ferry uploads abort s3://${bucket}/later.bin`);
+    // Never a bare abort of the key, which would take another writer's upload with it.
+    expect(message).toContain(`ferry uploads abort s3://${bucket}/later.bin --upload-id ID`);
     expect(await pending(bucket, 'later.bin')).toHaveLength(1);
     expect(await saved(dataDir)).toHaveLength(1);
     // Once the quiet time has passed (here: a Ferry told a quiet time of 0), the next run removes it.
@@ -317,7 +318,8 @@ describe('uploads beside another writer and through lost answers', () => {
     const err = await m.conn.upload({ file: src.path, bucket, key: 'dark.bin', partSize: 8 * MiB, signal: cancel.signal }).catch((e: Error & { code?: string }) => e);
     m.conn.close();
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(err).toMatchObject({ code: 'CANCELLED', message: expect.stringContaining('will be removed by the next run of this upload') });
+    expect(err).toMatchObject({ code: 'CANCELLED', message: expect.stringContaining('Ferry removes it the next time it uploads this file') });
+    expect((err as Error).message).toContain(`ferry uploads abort s3://${bucket}/dark.bin --upload-id ID`);
     expect(await pending(bucket, 'dark.bin')).toHaveLength(1);
     expect(await saved(m.dataDir)).toHaveLength(1);
     // The next run, with the network back: it sweeps what the lost Create started, then uploads.
@@ -400,7 +402,7 @@ describe('uploads beside another writer and through lost answers', () => {
     const s = await stub((r) => (isComplete(r) ? (reached(), { hold: held }) : undefined));
     const sending = ferry(['cp', src.path, `s3://${bucket}/live.bin`, '--part-size', '8MiB'], { env: cliEnvFor(dataDir, s.endpoint) });
     await atComplete;
-    const refused = await ferry(['uploads', 'abort', `s3://${bucket}/live`], { env: cliEnvFor(dataDir, gateway().endpoint) });
+    const refused = await ferry(['uploads', 'abort', `s3://${bucket}/live.bin`], { env: cliEnvFor(dataDir, gateway().endpoint) });
     release();
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/s3:\/\/\S+\/live\.bin is being uploaded right now by another Ferry on this computer \(process \d+\)/);

@@ -6,7 +6,7 @@ import { usage as usageError, type Context, type OptionSpecs, type UsageLine } f
 
 export const usage: readonly UsageLine[] = [
   ['uploads ls s3://bucket[/prefix]', 'unfinished multipart uploads (billed until aborted): age, parts, size'],
-  ['uploads abort s3://bucket[/prefix] [--older-than 1d] [--upload-id ID]', 'abort them'],
+  ['uploads abort s3://bucket[/key|/folder/] [--older-than 1d] [--upload-id ID]', "abort them: a key's, a folder's, or the bucket's"],
 ];
 
 export const options = { 'upload-id': { type: 'string' }, 'older-than': { type: 'string' } } as const satisfies OptionSpecs;
@@ -15,14 +15,17 @@ export const options = { 'upload-id': { type: 'string' }, 'older-than': { type: 
 export async function run(ctx: Context<typeof options>): Promise<void> {
   const [sub, target, ...extra] = ctx.args;
   if ((sub !== 'ls' && sub !== 'abort') || !target || extra.length) {
-    throw usageError('Usage: ferry uploads ls s3://bucket[/prefix] | ferry uploads abort s3://bucket[/prefix] [--older-than 1d] [--upload-id ID].');
+    throw usageError('Usage: ferry uploads ls s3://bucket[/prefix] | ferry uploads abort s3://bucket[/key|/folder/] [--older-than 1d] [--upload-id ID].');
   }
   const { bucket, key: prefix } = parseS3Url(target);
   const olderThan = ctx.o['older-than'] ? parseAge(ctx.o['older-than']) : 0;
   const now = ctx.ferry.clock.now();
   await ctx.withConnection(async (c) => {
+    // ls lists by prefix; abort takes a key as that key alone (s3://b/report must not abort
+    // report-final.pdf's upload), a folder (ending in /) or the whole bucket.
+    const named = (key: string) => sub === 'ls' || !prefix || prefix.endsWith('/') || key === prefix;
     const uploads = (await c.storage.listMultipartUploads(bucket, prefix || undefined, ctx.io.signal)).filter(
-      (u) => (!ctx.o['upload-id'] || u.uploadId === ctx.o['upload-id']) && (!olderThan || (u.initiated && now - Date.parse(u.initiated) >= olderThan * 1000)),
+      (u) => named(u.key) && (!ctx.o['upload-id'] || u.uploadId === ctx.o['upload-id']) && (!olderThan || (u.initiated && now - Date.parse(u.initiated) >= olderThan * 1000)),
     );
     if (sub === 'ls') {
       const rows = [];

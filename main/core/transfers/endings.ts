@@ -68,12 +68,18 @@ export function partsLeftBehind(whose: string, bucket: string, key: string, uplo
 }
 
 /**
- * Says that an empty upload a lost Create may have started is left for now, and how it goes:
- * it stores nothing, and a later run removes it once it has stayed empty for the quiet time.
+ * How an empty upload a lost Create may have started goes: it stores nothing, and a later run
+ * removes it once it has stayed empty for the quiet time (or the user, by its ID).
  */
-export function youngLeftover(req: Pick<RunRequest, 'bucket' | 'key'>, quietMs: number): string {
+function emptyUploadGoes(req: Pick<RunRequest, 'bucket' | 'key'>, quietMs: number): string {
   const minutes = Math.max(1, Math.round(quietMs / 60_000));
-  return `The server may also hold an empty upload of s3://${req.bucket}/${req.key} started by a request whose answer was lost; it stores nothing, and Ferry removes it the next time it uploads this file after it has stayed empty for ${minutes} minute${minutes === 1 ? '' : 's'} (it cannot yet tell it from another writer's upload that just began). Remove it now with ferry uploads abort s3://${req.bucket}/${req.key} if no one else is uploading there.`;
+  const where = `s3://${req.bucket}/${req.key}`;
+  return `It stores nothing; Ferry removes it the next time it uploads this file after it has stayed empty for ${minutes} minute${minutes === 1 ? '' : 's'} (until then it cannot tell it from another writer's upload that just began). To remove it sooner, find it with ferry uploads ls ${where} and, if it is not someone else's, run ferry uploads abort ${where} --upload-id ID.`;
+}
+
+/** Says that an empty upload a lost Create started is left for now, and how it goes. */
+export function youngLeftover(req: Pick<RunRequest, 'bucket' | 'key'>, quietMs: number): string {
+  return `The server may also hold an empty upload of s3://${req.bucket}/${req.key} started by a request whose answer was lost. ${emptyUploadGoes(req, quietMs)}`;
 }
 
 /** The unsure windows of a run, as the saved state holds them (absent when there are none). */
@@ -257,8 +263,10 @@ export class RunEndings {
     if (state) await keeper.save({ ...state, ...(run.uploadId ? { cancelled: true } : { parts: [] }) }).catch(() => {});
     if (refused !== undefined && run.uploadId) return new FerryError('CANCELLED', `Upload cancelled. ${partsLeftBehind("The unfinished upload's", req.bucket, req.key, run.uploadId, refused)}`, { cause: err });
     if (!run.uploadId && swept?.young) return new FerryError('CANCELLED', `Upload cancelled. ${youngLeftover(req, this.quietMs)}`, { cause: err });
-    const what = run.uploadId ? `its parts (upload ${run.uploadId})` : 'the upload it may have started';
-    return new FerryError('CANCELLED', `Upload cancelled. The server did not confirm the clean-up in time, so ${what} will be removed by the next run of this upload (or by ferry uploads abort s3://${req.bucket}/${req.key}).`, { cause: err });
+    if (run.uploadId) {
+      return new FerryError('CANCELLED', `Upload cancelled. The server did not confirm the clean-up in time, so its parts (upload ${run.uploadId}) will be removed by the next run of this upload, or now by ferry uploads abort s3://${req.bucket}/${req.key} --upload-id ${run.uploadId}.`, { cause: err });
+    }
+    return new FerryError('CANCELLED', `Upload cancelled. The server did not answer in time, so it may hold an empty upload of s3://${req.bucket}/${req.key} that a request without an answer started. ${emptyUploadGoes(req, this.quietMs)}`, { cause: err });
   }
 
   /**
