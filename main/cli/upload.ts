@@ -39,6 +39,12 @@ export function uploadedLine(u: Upload): string {
   return `upload: ${u.file} to ${formatS3Url(u)}`;
 }
 
+/** A request cut off by Ctrl-C is the command cancelled, said as `message`; any other failure passes on. */
+const stopped = (ctx: UploadContext, message: string) => (err: unknown): never => {
+  if (ctx.io.signal?.aborted) throw new FerryError('CANCELLED', message, { cause: err });
+  throw err;
+};
+
 /** What --no-clobber says of an object it kept. */
 const notReplaced = (ctx: UploadContext, u: { bucket: string; key: string }) => ctx.say(`ferry: ${formatS3Url(u)} already exists; not replaced (--no-clobber)`);
 
@@ -58,7 +64,7 @@ export interface Tuning {
  */
 export async function uploadFile(ctx: UploadContext, c: Connection, u: Upload, tuning?: Tuning): Promise<UploadResult | undefined> {
   const resume = { resume: !ctx.o['no-resume'] };
-  if (ctx.o['no-clobber'] && (await c.storage.exists(u.bucket, u.key))) return void notReplaced(ctx, u);
+  if (ctx.o['no-clobber'] && (await c.storage.exists(u.bucket, u.key, ctx.io.signal).catch(stopped(ctx, 'Upload cancelled: nothing was sent.')))) return void notReplaced(ctx, u);
   if (!tuning) return c.upload({ file: u.file, bucket: u.bucket, key: u.key, ...ctx.abortable }, resume);
   const { partSize, bar } = tuning;
   const concurrency = ctx.concurrencyOption();
@@ -123,7 +129,7 @@ export async function uploadFolder(ctx: UploadContext, dir: string, target: S3Lo
   await ctx.withConnection(async (c) => {
     if (ctx.o['no-clobber'] && files.length) {
       const { existingKeys } = await import('../core/s3/collect');
-      const taken = await existingKeys(c.storage, target.bucket, files.map((f) => f.key), ctx.io.signal);
+      const taken = await existingKeys(c.storage, target.bucket, files.map((f) => f.key), ctx.io.signal).catch(stopped(ctx, 'Upload cancelled: nothing was sent.'));
       for (const f of files) if (taken.has(f.key)) notReplaced(ctx, { bucket: target.bucket, key: f.key });
       files = files.filter((f) => !taken.has(f.key));
     }

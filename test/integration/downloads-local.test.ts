@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { chmod, chown, link, lstat, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppCore, type AppCore } from '../../main/app/handlers';
 import type { Connection, Ferry } from '../../main/core/ferry';
@@ -105,6 +105,17 @@ describe('one writer per local file', () => {
     expect(byKey.get('dbl/b.txt')).toBe('b.txt');
     expect(byKey.get('dbl//b.txt')).toBe('b (1).txt');
     expect(byKey.get('dbl/x//y/z.txt')).toBe(join('x', 'y', 'z.txt'));
+  });
+
+  it('what a paused download kept of an object that was then deleted goes when the download is asked again', async () => {
+    await put('gone/x.bin', Buffer.alloc(12 * 1024 * 1024, 7));
+    const file = join(await tempDir(), 'x.bin');
+    const pause = new AbortController();
+    await expect(conn.download({ bucket, key: 'gone/x.bin', file, partSize: 5 * 1024 * 1024, concurrency: 1, pauseSignal: pause.signal, onKept: () => pause.abort() })).rejects.toMatchObject({ code: 'PAUSED' });
+    expect((await readdir(dirname(file))).sort()).toEqual(['x.bin.ferry-download', 'x.bin.ferry-download.json']);
+    await conn.storage.delete(bucket, 'gone/x.bin');
+    await expect(conn.download({ bucket, key: 'gone/x.bin', file })).rejects.toMatchObject({ code: 'NO_SUCH_KEY' });
+    expect(await readdir(dirname(file))).toEqual([]);
   });
 
   it('on a file system that folds case, names that differ only in case get a file each', async () => {

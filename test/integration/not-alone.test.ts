@@ -331,6 +331,39 @@ describe('uploads beside another writer and through lost answers', () => {
     expect(await saved(m.dataDir)).toEqual([]);
   });
 
+  it('Ctrl-C while the first question (HEAD) has no answer acts at once: a download, a folder download, an upload with --no-clobber', async () => {
+    await direct.storage.put(bucket, 'quiet/a.txt', Buffer.from('a'));
+    const src = await randomFile(await tempDir(), 'quiet.bin', 1024);
+    const s = await stub((r) => (r.method === 'HEAD' ? { hold: new Promise(() => {}) } : undefined));
+    const out = await tempDir();
+    for (const args of [
+      ['cp', `s3://${bucket}/quiet/a.txt`, join(out, 'a.txt')],
+      ['cp', `s3://${bucket}/quiet/`, join(out, 'tree'), '--recursive'],
+      ['cp', src.path, `s3://${bucket}/quiet/new.bin`, '--no-clobber'],
+    ]) {
+      let sentAt = 0;
+      const r = await ferry(args, {
+        env: cliEnvFor(await tempDir(), s.endpoint),
+        // Once the HEAD is on its way (the stub has seen it), Ctrl-C.
+        onSpawn: (child) => {
+          const poll = setInterval(() => {
+            if (s.seen.some((q) => q.method === 'HEAD') && !sentAt) {
+              sentAt = Date.now();
+              child.kill('SIGINT');
+            }
+          }, 20);
+          child.once('exit', () => clearInterval(poll));
+        },
+      });
+      const took = Date.now() - sentAt;
+      s.seen.length = 0;
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(130);
+      // Not the minutes an unanswered request waits (a loose bound: this is not a benchmark).
+      expect(took, args.join(' ')).toBeLessThan(5000);
+    }
+    expect(await pending(bucket, 'quiet/new.bin')).toEqual([]);
+  });
+
   it('kill -9 after the server started the upload but before Ferry heard its ID: the next run removes it', async () => {
     const src = await randomFile(await tempDir(), 'killed.bin', 24 * MiB);
     const dataDir = await tempDir();

@@ -20,7 +20,7 @@ export async function objectsUnder(storage: Storage, bucket: string, prefix: str
 export async function existingKeys(storage: Storage, bucket: string, keys: string[], signal?: AbortSignal): Promise<Set<string>> {
   const found = new Set<string>();
   if (keys.length <= 32) {
-    const answers = await Promise.all(keys.map(async (k) => ((await storage.exists(bucket, k)) ? k : undefined)));
+    const answers = await Promise.all(keys.map(async (k) => ((await storage.exists(bucket, k, signal)) ? k : undefined)));
     for (const k of answers) if (k) found.add(k);
     return found;
   }

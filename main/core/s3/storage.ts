@@ -321,9 +321,9 @@ export class Storage {
   }
 
   /** Whether an object exists (a HEAD that finds nothing is false; other failures throw). */
-  async exists(bucket: string, key: string): Promise<boolean> {
+  async exists(bucket: string, key: string, signal?: AbortSignal): Promise<boolean> {
     try {
-      await this.head(bucket, key);
+      await this.head(bucket, key, signal);
       return true;
     } catch (err) {
       if ((err as { code?: string }).code === 'NO_SUCH_KEY') return false;

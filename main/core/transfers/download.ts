@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../files';
 import { tryLock } from '../lock';
 import type { Storage } from '../s3/storage';
 import { autoConcurrency, autoPartSize, partLength } from './plan';
-import { clearStaleTemps, discardPartial, giveName, localWriteError, openPartial, stateFile, type DownloadState } from './partial';
+import { clearStaleTemps, discardPartial, giveName, loadState, localWriteError, openPartial, stateFile, type DownloadState } from './partial';
 import { PinnedFolder, type Place } from './pinned';
 import { ProgressMeter, type Progress } from './progress';
 import { PARTIAL_SUFFIX } from './targets';
@@ -89,7 +89,18 @@ export class Downloader {
       throw new FerryError('FILE_CHANGED', `${req.file} is already being downloaded${claim.heldBy.pid === process.pid ? '' : ` by another Ferry (process ${claim.heldBy.pid})`}. Wait for that download to finish, or download to another name.`);
     }
     try {
-      const head = await this.opts.storage.head(req.bucket, req.key);
+      // The first question may go unanswered too: a cancel or pause still acts at once.
+      const stops = [req.signal, req.pauseSignal].filter((x): x is AbortSignal => x !== undefined);
+      const head = await this.opts.storage.head(req.bucket, req.key, stops.length ? AbortSignal.any(stops) : undefined).catch(async (err: unknown) => {
+        if (req.signal?.aborted) throw new FerryError('CANCELLED', 'Download cancelled.', { cause: err });
+        if (req.pauseSignal?.aborted) throw new FerryError('PAUSED', 'Download paused.', { cause: err });
+        // The object is gone: what an earlier run kept of it can never be finished.
+        if (isFerryError(err, 'NO_SUCH_KEY')) {
+          const kept = await loadState(req.file + PARTIAL_SUFFIX);
+          if (kept?.bucket === req.bucket && kept.key === req.key) await discardPartial(req.file);
+        }
+        throw err;
+      });
       const pinned = await PinnedFolder.open(req.folder ?? folder, dirname(req.file));
       try {
         return await this.run(req, head, pinned);
