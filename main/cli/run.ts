@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { FerryError, isFerryError } from '../core/errors';
-import { defaultDataDir } from '../core/files';
+import { dataFolderError, defaultDataDir } from '../core/files';
 import { Ferry } from '../core/ferry';
 import { KeychainSecretStore } from '../core/secrets/secrets';
 import { commandNames, loadCommand, loadCommands, optionTable, type CommandModule } from './commands';
@@ -78,6 +78,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       io.stderr.write(`ferry: ${safeText(err.message)}\n`);
       if (debug && err.cause) io.stderr.write(`${safeLines((err.cause as Error).stack ?? String(err.cause))}\n`);
       return err.code === 'USAGE' ? 2 : err.code === 'CANCELLED' ? 130 : 1;
+    }
+    const local = dataFolderError(err, defaultDataDir(io.env));
+    if (local) {
+      io.stderr.write(`ferry: ${safeText(local.message)}\n`);
+      return 1;
     }
     const e = err as Error;
     io.stderr.write(`ferry: unexpected error: ${safeText(e?.message ?? String(err))}${debug ? '' : ' (run again with --debug for details)'}\n`);

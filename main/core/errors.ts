@@ -22,6 +22,7 @@ export type FerryErrorCode =
   | 'FILE_UNREADABLE'
   /** The local disk (or quota) has no room for what is being written. */
   | 'DISK_FULL'
+  | 'DATA_FOLDER_UNWRITABLE'
   | 'FILE_CHANGED'
   | 'FORBIDDEN'
   | 'KEYCHAIN_LOCKED'

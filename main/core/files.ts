@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, isAbsolute } from 'node:path';
+import { FerryError, systemCode } from './errors';
 
 /**
  * The directory where Ferry keeps settings and history. The same one Electron's
@@ -33,7 +35,8 @@ export async function writeFileAtomic(path: string, data: string, opts: { makeFo
   } catch (err) {
     await fh.close();
     await rm(tmp, { force: true });
-    throw err;
+    // A write's error names no file: this one is `path`'s.
+    throw Object.assign(err as object, { path });
   }
   await fh.close();
   try {
@@ -55,4 +58,33 @@ async function syncDir(dir: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * A failure to write Ferry's own data folder (settings, saved uploads, locks), said in local
+ * words instead of a bare ENOSPC or ENOENT, with what to do. Undefined when `err` is about
+ * anything else. Node's recursive mkdir reports a read-only disk as ENOENT, so the nearest
+ * folder that exists is asked.
+ */
+export function dataFolderError(err: unknown, dataDir: string): FerryError | undefined {
+  const code = systemCode(err);
+  const path = (err as { path?: string })?.path;
+  if (!code || !path) return undefined;
+  const rel = relative(dataDir, path);
+  if (rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  let why: string | undefined;
+  if (code === 'ENOSPC' || code === 'EDQUOT') why = 'the disk holding it is full';
+  else if (code === 'EROFS') why = 'the disk holding it is read-only';
+  else if (code === 'EACCES' || code === 'EPERM') why = 'you cannot write in it';
+  else if (code === 'ENOENT') {
+    let above = dirname(path);
+    while (above !== dirname(above) && !existsSync(above)) above = dirname(above);
+    try {
+      accessSync(above, constants.W_OK);
+    } catch (e) {
+      why = systemCode(e) === 'EROFS' ? 'the disk holding it is read-only' : 'you cannot write in it';
+    }
+  }
+  if (!why) return undefined;
+  return new FerryError('DATA_FOLDER_UNWRITABLE', `Ferry cannot write in its data folder ${dataDir}: ${why}. Free some space or fix its permissions, or set FERRY_DATA_DIR to a folder you can write to; nothing was changed.`, { cause: err });
 }

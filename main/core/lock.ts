@@ -118,9 +118,14 @@ export async function tryLock(path: string, waitMs = 0): Promise<{ release: () =
         const fh = await open(path, 'wx', 0o600);
         try {
           await fh.writeFile(`${process.pid}\n${token}\n`);
-        } finally {
+        } catch (err) {
+          // Made but not written (a full disk): it is ours, and an empty lock must not stand for a holder.
           await fh.close();
+          await rm(path, { force: true });
+          // A write's error names no file; this one is the lock's.
+          throw Object.assign(err as object, { path });
         }
+        await fh.close();
         return {
           release: async () => {
             try {

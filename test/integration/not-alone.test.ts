@@ -571,6 +571,41 @@ describe('downloads onto a full disk', () => {
       await rm(disk, { recursive: true, force: true });
     }
   });
+
+  it("Ferry's own data folder read-only or full: said in local words, and a full disk leaves no lock behind", async () => {
+    const { mkdir, rm } = await import('node:fs/promises');
+    const { spawnSync } = await import('node:child_process');
+    const g = gateway();
+    const bucket = uniqueName('dd');
+    const keys = { AWS_ACCESS_KEY_ID: g.accessKeyId, AWS_SECRET_ACCESS_KEY: g.secretAccessKey, AWS_ENDPOINT_URL: g.endpoint };
+    expect((await ferry(['mb', `s3://${bucket}`], { env: cliEnv(await tempDir(), keys) })).code).toBe(0);
+    const src = await randomFile(await tempDir(), 'big.bin', 12 * MiB);
+    for (const [how, options] of [
+      ['read-only', 'size=1m,ro'],
+      ['full', 'size=64k'],
+    ] as const) {
+      const disk = join(await tempDir(), `${how}-disk`);
+      await mkdir(disk);
+      const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', disk], { encoding: 'utf8' });
+      if (mounted.status !== 0) throw new Error(`This test mounts a tmpfs and needs root and mount (util-linux): ${mounted.stderr}`);
+      try {
+        // A full disk: filled to the last byte first.
+        if (how === 'full') spawnSync('sh', ['-c', `mkdir -p ${disk}/transfers; head -c 1m /dev/zero > ${disk}/filler`]);
+        const env = cliEnv(disk, keys);
+        const args = ['cp', src.path, `s3://${bucket}/${how}.bin`, '--part-size', '5MiB'];
+        const r = await ferry(args, { env });
+        expect(r.code, r.stderr).toBe(1);
+        expect(r.stderr).toBe(`ferry: Ferry cannot write in its data folder ${disk}: the disk holding it is ${how}. Free some space or fix its permissions, or set FERRY_DATA_DIR to a folder you can write to; nothing was changed.\n`);
+        // Asked again at once, the same answer: no lock of the first run stands for "another Ferry".
+        expect((await ferry(args, { env })).stderr).not.toMatch(/another Ferry/);
+      } finally {
+        spawnSync('umount', [disk]);
+        await rm(disk, { recursive: true, force: true });
+      }
+    }
+    // Refused before anything was sent: nothing is left on the server.
+    expect((await ferry(['uploads', 'ls', `s3://${bucket}`], { env: cliEnv(await tempDir(), keys) })).stdout).toBe(`No unfinished uploads in s3://${bucket}/\n`);
+  });
 });
 
 describe('progress on a terminal that reports no width', () => {

@@ -24,6 +24,7 @@ import { forWindow } from '../window-words';
 import { accountHandlers } from './accounts';
 import type { AppInfo, HandlerContext, Handlers } from './context';
 import { fileHandlers } from './files';
+import { dataFolderError } from '../../core/files';
 import { linkHandlers } from './links';
 import { objectHandlers } from './objects';
 import { requestHandlers } from './requests';
@@ -161,6 +162,8 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
         return { ok: true, value: await handler(parsed.data) };
       } catch (err) {
         if (isFerryError(err)) return { ok: false, error: { code: err.code, message: forWindow(err.message) } };
+        const local = dataFolderError(err, opts.dataDir);
+        if (local) return { ok: false, error: { code: local.code, message: forWindow(local.message) } };
         return { ok: false, error: { code: 'INTERNAL', message: `Something went wrong: ${err instanceof Error ? err.message : String(err)}` } };
       }
     },
