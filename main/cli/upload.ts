@@ -11,6 +11,7 @@ import { FerryError } from '../core/errors';
 import type { Connection } from '../core/ferry';
 import { formatS3Url, type S3Location } from '../core/s3/names';
 import { expandDrop, skippedReason } from '../core/transfers/drop';
+import { LOST_CREATE_QUIET_MS, youngLeftover } from '../core/transfers/endings';
 import { formatBytes } from '../core/transfers/plan';
 import type { Progress } from '../core/transfers/progress';
 import type { UploadResult } from '../core/transfers/upload';
@@ -101,6 +102,7 @@ function sayOutcome(ctx: UploadContext, u: Upload, result: UploadResult): void {
   if (result.alreadyUploaded) {
     ctx.say(`ferry: ${formatS3Url(u)} already holds this file (an earlier run's upload had finished); nothing was sent`);
   }
+  if (result.emptyUploadLeft) ctx.say(`ferry: note: ${youngLeftover(u, LOST_CREATE_QUIET_MS)}`);
   if (result.changedDuringUpload) {
     ctx.say(`ferry: warning: ${u.file} changed while it was being uploaded; ${formatS3Url(u)} holds the ${formatBytes(result.size)} it had when Ferry read it (verified by the server). Upload it again for the newer version.`);
   }

@@ -128,8 +128,9 @@ describe('uploads beside another writer and through lost answers', () => {
       const s = await stub((r) => (isCreate(r) && ++creates === 1 ? action : undefined));
       const m = await machine(s.endpoint);
       const key = `create-${how.replace(' ', '-')}.bin`;
-      await m.conn.upload({ file: src.path, bucket, key, partSize: 8 * MiB });
+      const done = await m.conn.upload({ file: src.path, bucket, key, partSize: 8 * MiB });
       m.conn.close();
+      expect(done.emptyUploadLeft).toBeUndefined();
       expect(creates).toBe(2);
       expect(await contentOf(bucket, key)).toEqual({ sha256: src.sha256, size: src.size });
       expect(await pending(bucket, key)).toEqual([]);
@@ -170,7 +171,9 @@ describe('uploads beside another writer and through lost answers', () => {
       };
     });
     const m = await machine(s.endpoint, 5000, quiet);
-    await m.conn.upload({ file: src.path, bucket, key: 'young.bin', partSize: 8 * MiB });
+    const done = await m.conn.upload({ file: src.path, bucket, key: 'young.bin', partSize: 8 * MiB });
+    // Said, not left without a word.
+    expect(done.emptyUploadLeft).toBe(true);
     await waitFor(async () => theirs !== undefined);
     expect(creates).toBe(2);
     // Neither empty upload could be told apart yet: both stay, and the window stays saved.

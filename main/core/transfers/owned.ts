@@ -54,9 +54,10 @@ export async function createUpload(deps: OwnedDeps, run: Run<UploadRequest>, con
       run.unsure = run.unsure.filter((w) => w !== window);
       return out;
     } catch (err) {
-      // An error answer (4xx) started nothing. No answer, a cut-short one, a 5xx or a cancel may have.
+      // An error answer (4xx) started nothing. No answer, a cut-short one, a 408, a 5xx or a cancel may have.
       const { status } = sdkFailure(err);
-      if (status !== undefined && status >= 400 && status < 500) run.unsure = run.unsure.filter((w) => w !== window);
+      // A 408 may come from something between Ferry and the server after it passed the request on.
+      if (status !== undefined && status >= 400 && status < 500 && status !== 408) run.unsure = run.unsure.filter((w) => w !== window);
       else window.to = clock.now();
       throw err;
     }

@@ -59,6 +59,8 @@ export interface UploadResult {
   partSize: number;
   /** The interrupted upload had been completed by the server already: nothing was sent. */
   alreadyUploaded?: boolean;
+  /** A request whose answer was lost may have left an empty upload of the key that is too young to remove yet (endings.ts): said, and swept later. */
+  emptyUploadLeft?: boolean;
   /**
    * The file changed while a single PUT read it. The object holds exactly the bytes Ferry hashed
    * and the server verified against that hash (Content-MD5): the file as it was when read.
@@ -342,6 +344,7 @@ export class Uploader {
       if (!isFerryError(err, 'CANCELLED')) throw err;
       throw new FerryError('CANCELLED', `Cancelled after s3://${req.bucket}/${req.key} was stored whole: only the check that the object there is still Ferry's was skipped.`, { cause: err });
     });
-    return { bucket: req.bucket, key: req.key, size: src.size, ...(etag ? { etag } : {}), contentType, parts: plan.partCount, partSize: plan.partSize };
+    const left = run.unsure.length > 0;
+    return { bucket: req.bucket, key: req.key, size: src.size, ...(etag ? { etag } : {}), contentType, parts: plan.partCount, partSize: plan.partSize, ...(left ? { emptyUploadLeft: true } : {}) };
   }
 }
