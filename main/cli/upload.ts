@@ -7,7 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { FerryError } from '../core/errors';
+import { FerryError, isFerryError } from '../core/errors';
 import type { Connection } from '../core/ferry';
 import { formatS3Url, type S3Location } from '../core/s3/names';
 import { expandDrop, skippedReason } from '../core/transfers/drop';
@@ -65,8 +65,15 @@ export interface Tuning {
  */
 export async function uploadFile(ctx: UploadContext, c: Connection, u: Upload, tuning?: Tuning): Promise<UploadResult | undefined> {
   const resume = { resume: !ctx.o['no-resume'] };
+  // --no-clobber: looked at first (nothing is sent for a key that is taken), and held to the end
+  // (ifAbsent), so another writer's object stored meanwhile is not replaced either.
+  const ifAbsent = ctx.o['no-clobber'] ? { ifAbsent: true } : {};
   if (ctx.o['no-clobber'] && (await c.storage.exists(u.bucket, u.key, ctx.io.signal).catch(stopped(ctx, 'Upload cancelled: nothing was sent.')))) return void notReplaced(ctx, u);
-  if (!tuning) return c.upload({ file: u.file, bucket: u.bucket, key: u.key, ...ctx.abortable }, resume);
+  const taken = (err: unknown) => {
+    if (isFerryError(err, 'OBJECTS_EXIST') && ctx.o['no-clobber']) return void notReplaced(ctx, u);
+    throw err;
+  };
+  if (!tuning) return c.upload({ file: u.file, bucket: u.bucket, key: u.key, ...ifAbsent, ...ctx.abortable }, resume).catch(taken);
   const { partSize, bar } = tuning;
   const concurrency = ctx.concurrencyOption();
   const result = await c
@@ -75,6 +82,7 @@ export async function uploadFile(ctx: UploadContext, c: Connection, u: Upload, t
         file: u.file,
         bucket: u.bucket,
         key: u.key,
+        ...ifAbsent,
         ...(concurrency ? { concurrency } : {}),
         ...(partSize ? { partSize } : {}),
         ...ctx.abortable,
@@ -92,7 +100,9 @@ export async function uploadFile(ctx: UploadContext, c: Connection, u: Upload, t
       },
       resume,
     )
-    .finally(() => bar?.clear());
+    .finally(() => bar?.clear())
+    .catch(taken);
+  if (!result) return undefined;
   sayOutcome(ctx, u, result);
   return result;
 }
@@ -136,14 +146,14 @@ export async function uploadFolder(ctx: UploadContext, dir: string, target: S3Lo
       files = files.filter((f) => !taken.has(f.key));
     }
     if (files.length && c.profile.capabilities?.abortMultipart === false) warnNoAbort(ctx, c);
-    const fresh = ctx.o['no-resume'] ? { fresh: true } : {};
+    const fresh = { ...(ctx.o['no-resume'] ? { fresh: true } : {}), ...(ctx.o['no-clobber'] ? { ifAbsent: true } : {}) };
     await throughQueue(ctx, c, { onInterrupt: 'cancel' }, files.map((f) => ({ bucket: target.bucket, key: f.key, file: f.file, size: f.size, ...fresh })), {
       done: (t, result) => {
         results.push({ file: t.file, key: t.key, size: t.size });
         if (!ctx.o.json) ctx.out(uploadedLine(t));
         if (result && 'partSize' in result) sayOutcome(ctx, t, result);
       },
-      failed: (t) => failures.push(`${t.file}: ${t.error ?? t.status}`),
+      failed: (t) => (t.errorCode === 'OBJECTS_EXIST' ? notReplaced(ctx, t) : failures.push(`${t.file}: ${t.error ?? t.status}`)),
     });
   });
   if (ctx.o.json) ctx.json({ uploaded: results, failed: failures });

@@ -367,6 +367,29 @@ describe('uploads beside another writer and through lost answers', () => {
     expect(await pending(bucket, 'quiet/new.bin')).toEqual([]);
   });
 
+  it('--no-clobber holds to the end: an object another writer stores while Ferry uploads is not replaced (one PUT, and in parts)', async () => {
+    for (const [name, size] of [
+      ['small.bin', 64 * 1024],
+      ['parts.bin', 12 * MiB],
+    ] as const) {
+      const key = `nc-race/${name}`;
+      const ours = await randomFile(await tempDir(), name, size);
+      let theirs!: Promise<unknown>;
+      // The key is free when Ferry looks; another writer stores its object while Ferry's bytes are on their way.
+      const s = await stub((r) => {
+        if (r.method === 'PUT' && r.url.pathname.endsWith(key) && !theirs) {
+          theirs = direct.storage.put(bucket, key, Buffer.from('theirs'));
+          return { hold: theirs };
+        }
+        return undefined;
+      });
+      const r = await ferry(['cp', ours.path, `s3://${bucket}/${key}`, '--no-clobber', '--part-size', '5MiB'], { env: cliEnvFor(await tempDir(), s.endpoint) });
+      expect(r, name).toMatchObject({ code: 0, stdout: '', stderr: `ferry: s3://${bucket}/${key} already exists; not replaced (--no-clobber)\n` });
+      expect((await direct.storage.getBytes(bucket, key, 100)).toString(), name).toBe('theirs');
+      expect(await pending(bucket, key), name).toEqual([]);
+    }
+  });
+
   it('kill -9 after the server started the upload but before Ferry heard its ID: the next run removes it', async () => {
     const src = await randomFile(await tempDir(), 'killed.bin', 24 * MiB);
     const dataDir = await tempDir();

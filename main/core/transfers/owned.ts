@@ -15,6 +15,9 @@ import { etagIsNotMd5 } from './verify';
 
 type Part = MultipartState['parts'][number];
 
+/** --no-clobber found the key taken: nothing was replaced. */
+export const keyTaken = (req: Pick<UploadRequest, 'bucket' | 'key'>) => new FerryError('OBJECTS_EXIST', `s3://${req.bucket}/${req.key} already exists; not replaced (--no-clobber).`);
+
 /** What Create and Complete need of the uploader. */
 export interface OwnedDeps {
   storage: Storage;
@@ -73,6 +76,8 @@ export async function createUpload(deps: OwnedDeps, run: Run<UploadRequest>, con
  */
 export async function completeUpload(deps: OwnedDeps, req: UploadRequest, uploadId: string, parts: Part[], stop: AbortSignal): Promise<{ etag?: string; versionId?: string }> {
   let mayHaveCompleted = false;
+  // --no-clobber: If-None-Match, until the server says it does not know it (501).
+  let ifNoneMatch = Boolean(req.ifAbsent);
   const done = await deps.retrying(stop, async () => {
     // "Completion already in progress" (RGW) comes while the server still carries out an earlier
     // Complete of this upload whose answer was lost, and for good once another writer has
@@ -86,12 +91,23 @@ export async function completeUpload(deps: OwnedDeps, req: UploadRequest, upload
             Key: req.key,
             UploadId: uploadId,
             MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag })) },
+            ...(ifNoneMatch ? { IfNoneMatch: '*' } : {}),
           }),
           { abortSignal: stop },
         );
       } catch (err) {
         const { name, status } = sdkFailure(err);
         if (name === 'NoSuchUpload' && mayHaveCompleted) return { ETag: undefined, VersionId: undefined };
+        if (ifNoneMatch && status === 501) {
+          ifNoneMatch = false;
+          continue;
+        }
+        // Taken: by another writer, or by this upload's own earlier Complete whose answer was lost
+        // (the check after this tells which).
+        if (ifNoneMatch && status === 412) {
+          if (mayHaveCompleted) return { ETag: undefined, VersionId: undefined };
+          throw keyTaken(req);
+        }
         if (isNetworkError(err) || (status ?? 0) >= 500) mayHaveCompleted = true;
         if (completionInProgress(err) && mayHaveCompleted) {
           if (busy >= COMPLETION_BUSY_TRIES) return { ETag: undefined, VersionId: undefined };

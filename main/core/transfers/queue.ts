@@ -27,6 +27,8 @@ export interface NewTransfer {
   replace?: boolean;
   /** An upload starts afresh instead of continuing an interrupted one (the CLI's --no-resume). */
   fresh?: boolean;
+  /** An upload stores nothing if the key holds an object by then (the CLI's --no-clobber; see UploadRequest.ifAbsent). */
+  ifAbsent?: boolean;
 }
 
 interface Job extends TransferView {
@@ -34,6 +36,7 @@ interface Job extends TransferView {
   folder?: string;
   replace?: boolean;
   fresh?: boolean;
+  ifAbsent?: boolean;
   cancel?: AbortController;
   pause?: AbortController;
   state?: MultipartState;
@@ -300,6 +303,7 @@ export class TransferQueue {
         key: job.key,
         signal: job.cancel.signal,
         pauseSignal: job.pause.signal,
+        ...(job.ifAbsent ? { ifAbsent: true } : {}),
         onState: (state) => (job.state = state),
         onWaiting,
         onProgress,
@@ -319,7 +323,7 @@ export class TransferQueue {
         this.opts.onFinished?.(view(job));
       } else {
         job.state = undefined;
-        this.set(job, { status: 'failed', bytesPerSecond: 0, error: err instanceof Error ? err.message : String(err) });
+        this.set(job, { status: 'failed', bytesPerSecond: 0, error: err instanceof Error ? err.message : String(err), ...(isFerryError(err) ? { errorCode: err.code } : {}) });
         this.opts.onFinished?.(view(job));
       }
     } finally {
@@ -342,6 +346,6 @@ function storedBytes(state: Pick<MultipartState, 'parts' | 'partSize' | 'size'>)
 }
 
 function view(job: Job): TransferView {
-  const { cancel: _c, pause: _p, state: _s, overtaken: _o, kept: _k, folder: _f, replace: _r, fresh: _n, ...rest } = job;
+  const { cancel: _c, pause: _p, state: _s, overtaken: _o, kept: _k, folder: _f, replace: _r, fresh: _n, ifAbsent: _a, ...rest } = job;
   return { ...rest };
 }

@@ -22,6 +22,8 @@ export interface TransferView {
   bytesPerSecond: number;
   etaSeconds?: number;
   error?: string;
+  /** The failure's code (FerryError), where it has one: OBJECTS_EXIST is a --no-clobber upload that replaced nothing. */
+  errorCode?: string;
   /** The endpoint stopped answering; the transfer continues by itself when it is back. */
   waiting?: boolean;
   /** A finished download: checked against the object's MD5, against its parts' MD5s, or by size only (see verify.ts). */

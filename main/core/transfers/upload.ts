@@ -5,12 +5,12 @@ import { FerryError, isFerryError } from '../errors';
 import { checkBucketReference, checkUserKey } from '../s3/names';
 import type { Storage } from '../s3/storage';
 import { sendRange, type BodyRoute } from './body';
-import { completeUpload, createUpload, type OwnedDeps } from './owned';
+import { completeUpload, createUpload, keyTaken, type OwnedDeps } from './owned';
 import { NEVER, RunEndings, unsureOf, type Run as RunOf } from './endings';
 import { partLength, planUpload, type UploadPlan } from './plan';
 import { ProgressMeter, type Progress } from './progress';
 import { keepStoredParts, listParts } from './resume';
-import { retrying, retryPolicy, type RetryPolicy } from './retry';
+import { retrying, retryPolicy, sdkFailure, type RetryPolicy } from './retry';
 import { openSource, sourceChanged, type SourceFile } from './source';
 import { NO_KEEPER, type UploadKeeper, type UploadProgressState } from './state';
 import { alreadyUploaded, checkStored, etagIsNotMd5, multipartEtag, unquote } from './verify';
@@ -36,6 +36,13 @@ export interface UploadRequest {
   pauseSignal?: AbortSignal;
   /** Continue an interrupted upload the keeper saved (the default); false aborts it and starts afresh. */
   resume?: boolean;
+  /**
+   * Store the object only if the key holds none when it is stored (--no-clobber): the PUT or
+   * Complete carries If-None-Match where the server honours it, and the key is looked at just
+   * before Complete where it does not. A taken key ends the upload with OBJECTS_EXIST, nothing
+   * replaced and nothing left on the server.
+   */
+  ifAbsent?: boolean;
   /** The multipart upload's state, after it is created and after each part. */
   onState?: (state: MultipartState) => void;
   /** Called with true when the endpoint stops answering (the upload waits for it), false when it is back. */
@@ -207,9 +214,26 @@ export class Uploader {
   private async single(run: Run, src: SourceFile, contentType: string, meter: ProgressMeter): Promise<UploadResult> {
     const { req } = run;
     const signal = stopSignal(req);
-    const { out } = await sendRange(this.route(req), { src, start: 0, end: src.size, meter, signal }, (Body, ContentLength, ContentMD5, abortSignal) =>
-      this.opts.dataClient.send(new PutObjectCommand({ Bucket: req.bucket, Key: req.key, Body, ContentLength, ContentMD5, ContentType: contentType }), { abortSignal }),
-    );
+    // --no-clobber: If-None-Match on the PUT; where the server does not know it (Swift: 501),
+    // a look just before the PUT is what there is, and the PUT is sent again plainly.
+    let conditional = Boolean(req.ifAbsent);
+    const { out } = await sendRange(this.route(req), { src, start: 0, end: src.size, meter, signal }, async (Body, ContentLength, ContentMD5, abortSignal) => {
+      try {
+        return await this.opts.dataClient.send(
+          new PutObjectCommand({ Bucket: req.bucket, Key: req.key, Body, ContentLength, ContentMD5, ContentType: contentType, ...(conditional ? { IfNoneMatch: '*' } : {}) }),
+          { abortSignal },
+        );
+      } catch (err) {
+        const { status } = sdkFailure(err);
+        if (conditional && status === 412) throw keyTaken(req);
+        if (conditional && status === 501) {
+          conditional = false;
+          if (await this.opts.storage.exists(req.bucket, req.key, signal)) throw keyTaken(req);
+        }
+        // A 501 is retried like any 5xx: the next attempt reads the file afresh, unconditionally.
+        throw err;
+      }
+    });
     const changed = await sourceChanged(src);
     return {
       bucket: req.bucket,
@@ -327,6 +351,9 @@ export class Uploader {
     // Uploads this run's lost Creates started are found and aborted now, after the parts, so that
     // a Create the server carried out late is found too. (A failed sweep keeps its windows saved.)
     await this.ends.sweep(run, NEVER).catch(() => {});
+    // --no-clobber: a key taken while the parts went up ends it here (the upload is aborted).
+    // Complete carries If-None-Match too, for servers that honour it there (AWS, Swift).
+    if (req.ifAbsent && (await this.opts.storage.exists(req.bucket, req.key, stop))) throw keyTaken(req);
     // Every part saved before Complete: a kill after the server completes finds the whole object.
     await keeper.save(state()).catch(() => {});
     // Every part is on the server: finishing is one short request, so a pause no longer stops it.
