@@ -138,6 +138,8 @@ export async function uploadFolder(ctx: UploadContext, dir: string, target: S3Lo
   let files = (await expandDrop([dir], '', (s) => ctx.say(`ferry: skipped ${s.link}: ${skippedReason(s, dir)}`))).map((f) => ({ ...f, key: prefix + f.key.slice(top.length) }));
   const failures: string[] = [];
   const results: Array<{ file: string; key: string; size: number }> = [];
+  /** Cancelled files whose clean-up on the server is left to a later run (their messages say how). */
+  const leftOver: string[] = [];
   await ctx.withConnection(async (c) => {
     if (ctx.o['no-clobber'] && files.length) {
       const { existingKeys } = await import('../core/s3/collect');
@@ -153,11 +155,19 @@ export async function uploadFolder(ctx: UploadContext, dir: string, target: S3Lo
         if (!ctx.o.json) ctx.out(uploadedLine(t));
         if (result && 'partSize' in result) sayOutcome(ctx, t, result);
       },
-      failed: (t) => (t.errorCode === 'OBJECTS_EXIST' ? notReplaced(ctx, t) : failures.push(`${t.file}: ${t.error ?? t.status}`)),
+      failed: (t) => {
+        if (t.errorCode === 'OBJECTS_EXIST') notReplaced(ctx, t);
+        else if (t.status === 'cancelled') void (t.error && leftOver.push(`${t.file}: ${t.error}`));
+        else failures.push(`${t.file}: ${t.error ?? t.status}`);
+      },
     });
   });
   if (ctx.o.json) ctx.json({ uploaded: results, failed: failures });
-  if (ctx.io.signal?.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
+  if (ctx.io.signal?.aborted) {
+    for (const line of leftOver) ctx.say(`ferry: ${line}`);
+    const where = formatS3Url({ bucket: target.bucket, key: prefix });
+    throw new FerryError('CANCELLED', leftOver.length ? `Upload cancelled. ${leftOver.length} of the files left parts on the server that could not be removed in time (above); the next run of this upload removes them, or see them with ferry uploads ls ${where}.` : 'Upload cancelled.');
+  }
   if (failures.length) {
     throw new FerryError('S3_ERROR', `${failures.length} of ${files.length} files were not uploaded; the first: ${failures[0]}`);
   }

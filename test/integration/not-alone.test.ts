@@ -390,6 +390,37 @@ describe('uploads beside another writer and through lost answers', () => {
     }
   });
 
+  it('Ctrl-C on a folder upload whose clean-up the server does not confirm says what is left, and the next run removes it', async () => {
+    const dir = await tempDir();
+    for (const n of ['a.bin', 'b.bin']) await randomFile(dir, n, 12 * MiB);
+    let dark = false;
+    let healed = false;
+    const s = await stub((r) => {
+      if (healed) return undefined;
+      // The first parts arrive; after that the network swallows parts and aborts alike.
+      if (isPart(r) && r.url.searchParams.get('partNumber') !== '1') return (dark = true), { hold: new Promise(() => {}) };
+      if (dark && r.method === 'DELETE') return { hold: new Promise(() => {}) };
+      return undefined;
+    });
+    const dataDir = await tempDir();
+    const args = ['cp', dir, `s3://${bucket}/left/`, '--recursive', '--part-size', '5MiB'];
+    const r = await ferry(args, {
+      env: cliEnvFor(dataDir, s.endpoint),
+      onSpawn: (child) => {
+        let sent = false;
+        const poll = setInterval(() => void (dark && !sent && (sent = child.kill('SIGINT'))), 50);
+        child.once('exit', () => clearInterval(poll));
+      },
+    });
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/of the files left parts on the server that could not be removed in time \(above\); the next run of this upload removes them, or see them with ferry uploads ls s3:\/\/\S+\/left\/\.\n$/);
+    expect(r.stderr).toMatch(/--upload-id \S+/);
+    expect((await pending(bucket, 'left/a.bin')).length + (await pending(bucket, 'left/b.bin')).length).toBeGreaterThan(0);
+    healed = true;
+    expect((await ferry(args, { env: cliEnvFor(dataDir, s.endpoint) })).code).toBe(0);
+    expect([...(await pending(bucket, 'left/a.bin')), ...(await pending(bucket, 'left/b.bin'))]).toEqual([]);
+  });
+
   it('kill -9 after the server started the upload but before Ferry heard its ID: the next run removes it', async () => {
     const src = await randomFile(await tempDir(), 'killed.bin', 24 * MiB);
     const dataDir = await tempDir();

@@ -319,7 +319,9 @@ export class TransferQueue {
       } else if (isFerryError(err, 'CANCELLED')) {
         job.state = undefined;
         if (job.direction === 'download') this.remember(this.opts.pendingDownloads?.remove(job.file));
-        this.set(job, { status: 'cancelled', bytesPerSecond: 0 });
+        // A cancel that could not clean up on the server says what is left and how it goes.
+        const plain = /^(Upload|Download) cancelled\.$/.test(err.message);
+        this.set(job, { status: 'cancelled', bytesPerSecond: 0, ...(plain ? {} : { error: err.message }) });
         this.opts.onFinished?.(view(job));
       } else {
         job.state = undefined;
