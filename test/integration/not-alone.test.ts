@@ -608,6 +608,7 @@ describe('downloads onto a full disk', () => {
     expect((await ferry(['mb', `s3://${bucket}`], { env })).code).toBe(0);
     const src = await randomFile(await tempDir(), 'a.bin', 1024);
     expect((await ferry(['cp', src.path, `s3://${bucket}/f/a.bin`], { env })).code).toBe(0);
+    expect((await ferry(['cp', src.path, `s3://${bucket}/f/sub/b.bin`], { env })).code).toBe(0);
     const disk = join(await tempDir(), 'ro-disk');
     await mkdir(disk);
     const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,ro', 'tmpfs', disk], { encoding: 'utf8' });
@@ -617,11 +618,13 @@ describe('downloads onto a full disk', () => {
         [`s3://${bucket}/f/a.bin`, `${disk}/`, []],
         [`s3://${bucket}/f/a.bin`, `${disk}/new/`, []],
         [`s3://${bucket}/f/`, `${disk}/tree`, ['--recursive']],
+        // Into the read-only folder itself: its subfolder cannot be made either.
+        [`s3://${bucket}/f/`, disk, ['--recursive']],
       ] as const) {
         const r = await ferry(['cp', from, to, ...extra], { env });
         expect(r.code, `${from} → ${to}`).toBe(1);
         expect(r.stderr, `${from} → ${to}`).toMatch(/read-only/);
-        expect(r.stderr).not.toMatch(/unexpected error|ENOENT/);
+        expect(r.stderr).not.toMatch(/unexpected error|ENOENT|EROFS/);
       }
     } finally {
       spawnSync('umount', [disk]);

@@ -206,7 +206,9 @@ export class TargetPlanner {
       try {
         await mkdir(parent.at(basename(path)).path);
       } catch (err) {
-        if (systemCode(err) !== 'EEXIST') return { reason: `the folder ${path} cannot be made (${systemCode(err) ?? (err as Error).message})` };
+        const code = systemCode(err);
+        const why = code === 'EROFS' ? `the disk holding ${dir} is read-only` : code === 'ENOSPC' || code === 'EDQUOT' ? `the disk holding ${dir} is full` : code === 'EACCES' || code === 'EPERM' ? `you cannot write in ${dir}` : (code ?? (err as Error).message);
+        if (code !== 'EEXIST') return { reason: `the folder ${path} cannot be made: ${why}` };
       } finally {
         await parent.close();
       }
