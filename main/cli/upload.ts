@@ -11,7 +11,7 @@ import { FerryError, isFerryError } from '../core/errors';
 import type { Connection } from '../core/ferry';
 import { formatS3Url, type S3Location } from '../core/s3/names';
 import { expandDrop, skippedReason } from '../core/transfers/drop';
-import { LOST_CREATE_QUIET_MS, youngLeftover } from '../core/transfers/endings';
+import { LOST_CREATE_QUIET_MS, youngLeftover } from '../core/transfers/lost-create';
 import { formatBytes } from '../core/transfers/plan';
 import type { Progress } from '../core/transfers/progress';
 import type { UploadResult } from '../core/transfers/upload';

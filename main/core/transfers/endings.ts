@@ -9,6 +9,7 @@ import { FerryError, isFerryError } from '../errors';
 import { toFerryError } from '../s3/errors';
 import { serverClockOffset } from '../s3/client';
 import type { Storage } from '../s3/storage';
+import { emptyUploadGoes, LOST_CREATE_QUIET_MS, youngLeftover } from './lost-create';
 import type { UploadKeeper } from './state';
 import type { MultipartState, UploadRequest } from './upload';
 
@@ -46,15 +47,6 @@ const CLOCK_MARGIN_MS = 30_000;
 const CREATE_WINDOW_MS = 120_000;
 /** How long a cancel waits for the server to confirm the abort before leaving it to the next run. */
 const CANCEL_BUDGET_MS = 1000;
-/**
- * How long an empty upload found in a lost Create's window must have existed before the sweep
- * removes it. Another writer's upload of the same key, started in the same seconds, is empty too
- * until its first part arrives; one still empty after this long is taken for the lost Create's.
- * Until then it stays (an empty upload stores nothing and costs nothing) and a later run, or the
- * window's next start, looks again.
- */
-export const LOST_CREATE_QUIET_MS = 15 * 60_000;
-
 /** Where a source file is missing or unreadable: the interrupted upload waits for it, nothing is thrown away. */
 export const SOURCE_GONE = new Set(['FILE_NOT_FOUND', 'FILE_UNREADABLE', 'NOT_A_FILE']);
 
@@ -65,21 +57,6 @@ export const NEVER = new AbortController().signal;
 export function partsLeftBehind(whose: string, bucket: string, key: string, uploadId: string, abortErr: unknown): string {
   const why = abortErr instanceof Error ? abortErr.message.replace(/\.$/, '') : String(abortErr);
   return `${whose} parts could not be removed from the server (${why}); they are billed until removed: run ferry uploads abort s3://${bucket}/${key} --upload-id ${uploadId}`;
-}
-
-/**
- * How an empty upload a lost Create may have started goes: it stores nothing, and a later run
- * removes it once it has stayed empty for the quiet time (or the user, by its ID).
- */
-function emptyUploadGoes(req: Pick<RunRequest, 'bucket' | 'key'>, quietMs: number): string {
-  const minutes = Math.max(1, Math.round(quietMs / 60_000));
-  const where = `s3://${req.bucket}/${req.key}`;
-  return `It stores nothing; Ferry removes it the next time it uploads this file after it has stayed empty for ${minutes} minute${minutes === 1 ? '' : 's'} (until then it cannot tell it from another writer's upload that just began). To remove it sooner, find it with ferry uploads ls ${where} and, if it is not someone else's, run ferry uploads abort ${where} --upload-id ID.`;
-}
-
-/** Says that an empty upload a lost Create started is left for now, and how it goes. */
-export function youngLeftover(req: Pick<RunRequest, 'bucket' | 'key'>, quietMs: number): string {
-  return `The server may also hold an empty upload of s3://${req.bucket}/${req.key} started by a request whose answer was lost. ${emptyUploadGoes(req, quietMs)}`;
 }
 
 /** The unsure windows of a run, as the saved state holds them (absent when there are none). */
