@@ -66,7 +66,8 @@ const CHUNK = 256 * 1024;
 /**
  * The bytes [start, end) of an open file as a stream, read with positional reads so many parts
  * can read the same descriptor at once. Destroying the stream never closes the file. Memory per
- * stream is a chunk or two, whatever the part size.
+ * stream is a chunk or two, whatever the part size. `onRead` hears each chunk once the consumer
+ * (the request) has taken it and asked for the next, so progress is not a chunk or two ahead.
  */
 export function rangeStream(handle: FileHandle, start: number, end: number, onRead: (bytes: number) => void): Readable {
   async function* chunks() {
@@ -75,8 +76,9 @@ export function rangeStream(handle: FileHandle, start: number, end: number, onRe
       const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(want), 0, want, pos);
       if (bytesRead === 0) throw new FerryError('FILE_CHANGED', 'The file became shorter while it was being uploaded.');
       pos += bytesRead;
-      onRead(bytesRead);
       yield bytesRead === want ? buffer : buffer.subarray(0, bytesRead);
+      // Counted once the request has taken it and asked for more, not when read from disk.
+      onRead(bytesRead);
     }
   }
   return Readable.from(chunks(), { objectMode: false, highWaterMark: CHUNK });
