@@ -41,5 +41,14 @@ describe('parseExpiry', () => {
     expect(describeDuration(604_800)).toBe('7 days');
     expect(describeDuration(5400)).toBe('1 hour 30 minutes');
     expect(describeDuration(1)).toBe('1 second');
+    // As people say a time: the largest unit and the next one down, rounded to it.
+    expect(describeDuration(86_402)).toBe('1 day');
+    expect(describeDuration(86_390)).toBe('1 day');
+    expect(describeDuration(84_600)).toBe('23 hours 30 minutes');
+    expect(describeDuration(90_061)).toBe('1 day 1 hour');
+    expect(describeDuration(3_601)).toBe('1 hour');
+    expect(describeDuration(3_599)).toBe('59 minutes 59 seconds');
+    expect(describeDuration(119.6)).toBe('2 minutes');
+    expect(describeDuration(0.2)).toBe('0 seconds');
   });
 });

@@ -40,15 +40,30 @@ export function checkExpiry(seconds: number, asked = `${seconds}`): void {
   }
 }
 
-/** "3 days 4 hours", "15 minutes", "1 second": for messages. */
+/**
+ * "3 days 4 hours", "15 minutes", "1 second": for messages, as people say a time. The largest
+ * unit, and the next one down only (days and hours, hours and minutes, minutes and seconds),
+ * rounded to that: a day-long link says "1 day", never "1 day 2 seconds".
+ */
 export function describeDuration(seconds: number): string {
+  const units = [['day', 86_400], ['hour', 3600], ['minute', 60], ['second', 1]] as const;
+  const whole = Math.max(0, Math.round(seconds));
+  const top = units.findIndex(([, size]) => whole >= size);
+  if (top < 0) return '0 seconds';
+  const [, size] = units[top]!;
+  const next = units[top + 1];
+  // Rounded to the smaller unit shown; that may carry into the larger one (23 h 59.9 min is 1 day).
+  const step = next ? next[1] : size;
+  const rounded = Math.round(whole / step) * step;
+  const bigger = top > 0 && rounded >= units[top - 1]![1] ? top - 1 : top;
+  const [bigUnit, bigSize] = units[bigger]!;
   const parts: string[] = [];
-  let left = Math.round(seconds);
-  for (const [unit, size] of [['day', 86_400], ['hour', 3600], ['minute', 60], ['second', 1]] as const) {
-    const n = Math.floor(left / size);
-    if (n > 0) parts.push(`${n} ${unit}${n === 1 ? '' : 's'}`);
-    left -= n * size;
-    if (parts.length === 2) break;
+  const n = Math.floor(rounded / bigSize);
+  parts.push(`${n} ${bigUnit}${n === 1 ? '' : 's'}`);
+  const rest = units[bigger + 1];
+  if (rest) {
+    const m = Math.round((rounded - n * bigSize) / rest[1]);
+    if (m > 0) parts.push(`${m} ${rest[0]}${m === 1 ? '' : 's'}`);
   }
-  return parts.length ? parts.join(' ') : '0 seconds';
+  return parts.join(' ');
 }
