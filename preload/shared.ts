@@ -3,5 +3,7 @@
  * a custom duration exactly as main and the CLI do.
  */
 export { describeDuration, MAX_EXPIRY_SECONDS, parseExpiry } from '../main/core/links/expiry';
+/** The rule for new bucket names, worded once for the hint and the errors. */
+export { BUCKET_NAME_RULE } from '../main/core/s3/bucket-rule';
 /** Control and bidi characters in names shown as escapes, exactly as the CLI prints them. */
 export { safeText } from '../main/core/text';

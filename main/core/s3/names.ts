@@ -1,4 +1,5 @@
 import { FerryError } from '../errors';
+import { BUCKET_NAME_RULE } from './bucket-rule';
 
 export interface S3Location {
   bucket: string;
@@ -94,7 +95,7 @@ export function bucketNameProblem(name: string): string | undefined {
 
 export function validateNewBucketName(name: string): void {
   const problem = bucketNameProblem(name);
-  if (problem) throw new FerryError('BAD_BUCKET_NAME', `"${name}" is not a valid bucket name: ${problem}.`);
+  if (problem) throw new FerryError('BAD_BUCKET_NAME', `"${name}" is not a valid bucket name: ${problem}. In short: ${BUCKET_NAME_RULE}.`);
 }
 
 export function formatS3Url(loc: S3Location): string {

@@ -1,3 +1,4 @@
+import { BUCKET_NAME_RULE } from '../../../preload/shared';
 import type { AccountView, Prefs, PresetView } from '../../../preload/contract';
 import { call, ferry } from '../api';
 import { deletedBy, leafName, movedTo, shownName } from '../format';
@@ -107,7 +108,7 @@ export function ModalView({ modal, onClose: close, presets, prefs, onSavePrefs, 
           label="Bucket name"
           initial=""
           action="Create"
-          help="3 to 63 lower-case letters, digits, dots and hyphens; the name is shared by everyone on the service."
+          help={`${BUCKET_NAME_RULE[0]!.toUpperCase()}${BUCKET_NAME_RULE.slice(1)}; the name is shared by everyone on the service.`}
           onClose={close}
           onSubmit={async (name) => {
             await call(ferry().createBucket({ account, bucket: name.trim() }));

@@ -141,7 +141,7 @@ describe('usage mistakes', () => {
   it('a mistake that is not about usage exits 1', async () => {
     const dir = await tempDir();
     const one: Array<[string[], RegExp]> = [
-      [['mb', 's3://B_ad'], /^ferry: "B_ad" is not a valid bucket name: it contains upper-case letters; use lower case only\.\n$/],
+      [['mb', 's3://B_ad'], /^ferry: "B_ad" is not a valid bucket name: it contains upper-case letters; use lower case only\. In short: a bucket name is 3 to 63 lower-case letters, digits, dots and hyphens, beginning and ending with a letter or digit\.\n$/],
       [['mb', 'nope'], /^ferry: "nope" is not an S3 URL\. Write it as s3:\/\/bucket\/key/],
       [['presign', 's3://bucket/k', '--expires-in', 'tomorrow'], /is not an expiry/],
       // Too short is not fixed by "at most 7d".
