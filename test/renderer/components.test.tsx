@@ -71,6 +71,29 @@ describe('AccountForm', () => {
     expect((screen.getByLabelText('Secret access key') as HTMLInputElement).value).toBe('');
   });
 
+  it('a passed test shows what the server lacks plainly, never as a failure in red', async () => {
+    const report = {
+      ok: true,
+      account: 'home',
+      endpoint: 'http://x',
+      region: 'us-east-1',
+      checks: [{ name: 'reachable', ok: true, detail: 'answered' }],
+      abilities: [
+        { name: 'multipart uploads', ok: true, detail: 'supported' },
+        { name: 'checksums', ok: false, detail: 'none besides Content-MD5' },
+      ],
+    };
+    fakeApi({ addAccount: () => ({ ok: true, value: { account: { name: 'home', provider: 'ceph', region: 'us-east-1', pathStyle: true, isDefault: true }, saved: true, report } }) });
+    render(<AccountForm presets={presets} onSaved={vi.fn()} />);
+    fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'home' } });
+    fireEvent.change(screen.getByLabelText('Access key ID'), { target: { value: 'AKID' } });
+    fireEvent.change(screen.getByLabelText('Secret access key'), { target: { value: 'x' } });
+    fireEvent.submit(screen.getByRole('form', { name: 'Add an account' }));
+    const lacks = (await screen.findByText('checksums')).closest('li')!;
+    expect(lacks.className).not.toMatch(/fail/);
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
   it('shows main\'s message when saving fails, and keeps what was typed', async () => {
     fakeApi({ addAccount: () => ({ ok: false, error: { code: 'KEYCHAIN_LOCKED', message: 'The system keychain is locked. Unlock it and try again.' } }) });
     render(<AccountForm presets={presets} onSaved={vi.fn()} />);

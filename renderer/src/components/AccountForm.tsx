@@ -200,7 +200,8 @@ export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel, he
       {report?.abilities && (
         <ul className="checks" aria-label="What the server supports">
           {report.abilities.map((c) => (
-            <li key={c.name} className={c.ok ? 'ok' : 'fail'}>
+            // What a server lacks is not a failure of the test: shown plainly, never in red.
+            <li key={c.name} className={c.ok ? 'ok' : 'absent'}>
               <span aria-hidden>{c.ok ? '✓' : '–'}</span> <b>{c.name}</b>: {c.detail}
             </li>
           ))}
