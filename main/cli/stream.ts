@@ -7,7 +7,7 @@
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -31,6 +31,14 @@ export async function streamTarget(target: string): Promise<boolean> {
   return Boolean(info && !info.isFile() && !info.isDirectory());
 }
 
+/** The descriptor a path names (/dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N), if it names one of this process's. */
+function descriptorOf(path: string): number | undefined {
+  if (path === '/dev/stdout') return 1;
+  if (path === '/dev/stderr') return 2;
+  const m = /^\/(?:dev\/fd|proc\/self\/fd)\/(\d+)$/.exec(path) ?? (/^\/proc\/(\d+)\/fd\/(\d+)$/.exec(path)?.[1] === String(process.pid) ? /\/fd\/(\d+)$/.exec(path) : null);
+  return m ? Number(m[1]) : undefined;
+}
+
 /**
  * Writes the whole object into stdout or the device: its bytes as they arrive, then the check
  * (the object's MD5, or its parts' MD5s, or its size). What is written cannot be taken back, so
@@ -41,7 +49,11 @@ export async function downloadToStream(ctx: Context, c: Connection, from: S3Loca
   const plan = checkPlan(got.etag, got.size, { encrypted: got.encrypted, ...(got.partSize ? { partSize: got.partSize } : {}) });
   const digest = plan.kind === 'size' ? undefined : new Digest(plan);
   let written = 0;
-  const out = target === '-' ? raw : createWriteStream(target, { flags: 'w' });
+  // Into what is already open where it can be (stdout, /dev/fd/N): reopening /dev/stdout with
+  // 'w' would empty the file a shell's >> appends to. Anything else is opened to append, which a
+  // device or FIFO takes as a write and which never empties a file.
+  const fd = target === '-' ? undefined : descriptorOf(resolve(target));
+  const out = target === '-' || fd === 1 ? raw : createWriteStream(target, fd !== undefined ? { fd, autoClose: false } : { flags: 'a' });
   try {
     await pipeline(
       got.body,
@@ -54,7 +66,8 @@ export async function downloadToStream(ctx: Context, c: Connection, from: S3Loca
         }
       },
       out,
-      { end: target !== '-', ...(ctx.io.signal ? { signal: ctx.io.signal } : {}) },
+      // stdout is this process's to keep open; a stream opened here is ended (its descriptor kept when given).
+      { end: out !== raw, ...(ctx.io.signal ? { signal: ctx.io.signal } : {}) },
     );
   } catch (err) {
     if (ctx.io.signal?.aborted) throw new FerryError('CANCELLED', 'Download cancelled.', { cause: err });
@@ -71,7 +84,11 @@ export async function downloadToStream(ctx: Context, c: Connection, from: S3Loca
 
 /** Keeps stdin in a private temporary file, then hands the file to `upload`; the file goes whatever happens. */
 export async function fromStdin<T>(ctx: Context, upload: (file: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'ferry-stdin-'));
+  const dir = await mkdtemp(join(tmpdir(), `ferry-stdin-${process.pid}-`)).catch((err: unknown) => {
+    const code = systemCode(err);
+    const why = code === 'EROFS' ? 'is on a read-only disk' : code === 'ENOSPC' ? 'is on a full disk' : code === 'EACCES' || code === 'EPERM' ? 'is not yours to write in' : `cannot be used (${code ?? (err as Error).message})`;
+    throw new FerryError('FILE_UNREADABLE', `Ferry keeps what comes on stdin in a temporary folder, and ${tmpdir()} ${why}; nothing was sent. Set TMPDIR to a folder you can write to, then try again.`, { cause: err });
+  });
   const file = join(dir, 'stdin');
   try {
     const out = createWriteStream(file, { mode: 0o600 });
@@ -89,6 +106,26 @@ export async function fromStdin<T>(ctx: Context, upload: (file: string) => Promi
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Folders an earlier `cp -` left in the temporary folder when it was killed (its process is
+ * gone), with the stdin file in each: the caller aborts their uploads, then removes them.
+ */
+export async function staleStdinFolders(): Promise<string[]> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      return systemCode(err) === 'EPERM';
+    }
+  };
+  return names.flatMap((n) => {
+    const pid = Number(/^ferry-stdin-(\d+)-/.exec(n)?.[1]);
+    return pid && pid !== process.pid && !alive(pid) ? [join(tmpdir(), n)] : [];
+  });
 }
 
 /** The key for stdin: it has no name of its own, so the key must end in one. */

@@ -421,6 +421,26 @@ describe('uploads beside another writer and through lost answers', () => {
     expect([...(await pending(bucket, 'left/a.bin')), ...(await pending(bucket, 'left/b.bin'))]).toEqual([]);
   });
 
+  it('kill -9 of cp - mid-upload: the next cp - removes its temporary copy of stdin and its parts on the server', async () => {
+    const tmp = await tempDir();
+    const dataDir = await tempDir();
+    let child: { kill: (s: NodeJS.Signals) => boolean } | undefined;
+    // The second part never gets an answer: the upload is under way when the kill comes.
+    const s = await stub((r) => (isPart(r) && r.url.searchParams.get('partNumber') === '2' ? { hold: new Promise(() => {}) } : undefined));
+    const env = { ...cliEnvFor(dataDir, s.endpoint), TMPDIR: tmp };
+    const input = 'x'.repeat(12 * MiB);
+    const killed = ferry(['cp', '-', `s3://${bucket}/stdin-k9.bin`, '--part-size', '5MiB'], { env, input, onSpawn: (c) => (child = c) });
+    await waitFor(async () => (await pending(bucket, 'stdin-k9.bin')).length === 1 && s.seen.some((r) => isPart(r) && r.url.searchParams.get('partNumber') === '2'));
+    child!.kill('SIGKILL');
+    expect((await killed).code).toBe(null);
+    expect((await readdir(tmp)).filter((n) => n.startsWith('ferry-stdin-'))).toHaveLength(1);
+    const next = await ferry(['cp', '-', `s3://${bucket}/stdin-next.txt`], { env, input: 'next' });
+    expect(next, next.stderr).toMatchObject({ code: 0 });
+    expect((await readdir(tmp)).filter((n) => n.startsWith('ferry-stdin-'))).toEqual([]);
+    expect(await pending(bucket, 'stdin-k9.bin')).toEqual([]);
+    expect(await saved(dataDir)).toEqual([]);
+  });
+
   it('kill -9 after the server started the upload but before Ferry heard its ID: the next run removes it', async () => {
     const src = await randomFile(await tempDir(), 'killed.bin', 24 * MiB);
     const dataDir = await tempDir();
@@ -626,6 +646,9 @@ describe('downloads onto a full disk', () => {
         expect(r.stderr, `${from} → ${to}`).toMatch(/read-only/);
         expect(r.stderr).not.toMatch(/unexpected error|ENOENT|EROFS/);
       }
+      // Where cp - keeps stdin: TMPDIR on the read-only disk.
+      const piped = await ferry(['cp', '-', `s3://${bucket}/from-stdin.txt`], { env: { ...env, TMPDIR: disk }, input: 'hi' });
+      expect(piped).toMatchObject({ code: 1, stderr: `ferry: Ferry keeps what comes on stdin in a temporary folder, and ${disk} is on a read-only disk; nothing was sent. Set TMPDIR to a folder you can write to, then try again.\n` });
     } finally {
       spawnSync('umount', [disk]);
       await rm(disk, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { lstat, readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFerryError } from '../../main/core/errors';
@@ -9,7 +9,7 @@ import { copyObject } from '../../main/core/s3/copy';
 import { createFolder, deleteBucket, searchObjects } from '../../main/core/s3/manage';
 import { MemorySecretStore } from '../../main/core/secrets/secrets';
 import { MiB } from '../../main/core/transfers/plan';
-import { cliEnv, ferry, randomFile, servers, sha256File, tempDir, uniqueName } from '../support/helpers';
+import { CLI, cliEnv, ferry, randomFile, servers, sha256File, tempDir, uniqueName } from '../support/helpers';
 
 /**
  * What a user does to objects once they are stored (download, rename, move, new folder, search,
@@ -200,6 +200,15 @@ describe.each(servers())('objects on $name', (server) => {
     expect((await run(['cp', `s3://${bucket}/stream/in.txt`, dev])).code).toBe(0);
     expect((await lstat(dev)).isCharacterDevice()).toBe(true);
     expect(await run(['cp', '-', `s3://${bucket}/stream/`])).toMatchObject({ code: 2, stderr: expect.stringContaining('What comes on stdin has no name') });
+    // /dev/stdout behind a shell's >> is appended to, never emptied; --json says it once.
+    const log = join(await tempDir(), 'log.txt');
+    await writeFile(log, 'PRECIOUS\n');
+    const cmd = `"${process.execPath}" "${CLI}" cp s3://${bucket}/stream/in.txt /dev/stdout --account ${account} >> "${log}"`;
+    expect(spawnSync('sh', ['-c', cmd], { env, encoding: 'utf8' }).status).toBe(0);
+    expect((await readFile(log, 'utf8')) === `PRECIOUS\n${text}`).toBe(true);
+    const json = await run(['cp', `s3://${bucket}/stream/in.txt`, dev, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ file: dev, size: text.length });
   });
 
   it('Ctrl-C during mv --recursive: nothing is moved, no copy is left, and the same move then succeeds', async () => {

@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, sep } from 'node:path';
 import { FerryError, isFerryError } from '../../core/errors';
 import { formatS3Url, parseS3Url, type S3Location } from '../../core/s3/names';
 import type { DownloadResult } from '../../core/transfers/download';
@@ -9,7 +9,7 @@ import { usage as usageError, type Context, type OptionSpecs, type UsageLine } f
 import { asFolder, intoKey, oneObject } from '../keys';
 import { UPLOAD_OPTIONS, uploadedLine, uploadFile, uploadFolder } from '../upload';
 import { throughQueue } from '../queued';
-import { downloadToStream, fromStdin, stdinKey, streamTarget } from '../stream';
+import { downloadToStream, fromStdin, staleStdinFolders, stdinKey, streamTarget } from '../stream';
 
 const UPLOAD_SHAPE = 'FILE s3://bucket[/key]';
 
@@ -63,6 +63,8 @@ async function download(ctx: Context<typeof options>): Promise<void> {
   const targetInfo = await stat(target).catch(() => undefined);
   const results: DownloadResult[] = [];
   const failures: string[] = [];
+  /** What --json prints for one object when it is not a finished file's result (a stream, a file kept). */
+  let single: object | undefined;
   const exists = (file: string) => stat(file).then(() => true, () => false);
   await ctx.withConnection(async (c) => {
     if (ctx.o.recursive) {
@@ -97,7 +99,8 @@ async function download(ctx: Context<typeof options>): Promise<void> {
     if (await streamTarget(target)) {
       // Into stdout, a device or a pipe: written into, never replaced.
       const r = await oneObject(c, bucket, key, 'downloading', () => downloadToStream(ctx, c, { bucket, key }, target, ctx.bytesOut));
-      if (target !== '-' && ctx.o.json) ctx.json({ bucket, key, file: target, ...r });
+      // stdout carries the bytes: nothing else goes there.
+      if (target !== '-') single = { bucket, key, file: target, ...r };
       return;
     }
     const file = targetInfo?.isDirectory() || target.endsWith('/') ? join(target, downloadName(key)) : target;
@@ -105,6 +108,7 @@ async function download(ctx: Context<typeof options>): Promise<void> {
     await makeFolder(dirname(file));
     if (ctx.o['no-clobber'] && (await exists(file))) {
       ctx.say(`ferry: ${file} already exists; not replaced (--no-clobber)`);
+      single = { bucket, key, file, notReplaced: true };
       return;
     }
     let kept = 0;
@@ -120,7 +124,7 @@ async function download(ctx: Context<typeof options>): Promise<void> {
     if (!ctx.o.json) ctx.out(`download: ${formatS3Url({ bucket, key })} to ${file}`);
   });
   bar?.clear();
-  if (ctx.o.json) ctx.json(ctx.o.recursive ? { downloaded: results, failed: failures } : results[0]);
+  if (ctx.o.json && (ctx.o.recursive || results[0] || single)) ctx.json(ctx.o.recursive ? { downloaded: results, failed: failures } : (results[0] ?? single));
   if (failures.length) {
     throw new FerryError('S3_ERROR', `${failures.length} of ${results.length + failures.length} objects were not downloaded; the first: ${failures[0]}`);
   }
@@ -136,6 +140,13 @@ async function uploadStdin(ctx: Context<typeof options>, loc: S3Location): Promi
   const tuning = { partSize: ctx.partSize(), bar: ctx.progress() };
   const result = await fromStdin(ctx, (file) =>
     ctx.withConnection(async (c) => {
+      // What a killed cp - left (its temporary copy, its parts on the server) goes first.
+      for (const dir of await staleStdinFolders()) {
+        const left = (await ctx.ferry.uploadStates.list().catch(() => [])).filter((s) => s.file.startsWith(`${dir}${sep}`));
+        const mine = (s: { account: string; endpoint: string }) => s.account === c.profile.name && s.endpoint === c.storage.endpoint;
+        for (const s of left.filter(mine)) await c.abandon(s.file, s.bucket, s.key).catch(() => {});
+        if (left.every(mine)) await rm(dir, { recursive: true, force: true });
+      }
       try {
         return await uploadFile(ctx, c, { file, bucket: loc.bucket, key }, tuning);
       } catch (err) {
