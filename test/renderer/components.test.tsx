@@ -5,6 +5,7 @@ import type { FerryApi } from '../../preload/api';
 import type { TransferView } from '../../preload/contract';
 import { AccountForm } from '../../renderer/src/components/AccountForm';
 import { FileSharePanel } from '../../renderer/src/components/FileSharePanel';
+import { ObjectBrowser } from '../../renderer/src/components/ObjectBrowser';
 import { Transfers } from '../../renderer/src/components/Transfers';
 import { VirtualList } from '../../renderer/src/components/VirtualList';
 
@@ -157,6 +158,30 @@ describe('Transfers', () => {
     // A failed row has no bar that could look finished.
     expect(screen.queryByRole('progressbar', { name: 'Progress of failed.bin' })).toBeNull();
     expect(screen.getByRole('button', { name: 'Retry failed (1)' })).toBeTruthy();
+  });
+});
+
+describe('ObjectBrowser', () => {
+  it('type-ahead takes a space within a name being typed; Space alone, after a pause, is Quick look', async () => {
+    const objects = ['holiday photo.jpg', 'holiday video.mp4', 'notes.txt'].map((key) => ({ key, size: 1 }));
+    fakeApi({ listObjects: { folders: [], objects } });
+    let selection: string[] = [];
+    const onAction = vi.fn();
+    const onSelection = vi.fn((names: string[]) => (selection = names));
+    const { rerender } = render(<ObjectBrowser location={{ account: 'a', bucket: 'b', prefix: '' }} refreshToken={0} selection={selection} onSelection={onSelection} onNavigate={vi.fn()} onAction={onAction} />);
+    const grid = await screen.findByRole('grid');
+    await waitFor(() => expect(screen.getAllByText('notes.txt').length).toBeGreaterThan(0));
+    for (const key of 'holiday v') {
+      fireEvent.keyDown(grid, { key });
+      rerender(<ObjectBrowser location={{ account: 'a', bucket: 'b', prefix: '' }} refreshToken={0} selection={selection} onSelection={onSelection} onNavigate={vi.fn()} onAction={onAction} />);
+    }
+    expect(selection).toEqual(['holiday video.mp4']);
+    expect(onAction).not.toHaveBeenCalled();
+    // After a pause, Space is Quick look of the focused file.
+    vi.useFakeTimers({ now: Date.now() + 2000, toFake: ['Date'] });
+    fireEvent.keyDown(grid, { key: ' ' });
+    vi.useRealTimers();
+    expect(onAction).toHaveBeenCalledWith('preview', ['holiday video.mp4']);
   });
 });
 

@@ -28,6 +28,9 @@ const ROW = 34;
 const isMac = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform);
 const mod = isMac ? '⌘' : 'Ctrl+';
 
+/** How soon the next key must follow for type-ahead to go on with the same name. */
+const TYPE_AHEAD_MS = 800;
+
 /**
  * A bucket's folders and objects as a desktop file list: a toolbar, breadcrumbs, a search that
  * covers this folder or everything below it, sortable columns, and a virtualised grid that is one
@@ -143,6 +146,8 @@ export function ObjectBrowser({ location, refreshToken, selection, onSelection, 
         return;
       case ' ':
         e.preventDefault();
+        // A space within a name being typed ("holiday v") is part of the type-ahead, not Quick look.
+        if (!ctrl && typed.current.text && Date.now() - typed.current.at <= TYPE_AHEAD_MS) break;
         if (!focused) return;
         if (ctrl) onSelection(selected.has(focused.name) ? selection.filter((n) => n !== focused.name) : [...selection, focused.name]);
         else if (focused.kind === 'object') onAction('preview', [focused.name]);
@@ -191,7 +196,7 @@ export function ObjectBrowser({ location, refreshToken, selection, onSelection, 
     // Type-ahead: letters typed quickly jump to the next name that starts with them.
     if (e.key.length === 1 && !ctrl && !e.altKey) {
       const now = Date.now();
-      typed.current = { text: now - typed.current.at > 800 ? e.key.toLowerCase() : typed.current.text + e.key.toLowerCase(), at: now };
+      typed.current = { text: now - typed.current.at > TYPE_AHEAD_MS ? e.key.toLowerCase() : typed.current.text + e.key.toLowerCase(), at: now };
       const t = typed.current.text;
       const start = t.length === 1 ? focusIndex + 1 : focusIndex;
       for (let k = 0; k < rows.length; k++) {
