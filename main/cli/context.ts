@@ -104,7 +104,7 @@ export class Context<T extends OptionSpecs = OptionSpecs> {
 
   /** Refuses too few or too many arguments, naming the shape they take. */
   arity(min: number, max: number, shape: string): void {
-    if (this.args.length < min || this.args.length > max) throw usage(`Usage: ferry ${[this.name, shape].filter(Boolean).join(" ")}.`);
+    if (this.args.length < min || this.args.length > max) throw usage(`Usage: ferry ${[this.name, shape].filter(Boolean).join(' ')}.`);
   }
 
   /** The user's --concurrency, or undefined to let Ferry choose per file. */

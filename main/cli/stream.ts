@@ -15,8 +15,11 @@ import { FerryError, systemCode } from '../core/errors';
 import type { Connection } from '../core/ferry';
 import { formatS3Url, type S3Location } from '../core/s3/names';
 import { formatBytes } from '../core/transfers/plan';
-import { checkPlan, Digest } from '../core/transfers/verify';
+import { checkPlanFor, Digest } from '../core/transfers/verify';
 import type { Context } from './context';
+
+/** Paths that name a process's open descriptors: /dev/stdout, /dev/stderr, /dev/fd/N, /proc/(self|PID)/fd/N. */
+const DESCRIPTOR = /^\/(?:dev\/(?:(stdout|stderr)|fd\/(\d+))|proc\/(self|\d+)\/fd\/(\d+))$/;
 
 /**
  * Whether a download target is a stream rather than a file to (re)place: "-" (stdout), anything
@@ -26,17 +29,19 @@ import type { Context } from './context';
 export async function streamTarget(target: string): Promise<boolean> {
   if (target === '-') return true;
   const path = resolve(target);
-  if (/^\/(dev\/(stdout|stderr|fd\/\d+)|proc\/(self|\d+)\/fd\/\d+)$/.test(path)) return true;
+  if (DESCRIPTOR.test(path)) return true;
   const info = await stat(path).catch(() => undefined);
   return Boolean(info && !info.isFile() && !info.isDirectory());
 }
 
 /** The descriptor a path names (/dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N), if it names one of this process's. */
 function descriptorOf(path: string): number | undefined {
-  if (path === '/dev/stdout') return 1;
-  if (path === '/dev/stderr') return 2;
-  const m = /^\/(?:dev\/fd|proc\/self\/fd)\/(\d+)$/.exec(path) ?? (/^\/proc\/(\d+)\/fd\/(\d+)$/.exec(path)?.[1] === String(process.pid) ? /\/fd\/(\d+)$/.exec(path) : null);
-  return m ? Number(m[1]) : undefined;
+  const m = DESCRIPTOR.exec(path);
+  if (!m) return undefined;
+  const [, std, fd, proc, procFd] = m;
+  if (std) return std === 'stdout' ? 1 : 2;
+  if (fd) return Number(fd);
+  return proc === 'self' || proc === String(process.pid) ? Number(procFd) : undefined;
 }
 
 /**
@@ -45,8 +50,8 @@ function descriptorOf(path: string): number | undefined {
  * a mismatch is said, and the command fails.
  */
 export async function downloadToStream(ctx: Context, c: Connection, from: S3Location, target: string, raw: NodeJS.WritableStream): Promise<{ size: number; verified: string }> {
-  const got = await c.storage.getStream(from.bucket, from.key, ctx.io.signal);
-  const plan = checkPlan(got.etag, got.size, { encrypted: got.encrypted, ...(got.partSize ? { partSize: got.partSize } : {}) });
+  const { body, info } = await c.storage.getStream(from.bucket, from.key, ctx.io.signal);
+  const plan = await checkPlanFor(c.storage, from.bucket, from.key, info);
   const digest = plan.kind === 'size' ? undefined : new Digest(plan);
   let written = 0;
   // Into what is already open where it can be (stdout, /dev/fd/N): reopening /dev/stdout with
@@ -56,7 +61,7 @@ export async function downloadToStream(ctx: Context, c: Connection, from: S3Loca
   const out = target === '-' || fd === 1 ? raw : createWriteStream(target, fd !== undefined ? { fd, autoClose: false } : { flags: 'a' });
   try {
     await pipeline(
-      got.body,
+      body,
       async function* (chunks: AsyncIterable<Uint8Array>) {
         for await (const chunk of chunks) {
           const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -76,9 +81,9 @@ export async function downloadToStream(ctx: Context, c: Connection, from: S3Loca
     throw err;
   }
   const shown = target === '-' ? 'stdout' : target;
-  if (written !== got.size) throw new FerryError('S3_ERROR', `${formatS3Url(from)} sent ${written} of its ${got.size} bytes to ${shown}: what was written is incomplete. Download it again.`);
+  if (written !== info.size) throw new FerryError('S3_ERROR', `${formatS3Url(from)} sent ${written} of its ${info.size} bytes to ${shown}: what was written is incomplete. Download it again.`);
   const verdict = digest?.verdict();
-  if (verdict === 'mismatch') throw new FerryError('S3_ERROR', `The bytes written to ${shown} do not match ${formatS3Url(from)} (its ETag ${got.etag}): the server or the network changed them. Download it again.`);
+  if (verdict === 'mismatch') throw new FerryError('S3_ERROR', `The bytes written to ${shown} do not match ${formatS3Url(from)} (its ETag ${info.etag}): the server or the network changed them. Download it again.`);
   return { size: written, verified: verdict === 'match' ? (plan.kind === 'md5' ? 'md5' : 'parts-md5') : 'size' };
 }
 

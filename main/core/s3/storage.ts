@@ -72,6 +72,28 @@ export interface MultipartUsage {
 export const PART_SIZE_META = 'ferry-part-size';
 
 /** Bucket and object operations for one profile. Every failure is a FerryError. */
+/** What a HEAD (or a whole GET) says of an object: see Storage.head. */
+export type HeadInfo = ObjectInfo & { contentType?: string; encryption?: string; partSize?: number; versionId?: string };
+
+/** An object's answer headers as HeadInfo: how it is encrypted ('customer' for SSE-C), the part size Ferry's uploads record. */
+function headInfo(
+  key: string,
+  out: { ContentLength?: number; LastModified?: Date; ETag?: string; ContentType?: string; SSECustomerAlgorithm?: string; ServerSideEncryption?: string; Metadata?: Record<string, string>; VersionId?: string },
+): HeadInfo {
+  const encryption = out.SSECustomerAlgorithm ? 'customer' : out.ServerSideEncryption;
+  const partSize = Number(out.Metadata?.[PART_SIZE_META]);
+  return {
+    key,
+    size: out.ContentLength ?? 0,
+    ...(out.LastModified ? { lastModified: out.LastModified.toISOString() } : {}),
+    ...(out.ETag ? { etag: out.ETag } : {}),
+    ...(out.ContentType ? { contentType: out.ContentType } : {}),
+    ...(encryption ? { encryption } : {}),
+    ...(Number.isSafeInteger(partSize) && partSize > 0 ? { partSize } : {}),
+    ...(out.VersionId && out.VersionId !== 'null' ? { versionId: out.VersionId } : {}),
+  };
+}
+
 export class Storage {
   readonly endpoint: string;
   constructor(
@@ -189,20 +211,9 @@ export class Storage {
    * An object's size, date, ETag and type, how it is encrypted ('customer' for SSE-C), and the
    * part size of a multipart upload when the object records it (Ferry's uploads do).
    */
-  async head(bucket: string, key: string, signal?: AbortSignal): Promise<ObjectInfo & { contentType?: string; encryption?: string; partSize?: number; versionId?: string }> {
+  async head(bucket: string, key: string, signal?: AbortSignal): Promise<HeadInfo> {
     const out = await this.call({ bucket, key }, () => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {}));
-    const encryption = out.SSECustomerAlgorithm ? 'customer' : out.ServerSideEncryption;
-    const partSize = Number(out.Metadata?.[PART_SIZE_META]);
-    return {
-      key,
-      size: out.ContentLength ?? 0,
-      ...(out.LastModified ? { lastModified: out.LastModified.toISOString() } : {}),
-      ...(out.ETag ? { etag: out.ETag } : {}),
-      ...(out.ContentType ? { contentType: out.ContentType } : {}),
-      ...(encryption ? { encryption } : {}),
-      ...(Number.isSafeInteger(partSize) && partSize > 0 ? { partSize } : {}),
-      ...(out.VersionId && out.VersionId !== 'null' ? { versionId: out.VersionId } : {}),
-    };
+    return headInfo(key, out);
   }
 
   /**
@@ -251,16 +262,10 @@ export class Storage {
    * The whole object as one stream, with what its answer says of it: for ferry cp s3://… - and
    * downloads into a device or pipe, where nothing can be written in ranges or checked before.
    */
-  async getStream(bucket: string, key: string, signal?: AbortSignal): Promise<{ body: AsyncIterable<Uint8Array> & { destroy?: () => void }; size: number; etag?: string; partSize?: number; encrypted: boolean }> {
+  async getStream(bucket: string, key: string, signal?: AbortSignal): Promise<{ body: AsyncIterable<Uint8Array> & { destroy?: () => void }; info: HeadInfo }> {
     const out = await this.call({ bucket, key }, () => this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {}));
-    const partSize = Number(out.Metadata?.[PART_SIZE_META]);
-    return {
-      body: (out.Body ?? []) as AsyncIterable<Uint8Array> & { destroy?: () => void },
-      size: out.ContentLength ?? 0,
-      ...(out.ETag ? { etag: out.ETag } : {}),
-      ...(Number.isSafeInteger(partSize) && partSize > 0 ? { partSize } : {}),
-      encrypted: Boolean(out.SSECustomerAlgorithm) || /kms/i.test(out.ServerSideEncryption ?? ''),
-    };
+    // A whole GET's headers say what a HEAD's do.
+    return { body: (out.Body ?? []) as AsyncIterable<Uint8Array> & { destroy?: () => void }, info: headInfo(key, out) };
   }
 
   /** Deletes an object; with a version ID, only that version (where the bucket keeps versions). */

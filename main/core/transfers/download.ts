@@ -13,7 +13,7 @@ import { PinnedFolder, type Place } from './pinned';
 import { ProgressMeter, type Progress } from './progress';
 import { PARTIAL_SUFFIX } from './targets';
 import { retrying, retryPolicy, type RetryPolicy } from './retry';
-import { checkPlan, FileHasher, type DownloadCheck } from './verify';
+import { checkPlanFor, FileHasher, type DownloadCheck } from './verify';
 
 export { PARTIAL_SUFFIX, downloadName } from './targets';
 
@@ -144,11 +144,7 @@ export class Downloader {
     // Never makes a folder: a folder deleted meanwhile stays deleted (the end says so).
     const save = () => (saving = saving.then(() => writeFileAtomic(stateFile(partial.path), JSON.stringify(state()), { makeFolder: false })).catch(() => {}));
     // The whole file is checked where the ETag allows, hashed in order as ranges land.
-    let plan = checkPlan(etag, size, { encrypted: Boolean(head.encryption && /kms|customer/i.test(head.encryption)), ...(head.partSize ? { partSize: head.partSize } : {}) });
-    if (plan.kind === 'parts' && !plan.known) {
-      const told = await storage.firstPartSize(req.bucket, req.key, size);
-      if (told) plan = checkPlan(etag, size, { partSize: told });
-    }
+    const plan = await checkPlanFor(storage, req.bucket, req.key, head);
     const hasher = plan.kind === 'size' ? undefined : new FileHasher(handle, size, plan);
     const contiguous = () => {
       let k = 1;

@@ -58,6 +58,18 @@ export function checkPlan(etag: string | undefined, size: number, opts: { encryp
 }
 
 /**
+ * What can be checked of an object, from what its HEAD or GET said: checkPlan, and where the part
+ * size of a multipart ETag is only guessed, the server is asked for its first part's size (AWS
+ * answers; Ceph and Swift do not, and the guess stands).
+ */
+export async function checkPlanFor(storage: Storage, bucket: string, key: string, info: { etag?: string; size: number; encryption?: string; partSize?: number }): Promise<CheckPlan> {
+  const plan = checkPlan(info.etag, info.size, { encrypted: Boolean(info.encryption && /kms|customer/i.test(info.encryption)), ...(info.partSize ? { partSize: info.partSize } : {}) });
+  if (plan.kind !== 'parts' || plan.known) return plan;
+  const told = await storage.firstPartSize(bucket, key, info.size);
+  return told ? checkPlan(info.etag, info.size, { partSize: told }) : plan;
+}
+
+/**
  * The check of an object's bytes taken in order: the whole MD5, or the MD5s of its parts cut at
  * the plan's part size. `verdict()` says whether they matched ('match'), did not ('mismatch') or
  * could not be judged ('unknown': a guessed part size that did not fit).
