@@ -62,6 +62,15 @@ export class DropNotices {
     for (const t of added) this.groups.set(t.id, group);
   }
 
+  /** Transfers a plan made later for one already tracked (a folder's files, listed when the network came back) join its drop. */
+  join(id: string, added: TransferView[]): void {
+    const group = this.groups.get(id);
+    if (!group) return;
+    group.size += added.length;
+    group.left += added.length;
+    for (const t of added) this.groups.set(t.id, group);
+  }
+
   /**
    * Books a transfer that ended into its drop at once (synchronously: the last of a drop to end
    * announces the drop); the announcement itself waits until the caller knows whether a link was

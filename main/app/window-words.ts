@@ -15,6 +15,11 @@ const REWRITES: Array<[RegExp, string]> = [
   [/remove the account and add it again/, 'type the keys again in the account’s settings'],
   [/Add one with: ferry accounts add[^.]*(\.|$)/, 'Add one with “+ Add account”.'],
   [/add the account with the CLI's --allow-link-local-endpoint/, 'add the account with the ferry command and its --allow-link-local-endpoint option'],
+  // The window stores only where nothing is when it could not ask which names were taken (offline: waiting-transfers.ts).
+  [
+    /s3:\/\/(.+?) already exists; not replaced \(--no-clobber\)\./,
+    '$1 already exists, so it was not replaced: the server could not be asked which names were taken when this upload was added, so Ferry uploads it only where nothing is. To replace it, upload the file again and choose “Replace them”.',
+  ],
 ];
 
 export function forWindow(message: string): string {

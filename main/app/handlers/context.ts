@@ -12,6 +12,7 @@ import type { KnownNames } from '../known-names';
 import type { DropNotices, Notifier } from '../notifications';
 import type { Emit, Platform } from '../platform';
 import type { SessionLinks } from '../session-links';
+import type { WaitingTransfers } from '../waiting-transfers';
 
 /** One handler per channel of the contract. */
 export type Handlers = { [C in Channel]: (request: Requests[C]) => Promise<Responses[C]> };
@@ -36,6 +37,8 @@ export interface HandlerContext {
   known: KnownNames;
   grants: PathGrants;
   queue: TransferQueue;
+  /** Transfers asked for while their endpoint cannot be reached: they wait for it. */
+  waiting: WaitingTransfers;
   drops: DropNotices;
   notifier: Notifier;
   links: SessionLinks;

@@ -20,6 +20,7 @@ import type { Emit, Platform } from '../platform';
 import { SessionLinks } from '../session-links';
 import { setupTransfers } from '../transfers';
 import { describeInvalid } from '../validation-words';
+import { WaitingTransfers } from '../waiting-transfers';
 import { forWindow } from '../window-words';
 import { accountHandlers } from './accounts';
 import type { AppInfo, HandlerContext, Handlers } from './context';
@@ -116,6 +117,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     onRecentChanged: opts.onRecentChanged,
   });
   const { queue, uploads } = transfers;
+  const waiting = new WaitingTransfers({ queue, connection, drops, emit });
 
   const ctx: HandlerContext = {
     ferry,
@@ -127,6 +129,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     known,
     grants,
     queue,
+    waiting,
     drops,
     notifier,
     links,
@@ -169,6 +172,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     },
     dispose() {
       requestWatch.stop();
+      waiting.stop();
       transfers.dispose();
       connections.closeAll();
     },

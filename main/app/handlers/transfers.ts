@@ -1,15 +1,23 @@
 import { FerryError } from '../../core/errors';
 import { expandDrop, skippedReason } from '../../core/transfers/drop';
 import { existingKeys } from '../../core/s3/collect';
+import { unreachable } from '../../core/transfers/offline';
 import { planDownload } from '../../core/transfers/targets';
-import { forWindow, leafOf } from '../window-words';
+import { notDownloaded } from '../waiting-transfers';
+import { forWindow } from '../window-words';
 import type { HandlerContext, Handlers } from './context';
+
+/** A server that cannot be reached gives undefined: the transfers wait for it (waiting-transfers.ts). Whatever it answered is said at once. */
+function unlessOffline(err: unknown): undefined {
+  if (!unreachable(err)) throw err;
+  return undefined;
+}
 
 /**
  * Uploads and downloads: adding them (granted files up, planned files down), the queue's
  * controls, and the multipart uploads left unfinished on the server.
  */
-export function transferHandlers({ ferry, platform, emit, connection, known, grants, queue, drops, restored }: HandlerContext) {
+export function transferHandlers({ ferry, platform, emit, connection, known, grants, queue, waiting, drops, restored }: HandlerContext) {
   return {
     'uploads:add': async ({ account, bucket, prefix, paths, onExisting = 'ask' }) => {
       await grants.check(paths);
@@ -26,8 +34,16 @@ export function transferHandlers({ ferry, platform, emit, connection, known, gra
       }
       if (other.length) emit('notice', { message: `${other.length} item${other.length === 1 ? '' : 's'} in the dropped folder ${other.length === 1 ? 'is' : 'are'} not ${other.length === 1 ? 'a file' : 'files'} and ${other.length === 1 ? 'was' : 'were'} not uploaded: ${some(other)}.` });
       if (!files.length) throw new FerryError('FILE_NOT_FOUND', 'Nothing to upload: the dropped folders contain no files.');
-      if (onExisting !== 'replace') {
-        const taken = await existingKeys((await connection(account)).storage, bucket, files.map((f) => f.key));
+      const conn = await connection(account);
+      if (onExisting === 'replace') {
+        // Nothing to ask when replacing, but one question tells whether the uploads must wait for
+        // the network (what it answers, a refusal included, is for the uploads to meet).
+        const reached = await conn.storage.exists(bucket, files[0]!.key).then(() => true, (err: unknown) => !unreachable(err));
+        if (!reached) return waiting.uploads({ account, bucket, prefix, endpoint: conn.storage.endpoint }, files, false);
+      } else {
+        const taken = await existingKeys(conn.storage, bucket, files.map((f) => f.key)).catch(unlessOffline);
+        // Unanswered: each is stored only where nothing is, and never replaces a file it finds there.
+        if (!taken) return waiting.uploads({ account, bucket, prefix, endpoint: conn.storage.endpoint }, files, true);
         if (taken.size && onExisting === 'ask') {
           const names = [...taken].slice(0, 5).map((k) => k.slice(k.lastIndexOf('/') + 1));
           throw new FerryError(
@@ -50,12 +66,11 @@ export function transferHandlers({ ferry, platform, emit, connection, known, gra
       if (!folder) return [];
       const conn = await connection(account);
       // Never a target another download of this window will write, compared as the folder's file system compares names.
-      const { items, skipped } = await planDownload(conn.storage, bucket, keys, folder, { busy: (file, fold) => queue.downloadTargets().some((t) => fold(t) === fold(file)) });
-      if (skipped.length) {
-        emit('notice', {
-          message: `${skipped.length} object${skipped.length === 1 ? ' was' : 's were'} not downloaded: ${skipped.slice(0, 3).map((x) => `${leafOf(x.key)} (${x.reason})`).join('; ')}${skipped.length > 3 ? '; …' : ''}. The rest are downloading.`,
-        });
-      }
+      const plan = await planDownload(conn.storage, bucket, keys, folder, { busy: (file, fold) => queue.downloadTargets().some((t) => fold(t) === fold(file)) }).catch(unlessOffline);
+      // Unreachable: nothing was made in the folder; each name waits, and is planned when the server answers.
+      if (!plan) return waiting.downloads({ account, bucket, endpoint: conn.storage.endpoint }, keys, folder);
+      const { items, skipped } = plan;
+      if (skipped.length) emit('notice', { message: notDownloaded(skipped) });
       if (!items.length) throw new FerryError('NO_SUCH_KEY', skipped.length ? 'Nothing to download: no selected object can be saved here (see the notice).' : 'Nothing to download: the selected folders are empty.');
       const added = queue.add(items.map((i) => ({ account, bucket, key: i.key, file: i.file, folder: i.folder, size: i.size, direction: 'download' as const })));
       drops.track(added, { direction: 'download', folder, bucket, prefix: '' });

@@ -44,6 +44,8 @@ interface Job extends TransferView {
   kept?: number;
   /** How many later jobs started ahead of this one while it did not fit. */
   overtaken?: number;
+  /** Held until released (see hold): told to plan the entry anew when Retry is asked for after its plan failed. */
+  held?: (id: string) => void;
 }
 
 export interface QueueOptions {
@@ -80,17 +82,63 @@ export class TransferQueue {
   }
 
   add(items: NewTransfer[]): TransferView[] {
-    const added = items.map((item) => {
-      const job: Job = { ...item, direction: item.direction ?? 'upload', id: randomUUID(), status: 'queued', bytesDone: 0, bytesPerSecond: 0 };
-      this.jobs.set(job.id, job);
-      return job;
-    });
-    for (const job of added) this.changed(job);
-    const downloads = added.filter((j) => j.direction === 'download');
-    if (downloads.length) this.remember(this.opts.pendingDownloads?.add(downloads));
-    this.waiting.push(...added);
-    this.pump();
+    const added = items.map((item) => this.newJob(item, 'queued'));
+    this.enqueue(added);
     return added.map(view);
+  }
+
+  /**
+   * Lists entries that cannot start yet, because what they are must be learnt from a server
+   * that cannot be reached now (see offline.ts): shown as waiting for the network, they take no
+   * slot, send and write nothing, and can be paused or cancelled meanwhile. `release` turns
+   * each into the transfer planned for it. `again` is told when Retry asks to plan anew one
+   * whose plan failed.
+   */
+  hold(items: NewTransfer[], again: (id: string) => void): TransferView[] {
+    return items.map((item) => {
+      const job = this.newJob(item, 'queued');
+      job.held = again;
+      this.changed(job);
+      return view(job);
+    });
+  }
+
+  /**
+   * A held entry becomes the first transfer planned for it (the same row, with its size and
+   * file now known), and the others its plan made (a folder's files) are listed after it in its
+   * state: queued ones start, paused ones wait for Resume. An error fails it with its reason.
+   * Nothing happens to an entry cancelled meanwhile, or not held.
+   */
+  release(id: string, planned: [NewTransfer, ...NewTransfer[]] | Error): TransferView[] {
+    const job = this.jobs.get(id);
+    if (!job?.held || job.status === 'cancelled') return [];
+    if (planned instanceof Error) {
+      this.set(job, { status: 'failed', error: planned.message, ...(isFerryError(planned) ? { errorCode: planned.code } : {}) });
+      this.opts.onFinished?.(view(job));
+      return [];
+    }
+    const [first, ...rest] = planned;
+    Object.assign(job, first);
+    delete job.held;
+    const all = [job, ...rest.map((item) => this.newJob(item, job.status))];
+    this.enqueue(all, job.status === 'queued');
+    return all.map(view);
+  }
+
+  private newJob(item: NewTransfer, status: Job['status']): Job {
+    const job: Job = { ...item, direction: item.direction ?? 'upload', id: randomUUID(), status, bytesDone: 0, bytesPerSecond: 0 };
+    this.jobs.set(job.id, job);
+    return job;
+  }
+
+  /** Lists new jobs (downloads in pendingDownloads too); queued ones wait for a slot, paused ones for Resume. */
+  private enqueue(jobs: Job[], start = true): void {
+    for (const job of jobs) this.changed(job);
+    const downloads = jobs.filter((j) => j.direction === 'download');
+    if (downloads.length) this.remember(this.opts.pendingDownloads?.add(downloads));
+    if (!start) return;
+    this.waiting.push(...jobs);
+    this.pump();
   }
 
   /**
@@ -155,6 +203,8 @@ export class TransferQueue {
     const job = this.find(id);
     if (job.status === 'paused') {
       this.set(job, { status: 'queued' });
+      // A held entry waits for its release, not for a slot.
+      if (job.held) return;
       this.waiting.push(job);
       this.pump();
     }
@@ -164,6 +214,12 @@ export class TransferQueue {
     const job = this.find(id);
     if (job.status === 'running') {
       job.cancel?.abort();
+      return;
+    }
+    // A held entry has nothing anywhere yet (its file name is not even planned): nothing to clean up.
+    if (job.held && (job.status === 'queued' || job.status === 'paused')) {
+      this.set(job, { status: 'cancelled', bytesPerSecond: 0 });
+      this.opts.onFinished?.(view(job));
       return;
     }
     if (job.status === 'queued' || job.status === 'paused') {
@@ -186,6 +242,14 @@ export class TransferQueue {
 
   retry(id: string): void {
     const job = this.find(id);
+    if (job.held && job.status === 'failed') {
+      const { error: _error, errorCode: _code, ...rest } = job;
+      const again: Job = { ...rest, status: 'queued' };
+      this.jobs.set(id, again);
+      this.changed(again);
+      again.held?.(id);
+      return;
+    }
     if (job.status === 'failed' || job.status === 'cancelled') {
       const { error: _error, ...rest } = job;
       const again: Job = { ...rest, status: 'queued', bytesDone: 0, bytesPerSecond: 0, overtaken: 0 };
@@ -199,7 +263,8 @@ export class TransferQueue {
 
   /** The files downloads in this queue will write or are writing (queued, running, paused or failed): a new plan gives none of them out again. */
   downloadTargets(): string[] {
-    return [...this.jobs.values()].filter((j) => j.direction === 'download' && j.status !== 'done' && j.status !== 'cancelled').map((j) => j.file);
+    // A held entry's file is only a name to show until its plan gives it one.
+    return [...this.jobs.values()].filter((j) => j.direction === 'download' && !j.held && j.status !== 'done' && j.status !== 'cancelled').map((j) => j.file);
   }
 
   /** Forgets finished and cancelled transfers; failed ones stay listed, to be retried. */
@@ -348,6 +413,6 @@ function storedBytes(state: Pick<MultipartState, 'parts' | 'partSize' | 'size'>)
 }
 
 function view(job: Job): TransferView {
-  const { cancel: _c, pause: _p, state: _s, overtaken: _o, kept: _k, folder: _f, replace: _r, fresh: _n, ifAbsent: _a, ...rest } = job;
-  return { ...rest };
+  const { cancel: _c, pause: _p, state: _s, overtaken: _o, kept: _k, folder: _f, replace: _r, fresh: _n, ifAbsent: _a, held, ...rest } = job;
+  return held ? { ...rest, waiting: job.status === 'queued' } : { ...rest };
 }

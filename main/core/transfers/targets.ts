@@ -15,7 +15,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { FerryError, systemCode } from '../errors';
 import { checkKey } from '../s3/names';
 import { objectsUnder } from '../s3/collect';
-import type { Storage } from '../s3/storage';
+import type { ObjectInfo, Storage } from '../s3/storage';
 import { UNSAFE } from '../text';
 import { PinnedFolder } from './pinned';
 
@@ -265,13 +265,18 @@ function exactFirst<T extends { key: string }>(objects: T[], from: number): T[] 
 /**
  * The window's download: files and folders (names ending in "/") from one bucket into `root`,
  * never replacing anything there, each selected folder made anew beside what is there.
+ * Everything is asked of the server before anything is made here, so a server that cannot be
+ * reached (the window then plans again when it is back: waiting-transfers.ts) or that refuses
+ * leaves no empty folder behind to push the next plan to "name (1)".
  */
 export async function planDownload(storage: Storage, bucket: string, names: string[], root: string, opts: Omit<PlanOptions, 'replace'> = {}): Promise<DownloadPlan> {
+  const found: Array<{ name: string; size: number } | { name: string; objects: ObjectInfo[] }> = [];
+  for (const name of names) found.push(name.endsWith('/') ? { name, objects: await objectsUnder(storage, bucket, name) } : { name, size: (await storage.head(bucket, name)).size });
   const planner = await TargetPlanner.create(root, { ...opts, replace: false });
-  for (const name of names) {
-    if (!name.endsWith('/')) {
-      const head = await storage.head(bucket, name);
-      await planner.add(name, head.size, [name.slice(name.lastIndexOf('/') + 1)]);
+  for (const f of found) {
+    const { name } = f;
+    if ('size' in f) {
+      await planner.add(name, f.size, [name.slice(name.lastIndexOf('/') + 1)]);
       continue;
     }
     const top = await planner.addFolder(name);
@@ -279,7 +284,7 @@ export async function planDownload(storage: Storage, bucket: string, names: stri
       planner.plan.skipped.push({ key: name, reason: `no folder for it can be made in ${root}` });
       continue;
     }
-    for (const o of exactFirst(await objectsUnder(storage, bucket, name), name.length)) {
+    for (const o of exactFirst(f.objects, name.length)) {
       if (o.key.endsWith('/')) {
         if (o.size > 0) planner.plan.skipped.push({ key: o.key, reason: `its name ends in "/", the mark of a folder, yet it holds ${o.size} bytes; no file can have that name` });
         continue;
