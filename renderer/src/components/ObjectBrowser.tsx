@@ -1,0 +1,371 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { ArrowDown, ArrowUp, ChevronRight, Copy, Download, Eye, File, Folder, FolderInput, FolderPlus, MoreHorizontal, PenLine, RefreshCw, Search, Share2, Trash2, Upload } from 'lucide-react';
+import type { ObjectView } from '../../../preload/contract';
+import { revealRow, useVisibleRows } from '../ui/useVisibleRows';
+import { formatDate, formatSize, leafName } from '../format';
+import { useObjects, useSearch, type Location } from '../state/objects';
+import { comparator, sortIncrementally, type SortCache, type SortKey } from '../state/sort';
+import { Menu, type MenuItem } from '../ui/Menu';
+import { MiddleName } from '../ui/MiddleName';
+import { Toolbar } from '../ui/Toolbar';
+
+/** What can be done to selected objects and folders; App carries each out. */
+export type ObjectAction = 'open' | 'download' | 'share' | 'copyLink' | 'rename' | 'move' | 'delete' | 'preview' | 'newFolder' | 'deleteBucket' | 'uploadFiles' | 'uploadFolder';
+
+type Row = { kind: 'folder'; name: string } | { kind: 'object'; name: string; object: ObjectView };
+
+interface Props {
+  location: Location;
+  refreshToken: number;
+  /** Selected names: object keys, and folder prefixes (ending in "/"). */
+  selection: string[];
+  onSelection(names: string[]): void;
+  onNavigate(prefix: string): void;
+  onAction(action: ObjectAction, names: string[]): void;
+}
+
+const ROW = 34;
+const isMac = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform);
+const mod = isMac ? '⌘' : 'Ctrl+';
+
+/** How soon the next key must follow for type-ahead to go on with the same name. */
+const TYPE_AHEAD_MS = 800;
+
+/**
+ * A bucket's folders and objects as a desktop file list: a toolbar, breadcrumbs, a search that
+ * covers this folder or everything below it, sortable columns, and a virtualised grid that is one
+ * Tab stop with arrow keys, Home/End, type-ahead, Shift/Ctrl selection, a right-click menu and
+ * shortcuts (Enter, Delete, F2, Ctrl+C).
+ */
+export function ObjectBrowser({ location, refreshToken, selection, onSelection, onNavigate, onAction }: Props) {
+  const { account, bucket, prefix } = location;
+  const loc = useMemo(() => ({ account, bucket, prefix, refreshToken }), [account, bucket, prefix, refreshToken]);
+  const listing = useObjects(loc);
+  const [query, setQuery] = useState('');
+  const [scope, setScope] = useState<'folder' | 'tree'>('folder');
+  const search = useSearch(scope === 'tree' ? loc : undefined, scope === 'tree' ? query : '');
+  const [sort, setSort] = useState<{ by: SortKey; descending: boolean }>({ by: 'name', descending: false });
+  const [focus, setFocus] = useState(0);
+  const [anchor, setAnchor] = useState(0);
+  const [menu, setMenu] = useState<{ x: number; y: number; items: MenuItem[]; label: string } | undefined>();
+  const gridRef = useRef<HTMLDivElement>(null);
+  const typed = useRef({ text: '', at: 0 });
+
+  const searching = scope === 'tree' && query.trim().length > 0;
+  const sortCache = useRef<SortCache>({ source: [], sorted: [], key: '' });
+  const rows = useMemo<Row[]>(() => {
+    const order = comparator(sort.by, sort.descending);
+    if (searching) return sortIncrementally(sortCache.current, search.objects, order, `search-${sort.by}-${sort.descending}`).map((object) => ({ kind: 'object' as const, name: object.key, object }));
+    const f = query.trim().toLowerCase();
+    const match = (name: string) => !f || name.toLowerCase().includes(f);
+    // Folders first, as in a file manager; objects in the chosen order (of what is loaded so far).
+    const sorted = sortIncrementally(sortCache.current, listing.objects, order, `${prefix}-${sort.by}-${sort.descending}`);
+    return [
+      ...listing.folders.filter((p) => match(leafName(p))).map((name) => ({ kind: 'folder' as const, name })),
+      ...sorted.filter((o) => o.key !== prefix && match(leafName(o.key))).map((object) => ({ kind: 'object' as const, name: object.key, object })),
+    ];
+  }, [listing.folders, listing.objects, search.objects, searching, query, prefix, sort]);
+
+  // A new folder starts at the top with nothing focused beyond the first row.
+  useEffect(() => {
+    setFocus(0);
+    setAnchor(0);
+    setQuery('');
+    gridRef.current?.scrollTo({ top: 0 });
+  }, [account, bucket, prefix]);
+
+  const focusIndex = Math.min(focus, Math.max(0, rows.length - 1));
+  const focused = rows[focusIndex];
+  const selected = useMemo(() => new Set(selection), [selection]);
+  const hasMore = searching ? search.hasMore : listing.hasMore;
+  const loadMore = searching ? search.loadMore : listing.loadMore;
+  const loading = searching ? search.loading : listing.loading;
+  const error = searching ? search.error : listing.error;
+
+  const { first, last, height, onScroll } = useVisibleRows(gridRef, rows.length, ROW, 400, hasMore ? loadMore : undefined);
+
+  /** Moves focus to a row (scrolling it into view) and selects as the keys say. */
+  const moveTo = useCallback(
+    (i: number, how: 'select' | 'extend' | 'keep') => {
+      if (!rows.length) return;
+      const j = Math.max(0, Math.min(rows.length - 1, i));
+      setFocus(j);
+      if (how === 'select') {
+        setAnchor(j);
+        onSelection([rows[j]!.name]);
+      } else if (how === 'extend') {
+        const [a, b] = anchor <= j ? [anchor, j] : [j, anchor];
+        onSelection(rows.slice(a, b + 1).map((r) => r.name));
+      }
+      if (gridRef.current) revealRow(gridRef.current, j, ROW, ROW);
+    },
+    [rows, anchor, onSelection],
+  );
+
+  const open = (row: Row) => (row.kind === 'folder' ? onNavigate(row.name) : onAction('open', [row.name]));
+
+  const menuFor = (target: string[]): MenuItem[] => {
+    const one = target.length === 1 ? target[0]! : undefined;
+    const oneFile = one && !one.endsWith('/') ? one : undefined;
+    return [
+      { label: 'Open', icon: <ChevronRight size={16} />, shortcut: 'Enter', disabled: !one, run: () => one && (one.endsWith('/') ? onNavigate(one) : onAction('open', [one])) },
+      { label: 'Quick look', icon: <Eye size={16} />, shortcut: 'Space', disabled: !oneFile, run: () => onAction('preview', target) },
+      { label: 'Download…', icon: <Download size={16} />, run: () => onAction('download', target) },
+      { label: 'Copy link', icon: <Copy size={16} />, shortcut: `${mod}C`, disabled: !oneFile, run: () => onAction('copyLink', target) },
+      { label: 'Share…', icon: <Share2 size={16} />, disabled: !one, run: () => onAction('share', target) },
+      { label: 'Rename…', icon: <PenLine size={16} />, shortcut: 'F2', disabled: !one, run: () => onAction('rename', target) },
+      { label: 'Move to…', icon: <FolderInput size={16} />, run: () => onAction('move', target) },
+      { label: 'Delete…', icon: <Trash2 size={16} />, shortcut: isMac ? '⌘⌫' : 'Del', danger: true, run: () => onAction('delete', target) },
+    ];
+  };
+
+  // The keyboard acts on the selection, or on the focused row when nothing is selected.
+  const keyTargets = selection.length ? selection : focused ? [focused.name] : [];
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    const ctrl = e.ctrlKey || e.metaKey;
+    const page = Math.max(1, Math.floor(height / ROW) - 1);
+    const how = e.shiftKey ? 'extend' : ctrl ? 'keep' : 'select';
+    switch (e.key) {
+      case 'ArrowDown':
+        return (e.preventDefault(), moveTo(focusIndex + 1, how));
+      case 'ArrowUp':
+        return (e.preventDefault(), moveTo(focusIndex - 1, how));
+      case 'PageDown':
+        return (e.preventDefault(), moveTo(focusIndex + page, how));
+      case 'PageUp':
+        return (e.preventDefault(), moveTo(focusIndex - page, how));
+      case 'Home':
+        return (e.preventDefault(), moveTo(0, how));
+      case 'End':
+        return (e.preventDefault(), moveTo(rows.length - 1, how));
+      case 'Enter':
+        if (focused) {
+          e.preventDefault();
+          open(focused);
+        }
+        return;
+      case ' ':
+        e.preventDefault();
+        // A space within a name being typed ("holiday v") is part of the type-ahead, not Quick look.
+        if (!ctrl && typed.current.text && Date.now() - typed.current.at <= TYPE_AHEAD_MS) break;
+        if (!focused) return;
+        if (ctrl) onSelection(selected.has(focused.name) ? selection.filter((n) => n !== focused.name) : [...selection, focused.name]);
+        else if (focused.kind === 'object') onAction('preview', [focused.name]);
+        return;
+      case 'Delete':
+        if (keyTargets.length) {
+          e.preventDefault();
+          onAction('delete', keyTargets);
+        }
+        return;
+      case 'Backspace':
+        if (ctrl && keyTargets.length) {
+          e.preventDefault();
+          e.stopPropagation();
+          onAction('delete', keyTargets);
+        }
+        return;
+      case 'F2':
+        if (focused) {
+          e.preventDefault();
+          onAction('rename', [selection.length === 1 ? selection[0]! : focused.name]);
+        }
+        return;
+      case 'ContextMenu':
+      case 'F10':
+        if (e.key === 'F10' && !e.shiftKey) return;
+        if (focused) {
+          e.preventDefault();
+          const box = gridRef.current?.getBoundingClientRect();
+          setMenu({ x: (box?.left ?? 0) + 40, y: (box?.top ?? 0) + (focusIndex + 1) * ROW - (gridRef.current?.scrollTop ?? 0) + ROW, items: menuFor(keyTargets), label: 'Actions' });
+        }
+        return;
+    }
+    if (ctrl && e.key.toLowerCase() === 'a') {
+      e.preventDefault();
+      onSelection(rows.map((r) => r.name));
+      return;
+    }
+    if (ctrl && e.key.toLowerCase() === 'c') {
+      if (focused) {
+          e.preventDefault();
+          onAction('copyLink', keyTargets);
+        }
+      return;
+    }
+    // Type-ahead: letters typed quickly jump to the next name that starts with them.
+    if (e.key.length === 1 && !ctrl && !e.altKey) {
+      const now = Date.now();
+      typed.current = { text: now - typed.current.at > TYPE_AHEAD_MS ? e.key.toLowerCase() : typed.current.text + e.key.toLowerCase(), at: now };
+      const t = typed.current.text;
+      const start = t.length === 1 ? focusIndex + 1 : focusIndex;
+      for (let k = 0; k < rows.length; k++) {
+        const i = (start + k) % rows.length;
+        if (leafName(rows[i]!.name).toLowerCase().startsWith(t)) return moveTo(i, 'select');
+      }
+    }
+  };
+
+  const header = (by: SortKey, label: string, className: string) => (
+    <div role="columnheader" className={className} aria-sort={sort.by === by ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
+      <button type="button" className="link" tabIndex={-1} onClick={() => setSort((s) => ({ by, descending: s.by === by ? !s.descending : false }))}>
+        {label}
+        {sort.by === by && (sort.descending ? <ArrowDown size={12} aria-hidden /> : <ArrowUp size={12} aria-hidden />)}
+      </button>
+    </div>
+  );
+
+  const crumbs = prefix.split('/').filter(Boolean);
+  const oneSelected = selection.length === 1 ? selection[0] : undefined;
+  const tool = (action: ObjectAction, label: string, icon: ReactNode, disabled = false, extra: Partial<{ className: string; shortcut: string }> = {}) => (
+    <button type="button" className={`tool ${extra.className ?? ''}`} onClick={() => onAction(action, selection)} disabled={disabled} title={extra.shortcut ? `${label} (${extra.shortcut})` : label} aria-label={label} {...(extra.shortcut ? { 'aria-keyshortcuts': extra.shortcut } : {})}>
+      {icon}
+      <span className="tool-label">{label}</span>
+    </button>
+  );
+  const menuButton = (label: string, icon: ReactNode, items: MenuItem[], className = '') => (
+    <button
+      type="button"
+      className={`tool ${className}`}
+      aria-haspopup="menu"
+      aria-expanded={menu?.label === label}
+      aria-label={label}
+      title={label}
+      onClick={(e) => {
+        const r = e.currentTarget.getBoundingClientRect();
+        setMenu({ x: r.left, y: r.bottom + 2, items, label });
+      }}
+    >
+      {icon}
+      <span className="tool-label">{label}</span>
+    </button>
+  );
+
+  return (
+    <section className="browser" aria-label={`Files in ${bucket}`}>
+      <Toolbar label="File actions" className="browser-tools">
+        {menuButton('Upload', <Upload size={16} aria-hidden />, [
+          { label: 'Upload files…', icon: <File size={16} />, run: () => onAction('uploadFiles', []) },
+          { label: 'Upload a folder…', icon: <Folder size={16} />, run: () => onAction('uploadFolder', []) },
+        ], 'primary')}
+        {tool('newFolder', 'New folder', <FolderPlus size={16} aria-hidden />)}
+        {tool('download', 'Download', <Download size={16} aria-hidden />, !selection.length)}
+        {tool('copyLink', 'Copy link', <Copy size={16} aria-hidden />, !oneSelected || oneSelected.endsWith('/'), { shortcut: `${isMac ? 'Meta' : 'Control'}+C` })}
+        {tool('share', 'Share', <Share2 size={16} aria-hidden />, !oneSelected)}
+        {tool('delete', 'Delete', <Trash2 size={16} aria-hidden />, !selection.length, { className: 'danger', shortcut: 'Delete' })}
+        {menuButton('More', <MoreHorizontal size={16} aria-hidden />, [
+          { label: 'Rename…', icon: <PenLine size={16} />, shortcut: 'F2', disabled: !oneSelected, run: () => onAction('rename', selection) },
+          { label: 'Move to…', icon: <FolderInput size={16} />, disabled: !selection.length, run: () => onAction('move', selection) },
+          { label: 'Quick look', icon: <Eye size={16} />, shortcut: 'Space', disabled: !oneSelected || oneSelected.endsWith('/'), run: () => onAction('preview', selection) },
+          { label: 'Sort by name', run: () => setSort((s) => ({ by: 'name', descending: s.by === 'name' ? !s.descending : false })) },
+          { label: 'Sort by size', run: () => setSort((s) => ({ by: 'size', descending: s.by === 'size' ? !s.descending : true })) },
+          { label: 'Sort by date', run: () => setSort((s) => ({ by: 'date', descending: s.by === 'date' ? !s.descending : true })) },
+          { label: 'Refresh', icon: <RefreshCw size={16} />, run: () => (searching ? search.reload() : listing.reload()) },
+          { label: `Delete bucket ${bucket}…`, icon: <Trash2 size={16} />, danger: true, run: () => onAction('deleteBucket', []) },
+        ])}
+        <span className="search">
+          <Search size={14} aria-hidden />
+          <input type="search" placeholder={scope === 'tree' ? 'Search this folder and below' : 'Filter this folder'} aria-label={scope === 'tree' ? 'Search this folder and all below it' : 'Filter this folder by name'} value={query} onChange={(e) => setQuery(e.target.value)} />
+          <select aria-label="Search where" value={scope} onChange={(e) => setScope(e.target.value as 'folder' | 'tree')}>
+            <option value="folder">This folder</option>
+            <option value="tree">And below</option>
+          </select>
+        </span>
+      </Toolbar>
+      <nav aria-label="Folder path" className="crumbs">
+        <button type="button" className="link" onClick={() => onNavigate('')} aria-current={crumbs.length === 0 ? 'location' : undefined}>
+          <MiddleName name={bucket} />
+        </button>
+        {crumbs.map((c, i) => (
+          <span key={i} className="crumb">
+            <ChevronRight size={14} aria-hidden />
+            <button type="button" className="link" onClick={() => onNavigate(`${crumbs.slice(0, i + 1).join('/')}/`)} aria-current={i === crumbs.length - 1 ? 'location' : undefined}>
+              <MiddleName name={c} />
+            </button>
+          </span>
+        ))}
+      </nav>
+      {error && (
+        <p className="error list-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div
+        ref={gridRef}
+        className="grid"
+        role="grid"
+        aria-label={searching ? `Search results for ${query}` : `Folders and files in ${bucket}/${prefix}`}
+        aria-multiselectable="true"
+        aria-rowcount={rows.length + 1}
+        aria-activedescendant={focused ? `row-${focusIndex}` : undefined}
+        tabIndex={0}
+        onKeyDown={onKeyDown}
+        onScroll={onScroll}
+      >
+        <div role="row" className="grid-head" aria-rowindex={1}>
+          {header('name', 'Name', 'name')}
+          {header('size', 'Size', 'size')}
+          {header('date', 'Modified', 'date')}
+        </div>
+        <div role="rowgroup" style={{ height: rows.length * ROW, position: 'relative' }}>
+          {rows.slice(first, last).map((row, k) => {
+            const i = first + k;
+            const isSel = selected.has(row.name);
+            const label = searching ? row.name.slice(prefix.length) : leafName(row.name);
+            return (
+              <div
+                key={row.name}
+                id={`row-${i}`}
+                role="row"
+                aria-rowindex={i + 2}
+                aria-selected={isSel}
+                className={`row ${row.kind}${isSel ? ' selected' : ''}${i === focusIndex ? ' focused' : ''}`}
+                style={{ top: i * ROW, height: ROW }}
+                onMouseDown={(e) => e.preventDefault()}
+                onClick={(e) => {
+                  gridRef.current?.focus();
+                  if (e.shiftKey) moveTo(i, 'extend');
+                  else if (e.ctrlKey || e.metaKey) {
+                    setFocus(i);
+                    setAnchor(i);
+                    onSelection(isSel ? selection.filter((n) => n !== row.name) : [...selection, row.name]);
+                  } else moveTo(i, 'select');
+                }}
+                onDoubleClick={() => open(row)}
+                onContextMenu={(e) => {
+                  e.preventDefault();
+                  gridRef.current?.focus();
+                  if (!isSel) moveTo(i, 'select');
+                  setFocus(i);
+                  setMenu({ x: e.clientX, y: e.clientY, items: menuFor(isSel ? selection : [row.name]), label: 'Actions' });
+                }}
+              >
+                <div role="gridcell" className="name">
+                  {row.kind === 'folder' ? <Folder size={16} aria-hidden className="kind" /> : <File size={16} aria-hidden className="kind" />}
+                  <MiddleName name={row.kind === 'folder' ? `${label}` : label} />
+                  {row.kind === 'folder' && <span className="sr-only">, folder</span>}
+                </div>
+                <div role="gridcell" className="size">
+                  {row.kind === 'object' ? formatSize(row.object.size) : ''}
+                </div>
+                <div role="gridcell" className="date">
+                  {row.kind === 'object' ? formatDate(row.object.lastModified) : ''}
+                </div>
+              </div>
+            );
+          })}
+        </div>
+      </div>
+      {!error && !loading && rows.length === 0 && (
+          <div className="empty">
+            <p>{searching ? `Nothing below this folder matches “${query}”.` : query ? 'Nothing in this folder matches the filter.' : 'This folder is empty.'}</p>
+            {!query && <p className="hint">Drop files or folders anywhere on the window, paste them, or use Upload.</p>}
+          </div>
+        )}
+      <p className="status" role="status">
+        {loading ? (searching ? 'Searching…' : 'Loading…') : searching ? `${rows.length} found${search.hasMore ? ' so far (scroll for more)' : ''}` : `${rows.length} item${rows.length === 1 ? '' : 's'}${hasMore ? ' (more as you scroll)' : ''}${selection.length ? `, ${selection.length} selected` : ''}`}
+      </p>
+      {menu && <Menu label={menu.label} items={menu.items} at={menu} onClose={() => setMenu(undefined)} />}
+    </section>
+  );
+}
