@@ -198,7 +198,7 @@ export interface ObjectPageView {
 }
 
 /** Uploads and downloads as the queue reports them: one definition, in the core. */
-export type { TransferStatus, TransferView } from '../main/core/transfers/transfer-view';
+export type { Overall, TransferStatus, TransferView } from '../main/core/transfers/transfer-view';
 
 /** A multipart upload left unfinished on the server (billed until aborted). */
 export interface UnfinishedUploadView {

@@ -7,3 +7,5 @@ export { describeDuration, MAX_EXPIRY_SECONDS, parseExpiry } from '../main/core/
 export { BUCKET_NAME_RULE } from '../main/core/s3/bucket-rule';
 /** Control and bidi characters in names shown as escapes, exactly as the CLI prints them. */
 export { safeText } from '../main/core/text';
+/** Overall progress of the work still to do, counted as the CLI counts it. */
+export { overallProgress } from '../main/core/transfers/transfer-view';

@@ -18,7 +18,9 @@ export class ProgressBar {
     this.last = p;
     const pct = p.totalBytes ? Math.floor((p.bytesDone / p.totalBytes) * 100) : 100;
     const eta = p.etaSeconds !== undefined ? `, ${describeDuration(Math.ceil(p.etaSeconds))} left` : '';
-    const rate = this.waiting ? 'waiting for network…' : `${formatBytes(Math.round(p.bytesPerSecond))}/s${eta}`;
+    // Every byte taken but not over yet: the server is assembling or answering, not receiving.
+    const finishing = !p.done && p.totalBytes > 0 && p.bytesDone >= p.totalBytes && p.etaSeconds === undefined;
+    const rate = this.waiting ? 'waiting for network…' : finishing ? 'finishing…' : `${formatBytes(Math.round(p.bytesPerSecond))}/s${eta}`;
     const line = `${String(pct).padStart(3)}%  ${formatBytes(p.bytesDone)} of ${formatBytes(p.totalBytes)}  ${rate}`;
     // Padded to the widest line drawn so far, so a shorter line never leaves the end of a longer one.
     const shown = line.slice(0, this.width());

@@ -8,7 +8,7 @@
 import type { Connection } from '../core/ferry';
 import type { DownloadResult } from '../core/transfers/download';
 import type { NewTransfer } from '../core/transfers/queue';
-import type { TransferView } from '../core/transfers/transfer-view';
+import { overallProgress, type TransferView } from '../core/transfers/transfer-view';
 import type { UploadResult } from '../core/transfers/upload';
 import type { Context } from './context';
 
@@ -29,8 +29,7 @@ export async function throughQueue(ctx: Context, c: Connection, how: { onInterru
   const { TransferQueue } = await import('../core/transfers/queue');
   const bar = ctx.progress();
   const total = items.reduce((n, f) => n + f.size, 0);
-  const done = new Map<string, number>();
-  const running = new Map<string, TransferView>();
+  const views = new Map<string, TransferView>();
   const partSize = ctx.partSize();
   const concurrency = ctx.concurrencyOption();
   const tuning = { ...(partSize !== undefined ? { partSize } : {}), ...(concurrency ? { concurrency } : {}) };
@@ -49,15 +48,14 @@ export async function throughQueue(ctx: Context, c: Connection, how: { onInterru
         onChange: (t) => {
           // Paused by Ctrl-C: this one has ended for this run.
           if (t.status === 'paused' && ctx.io.signal?.aborted) end(t.id);
-          done.set(t.id, t.status === 'done' ? t.size : t.bytesDone);
-          // The folder's speed is what its running files move together; "waiting" while any waits for the network.
-          if (t.status === 'running') running.set(t.id, t);
-          else running.delete(t.id);
+          views.set(t.id, t);
           if (!bar) return;
-          const bytesDone = [...done.values()].reduce((a, b) => a + b, 0);
-          const bytesPerSecond = [...running.values()].reduce((a, r) => a + r.bytesPerSecond, 0);
-          bar.setWaiting([...running.values()].some((r) => r.waiting));
-          bar.update({ bytesDone, totalBytes: total, bytesPerSecond, done: false, ...(bytesPerSecond > 0 ? { etaSeconds: (total - bytesDone) / bytesPerSecond } : {}) });
+          // The window's accounting (transfer-view.ts), counting this command's finished files too.
+          const o = overallProgress(views.values(), { countFinished: true });
+          // Failed files are not progress and leave the total; files not seen yet are still in it.
+          const gone = [...views.values()].reduce((n, v) => n + (v.status === 'failed' || v.status === 'cancelled' ? v.size : 0), 0);
+          bar.setWaiting([...views.values()].some((r) => r.status === 'running' && r.waiting));
+          bar.update({ bytesDone: o.done, totalBytes: total - gone, bytesPerSecond: o.bytesPerSecond, done: false, ...(o.etaSeconds !== undefined ? { etaSeconds: o.etaSeconds } : {}) });
         },
         onFinished: (t, result) => {
           bar?.clear();

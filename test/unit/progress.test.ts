@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProgressMeter, type Progress } from '../../main/core/transfers/progress';
+import { RecentRate } from '../../main/core/transfers/rate';
+import { overallProgress, type TransferView } from '../../main/core/transfers/transfer-view';
 
 describe('ProgressMeter', () => {
   it('reports at most once per interval, always at the end, with rate and time left', () => {
@@ -45,5 +47,50 @@ describe('ProgressMeter after a resume', () => {
     expect(last.etaSeconds).toBeGreaterThan(85);
     expect(last.etaSeconds).toBeLessThan(105);
     for (const p of seen) expect(p.bytesPerSecond).toBeLessThan(2 * MiB);
+  });
+});
+
+describe('RecentRate', () => {
+  it('leaves the socket buffers filling out of the rate, and never says "1s left" through a stall', () => {
+    const MiB = 1024 * 1024;
+    const rate = new RecentRate(5000);
+    rate.record(0, 0);
+    // The kernel takes 8 MiB at once when the connection opens, then the link carries 1 MiB/s.
+    rate.record(100, 8 * MiB);
+    expect(rate.estimate(900, 8 * MiB, 20 * MiB)).toEqual({ bytesPerSecond: 0 });
+    let done = 8 * MiB;
+    for (let t = 1100; t <= 4100; t += 100) rate.record(t, (done += MiB / 10));
+    const steady = rate.estimate(4100, done, 20 * MiB);
+    expect(steady.bytesPerSecond).toBeGreaterThan(0.9 * MiB);
+    expect(steady.bytesPerSecond).toBeLessThan(1.1 * MiB);
+    // Nothing moves for ten seconds: time left is at least as long as the stall.
+    expect(rate.estimate(14_100, done, 20 * MiB).etaSeconds).toBeGreaterThanOrEqual(10);
+    // Every byte taken: no time left to tell (the window says Finishing…).
+    expect(rate.estimate(14_200, 20 * MiB, 20 * MiB).etaSeconds).toBeUndefined();
+  });
+});
+
+describe('overallProgress', () => {
+  const v = (id: string, status: TransferView['status'], size: number, bytesDone: number, extra: Partial<TransferView> = {}): TransferView => ({ id, direction: 'upload', account: 'a', bucket: 'b', key: id, file: `/x/${id}`, size, status, bytesDone, bytesPerSecond: status === 'running' ? 100 : 0, ...extra });
+
+  it('counts only the work still to do in the window: a finished upload is not part of a later download', () => {
+    const o = overallProgress([v('up', 'done', 43, 43), v('down', 'running', 42, 0, { direction: 'download' })]);
+    expect(o).toMatchObject({ size: 42, done: 0, running: 1, counted: 1 });
+    // The CLI's folder counts its own finished files.
+    expect(overallProgress([v('a', 'done', 43, 43), v('b', 'running', 42, 0)], { countFinished: true })).toMatchObject({ size: 85, done: 43 });
+  });
+
+  it('leaves failed and cancelled work out, and says finishing once every byte is taken', () => {
+    const o = overallProgress([v('f', 'failed', 100, 50), v('c', 'cancelled', 100, 10), v('r', 'running', 100, 100)]);
+    expect(o).toMatchObject({ size: 100, done: 100, finishing: true });
+    expect(o.etaSeconds).toBeUndefined();
+  });
+
+  it('has a time left only when every running transfer knows its own, and none while waiting', () => {
+    expect(overallProgress([v('a', 'running', 1000, 500, { etaSeconds: 5 }), v('b', 'running', 1000, 0)]).etaSeconds).toBeUndefined();
+    expect(overallProgress([v('a', 'running', 1000, 500, { etaSeconds: 5 }), v('b', 'running', 1000, 500, { etaSeconds: 5 })]).etaSeconds).toBe(5);
+    const waiting = overallProgress([v('a', 'running', 1000, 500, { waiting: true, etaSeconds: 5 })]);
+    expect(waiting.bytesPerSecond).toBe(0);
+    expect(waiting.etaSeconds).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import type { Readable } from 'node:stream';
 import { S3Client, type S3ClientConfig, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/client-s3';
 import type { DeserializeMiddleware } from '@smithy/types';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -9,6 +10,7 @@ import type { Credentials } from '../secrets/secrets';
 import type { Capabilities } from './capabilities';
 import { boundResponses } from './bounds';
 import { checkRegion, forbiddenEndpoint, forbiddenHost, guardedLookup, type AddressCheck } from './hosts';
+import { sentListener, watchSent } from './sent';
 
 /** Everything needed to talk to one endpoint as one identity. */
 export interface Profile {
@@ -41,7 +43,10 @@ export interface ClientOptions {
 
 const silentLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-/** The SDK's handler, with a deadline for the headers of every request whose body is not a stream. */
+/**
+ * The SDK's handler, with a deadline for the headers of every request whose body is not a stream,
+ * and a streamed body's progress told as the network takes it (sent.ts).
+ */
 class BoundedHandler extends NodeHttpHandler {
   private readonly headersMs: number;
   constructor(options: ConstructorParameters<typeof NodeHttpHandler>[0] & { socketTimeout: number }) {
@@ -51,6 +56,8 @@ class BoundedHandler extends NodeHttpHandler {
   override handle(request: Parameters<NodeHttpHandler['handle']>[0], options: Parameters<NodeHttpHandler['handle']>[1] = {}) {
     const body = request.body as { pipe?: unknown } | undefined;
     const streamed = body !== undefined && typeof body === 'object' && typeof body.pipe === 'function';
+    const onSent = sentListener(options);
+    if (streamed && onSent) watchSent(request.body as Readable, onSent);
     return super.handle(request, streamed ? options : { ...options, requestTimeout: options.requestTimeout ?? this.headersMs });
   }
 }

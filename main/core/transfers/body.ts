@@ -10,8 +10,11 @@ import { FerryError, systemCode } from '../errors';
 import type { ProgressMeter } from './progress';
 import { becameShorter, md5Range, rangeStream, type SourceFile } from './source';
 
-/** Sends one body (a part or a whole object) with its length and Content-MD5. */
-export type SendBody<T> = (body: Readable | Uint8Array, length: number, contentMd5: string, signal: AbortSignal) => Promise<T>;
+/**
+ * Sends one body (a part or a whole object) with its length and Content-MD5, telling `onSent` of
+ * each chunk the network has taken (s3/sent.ts: pass sendOptions(signal, onSent) to the client).
+ */
+export type SendBody<T> = (body: Readable | Uint8Array, length: number, contentMd5: string, signal: AbortSignal, onSent: (bytes: number) => void) => Promise<T>;
 
 /** Which file the bodies come from, and how a request is retried. */
 export interface BodyRoute {
@@ -34,7 +37,8 @@ const SMALL_BODY = 256 * 1024;
 /**
  * Sends the byte range [start, end) with retries, each attempt reading the range afresh. Each
  * attempt owns its body: a read that fails fails that request (never the process), and bytes
- * an abandoned attempt still reads are not counted.
+ * an abandoned attempt still sends are not counted. Bytes count as the network takes them; a
+ * request whose client did not tell (not Ferry's handler) counts its body when it is answered.
  */
 export async function sendRange<T>(via: BodyRoute, range: BodyRange, send: SendBody<T>): Promise<{ out: T; md5: Buffer }> {
   const { src, start, end, meter, signal } = range;
@@ -50,12 +54,15 @@ export async function sendRange<T>(via: BodyRoute, range: BodyRange, send: SendB
       attempt = a;
       const own = new AbortController();
       let body: Readable | Uint8Array = new Uint8Array(0);
+      // Counted as the network takes them, never beyond the range (aws-chunked framing is counted too).
+      const onSent = (n: number) => {
+        const take = Math.min(n, end - start - a.counted);
+        if (!a.live || take <= 0) return;
+        a.counted += take;
+        meter.add(take);
+      };
       if (end > start) {
-        a.body = body = rangeStream(src.handle, start, end, (n) => {
-          if (!a.live) return;
-          a.counted += n;
-          meter.add(n);
-        });
+        a.body = body = rangeStream(src.handle, start, end);
         a.body.once('error', (err) => {
           const code = systemCode(err);
           a.failed = err instanceof FerryError ? err : new FerryError('FILE_UNREADABLE', `Cannot read ${via.file} (${code ?? (err as Error).message}).`, { cause: err });
@@ -63,7 +70,9 @@ export async function sendRange<T>(via: BodyRoute, range: BodyRange, send: SendB
         });
       }
       try {
-        return await send(body, end - start, md5.toString('base64'), AbortSignal.any([signal, own.signal]));
+        const out = await send(body, end - start, md5.toString('base64'), AbortSignal.any([signal, own.signal]), onSent);
+        onSent(end - start);
+        return out;
       } catch (err) {
         if (a.failed) {
           throw a.failed.code === 'FILE_CHANGED' ? becameShorter(via.file) : a.failed;
@@ -107,7 +116,8 @@ async function sendSmall<T>(via: BodyRoute, range: BodyRange, send: SendBody<T>)
   const out = await via.retry(
     signal,
     async () => {
-      const sent = await send(bytes, bytes.length, md5.toString('base64'), signal);
+      // Held in memory, it is written in one go (not streamed): counted when it is answered.
+      const sent = await send(bytes, bytes.length, md5.toString('base64'), signal, () => {});
       if (!counted) meter.add(bytes.length);
       counted = true;
       return sent;

@@ -206,6 +206,8 @@ export class Downloader {
       else await discardPartial(target, { dev, ino });
       throw err;
     } finally {
+      // A failed, paused or cancelled download reports nothing more.
+      meter.close();
       req.signal?.removeEventListener('abort', onCancel);
       req.pauseSignal?.removeEventListener('abort', onPause);
     }

@@ -1,74 +1,107 @@
 import type { Clock } from '../clock';
+import { RecentRate } from './rate';
 
 export interface Progress {
   bytesDone: number;
   totalBytes: number;
-  /** Recent rate, averaged over the last few seconds. */
+  /** Recent rate, averaged over the last few seconds (rate.ts); 0 until it is known. */
   bytesPerSecond: number;
-  /** Seconds left at the recent rate; undefined until a rate is known. */
+  /**
+   * Seconds left at the recent rate; undefined until a rate is known, and once every byte has
+   * been taken while the transfer is not over yet (the UIs say "Finishing…").
+   */
   etaSeconds?: number;
   done: boolean;
 }
 
+/** While nothing moves, progress is told again this often, so rate and time left never go stale on screen. */
+const HEARTBEAT_MS = 1000;
+
 /**
- * Counts bytes and reports progress at most once per interval (and always at the end), so a
- * fast transfer in 64 KiB chunks does not flood a terminal or IPC with thousands of updates.
+ * Counts bytes and reports progress at most once per interval, so a fast transfer in 64 KiB
+ * chunks does not flood a terminal or IPC with thousands of updates. The latest count is never
+ * held back for long: a count the interval swallowed is told when the interval ends, the moment
+ * every byte has been taken is told at once, and while nothing moves the figures are told
+ * again every second (see rate.ts for what they mean). close() stops it, however the transfer ends.
  */
 export class ProgressMeter {
   private bytesDone = 0;
   private lastEmit = -Infinity;
-  private readonly samples: Array<{ t: number; bytes: number }> = [];
+  private readonly rate: RecentRate;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the timer fires, on the meter's clock. */
+  private due = Infinity;
+  private closed = false;
 
   constructor(
     private readonly totalBytes: number,
     private readonly clock: Clock,
     private readonly emit: (p: Progress) => void,
     private readonly intervalMs = 200,
-    private readonly windowMs = 5000,
+    windowMs = 5000,
   ) {
-    this.samples.push({ t: clock.now(), bytes: 0 });
+    this.rate = new RecentRate(windowMs);
+    this.rate.record(clock.now(), 0);
+  }
+
+  /** Bytes counted so far. */
+  get done(): number {
+    return this.bytesDone;
   }
 
   /**
    * Counts bytes that were already on the server before this run (a resumed upload): they count
    * towards done, but not towards the rate, so a resume does not show a burst of speed.
    */
-  /** Bytes counted so far. */
-  get done(): number {
-    return this.bytesDone;
-  }
-
   addStored(bytes: number): void {
     this.bytesDone += bytes;
-    for (const s of this.samples) s.bytes += bytes;
+    this.rate.shift(bytes);
   }
 
+  /** Counts bytes the network has taken (or, for a retried request, takes back ones it lost: negative). */
   add(bytes: number): void {
+    const wasShort = this.bytesDone < this.totalBytes;
     this.bytesDone += bytes;
     const t = this.clock.now();
-    if (t - this.lastEmit >= this.intervalMs) {
-      this.lastEmit = t;
-      this.emit(this.snapshot(t, false));
-    }
+    this.rate.record(t, this.bytesDone);
+    // Every byte taken: said now, so no "1s left" stays up while the server finishes.
+    const allTaken = wasShort && this.bytesDone >= this.totalBytes;
+    if (allTaken || t - this.lastEmit >= this.intervalMs) this.tell(t);
+    else this.schedule(this.lastEmit + this.intervalMs - t);
   }
 
   finish(): void {
-    this.emit(this.snapshot(this.clock.now(), true));
+    this.close();
+    const t = this.clock.now();
+    this.emit({ bytesDone: this.bytesDone, totalBytes: this.totalBytes, bytesPerSecond: this.rate.estimate(t, this.bytesDone, this.totalBytes).bytesPerSecond, done: true });
   }
 
-  private snapshot(t: number, done: boolean): Progress {
-    this.samples.push({ t, bytes: this.bytesDone });
-    while (this.samples.length > 2 && t - this.samples[1]!.t > this.windowMs) this.samples.shift();
-    const first = this.samples[0]!;
-    const elapsed = (t - first.t) / 1000;
-    const bytesPerSecond = elapsed > 0 ? Math.max(0, (this.bytesDone - first.bytes) / elapsed) : 0;
-    const left = this.totalBytes - this.bytesDone;
-    return {
-      bytesDone: this.bytesDone,
-      totalBytes: this.totalBytes,
-      bytesPerSecond,
-      ...(bytesPerSecond > 0 && !done ? { etaSeconds: left / bytesPerSecond } : {}),
-      done,
-    };
+  /** No more reports (the transfer finished, failed, was paused or cancelled). */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private tell(t: number): void {
+    if (this.closed) return;
+    this.lastEmit = t;
+    this.rate.record(t, this.bytesDone);
+    this.emit({ bytesDone: this.bytesDone, totalBytes: this.totalBytes, ...this.rate.estimate(t, this.bytesDone, this.totalBytes), done: false });
+    this.schedule(HEARTBEAT_MS);
+  }
+
+  /** One timer: the sooner of a pending report and the next heartbeat. */
+  private schedule(delayMs: number): void {
+    if (this.closed) return;
+    const due = this.clock.now() + delayMs;
+    if (this.timer && this.due <= due) return;
+    clearTimeout(this.timer);
+    this.due = due;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.tell(this.clock.now());
+    }, Math.max(0, delayMs));
+    this.timer.unref?.();
   }
 }

@@ -280,7 +280,7 @@ export class TransferQueue {
 
   private set(job: Job, patch: Partial<Job>): void {
     Object.assign(job, patch);
-    if (!('etaSeconds' in patch) && patch.status && patch.status !== 'running') delete job.etaSeconds;
+    if ((!('etaSeconds' in patch) && patch.status && patch.status !== 'running') || job.etaSeconds === undefined) delete job.etaSeconds;
     this.changed(job);
   }
 
@@ -331,13 +331,22 @@ export class TransferQueue {
     this.set(job, { status: 'running', waiting: false });
     try {
       const conn = await this.opts.connection(job.account);
-      const onWaiting = (waiting: boolean) => this.set(job, { waiting, ...(waiting ? { bytesPerSecond: 0 } : {}) });
+      const onWaiting = (waiting: boolean) => this.set(job, { waiting, ...(waiting ? { bytesPerSecond: 0, etaSeconds: undefined } : {}) });
       const onProgress = (p: Progress) => {
         if (job.status !== 'running') return;
         // Bytes moving again means the network is back, whatever the retry bookkeeping says.
         const flowing = job.waiting && p.bytesDone > job.bytesDone;
-        // Never backwards: parts a pause cut off are sent again before the count moves on.
-        this.set(job, { bytesDone: Math.max(job.bytesDone, p.bytesDone), bytesPerSecond: p.bytesPerSecond, ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}), ...(flowing ? { waiting: false } : {}) });
+        // While it waits for the network nothing moves, whatever the recent rate was.
+        const stalled = job.waiting && !flowing;
+        // Never backwards: parts a pause cut off are sent again before the count moves on. No time
+        // left is no time left: once every byte is taken, the window says "Finishing…" (the
+        // meter's etaSeconds is undefined), so an earlier "1s left" must not stay behind.
+        this.set(job, {
+          bytesDone: Math.max(job.bytesDone, p.bytesDone),
+          bytesPerSecond: stalled ? 0 : p.bytesPerSecond,
+          etaSeconds: stalled ? undefined : p.etaSeconds,
+          ...(flowing ? { waiting: false } : {}),
+        });
       };
       const tuning = (await this.opts.tuning?.()) ?? {};
       if (job.direction === 'download') {

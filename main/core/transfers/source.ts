@@ -66,10 +66,10 @@ const CHUNK = 256 * 1024;
 /**
  * The bytes [start, end) of an open file as a stream, read with positional reads so many parts
  * can read the same descriptor at once. Destroying the stream never closes the file. Memory per
- * stream is a chunk or two, whatever the part size. `onRead` hears each chunk once the consumer
- * (the request) has taken it and asked for the next, so progress is not a chunk or two ahead.
+ * stream is a chunk or two, whatever the part size. Reading is not sending: progress counts
+ * bytes as the network takes them (s3/sent.ts), not as they are read here.
  */
-export function rangeStream(handle: FileHandle, start: number, end: number, onRead: (bytes: number) => void): Readable {
+export function rangeStream(handle: FileHandle, start: number, end: number): Readable {
   async function* chunks() {
     for (let pos = start; pos < end; ) {
       const want = Math.min(CHUNK, end - pos);
@@ -77,8 +77,6 @@ export function rangeStream(handle: FileHandle, start: number, end: number, onRe
       if (bytesRead === 0) throw new FerryError('FILE_CHANGED', 'The file became shorter while it was being uploaded.');
       pos += bytesRead;
       yield bytesRead === want ? buffer : buffer.subarray(0, bytesRead);
-      // Counted once the request has taken it and asked for more, not when read from disk.
-      onRead(bytesRead);
     }
   }
   return Readable.from(chunks(), { objectMode: false, highWaterMark: CHUNK });

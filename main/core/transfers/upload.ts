@@ -3,6 +3,7 @@ import mime from 'mime-types';
 import type { Clock } from '../clock';
 import { FerryError, isFerryError } from '../errors';
 import { checkBucketReference, checkUserKey } from '../s3/names';
+import { sendOptions } from '../s3/sent';
 import type { Storage } from '../s3/storage';
 import { sendRange, type BodyRoute } from './body';
 import { completeUpload, createUpload, keyTaken, type OwnedDeps } from './owned';
@@ -168,6 +169,7 @@ export class Uploader {
     checkUserKey(req.key);
     const run: Run = { req, keeper, unsure: [] };
     let src: SourceFile | undefined;
+    let meter: ProgressMeter | undefined;
     try {
       const saved = await keeper.load();
       if (saved) {
@@ -182,7 +184,7 @@ export class Uploader {
       const plan = planUpload(src.size, resumable ? resumable.partSize : (req.partSize ?? this.opts.storage.profile.partSize), req.concurrency);
       req.onPlan?.({ ...plan, size: src.size });
       const contentType = req.contentType || mime.lookup(req.key) || mime.lookup(req.file) || 'application/octet-stream';
-      const meter = new ProgressMeter(src.size, this.opts.clock, (p) => req.onProgress?.(p));
+      meter = new ProgressMeter(src.size, this.opts.clock, (p) => req.onProgress?.(p));
       if (req.signal?.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
       // Uploads an earlier run's lost Creates may have started are found and aborted first.
       await this.ends.sweep(run, stopSignal(req));
@@ -198,6 +200,8 @@ export class Uploader {
     } catch (err) {
       throw await this.ends.settle(run, err);
     } finally {
+      // A failed, paused or cancelled upload reports nothing more.
+      meter?.close();
       await src?.handle.close();
     }
   }
@@ -217,11 +221,11 @@ export class Uploader {
     // --no-clobber: If-None-Match on the PUT; where the server does not know it (Swift: 501),
     // a look just before the PUT is what there is, and the PUT is sent again plainly.
     let conditional = Boolean(req.ifAbsent);
-    const { out } = await sendRange(this.route(req), { src, start: 0, end: src.size, meter, signal }, async (Body, ContentLength, ContentMD5, abortSignal) => {
+    const { out } = await sendRange(this.route(req), { src, start: 0, end: src.size, meter, signal }, async (Body, ContentLength, ContentMD5, abortSignal, onSent) => {
       try {
         return await this.opts.dataClient.send(
           new PutObjectCommand({ Bucket: req.bucket, Key: req.key, Body, ContentLength, ContentMD5, ContentType: contentType, ...(conditional ? { IfNoneMatch: '*' } : {}) }),
-          { abortSignal },
+          sendOptions(abortSignal, onSent),
         );
       } catch (err) {
         const { status } = sdkFailure(err);
@@ -324,8 +328,8 @@ export class Uploader {
         const start = index * plan.partSize;
         const end = Math.min(start + plan.partSize, src.size);
         try {
-          const { out, md5 } = await sendRange(this.route(req), { src, start, end, meter, signal }, (Body, ContentLength, ContentMD5, abortSignal) =>
-            dataClient.send(new UploadPartCommand({ Bucket: req.bucket, Key: req.key, UploadId: run.uploadId, PartNumber: index + 1, Body, ContentLength, ContentMD5 }), { abortSignal }),
+          const { out, md5 } = await sendRange(this.route(req), { src, start, end, meter, signal }, (Body, ContentLength, ContentMD5, abortSignal, onSent) =>
+            dataClient.send(new UploadPartCommand({ Bucket: req.bucket, Key: req.key, UploadId: run.uploadId, PartNumber: index + 1, Body, ContentLength, ContentMD5 }), sendOptions(abortSignal, onSent)),
           );
           if (!out.ETag) throw new FerryError('S3_ERROR', `${storage.endpoint} accepted part ${index + 1} of s3://${req.bucket}/${req.key} but returned no ETag for it.`);
           const hex = md5.toString('hex');
