@@ -1,40 +1,50 @@
-import { useCallback, useEffect, useState, type DragEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type DragEvent } from 'react';
 import type { AccountView, LinkRecordView, Prefs, PresetView } from '../../preload/contract';
-import { describeDuration } from '../../preload/shared';
 import { call, ferry } from './api';
-import { FileSharePanel } from './components/FileSharePanel';
 import { FirstRun } from './components/FirstRun';
-import { FolderSharePanel } from './components/FolderSharePanel';
-import { IssuedLinks } from './components/IssuedLinks';
 import { ModalView, type Modal } from './components/Modals';
-import { ObjectBrowser, type ObjectAction } from './components/ObjectBrowser';
 import { Sidebar } from './components/Sidebar';
 import { Transfers } from './components/Transfers';
-import { Unfinished } from './components/Unfinished';
-import { shownName } from './format';
+import { copyLink, runAction } from './state/actions';
+import { useLocation } from './state/location';
 import { useNotice } from './state/notice';
 import { useTransfers } from './state/transfers';
+import { readFlag, writeFlag } from './state/flags';
 import { useUploads } from './state/uploads';
+import { Browser } from './views/Browser';
+import { Links } from './views/Links';
+import { Requests } from './views/Requests';
 
 export function App() {
   const [presets, setPresets] = useState<PresetView[]>([]);
   const [accounts, setAccounts] = useState<AccountView[] | undefined>();
   const [prefs, setPrefs] = useState<Prefs | undefined>();
-  const [account, setAccount] = useState<string | undefined>();
-  const [bucket, setBucket] = useState<string | undefined>();
-  const [prefix, setPrefix] = useState('');
-  const [selection, setSelection] = useState<string[]>([]);
-  /** The file whose share panel is open. */
-  const [sharing, setSharing] = useState<string | undefined>();
+  const where = useLocation();
+  const { place, account, bucket, prefix, selection, sharing, select, navigate, setSelection, setSharing } = where;
   const [modal, setModal] = useState<Modal | undefined>();
   const { notice, setNotice, fail } = useNotice();
   const [dragging, setDragging] = useState(false);
   const [history, setHistory] = useState<LinkRecordView[]>([]);
   const [listVersion, setListVersion] = useState(0);
   const [bucketsVersion, setBucketsVersion] = useState(0);
+  const [requestsVersion, setRequestsVersion] = useState(0);
+  // The drawer stays as the user left it, across restarts.
+  const [drawerOpen, setDrawerOpen] = useState(() => readFlag('drawerOpen'));
+  useEffect(() => writeFlag('drawerOpen', drawerOpen), [drawerOpen]);
   /** The first account was just added: its test stays on screen until the user goes on. */
   const [firstAdded, setFirstAdded] = useState<AccountView | undefined>();
   const { transfers, totals, clearFinished } = useTransfers();
+  // After the first account's "Done", focus goes to the next step (making or choosing a bucket)
+  // once it is drawn.
+  const focusNextStep = useRef(false);
+  useEffect(() => {
+    if (!focusNextStep.current) return;
+    const next = document.querySelector<HTMLElement>('.empty.big button') ?? document.querySelector<HTMLElement>('.sidebar .bucket');
+    if (next) {
+      focusNextStep.current = false;
+      next.focus();
+    }
+  });
   const refresh = () => setListVersion((v) => v + 1);
 
   const loadAccounts = useCallback(async () => {
@@ -51,11 +61,8 @@ export function App() {
       // Open where the window was last, if that account is still there.
       const last = p.lastLocation && list.some((a) => a.name === p.lastLocation!.account) ? p.lastLocation : undefined;
       const first = list.find((a) => a.isDefault) ?? list[0];
-      if (last) {
-        setAccount(last.account);
-        if (last.bucket) setBucket(last.bucket);
-        if (last.prefix) setPrefix(last.prefix);
-      } else if (first) setAccount(first.name);
+      if (last) select(last.account, last.bucket, last.prefix ?? '');
+      else if (first) select(first.name);
     });
     loadHistory();
     const offNotice = ferry().on('notice', (n) => setNotice({ text: n.message }));
@@ -65,7 +72,7 @@ export function App() {
       offNotice();
       offLinks();
     };
-  }, [loadAccounts, loadHistory]);
+  }, [loadAccounts, loadHistory, select]);
 
   // The theme chosen in Settings, or the system's.
   useEffect(() => {
@@ -81,28 +88,18 @@ export function App() {
     return () => clearTimeout(t);
   }, [account, bucket, prefix]);
 
-  const navigate = useCallback((p: string) => {
-    setPrefix(p);
-    setSelection([]);
-    setSharing(undefined);
-    // After entering a folder, focus is on its list.
-    setTimeout(() => document.querySelector<HTMLElement>('[role=grid]')?.focus(), 0);
-  }, []);
-
   // Escape closes what is open (dialogs close themselves); Backspace and Alt+← go up a folder.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (modal || document.querySelector('dialog[open], [role=menu]')) return;
       const typing = (e.target as HTMLElement | null)?.closest('input, textarea, select, [contenteditable]');
       if (e.key === 'Escape') {
-        if (sharing) {
-          setSharing(undefined);
-          document.querySelector<HTMLElement>('[role=grid]')?.focus();
-        } else if (selection.length) setSelection([]);
+        if (sharing) where.closeInspector();
+        else if (selection.length) setSelection([]);
         else if (notice) setNotice(undefined);
         return;
       }
-      if (typing || !bucket || !prefix) return;
+      if (typing || place !== 'files' || !bucket || !prefix) return;
       if ((e.key === 'Backspace' && !e.ctrlKey && !e.metaKey) || (e.altKey && e.key === 'ArrowLeft')) {
         e.preventDefault();
         navigate(prefix.replace(/[^/]*\/$/, ''));
@@ -110,21 +107,13 @@ export function App() {
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [modal, selection, sharing, notice, bucket, prefix, navigate]);
+  }, [modal, selection, sharing, notice, place, bucket, prefix, navigate, where, setSelection, setNotice]);
 
   // A finished transfer may change the folder on screen.
   const doneCount = transfers.filter((t) => t.status === 'done' && t.direction === 'upload').length;
   useEffect(() => {
     if (doneCount) refresh();
   }, [doneCount]);
-
-  const select = (acc: string, b?: string) => {
-    setAccount(acc);
-    setBucket(b);
-    setPrefix('');
-    setSelection([]);
-    setSharing(undefined);
-  };
 
   const { uploadFiles, pickAndUpload } = useUploads(
     { account, bucket, prefix },
@@ -154,60 +143,8 @@ export function App() {
     setPrefs(await call(ferry().setPrefs(patch)));
   };
 
-  /** Signs a link with the default lifetime and copies it, saying so in the window. */
-  const copyLink = async (acc: string, b: string, key: string) => {
-    try {
-      const expiresIn = prefs?.defaultExpirySeconds ?? 86_400;
-      const link = await call(ferry().createLink({ account: acc, bucket: b, key, expiresIn }));
-      await call(ferry().copyLink({ url: link.url }));
-      setNotice({ text: `Link to ${shownName(key)} copied. It works for ${describeDuration(expiresIn)}.` });
-    } catch (err) {
-      fail(err);
-    }
-  };
-
-  const onAction = (action: ObjectAction, names: string[]) => {
-    if (!account || !bucket) return;
-    const one = names.length === 1 ? names[0]! : undefined;
-    switch (action) {
-      case 'open':
-      case 'share':
-        if (one?.endsWith('/')) return navigate(one);
-        if (one) setSharing(one);
-        return;
-      case 'preview':
-        if (one && !one.endsWith('/')) setModal({ kind: 'preview', key: one });
-        return;
-      case 'copyLink':
-        if (one && !one.endsWith('/')) void copyLink(account, bucket, one);
-        else setNotice({ text: 'Select one file to copy its link (folders are shared with “Share…”).', error: true });
-        return;
-      case 'download':
-        if (!names.length) return;
-        void call(ferry().download({ account, bucket, keys: names })).then(
-          (added) => added.length && setNotice({ text: `Downloading ${added.length} file${added.length === 1 ? '' : 's'}.` }),
-          fail,
-        );
-        return;
-      case 'delete':
-        if (names.length) setModal({ kind: 'delete', names });
-        return;
-      case 'rename':
-        if (one) setModal({ kind: 'rename', name: one });
-        return;
-      case 'move':
-        if (names.length) setModal({ kind: 'move', names });
-        return;
-      case 'newFolder':
-        return setModal({ kind: 'newFolder' });
-      case 'deleteBucket':
-        return setModal({ kind: 'deleteBucket' });
-      case 'uploadFiles':
-        return void pickAndUpload('files');
-      case 'uploadFolder':
-        return void pickAndUpload('folder');
-    }
-  };
+  const onAction = (action: Parameters<typeof runAction>[1], names: string[]) =>
+    runAction({ account, bucket, prefs, navigate, share: where.share, setModal, setNotice, fail, pickAndUpload }, action, names);
 
   if (accounts === undefined) return <main className="loading">Loading…</main>;
 
@@ -225,6 +162,7 @@ export function App() {
                 setFirstAdded(undefined);
                 void loadAccounts();
                 setBucketsVersion((v) => v + 1);
+                focusNextStep.current = true;
               }
             : undefined
         }
@@ -232,14 +170,7 @@ export function App() {
     );
   }
 
-  const onNewLink = (r: LinkRecordView) => {
-    select(r.account, r.bucket);
-    setPrefix(r.key.slice(0, r.key.lastIndexOf('/') + 1));
-    setSelection([r.key]);
-    setSharing(r.key);
-  };
-  const history$ = <IssuedLinks records={history} onNewLink={onNewLink} onClear={() => void call(ferry().clearLinkHistory()).then(loadHistory, fail)} />;
-
+  const onNewLink = (r: LinkRecordView) => where.reveal(r.account, r.bucket, r.key);
   return (
     <div
       className={`app${dragging ? ' dragging' : ''}`}
@@ -255,9 +186,12 @@ export function App() {
     >
       <Sidebar
         accounts={accounts}
-        selected={account ? { account, ...(bucket ? { bucket } : {}) } : undefined}
+        selected={account ? { account, ...(bucket && place === 'files' ? { bucket } : {}) } : undefined}
         bucketsVersion={bucketsVersion}
         onSelect={select}
+        place={place}
+        onPlace={where.openPlace}
+        linkCount={history.length}
         onAddAccount={() => setModal({ kind: 'addAccount' })}
         onEditAccount={(a) => setModal({ kind: 'editAccount', account: a })}
         onSettings={() => setModal({ kind: 'settings' })}
@@ -272,36 +206,12 @@ export function App() {
             </button>
           </div>
         )}
-        {account && bucket ? (
-          <div className={`workspace${sharing ? ' with-panel' : ''}`}>
-            <ObjectBrowser location={{ account, bucket, prefix }} refreshToken={listVersion} selection={selection} onSelection={setSelection} onNavigate={navigate} onAction={onAction} />
-            <div className="side-column">
-              {sharing && prefs ? (
-                <FileSharePanel
-                  account={account}
-                  bucket={bucket}
-                  objectKey={sharing}
-                  defaultExpirySeconds={prefs.defaultExpirySeconds}
-                  onClose={() => {
-                    setSharing(undefined);
-                    document.querySelector<HTMLElement>('[role=grid]')?.focus();
-                  }}
-                  onIssued={loadHistory}
-                  onDelete={() => setModal({ kind: 'delete', names: [sharing] })}
-                  onRotateKeys={() => {
-                    const a = accounts.find((x) => x.name === account);
-                    if (a) setModal({ kind: 'editAccount', account: a });
-                  }}
-                  onEnlargeQr={(svg) => setModal({ kind: 'qr', svg, name: shownName(sharing) })}
-                />
-              ) : (
-                <p className="hint card">Select a file and press Enter (or choose Share) to make a share link.</p>
-              )}
-              {!sharing && prefs && <FolderSharePanel account={account} bucket={bucket} prefix={prefix} defaultExpirySeconds={prefs.defaultExpirySeconds} />}
-              {history$}
-              <Unfinished account={account} bucket={bucket} refreshToken={listVersion} />
-            </div>
-          </div>
+        {place === 'links' ? (
+          <Links records={history} onNewLink={onNewLink} onClear={() => void call(ferry().clearLinkHistory()).then(loadHistory, fail)} />
+        ) : place === 'requests' ? (
+          <Requests version={requestsVersion} {...(account && bucket ? { onAsk: () => setModal({ kind: 'askFiles' }) } : {})} onOpenFolder={(r) => select(r.account, r.bucket, r.prefix)} />
+        ) : account && bucket ? (
+          <Browser account={account} bucket={bucket} prefix={prefix} accounts={accounts} prefs={prefs} refreshToken={listVersion} selection={selection} onSelection={setSelection} onNavigate={navigate} onAction={onAction} sharing={sharing} shareAsked={where.shareAsked} onCloseInspector={where.closeInspector} onIssued={loadHistory} onModal={setModal} />
         ) : (
           <div className="empty big">
             <h2>{account ? 'Choose a bucket' : 'Choose an account'}</h2>
@@ -311,21 +221,21 @@ export function App() {
                 New bucket…
               </button>
             )}
-            {history$}
           </div>
         )}
         <Transfers
           transfers={transfers}
           totals={totals}
-          onClear={() => void clearFinished()}
+          open={drawerOpen}
+          onToggle={() => setDrawerOpen((o) => !o)}
+          onClear={() =>
+            // The button is gone with what it cleared: focus stays in the drawer, or goes to the list
+            // when nothing is left in it.
+            void clearFinished().then(() => setTimeout(() => (document.querySelector<HTMLElement>('.drawer-toggle') ?? document.querySelector<HTMLElement>('[role=grid], .place h2'))?.focus(), 0))
+          }
           onError={(m) => setNotice({ text: m, error: true })}
-          onCopyLink={(t) => void copyLink(t.account, t.bucket, t.key)}
-          onShare={(t) => {
-            select(t.account, t.bucket);
-            setPrefix(t.key.slice(0, t.key.lastIndexOf('/') + 1));
-            setSelection([t.key]);
-            setSharing(t.key);
-          }}
+          onCopyLink={(t) => void copyLink({ prefs, setNotice, fail }, t.account, t.bucket, t.key)}
+          onShare={(t) => where.reveal(t.account, t.bucket, t.key)}
         />
       </main>
       {modal && (
@@ -346,6 +256,7 @@ export function App() {
           onRefresh={refresh}
           onBucketsChanged={() => setBucketsVersion((v) => v + 1)}
           loadAccounts={loadAccounts}
+          onRequestsChanged={() => setRequestsVersion((v) => v + 1)}
         />
       )}
       {dragging && (

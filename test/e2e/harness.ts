@@ -56,7 +56,11 @@ function serve(root: string): Promise<{ server: Server; url: string }> {
   }));
 }
 
-export async function openWindow(opts: { colorScheme?: 'light' | 'dark' } = {}): Promise<Harness> {
+/**
+ * transfersShown: the user has the transfers drawer open with finished work shown (the window
+ * remembers both), for tests that follow each transfer's row.
+ */
+export async function openWindow(opts: { colorScheme?: 'light' | 'dark'; transfersShown?: boolean } = {}): Promise<Harness> {
   if (!existsSync(CHROMIUM)) throw new Error('The window tests need Chromium: apt-get install -y chromium');
   if (!existsSync(join(RENDERER, 'index.html'))) throw new Error('The renderer is not built. Run: npm run build');
   Object.assign(process.env, inject('keyring'));
@@ -92,6 +96,11 @@ export async function openWindow(opts: { colorScheme?: 'light' | 'dark' } = {}):
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
   });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: opts.colorScheme ?? 'light' });
+  if (opts.transfersShown) {
+    await context.addInitScript(() => {
+      for (const flag of ['ferry.drawerOpen', 'ferry.showFinished']) if (localStorage.getItem(flag) === null) localStorage.setItem(flag, '1');
+    });
+  }
   const page = await context.newPage();
   target.page = page;
   // What the user "dropped": file name → path. Held here, not in the page, as the real preload
@@ -182,4 +191,16 @@ export async function axe(page: Page, where: string): Promise<string[]> {
   }
   await page.emulateMedia({ colorScheme: 'light' });
   return found;
+}
+
+/** Opens one of the sidebar's places (Links, Requests) in the main area, and waits for its heading. */
+export async function visit(page: Page, place: 'Links' | 'Requests'): Promise<void> {
+  await page.getByRole('group', { name: 'Places' }).getByRole('button', { name: new RegExp(`^${place}`) }).click();
+  await page.getByRole('heading', { name: place === 'Links' ? 'Links issued' : 'File requests' }).waitFor();
+}
+
+/** Back to a bucket's files from a place, by its name in the sidebar. */
+export async function openBucket(page: Page, bucket: string): Promise<void> {
+  await page.locator('.bucket', { hasText: bucket }).first().click();
+  await page.getByRole('grid').waitFor();
 }

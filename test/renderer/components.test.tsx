@@ -3,6 +3,7 @@ import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-libra
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FerryApi } from '../../preload/api';
 import type { TransferView } from '../../preload/contract';
+import { overallProgress } from '../../main/core/transfers/transfer-view';
 import { AccountForm } from '../../renderer/src/components/AccountForm';
 import { FileSharePanel } from '../../renderer/src/components/FileSharePanel';
 import { ObjectBrowser } from '../../renderer/src/components/ObjectBrowser';
@@ -145,19 +146,39 @@ describe('FileSharePanel', () => {
 describe('Transfers', () => {
   const t = (status: TransferView['status'], extra: Partial<TransferView> = {}): TransferView => ({ id: `id-${status}`, direction: 'upload', account: 'a', bucket: 'b', key: `dir/${status}.bin`, file: `/x/${status}.bin`, size: 1000, status, bytesDone: 500, bytesPerSecond: 250, ...extra });
 
-  it('offers the controls that fit each state', () => {
+  it('is a one-line strip until opened; open, it offers the controls that fit each state, finished work folded into a count', () => {
     fakeApi();
-    render(<Transfers transfers={[t('running', { etaSeconds: 2 }), t('paused'), t('failed', { error: 'Cannot reach host' }), t('done')]} totals={{ size: 4000, done: 2500, rate: 250, active: 1, etaSeconds: 6 }} onClear={vi.fn()} onError={vi.fn()} onCopyLink={vi.fn()} onShare={vi.fn()} />);
+    localStorage.clear();
+    const list = [t('running', { etaSeconds: 2 }), t('paused'), t('failed', { error: 'Cannot reach host' }), t('done')];
+    const props = { transfers: list, totals: overallProgress(list), onToggle: vi.fn(), onClear: vi.fn(), onError: vi.fn(), onCopyLink: vi.fn(), onShare: vi.fn() };
+    const { rerender } = render(<Transfers {...props} open={false} />);
+    // Closed: what runs and the overall figure of the work still to do (the running and the paused file), no rows.
+    expect(screen.getByRole('button', { name: /Transfers/ }).getAttribute('aria-expanded')).toBe('false');
+    expect(screen.getByText(/50% · 1\.0 KB of 2\.0 KB · 250 B\/s · 4s left/)).toBeTruthy();
+    expect(screen.getByTitle(/^Uploading (dir\/)?running\.bin$/)).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Pause running.bin' })).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: /Transfers/ }));
+    expect(props.onToggle).toHaveBeenCalled();
+    rerender(<Transfers {...props} open />);
     expect(screen.getByRole('button', { name: 'Pause running.bin' })).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Resume paused.bin' })).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Retry failed.bin' })).toBeTruthy();
-    // A finished upload offers its link, not transfer controls.
-    expect(screen.getAllByRole('button', { name: /done\.bin/ }).map((b) => b.textContent)).toEqual(['Copy link', 'Share…']);
     expect(screen.getByText(/Cannot reach host/)).toBeTruthy();
-    expect(screen.getByText(/62% · 2\.5 KB of 4\.0 KB · 250 B\/s · 6s left/)).toBeTruthy();
     // A failed row has no bar that could look finished.
     expect(screen.queryByRole('progressbar', { name: 'Progress of failed.bin' })).toBeNull();
     expect(screen.getByRole('button', { name: 'Retry failed (1)' })).toBeTruthy();
+    // Finished work is a count until shown; a finished upload offers its link, not transfer controls.
+    expect(screen.queryAllByRole('button', { name: /done\.bin/ })).toHaveLength(0);
+    fireEvent.click(screen.getByRole('button', { name: 'Show 1 finished' }));
+    expect(screen.getAllByRole('button', { name: /done\.bin/ }).map((b) => b.textContent)).toEqual(['Copy link', 'Share…']);
+  });
+
+  it('says "Finishing…" for a transfer whose every byte is taken, with no time left', () => {
+    fakeApi();
+    const list = [t('running', { bytesDone: 1000 })];
+    render(<Transfers transfers={list} totals={overallProgress(list)} open onToggle={vi.fn()} onClear={vi.fn()} onError={vi.fn()} onCopyLink={vi.fn()} onShare={vi.fn()} />);
+    expect(screen.getByText('Finishing…')).toBeTruthy();
+    expect(screen.getByText(/100% · 1\.0 KB of 1\.0 KB · finishing…/)).toBeTruthy();
   });
 });
 

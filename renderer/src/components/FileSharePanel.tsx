@@ -1,6 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { LinkView } from '../../../preload/contract';
 import { describeDuration, MAX_EXPIRY_SECONDS, parseExpiry } from '../../../preload/shared';
+import { MiddleName } from '../ui/MiddleName';
 import { call, ferry, message } from '../api';
 import { formatDate, shownName } from '../format';
 import { useNow } from '../ui/useNow';
@@ -14,6 +15,8 @@ interface Props {
   onIssued(): void;
   /** Asks to delete the object (the one way to stop links already sent, besides new keys). */
   onDelete(): void;
+  /** Changes each time sharing is asked for: the panel takes focus. */
+  focusToken?: number;
   /** Opens the account's settings, where its keys can be replaced. */
   onRotateKeys(): void;
   onEnlargeQr(svg: string): void;
@@ -36,11 +39,12 @@ function secondsUntil(local: string, now: number): number {
 }
 
 /** Making a share link for one object: lifetime, download name, the link, its QR code and a live countdown. */
-export function FileSharePanel({ account, bucket, objectKey, defaultExpirySeconds, onClose, onIssued, onDelete, onRotateKeys, onEnlargeQr }: Props) {
+export function FileSharePanel({ account, bucket, objectKey, focusToken, defaultExpirySeconds, onClose, onIssued, onDelete, onRotateKeys, onEnlargeQr }: Props) {
   const copyRef = useRef<HTMLButtonElement>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
   // Opening the panel (Enter on a file, Share…) brings focus here.
-  useEffect(() => headingRef.current?.focus(), [objectKey]);
+  // Focus comes here when sharing is asked for, not when the panel follows its file through a rename or move.
+  useEffect(() => headingRef.current?.focus(), [focusToken]);
   const [mode, setMode] = useState<string>(String(CHOICES.some((c) => c.seconds === defaultExpirySeconds) ? defaultExpirySeconds : 'duration'));
   const [duration, setDuration] = useState(describeShort(defaultExpirySeconds));
   const [until, setUntil] = useState('');
@@ -99,8 +103,9 @@ export function FileSharePanel({ account, bucket, objectKey, defaultExpirySecond
   return (
     <aside className="share card" aria-label="Share">
       <header>
-        <h2 ref={headingRef} tabIndex={-1} title={objectKey}>
-          Share “{shownName(objectKey)}”
+        <h2 ref={headingRef} tabIndex={-1} title={objectKey} aria-label={`Share “${shownName(objectKey)}”`}>
+          <span aria-hidden>Share </span>
+          <MiddleName name={`“${shownName(objectKey)}”`} />
         </h2>
         <button type="button" onClick={onClose} aria-label="Close share panel">
           ✕

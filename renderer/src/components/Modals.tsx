@@ -3,8 +3,11 @@ import type { AccountView, Prefs, PresetView } from '../../../preload/contract';
 import { call, ferry } from '../api';
 import { deletedBy, leafName, movedTo, shownName } from '../format';
 import type { Notice } from '../state/notice';
+import { AccountDialog } from '../dialogs/AccountDialog';
+import { AskForFilesDialog } from '../dialogs/AskForFilesDialog';
+import { ShareFolderDialog } from '../dialogs/ShareFolderDialog';
+import { UnfinishedDialog } from '../dialogs/UnfinishedDialog';
 import { Dialog } from '../ui/Dialog';
-import { AccountForm } from './AccountForm';
 import { DeleteBucketDialog, DeleteDialog, NameDialog, PreviewDialog, QrDialog, SettingsDialog } from './Dialogs';
 
 /** What is open over the window: at most one dialog at a time. */
@@ -20,6 +23,9 @@ export type Modal =
   | { kind: 'deleteBucket' }
   | { kind: 'preview'; key: string }
   | { kind: 'qr'; svg: string; name: string }
+  | { kind: 'shareFolder'; prefix?: string }
+  | { kind: 'askFiles' }
+  | { kind: 'unfinished' }
   | { kind: 'replace'; text: string; answer(choice: 'replace' | 'skip'): void };
 
 interface Props {
@@ -43,34 +49,33 @@ interface Props {
   /** The buckets changed (or may have: an account was added or changed). */
   onBucketsChanged(): void;
   loadAccounts(): Promise<AccountView[]>;
+  /** A file request was made. */
+  onRequestsChanged(): void;
 }
 
 /** The dialog open over the window, and what its answer does there. */
-export function ModalView({ modal, onClose: close, presets, prefs, onSavePrefs, account, bucket, prefix, sharing, onSharing, onSelection, onSelect, onNotice, onRefresh, onBucketsChanged, loadAccounts }: Props) {
+export function ModalView({ modal, onClose: close, presets, prefs, onSavePrefs, account, bucket, prefix, sharing, onSharing, onSelection, onSelect, onNotice, onRefresh, onBucketsChanged, loadAccounts, onRequestsChanged }: Props) {
   switch (modal.kind) {
     case 'addAccount':
     case 'editAccount': {
       const editing = modal.kind === 'editAccount' ? modal.account : undefined;
       return (
-        <Dialog title={editing ? `Account “${editing.name}”` : 'Add an account'} size="medium" onClose={close}>
-          <AccountForm
-            presets={presets}
-            noHeading
-            {...(editing ? { editing } : {})}
-            onSaved={(a) => {
-              void loadAccounts();
-              if (!editing) onSelect(a.name);
-              onBucketsChanged();
-            }}
-            onRemoved={(name) => {
-              void loadAccounts().then((list) => {
-                if (account === name) onSelect(list[0]?.name ?? '');
-              });
-              close();
-            }}
-            onCancel={close}
-          />
-        </Dialog>
+        <AccountDialog
+          presets={presets}
+          {...(editing ? { editing } : {})}
+          onSaved={(a, added) => {
+            void loadAccounts();
+            if (added) onSelect(a.name);
+            onBucketsChanged();
+          }}
+          onRemoved={(name) => {
+            void loadAccounts().then((list) => {
+              if (account === name) onSelect(list[0]?.name ?? '');
+            });
+            close();
+          }}
+          onClose={close}
+        />
       );
     }
     case 'settings':
@@ -115,12 +120,21 @@ export function ModalView({ modal, onClose: close, presets, prefs, onSavePrefs, 
             close();
             onBucketsChanged();
             onSelect(account, name.trim());
+            // The new, empty bucket's list has focus: the place to drop or paste files next.
+            setTimeout(() => document.querySelector<HTMLElement>('[role=grid]')?.focus(), 50);
           }}
         />
       );
   }
   if (!bucket) return null;
+  const expiry = prefs?.defaultExpirySeconds ?? 86_400;
   switch (modal.kind) {
+    case 'shareFolder':
+      return <ShareFolderDialog account={account} bucket={bucket} prefix={modal.prefix ?? prefix} defaultExpirySeconds={expiry} onClose={close} />;
+    case 'unfinished':
+      return <UnfinishedDialog account={account} bucket={bucket} onClose={close} />;
+    case 'askFiles':
+      return <AskForFilesDialog account={account} bucket={bucket} defaultExpirySeconds={expiry} onClose={close} onMade={onRequestsChanged} />;
     case 'delete':
       return (
         <DeleteDialog

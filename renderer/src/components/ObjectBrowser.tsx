@@ -1,18 +1,19 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { ArrowDown, ArrowUp, ChevronRight, Copy, Download, Eye, File, Folder, FolderInput, FolderPlus, MoreHorizontal, PenLine, RefreshCw, Search, Share2, Trash2, Upload } from 'lucide-react';
-import type { ObjectView } from '../../../preload/contract';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ArrowDown, ArrowUp, ChevronRight } from 'lucide-react';
+import { useRefreshKeys } from '../ui/useRefreshKeys';
 import { revealRow, useVisibleRows } from '../ui/useVisibleRows';
-import { formatDate, formatSize, leafName } from '../format';
+import { leafName } from '../format';
 import { useObjects, useSearch, type Location } from '../state/objects';
 import { comparator, sortIncrementally, type SortCache, type SortKey } from '../state/sort';
 import { Menu, type MenuItem } from '../ui/Menu';
+import { objectMenu } from './objectMenu';
 import { MiddleName } from '../ui/MiddleName';
-import { Toolbar } from '../ui/Toolbar';
+import { BrowserTools } from './BrowserTools';
+import { FileRow, type Row } from './FileRow';
 
 /** What can be done to selected objects and folders; App carries each out. */
-export type ObjectAction = 'open' | 'download' | 'share' | 'copyLink' | 'rename' | 'move' | 'delete' | 'preview' | 'newFolder' | 'deleteBucket' | 'uploadFiles' | 'uploadFolder';
+export type ObjectAction = 'open' | 'download' | 'share' | 'copyLink' | 'rename' | 'move' | 'delete' | 'preview' | 'newFolder' | 'deleteBucket' | 'uploadFiles' | 'uploadFolder' | 'shareFolder' | 'askFiles' | 'unfinished';
 
-type Row = { kind: 'folder'; name: string } | { kind: 'object'; name: string; object: ObjectView };
 
 interface Props {
   location: Location;
@@ -25,9 +26,8 @@ interface Props {
 }
 
 const ROW = 34;
-const isMac = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform);
-const mod = isMac ? '⌘' : 'Ctrl+';
-
+export const isMac = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform);
+export const mod = isMac ? '⌘' : 'Ctrl+';
 /** How soon the next key must follow for type-ahead to go on with the same name. */
 const TYPE_AHEAD_MS = 800;
 
@@ -65,6 +65,8 @@ export function ObjectBrowser({ location, refreshToken, selection, onSelection, 
       ...sorted.filter((o) => o.key !== prefix && match(leafName(o.key))).map((object) => ({ kind: 'object' as const, name: object.key, object })),
     ];
   }, [listing.folders, listing.objects, search.objects, searching, query, prefix, sort]);
+
+  const reloadRef = useRefreshKeys();
 
   // A new folder starts at the top with nothing focused beyond the first row.
   useEffect(() => {
@@ -104,20 +106,7 @@ export function ObjectBrowser({ location, refreshToken, selection, onSelection, 
 
   const open = (row: Row) => (row.kind === 'folder' ? onNavigate(row.name) : onAction('open', [row.name]));
 
-  const menuFor = (target: string[]): MenuItem[] => {
-    const one = target.length === 1 ? target[0]! : undefined;
-    const oneFile = one && !one.endsWith('/') ? one : undefined;
-    return [
-      { label: 'Open', icon: <ChevronRight size={16} />, shortcut: 'Enter', disabled: !one, run: () => one && (one.endsWith('/') ? onNavigate(one) : onAction('open', [one])) },
-      { label: 'Quick look', icon: <Eye size={16} />, shortcut: 'Space', disabled: !oneFile, run: () => onAction('preview', target) },
-      { label: 'Download…', icon: <Download size={16} />, run: () => onAction('download', target) },
-      { label: 'Copy link', icon: <Copy size={16} />, shortcut: `${mod}C`, disabled: !oneFile, run: () => onAction('copyLink', target) },
-      { label: 'Share…', icon: <Share2 size={16} />, disabled: !one, run: () => onAction('share', target) },
-      { label: 'Rename…', icon: <PenLine size={16} />, shortcut: 'F2', disabled: !one, run: () => onAction('rename', target) },
-      { label: 'Move to…', icon: <FolderInput size={16} />, run: () => onAction('move', target) },
-      { label: 'Delete…', icon: <Trash2 size={16} />, shortcut: isMac ? '⌘⌫' : 'Del', danger: true, run: () => onAction('delete', target) },
-    ];
-  };
+  const menuFor = (target: string[]) => objectMenu(target, onAction, onNavigate);
 
   // The keyboard acts on the selection, or on the focused row when nothing is selected.
   const keyTargets = selection.length ? selection : focused ? [focused.name] : [];
@@ -216,62 +205,12 @@ export function ObjectBrowser({ location, refreshToken, selection, onSelection, 
   );
 
   const crumbs = prefix.split('/').filter(Boolean);
-  const oneSelected = selection.length === 1 ? selection[0] : undefined;
-  const tool = (action: ObjectAction, label: string, icon: ReactNode, disabled = false, extra: Partial<{ className: string; shortcut: string }> = {}) => (
-    <button type="button" className={`tool ${extra.className ?? ''}`} onClick={() => onAction(action, selection)} disabled={disabled} title={extra.shortcut ? `${label} (${extra.shortcut})` : label} aria-label={label} {...(extra.shortcut ? { 'aria-keyshortcuts': extra.shortcut } : {})}>
-      {icon}
-      <span className="tool-label">{label}</span>
-    </button>
-  );
-  const menuButton = (label: string, icon: ReactNode, items: MenuItem[], className = '') => (
-    <button
-      type="button"
-      className={`tool ${className}`}
-      aria-haspopup="menu"
-      aria-expanded={menu?.label === label}
-      aria-label={label}
-      title={label}
-      onClick={(e) => {
-        const r = e.currentTarget.getBoundingClientRect();
-        setMenu({ x: r.left, y: r.bottom + 2, items, label });
-      }}
-    >
-      {icon}
-      <span className="tool-label">{label}</span>
-    </button>
-  );
+  const reload = () => (searching ? search.reload() : listing.reload());
+  reloadRef.current = reload;
 
   return (
     <section className="browser" aria-label={`Files in ${bucket}`}>
-      <Toolbar label="File actions" className="browser-tools">
-        {menuButton('Upload', <Upload size={16} aria-hidden />, [
-          { label: 'Upload files…', icon: <File size={16} />, run: () => onAction('uploadFiles', []) },
-          { label: 'Upload a folder…', icon: <Folder size={16} />, run: () => onAction('uploadFolder', []) },
-        ], 'primary')}
-        {tool('newFolder', 'New folder', <FolderPlus size={16} aria-hidden />)}
-        {tool('download', 'Download', <Download size={16} aria-hidden />, !selection.length)}
-        {tool('copyLink', 'Copy link', <Copy size={16} aria-hidden />, !oneSelected || oneSelected.endsWith('/'), { shortcut: `${isMac ? 'Meta' : 'Control'}+C` })}
-        {tool('share', 'Share', <Share2 size={16} aria-hidden />, !oneSelected)}
-        {tool('delete', 'Delete', <Trash2 size={16} aria-hidden />, !selection.length, { className: 'danger', shortcut: 'Delete' })}
-        {menuButton('More', <MoreHorizontal size={16} aria-hidden />, [
-          { label: 'Rename…', icon: <PenLine size={16} />, shortcut: 'F2', disabled: !oneSelected, run: () => onAction('rename', selection) },
-          { label: 'Move to…', icon: <FolderInput size={16} />, disabled: !selection.length, run: () => onAction('move', selection) },
-          { label: 'Quick look', icon: <Eye size={16} />, shortcut: 'Space', disabled: !oneSelected || oneSelected.endsWith('/'), run: () => onAction('preview', selection) },
-          { label: 'Sort by name', run: () => setSort((s) => ({ by: 'name', descending: s.by === 'name' ? !s.descending : false })) },
-          { label: 'Sort by size', run: () => setSort((s) => ({ by: 'size', descending: s.by === 'size' ? !s.descending : true })) },
-          { label: 'Sort by date', run: () => setSort((s) => ({ by: 'date', descending: s.by === 'date' ? !s.descending : true })) },
-          { label: 'Refresh', icon: <RefreshCw size={16} />, run: () => (searching ? search.reload() : listing.reload()) },
-          { label: `Delete bucket ${bucket}…`, icon: <Trash2 size={16} />, danger: true, run: () => onAction('deleteBucket', []) },
-        ])}
-        <span className="search">
-          <Search size={14} aria-hidden />
-          <input type="search" placeholder={scope === 'tree' ? 'Search this folder and below' : 'Filter this folder'} aria-label={scope === 'tree' ? 'Search this folder and all below it' : 'Filter this folder by name'} value={query} onChange={(e) => setQuery(e.target.value)} />
-          <select aria-label="Search where" value={scope} onChange={(e) => setScope(e.target.value as 'folder' | 'tree')}>
-            <option value="folder">This folder</option>
-            <option value="tree">And below</option>
-          </select>
-        </span>
-      </Toolbar>
+      <BrowserTools bucket={bucket} selection={selection} onAction={onAction} onMenu={setMenu} menuOpen={menu?.label} onRefresh={reload} onSort={setSort} query={query} onQuery={setQuery} scope={scope} onScope={setScope} />
       <nav aria-label="Folder path" className="crumbs">
         <button type="button" className="link" onClick={() => onNavigate('')} aria-current={crumbs.length === 0 ? 'location' : undefined}>
           <MiddleName name={bucket} />
@@ -287,7 +226,10 @@ export function ObjectBrowser({ location, refreshToken, selection, onSelection, 
       </nav>
       {error && (
         <p className="error list-error" role="alert">
-          {error}
+          {error} <span className="hint">Ferry asks again every few seconds.</span>{' '}
+          <button type="button" onClick={reload}>
+            Retry
+          </button>
         </p>
       )}
       <div
@@ -313,15 +255,14 @@ export function ObjectBrowser({ location, refreshToken, selection, onSelection, 
             const isSel = selected.has(row.name);
             const label = searching ? row.name.slice(prefix.length) : leafName(row.name);
             return (
-              <div
+              <FileRow
                 key={row.name}
-                id={`row-${i}`}
-                role="row"
-                aria-rowindex={i + 2}
-                aria-selected={isSel}
-                className={`row ${row.kind}${isSel ? ' selected' : ''}${i === focusIndex ? ' focused' : ''}`}
-                style={{ top: i * ROW, height: ROW }}
-                onMouseDown={(e) => e.preventDefault()}
+                row={row}
+                index={i}
+                height={ROW}
+                label={label}
+                selected={isSel}
+                focused={i === focusIndex}
                 onClick={(e) => {
                   gridRef.current?.focus();
                   if (e.shiftKey) moveTo(i, 'extend');
@@ -331,7 +272,7 @@ export function ObjectBrowser({ location, refreshToken, selection, onSelection, 
                     onSelection(isSel ? selection.filter((n) => n !== row.name) : [...selection, row.name]);
                   } else moveTo(i, 'select');
                 }}
-                onDoubleClick={() => open(row)}
+                onOpen={() => open(row)}
                 onContextMenu={(e) => {
                   e.preventDefault();
                   gridRef.current?.focus();
@@ -339,19 +280,7 @@ export function ObjectBrowser({ location, refreshToken, selection, onSelection, 
                   setFocus(i);
                   setMenu({ x: e.clientX, y: e.clientY, items: menuFor(isSel ? selection : [row.name]), label: 'Actions' });
                 }}
-              >
-                <div role="gridcell" className="name">
-                  {row.kind === 'folder' ? <Folder size={16} aria-hidden className="kind" /> : <File size={16} aria-hidden className="kind" />}
-                  <MiddleName name={row.kind === 'folder' ? `${label}` : label} />
-                  {row.kind === 'folder' && <span className="sr-only">, folder</span>}
-                </div>
-                <div role="gridcell" className="size">
-                  {row.kind === 'object' ? formatSize(row.object.size) : ''}
-                </div>
-                <div role="gridcell" className="date">
-                  {row.kind === 'object' ? formatDate(row.object.lastModified) : ''}
-                </div>
-              </div>
+              />
             );
           })}
         </div>

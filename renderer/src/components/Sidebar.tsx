@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { Database, Settings } from 'lucide-react';
+import { Database, Inbox, Link2, Settings } from 'lucide-react';
+import type { Place } from '../state/location';
 import type { AccountView, BucketView } from '../../../preload/contract';
 import { MiddleName } from '../ui/MiddleName';
 import { Toolbar } from '../ui/Toolbar';
@@ -10,13 +11,17 @@ interface Props {
   selected: { account: string; bucket?: string } | undefined;
   bucketsVersion: number;
   onSelect(account: string, bucket?: string): void;
+  /** The app's own places below the accounts, and which is shown. */
+  place: Place;
+  onPlace(place: Place): void;
+  linkCount: number;
   onAddAccount(): void;
   onEditAccount(account: AccountView): void;
   onSettings(): void;
 }
 
 /** Accounts with their buckets, a way to make a bucket, and the way to Settings. */
-export function Sidebar({ accounts, selected, bucketsVersion, onSelect, onAddAccount, onEditAccount, onSettings }: Props) {
+export function Sidebar({ accounts, selected, bucketsVersion, onSelect, place, onPlace, linkCount, onAddAccount, onEditAccount, onSettings }: Props) {
   return (
     <nav className="sidebar" aria-label="Accounts and buckets">
       <h1 className="brand">Ferry</h1>
@@ -37,10 +42,19 @@ export function Sidebar({ accounts, selected, bucketsVersion, onSelect, onAddAcc
         <button type="button" className="add-account" onClick={onAddAccount}>
           + Add account
         </button>
-        <button type="button" className="settings-button" onClick={onSettings}>
-          <Settings size={16} aria-hidden /> Settings
+      </Toolbar>
+      <h2 className="places-title">Sharing</h2>
+      <Toolbar label="Places" vertical role="group" className="places">
+        <button type="button" className={`place-button${place === 'links' ? ' selected' : ''}`} aria-current={place === 'links' ? 'page' : undefined} onClick={() => onPlace('links')}>
+          <Link2 size={14} aria-hidden /> Links{linkCount > 0 && <span className="count"> {linkCount}</span>}
+        </button>
+        <button type="button" className={`place-button${place === 'requests' ? ' selected' : ''}`} aria-current={place === 'requests' ? 'page' : undefined} onClick={() => onPlace('requests')}>
+          <Inbox size={14} aria-hidden /> Requests
         </button>
       </Toolbar>
+      <button type="button" className="settings-button" onClick={onSettings}>
+        <Settings size={16} aria-hidden /> Settings
+      </button>
     </nav>
   );
 }
@@ -74,6 +88,8 @@ function AccountEntry(props: { account: AccountView; open: boolean; selectedBuck
       setCreating(false);
       setNewName('');
       onSelect(newName.trim());
+      // The new, empty bucket's list has focus: the place to drop or paste files next.
+      setTimeout(() => document.querySelector<HTMLElement>('[role=grid]')?.focus(), 50);
     } catch (err) {
       setError(message(err));
     }
@@ -83,7 +99,7 @@ function AccountEntry(props: { account: AccountView; open: boolean; selectedBuck
     <div className={`account${open ? ' open' : ''}`}>
       <div className="account-head">
         <button type="button" className="account-name" aria-expanded={open} onClick={() => onSelect(undefined)}>
-          {account.name}
+          <MiddleName name={account.name} />
           {account.untested && (
             <span className="untested" title="Saved without a passing connection test: no quick look, and its links do not open from here, until a test passes.">
               {' '}

@@ -1,6 +1,8 @@
-import { ArrowDownToLine, ArrowUpFromLine } from 'lucide-react';
-import type { TransferView } from '../../../preload/contract';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { ArrowDownToLine, ArrowUpFromLine, ChevronDown, ChevronUp } from 'lucide-react';
+import type { Overall, TransferView } from '../../../preload/contract';
 import { call, ferry } from '../api';
+import { readFlag, writeFlag } from '../state/flags';
 import { formatDuration, formatRate, formatSize, leafName, shown, shownName } from '../format';
 import { MiddleName } from '../ui/MiddleName';
 import { Toolbar } from '../ui/Toolbar';
@@ -8,7 +10,10 @@ import { VirtualList } from './VirtualList';
 
 interface Props {
   transfers: TransferView[];
-  totals: { size: number; done: number; rate: number; active: number; etaSeconds?: number };
+  totals: Overall;
+  /** The queue is shown; closed, only the strip is. */
+  open: boolean;
+  onToggle(): void;
   onClear(): void;
   onError(message: string): void;
   /** A finished upload's link, with the default lifetime, to the clipboard. */
@@ -41,47 +46,66 @@ function describe(t: TransferView) {
   const down = t.direction === 'download';
   const where = down ? `to ${shown(folderOf(t.file))}` : `to ${t.bucket}/${shown(t.key.slice(0, t.key.length - leafName(t.key).length))}`;
   let state: string = t.status === 'running' && t.waiting ? 'Waiting for the network…' : STATUS[t.status][down ? 1 : 0];
-  if (t.status === 'running' && !t.waiting) state += ` · ${p}% · ${formatRate(t.bytesPerSecond)}${t.etaSeconds !== undefined ? ` · ${formatDuration(t.etaSeconds)} left` : ''}`;
+  // Every byte taken, the answer not in yet: the server is assembling the parts (or the last part is on its way).
+  if (t.status === 'running' && !t.waiting && t.size > 0 && t.bytesDone >= t.size) state = 'Finishing…';
+  else if (t.status === 'running' && !t.waiting) state += ` · ${p}% · ${formatRate(t.bytesPerSecond)}${t.etaSeconds !== undefined ? ` · ${formatDuration(t.etaSeconds)} left` : ''}`;
   if (t.status === 'paused') state += ` at ${p}%`;
   if (t.status === 'done' && down && t.verified) state += ` · ${CHECKED[t.verified]}`;
   return { name, p, down, where, state };
 }
 
 /**
- * Uploads and downloads in one queue: overall progress of what can still finish, then one row
- * per file with where it goes, its state in words, and its controls. Failed rows say why in full.
+ * Transfers as a drawer at the foot of the window: a one-line strip (what is running, overall
+ * progress of the work still to do, time left) that opens into the queue. Work still to do is
+ * listed first, so new work is in view; finished work folds into a count that can be shown or
+ * cleared.
  */
-export function Transfers({ transfers, totals, onClear, onError, onCopyLink, onShare }: Props) {
-  if (transfers.length === 0) return null;
+export function Transfers({ transfers, totals, open, onToggle, onClear, onError, onCopyLink, onShare }: Props) {
+  const [showFinished, setShowFinished] = useState(() => readFlag('showFinished'));
+  useEffect(() => writeFlag('showFinished', showFinished), [showFinished]);
   const act = (p: Promise<unknown>) => void call(p as never).catch((e: unknown) => onError(e instanceof Error ? e.message : String(e)));
   const failed = transfers.filter((t) => t.status === 'failed');
   const active = transfers.filter((t) => t.status === 'running' || t.status === 'queued');
   const paused = transfers.filter((t) => t.status === 'paused');
+  const finished = transfers.filter((t) => t.status === 'done' || t.status === 'cancelled');
+  const rows = useMemo(() => [...transfers.filter((t) => t.status !== 'done' && t.status !== 'cancelled').reverse(), ...(showFinished ? transfers.filter((t) => t.status === 'done' || t.status === 'cancelled').reverse() : [])], [transfers, showFinished]);
+  // Said once when work is added, and when it ends, not on every progress tick.
+  const added = useRef(0);
+  const [said, setSaid] = useState('');
+  useEffect(() => {
+    const n = active.length + paused.length;
+    if (n > added.current) setSaid(`${n - added.current} transfer${n - added.current === 1 ? '' : 's'} added.`);
+    else if (n === 0 && added.current > 0) setSaid(`All transfers ended: ${finished.length} finished${failed.length ? `, ${failed.length} failed` : ''}.`);
+    added.current = n;
+  }, [active.length, paused.length, finished.length, failed.length]);
+  if (transfers.length === 0) return null;
   const pct = totals.size ? Math.floor((totals.done / totals.size) * 100) : 100;
-  const finished = transfers.filter((t) => t.status === 'done').length;
-  // Said to screen readers when a transfer ends, not on every progress tick.
-  const summary = `${finished} of ${transfers.length} transfer${transfers.length === 1 ? '' : 's'} finished${failed.length ? `, ${failed.length} failed` : ''}.`;
+  const running = active.filter((t) => t.status === 'running');
+  const what = running.length === 1 ? `${running[0]!.direction === 'upload' ? 'Uploading' : 'Downloading'} ${shownName(running[0]!.key)}` : running.length > 1 ? `${running.length} transfers running` : active.length ? 'Waiting' : '';
   return (
-    <section className="transfers" aria-label="Transfers">
+    <section className={`transfers drawer${open ? ' open' : ''}`} aria-label="Transfers">
       <p className="sr-only" role="status" aria-live="polite">
-        {summary}
+        {said}
       </p>
-      <header>
-        <strong>Transfers</strong>
-        <progress max={100} value={pct} aria-label="Overall progress" />
+      <header className="strip">
+        <button type="button" className="drawer-toggle" aria-expanded={open} aria-controls="transfer-queue" onClick={onToggle} title={open ? 'Hide the transfers' : 'Show the transfers'}>
+          {open ? <ChevronDown size={14} aria-hidden /> : <ChevronUp size={14} aria-hidden />} Transfers
+        </button>
+        {what && <MiddleName name={what} className="what" />}
+        {totals.counted > 0 && <progress max={100} value={pct} aria-label="Overall progress" />}
         <span className="totals">
           {totals.size > 0 ? `${pct}% · ${formatSize(totals.done)} of ${formatSize(totals.size)}` : failed.length ? 'Nothing left that can finish' : 'All done'}
-          {totals.active > 0 && ` · ${formatRate(totals.rate)}`}
+          {totals.finishing ? ' · finishing…' : totals.running > 0 && ` · ${formatRate(totals.bytesPerSecond)}`}
           {totals.etaSeconds !== undefined && ` · ${formatDuration(totals.etaSeconds)} left`}
           {failed.length > 0 && <span className="error"> · {failed.length} failed</span>}
         </span>
         <Toolbar label="All transfers" className="header-actions">
-          {active.length > 0 && (
+          {open && active.length > 0 && (
             <button type="button" onClick={() => active.forEach((t) => act(ferry().pauseTransfer({ id: t.id })))}>
               Pause all
             </button>
           )}
-          {paused.length > 0 && (
+          {open && paused.length > 0 && (
             <button type="button" onClick={() => paused.forEach((t) => act(ferry().resumeTransfer({ id: t.id })))}>
               Resume all
             </button>
@@ -91,19 +115,28 @@ export function Transfers({ transfers, totals, onClear, onError, onCopyLink, onS
               Retry failed ({failed.length})
             </button>
           )}
-          {(active.length > 0 || paused.length > 0) && (
+          {open && (active.length > 0 || paused.length > 0) && (
             <button type="button" onClick={() => [...active, ...paused].forEach((t) => act(ferry().cancelTransfer({ id: t.id })))}>
               Cancel all
             </button>
           )}
-          <button type="button" onClick={onClear}>
-            Clear finished
-          </button>
+          {open && finished.length > 0 && (
+            <button type="button" aria-pressed={showFinished} onClick={() => setShowFinished((v) => !v)}>
+              {showFinished ? 'Hide' : 'Show'} {finished.length} finished
+            </button>
+          )}
+          {finished.length > 0 && (
+            <button type="button" onClick={onClear}>
+              Clear finished
+            </button>
+          )}
         </Toolbar>
       </header>
+      {open && (
+      <div id="transfer-queue" className="queue">
       <VirtualList
         label="Transfer queue"
-        items={transfers}
+        items={rows}
         rowHeight={52}
         rowLabel={(t) => {
           const { name, where, down, state } = describe(t);
@@ -179,6 +212,8 @@ export function Transfers({ transfers, totals, onClear, onError, onCopyLink, onS
           );
         }}
       />
+      </div>
+      )}
     </section>
   );
 }

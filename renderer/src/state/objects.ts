@@ -10,6 +10,14 @@ export interface Location {
 
 /** Entries loaded without waiting for the list to scroll (a page is 1,000). */
 const LOAD_AHEAD = 200_000;
+/** How often a failed listing asks again by itself. */
+const RETRY_MS = 5000;
+
+/** Runs when the window has a moment (requestIdleCallback), at the latest after half a second. */
+function whenIdle(run: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout: 500 });
+  else setTimeout(run, 50);
+}
 
 /** A folder's listing, loaded a page at a time: ahead of the list up to LOAD_AHEAD, then as it scrolls. */
 export function useObjects(location: Location | undefined) {
@@ -32,9 +40,13 @@ export function useObjects(location: Location | undefined) {
         const { account, bucket, prefix } = location;
         const page = await call(ferry().listObjects({ account, bucket, prefix, ...(token ? { token } : {}) }));
         if (gen !== generation.current) return;
-        setFolders((f) => (token ? [...f, ...page.folders] : page.folders));
-        setObjects((o) => (token ? [...o, ...page.objects] : page.objects));
-        setNextToken(page.nextToken);
+        if (!token) {
+          // The first page shows at once.
+          pending.current = { folders: [], objects: [] };
+          setFolders(page.folders);
+          setObjects(page.objects);
+          setNextToken(page.nextToken);
+        } else merge(page, gen);
         setError(undefined);
         loaded.current += page.objects.length + page.folders.length;
         // Keep loading ahead, so scrolling and sorting see the whole folder soon, up to a bound
@@ -53,17 +65,45 @@ export function useObjects(location: Location | undefined) {
     },
     [location],
   );
+  // Pages loaded ahead are merged into the list when the window is idle, several at once: one
+  // re-sort and re-render for every few pages instead of one per page, never in the middle of a
+  // frame the list is scrolling (bench: 100,000 objects).
+  const pending = useRef<{ folders: string[]; objects: ObjectView[]; nextToken?: string | undefined; scheduled?: boolean }>({ folders: [], objects: [] });
+  const merge = useCallback((page: { folders: string[]; objects: ObjectView[]; nextToken?: string | undefined }, gen: number) => {
+    const p = pending.current;
+    p.folders.push(...page.folders);
+    for (const o of page.objects) p.objects.push(o);
+    p.nextToken = page.nextToken;
+    if (p.scheduled) return;
+    p.scheduled = true;
+    whenIdle(() => {
+      if (gen !== generation.current) return;
+      const { folders: f, objects: o, nextToken: next } = pending.current;
+      pending.current = { folders: [], objects: [] };
+      if (f.length) setFolders((prev) => prev.concat(f));
+      if (o.length) setObjects((prev) => prev.concat(o));
+      setNextToken(next);
+    });
+  }, []);
   const loadPageRef = useRef(loadPage);
   loadPageRef.current = loadPage;
 
+  // A refresh of the same folder keeps its rows on screen until the new listing replaces them
+  // (no flash of an empty list, the focused row stays); another folder starts empty.
+  const shownFor = useRef<string | undefined>(undefined);
   const reload = useCallback(() => {
     const gen = ++generation.current;
     loaded.current = 0;
-    setFolders([]);
-    setObjects([]);
-    setNextToken(undefined);
+    pending.current = { folders: [], objects: [] };
+    const where = location ? `${location.account}/${location.bucket}/${location.prefix}` : undefined;
+    if (where !== shownFor.current) {
+      setFolders([]);
+      setObjects([]);
+      setNextToken(undefined);
+      shownFor.current = where;
+    }
     void loadPage(undefined, gen);
-  }, [loadPage]);
+  }, [loadPage, location]);
 
   useEffect(() => {
     reload();
@@ -72,6 +112,14 @@ export function useObjects(location: Location | undefined) {
   const loadMore = useCallback(() => {
     if (nextToken && !loadingRef.current) void loadPage(nextToken, generation.current);
   }, [nextToken, loadPage]);
+
+  // A listing that failed asks again every few seconds, so the folder appears by itself once the
+  // server answers (the window offers Retry for those who will not wait).
+  useEffect(() => {
+    if (!error || loading) return;
+    const t = setTimeout(() => (nextToken ? loadMore() : reload()), RETRY_MS);
+    return () => clearTimeout(t);
+  }, [error, loading, nextToken, loadMore, reload]);
 
   return { folders, objects, hasMore: Boolean(nextToken), loading, error, reload, loadMore };
 }

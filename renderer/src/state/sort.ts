@@ -33,14 +33,30 @@ export function sortIncrementally(cache: SortCache, objects: ObjectView[], order
   else if (grew) {
     const fresh = objects.slice(n).sort(order);
     const old = cache.sorted;
-    sorted = new Array<ObjectView>(old.length + fresh.length);
-    let i = 0;
-    let j = 0;
-    let k = 0;
-    while (i < old.length && j < fresh.length) sorted[k++] = order(old[i]!, fresh[j]!) <= 0 ? old[i++]! : fresh[j++]!;
-    while (i < old.length) sorted[k++] = old[i++]!;
-    while (j < fresh.length) sorted[k++] = fresh[j++]!;
+    // A listing arrives in key order: in the name order, a new page usually goes after all the
+    // rest, and is appended without comparing it with the 100,000 before it.
+    const after = old.length === 0 || fresh.length === 0 || order(old[old.length - 1]!, fresh[0]!) <= 0;
+    sorted = after ? old.concat(fresh) : mergeSorted(old, fresh, order);
   } else sorted = [...objects].sort(order);
   Object.assign(cache, { source: objects, sorted, key });
+  return sorted;
+}
+
+/** Two sorted lists as one: what is before the new page's first entry is copied without comparing. */
+function mergeSorted(old: ObjectView[], fresh: ObjectView[], order: Order): ObjectView[] {
+  // The first old entry that goes after fresh[0], by binary search.
+  let lo = 0;
+  let hi = old.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (order(old[mid]!, fresh[0]!) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  const sorted = old.slice(0, lo);
+  let i = lo;
+  let j = 0;
+  while (i < old.length && j < fresh.length) sorted.push(order(old[i]!, fresh[j]!) <= 0 ? old[i++]! : fresh[j++]!);
+  while (i < old.length) sorted.push(old[i++]!);
+  while (j < fresh.length) sorted.push(fresh[j++]!);
   return sorted;
 }

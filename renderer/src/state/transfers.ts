@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { TransferView } from '../../../preload/contract';
+import { overallProgress } from '../../../preload/shared';
 import { call, ferry } from '../api';
 
 /**
@@ -27,23 +28,8 @@ export function useTransfers() {
     };
   }, []);
   const transfers = useMemo(() => [...byId.values()], [byId]);
-  const totals = useMemo(() => {
-    let size = 0;
-    let done = 0;
-    let rate = 0;
-    let active = 0;
-    for (const t of transfers) {
-      // Only what can still finish counts: a failed upload's partial bytes are not progress.
-      if (t.status === 'cancelled' || t.status === 'failed') continue;
-      size += t.size;
-      done += t.status === 'done' ? t.size : t.bytesDone;
-      if (t.status === 'running') {
-        rate += t.bytesPerSecond;
-        active++;
-      }
-    }
-    return { size, done, rate, active, etaSeconds: rate > 0 ? (size - done) / rate : undefined };
-  }, [transfers]);
+  // Only the work still to do: a finished upload is not part of a download started after it.
+  const totals = useMemo(() => overallProgress(transfers), [transfers]);
   const clearFinished = async () => {
     await call(ferry().clearTransfers());
     setById((prev) => new Map([...prev].filter(([, t]) => t.status !== 'done' && t.status !== 'cancelled')));

@@ -38,8 +38,21 @@ export function Dialog({ title, children, onClose, actions, size = 'small', aler
     return () => {
       d.removeEventListener('cancel', onCancel);
       if (d.open) d.close();
-      // Back where the user was, if that is still on the page.
+      // Back where the user was, if that is still on the page; if it went with what the dialog
+      // did (a deleted file's inspector, a menu), to the list or the place on screen, never the body.
       if (before && document.contains(before)) before.focus();
+      // Checked once the window has drawn what the dialog did.
+      setTimeout(() => {
+        if (before && document.contains(before)) {
+          if (document.activeElement === document.body) before.focus();
+          return;
+        }
+        // In this order of preference (one selector list would take the first in the page: the sidebar).
+        for (const where of ['[role=grid]', '.place h2', '.empty.big button', '.sidebar button']) {
+          const el = document.querySelector<HTMLElement>(where);
+          if (el) return el.focus();
+        }
+      }, 0);
     };
   }, []);
   return (

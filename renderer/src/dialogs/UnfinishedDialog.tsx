@@ -1,26 +1,27 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { UnfinishedUploadView } from '../../../preload/contract';
 import { call, ferry, message } from '../api';
 import { formatDate, formatSize } from '../format';
+import { Dialog } from '../ui/Dialog';
 
 /**
  * Multipart uploads left unfinished in the bucket (by Ferry or any other tool): the provider
- * bills their parts until they are aborted. Looked up on request, since listing costs requests.
+ * bills their parts until they are aborted. Looked up when the dialog opens (More → Unfinished
+ * uploads…), since listing costs requests.
  */
-export function Unfinished({ account, bucket, refreshToken }: { account: string; bucket: string; refreshToken: number }) {
+export function UnfinishedDialog({ account, bucket, onClose }: { account: string; bucket: string; onClose(): void }) {
   const [items, setItems] = useState<UnfinishedUploadView[] | undefined>();
   const [error, setError] = useState<string | undefined>();
-  const [forBucket, setForBucket] = useState('');
-  const key = `${account}/${bucket}/${refreshToken}`;
   const load = async () => {
     setError(undefined);
     try {
       setItems(await call(ferry().listUnfinished({ account, bucket })));
-      setForBucket(key);
     } catch (err) {
       setError(message(err));
     }
   };
+  // When the dialog opens.
+  useEffect(() => void load(), [account, bucket]);
   const abort = async (u: UnfinishedUploadView) => {
     try {
       await call(ferry().abortUnfinished({ account, bucket, key: u.key, uploadId: u.uploadId }));
@@ -29,15 +30,25 @@ export function Unfinished({ account, bucket, refreshToken }: { account: string;
       setError(message(err));
     }
   };
-  const shown = forBucket === key ? items : undefined;
+  const shown = items;
   return (
-    <section className="card unfinished" aria-label="Unfinished uploads">
-      <header>
-        <h2>Unfinished uploads</h2>
-        <button type="button" onClick={() => void load()}>
-          {shown ? 'Check again' : 'Check'}
-        </button>
-      </header>
+    <Dialog
+      title={`Unfinished uploads in ${bucket}`}
+      size="medium"
+      onClose={onClose}
+      actions={
+        <>
+          <button type="button" onClick={() => void load()}>
+            Check again
+          </button>
+          <button type="button" className="primary" onClick={onClose}>
+            Done
+          </button>
+        </>
+      }
+    >
+      <div className="unfinished">
+      {!shown && !error && <p role="status">Looking…</p>}
       {error && (
         <p className="error" role="alert">
           {error}
@@ -59,6 +70,7 @@ export function Unfinished({ account, bucket, refreshToken }: { account: string;
           ))}
         </ul>
       )}
-    </section>
+      </div>
+    </Dialog>
   );
 }

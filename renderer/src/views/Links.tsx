@@ -11,8 +11,10 @@ import { useNow } from '../ui/useNow';
  * whether it still works. A working link can be copied again, byte for byte (signed anew from its
  * time and lifetime; no URL is stored); any can be made anew.
  */
-export function IssuedLinks({ records, onNewLink, onClear }: { records: LinkRecordView[]; onNewLink(r: LinkRecordView): void; onClear(): void }) {
+export function Links({ records, onNewLink, onClear }: { records: LinkRecordView[]; onNewLink(r: LinkRecordView): void; onClear(): void }) {
   const now = useNow(5000);
+  const [query, setQuery] = useState('');
+  const [show, setShow] = useState<'all' | 'working' | 'expired'>('all');
   const [copiedAt, setCopiedAt] = useState<number | undefined>();
   const [problem, setProblem] = useState<string | undefined>();
   const [confirmClear, setConfirmClear] = useState(false);
@@ -27,12 +29,25 @@ export function IssuedLinks({ records, onNewLink, onClear }: { records: LinkReco
       setProblem(message(err));
     }
   };
-  if (!records.length) return null;
+  const q = query.trim().toLowerCase();
+  const shown = records.filter((r) => {
+    const working = Date.parse(r.expiresAt) > now;
+    if ((show === 'working' && !working) || (show === 'expired' && working)) return false;
+    return !q || `${r.account}/${r.bucket}/${r.key}`.toLowerCase().includes(q);
+  });
   return (
-    <section className="history card" aria-labelledby="history-title">
-      <header>
-        <h2 id="history-title">Links issued</h2>
-        {!confirmClear && (
+    <section className="place history" aria-labelledby="history-title">
+      <header className="place-head">
+        <h2 id="history-title" tabIndex={-1}>
+          Links issued
+        </h2>
+        <input type="search" placeholder="Search links" aria-label="Search links by name or bucket" value={query} onChange={(e) => setQuery(e.target.value)} />
+        <select aria-label="Show" value={show} onChange={(e) => setShow(e.target.value as typeof show)}>
+          <option value="all">All</option>
+          <option value="working">Working</option>
+          <option value="expired">Expired</option>
+        </select>
+        {!confirmClear && records.length > 0 && (
           <button type="button" className="link" onClick={() => setConfirmClear(true)}>
             Clear history…
           </button>
@@ -65,8 +80,11 @@ export function IssuedLinks({ records, onNewLink, onClear }: { records: LinkReco
       <span className="sr-only" role="status">
         {copiedAt !== undefined ? 'Link copied to the clipboard.' : ''}
       </span>
-      <ul>
-        {records.slice(0, 50).map((r, i) => {
+      {!records.length && <p className="empty">No links yet. Select a file and choose Share… (or press Enter) to make one; the tray's “Copy share link” lists its links here too.</p>}
+      {records.length > 0 && !shown.length && <p className="empty">No link matches.</p>}
+      <ul aria-label="Links">
+        {shown.slice(0, 500).map((r) => {
+          const i = records.indexOf(r);
           const left = (Date.parse(r.expiresAt) - now) / 1000;
           return (
             <li key={i} className={left > 0 ? 'active' : 'expired'}>

@@ -1,0 +1,19 @@
+import { ChevronRight, Copy, Download, Eye, FolderInput, PenLine, Share2, Trash2 } from 'lucide-react';
+import type { MenuItem } from '../ui/Menu';
+import { isMac, mod, type ObjectAction } from './ObjectBrowser';
+
+/** The right-click (and Shift+F10) menu for the selected names: files and folders. */
+export function objectMenu(target: string[], onAction: (action: ObjectAction, names: string[]) => void, onNavigate: (prefix: string) => void): MenuItem[] {
+  const one = target.length === 1 ? target[0]! : undefined;
+  const oneFile = one && !one.endsWith('/') ? one : undefined;
+  return [
+    { label: 'Open', icon: <ChevronRight size={16} />, shortcut: 'Enter', disabled: !one, run: () => one && (one.endsWith('/') ? onNavigate(one) : onAction('open', [one])) },
+    { label: 'Quick look', icon: <Eye size={16} />, shortcut: 'Space', disabled: !oneFile, run: () => onAction('preview', target) },
+    { label: 'Download…', icon: <Download size={16} />, run: () => onAction('download', target) },
+    { label: 'Copy link', icon: <Copy size={16} />, shortcut: `${mod}C`, disabled: !oneFile, run: () => onAction('copyLink', target) },
+    { label: one?.endsWith('/') ? 'Share folder as one link…' : 'Share…', icon: <Share2 size={16} />, disabled: !one, run: () => onAction('share', target) },
+    { label: 'Rename…', icon: <PenLine size={16} />, shortcut: 'F2', disabled: !one, run: () => onAction('rename', target) },
+    { label: 'Move to…', icon: <FolderInput size={16} />, run: () => onAction('move', target) },
+    { label: 'Delete…', icon: <Trash2 size={16} />, shortcut: isMac ? '⌘⌫' : 'Del', danger: true, run: () => onAction('delete', target) },
+  ];
+}
