@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { call, ferry, message } from '../api';
+import { useCopyLink } from '../ui/useCopyLink';
 import { Dialog } from '../ui/Dialog';
 
 interface Props {
@@ -30,7 +31,8 @@ export function AskForFilesDialog({ account, bucket, defaultExpirySeconds, onClo
   const [made, setMade] = useState<{ url: string; prefix: string; expiresAt: string; keepsDisposition?: boolean } | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
-  const [copied, setCopied] = useState(false);
+  const { copied, copy: copyUrl } = useCopyLink(setError);
+  const copy = () => copyUrl(made?.url);
   const [title, setTitle] = useState('');
   const [lifetime, setLifetime] = useState(LIFETIMES.find((l) => l.seconds === defaultExpirySeconds)?.seconds ?? 86_400);
   const [maxMiB, setMaxMiB] = useState(1024);
@@ -49,15 +51,6 @@ export function AskForFilesDialog({ account, bucket, defaultExpirySeconds, onClo
       setError(message(err));
     } finally {
       setBusy(false);
-    }
-  };
-  const copy = async () => {
-    if (!made) return;
-    try {
-      await call(ferry().copyLink({ url: made.url }));
-      setCopied(true);
-    } catch (err) {
-      setError(message(err));
     }
   };
 

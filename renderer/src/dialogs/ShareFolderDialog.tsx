@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { call, ferry, message } from '../api';
+import { useCopyLink } from '../ui/useCopyLink';
 import { Dialog } from '../ui/Dialog';
 import { MiddleName } from '../ui/MiddleName';
 
@@ -15,7 +16,8 @@ interface Props {
 export function ShareFolderDialog({ account, bucket, prefix, defaultExpirySeconds, onClose }: Props) {
   const [link, setLink] = useState<{ url: string; expiresAt: string; files: number } | undefined>();
   const [error, setError] = useState<string | undefined>();
-  const [copied, setCopied] = useState(false);
+  const { copied, copy: copyUrl } = useCopyLink(setError);
+  const copy = () => copyUrl(link?.url);
   useEffect(() => {
     let live = true;
     call(ferry().shareFolder({ account, bucket, prefix, expiresIn: defaultExpirySeconds })).then(
@@ -26,15 +28,6 @@ export function ShareFolderDialog({ account, bucket, prefix, defaultExpirySecond
       live = false;
     };
   }, [account, bucket, prefix, defaultExpirySeconds]);
-  const copy = async () => {
-    if (!link) return;
-    try {
-      await call(ferry().copyLink({ url: link.url }));
-      setCopied(true);
-    } catch (err) {
-      setError(message(err));
-    }
-  };
   const where = `${bucket}/${prefix}`;
   return (
     <Dialog
