@@ -94,3 +94,26 @@ describe('overallProgress', () => {
     expect(waiting.etaSeconds).toBeUndefined();
   });
 });
+
+describe('progress after a lost connection', () => {
+  it('never goes back: bytes sent again count only once they pass the most ever counted', () => {
+    let t = 0;
+    const seen: Progress[] = [];
+    const meter = new ProgressMeter(100, { now: () => t }, (p) => seen.push(p), 0);
+    for (const step of [30, 30, -40, 20, 20, 40]) {
+      t += 100;
+      meter.add(step);
+    }
+    meter.close();
+    const shown = seen.map((p) => p.bytesDone);
+    for (let i = 1; i < shown.length; i++) expect(shown[i]).toBeGreaterThanOrEqual(shown[i - 1]!);
+    expect(shown).toEqual([30, 60, 60, 60, 60, 100]);
+  });
+
+  it("the overall time left is never shorter than a running transfer's own (a stalled one keeps it growing)", () => {
+    const v = (id: string, bytesDone: number, bytesPerSecond: number, etaSeconds: number): TransferView => ({ id, direction: 'upload', account: 'a', bucket: 'b', key: id, file: `/x/${id}`, size: 1000, status: 'running', bytesDone, bytesPerSecond, etaSeconds });
+    // One moves fast; the other has stalled for 9 s with 100 bytes left.
+    const o = overallProgress([v('fast', 500, 1000, 0.5), v('stalled', 900, 50, 9)]);
+    expect(o.etaSeconds).toBe(9);
+  });
+});

@@ -26,6 +26,8 @@ const HEARTBEAT_MS = 1000;
  */
 export class ProgressMeter {
   private bytesDone = 0;
+  /** The most ever counted: what is shown. */
+  private shown = 0;
   private lastEmit = -Infinity;
   private readonly rate: RecentRate;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -55,17 +57,21 @@ export class ProgressMeter {
    */
   addStored(bytes: number): void {
     this.bytesDone += bytes;
+    this.shown += bytes;
     this.rate.shift(bytes);
   }
 
   /** Counts bytes the network has taken (or, for a retried request, takes back ones it lost: negative). */
   add(bytes: number): void {
-    const wasShort = this.bytesDone < this.totalBytes;
+    const wasShort = this.shown < this.totalBytes;
     this.bytesDone += bytes;
+    // What is shown never goes back: bytes sent again after a lost connection are progress only
+    // once they pass the most that was ever counted (the window and the CLI alike).
+    this.shown = Math.max(this.shown, this.bytesDone);
     const t = this.clock.now();
-    this.rate.record(t, this.bytesDone);
+    this.rate.record(t, this.shown);
     // Every byte taken: said now, so no "1s left" stays up while the server finishes.
-    const allTaken = wasShort && this.bytesDone >= this.totalBytes;
+    const allTaken = wasShort && this.shown >= this.totalBytes;
     if (allTaken || t - this.lastEmit >= this.intervalMs) this.tell(t);
     else this.schedule(this.lastEmit + this.intervalMs - t);
   }
@@ -73,7 +79,7 @@ export class ProgressMeter {
   finish(): void {
     this.close();
     const t = this.clock.now();
-    this.emit({ bytesDone: this.bytesDone, totalBytes: this.totalBytes, bytesPerSecond: this.rate.estimate(t, this.bytesDone, this.totalBytes).bytesPerSecond, done: true });
+    this.emit({ bytesDone: Math.max(this.shown, this.bytesDone), totalBytes: this.totalBytes, bytesPerSecond: this.rate.estimate(t, this.shown, this.totalBytes).bytesPerSecond, done: true });
   }
 
   /** No more reports (the transfer finished, failed, was paused or cancelled). */
@@ -86,8 +92,8 @@ export class ProgressMeter {
   private tell(t: number): void {
     if (this.closed) return;
     this.lastEmit = t;
-    this.rate.record(t, this.bytesDone);
-    this.emit({ bytesDone: this.bytesDone, totalBytes: this.totalBytes, ...this.rate.estimate(t, this.bytesDone, this.totalBytes), done: false });
+    this.rate.record(t, this.shown);
+    this.emit({ bytesDone: this.shown, totalBytes: this.totalBytes, ...this.rate.estimate(t, this.shown, this.totalBytes), done: false });
     this.schedule(HEARTBEAT_MS);
   }
 

@@ -62,6 +62,8 @@ export function overallProgress(views: Iterable<TransferView>, how: { countFinis
   let running = 0;
   let counted = 0;
   let ownEtas = true;
+  /** The longest time left of a running transfer: all of them together cannot finish sooner. */
+  let longest = 0;
   for (const t of views) {
     if (t.status === 'failed' || t.status === 'cancelled' || (t.status === 'done' && !how.countFinished)) continue;
     counted++;
@@ -72,10 +74,11 @@ export function overallProgress(views: Iterable<TransferView>, how: { countFinis
       // A transfer waiting for the network moves nothing, whatever it moved before.
       if (!t.waiting) bytesPerSecond += t.bytesPerSecond;
       if (t.etaSeconds === undefined && t.bytesDone < t.size) ownEtas = false;
+      else if (t.etaSeconds !== undefined) longest = Math.max(longest, t.etaSeconds);
     }
   }
   const left = size - done;
   const finishing = running > 0 && left === 0;
   const known = bytesPerSecond > 0 && left > 0 && ownEtas;
-  return { size, done, bytesPerSecond, running, counted, finishing, ...(known ? { etaSeconds: left / bytesPerSecond } : {}) };
+  return { size, done, bytesPerSecond, running, counted, finishing, ...(known ? { etaSeconds: Math.max(left / bytesPerSecond, longest) } : {}) };
 }
