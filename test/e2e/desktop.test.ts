@@ -503,6 +503,8 @@ describe('the window as a desktop file tool', () => {
     await page.getByRole('button', { name: 'Close share panel' }).click();
     await page.getByRole('button', { name: 'More' }).click();
     await page.getByRole('menuitem', { name: 'Share folder as one link…' }).click();
+    // Nothing is published until asked.
+    await page.getByRole('dialog').getByRole('button', { name: 'Make link' }).click();
     await page.getByRole('dialog').getByText(/\d+ files?, until/).waitFor();
     await check('share-folder', () => page.getByRole('dialog').getByRole('button', { name: 'Copy link' }));
     await page.keyboard.press('Escape');

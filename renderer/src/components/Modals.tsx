@@ -218,6 +218,8 @@ export function ModalView({ modal, onClose: close, presets, prefs, onSavePrefs, 
             close();
             onRefresh();
             onSelection([made.prefix]);
+            // Focus on the list, where the new folder is selected: arrow keys work at once.
+            setTimeout(() => document.querySelector<HTMLElement>('[role=grid]')?.focus(), 50);
           }}
         />
       );

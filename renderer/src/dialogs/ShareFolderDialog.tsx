@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { call, ferry, message } from '../api';
 import { useCopyLink } from '../ui/useCopyLink';
 import { Dialog } from '../ui/Dialog';
@@ -18,16 +18,19 @@ export function ShareFolderDialog({ account, bucket, prefix, defaultExpirySecond
   const [error, setError] = useState<string | undefined>();
   const { copied, copy: copyUrl } = useCopyLink(setError);
   const copy = () => copyUrl(link?.url);
-  useEffect(() => {
-    let live = true;
-    call(ferry().shareFolder({ account, bucket, prefix, expiresIn: defaultExpirySeconds })).then(
-      (l) => live && setLink(l),
-      (err: unknown) => live && setError(message(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [account, bucket, prefix, defaultExpirySeconds]);
+  const [busy, setBusy] = useState(false);
+  // Nothing is published until the user asks: the page is public for as long as its links work.
+  const make = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      setLink(await call(ferry().shareFolder({ account, bucket, prefix, expiresIn: defaultExpirySeconds })));
+    } catch (err) {
+      setError(message(err));
+    } finally {
+      setBusy(false);
+    }
+  };
   const where = `${bucket}/${prefix}`;
   return (
     <Dialog
@@ -36,11 +39,17 @@ export function ShareFolderDialog({ account, bucket, prefix, defaultExpirySecond
       onClose={onClose}
       actions={
         <>
-          <button type="button" className="primary" disabled={!link} onClick={() => void copy()} data-autofocus>
-            {copied ? 'Copied' : 'Copy link'}
-          </button>
+          {link ? (
+            <button type="button" className="primary" onClick={() => void copy()} data-autofocus>
+              {copied ? 'Copied' : 'Copy link'}
+            </button>
+          ) : (
+            <button type="button" className="primary" disabled={busy} onClick={() => void make()} data-autofocus>
+              {busy ? 'Making the page…' : 'Make link'}
+            </button>
+          )}
           <button type="button" onClick={onClose}>
-            Done
+            {link ? 'Done' : 'Cancel'}
           </button>
         </>
       }
@@ -48,7 +57,7 @@ export function ShareFolderDialog({ account, bucket, prefix, defaultExpirySecond
       <p>
         One page with a link to each file in <MiddleName name={where} className="strong" /> and below.
       </p>
-      {!link && !error && <p role="status">Making the page…</p>}
+      {!link && <p className="hint">Anyone with the link can open the page and every file on it until it expires.</p>}
       {link && (
         <p role="status">
           {link.files} file{link.files === 1 ? '' : 's'}, until {new Date(link.expiresAt).toLocaleString()}. Files added later are not on the page.
