@@ -9,12 +9,18 @@ function useRun() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const run = async (fn: () => Promise<void>) => {
+    // The button pressed is disabled while the action runs, which drops focus to the page body:
+    // if the dialog stays open (an error), focus goes back to that button.
+    const pressed = document.activeElement as HTMLElement | null;
     setBusy(true);
     setError(undefined);
     try {
       await fn();
     } catch (err) {
       setError(message(err));
+      setTimeout(() => {
+        if ((document.activeElement === document.body || !document.activeElement) && pressed && document.contains(pressed)) pressed.focus();
+      }, 0);
     } finally {
       setBusy(false);
     }
