@@ -42,8 +42,8 @@ function secondsUntil(local: string, now: number): number {
 export function FileSharePanel({ account, bucket, objectKey, focusToken, defaultExpirySeconds, onClose, onIssued, onDelete, onRotateKeys, onEnlargeQr }: Props) {
   const copyRef = useRef<HTMLButtonElement>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
-  // Opening the panel (Enter on a file, Share…) brings focus here.
-  // Focus comes here when sharing is asked for, not when the panel follows its file through a rename or move.
+  // Asking to share (Enter on a file, Share…) brings focus here; following the file through a
+  // rename or move does not.
   useEffect(() => headingRef.current?.focus(), [focusToken]);
   const [mode, setMode] = useState<string>(String(CHOICES.some((c) => c.seconds === defaultExpirySeconds) ? defaultExpirySeconds : 'duration'));
   const [duration, setDuration] = useState(describeShort(defaultExpirySeconds));

@@ -41,8 +41,7 @@ export function useObjects(location: Location | undefined) {
         const page = await call(ferry().listObjects({ account, bucket, prefix, ...(token ? { token } : {}) }));
         if (gen !== generation.current) return;
         if (!token) {
-          // The first page shows at once.
-          pending.current = { folders: [], objects: [] };
+          // The first page shows at once (reload has emptied what was pending).
           setFolders(page.folders);
           setObjects(page.objects);
           setNextToken(page.nextToken);
