@@ -305,6 +305,34 @@ describe('uploads beside another writer and through lost answers', () => {
     expect(await saved(m.dataDir)).toEqual([]);
   });
 
+  it('Ctrl-C or pause while a Create is on its way: an answer within the grace names the upload, so nothing is left to a later sweep (default quiet time)', async () => {
+    const src = await randomFile(await tempDir(), 'on-its-way.bin', 24 * MiB);
+    for (const how of ['cancel', 'pause'] as const) {
+      const stop = new AbortController();
+      // The Create reaches the server 300 ms after the user stopped: it starts an upload, and answers.
+      const s = await stub((r) => (isCreate(r) ? (stop.abort(), { hold: new Promise((ok) => setTimeout(ok, 300)) }) : undefined));
+      const dataDir = await tempDir();
+      const m = await new Ferry({ dataDir, secrets: new MemorySecretStore(), env: env(s.endpoint), network: { backoffMs: 50, requestTimeoutMs: 60_000 } }).connect({});
+      const stopping = how === 'cancel' ? { signal: stop.signal } : { pauseSignal: stop.signal };
+      const err = await m.upload({ file: src.path, bucket, key: 'on-its-way.bin', partSize: 8 * MiB, ...stopping }).catch((e: Error & { code?: string }) => e);
+      if (how === 'cancel') {
+        // Not "may hold an empty upload … for 15 minutes": the upload is known, and gone.
+        expect(err, how).toMatchObject({ code: 'CANCELLED', message: 'Upload cancelled.' });
+        expect(await pending(bucket, 'on-its-way.bin'), how).toEqual([]);
+        expect(await saved(dataDir), how).toEqual([]);
+      } else {
+        expect(err, how).toMatchObject({ code: 'PAUSED' });
+        expect(await pending(bucket, 'on-its-way.bin'), how).toHaveLength(1);
+        // The paused upload continues in the upload the Create started: no second one, none left over.
+        const done = await m.upload({ file: src.path, bucket, key: 'on-its-way.bin', partSize: 8 * MiB });
+        expect(done.size, how).toBe(24 * MiB);
+        expect(await pending(bucket, 'on-its-way.bin'), how).toEqual([]);
+        expect(await saved(dataDir), how).toEqual([]);
+      }
+      m.close();
+    }
+  });
+
   it('Ctrl-C when every answer is lost: the cancel still acts at once, says what is left, and the next run removes it', async () => {
     const src = await randomFile(await tempDir(), 'dark.bin', 24 * MiB);
     const cancel = new AbortController();

@@ -6,7 +6,7 @@
  */
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Clock } from '../clock';
-import { FerryError } from '../errors';
+import { FerryError, isFerryError } from '../errors';
 import { PART_SIZE_META, type Storage } from '../s3/storage';
 import type { Run, Window } from './endings';
 import { isNetworkError, sdkFailure, sleep } from './retry';
@@ -38,31 +38,55 @@ function completionInProgress(err: unknown): boolean {
 }
 
 /**
- * CreateMultipartUpload, owned by Ferry: sent once per attempt (no silent retry by the SDK),
- * stopped at once by a cancel. Before each attempt the keeper saves when it was sent, so a
- * lost answer, a kill or a cancel leaves a window the sweep finds the upload by; an answer
- * closes its window, and an error answer means nothing was started.
+ * How long a Create already sent may still answer after a cancel or pause. Its answer names an
+ * upload the server may already hold; had the request been cut at once, that upload would be
+ * known only by a window, and an empty one stays until the sweep's quiet time has passed.
+ */
+export const CREATE_GRACE_MS = 3000;
+
+/**
+ * CreateMultipartUpload, owned by Ferry: sent once per attempt (no silent retry by the SDK).
+ * Before each attempt the keeper saves when it was sent, so a lost answer or a kill leaves a
+ * window the sweep finds the upload by; an answer closes its window, and an error answer means
+ * nothing was started. A cancel or pause lets an attempt on its way answer for up to
+ * CREATE_GRACE_MS (a first Create in a bucket takes RGW 1.5 s here): the run then knows the upload by its ID (the ending aborts or keeps it) and
+ * ends as stopped; only a Create still unanswered after that leaves a window.
  */
 export async function createUpload(deps: OwnedDeps, run: Run<UploadRequest>, contentType: string, partSize: number, stop: AbortSignal): Promise<{ uploadId: string; etagIsNotMd5: boolean }> {
   const { req, keeper } = run;
   const { storage, dataClient, clock } = deps;
   const created = await deps.retrying(stop, async () => {
+    if (stop.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
     const window: Window = { from: clock.now() };
     run.unsure.push(window);
     await keeper.save(run.state!()).catch(() => {});
+    const cut = new AbortController();
+    let graceTimer: ReturnType<typeof setTimeout> | undefined;
+    const onStop = () => {
+      graceTimer = setTimeout(() => cut.abort(stop.reason), CREATE_GRACE_MS);
+    };
+    stop.addEventListener('abort', onStop, { once: true });
     try {
       const out = await dataClient.send(new CreateMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, ContentType: contentType, Metadata: { [PART_SIZE_META]: String(partSize) } }), {
-        abortSignal: stop,
+        abortSignal: cut.signal,
       });
       run.unsure = run.unsure.filter((w) => w !== window);
+      if (stop.aborted) {
+        // Answered within the grace: the ending removes (or, paused, keeps) the upload by its ID.
+        if (out.UploadId) run.uploadId = out.UploadId;
+        throw new FerryError('CANCELLED', 'Upload cancelled.');
+      }
       return out;
     } catch (err) {
       // An error answer (4xx) started nothing. No answer, a cut-short one, a 408, a 5xx or a cancel may have.
       const { status } = sdkFailure(err);
       // A 408 may come from something between Ferry and the server after it passed the request on.
       if (status !== undefined && status >= 400 && status < 500 && status !== 408) run.unsure = run.unsure.filter((w) => w !== window);
-      else window.to = clock.now();
+      else if (!isFerryError(err, 'CANCELLED')) window.to = clock.now();
       throw err;
+    } finally {
+      clearTimeout(graceTimer);
+      stop.removeEventListener('abort', onStop);
     }
   });
   if (!created.UploadId) throw new FerryError('S3_ERROR', `${storage.endpoint} started a multipart upload but returned no upload ID.`);
