@@ -252,6 +252,8 @@ export interface LinkRecordView {
   expiresAt: string;
   filename?: string;
   expiresIn?: number;
+  /** A one-link share: `key` is its page; `prefix` the folder it shares, with how many files. */
+  share?: { prefix: string; title: string; files: number };
 }
 
 export interface Prefs {

@@ -13,7 +13,7 @@ import { FastPresigner } from './links/sigv4';
 import { createS3Client, type Profile } from './s3/client';
 import { Storage } from './s3/storage';
 import type { FileRequest, RequestHistory } from './sharing/request-history';
-import { createFileRequest, shareMany, type NewFileRequest } from './sharing/sharing';
+import { createFileRequest, PAGES_PREFIX, shareMany, type NewFileRequest } from './sharing/sharing';
 import type { SavedUpload, UploadIdentity, UploadStateStore } from './transfers/state';
 import { Uploader, type UploadRequest, type UploadResult } from './transfers/upload';
 import { Downloader, type DownloadRequest, type DownloadResult } from './transfers/download';
@@ -133,13 +133,22 @@ export class Connection {
    * The same link as an earlier one, byte for byte: signed again with its signing time and
    * lifetime (nothing is stored but those). Refused once it has expired.
    */
-  async presignAgain(record: Pick<LinkRecord, 'bucket' | 'key' | 'createdAt' | 'expiresAt' | 'expiresIn' | 'filename'>): Promise<ShareLink> {
+  async presignAgain(record: Pick<LinkRecord, 'bucket' | 'key' | 'createdAt' | 'expiresAt' | 'expiresIn' | 'filename' | 'share'>): Promise<ShareLink> {
     if (Date.parse(record.expiresAt) <= this.clock.now()) {
       throw new FerryError('EXPIRY_OUT_OF_RANGE', `The link to ${record.key} expired at ${record.expiresAt}. Make a new one.`);
     }
     const signedAt = Date.parse(record.createdAt);
     const expiresIn = record.expiresIn ?? Math.round((Date.parse(record.expiresAt) - signedAt) / 1000);
-    return presignGet(() => this.storage.client, this.profile.credentials, { bucket: record.bucket, key: record.key, expiresIn, ...(record.filename ? { filename: record.filename } : {}) }, { now: () => signedAt }, this.presigner);
+    // A one-link share's page is shown as the page Ferry wrote, as when it was made; only a key
+    // under Ferry's own pages folder is ever signed so.
+    const page = Boolean(record.share) && record.key.startsWith(PAGES_PREFIX);
+    return presignGet(
+      () => this.storage.client,
+      this.profile.credentials,
+      { bucket: record.bucket, key: record.key, expiresIn, ...(record.filename ? { filename: record.filename } : {}), ...(page ? { page: true } : {}) },
+      { now: () => signedAt },
+      this.presigner,
+    );
   }
 
   /** Makes a file request (see sharing.ts) and records it, without its link, in requests.jsonl. */
@@ -158,9 +167,14 @@ export class Connection {
     await this.storage.delete(request.bucket, request.pageKey);
   }
 
-  /** One link for many objects: see sharing.ts. */
-  shareMany(req: { bucket: string; keys: string[]; expiresIn: number; title?: string }): Promise<ShareLink & { files: number }> {
-    return shareMany(this, req);
+  /**
+   * One link for many objects (see sharing.ts), recorded in the link history as the page's link
+   * with what it shares (`prefix`: the folder shared, or where the files given were put).
+   */
+  async shareMany(req: { bucket: string; keys: string[]; expiresIn: number; title?: string; prefix?: string }): Promise<ShareLink & { files: number; title: string }> {
+    const link = await shareMany(this, req);
+    await this.history.issued(this.profile.name, this.storage.endpoint, link, { expiresIn: req.expiresIn, share: { prefix: req.prefix ?? '', title: link.title, files: link.files } });
+    return link;
   }
 
   close(): void {

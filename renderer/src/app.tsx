@@ -170,7 +170,12 @@ export function App() {
     );
   }
 
-  const onNewLink = (r: LinkRecordView) => where.reveal(r.account, r.bucket, r.key);
+  // A file's link: its folder, with the file's inspector open. A one-link share: its folder, with the dialog that makes one.
+  const onNewLink = (r: LinkRecordView) => {
+    if (!r.share) return where.reveal(r.account, r.bucket, r.key);
+    select(r.account, r.bucket, r.share.prefix);
+    setModal({ kind: 'shareFolder', prefix: r.share.prefix });
+  };
   return (
     <div
       className={`app${dragging ? ' dragging' : ''}`}
@@ -198,31 +203,33 @@ export function App() {
       />
       <main className="content">
         <h1 className="sr-only">{bucket ? `${bucket}/${prefix}` : 'Ferry'}</h1>
-        {notice && (
-          <div className={`notice${notice.error ? ' error' : ''}`} role={notice.error ? 'alert' : 'status'}>
-            <span className="notice-text">{notice.text}</span>
-            <button type="button" onClick={() => setNotice(undefined)} aria-label="Dismiss">
-              ✕
-            </button>
-          </div>
-        )}
-        {place === 'links' ? (
-          <Links records={history} onNewLink={onNewLink} onClear={() => void call(ferry().clearLinkHistory()).then(loadHistory, fail)} />
-        ) : place === 'requests' ? (
-          <Requests version={requestsVersion} {...(account && bucket ? { onAsk: () => setModal({ kind: 'askFiles' }) } : {})} onOpenFolder={(r) => select(r.account, r.bucket, r.prefix)} />
-        ) : account && bucket ? (
-          <Browser account={account} bucket={bucket} prefix={prefix} accounts={accounts} prefs={prefs} refreshToken={listVersion} selection={selection} onSelection={setSelection} onNavigate={navigate} onAction={onAction} sharing={sharing} shareAsked={where.shareAsked} onCloseInspector={where.closeInspector} onIssued={loadHistory} onModal={setModal} />
-        ) : (
-          <div className="empty big">
-            <h2>{account ? 'Choose a bucket' : 'Choose an account'}</h2>
-            <p>Pick a bucket on the left to see its files, or make a new one. Then drop files or folders anywhere on this window, paste them, or use Upload.</p>
-            {account && (
-              <button type="button" className="primary" onClick={() => setModal({ kind: 'newBucket' })}>
-                New bucket…
+        <div className="stage">
+          {notice && (
+            <div className={`notice${notice.error ? ' error' : ''}`} role={notice.error ? 'alert' : 'status'}>
+              <span className="notice-text">{notice.text}</span>
+              <button type="button" onClick={() => setNotice(undefined)} aria-label="Dismiss">
+                ✕
               </button>
-            )}
-          </div>
-        )}
+            </div>
+          )}
+          {place === 'links' ? (
+            <Links records={history} onNewLink={onNewLink} onClear={() => void call(ferry().clearLinkHistory()).then(loadHistory, fail)} />
+          ) : place === 'requests' ? (
+            <Requests version={requestsVersion} {...(account && bucket ? { onAsk: () => setModal({ kind: 'askFiles' }) } : {})} onOpenFolder={(r) => select(r.account, r.bucket, r.prefix)} />
+          ) : account && bucket ? (
+            <Browser account={account} bucket={bucket} prefix={prefix} accounts={accounts} prefs={prefs} refreshToken={listVersion} selection={selection} onSelection={setSelection} onNavigate={navigate} onAction={onAction} sharing={sharing} shareAsked={where.shareAsked} onCloseInspector={where.closeInspector} onIssued={loadHistory} onModal={setModal} />
+          ) : (
+            <div className="empty big">
+              <h2>{account ? 'Choose a bucket' : 'Choose an account'}</h2>
+              <p>Pick a bucket on the left to see its files, or make a new one. Then drop files or folders anywhere on this window, paste them, or use Upload.</p>
+              {account && (
+                <button type="button" className="primary" onClick={() => setModal({ kind: 'newBucket' })}>
+                  New bucket…
+                </button>
+              )}
+            </div>
+          )}
+        </div>
         <Transfers
           transfers={transfers}
           totals={totals}

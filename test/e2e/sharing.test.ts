@@ -133,7 +133,13 @@ describe('sharing beyond one link, in a browser', () => {
     const hostile = 'pics/<img src=x onerror=alert(1)>.png';
     const bodies: Record<string, Buffer> = { 'pics/a.jpg': Buffer.alloc(2000, 7), 'pics/b report.pdf': Buffer.alloc(3000, 8), [hostile]: Buffer.alloc(10, 9) };
     for (const [Key, Body] of Object.entries(bodies)) await conn.storage.client.send(new PutObjectCommand({ Bucket: bucket, Key, Body }));
-    const link = await conn.shareMany({ bucket, keys: Object.keys(bodies), expiresIn: 6, title: 'Trip <b>files</b>' });
+    const link = await conn.shareMany({ bucket, keys: Object.keys(bodies), expiresIn: 6, title: 'Trip <b>files</b>', prefix: 'pics/' });
+    // The link history holds it as what it shares, and copies the same link again, byte for byte, shown as the page.
+    const [record] = await core.links.list(1);
+    expect(record).toMatchObject({ bucket, key: link.key, share: { prefix: 'pics/', title: 'Trip <b>files</b>', files: 3 } });
+    const again = await conn.presignAgain(record!);
+    expect(again.url).toBe(link.url);
+    expect((await fetch(again.url)).headers.get('content-type')).toMatch(/^text\/html/);
     await page.goto(link.url);
     await expect(page.locator('h1').textContent()).resolves.toBe('Trip <b>files</b>');
     const names = await page.locator('#list .name').allTextContents();
@@ -213,6 +219,10 @@ describe('sharing beyond one link, in a browser', () => {
     const folder = await ferry(['share', `s3://${bucket}/batch/`, '--one-link', '--account', account], { env });
     expect(folder.code, folder.stderr).toBe(0);
     expect(folder.stderr).toContain('One page for 2 files');
+    // ferry links says what a one-link share shares, not the page Ferry wrote for it.
+    const links = await ferry(['links'], { env });
+    expect(links.stdout).toMatch(new RegExp(`expires in [^\\n]+  s3://${bucket}/batch/ as one link \\(2 files\\)\n`));
+    expect(links.stdout).not.toContain('.ferry/');
     // The whole bucket: Ferry's own pages under .ferry/ (request pages among them) are not offered.
     const whole = await ferry(['share', `s3://${bucket}/`, '--one-link', '--json', '--account', account], { env });
     const page = await (await fetch((JSON.parse(whole.stdout) as { url: string }).url)).text();

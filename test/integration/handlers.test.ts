@@ -6,7 +6,7 @@ import { createAppCore, type AppCore } from '../../main/app/handlers';
 import { Ferry } from '../../main/core/ferry';
 import { KeychainSecretStore } from '../../main/core/secrets/secrets';
 import { MiB } from '../../main/core/transfers/plan';
-import type { TransferView } from '../../preload/contract';
+import type { LinkRecordView, TransferView } from '../../preload/contract';
 import { gateway, randomFile, sha256Stream, tempDir, uniqueName, waitFor } from '../support/helpers';
 import { inject } from 'vitest';
 
@@ -143,6 +143,24 @@ describe('the IPC handler table', () => {
     expect(recent.filter((r) => r.key.startsWith('trips/'))).toHaveLength(30);
     const listing = await ok<{ folders: string[] }>('objects:list', { account, bucket, prefix: 'trips/album/' });
     expect(listing.folders).toEqual(['trips/album/day 2/']);
+  });
+
+  it("a folder shared as one link is in Links as that folder, copies again as its page, and Ferry's pages folder is not in the list", async () => {
+    const made = await ok<{ url: string; files: number }>('links:createMany', { account, bucket, prefix: 'trips/', expiresIn: 600 });
+    const history = await ok<LinkRecordView[]>('links:history');
+    const record = history.find((r) => r.share?.prefix === 'trips/');
+    expect(record).toMatchObject({ bucket, share: { prefix: 'trips/', title: 'trips', files: made.files } });
+    const again = await ok<{ url: string }>('links:again', { account, bucket, key: record!.key, createdAt: record!.createdAt });
+    expect(again.url).toBe(made.url);
+    const page = await fetch(again.url);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('trips/album/day 2/photo-1.jpg');
+    // The page lives under .ferry/ in the bucket; the file list and its search leave it out.
+    const top = await ok<{ folders: string[] }>('objects:list', { account, bucket, prefix: '' });
+    expect(top.folders).toContain('trips/');
+    expect(top.folders).not.toContain('.ferry/');
+    const found = await ok<{ objects: Array<{ key: string }> }>('objects:search', { account, bucket, prefix: '', query: '.html' });
+    expect(found.objects).toEqual([]);
   });
 
   it('copies a working share link when an upload finishes, if the user asked for that', async () => {

@@ -34,7 +34,8 @@ export function linkHandlers({ ferry, platform, emit, connection, known, links }
       known.folder(account, bucket, prefix);
       const conn = await connection(account);
       const keys = await shareableKeys(conn.storage, bucket, prefix);
-      const link = await conn.shareMany({ bucket, keys, expiresIn, title: title || prefix.replace(/\/$/, '') || bucket });
+      const link = await conn.shareMany({ bucket, keys, expiresIn, title: title || prefix.replace(/\/$/, '') || bucket, prefix });
+      emit('links:changed', null);
       links.remember(account, link.url);
       return { url: link.url, expiresAt: link.expiresAt, files: link.files };
     },

@@ -1,6 +1,7 @@
 import { FerryError } from '../../core/errors';
 import { moveObjects } from '../../core/s3/copy';
 import { createFolder, deleteBucket, deleteObjects, searchObjects } from '../../core/s3/manage';
+import { PAGES_PREFIX } from '../../core/s3/names';
 import { preview } from '../../core/s3/preview';
 import type { ObjectInfo } from '../../core/s3/storage';
 import { requireTested, type HandlerContext, type Handlers } from './context';
@@ -37,7 +38,10 @@ export function objectHandlers({ ferry, connection, known, seeded }: HandlerCont
       const page = await conn.storage.listPage(bucket, prefix, token ? { token } : {});
       known.nextToken(listing, token, page.nextToken, conn.storage.endpoint);
       known.learnKeys(account, bucket, [...page.folders, ...page.objects.map((o) => o.key)]);
-      return { folders: page.folders, objects: page.objects.map(objectView), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+      // Ferry's own pages (.ferry/, where shares and file requests live) are the Links and
+      // Requests places, not a folder of the user's: the list does not show them.
+      const folders = prefix === '' ? page.folders.filter((f) => f !== PAGES_PREFIX) : page.folders;
+      return { folders, objects: page.objects.map(objectView), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
     },
     'objects:delete': async ({ account, bucket, keys }) => {
       for (const k of keys) known.key(account, bucket, k);
@@ -63,7 +67,7 @@ export function objectHandlers({ ferry, connection, known, seeded }: HandlerCont
       const found = await searchObjects(conn.storage, bucket, prefix, query, token ? { token } : {});
       known.nextToken(listing, token, found.nextToken, conn.storage.endpoint);
       known.learnKeys(account, bucket, found.objects.map((o) => o.key));
-      return { objects: found.objects.map(objectView), ...(found.nextToken ? { nextToken: found.nextToken } : {}), scanned: found.scanned };
+      return { objects: found.objects.filter((o) => !o.key.startsWith(PAGES_PREFIX)).map(objectView), ...(found.nextToken ? { nextToken: found.nextToken } : {}), scanned: found.scanned };
     },
     'objects:preview': async ({ account, bucket, key }) => {
       known.key(account, bucket, key);

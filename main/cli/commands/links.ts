@@ -16,6 +16,8 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
   if (ctx.o.json) return ctx.json(records.map((r) => ({ ...r, expired: Date.parse(r.expiresAt) <= now })));
   for (const r of records) {
     const left = Date.parse(r.expiresAt) - now;
-    ctx.out(`${r.createdAt}  ${left > 0 ? `expires in ${describeDuration(left / 1000)}` : 'expired'}  ${formatS3Url(r)}`);
+    // A one-link share is said as what it shares, not as the page Ferry wrote for it.
+    const what = r.share ? `${formatS3Url({ bucket: r.bucket, key: r.share.prefix })} as one link (${r.share.files} file${r.share.files === 1 ? '' : 's'})` : formatS3Url(r);
+    ctx.out(`${r.createdAt}  ${left > 0 ? `expires in ${describeDuration(left / 1000)}` : 'expired'}  ${what}`);
   }
 }

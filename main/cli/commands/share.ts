@@ -68,7 +68,7 @@ async function oneLink(ctx: Context<typeof options>): Promise<void> {
       keys = await shareableKeys(c.storage, bucket, prefix);
       if (!keys.length) throw new FerryError('FILE_NOT_FOUND', `${formatS3Url({ bucket, key: prefix })} holds no files to share.`);
     }
-    return c.shareMany({ bucket, keys, expiresIn: ctx.expiry(), ...(ctx.o.title ? { title: ctx.o.title } : { title: files.length ? `${files.length === 1 ? basename(files[0]!) : `${files.length} files`}` : prefix || bucket }) });
+    return c.shareMany({ bucket, keys, expiresIn: ctx.expiry(), prefix, ...(ctx.o.title ? { title: ctx.o.title } : { title: files.length ? `${files.length === 1 ? basename(files[0]!) : `${files.length} files`}` : prefix || bucket }) });
   });
   if (ctx.o.json) return ctx.json(link);
   ctx.out(link.url);

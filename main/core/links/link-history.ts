@@ -17,7 +17,14 @@ export const LinkRecordSchema = z.object({
   filename: z.string().optional(),
   /** The lifetime asked for. With createdAt (the signing time) it makes the same link again. */
   expiresIn: z.number().int().optional(),
+  /**
+   * A one-link share: `key` is the page Ferry wrote (under .ferry/shares/) listing the files of
+   * `prefix` (or the files given), each signed with the page's lifetime.
+   */
+  share: z.object({ prefix: z.string(), title: z.string(), files: z.number().int().nonnegative() }).optional(),
 });
+/** What a one-link share's record says of it. */
+export type ShareRecord = NonNullable<LinkRecord['share']>;
 export type LinkRecord = z.infer<typeof LinkRecordSchema>;
 
 /** The persisted history of issued links (links.jsonl in the data directory). */
@@ -27,7 +34,17 @@ export class LinkHistory extends JsonLog<typeof LinkRecordSchema> {
   }
 
   /** Records an issued link: what it points to and when it was signed, never its URL. */
-  issued(account: string, endpoint: string, link: { bucket: string; key: string; createdAt: string; expiresAt: string }, req: { expiresIn: number; filename?: string }): Promise<void> {
-    return this.add({ account, endpoint, bucket: link.bucket, key: link.key, createdAt: link.createdAt, expiresAt: link.expiresAt, ...(req.filename ? { filename: req.filename } : {}), expiresIn: req.expiresIn });
+  issued(account: string, endpoint: string, link: { bucket: string; key: string; createdAt: string; expiresAt: string }, req: { expiresIn: number; filename?: string; share?: ShareRecord }): Promise<void> {
+    return this.add({
+      account,
+      endpoint,
+      bucket: link.bucket,
+      key: link.key,
+      createdAt: link.createdAt,
+      expiresAt: link.expiresAt,
+      ...(req.filename ? { filename: req.filename } : {}),
+      expiresIn: req.expiresIn,
+      ...(req.share ? { share: req.share } : {}),
+    });
   }
 }

@@ -153,7 +153,7 @@ export async function shareableKeys(storage: Storage, bucket: string, prefix: st
  * name), a page listing them is written into the bucket, and the page is signed with that
  * lifetime too, so the page and every file's link stop working together.
  */
-export async function shareMany(conn: SharingConnection, req: { bucket: string; keys: string[]; expiresIn: number; title?: string }): Promise<ShareLink & { files: number }> {
+export async function shareMany(conn: SharingConnection, req: { bucket: string; keys: string[]; expiresIn: number; title?: string }): Promise<ShareLink & { files: number; title: string }> {
   checkExpiry(req.expiresIn);
   checkBucketReference(req.bucket);
   if (!req.keys.length) throw new FerryError('FILE_NOT_FOUND', 'Nothing to share: no files were given, or the folder is empty.');
@@ -169,5 +169,5 @@ export async function shareMany(conn: SharingConnection, req: { bucket: string; 
   }
   const title = req.title ?? `${files.length} file${files.length === 1 ? '' : 's'} from ${req.bucket}`;
   await putPage(conn.storage, req.bucket, pageKey, renderIndexPage({ title, expiresAt: first.expiresAt, files }));
-  return { ...first, files: files.length };
+  return { ...first, files: files.length, title };
 }

@@ -33,7 +33,7 @@ export function Links({ records, onNewLink, onClear }: { records: LinkRecordView
   const shown = records.filter((r) => {
     const working = Date.parse(r.expiresAt) > now;
     if ((show === 'working' && !working) || (show === 'expired' && working)) return false;
-    return !q || `${r.account}/${r.bucket}/${r.key}`.toLowerCase().includes(q);
+    return !q || `${r.account}/${r.bucket}/${r.share ? `${r.share.prefix} ${r.share.title}` : r.key}`.toLowerCase().includes(q);
   });
   return (
     <section className="place history" aria-labelledby="history-title">
@@ -86,11 +86,22 @@ export function Links({ records, onNewLink, onClear }: { records: LinkRecordView
         {shown.slice(0, 500).map((r) => {
           const i = records.indexOf(r);
           const left = (Date.parse(r.expiresAt) - now) / 1000;
+          // A one-link share is named by what it shares, never by the page Ferry wrote for it.
+          const what = r.share ? `${r.share.title} (${r.share.files} file${r.share.files === 1 ? '' : 's'}, one link)` : shownName(r.key);
           return (
             <li key={i} className={left > 0 ? 'active' : 'expired'}>
               <div className="what">
-                <MiddleName name={leafName(r.key)} className="strong" />
-                <MiddleName name={`${r.bucket}/${r.key}`} className="muted" />
+                {r.share ? (
+                  <>
+                    <MiddleName name={`${r.share.title} · ${r.share.files} file${r.share.files === 1 ? '' : 's'}, one link`} className="strong" />
+                    <MiddleName name={`${r.bucket}/${r.share.prefix}`} className="muted" />
+                  </>
+                ) : (
+                  <>
+                    <MiddleName name={leafName(r.key)} className="strong" />
+                    <MiddleName name={`${r.bucket}/${r.key}`} className="muted" />
+                  </>
+                )}
               </div>
               <div className="when">
                 <span>
@@ -110,11 +121,11 @@ export function Links({ records, onNewLink, onClear }: { records: LinkRecordView
               </div>
               <div className="do">
                 {left > 0 && (
-                  <button type="button" onClick={() => void copyAgain(r, i)} aria-label={`Copy again: the link to ${shownName(r.key)}`}>
+                  <button type="button" onClick={() => void copyAgain(r, i)} aria-label={`Copy again: the link to ${what}`}>
                     {copiedAt === i ? 'Copied' : 'Copy again'}
                   </button>
                 )}
-                <button type="button" onClick={() => onNewLink(r)} aria-label={`New link… to ${shownName(r.key)}`}>
+                <button type="button" onClick={() => onNewLink(r)} aria-label={`New link… to ${r.share ? `the files of ${r.bucket}/${r.share.prefix}` : what}`}>
                   New link…
                 </button>
               </div>
