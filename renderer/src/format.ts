@@ -28,6 +28,19 @@ export function formatDate(iso: string | undefined): string {
   return new Date(iso).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
+const thisYear = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const otherYear = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+
+/**
+ * A date as the file list shows it, short enough for its column at 720 px: this year's with the
+ * time and no year, an earlier year's with the year and no time (the row's title has it whole).
+ */
+export function formatListDate(iso: string | undefined, now = new Date()): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return (d.getFullYear() === now.getFullYear() ? thisYear : otherYear).format(d);
+}
+
 /** The last part of a key or prefix, as it is (for names of new keys, matching and editing). */
 export function leafName(keyOrPrefix: string): string {
   const trimmed = keyOrPrefix.endsWith('/') ? keyOrPrefix.slice(0, -1) : keyOrPrefix;

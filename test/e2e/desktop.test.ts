@@ -8,7 +8,7 @@ import { deleteBucket } from '../../main/core/s3/manage';
 import { MiB } from '../../main/core/transfers/plan';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { gateway, randomFile, sha256File, sha256Stream, tempDir, uniqueName } from '../support/helpers';
-import { axe, openBucket, openWindow, visit, type Harness } from './harness';
+import { axe, clippedControls, openBucket, openWindow, searchBelow, visit, type Harness } from './harness';
 
 const SHOTS = resolve(__dirname, '../../test-output/screenshots');
 
@@ -357,7 +357,7 @@ describe('the window as a desktop file tool', () => {
   it('finds a file anywhere below the folder, and quick-looks at text', async () => {
     const { page } = h;
     await conn.storage.put(bucket, 'deep/er/still/Quarterly-Report.txt', Buffer.from('Revenue went up.\n'));
-    await page.getByLabel('Search where').selectOption('tree');
+    await searchBelow(page, true);
     await page.getByRole('searchbox').fill('quarterly');
     const hit = page.getByRole('row', { name: /deep\/er\/still\/Quarterly-Report\.txt/ });
     await hit.waitFor();
@@ -368,7 +368,7 @@ describe('the window as a desktop file tool', () => {
     await page.keyboard.press('Escape');
     await look.waitFor({ state: 'detached' });
     await page.getByRole('searchbox').fill('');
-    await page.getByLabel('Search where').selectOption('folder');
+    await searchBelow(page, false);
   });
 
   it('hostile names cannot disguise themselves: bidi and control characters are shown, in the list, dialogs and the share panel', async () => {
@@ -378,7 +378,7 @@ describe('the window as a desktop file tool', () => {
     const tabbed = 'hostile/tab\there\u2066.txt';
     await conn.storage.put(bucket, spoof, Buffer.from('MZ'));
     await conn.storage.put(bucket, tabbed, Buffer.from('t'));
-    await page.getByLabel('Search where').selectOption('tree');
+    await searchBelow(page, true);
     await page.getByRole('searchbox').fill('invoice');
     const row = page.getByRole('row', { name: /invoice/ });
     await row.waitFor();
@@ -402,7 +402,7 @@ describe('the window as a desktop file tool', () => {
     await page.getByRole('row', { name: /tab/ }).waitFor();
     await expect(shown()).resolves.toContain('tab\\there\\u2066.txt');
     await page.getByRole('searchbox').fill('');
-    await page.getByLabel('Search where').selectOption('folder');
+    await searchBelow(page, false);
     // The object itself keeps its name: only the showing escapes it.
     expect(await conn.storage.exists(bucket, spoof)).toBe(true);
   });
@@ -444,7 +444,7 @@ describe('the window as a desktop file tool', () => {
     await openBucket(page, bucket);
   });
 
-  it('every screen and dialog: no axe violation in either theme; nothing wider than the window at 720×480, 1280×800 and 2560×1440', async () => {
+  it('every screen and dialog: no axe violation in either theme; nothing wider than the window and nothing cut at 720×480, 1280×800 and 2560×1440', async () => {
     const { page } = h;
     const found: string[] = [];
     const sizes = [[720, 480], [1280, 800], [2560, 1440]] as const;
@@ -457,6 +457,8 @@ describe('the window as a desktop file tool', () => {
           await page.emulateMedia({ colorScheme: scheme });
           const wide = await page.evaluate(() => document.documentElement.scrollWidth);
           if (wide !== width) found.push(`${name} at ${width}×${height}: the page is ${wide} px wide`);
+          // Nothing the user must read or press is cut: labels, hints, choices, cells, controls.
+          if (scheme === 'light') found.push(...(await clippedControls(page)).map((c) => `${name} at ${width}×${height}: ${c}`));
           // The main action is on screen without scrolling the window (inside its own scrolling panel at most).
           const box = await primary().evaluate((el) => {
             el.scrollIntoView({ block: 'nearest' });

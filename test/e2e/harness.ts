@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { extname, join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { addFilesVia, events, methods, type AddFilesRequest } from '../../preload/api';
 import { createAppCore, type AppCore, type Platform } from '../../main/app/handlers';
 import { Ferry } from '../../main/core/ferry';
@@ -203,4 +203,74 @@ export async function visit(page: Page, place: 'Links' | 'Requests'): Promise<vo
 export async function openBucket(page: Page, bucket: string): Promise<void> {
   await page.locator('.bucket', { hasText: bucket }).first().click();
   await page.getByRole('grid').waitFor();
+}
+
+/**
+ * What the user cannot read whole on this screen, one line each: a control, cell or label whose
+ * text does not fit its box (cut or ellipsised), a field whose placeholder or a select whose
+ * choice is cut, and a control that sticks out of the panel that clips it. Names cut in the
+ * middle on purpose (MiddleName, with the whole name on hover and for screen readers) and text
+ * hidden for screen readers only are not counted.
+ */
+export async function clippedControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const found: string[] = [];
+    const canvas = document.createElement('canvas').getContext('2d')!;
+    const textWidth = (text: string, el: Element) => {
+      const cs = getComputedStyle(el);
+      canvas.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+      return canvas.measureText(text).width;
+    };
+    const name = (el: Element) => ((el.getAttribute('aria-label') || (el as HTMLElement).innerText || (el as HTMLInputElement).placeholder || el.tagName).trim().replace(/\s+/g, ' ').slice(0, 50));
+    const shown = (el: Element) => {
+      const r = el.getBoundingClientRect();
+      if (r.width <= 2 || r.height <= 2) return false;
+      if (el.closest('.sr-only, .middle-name, [aria-hidden=true]')) return false;
+      const cs = getComputedStyle(el);
+      return cs.visibility !== 'hidden' && cs.display !== 'none';
+    };
+    const dialogs = [...document.querySelectorAll('dialog[open], [role=dialog], [role=alertdialog]')];
+    const under = dialogs.length ? dialogs : [document.body];
+    const all = under.flatMap((root) => [...root.querySelectorAll('button, a, label, select, input, [role=gridcell], [role=columnheader], [role=menuitem], h1, h2, h3, p, li, legend, summary, small, span, time, .tool, .totals')]);
+    for (const el of all) {
+      if (!shown(el)) continue;
+      const cs = getComputedStyle(el);
+      const box = el as HTMLElement;
+      if (el instanceof HTMLInputElement && ['text', 'search', 'url', 'email', 'password', 'number', ''].includes(el.type)) {
+        const room = box.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - (el.type === 'search' ? 16 : 0);
+        const text = el.value || el.placeholder;
+        if (text && !el.value && textWidth(text, el) > room + 1) found.push(`the field "${name(el)}" cuts its hint "${text}" (${Math.ceil(textWidth(text, el))} px in ${Math.floor(room)})`);
+        continue;
+      }
+      if (el instanceof HTMLSelectElement) {
+        const text = el.selectedOptions[0]?.text ?? '';
+        const room = box.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 16;
+        if (textWidth(text, el) > room + 1) found.push(`the choice "${text}" of "${name(el)}" is cut (${Math.ceil(textWidth(text, el))} px in ${Math.floor(room)})`);
+        continue;
+      }
+      // Text that does not fit its own box, where the box clips it (hidden, clip, ellipsis).
+      if (cs.display !== 'inline' && cs.overflowX !== 'visible' && cs.overflowX !== 'auto' && cs.overflowX !== 'scroll' && box.scrollWidth > box.clientWidth + 1) {
+        found.push(`"${name(el)}" is cut (${box.scrollWidth} px in ${box.clientWidth})`);
+        continue;
+      }
+      // A control sticking out of a panel that clips it.
+      if (!el.matches('button, a, select, .tool')) continue;
+      const r = el.getBoundingClientRect();
+      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+        const o = getComputedStyle(a).overflowX;
+        if (o === 'visible') continue;
+        const p = a.getBoundingClientRect();
+        if (r.right > p.right + 1 || r.left < p.left - 1) found.push(`"${name(el)}" sticks out of its panel (${Math.round(r.left)}–${Math.round(r.right)} in ${Math.round(p.left)}–${Math.round(p.right)})`);
+        break;
+      }
+    }
+    return [...new Set(found)];
+  });
+}
+
+/** Turns "Search subfolders too" on or off (the toggle beside the file list's search field). */
+export async function searchBelow(page: Page, on: boolean): Promise<void> {
+  const toggle = page.getByRole('button', { name: 'Search subfolders too' });
+  if ((await toggle.getAttribute('aria-pressed')) !== String(on)) await toggle.click();
+  await expect(toggle.getAttribute('aria-pressed')).resolves.toBe(String(on));
 }

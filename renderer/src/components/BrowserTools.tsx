@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { Copy, Download, Eye, File, Folder, FolderInput, FolderPlus, Inbox, Link2, MoreHorizontal, PenLine, RefreshCw, Search, Share2, Trash2, Upload } from 'lucide-react';
+import { Copy, Download, Eye, File, Folder, FolderInput, FolderTree, FolderPlus, Inbox, Link2, MoreHorizontal, PenLine, RefreshCw, Search, Share2, Trash2, Upload } from 'lucide-react';
 import type { SortKey } from '../state/sort';
 import type { MenuItem } from '../ui/Menu';
 import { Toolbar } from '../ui/Toolbar';
@@ -83,11 +83,11 @@ export function BrowserTools({ bucket, selection, onAction, onMenu, menuOpen, on
       ])}
       <span className="search">
         <Search size={14} aria-hidden />
-        <input type="search" placeholder={scope === 'tree' ? 'Search this folder and below' : 'Filter this folder'} aria-label={scope === 'tree' ? 'Search this folder and all below it' : 'Filter this folder by name'} value={query} onChange={(e) => onQuery(e.target.value)} />
-        <select aria-label="Search where" value={scope} onChange={(e) => onScope(e.target.value as 'folder' | 'tree')}>
-          <option value="folder">This folder</option>
-          <option value="tree">And below</option>
-        </select>
+        {/* Short hints, whole at 720 px; the field's name and the toggle say the rest. */}
+        <input type="search" placeholder={scope === 'tree' ? 'Search below' : 'Filter'} aria-label={scope === 'tree' ? 'Search this folder and all below it' : 'Filter this folder by name'} value={query} onChange={(e) => onQuery(e.target.value)} />
+        <button type="button" className="tool scope" aria-pressed={scope === 'tree'} aria-label="Search subfolders too" title={scope === 'tree' ? 'Searching this folder and all below it' : 'Search subfolders too'} onClick={() => onScope(scope === 'tree' ? 'folder' : 'tree')}>
+          <FolderTree size={16} aria-hidden />
+        </button>
       </span>
     </Toolbar>
   );

@@ -1,7 +1,7 @@
 import type { MouseEvent } from 'react';
 import { File, Folder } from 'lucide-react';
 import type { ObjectView } from '../../../preload/contract';
-import { formatDate, formatSize } from '../format';
+import { formatDate, formatListDate, formatSize } from '../format';
 import { MiddleName } from '../ui/MiddleName';
 
 export type Row = { kind: 'folder'; name: string } | { kind: 'object'; name: string; object: ObjectView };
@@ -42,8 +42,8 @@ export function FileRow({ row, index, height, label, selected, focused, onClick,
       <div role="gridcell" className="size">
         {row.kind === 'object' ? formatSize(row.object.size) : ''}
       </div>
-      <div role="gridcell" className="date">
-        {row.kind === 'object' ? formatDate(row.object.lastModified) : ''}
+      <div role="gridcell" className="date" {...(row.kind === 'object' && row.object.lastModified ? { title: formatDate(row.object.lastModified) } : {})}>
+        {row.kind === 'object' ? formatListDate(row.object.lastModified) : ''}
       </div>
     </div>
   );

@@ -129,7 +129,7 @@ export function FileSharePanel({ account, bucket, objectKey, focusToken, default
       </fieldset>
       <label>
         Download name (optional)
-        <input value={filename} onChange={(e) => setFilename(e.target.value)} placeholder={shownName(objectKey)} />
+        <input value={filename} onChange={(e) => setFilename(e.target.value)} placeholder="Same as the file’s" />
       </label>
       <button type="button" className="primary" onClick={() => void create()} disabled={busy}>
         {busy ? 'Signing…' : link ? 'Make a new link' : 'Create link'}

@@ -30,11 +30,11 @@ const STATUS: Record<TransferView['status'], [string, string]> = {
   cancelled: ['Cancelled', 'Cancelled'],
 };
 
-/** Which whole-file check a finished download passed, in words. */
-const CHECKED: Record<NonNullable<TransferView['verified']>, string> = {
-  md5: 'checked: matches the server’s MD5',
-  'parts-md5': 'checked: every part matches the server’s checksums',
-  size: 'size checked (the server gives no checksum for the whole file)',
+/** Which whole-file check a finished download passed: short enough for a row at 720 px, and in full on hover. */
+const CHECKED: Record<NonNullable<TransferView['verified']>, [string, string]> = {
+  md5: ['MD5 checked', 'The file matches the MD5 the server gives for it.'],
+  'parts-md5': ['every part checked', 'Every part of the file matches the checksum the server gives for it.'],
+  size: ['size checked', 'The size is right; the server gives no checksum for the whole file.'],
 };
 
 const folderOf = (path: string) => path.replace(/[\\/][^\\/]*$/, '') || path;
@@ -50,8 +50,9 @@ function describe(t: TransferView) {
   if (t.status === 'running' && !t.waiting && t.size > 0 && t.bytesDone >= t.size) state = 'Finishing…';
   else if (t.status === 'running' && !t.waiting) state += ` · ${p}% · ${formatRate(t.bytesPerSecond)}${t.etaSeconds !== undefined ? ` · ${formatDuration(t.etaSeconds)} left` : ''}`;
   if (t.status === 'paused') state += ` at ${p}%`;
-  if (t.status === 'done' && down && t.verified) state += ` · ${CHECKED[t.verified]}`;
-  return { name, p, down, where, state };
+  if (t.status === 'done' && down && t.verified) state += ` · ${CHECKED[t.verified][0]}`;
+  const why = t.status === 'done' && down && t.verified ? CHECKED[t.verified][1] : undefined;
+  return { name, p, down, where, state, why };
 }
 
 /**
@@ -81,7 +82,11 @@ export function Transfers({ transfers, totals, open, onToggle, onClear, onError,
   if (transfers.length === 0) return null;
   const pct = totals.size ? Math.floor((totals.done / totals.size) * 100) : 100;
   const running = active.filter((t) => t.status === 'running');
-  const what = running.length === 1 ? `${running[0]!.direction === 'upload' ? 'Uploading' : 'Downloading'} ${shownName(running[0]!.key)}` : running.length > 1 ? `${running.length} transfers running` : active.length ? 'Waiting' : '';
+  const what = running.length === 1 ? `${running[0]!.direction === 'upload' ? 'Uploading' : 'Downloading'} ${shownName(running[0]!.key)}` : running.length > 1 ? `${running.length} running` : active.length ? 'Waiting' : '';
+  // The total counts the queue too: say how much of it waits its turn, and what is paused.
+  const waiting = running.length ? active.length - running.length : 0;
+  const also = [waiting > 0 && `${waiting} waiting`, paused.length > 0 && `${paused.length} paused`].filter(Boolean).join(', ');
+  const idle = paused.length ? `${paused.length} paused` : failed.length ? 'Nothing left that can finish' : finished.length ? `All done · ${finished.length} finished` : 'All done';
   return (
     <section className={`transfers drawer${open ? ' open' : ''}`} aria-label="Transfers">
       <p className="sr-only" role="status" aria-live="polite">
@@ -92,9 +97,10 @@ export function Transfers({ transfers, totals, open, onToggle, onClear, onError,
           {open ? <ChevronDown size={14} aria-hidden /> : <ChevronUp size={14} aria-hidden />} Transfers
         </button>
         {what && <MiddleName name={what} className="what" />}
+        {what && also && <span className="also">{also}</span>}
         {totals.counted > 0 && <progress max={100} value={pct} aria-label="Overall progress" />}
         <span className="totals">
-          {totals.size > 0 ? `${pct}% · ${formatSize(totals.done)} of ${formatSize(totals.size)}` : failed.length ? 'Nothing left that can finish' : 'All done'}
+          {totals.size > 0 ? `${pct}% · ${formatSize(totals.done)} of ${formatSize(totals.size)}` : idle}
           {totals.finishing ? ' · finishing…' : totals.running > 0 && ` · ${formatRate(totals.bytesPerSecond)}`}
           {totals.etaSeconds !== undefined && ` · ${formatDuration(totals.etaSeconds)} left`}
           {failed.length > 0 && <span className="error"> · {failed.length} failed</span>}
@@ -143,7 +149,7 @@ export function Transfers({ transfers, totals, open, onToggle, onClear, onError,
           return `${down ? 'Download' : 'Upload'}: ${name} ${where}. ${state}${t.status === 'failed' && t.error ? `: ${t.error}` : ''}`;
         }}
         render={(t) => {
-          const { name, where, down, p, state } = describe(t);
+          const { name, where, down, p, state, why } = describe(t);
           return (
             <div className={`transfer ${t.status}`} data-status={t.status}>
               <span className="line">
@@ -154,7 +160,7 @@ export function Transfers({ transfers, totals, open, onToggle, onClear, onError,
               </span>
               <span className="line">
                 {t.status === 'failed' ? <span className="failed-mark" aria-hidden /> : <progress max={100} value={p} aria-label={`Progress of ${name}`} />}
-                <span className="info">
+                <span className="info" {...(why ? { title: why } : {})}>
                   {state}
                   {t.status === 'failed' && t.error && (
                     <>
