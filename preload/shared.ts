@@ -8,4 +8,4 @@ export { BUCKET_NAME_RULE } from '../main/core/s3/bucket-rule';
 /** Control and bidi characters in names shown as escapes, exactly as the CLI prints them. */
 export { safeText } from '../main/core/text';
 /** Overall progress of the work still to do, counted as the CLI counts it. */
-export { overallProgress } from '../main/core/transfers/transfer-view';
+export { OverallMeter, overallProgress } from '../main/core/transfers/transfer-view';

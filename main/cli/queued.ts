@@ -8,7 +8,7 @@
 import type { Connection } from '../core/ferry';
 import type { DownloadResult } from '../core/transfers/download';
 import type { NewTransfer } from '../core/transfers/queue';
-import { overallProgress, type TransferView } from '../core/transfers/transfer-view';
+import { OverallMeter, type TransferView } from '../core/transfers/transfer-view';
 import type { UploadResult } from '../core/transfers/upload';
 import type { Context } from './context';
 
@@ -34,11 +34,12 @@ export async function throughQueue(ctx: Context, c: Connection, how: { onInterru
   const concurrency = ctx.concurrencyOption();
   const tuning = { ...(partSize !== undefined ? { partSize } : {}), ...(concurrency ? { concurrency } : {}) };
   let drawTimer: ReturnType<typeof setTimeout> | undefined;
+  const meter = new OverallMeter();
   const draw = () => {
     drawTimer = undefined;
     if (!bar) return;
     // The window's accounting (transfer-view.ts), counting this command's finished files too.
-    const o = overallProgress(views.values(), { countFinished: true });
+    const o = meter.update(views.values(), Date.now(), { countFinished: true });
     // Failed files are not progress and leave the total; files not seen yet are still in it.
     const gone = [...views.values()].reduce((n, v) => n + (v.status === 'failed' || v.status === 'cancelled' ? v.size : 0), 0);
     bar.setWaiting([...views.values()].some((r) => r.status === 'running' && r.waiting));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProgressMeter, type Progress } from '../../main/core/transfers/progress';
 import { RecentRate } from '../../main/core/transfers/rate';
-import { overallProgress, type TransferView } from '../../main/core/transfers/transfer-view';
+import { OverallMeter, overallProgress, type TransferView } from '../../main/core/transfers/transfer-view';
 
 describe('ProgressMeter', () => {
   it('reports at most once per interval, always at the end, with rate and time left', () => {
@@ -115,5 +115,52 @@ describe('progress after a lost connection', () => {
     // One moves fast; the other has stalled for 9 s with 100 bytes left.
     const o = overallProgress([v('fast', 500, 1000, 0.5), v('stalled', 900, 50, 9)]);
     expect(o.etaSeconds).toBe(9);
+  });
+});
+
+describe('OverallMeter: the rate of many transfers together', () => {
+  const KiB = 1024;
+  const v = (id: string, status: TransferView['status'], size: number, bytesDone: number, extra: Partial<TransferView> = {}): TransferView => ({ id, direction: 'upload', account: 'a', bucket: 'b', key: id, file: `/x/${id}`, size, status, bytesDone, bytesPerSecond: 0, ...extra });
+
+  it('a folder of small files, each done before it has a rate of its own, has a rate and a time left', () => {
+    const meter = new OverallMeter();
+    // 200 files of 100 KiB, 4 at a time, each done in 100 ms: 4 MB/s together; no file ever reports a rate.
+    const views = new Map<string, TransferView>();
+    for (let i = 0; i < 200; i++) views.set(`f${i}`, v(`f${i}`, 'queued', 100 * KiB, 0));
+    let shown: ReturnType<OverallMeter['update']> | undefined;
+    for (let step = 0; step < 50; step++) {
+      for (let j = 0; j < 4; j++) views.set(`f${step * 4 + j}`, v(`f${step * 4 + j}`, 'done', 100 * KiB, 100 * KiB));
+      const next = step * 4 + 4;
+      if (next < 200) views.set(`f${next}`, v(`f${next}`, 'running', 100 * KiB, 0));
+      const o = meter.update(views.values(), step * 100, { countFinished: true });
+      if (step === 30) shown = o;
+    }
+    expect(shown!.bytesPerSecond).toBeCloseTo(4 * 100 * KiB * 10, -4);
+    // 80 files (8,000 KiB) left at 4,000 KiB/s: 2 s.
+    expect(shown!.etaSeconds).toBeCloseTo(((200 - 124) * 100 * KiB) / (4000 * KiB), 0);
+    // Without the meter, summed per-file rates say nothing.
+    expect(overallProgress(views.values()).etaSeconds).toBeUndefined();
+  });
+
+  it('parts on the server before a resume, and transfers there before the window opened, are not speed', () => {
+    const meter = new OverallMeter();
+    meter.seed([v('old', 'paused', 1000 * KiB, 600 * KiB)]);
+    meter.update([v('old', 'paused', 1000 * KiB, 600 * KiB)], 0);
+    // Resumed elsewhere (the CLI): 800 KiB stored before this run, then 10 KiB per 100 ms.
+    for (let i = 1; i <= 30; i++) {
+      const o = meter.update([v('old', 'running', 1000 * KiB, 600 * KiB + i * 5 * KiB), v('new', 'running', 2000 * KiB, 800 * KiB + i * 5 * KiB, { bytesBefore: 800 * KiB })], i * 100);
+      if (i === 30) expect(o.bytesPerSecond).toBeCloseTo(100 * KiB, -3);
+    }
+  });
+
+  it('says no rate while every running transfer waits for the network, and no time left shorter than the slowest one', () => {
+    const meter = new OverallMeter();
+    let o = meter.update([v('a', 'running', 1000 * KiB, 0)], 0);
+    for (let i = 1; i <= 30; i++) o = meter.update([v('a', 'running', 1000 * KiB, i * 10 * KiB, { etaSeconds: 500 })], i * 100);
+    expect(o.bytesPerSecond).toBeGreaterThan(0);
+    expect(o.etaSeconds).toBe(500);
+    o = meter.update([v('a', 'running', 1000 * KiB, 300 * KiB, { waiting: true })], 3100);
+    expect(o.bytesPerSecond).toBe(0);
+    expect(o.etaSeconds).toBeUndefined();
   });
 });

@@ -12,6 +12,8 @@ export interface Progress {
    */
   etaSeconds?: number;
   done: boolean;
+  /** Of bytesDone, what was there before this run (parts on the server, a download's kept part): not moved by it. */
+  bytesBefore?: number;
 }
 
 /** While nothing moves, progress is told again this often, so rate and time left never go stale on screen. */
@@ -26,6 +28,8 @@ const HEARTBEAT_MS = 1000;
  */
 export class ProgressMeter {
   private bytesDone = 0;
+  /** Bytes that were there before this run. */
+  private before = 0;
   /** The most ever counted: what is shown. */
   private shown = 0;
   private lastEmit = -Infinity;
@@ -56,6 +60,7 @@ export class ProgressMeter {
    * towards done, but not towards the rate, so a resume does not show a burst of speed.
    */
   addStored(bytes: number): void {
+    this.before += bytes;
     this.bytesDone += bytes;
     this.shown += bytes;
     this.rate.shift(bytes);
@@ -79,7 +84,7 @@ export class ProgressMeter {
   finish(): void {
     this.close();
     const t = this.clock.now();
-    this.emit({ bytesDone: Math.max(this.shown, this.bytesDone), totalBytes: this.totalBytes, bytesPerSecond: this.rate.estimate(t, this.shown, this.totalBytes).bytesPerSecond, done: true });
+    this.emit({ bytesDone: Math.max(this.shown, this.bytesDone), totalBytes: this.totalBytes, bytesPerSecond: this.rate.estimate(t, this.shown, this.totalBytes).bytesPerSecond, done: true, ...this.beforeThisRun() });
   }
 
   /** No more reports (the transfer finished, failed, was paused or cancelled). */
@@ -93,8 +98,12 @@ export class ProgressMeter {
     if (this.closed) return;
     this.lastEmit = t;
     this.rate.record(t, this.shown);
-    this.emit({ bytesDone: this.shown, totalBytes: this.totalBytes, ...this.rate.estimate(t, this.shown, this.totalBytes), done: false });
+    this.emit({ bytesDone: this.shown, totalBytes: this.totalBytes, ...this.rate.estimate(t, this.shown, this.totalBytes), done: false, ...this.beforeThisRun() });
     this.schedule(HEARTBEAT_MS);
+  }
+
+  private beforeThisRun(): { bytesBefore?: number } {
+    return this.before ? { bytesBefore: this.before } : {};
   }
 
   /** One timer: the sooner of a pending report and the next heartbeat. */

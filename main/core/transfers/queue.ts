@@ -157,6 +157,7 @@ export class TransferQueue {
         size: s.size,
         status: 'paused',
         bytesDone: storedBytes(s),
+        bytesBefore: storedBytes(s),
         bytesPerSecond: 0,
       };
       this.jobs.set(job.id, job);
@@ -172,7 +173,7 @@ export class TransferQueue {
     return saved
       .filter((d) => !known.has(d.file))
       .map((d) => {
-        const job: Job = { id: randomUUID(), direction: 'download', account: d.account, bucket: d.bucket, key: d.key, file: d.file, ...(d.folder ? { folder: d.folder } : {}), size: d.size, status: 'paused', bytesDone: d.kept, bytesPerSecond: 0, kept: d.kept };
+        const job: Job = { id: randomUUID(), direction: 'download', account: d.account, bucket: d.bucket, key: d.key, file: d.file, ...(d.folder ? { folder: d.folder } : {}), size: d.size, status: 'paused', bytesDone: d.kept, bytesBefore: d.kept, bytesPerSecond: 0, kept: d.kept };
         this.jobs.set(job.id, job);
         this.changed(job);
         return view(job);
@@ -251,7 +252,7 @@ export class TransferQueue {
       return;
     }
     if (job.status === 'failed' || job.status === 'cancelled') {
-      const { error: _error, ...rest } = job;
+      const { error: _error, bytesBefore: _before, ...rest } = job;
       const again: Job = { ...rest, status: 'queued', bytesDone: 0, bytesPerSecond: 0, overtaken: 0 };
       this.jobs.set(id, again);
       this.changed(again);
@@ -343,6 +344,7 @@ export class TransferQueue {
         // meter's etaSeconds is undefined), so an earlier "1s left" must not stay behind.
         this.set(job, {
           bytesDone: Math.max(job.bytesDone, p.bytesDone),
+          ...(p.bytesBefore ? { bytesBefore: p.bytesBefore } : {}),
           bytesPerSecond: stalled ? 0 : p.bytesPerSecond,
           etaSeconds: stalled ? undefined : p.etaSeconds,
           ...(flowing ? { waiting: false } : {}),

@@ -1,8 +1,10 @@
 /**
  * What one upload or download looks like from outside the queue: the window's transfer list and
- * the CLI's progress read it. Plain data with no imports, so the window's contract
- * (preload/contract.ts) shares this one definition without loading any Node code.
+ * the CLI's progress read it. Plain data, and the accounting of many (imports only rate.ts, which
+ * imports nothing), so the window's contract (preload/contract.ts) shares this one definition
+ * without loading any Node code.
  */
+import { RecentRate } from './rate';
 
 export type TransferStatus = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
@@ -19,6 +21,8 @@ export interface TransferView {
   size: number;
   status: TransferStatus;
   bytesDone: number;
+  /** Of bytesDone, what was there before this run (parts on the server, a download's kept part): not moved by it. */
+  bytesBefore?: number;
   bytesPerSecond: number;
   etaSeconds?: number;
   error?: string;
@@ -81,4 +85,60 @@ export function overallProgress(views: Iterable<TransferView>, how: { countFinis
   const finishing = running > 0 && left === 0;
   const known = bytesPerSecond > 0 && left > 0 && ownEtas;
   return { size, done, bytesPerSecond, running, counted, finishing, ...(known ? { etaSeconds: Math.max(left / bytesPerSecond, longest) } : {}) };
+}
+
+/** What a transfer has moved in this run: done, less what was there before it began. */
+function movedBy(t: TransferView): number {
+  const done = t.status === 'done' ? t.size : Math.min(t.bytesDone, t.size);
+  return Math.max(0, done - (t.bytesBefore ?? 0));
+}
+
+/**
+ * overallProgress over time, for the window's strip and the CLI's bar: the rate is measured on
+ * every byte the transfers moved together, finished ones included, not summed from the rates of
+ * those running now. A folder of small files, each done before it has a rate of its own, so has
+ * a rate and a time left; a stall makes the time left grow (RecentRate); parts already on the
+ * server when a transfer resumed are never speed.
+ */
+export class OverallMeter {
+  private readonly rate = new RecentRate();
+  /** What each transfer seen had moved when last seen. */
+  private readonly moved = new Map<string, number>();
+  private total = 0;
+
+  /** Transfers there before watching began (the window's first list): what they moved earlier is not this rate. */
+  seed(views: Iterable<TransferView>): void {
+    for (const t of views) this.moved.set(t.id, movedBy(t));
+  }
+
+  update(views: Iterable<TransferView>, now: number, how: { countFinished?: boolean } = {}): Overall {
+    const list = [...views];
+    for (const t of list) {
+      const moved = movedBy(t);
+      const before = this.moved.get(t.id) ?? 0;
+      // Never backwards: bytes sent again after a lost connection were counted when first sent.
+      if (moved > before) {
+        this.total += moved - before;
+        this.moved.set(t.id, moved);
+      } else if (!this.moved.has(t.id)) this.moved.set(t.id, moved);
+    }
+    this.rate.record(now, this.total);
+    const o = overallProgress(list, how);
+    const { etaSeconds: _own, ...rest } = o;
+    const left = o.size - o.done;
+    if (!o.running) return { ...rest, bytesPerSecond: 0 };
+    const est = this.rate.estimate(now, this.total, this.total + left);
+    // Waiting for the network moves nothing, whatever moved before.
+    const allWaiting = list.every((t) => t.status !== 'running' || t.waiting);
+    const bytesPerSecond = allWaiting ? 0 : est.bytesPerSecond;
+    if (o.finishing || left <= 0 || !bytesPerSecond || est.etaSeconds === undefined) return { ...rest, bytesPerSecond };
+    // All together cannot finish sooner than the slowest running transfer says it will.
+    return { ...rest, bytesPerSecond, etaSeconds: Math.max(est.etaSeconds, o.etaSeconds ?? 0, longestEta(list)) };
+  }
+}
+
+function longestEta(list: TransferView[]): number {
+  let longest = 0;
+  for (const t of list) if (t.status === 'running' && t.etaSeconds !== undefined) longest = Math.max(longest, t.etaSeconds);
+  return longest;
 }

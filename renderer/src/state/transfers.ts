@@ -1,6 +1,6 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { TransferView } from '../../../preload/contract';
-import { overallProgress } from '../../../preload/shared';
+import { OverallMeter } from '../../../preload/shared';
 import { call, ferry } from '../api';
 
 /**
@@ -10,10 +10,14 @@ import { call, ferry } from '../api';
  */
 export function useTransfers() {
   const [byId, setById] = useState<Map<string, TransferView>>(new Map());
+  const meter = useRef(new OverallMeter());
   useEffect(() => {
     let live = true;
     void call(ferry().listTransfers()).then((list) => {
-      if (live) setById((prev) => new Map([...list.map((t) => [t.id, t] as const), ...prev]));
+      if (!live) return;
+      // What was moved before the window opened is not its speed.
+      meter.current.seed(list);
+      setById((prev) => new Map([...list.map((t) => [t.id, t] as const), ...prev]));
     });
     const off = ferry().on('transfers:changed', (batch) => {
       setById((prev) => {
@@ -28,8 +32,9 @@ export function useTransfers() {
     };
   }, []);
   const transfers = useMemo(() => [...byId.values()], [byId]);
-  // Only the work still to do: a finished upload is not part of a download started after it.
-  const totals = useMemo(() => overallProgress(transfers), [transfers]);
+  // Only the work still to do: a finished upload is not part of a download started after it. The
+  // rate is of everything moved lately, small files finished meanwhile too (OverallMeter).
+  const totals = useMemo(() => meter.current.update(transfers, Date.now()), [transfers]);
   const clearFinished = async () => {
     await call(ferry().clearTransfers());
     setById((prev) => new Map([...prev].filter(([, t]) => t.status !== 'done' && t.status !== 'cancelled')));
