@@ -23,9 +23,24 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h`;
 }
 
+// One formatter each, made once: toLocaleString builds a new one per call, which a list of
+// 100,000 rows scrolled at speed cannot afford.
+const whole = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
 export function formatDate(iso: string | undefined): string {
   if (!iso) return '';
-  return new Date(iso).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return remembered(`w${iso}`, () => whole.format(new Date(iso)));
+}
+
+/** Dates already said, so rows drawn again (scrolling back, a refresh) do not format them again. */
+const said = new Map<string, string>();
+function remembered(key: string, make: () => string): string {
+  let text = said.get(key);
+  if (text === undefined) {
+    if (said.size > 20_000) said.clear();
+    said.set(key, (text = make()));
+  }
+  return text;
 }
 
 const thisYear = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
@@ -37,8 +52,11 @@ const otherYear = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: '
  */
 export function formatListDate(iso: string | undefined, now = new Date()): string {
   if (!iso) return '';
-  const d = new Date(iso);
-  return (d.getFullYear() === now.getFullYear() ? thisYear : otherYear).format(d);
+  const year = now.getFullYear();
+  return remembered(`${year}${iso}`, () => {
+    const d = new Date(iso);
+    return (d.getFullYear() === year ? thisYear : otherYear).format(d);
+  });
 }
 
 /** The last part of a key or prefix, as it is (for names of new keys, matching and editing). */
