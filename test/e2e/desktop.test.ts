@@ -592,6 +592,15 @@ describe('the window as a desktop file tool', () => {
     await row.getByRole('button', { name: 'Details: why notes.txt failed' }).click();
     await page.getByRole('alert').filter({ hasText: /notes\.txt: .*does not exist.*New bucket/ }).waitFor();
     expect(h.notifications.filter((n) => n.title === 'Upload failed')).toHaveLength(1);
+    // A dialog whose action fails stays open with the reason, and focus is back on the button pressed, never the page body.
+    await page.getByRole('button', { name: 'New folder' }).click();
+    const newFolder = page.getByRole('dialog', { name: 'New folder' });
+    await newFolder.getByRole('textbox').fill('never made');
+    await newFolder.getByRole('button', { name: 'Create' }).click();
+    await newFolder.getByRole('alert').filter({ hasText: /does not exist/ }).waitFor();
+    await expect.poll(() => focusedName(page)).toBe('Create');
+    await page.keyboard.press('Escape');
+    await newFolder.waitFor({ state: 'detached' });
 
     // Wrong keys: not saved unless "Save anyway"; the message says what to do here.
     const wrong = uniqueName('wrong');

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Prefs, PreviewView } from '../../../preload/contract';
 import { call, ferry, message } from '../api';
 import { shownName } from '../format';
@@ -8,6 +8,15 @@ import { Dialog } from '../ui/Dialog';
 function useRun() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
+  /** The control to give focus back to once the failed action's button is enabled again. */
+  const restore = useRef<HTMLElement | null>(null);
+  // After the render that enables the button again (a focus() on a disabled button does nothing).
+  useEffect(() => {
+    const pressed = restore.current;
+    if (busy || !pressed) return;
+    restore.current = null;
+    if ((document.activeElement === document.body || !document.activeElement) && document.contains(pressed)) pressed.focus();
+  }, [busy, error]);
   const run = async (fn: () => Promise<void>) => {
     // The button pressed is disabled while the action runs, which drops focus to the page body:
     // if the dialog stays open (an error), focus goes back to that button.
@@ -17,10 +26,8 @@ function useRun() {
     try {
       await fn();
     } catch (err) {
+      restore.current = pressed;
       setError(message(err));
-      setTimeout(() => {
-        if ((document.activeElement === document.body || !document.activeElement) && pressed && document.contains(pressed)) pressed.focus();
-      }, 0);
     } finally {
       setBusy(false);
     }
