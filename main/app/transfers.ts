@@ -98,8 +98,9 @@ export function setupTransfers(deps: {
     ferry.uploadStates
       .list()
       .then((saved) => {
-        tidy(saved.filter((s) => !s.uploadId || s.cancelled));
-        return queue.restore(saved.filter((s) => s.uploadId && !s.cancelled));
+        // A paused upload may have no upload on the server yet (paused before its first part): it comes back paused too.
+        tidy(saved.filter((s) => (!s.uploadId && !s.paused) || s.cancelled));
+        return queue.restore(saved.filter((s) => (s.uploadId || s.paused) && !s.cancelled));
       })
       .catch(() => []),
     pendingDownloads.list().then((saved) => queue.restoreDownloads(saved)).catch(() => []),

@@ -1,5 +1,6 @@
 import { GetObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { readdir, rename, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -322,8 +323,10 @@ describe('uploads beside another writer and through lost answers', () => {
         expect(await saved(dataDir), how).toEqual([]);
       } else {
         expect(err, how).toMatchObject({ code: 'PAUSED' });
-        expect(await pending(bucket, 'on-its-way.bin'), how).toHaveLength(1);
-        // The paused upload continues in the upload the Create started: no second one, none left over.
+        // Paused before any part: nothing to continue, so no empty upload stays on the server for
+        // another writer's sweep to take for a lost Create's. The pause itself is kept.
+        expect(await pending(bucket, 'on-its-way.bin'), how).toEqual([]);
+        expect(await saved(dataDir), how).toHaveLength(1);
         const done = await m.upload({ file: src.path, bucket, key: 'on-its-way.bin', partSize: 8 * MiB });
         expect(done.size, how).toBe(24 * MiB);
         expect(await pending(bucket, 'on-its-way.bin'), how).toEqual([]);
@@ -331,6 +334,38 @@ describe('uploads beside another writer and through lost answers', () => {
       }
       m.close();
     }
+  });
+
+  it('a Create the server carries out seconds after a cancel gave up on it: the cancel says so, and the upload it started is removed by a later run', async () => {
+    const src = await randomFile(await tempDir(), 'late.bin', 24 * MiB);
+    const g = new URL(gateway().endpoint);
+    let seen = false;
+    // The Create is held and never answered; 4.5 s later the same signed request reaches the
+    // server (a proxy or a busy server that kept it), after Ferry stopped waiting at 3 s.
+    const s = await stub((r) => {
+      if (!isCreate(r) || seen) return undefined;
+      seen = true;
+      setTimeout(() => httpRequest({ host: g.hostname, port: Number(g.port), method: 'POST', path: r.url.pathname + r.url.search, headers: r.headers }, (res) => res.resume()).end(), 4500);
+      return { hold: new Promise(() => {}) };
+    });
+    const dataDir = await tempDir();
+    const cancel = new AbortController();
+    const m = await new Ferry({ dataDir, secrets: new MemorySecretStore(), env: env(s.endpoint), network: { backoffMs: 50, requestTimeoutMs: 60_000 } }).connect({});
+    const running = m.upload({ file: src.path, bucket, key: 'late.bin', partSize: 8 * MiB, signal: cancel.signal }).catch((e: Error & { code?: string }) => e);
+    await waitFor(async () => seen);
+    cancel.abort();
+    const err = await running;
+    m.close();
+    expect(err).toMatchObject({ code: 'CANCELLED', message: expect.stringMatching(/may (also )?hold an empty upload/) });
+    // The window stays saved: "nothing listed yet" is not "nothing started".
+    expect(await saved(dataDir)).toHaveLength(1);
+    await waitFor(async () => (await pending(bucket, 'late.bin')).length === 1, 20_000);
+    // A later run (here past the quiet time: a Ferry told 0) removes it, and uploads.
+    const again = await machine(s.endpoint, 5000, 0, dataDir);
+    await again.conn.upload({ file: src.path, bucket, key: 'late.bin', partSize: 8 * MiB });
+    again.conn.close();
+    expect(await pending(bucket, 'late.bin')).toEqual([]);
+    expect(await saved(dataDir)).toEqual([]);
   });
 
   it('Ctrl-C when every answer is lost: the cancel still acts at once, says what is left, and the next run removes it', async () => {

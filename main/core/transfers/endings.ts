@@ -45,6 +45,14 @@ export type Window = NonNullable<MultipartState['unsure']>[number];
 const CLOCK_MARGIN_MS = 30_000;
 /** How long a Create whose sender died may have been on its way (the longest a request waits for its answer). */
 const CREATE_WINDOW_MS = 120_000;
+/**
+ * How long after Ferry stopped waiting a Create may still be carried out (a proxy or a busy
+ * server holding it). Until then a window whose upload is not found yet stays open: "nothing
+ * listed" is not "nothing started" while the Create may still arrive.
+ */
+const LATE_CREATE_MS = 60_000;
+/** The last moment (this machine's clock) at which a window's Create may have started an upload. */
+const windowEnd = (w: Window) => (w.to ?? w.from + CREATE_WINDOW_MS) + LATE_CREATE_MS;
 /** How long a cancel waits for the server to confirm the abort before leaving it to the next run. */
 const CANCEL_BUDGET_MS = 1000;
 /** Where a source file is missing or unreadable: the interrupted upload waits for it, nothing is thrown away. */
@@ -126,6 +134,8 @@ export class RunEndings {
     const storage = this.storage;
     const windows = [...run.unsure];
     const undecided = new Set<Window>();
+    /** Windows whose lost Create's upload was found and aborted: a Create starts one upload at most. */
+    const found = new Set<Window>();
     if (storage.profile.capabilities?.listMultipartUploads !== false) {
       const others = await run.keeper.others();
       const uploads = await storage.listMultipartUploads(req.bucket, req.key, signal);
@@ -134,7 +144,7 @@ export class RunEndings {
       for (const u of uploads) {
         if (u.key !== req.key || !u.initiated || u.uploadId === run.uploadId || others.has(u.uploadId)) continue;
         const at = Date.parse(u.initiated) - offset;
-        const window = windows.find((w) => at >= w.from - CLOCK_MARGIN_MS && at <= (w.to ?? w.from + CREATE_WINDOW_MS) + CLOCK_MARGIN_MS);
+        const window = windows.find((w) => at >= w.from - CLOCK_MARGIN_MS && at <= windowEnd(w) + CLOCK_MARGIN_MS);
         if (!window) continue;
         if ((await storage.multipartUsage(req.bucket, req.key, u.uploadId, signal).catch(() => ({ parts: 1 }))).parts > 0) continue;
         // The server's Date header counts whole seconds: its age is known to within one.
@@ -143,7 +153,10 @@ export class RunEndings {
           continue;
         }
         await storage.abortMultipartUpload(req.bucket, req.key, u.uploadId, signal);
+        found.add(window);
       }
+      // A window whose Create may still be carried out stays, found or not: another upload may yet appear in it.
+      for (const w of windows) if (Date.now() <= windowEnd(w) + CLOCK_MARGIN_MS && !found.has(w)) undecided.add(w);
     }
     run.unsure = run.unsure.filter((w) => !windows.includes(w) || undecided.has(w));
     return { young: undecided.size };
@@ -168,6 +181,15 @@ export class RunEndings {
     };
     if (run.stored && cancelled() && isFerryError(err, 'CANCELLED')) return err;
     if (!cancelled() && isPaused(req)) {
+      // Paused before any part was stored: there is nothing to continue, and an empty upload left
+      // on the server looks, to another writer's sweep, like one a lost Create started. It goes
+      // (within the cancel budget; if the server does not confirm, it is kept and resumed).
+      if (run.uploadId && run.state && run.state().parts.length === 0) {
+        await this.storage.abortMultipartUpload(req.bucket, req.key, run.uploadId, AbortSignal.timeout(CANCEL_BUDGET_MS)).then(
+          () => (run.uploadId = undefined),
+          () => {},
+        );
+      }
       const state = run.state?.();
       if (state) await keeper.save(state, true).catch(() => {});
       // A cancel that arrived while the paused state was saved still wins.

@@ -9,7 +9,7 @@ import type { Clock } from '../clock';
 import { FerryError, isFerryError } from '../errors';
 import { PART_SIZE_META, type Storage } from '../s3/storage';
 import type { Run, Window } from './endings';
-import { isNetworkError, sdkFailure, sleep } from './retry';
+import { isNetworkError, neverSent, sdkFailure, sleep } from './retry';
 import type { MultipartState, UploadRequest } from './upload';
 import { etagIsNotMd5 } from './verify';
 
@@ -81,7 +81,8 @@ export async function createUpload(deps: OwnedDeps, run: Run<UploadRequest>, con
       // An error answer (4xx) started nothing. No answer, a cut-short one, a 408, a 5xx or a cancel may have.
       const { status } = sdkFailure(err);
       // A 408 may come from something between Ferry and the server after it passed the request on.
-      if (status !== undefined && status >= 400 && status < 500 && status !== 408) run.unsure = run.unsure.filter((w) => w !== window);
+      // No connection made (refused, no route, no such host) means nothing reached a server either.
+      if ((status !== undefined && status >= 400 && status < 500 && status !== 408) || neverSent(err)) run.unsure = run.unsure.filter((w) => w !== window);
       else if (!isFerryError(err, 'CANCELLED')) window.to = clock.now();
       throw err;
     } finally {

@@ -10,6 +10,15 @@ import { toFerryError } from '../s3/errors';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ECONNABORTED', 'ESOCKETTIMEDOUT']);
 
+/** Failures that prove a request never reached any server: nothing was connected to, so nothing was started. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
+
+/** The request never left this machine (no connection was made): the server cannot have acted on it. */
+export function neverSent(err: unknown): boolean {
+  const code = systemCode(err) ?? systemCode((err as { cause?: unknown })?.cause);
+  return code !== undefined && NOT_SENT_CODES.has(code);
+}
+
 /** The network failed (no answer, reset, timed out): worth waiting out, unlike an answer from the server. */
 export function isNetworkError(err: unknown): boolean {
   if (err instanceof FerryError) return false;
