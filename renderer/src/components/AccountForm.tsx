@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { AccountView, ConnectionReportView, PresetView } from '../../../preload/contract';
 import { call, ferry, message } from '../api';
+import { useKeepFocus } from '../ui/useKeepFocus';
 
 interface Props {
   presets: PresetView[];
@@ -32,6 +33,7 @@ export function AccountForm({ presets, editing, onSaved, onRemoved, onCancel, he
   // A new endpoint means the keys would be sent somewhere else: they must be typed again.
   const keysNeeded = !editing || endpoint.trim().replace(/\/+$/, '') !== (editing.endpoint ?? '');
   const [busy, setBusy] = useState<'save' | 'test' | 'remove' | undefined>();
+  useKeepFocus(busy !== undefined);
   const [error, setError] = useState<string | undefined>();
   const [report, setReport] = useState<ConnectionReportView | undefined>();
   /** The last save was refused because its test failed: offer "Save anyway". */

@@ -1,32 +1,22 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import type { Prefs, PreviewView } from '../../../preload/contract';
 import { call, ferry, message } from '../api';
 import { shownName } from '../format';
 import { Dialog } from '../ui/Dialog';
+import { useKeepFocus } from '../ui/useKeepFocus';
 
 /** Runs a dialog's action: busy while it runs, its error shown in the dialog (which stays open). */
 function useRun() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
-  /** The control to give focus back to once the failed action's button is enabled again. */
-  const restore = useRef<HTMLElement | null>(null);
-  // After the render that enables the button again (a focus() on a disabled button does nothing).
-  useEffect(() => {
-    const pressed = restore.current;
-    if (busy || !pressed) return;
-    restore.current = null;
-    if ((document.activeElement === document.body || !document.activeElement) && document.contains(pressed)) pressed.focus();
-  }, [busy, error]);
+  // The button pressed is disabled while the action runs; if the dialog stays open (an error), focus goes back to it.
+  useKeepFocus(busy);
   const run = async (fn: () => Promise<void>) => {
-    // The button pressed is disabled while the action runs, which drops focus to the page body:
-    // if the dialog stays open (an error), focus goes back to that button.
-    const pressed = document.activeElement as HTMLElement | null;
     setBusy(true);
     setError(undefined);
     try {
       await fn();
     } catch (err) {
-      restore.current = pressed;
       setError(message(err));
     } finally {
       setBusy(false);

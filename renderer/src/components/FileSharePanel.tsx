@@ -5,6 +5,7 @@ import { MiddleName } from '../ui/MiddleName';
 import { call, ferry, message } from '../api';
 import { formatDate, shownName } from '../format';
 import { useNow } from '../ui/useNow';
+import { useKeepFocus } from '../ui/useKeepFocus';
 
 interface Props {
   account: string;
@@ -53,6 +54,7 @@ export function FileSharePanel({ account, bucket, objectKey, focusToken, default
   const [error, setError] = useState<string | undefined>();
   const [copied, setCopied] = useState(false);
   const [busy, setBusy] = useState(false);
+  useKeepFocus(busy);
   const now = useNow();
 
   useEffect(() => {

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { call, ferry, message } from '../api';
 import { useCopyLink } from '../ui/useCopyLink';
 import { Dialog } from '../ui/Dialog';
+import { useKeepFocus } from '../ui/useKeepFocus';
 
 interface Props {
   account: string;
@@ -31,6 +32,7 @@ export function AskForFilesDialog({ account, bucket, defaultExpirySeconds, onClo
   const [made, setMade] = useState<{ url: string; prefix: string; expiresAt: string; keepsDisposition?: boolean } | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  useKeepFocus(busy);
   const { copied, copy: copyUrl } = useCopyLink(setError);
   const copy = () => copyUrl(made?.url);
   const [title, setTitle] = useState('');

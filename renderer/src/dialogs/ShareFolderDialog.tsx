@@ -3,6 +3,7 @@ import { call, ferry, message } from '../api';
 import { useCopyLink } from '../ui/useCopyLink';
 import { Dialog } from '../ui/Dialog';
 import { MiddleName } from '../ui/MiddleName';
+import { useKeepFocus } from '../ui/useKeepFocus';
 
 interface Props {
   account: string;
@@ -19,6 +20,7 @@ export function ShareFolderDialog({ account, bucket, prefix, defaultExpirySecond
   const { copied, copy: copyUrl } = useCopyLink(setError);
   const copy = () => copyUrl(link?.url);
   const [busy, setBusy] = useState(false);
+  useKeepFocus(busy);
   // Nothing is published until the user asks: the page is public for as long as its links work.
   const make = async () => {
     setBusy(true);
