@@ -39,6 +39,7 @@ export const methods = {
   abortUnfinished: 'multipart:abort',
   createLink: 'links:create',
   linkHistory: 'links:history',
+  checkLinks: 'links:check',
   linkAgain: 'links:again',
   shareFolder: 'links:createMany',
   requestFiles: 'requests:create',

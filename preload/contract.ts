@@ -101,6 +101,7 @@ export const requests = {
   'multipart:abort': z.object({ account: name, bucket, key, uploadId: z.string().min(1).max(1024) }),
   'links:create': z.object({ account: name, bucket, key, expiresIn: z.number().int().min(1).max(604_800), filename: z.string().min(1).max(255).optional() }),
   'links:history': none,
+  'links:check': none,
   'links:clear': none,
   /** The same link as an earlier one of the history (named by its account, object and signing time), signed again byte for byte. */
   'links:again': z.object({ account: name, bucket, key, createdAt: z.string().datetime() }),
@@ -298,6 +299,8 @@ export interface Responses {
   'multipart:list': UnfinishedUploadView[];
   'multipart:abort': null;
   'links:create': LinkView;
+  /** Working links of the history whose file (or one-link page) is not there any more: renamed, moved or deleted. */
+  'links:check': Array<Pick<LinkRecordView, 'account' | 'bucket' | 'key' | 'createdAt'>>;
   'links:history': LinkRecordView[];
   'links:clear': null;
   'links:again': { url: string };

@@ -171,8 +171,8 @@ export function App() {
   }
 
   // A file's link: its folder, with the file's inspector open. A one-link share: its folder, with the dialog that makes one.
-  const onNewLink = (r: LinkRecordView) => {
-    if (!r.share) return where.reveal(r.account, r.bucket, r.key);
+  const onNewLink = (r: LinkRecordView, share = true) => {
+    if (!r.share) return where.reveal(r.account, r.bucket, r.key, share);
     select(r.account, r.bucket, r.share.prefix);
     setModal({ kind: 'shareFolder', prefix: r.share.prefix });
   };

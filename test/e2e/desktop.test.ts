@@ -508,6 +508,8 @@ describe('the window as a desktop file tool', () => {
     // Nothing is published until asked.
     await page.getByRole('dialog').getByRole('button', { name: 'Make link' }).click();
     await page.getByRole('dialog').getByText(/\d+ files?, until/).waitFor();
+    // The next thing to do has focus: copying the link (not the page body).
+    await expect.poll(() => focusedName(page)).toBe('Copy link');
     await check('share-folder', () => page.getByRole('dialog').getByRole('button', { name: 'Copy link' }));
     await page.keyboard.press('Escape');
     await page.getByRole('button', { name: 'More' }).click();

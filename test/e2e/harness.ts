@@ -264,6 +264,13 @@ export async function clippedControls(page: Page): Promise<string[]> {
         break;
       }
     }
+    // A name cut in the middle shows its own characters, spaces included (only the cut itself is hidden).
+    for (const m of document.querySelectorAll('.middle-name')) {
+      if (m.getBoundingClientRect().width <= 2 || m.closest('.sr-only')) continue;
+      const whole = m.querySelector('.sr-only')?.textContent ?? '';
+      const drawn = [...m.querySelectorAll<HTMLElement>('.head, .tail')].map((p) => p.innerText).join('');
+      if (drawn !== whole) found.push(`the name "${whole}" is drawn as "${drawn}"`);
+    }
     return [...new Set(found)];
   });
 }

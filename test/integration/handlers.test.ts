@@ -163,6 +163,25 @@ describe('the IPC handler table', () => {
     expect(found.objects).toEqual([]);
   });
 
+  it('a link whose file was renamed, moved or deleted is said not to work, is not copied again, and no new link is made to nothing', async () => {
+    const conn = await ferry.connect({ account });
+    await conn.storage.put(bucket, 'soon-gone.txt', Buffer.from('x'));
+    await ok('objects:list', { account, bucket, prefix: '' });
+    await ok('links:create', { account, bucket, key: 'soon-gone.txt', expiresIn: 600 });
+    const record = (await ok<LinkRecordView[]>('links:history')).find((r) => r.key === 'soon-gone.txt')!;
+    expect(await ok<unknown[]>('links:check')).not.toContainEqual(expect.objectContaining({ key: 'soon-gone.txt' }));
+    await ok('objects:move', { account, bucket, from: 'soon-gone.txt', to: 'moved.txt' });
+    expect(await ok<unknown[]>('links:check')).toContainEqual({ account, bucket, key: 'soon-gone.txt', createdAt: record.createdAt });
+    for (const [channel, payload] of [
+      ['links:again', { account, bucket, key: 'soon-gone.txt', createdAt: record.createdAt }],
+      ['links:create', { account, bucket, key: 'soon-gone.txt', expiresIn: 600 }],
+    ] as const) {
+      const r = await call(channel, payload);
+      expect(r, channel).toMatchObject({ ok: false, error: { code: 'NO_SUCH_KEY', message: expect.stringContaining('is not there any more (renamed, moved or deleted)') } });
+    }
+    conn.close();
+  });
+
   it('copies a working share link when an upload finishes, if the user asked for that', async () => {
     await ok('prefs:set', { copyLinkOnUpload: true, defaultExpirySeconds: 3600 });
     const dir = await tempDir();

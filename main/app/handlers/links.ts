@@ -7,7 +7,28 @@ export function linkHandlers({ ferry, platform, emit, connection, known, links }
   return {
     'links:create': async ({ account, bucket, key, expiresIn, filename }) => {
       known.key(account, bucket, key);
+      // A link to nothing is never what was meant (a file renamed, moved or deleted since it was listed).
+      if (!(await stillThere(await connection(account), bucket, key))) throw notThere(bucket, key, 'Select the file where it is now and make a link to it.');
       return links.sign(account, bucket, key, expiresIn, filename);
+    },
+    'links:check': async () => {
+      // The newest working links, asked a few at a time: whether what each points at is still there.
+      const now = Date.now();
+      const working = (await ferry.links.list(500)).filter((r) => Date.parse(r.expiresAt) > now).slice(0, 100);
+      const gone: Array<{ account: string; bucket: string; key: string; createdAt: string }> = [];
+      let next = 0;
+      const worker = async () => {
+        while (next < working.length) {
+          const r = working[next++]!;
+          // Unknown (the server does not answer, the account is gone) is not gone.
+          const there = await connection(r.account)
+            .then((c) => (c.storage.endpoint === r.endpoint ? stillThere(c, r.bucket, r.key) : true))
+            .catch(() => true);
+          if (!there) gone.push({ account: r.account, bucket: r.bucket, key: r.key, createdAt: r.createdAt });
+        }
+      };
+      await Promise.all(Array.from({ length: 6 }, worker));
+      return gone;
     },
     'links:history': async () =>
       (await ferry.links.list(500)).map(({ endpoint: _e, ...r }) => {
@@ -26,6 +47,8 @@ export function linkHandlers({ ferry, platform, emit, connection, known, links }
       const record = (await ferry.links.list(500)).find((r) => r.account === account && r.bucket === bucket && r.key === key && r.createdAt === createdAt);
       if (!record) throw new FerryError('FORBIDDEN', 'That link is not in the link history. Make a new link instead.');
       if (record.endpoint !== conn.storage.endpoint) throw new FerryError('USAGE', `"${account}" connects elsewhere now (${conn.storage.endpoint}); that link was made for ${record.endpoint}. Make a new link instead.`);
+      // The same link to nothing would only disappoint: say so instead.
+      if (!(await stillThere(conn, bucket, key))) throw notThere(bucket, record.share ? `${record.share.prefix} (its one-link page)` : key, 'That link no longer works; make a new one where the file is now.');
       const l = await conn.presignAgain(record);
       links.remember(account, l.url);
       return { url: l.url };
@@ -54,7 +77,21 @@ export function linkHandlers({ ferry, platform, emit, connection, known, links }
       platform.openExternal(u);
       return null;
     },
-  } satisfies Pick<Handlers, 'links:create' | 'links:history' | 'links:clear' | 'links:again' | 'links:createMany' | 'links:copy' | 'links:open'>;
+  } satisfies Pick<Handlers, 'links:create' | 'links:history' | 'links:check' | 'links:clear' | 'links:again' | 'links:createMany' | 'links:copy' | 'links:open'>;
+}
+
+/**
+ * Whether a link's object is there. Only the server's "no such key" says it is not: a link is
+ * signed without the network, so a server that cannot be asked (offline, keys not yet right) does
+ * not stop one.
+ */
+function stillThere(conn: { storage: { exists(bucket: string, key: string): Promise<boolean> } }, bucket: string, key: string): Promise<boolean> {
+  return conn.storage.exists(bucket, key).catch(() => true);
+}
+
+/** What is said when a link's object is not there any more. */
+function notThere(bucket: string, what: string, then: string): FerryError {
+  return new FerryError('NO_SUCH_KEY', `${bucket}/${what} is not there any more (renamed, moved or deleted). ${then}`);
 }
 
 function httpUrl(url: string): string {

@@ -3,6 +3,7 @@ import { Copy, Download, Eye, File, Folder, FolderInput, FolderTree, FolderPlus,
 import type { SortKey } from '../state/sort';
 import type { MenuItem } from '../ui/Menu';
 import { Toolbar } from '../ui/Toolbar';
+import { leafName, shownName } from '../format';
 import { isMac, type ObjectAction } from './ObjectBrowser';
 
 interface Props {
@@ -73,7 +74,7 @@ export function BrowserTools({ bucket, selection, onAction, onMenu, menuOpen, on
         { label: 'Rename…', icon: <PenLine size={16} />, shortcut: 'F2', disabled: !oneSelected, run: act('rename') },
         { label: 'Move to…', icon: <FolderInput size={16} />, disabled: !selection.length, run: act('move') },
         { label: 'Quick look', icon: <Eye size={16} />, shortcut: 'Space', disabled: !oneFile, run: act('preview') },
-        { label: 'Share folder as one link…', icon: <Link2 size={16} />, run: () => onAction('shareFolder', []) },
+        { label: oneSelected?.endsWith('/') ? `Share “${shownName(leafName(oneSelected))}” as one link…` : 'Share folder as one link…', icon: <Link2 size={16} />, run: () => onAction('shareFolder', selection) },
         { label: 'Ask for files…', icon: <Inbox size={16} />, run: () => onAction('askFiles', []) },
         { label: 'Unfinished uploads…', icon: <Upload size={16} />, run: () => onAction('unfinished', []) },
         { label: 'Sort by name', run: () => onSort((s) => ({ by: 'name', descending: s.by === 'name' ? !s.descending : false })) },

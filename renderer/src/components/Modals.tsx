@@ -161,7 +161,8 @@ export function ModalView({ modal, onClose: close, presets, prefs, onSavePrefs, 
           label="New name"
           initial={leafName(modal.name)}
           action="Rename"
-          {...(folder ? { help: 'Every file in the folder is copied to the new name, then the old ones are deleted.' } : {})}
+          // A share link names the object: after a rename it points at nothing (Links says so).
+          help={`${folder ? 'Every file in the folder is copied to the new name, then the old ones are deleted. ' : ''}Share links made to the old name stop working.`}
           onClose={close}
           onSubmit={async (value) => {
             const clean = value.trim().replace(/\/+$/, '');
@@ -184,7 +185,7 @@ export function ModalView({ modal, onClose: close, presets, prefs, onSavePrefs, 
           label={`Folder in ${bucket} to move to`}
           initial={prefix}
           action="Move"
-          help="A folder path such as photos/2024/ (empty for the top of the bucket). Nothing is deleted until every copy is in place."
+          help="A folder path such as photos/2024/ (empty for the top of the bucket). Nothing is deleted until every copy is in place. Share links made to the old place stop working."
           onClose={close}
           onSubmit={async (value) => {
             const dest = value.trim().replace(/^\/+/, '');

@@ -82,7 +82,9 @@ export function Transfers({ transfers, totals, open, onToggle, onClear, onError,
   if (transfers.length === 0) return null;
   const pct = totals.size ? Math.floor((totals.done / totals.size) * 100) : 100;
   const running = active.filter((t) => t.status === 'running');
-  const what = running.length === 1 ? `${running[0]!.direction === 'upload' ? 'Uploading' : 'Downloading'} ${shownName(running[0]!.key)}` : running.length > 1 ? `${running.length} running` : active.length ? 'Waiting' : '';
+  // Everything running waits for the network: the strip says so, not "0 B/s".
+  const offline = running.length > 0 && running.every((t) => t.waiting);
+  const what = offline ? 'Waiting for the network…' : running.length === 1 ? `${running[0]!.direction === 'upload' ? 'Uploading' : 'Downloading'} ${shownName(running[0]!.key)}` : running.length > 1 ? `${running.length} running` : active.length ? 'Waiting' : '';
   // The total counts the queue too: say how much of it waits its turn, and what is paused.
   const waiting = running.length ? active.length - running.length : 0;
   const also = [waiting > 0 && `${waiting} waiting`, paused.length > 0 && `${paused.length} paused`].filter(Boolean).join(', ');

@@ -62,9 +62,13 @@ export function runAction(ctx: Context, action: ObjectAction, names: string[]) {
     case 'move':
       if (names.length) ctx.setModal({ kind: 'move', names });
       return;
+    case 'shareFolder': {
+      // The folder selected, if one is; else the folder open.
+      const folder = names.length === 1 && names[0]!.endsWith('/') ? names[0] : undefined;
+      return ctx.setModal({ kind: 'shareFolder', ...(folder ? { prefix: folder } : {}) });
+    }
     case 'newFolder':
     case 'deleteBucket':
-    case 'shareFolder':
     case 'askFiles':
     case 'unfinished':
       return ctx.setModal({ kind: action });

@@ -34,6 +34,14 @@ export function useLocation() {
     setPrefix(b ? p : '');
     setSelection([]);
     setSharing(undefined);
+    // From a place (Requests' Show files, Links' New link…), whose button is gone with it: focus
+    // goes to the list, unless something else (a dialog, the sidebar) has taken it meanwhile.
+    if (b) {
+      setTimeout(() => {
+        const now = document.activeElement;
+        if (!now || now === document.body) document.querySelector<HTMLElement>('[role=grid]')?.focus();
+      }, 50);
+    }
   }, []);
 
   /** Another folder of the open bucket; focus goes to its list. */

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { LinkRecordView } from '../../../preload/contract';
 import { describeDuration } from '../../../preload/shared';
 import { call, ferry, message } from '../api';
@@ -11,13 +11,26 @@ import { useNow } from '../ui/useNow';
  * whether it still works. A working link can be copied again, byte for byte (signed anew from its
  * time and lifetime; no URL is stored); any can be made anew.
  */
-export function Links({ records, onNewLink, onClear }: { records: LinkRecordView[]; onNewLink(r: LinkRecordView): void; onClear(): void }) {
+export function Links({ records, onNewLink, onClear }: { records: LinkRecordView[]; onNewLink(r: LinkRecordView, share?: boolean): void; onClear(): void }) {
   const now = useNow(5000);
   const [query, setQuery] = useState('');
   const [show, setShow] = useState<'all' | 'working' | 'expired'>('all');
   const [copiedAt, setCopiedAt] = useState<number | undefined>();
   const [problem, setProblem] = useState<string | undefined>();
   const [confirmClear, setConfirmClear] = useState(false);
+  // Links whose file was renamed, moved or deleted since: they no longer work, whatever their expiry says.
+  const [gone, setGone] = useState<Set<string>>(new Set());
+  const idOf = (r: Pick<LinkRecordView, 'account' | 'bucket' | 'key' | 'createdAt'>) => JSON.stringify([r.account, r.bucket, r.key, r.createdAt]);
+  useEffect(() => {
+    let live = true;
+    void call(ferry().checkLinks()).then(
+      (list) => live && setGone(new Set(list.map(idOf))),
+      () => {},
+    );
+    return () => {
+      live = false;
+    };
+  }, [records]);
   const copyAgain = async (r: LinkRecordView, i: number) => {
     try {
       const { url } = await call(ferry().linkAgain({ account: r.account, bucket: r.bucket, key: r.key, createdAt: r.createdAt }));
@@ -30,8 +43,9 @@ export function Links({ records, onNewLink, onClear }: { records: LinkRecordView
     }
   };
   const q = query.trim().toLowerCase();
+  const works = (r: LinkRecordView) => Date.parse(r.expiresAt) > now && !gone.has(idOf(r));
   const shown = records.filter((r) => {
-    const working = Date.parse(r.expiresAt) > now;
+    const working = works(r);
     if ((show === 'working' && !working) || (show === 'expired' && working)) return false;
     return !q || `${r.account}/${r.bucket}/${r.share ? `${r.share.prefix} ${r.share.title}` : r.key}`.toLowerCase().includes(q);
   });
@@ -86,10 +100,11 @@ export function Links({ records, onNewLink, onClear }: { records: LinkRecordView
         {shown.slice(0, 500).map((r) => {
           const i = records.indexOf(r);
           const left = (Date.parse(r.expiresAt) - now) / 1000;
+          const missing = gone.has(idOf(r));
           // A one-link share is named by what it shares, never by the page Ferry wrote for it.
           const what = r.share ? `${r.share.title} (${r.share.files} file${r.share.files === 1 ? '' : 's'}, one link)` : shownName(r.key);
           return (
-            <li key={i} className={left > 0 ? 'active' : 'expired'}>
+            <li key={i} className={left > 0 && !missing ? 'active' : 'expired'}>
               <div className="what">
                 {r.share ? (
                   <>
@@ -107,8 +122,10 @@ export function Links({ records, onNewLink, onClear }: { records: LinkRecordView
                 <span>
                   Made <time dateTime={r.createdAt}>{formatDate(r.createdAt)}</time>
                 </span>
-                <span className={left > 0 ? 'status-ok' : 'status-expired'}>
-                  {left > 0 ? (
+                <span className={left > 0 && !missing ? 'status-ok' : 'status-expired'}>
+                  {missing ? (
+                    <>No longer works: the {r.share ? 'page' : 'file'} is not there any more (renamed, moved or deleted)</>
+                  ) : left > 0 ? (
                     <>
                       Works until <time dateTime={r.expiresAt}>{formatDate(r.expiresAt)}</time> ({describeDuration(left)} left)
                     </>
@@ -120,14 +137,21 @@ export function Links({ records, onNewLink, onClear }: { records: LinkRecordView
                 </span>
               </div>
               <div className="do">
-                {left > 0 && (
+                {left > 0 && !missing && (
                   <button type="button" onClick={() => void copyAgain(r, i)} aria-label={`Copy again: the link to ${what}`}>
                     {copiedAt === i ? 'Copied' : 'Copy again'}
                   </button>
                 )}
-                <button type="button" onClick={() => onNewLink(r)} aria-label={`New link… to ${r.share ? `the files of ${r.bucket}/${r.share.prefix}` : what}`}>
-                  New link…
-                </button>
+                {missing && !r.share ? (
+                  // Nothing to link to under that name: its folder, to find where it went.
+                  <button type="button" onClick={() => onNewLink(r, false)} aria-label={`Show the folder ${what} was in`}>
+                    Show folder
+                  </button>
+                ) : (
+                  <button type="button" onClick={() => onNewLink(r)} aria-label={`New link… to ${r.share ? `the files of ${r.bucket}/${r.share.prefix}` : what}`}>
+                    New link…
+                  </button>
+                )}
               </div>
             </li>
           );
