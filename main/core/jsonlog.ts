@@ -1,7 +1,7 @@
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { z } from 'zod';
 import { systemCode } from './errors';
+import { ensure, type Infer, type Shape } from './shape';
 
 /** Bytes read at a time from the end of the file. */
 const CHUNK = 64 * 1024;
@@ -15,14 +15,14 @@ const MAX_LINE = 1024 * 1024;
  * cannot swallow the next record. Reading goes backwards from the end in chunks, so the newest
  * records come first and cost the same whatever the file's size.
  */
-export class JsonLog<S extends z.ZodType> {
+export class JsonLog<S extends Shape<unknown>> {
   constructor(
     readonly path: string,
     private readonly schema: S,
   ) {}
 
-  async add(record: z.infer<S>): Promise<void> {
-    const line = `${JSON.stringify(this.schema.parse(record))}\n`;
+  async add(record: Infer<S>): Promise<void> {
+    const line = `${JSON.stringify(ensure(this.schema, record))}\n`;
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     const fh = await open(this.path, 'a+', 0o600);
     try {
@@ -51,8 +51,8 @@ export class JsonLog<S extends z.ZodType> {
   }
 
   /** Newest first, at most `limit` records. */
-  async list(limit = Infinity): Promise<Array<z.infer<S>>> {
-    const out: Array<z.infer<S>> = [];
+  async list(limit = Infinity): Promise<Array<Infer<S>>> {
+    const out: Array<Infer<S>> = [];
     if (limit <= 0) return out;
     for await (const record of this.newestFirst()) {
       out.push(record);
@@ -62,7 +62,7 @@ export class JsonLog<S extends z.ZodType> {
   }
 
   /** Every valid record, newest first, read from the end of the file a chunk at a time. */
-  async *newestFirst(): AsyncGenerator<z.infer<S>> {
+  async *newestFirst(): AsyncGenerator<Infer<S>> {
     let fh;
     try {
       fh = await open(this.path, 'r');
@@ -108,12 +108,12 @@ export class JsonLog<S extends z.ZodType> {
     }
   }
 
-  private parse(line: Buffer): z.infer<S> | undefined {
+  private parse(line: Buffer): Infer<S> | undefined {
     const text = line.toString('utf8').trim();
     if (!text) return undefined;
     try {
-      const r = this.schema.safeParse(JSON.parse(text));
-      return r.success ? r.data : undefined;
+      const r = this.schema.read(JSON.parse(text));
+      return r.ok ? (r.value as Infer<S>) : undefined;
     } catch {
       return undefined; // a torn line from a crash
     }

@@ -28,10 +28,13 @@ describe('start-up: commands load only what they use', () => {
     expect(help.stdout).toMatch(/^ferry: upload files to S3-compatible storage/);
   });
 
-  it('presign signs without the S3 SDK or the keychain', async () => {
+  it('presign and links start without the S3 SDK, the keychain or zod (settings and history are read by shape.ts)', async () => {
     const r = await loaded(['presign', 's3://bucket/k'], AWS);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^http:\/\/127\.0\.0\.1:9\/bucket\/k\?/);
-    expect(r.packages).toEqual(['zod']);
+    expect(r.packages).toEqual([]);
+    const links = await loaded(['links'], AWS);
+    expect(links.code).toBe(0);
+    expect(links.packages).toEqual([]);
   });
 });

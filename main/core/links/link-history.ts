@@ -1,31 +1,31 @@
 import { join } from 'node:path';
-import { z } from 'zod';
 import { JsonLog } from '../jsonlog';
+import { num, obj, opt, str, type Infer } from '../shape';
 
 /**
  * One issued link. The URL itself is not kept: it carries the access key ID and is a bearer
  * token for the object. A presigned URL is a pure function of the keys, the request and its
  * signing time, so the same link can be signed again from createdAt and expiresIn.
  */
-export const LinkRecordSchema = z.object({
-  account: z.string(),
-  endpoint: z.string(),
-  bucket: z.string(),
-  key: z.string(),
-  createdAt: z.string(),
-  expiresAt: z.string(),
-  filename: z.string().optional(),
+export const LinkRecordSchema = obj({
+  account: str(),
+  endpoint: str(),
+  bucket: str(),
+  key: str(),
+  createdAt: str(),
+  expiresAt: str(),
+  filename: opt(str()),
   /** The lifetime asked for. With createdAt (the signing time) it makes the same link again. */
-  expiresIn: z.number().int().optional(),
+  expiresIn: opt(num({ int: true })),
   /**
    * A one-link share: `key` is the page Ferry wrote (under .ferry/shares/) listing the files of
    * `prefix` (or the files given), each signed with the page's lifetime.
    */
-  share: z.object({ prefix: z.string(), title: z.string(), files: z.number().int().nonnegative() }).optional(),
+  share: opt(obj({ prefix: str(), title: str(), files: num({ int: true, nonnegative: true }) })),
 });
 /** What a one-link share's record says of it. */
 export type ShareRecord = NonNullable<LinkRecord['share']>;
-export type LinkRecord = z.infer<typeof LinkRecordSchema>;
+export type LinkRecord = Infer<typeof LinkRecordSchema>;
 
 /** The persisted history of issued links (links.jsonl in the data directory). */
 export class LinkHistory extends JsonLog<typeof LinkRecordSchema> {

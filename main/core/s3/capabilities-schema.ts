@@ -2,29 +2,29 @@
  * What "Test connection" learned about a server, as settings.json stores it. Apart from the
  * probes (capabilities.ts) so reading settings loads no S3 SDK.
  */
-import { z } from 'zod';
+import { arr, bool, num, obj, oneOf, opt, str, type Infer } from '../shape';
 
-export const CapabilitiesSchema = z.object({
-  checkedAt: z.string(),
+export const CapabilitiesSchema = obj({
+  checkedAt: str(),
   /** The bucket the probes ran in. */
-  bucket: z.string(),
-  multipart: z.boolean(),
-  listParts: z.boolean(),
-  listMultipartUploads: z.boolean(),
-  abortMultipart: z.boolean(),
+  bucket: str(),
+  multipart: bool(),
+  listParts: bool(),
+  listMultipartUploads: bool(),
+  abortMultipart: bool(),
   /** The server refuses a body whose Content-MD5 does not match. */
-  verifiesContentMd5: z.boolean(),
+  verifiesContentMd5: bool(),
   /** Flexible checksums the server accepts when right and refuses when wrong. */
-  checksums: z.array(z.enum(['CRC32', 'CRC32C', 'CRC64NVME'])),
+  checksums: arr(oneOf(['CRC32', 'CRC32C', 'CRC64NVME'])),
   /** Virtual-hosted requests (bucket.host) do not reach this server: path-style only. */
-  pathStyleOnly: z.boolean(),
+  pathStyleOnly: bool(),
   /** The region the server names for the bucket, when it names one. */
-  region: z.string().optional(),
+  region: opt(str()),
   /** Server clock minus this computer's, in whole seconds (SigV4 allows 15 minutes). */
-  clockSkewSeconds: z.number(),
+  clockSkewSeconds: num(),
   /** Browser-form uploads (POST with a signed policy) work. */
-  postPolicy: z.boolean(),
+  postPolicy: bool(),
   /** Such an upload keeps the Content-Disposition its form sets (Ceph drops it); unknown before this was tested. */
-  postKeepsDisposition: z.boolean().optional(),
+  postKeepsDisposition: opt(bool()),
 });
-export type Capabilities = z.infer<typeof CapabilitiesSchema>;
+export type Capabilities = Infer<typeof CapabilitiesSchema>;

@@ -2,22 +2,22 @@
  * The user's preferences as settings.json stores them. Apart from preferences.ts so the settings
  * file's schema (settings-file.ts) can hold them without an import cycle.
  */
-import { z } from 'zod';
+import { bool, num, obj, oneOf, opt, str, type Infer } from '../shape';
 
-export const PreferencesSchema = z.object({
+export const PreferencesSchema = obj({
   /** Copy a share link to the clipboard when an upload in the app finishes. */
-  copyLinkOnUpload: z.boolean(),
+  copyLinkOnUpload: bool(),
   /** Lifetime of links made from the tray and after uploads. */
-  defaultExpirySeconds: z.number().int().min(1).max(604_800),
+  defaultExpirySeconds: num({ int: true, min: 1, max: 604_800 }),
   /** Say in a system notification when uploads and downloads end. */
-  notifications: z.boolean().optional(),
+  notifications: opt(bool()),
   /** The window's colours: follow the system, or always light or dark. */
-  theme: z.enum(['system', 'light', 'dark']).optional(),
+  theme: opt(oneOf(['system', 'light', 'dark'])),
   /** For advanced users: the part size (MiB) and parts in flight of the window's uploads; unset lets Ferry choose per file. */
-  partSizeMiB: z.number().int().min(5).max(5120).optional(),
-  concurrency: z.number().int().min(1).max(64).optional(),
+  partSizeMiB: opt(num({ int: true, min: 5, max: 5120 })),
+  concurrency: opt(num({ int: true, min: 1, max: 64 })),
   /** Where the window was last: it opens there again. */
-  lastLocation: z.object({ account: z.string(), bucket: z.string().optional(), prefix: z.string().optional() }).optional(),
+  lastLocation: opt(obj({ account: str(), bucket: opt(str()), prefix: opt(str()) })),
 });
-export type Preferences = z.infer<typeof PreferencesSchema>;
+export type Preferences = Infer<typeof PreferencesSchema>;
 export const DEFAULT_PREFERENCES: Preferences = { copyLinkOnUpload: false, defaultExpirySeconds: 86_400 };

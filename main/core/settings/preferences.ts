@@ -1,4 +1,5 @@
 import { SettingsFile } from './settings-file';
+import { ensure } from '../shape';
 import { DEFAULT_PREFERENCES, PreferencesSchema, type Preferences } from './preferences-schema';
 
 export { DEFAULT_PREFERENCES, PreferencesSchema, type Preferences } from './preferences-schema';
@@ -20,7 +21,7 @@ export class PreferenceStore {
 
   async set(patch: Partial<Preferences>): Promise<Preferences> {
     return this.file.change((s) => {
-      const preferences = PreferencesSchema.parse({ ...(s.preferences ?? DEFAULT_PREFERENCES), ...patch });
+      const preferences = ensure(PreferencesSchema, { ...(s.preferences ?? DEFAULT_PREFERENCES), ...patch });
       return { next: { ...s, preferences }, result: preferences };
     });
   }

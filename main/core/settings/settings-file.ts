@@ -1,19 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { AccountSchema } from '../accounts/account-schema';
 import { FerryError, systemCode } from '../errors';
 import { writeFileAtomic } from '../files';
 import { tryLock } from '../lock';
 import { PreferencesSchema } from './preferences-schema';
+import { arr, lit, obj, opt, str, type Infer } from '../shape';
 
-const SettingsSchema = z.object({
-  version: z.literal(1),
-  defaultAccount: z.string().optional(),
-  accounts: z.array(AccountSchema),
-  preferences: PreferencesSchema.optional(),
+const SettingsSchema = obj({
+  version: lit(1),
+  defaultAccount: opt(str()),
+  accounts: arr(AccountSchema),
+  preferences: opt(PreferencesSchema),
 });
-export type Settings = z.infer<typeof SettingsSchema>;
+export type Settings = Infer<typeof SettingsSchema>;
 
 /**
  * `settings.json` in the data directory: the accounts (never credentials) and the preferences,
@@ -43,11 +43,11 @@ export class SettingsFile {
     } catch (err) {
       throw new FerryError('SETTINGS_UNREADABLE', `Ferry's settings at ${this.path} are not valid JSON. Fix or move the file away; Ferry will start with no accounts.`, { cause: err });
     }
-    const result = SettingsSchema.safeParse(parsed);
-    if (!result.success) {
-      throw new FerryError('SETTINGS_UNREADABLE', `Ferry's settings at ${this.path} are not in the expected form (${result.error.issues[0]?.path.join('.') || 'top level'}). Fix or move the file away.`);
+    const result = SettingsSchema.read(parsed);
+    if (!result.ok) {
+      throw new FerryError('SETTINGS_UNREADABLE', `Ferry's settings at ${this.path} are not in the expected form (${result.path.join('.') || 'top level'}). Fix or move the file away.`);
     }
-    return result.data;
+    return result.value;
   }
 
   /**

@@ -1,25 +1,25 @@
 import { join } from 'node:path';
-import { z } from 'zod';
 import { JsonLog } from '../jsonlog';
+import { bool, num, obj, opt, str, type Infer } from '../shape';
 
-export const FileRequestSchema = z.object({
-  account: z.string(),
-  endpoint: z.string(),
-  bucket: z.string(),
+export const FileRequestSchema = obj({
+  account: str(),
+  endpoint: str(),
+  bucket: str(),
   /** Where received files land; the policy allows keys under it and nowhere else. */
-  prefix: z.string(),
+  prefix: str(),
   /** The request page's key (outside the prefix, so no sender can replace it). */
-  pageKey: z.string(),
-  title: z.string(),
-  note: z.string().optional(),
-  maxBytes: z.number().int().positive(),
-  accept: z.string().optional(),
-  createdAt: z.string(),
-  expiresAt: z.string(),
+  pageKey: str(),
+  title: str(),
+  note: opt(str()),
+  maxBytes: num({ int: true, positive: true }),
+  accept: opt(str()),
+  createdAt: str(),
+  expiresAt: str(),
   /** Whether the server keeps the "download" marking (Content-Disposition) of files sent; unknown for older requests. */
-  keepsDisposition: z.boolean().optional(),
+  keepsDisposition: opt(bool()),
 });
-export type FileRequest = z.infer<typeof FileRequestSchema>;
+export type FileRequest = Infer<typeof FileRequestSchema>;
 
 /** File requests made from this computer (requests.jsonl): no URL, no policy, no signature. */
 export class RequestHistory extends JsonLog<typeof FileRequestSchema> {

@@ -1,46 +1,46 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { z } from 'zod';
 import { FerryError, systemCode } from '../errors';
 import { writeFileAtomic } from '../files';
 import { lockHolder, tryLock } from '../lock';
+import { arr, bool, num, obj, opt, str, type Infer } from '../shape';
 
-const PartSchema = z.object({
-  PartNumber: z.number().int().positive(),
-  ETag: z.string(),
+const PartSchema = obj({
+  PartNumber: num({ int: true, positive: true }),
+  ETag: str(),
   /** The part's MD5 as Ferry sent it (hex), where the server's ETag is not one. */
-  md5: z.string().optional(),
+  md5: opt(str()),
 });
 
 /** A multipart upload in progress, as persisted so it survives a crash, kill -9 or quit. */
-export const SavedUploadSchema = z.object({
-  account: z.string(),
+export const SavedUploadSchema = obj({
+  account: str(),
   /** The server it lives on: the same account name may point elsewhere later. */
-  endpoint: z.string(),
-  file: z.string(),
-  bucket: z.string(),
-  key: z.string(),
+  endpoint: str(),
+  file: str(),
+  bucket: str(),
+  key: str(),
   /** Absent while no upload of this run's is known on the server (only `unsure` windows are). */
-  uploadId: z.string().optional(),
-  partSize: z.number().int().positive(),
-  size: z.number().int().nonnegative(),
-  mtimeMs: z.number(),
-  parts: z.array(PartSchema),
-  startedAt: z.string(),
+  uploadId: opt(str()),
+  partSize: num({ int: true, positive: true }),
+  size: num({ int: true, nonnegative: true }),
+  mtimeMs: num(),
+  parts: arr(PartSchema),
+  startedAt: str(),
   /** Paused by the user (the app shows it paused after a restart). */
-  paused: z.boolean().optional(),
+  paused: opt(bool()),
   /**
    * Times (this machine's clock, ms) when a CreateMultipartUpload was sent whose answer never
    * came: the server may have started an upload then that nobody knows the ID of. The next run
    * finds such uploads of this key by their start time and aborts them. `to` is absent when the
    * process died while waiting.
    */
-  unsure: z.array(z.object({ from: z.number(), to: z.number().optional() })).optional(),
+  unsure: opt(arr(obj({ from: num(), to: opt(num()) }))),
   /** Cancelled, but the server did not confirm the abort in time: the next run aborts it. */
-  cancelled: z.boolean().optional(),
+  cancelled: opt(bool()),
 });
-export type SavedUpload = z.infer<typeof SavedUploadSchema>;
+export type SavedUpload = Infer<typeof SavedUploadSchema>;
 
 /** Which upload a saved state belongs to: one file, to one key, on one server, as one account. */
 export interface UploadIdentity {
@@ -86,8 +86,8 @@ export class UploadStateStore {
 
   async get(id: UploadIdentity): Promise<SavedUpload | undefined> {
     try {
-      const parsed = SavedUploadSchema.safeParse(JSON.parse(await readFile(this.path(id), 'utf8')));
-      return parsed.success ? parsed.data : undefined;
+      const parsed = SavedUploadSchema.read(JSON.parse(await readFile(this.path(id), 'utf8')));
+      return parsed.ok ? parsed.value : undefined;
     } catch (err) {
       if (systemCode(err) === 'ENOENT' || err instanceof SyntaxError) return undefined;
       throw err;
@@ -181,8 +181,8 @@ export class UploadStateStore {
     const out: SavedUpload[] = [];
     for (const name of names.filter((n) => n.endsWith('.json'))) {
       try {
-        const parsed = SavedUploadSchema.safeParse(JSON.parse(await readFile(join(this.dir, name), 'utf8')));
-        if (parsed.success) out.push(parsed.data);
+        const parsed = SavedUploadSchema.read(JSON.parse(await readFile(join(this.dir, name), 'utf8')));
+        if (parsed.ok) out.push(parsed.value);
       } catch {
         // unreadable or torn: ignore (it was never renamed into place half-written)
       }

@@ -1,15 +1,15 @@
 import { join } from 'node:path';
-import { z } from 'zod';
 import { JsonLog } from '../jsonlog';
+import { num, obj, str, type Infer } from '../shape';
 
-export const UploadRecordSchema = z.object({
-  account: z.string(),
-  bucket: z.string(),
-  key: z.string(),
-  size: z.number(),
-  finishedAt: z.string(),
+export const UploadRecordSchema = obj({
+  account: str(),
+  bucket: str(),
+  key: str(),
+  size: num(),
+  finishedAt: str(),
 });
-export type UploadRecord = z.infer<typeof UploadRecordSchema>;
+export type UploadRecord = Infer<typeof UploadRecordSchema>;
 
 /** Finished uploads (uploads.jsonl), newest first: the tray's "Recent uploads" and "Copy share link". */
 export class UploadHistory extends JsonLog<typeof UploadRecordSchema> {
