@@ -7,7 +7,7 @@ import { checkRegion } from '../s3/hosts';
 import { servedAs, type Served } from './served';
 
 /** RFC 3986 encoding as SigV4 wants it: everything but A-Z a-z 0-9 - _ . ~ is %XX (upper case). */
-function uriEncode(value: string): string {
+export function uriEncode(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
@@ -28,8 +28,33 @@ export interface PresignTarget {
  * output is the URL the AWS SDK's getSignedUrl produces for the same request (tests compare
  * them), at many times the rate.
  */
+/**
+ * The SigV4 signing key of one secret, region and service, derived (four HMACs) once per day and
+ * reused: by the presigner and by Ferry's own request signer (s3/request-signer.ts).
+ */
+export class SigningKeys {
+  private cache: { scope: string; key: Buffer } | undefined;
+  constructor(
+    private readonly secretAccessKey: string,
+    private readonly region: string,
+    private readonly service = 's3',
+  ) {}
+
+  /** The key for a date (YYYYMMDD). */
+  forDate(date: string): Buffer {
+    const scope = `${date}/${this.region}/${this.service}`;
+    if (this.cache?.scope !== scope) {
+      const kDate = createHmac('sha256', `AWS4${this.secretAccessKey}`).update(date).digest();
+      const kRegion = createHmac('sha256', kDate).update(this.region).digest();
+      const kService = createHmac('sha256', kRegion).update(this.service).digest();
+      this.cache = { scope, key: createHmac('sha256', kService).update('aws4_request').digest() };
+    }
+    return this.cache.key;
+  }
+}
+
 export class FastPresigner {
-  private keyCache: { scope: string; key: Buffer } | undefined;
+  private readonly keys: SigningKeys;
 
   constructor(
     private readonly target: PresignTarget,
@@ -37,6 +62,7 @@ export class FastPresigner {
   ) {
     // The region is part of AWS's host name and of every signature: a DNS name, or nothing is signed.
     checkRegion(target.region);
+    this.keys = new SigningKeys(credentials.secretAccessKey, target.region);
   }
 
   /** The signer for a resolved profile (its endpoint, region, addressing and checksum mode). */
@@ -56,17 +82,6 @@ export class FastPresigner {
 
   canSign(bucket: string): boolean {
     return FastPresigner.supports(this.target, bucket);
-  }
-
-  private signingKey(date: string): Buffer {
-    const scope = `${date}/${this.target.region}`;
-    if (this.keyCache?.scope !== scope) {
-      const kDate = createHmac('sha256', `AWS4${this.credentials.secretAccessKey}`).update(date).digest();
-      const kRegion = createHmac('sha256', kDate).update(this.target.region).digest();
-      const kService = createHmac('sha256', kRegion).update('s3').digest();
-      this.keyCache = { scope, key: createHmac('sha256', kService).update('aws4_request').digest() };
-    }
-    return this.keyCache.key;
   }
 
   /** A GET link; `served` sets the response's type and disposition (see served.ts). */
@@ -105,7 +120,7 @@ export class FastPresigner {
     const query = encoded.map(([k, v]) => `${k}=${v}`).join('&');
     const canonical = `GET\n${path}\n${query}\nhost:${host}\n\nhost\nUNSIGNED-PAYLOAD`;
     const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonical).digest('hex')}`;
-    const signature = createHmac('sha256', this.signingKey(date)).update(stringToSign).digest('hex');
+    const signature = createHmac('sha256', this.keys.forDate(date)).update(stringToSign).digest('hex');
     encoded.push(['X-Amz-Signature', signature]);
     encoded.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `${base.protocol}//${host}${path}?${encoded.map(([k, v]) => `${k}=${v}`).join('&')}`;
