@@ -155,7 +155,7 @@ export class RunEndings {
         await storage.abortMultipartUpload(req.bucket, req.key, u.uploadId, signal);
         found.add(window);
       }
-      // A window whose Create may still be carried out stays, found or not: another upload may yet appear in it.
+      // A window whose upload was not found stays while its Create may still be carried out.
       for (const w of windows) if (Date.now() <= windowEnd(w) + CLOCK_MARGIN_MS && !found.has(w)) undecided.add(w);
     }
     run.unsure = run.unsure.filter((w) => !windows.includes(w) || undecided.has(w));

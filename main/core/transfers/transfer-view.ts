@@ -60,6 +60,17 @@ export interface Overall {
  * progress.
  */
 export function overallProgress(views: Iterable<TransferView>, how: { countFinished?: boolean } = {}): Overall {
+  return tally(views, how).overall;
+}
+
+/** Bytes of a transfer that are done: all of a finished one, never more than its size. */
+const doneOf = (t: TransferView) => (t.status === 'done' ? t.size : Math.min(t.bytesDone, t.size));
+
+/**
+ * overallProgress's one pass, with what OverallMeter needs besides: the longest time left a
+ * running transfer gives itself, and whether every running one waits for the network.
+ */
+function tally(views: Iterable<TransferView>, how: { countFinished?: boolean }): { overall: Overall; longest: number; allWaiting: boolean } {
   let size = 0;
   let done = 0;
   let bytesPerSecond = 0;
@@ -68,15 +79,17 @@ export function overallProgress(views: Iterable<TransferView>, how: { countFinis
   let ownEtas = true;
   /** The longest time left of a running transfer: all of them together cannot finish sooner. */
   let longest = 0;
+  let waiting = 0;
   for (const t of views) {
     if (t.status === 'failed' || t.status === 'cancelled' || (t.status === 'done' && !how.countFinished)) continue;
     counted++;
     size += t.size;
-    done += t.status === 'done' ? t.size : Math.min(t.bytesDone, t.size);
+    done += doneOf(t);
     if (t.status === 'running') {
       running++;
       // A transfer waiting for the network moves nothing, whatever it moved before.
-      if (!t.waiting) bytesPerSecond += t.bytesPerSecond;
+      if (t.waiting) waiting++;
+      else bytesPerSecond += t.bytesPerSecond;
       if (t.etaSeconds === undefined && t.bytesDone < t.size) ownEtas = false;
       else if (t.etaSeconds !== undefined) longest = Math.max(longest, t.etaSeconds);
     }
@@ -84,13 +97,13 @@ export function overallProgress(views: Iterable<TransferView>, how: { countFinis
   const left = size - done;
   const finishing = running > 0 && left === 0;
   const known = bytesPerSecond > 0 && left > 0 && ownEtas;
-  return { size, done, bytesPerSecond, running, counted, finishing, ...(known ? { etaSeconds: Math.max(left / bytesPerSecond, longest) } : {}) };
+  const overall = { size, done, bytesPerSecond, running, counted, finishing, ...(known ? { etaSeconds: Math.max(left / bytesPerSecond, longest) } : {}) };
+  return { overall, longest, allWaiting: waiting === running };
 }
 
 /** What a transfer has moved in this run: done, less what was there before it began. */
 function movedBy(t: TransferView): number {
-  const done = t.status === 'done' ? t.size : Math.min(t.bytesDone, t.size);
-  return Math.max(0, done - (t.bytesBefore ?? 0));
+  return Math.max(0, doneOf(t) - (t.bytesBefore ?? 0));
 }
 
 /**
@@ -120,25 +133,18 @@ export class OverallMeter {
       if (moved > before) {
         this.total += moved - before;
         this.moved.set(t.id, moved);
-      } else if (!this.moved.has(t.id)) this.moved.set(t.id, moved);
+      }
     }
     this.rate.record(now, this.total);
-    const o = overallProgress(list, how);
+    const { overall: o, longest, allWaiting } = tally(list, how);
     const { etaSeconds: _own, ...rest } = o;
     const left = o.size - o.done;
     if (!o.running) return { ...rest, bytesPerSecond: 0 };
     const est = this.rate.estimate(now, this.total, this.total + left);
     // Waiting for the network moves nothing, whatever moved before.
-    const allWaiting = list.every((t) => t.status !== 'running' || t.waiting);
     const bytesPerSecond = allWaiting ? 0 : est.bytesPerSecond;
     if (o.finishing || left <= 0 || !bytesPerSecond || est.etaSeconds === undefined) return { ...rest, bytesPerSecond };
     // All together cannot finish sooner than the slowest running transfer says it will.
-    return { ...rest, bytesPerSecond, etaSeconds: Math.max(est.etaSeconds, o.etaSeconds ?? 0, longestEta(list)) };
+    return { ...rest, bytesPerSecond, etaSeconds: Math.max(est.etaSeconds, o.etaSeconds ?? 0, longest) };
   }
-}
-
-function longestEta(list: TransferView[]): number {
-  let longest = 0;
-  for (const t of list) if (t.status === 'running' && t.etaSeconds !== undefined) longest = Math.max(longest, t.etaSeconds);
-  return longest;
 }
