@@ -11,7 +11,9 @@ import type { LinkHistory, LinkRecord } from './links/link-history';
 import { presignGet, type PresignRequest, type ShareLink } from './links/presign';
 import { FastPresigner } from './links/sigv4';
 import { createS3Client, type Profile } from './s3/client';
+import { DataPath } from './s3/data-path';
 import { Storage } from './s3/storage';
+import { Wire } from './s3/wire';
 import type { FileRequest, RequestHistory } from './sharing/request-history';
 import { createFileRequest, PAGES_PREFIX, shareMany, type NewFileRequest } from './sharing/sharing';
 import type { SavedUpload, UploadIdentity, UploadStateStore } from './transfers/state';
@@ -24,6 +26,7 @@ export class Connection {
   private readonly uploader: Uploader;
   private readonly downloader: Downloader;
   private readonly dataClient;
+  private readonly data: DataPath;
   private readonly presigner: FastPresigner;
   /** Uploads running on this connection, and whether it closes when they end. */
   private active = 0;
@@ -44,11 +47,14 @@ export class Connection {
     };
     this.storage = new Storage(createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8), ...timeouts }), profile);
     this.dataClient = createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8), maxAttempts: 1, ...timeouts });
+    // Parts, PUTs and download ranges: Ferry's own requests, on a pool of the same size.
+    this.data = new DataPath(new Wire(profile, { maxSockets: Math.max(concurrency * 2, 8), ...timeouts }), this.dataClient);
     this.presigner = FastPresigner.forProfile(profile);
     // Uploads and downloads share the clients and the retry settings.
     const engine = {
       storage: this.storage,
       dataClient: this.dataClient,
+      data: this.data,
       clock,
       locks: join(states.dir, 'downloads'),
       ...(network.networkWaitMs !== undefined ? { networkWaitMs: network.networkWaitMs } : {}),
@@ -180,6 +186,7 @@ export class Connection {
   close(): void {
     this.storage.client.destroy();
     this.dataClient.destroy();
+    this.data.destroy();
   }
 
   /**

@@ -10,6 +10,8 @@ import { MemorySecretStore } from '../../main/core/secrets/secrets';
 import { MiB } from '../../main/core/transfers/plan';
 import { TransferQueue, type TransferView } from '../../main/core/transfers/queue';
 import type { UploadKeeper } from '../../main/core/transfers/state';
+import { DataPath } from '../../main/core/s3/data-path';
+import { Wire } from '../../main/core/s3/wire';
 import { Uploader } from '../../main/core/transfers/upload';
 import { s3Error, startStubProxy, type StubProxy } from '../support/stub-proxy';
 import { cliEnv, ferry, gateway, randomFile, sha256File, sha256Stream, tempDir, uniqueName, waitFor } from '../support/helpers';
@@ -201,7 +203,8 @@ describe('the life of an upload', () => {
         removed = true;
       },
     };
-    const uploader = new Uploader({ storage: direct.storage, dataClient: createS3Client(direct.profile, { maxAttempts: 1 }), clock: systemClock, backoffMs: 50 });
+    const dataClient = createS3Client(direct.profile, { maxAttempts: 1 });
+    const uploader = new Uploader({ storage: direct.storage, dataClient, data: new DataPath(new Wire(direct.profile), dataClient), clock: systemClock, backoffMs: 50 });
     await expect(
       uploader.upload(
         { file: src.path, bucket, key: 'pause-cancel.bin', partSize: 8 * MiB, concurrency: 1, signal: cancel.signal, pauseSignal: pause.signal, onState: (s) => s.parts.length >= 2 && pause.abort() },

@@ -1,23 +1,15 @@
 import { createHash, createHmac } from 'node:crypto';
-import { FerryError } from '../errors';
-import { checkBucketReference, checkKey, isDnsCompatibleBucket } from '../s3/names';
+import { addressOf, canAddress, type AddressTarget } from '../s3/address';
+import { checkKey } from '../s3/names';
+import { uriEncode } from '../s3/uri';
 import type { Credentials } from '../secrets/secrets';
 import type { Profile } from '../s3/client';
 import { checkRegion } from '../s3/hosts';
 import { servedAs, type Served } from './served';
 
-/** RFC 3986 encoding as SigV4 wants it: everything but A-Z a-z 0-9 - _ . ~ is %XX (upper case). */
-export function uriEncode(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
+export { uriEncode };
 
-const encodePath = (key: string) => key.split('/').map(uriEncode).join('/');
-
-export interface PresignTarget {
-  /** Endpoint URL, e.g. https://gateway.storjshare.io; undefined for AWS's own. */
-  endpoint?: string;
-  region: string;
-  pathStyle: boolean;
+export interface PresignTarget extends AddressTarget {
   /** The SDK asks for response checksums (x-amz-checksum-mode) unless set to WHEN_REQUIRED. */
   checksumMode: boolean;
 }
@@ -75,9 +67,7 @@ export class FastPresigner {
 
   /** Whether this signer builds the same URL the SDK would; exotic cases are left to the SDK. */
   static supports(target: PresignTarget, bucket: string): boolean {
-    // AWS's own endpoints pick path or virtual-hosted style per bucket name; dotted names differ.
-    // A name that cannot be a host label goes in the path, as the SDK does.
-    return !(target.endpoint === undefined && bucket.includes('.')) && (target.pathStyle || isDnsCompatibleBucket(bucket));
+    return canAddress(target, bucket);
   }
 
   canSign(bucket: string): boolean {
@@ -86,20 +76,8 @@ export class FastPresigner {
 
   /** A GET link; `served` sets the response's type and disposition (see served.ts). */
   presignGet(bucket: string, key: string, expiresIn: number, signingDate: Date, served: Served = servedAs(key)): string {
-    // A bucket name is never trusted to build a host: "evil.example/" would change where the link points.
-    checkBucketReference(bucket);
+    const { protocol, host, path } = addressOf(this.target, bucket, key);
     checkKey(key);
-    if (!FastPresigner.supports(this.target, bucket)) throw new FerryError('BAD_BUCKET_NAME', `"${bucket}" cannot be signed as part of a host name; use path-style addressing.`);
-    const base = this.target.endpoint ? new URL(this.target.endpoint) : new URL(`https://s3.${this.target.region}.amazonaws.com`);
-    const basePath = base.pathname.replace(/\/+$/, '');
-    let host = base.host;
-    let path: string;
-    if (this.target.pathStyle) {
-      path = `${basePath}/${uriEncode(bucket)}/${encodePath(key)}`;
-    } else {
-      host = `${bucket}.${base.host}`;
-      path = `${basePath}/${encodePath(key)}`;
-    }
     const amzDate = signingDate.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
     const date = amzDate.slice(0, 8);
     const scope = `${date}/${this.target.region}/s3/aws4_request`;
@@ -123,6 +101,6 @@ export class FastPresigner {
     const signature = createHmac('sha256', this.keys.forDate(date)).update(stringToSign).digest('hex');
     encoded.push(['X-Amz-Signature', signature]);
     encoded.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `${base.protocol}//${host}${path}?${encoded.map(([k, v]) => `${k}=${v}`).join('&')}`;
+    return `${protocol}//${host}${path}?${encoded.map(([k, v]) => `${k}=${v}`).join('&')}`;
   }
 }

@@ -5,7 +5,8 @@
  * (test/unit/request-signer.test.ts compares them), from the signing key the presigner caches.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { SigningKeys, uriEncode } from '../links/sigv4';
+import { SigningKeys } from '../links/sigv4';
+import { uriEncode } from './uri';
 import type { Credentials } from '../secrets/secrets';
 
 /** One request as it will go on the wire. */

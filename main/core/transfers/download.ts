@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { lstat, realpath, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { DataPath } from '../s3/data-path';
 import type { Clock } from '../clock';
 import { FerryError, isFerryError } from '../errors';
 import { writeFileAtomic } from '../files';
@@ -73,7 +73,7 @@ export interface DownloadResult {
 export class Downloader {
   private readonly policy: RetryPolicy;
   constructor(
-    private readonly opts: { storage: Storage; dataClient: S3Client; clock: Clock; backoffMs?: number; networkWaitMs?: number; /** Where claims on target files are kept (the data folder), so two processes never write one file. */ locks?: string },
+    private readonly opts: { storage: Storage; data: DataPath; clock: Clock; backoffMs?: number; networkWaitMs?: number; /** Where claims on target files are kept (the data folder), so two processes never write one file. */ locks?: string },
   ) {
     this.policy = retryPolicy(opts.clock, opts);
   }
@@ -247,10 +247,7 @@ export class Downloader {
         ? new FerryError('FILE_CHANGED', `${req.key} changed on the server while it was being downloaded. Download it again for the new version.`, { cause: err })
         : undefined;
     await retrying(this.policy, { signal, op: { endpoint: this.opts.storage.endpoint, bucket: req.bucket, key: req.key }, stopped, onWaiting, refuse }, async () => {
-      const out = await this.opts.dataClient.send(
-        new GetObjectCommand({ Bucket: req.bucket, Key: req.key, Range: `bytes=${start}-${start + length - 1}`, ...(etag ? { IfMatch: etag } : {}) }),
-        { abortSignal: signal },
-      );
+      const out = await this.opts.data.getObject({ Bucket: req.bucket, Key: req.key, Range: `bytes=${start}-${start + length - 1}`, ...(etag ? { IfMatch: etag } : {}) }, { signal });
       const body = out.Body as AsyncIterable<Uint8Array> | undefined;
       // A server that answers with fewer bytes than asked is not serving the object its HEAD
       // described (a cut connection would say the full length and end early): no waiting it out.

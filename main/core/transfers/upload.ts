@@ -1,9 +1,9 @@
-import { PutObjectCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import mime from 'mime-types';
 import type { Clock } from '../clock';
 import { FerryError, isFerryError } from '../errors';
 import { checkBucketReference, checkUserKey } from '../s3/names';
-import { sendOptions } from '../s3/sent';
+import type { DataPath } from '../s3/data-path';
 import type { Storage } from '../s3/storage';
 import { sendRange, type BodyRoute } from './body';
 import { completeUpload, createUpload, keyTaken, type OwnedDeps } from './owned';
@@ -84,6 +84,8 @@ export interface UploaderOptions {
    * attempt reads the file afresh), and Create and Complete (whose lost answers Ferry must see).
    */
   dataClient: S3Client;
+  /** Where parts and PUTs go: Ferry's own lean requests, or the SDK for names only it places. */
+  data: DataPath;
   clock: Clock;
   /** Attempts per part or PUT before giving up. */
   attempts?: number;
@@ -223,9 +225,9 @@ export class Uploader {
     let conditional = Boolean(req.ifAbsent);
     const { out } = await sendRange(this.route(req), { src, start: 0, end: src.size, meter, signal }, async (Body, ContentLength, ContentMD5, abortSignal, onSent) => {
       try {
-        return await this.opts.dataClient.send(
-          new PutObjectCommand({ Bucket: req.bucket, Key: req.key, Body, ContentLength, ContentMD5, ContentType: contentType, ...(conditional ? { IfNoneMatch: '*' } : {}) }),
-          sendOptions(abortSignal, onSent),
+        return await this.opts.data.putObject(
+          { Bucket: req.bucket, Key: req.key, Body, ContentLength, ContentMD5, ContentType: contentType, ...(conditional ? { IfNoneMatch: '*' } : {}) },
+          { signal: abortSignal, onSent },
         );
       } catch (err) {
         const { status } = sdkFailure(err);
@@ -253,7 +255,7 @@ export class Uploader {
 
   private async multipart(run: Run, src: SourceFile, plan: UploadPlan, contentType: string, meter: ProgressMeter, prior: MultipartState | undefined): Promise<UploadResult> {
     const { req, keeper } = run;
-    const { storage, dataClient } = this.opts;
+    const { storage, data } = this.opts;
     const stop = stopSignal(req);
     const parts: Array<Part | undefined> = new Array(plan.partCount);
     const partMd5: Array<Buffer | undefined> = new Array(plan.partCount);
@@ -329,7 +331,7 @@ export class Uploader {
         const end = Math.min(start + plan.partSize, src.size);
         try {
           const { out, md5 } = await sendRange(this.route(req), { src, start, end, meter, signal }, (Body, ContentLength, ContentMD5, abortSignal, onSent) =>
-            dataClient.send(new UploadPartCommand({ Bucket: req.bucket, Key: req.key, UploadId: run.uploadId, PartNumber: index + 1, Body, ContentLength, ContentMD5 }), sendOptions(abortSignal, onSent)),
+            data.uploadPart({ Bucket: req.bucket, Key: req.key, UploadId: run.uploadId!, PartNumber: index + 1, Body, ContentLength, ContentMD5 }, { signal: abortSignal, onSent }),
           );
           if (!out.ETag) throw new FerryError('S3_ERROR', `${storage.endpoint} accepted part ${index + 1} of s3://${req.bucket}/${req.key} but returned no ETag for it.`);
           const hex = md5.toString('hex');

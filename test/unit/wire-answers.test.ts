@@ -1,0 +1,191 @@
+/**
+ * One error mapping for both request paths: every answer a server may give to a PUT, a part or a
+ * ranged GET fails the lean request exactly as it fails the SDK's, in the shape the retry rules
+ * and toFerryError read (name, status), so the user sees the same message and the same retry.
+ * Both clients talk to one local server that answers by script.
+ */
+import { GetObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createS3Client, type Profile } from '../../main/core/s3/client';
+import { toFerryError } from '../../main/core/s3/errors';
+import { Wire } from '../../main/core/s3/wire';
+import { isNetworkError, isRetryable, neverSent, sdkFailure } from '../../main/core/transfers/retry';
+
+interface Answer {
+  status: number;
+  type?: string;
+  body?: string;
+}
+
+const xml = (code: string, message: string) => `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>tx0001</RequestId></Error>`;
+
+const ANSWERS: Record<string, Answer> = {
+  'unknown access key': { status: 403, type: 'application/xml', body: xml('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.') },
+  'wrong secret': { status: 403, type: 'application/xml', body: xml('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.') },
+  'no bucket': { status: 404, type: 'application/xml', body: xml('NoSuchBucket', 'The specified bucket does not exist') },
+  'no key': { status: 404, type: 'application/xml', body: xml('NoSuchKey', 'The specified key does not exist.') },
+  'no upload': { status: 404, type: 'application/xml', body: xml('NoSuchUpload', 'The specified upload does not exist.') },
+  'key taken (If-None-Match)': { status: 412, type: 'application/xml', body: xml('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold') },
+  'damaged bytes': { status: 400, type: 'application/xml', body: xml('BadDigest', 'The Content-MD5 you specified did not match what we received.') },
+  'clock skew': { status: 403, type: 'application/xml', body: xml('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.') },
+  'slow down': { status: 503, type: 'application/xml', body: xml('SlowDown', 'Please reduce your request rate.') },
+  'internal error': { status: 500, type: 'application/xml', body: xml('InternalError', 'We encountered an internal error. Please try again.') },
+  'not implemented (Swift, If-None-Match)': { status: 501, type: 'application/xml', body: xml('NotImplemented', 'A header you provided implies functionality that is not implemented') },
+  'escaped message': { status: 400, type: 'application/xml', body: xml('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive &amp; &lt;not&gt; &#65;&#x42;') },
+  'bare 403': { status: 403 },
+  'bare 404': { status: 404 },
+  'bare 500': { status: 500 },
+  'a web page': { status: 404, type: 'text/html', body: '<!DOCTYPE html><html><head><title>Not Found</title></head><body><h1>Not Found</h1></body></html>' },
+  'a proxy page, 502': { status: 502, type: 'text/html', body: '<html><body>Bad gateway</body></html>' },
+  'redirect': { status: 301, type: 'application/xml', body: xml('PermanentRedirect', 'The bucket you are attempting to access must be addressed using the specified endpoint.') },
+};
+
+describe('the lean path fails as the SDK fails, for every answer (issue 21)', () => {
+  let server: Server;
+  let profile: Profile;
+  let answer: Answer;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(answer.status, { ...(answer.type ? { 'content-type': answer.type } : {}), 'x-amz-request-id': 'tx0001', ...(answer.status === 301 ? { location: 'http://elsewhere.example/' } : {}) });
+        res.end(req.method === 'HEAD' ? undefined : answer.body);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    profile = { name: 't', provider: 'ceph', endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', pathStyle: true, checksums: 'when-required', credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' } };
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const op = { endpoint: 'http://s3.test', bucket: 'bkt', key: 'some/key.txt' };
+  const shape = (err: unknown) => {
+    const f = toFerryError(err, op);
+    return { code: f.code, message: f.message, failure: sdkFailure(err), retryable: isRetryable(err), network: isNetworkError(err), neverSent: neverSent(err) };
+  };
+
+  for (const [name, a] of Object.entries(ANSWERS)) {
+    it(`${name} (HTTP ${a.status})`, async () => {
+      answer = a;
+      const wire = new Wire(profile);
+      // Ferry's own SDK client (with its bounds and guards), as the transfer engine had it.
+      const sdk = createS3Client(profile, { maxAttempts: 1 });
+      const body = Buffer.from('hello');
+      const md5 = 'XUFAKrxLKna5cZ2REBfFkg==';
+      const pairs: Array<[string, () => Promise<unknown>, () => Promise<unknown>]> = [
+        ['PutObject', () => sdk.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'some/key.txt', Body: body, ContentLength: 5, ContentMD5: md5 })), () => wire.putObject({ Bucket: 'bkt', Key: 'some/key.txt', Body: body, ContentLength: 5, ContentMD5: md5 })],
+        [
+          'UploadPart, streamed',
+          () => sdk.send(new UploadPartCommand({ Bucket: 'bkt', Key: 'some/key.txt', UploadId: 'u', PartNumber: 1, Body: Readable.from([body]), ContentLength: 5, ContentMD5: md5 })),
+          () => wire.uploadPart({ Bucket: 'bkt', Key: 'some/key.txt', UploadId: 'u', PartNumber: 1, Body: Readable.from([body]), ContentLength: 5, ContentMD5: md5 }),
+        ],
+        ['GetObject', () => sdk.send(new GetObjectCommand({ Bucket: 'bkt', Key: 'some/key.txt', Range: 'bytes=0-4' })), () => wire.getObject({ Bucket: 'bkt', Key: 'some/key.txt', Range: 'bytes=0-4' })],
+      ];
+      for (const [what, viaSdk, viaWire] of pairs) {
+        const theirs = await viaSdk().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        const mine = await viaWire().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(theirs, `the SDK's ${what} failed`).toBeDefined();
+        expect(mine, `the lean ${what} failed`).toBeDefined();
+        expect(shape(mine), what).toEqual(shape(theirs));
+      }
+      sdk.destroy();
+      wire.destroy();
+    });
+  }
+});
+
+describe('the lean path fails as the SDK fails when the network does (issue 21)', () => {
+  const op = { endpoint: 'http://s3.test', bucket: 'bkt', key: 'k' };
+  const shape = (err: unknown) => {
+    const f = toFerryError(err, op);
+    return { code: f.code, message: f.message, retryable: isRetryable(err), network: isNetworkError(err), neverSent: neverSent(err) };
+  };
+  const profileAt = (port: number): Profile => ({ name: 't', provider: 'ceph', endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', pathStyle: true, checksums: 'when-required', credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' } });
+
+  async function serve(onRequest: RequestListener) {
+    const server = createServer(onRequest);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { server, port: (server.address() as AddressInfo).port };
+  }
+
+  const FAULTS: Array<[string, RequestListener | 'refused', { abortMs?: number }]> = [
+    ['nothing listens (refused)', 'refused', {}],
+    ['the connection is reset', (req) => req.socket.destroy(), {}],
+    ['no answer ever comes', () => {}, {}],
+    ['the body stops half-way', (req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write(Buffer.alloc(10));
+    }, {}],
+    ['the user stops it', () => {}, { abortMs: 100 }],
+  ];
+
+  for (const [name, behave, { abortMs }] of FAULTS) {
+    it(name, async () => {
+      // A port nobody listens on any more, or the server that misbehaves.
+      const { server: listening, port } = await serve(behave === 'refused' ? () => {} : behave);
+      const server: Server | undefined = behave === 'refused' ? undefined : listening;
+      if (!server) await new Promise<void>((r) => listening.close(() => r()));
+      const profile = profileAt(port);
+      const timeouts = { requestTimeoutMs: 400, connectTimeoutMs: 400 };
+      const sdk = createS3Client(profile, { maxAttempts: 1, ...timeouts });
+      const wire = new Wire(profile, timeouts);
+      // The user's stop, as the transfer engine gives one: an AbortController's abort().
+      const signal = () => {
+        if (!abortMs) return undefined;
+        const stop = new AbortController();
+        setTimeout(() => stop.abort(), abortMs);
+        return stop.signal;
+      };
+      const failure = (e: unknown) => e;
+      const body = Buffer.from('hello');
+      const read = async (out: { Body?: unknown }) => {
+        for await (const _ of out.Body as AsyncIterable<Uint8Array>) void _;
+      };
+      const pairs: Array<[string, () => Promise<unknown>, () => Promise<unknown>]> = [
+        [
+          'PutObject',
+          () => {
+            const s = signal();
+            return sdk.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'k', Body: body, ContentLength: 5, ContentMD5: 'XUFAKrxLKna5cZ2REBfFkg==' }), s ? { abortSignal: s } : {});
+          },
+          () => {
+            const s = signal();
+            return wire.putObject({ Bucket: 'bkt', Key: 'k', Body: body, ContentLength: 5, ContentMD5: 'XUFAKrxLKna5cZ2REBfFkg==' }, s ? { signal: s } : {});
+          },
+        ],
+        [
+          'GetObject, read to the end',
+          () => {
+            const s = signal();
+            return sdk.send(new GetObjectCommand({ Bucket: 'bkt', Key: 'k', Range: 'bytes=0-999' }), s ? { abortSignal: s } : {}).then(read);
+          },
+          () => {
+            const s = signal();
+            return wire.getObject({ Bucket: 'bkt', Key: 'k', Range: 'bytes=0-999' }, s ? { signal: s } : {}).then(read);
+          },
+        ],
+      ];
+      for (const [what, viaSdk, viaWire] of pairs) {
+        const theirs = await viaSdk().then(() => undefined, failure);
+        const mine = await viaWire().then(() => undefined, failure);
+        expect(theirs, `the SDK's ${what} failed`).toBeDefined();
+        expect(mine, `the lean ${what} failed`).toBeDefined();
+        expect(shape(mine), what).toEqual(shape(theirs));
+      }
+      sdk.destroy();
+      wire.destroy();
+      server?.closeAllConnections();
+      await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    });
+  }
+});
