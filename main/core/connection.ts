@@ -18,6 +18,13 @@ import type { FileRequest, RequestHistory } from './sharing/request-history';
 import { createFileRequest, PAGES_PREFIX, shareMany, type NewFileRequest } from './sharing/sharing';
 import type { SavedUpload, UploadIdentity, UploadStateStore } from './transfers/state';
 import { Uploader, type UploadRequest, type UploadResult } from './transfers/upload';
+import { UNLIMITED, type Bandwidth } from './transfers/bandwidth';
+
+/** The bandwidth caps uploads and downloads go under. */
+export interface TransferCaps {
+  uploads: Bandwidth;
+  downloads: Bandwidth;
+}
 import { Downloader, type DownloadRequest, type DownloadResult } from './transfers/download';
 
 /** An open connection to one endpoint as one identity. Close it to free its sockets. */
@@ -40,15 +47,18 @@ export class Connection {
     private readonly requestLog: RequestHistory,
     concurrency = 4,
     network: NetworkOptions = {},
+    /** The caps all of this Ferry's transfers share (bandwidth.ts). */
+    bandwidth: TransferCaps = { uploads: UNLIMITED, downloads: UNLIMITED },
   ) {
     const timeouts = {
       ...(network.requestTimeoutMs ? { requestTimeoutMs: network.requestTimeoutMs } : {}),
       ...(network.connectTimeoutMs ? { connectTimeoutMs: network.connectTimeoutMs } : {}),
     };
-    this.storage = new Storage(createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8), ...timeouts }), profile);
+    // Parts, PUTs, download ranges and listings: Ferry's own requests, on a pool of the same size.
+    const wire = new Wire(profile, { maxSockets: Math.max(concurrency * 2, 8), ...timeouts });
+    this.storage = new Storage(createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8), ...timeouts }), profile, wire);
     this.dataClient = createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8), maxAttempts: 1, ...timeouts });
-    // Parts, PUTs and download ranges: Ferry's own requests, on a pool of the same size.
-    this.data = new DataPath(new Wire(profile, { maxSockets: Math.max(concurrency * 2, 8), ...timeouts }), this.dataClient);
+    this.data = new DataPath(wire, this.dataClient);
     this.presigner = FastPresigner.forProfile(profile);
     // Uploads and downloads share the clients and the retry settings.
     const engine = {
@@ -61,8 +71,8 @@ export class Connection {
       ...(network.backoffMs !== undefined ? { backoffMs: network.backoffMs } : {}),
       ...(network.lostCreateQuietMs !== undefined ? { lostCreateQuietMs: network.lostCreateQuietMs } : {}),
     };
-    this.uploader = new Uploader(engine);
-    this.downloader = new Downloader(engine);
+    this.uploader = new Uploader({ ...engine, bandwidth: bandwidth.uploads });
+    this.downloader = new Downloader({ ...engine, bandwidth: bandwidth.downloads });
   }
 
   /**

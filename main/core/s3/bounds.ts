@@ -188,6 +188,11 @@ export class PageGuard {
     private readonly endpoint: string,
   ) {}
 
+  /** Whether a marker may be sent at all: not too large, never seen before (next() judges it again, with the page). */
+  fresh(marker: string): boolean {
+    return Buffer.byteLength(marker) <= MAX_MARKER_BYTES && !this.seen.has(createHash('sha256').update(marker).digest('base64'));
+  }
+
   /** Call once per page with the marker for the next page and how many new items the page brought. */
   next(marker: string, newItems: number): void {
     if (Buffer.byteLength(marker) > MAX_MARKER_BYTES) {

@@ -18,6 +18,8 @@ import { FerryError } from '../errors';
 import { toFerryError, type Operation } from './errors';
 import { checkBucketReference, checkKey, MAX_COLLECTED, validateNewBucketName } from './names';
 import { PageGuard } from './bounds';
+import type { Wire } from './wire';
+import { isNetworkError, isRetryable, sleep } from '../transfers/retry';
 
 export interface BucketInfo {
   name: string;
@@ -99,6 +101,8 @@ export class Storage {
   constructor(
     readonly client: S3Client,
     readonly profile: Profile,
+    /** Ferry's own requests (wire.ts), for listings; the SDK does everything without it. */
+    private readonly wire?: Wire,
   ) {
     this.endpoint = endpointLabel(profile);
   }
@@ -152,59 +156,93 @@ export class Storage {
     );
   }
 
-  /** One page of a listing; pass the returned token back for the next page. */
-  async listPage(bucket: string, prefix = '', opts: ListOptions & { token?: string } = {}): Promise<ObjectPage & { nextToken?: string }> {
-    const out = await this.call({ bucket }, () =>
-      this.client.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: prefix || undefined,
-          Delimiter: opts.recursive ? undefined : '/',
-          ContinuationToken: opts.token,
-          MaxKeys: opts.pageSize,
-          EncodingType: 'url',
-        }),
-        { abortSignal: opts.signal },
-      ),
-    );
-    const name = listedName(out.EncodingType);
+  /**
+   * One page of a listing; pass the returned token back for the next page. `onToken` hears the
+   * next page's token as soon as it is read, before the page has all arrived (Ferry's own
+   * requests only: through the SDK it is never called).
+   */
+  async listPage(bucket: string, prefix = '', opts: ListOptions & { token?: string; onToken?: (token: string) => void } = {}): Promise<ObjectPage & { nextToken?: string }> {
+    const input = {
+      Bucket: bucket,
+      ...(prefix ? { Prefix: prefix } : {}),
+      ...(opts.recursive ? {} : { Delimiter: '/' }),
+      ...(opts.token !== undefined ? { ContinuationToken: opts.token } : {}),
+      ...(opts.pageSize !== undefined ? { MaxKeys: opts.pageSize } : {}),
+      EncodingType: 'url' as const,
+    };
+    const wire = this.wire?.supports(bucket) ? this.wire : undefined;
+    const out = await this.call({ bucket }, async () => {
+      if (wire) return asTheSdkRetries(() => wire.listObjectsV2(input, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onToken ? { onToken: opts.onToken } : {}) }), opts.signal);
+      const sdk = await this.client.send(new ListObjectsV2Command(input), { abortSignal: opts.signal });
+      return {
+        contents: (sdk.Contents ?? []).map((o) => ({ key: o.Key ?? '', size: o.Size ?? 0, ...(o.LastModified ? { lastModified: o.LastModified.toISOString() } : {}), ...(o.ETag ? { etag: o.ETag } : {}) })),
+        prefixes: (sdk.CommonPrefixes ?? []).map((p) => p.Prefix ?? ''),
+        isTruncated: Boolean(sdk.IsTruncated),
+        ...(sdk.NextContinuationToken ? { nextToken: sdk.NextContinuationToken } : {}),
+        ...(sdk.EncodingType ? { encodingType: sdk.EncodingType } : {}),
+      };
+    });
+    const name = listedName(out.encodingType);
     return {
-      folders: (out.CommonPrefixes ?? []).map((p) => name(p.Prefix)),
-      objects: (out.Contents ?? []).map((o) => ({
-        key: name(o.Key),
-        size: o.Size ?? 0,
-        ...(o.LastModified ? { lastModified: o.LastModified.toISOString() } : {}),
-        ...(o.ETag ? { etag: o.ETag } : {}),
-      })),
-      ...(out.IsTruncated && out.NextContinuationToken ? { nextToken: out.NextContinuationToken } : {}),
+      folders: out.prefixes.map((p) => name(p)),
+      objects: out.contents.map((o) => ({ ...o, key: name(o.key) })),
+      ...(out.isTruncated && out.nextToken ? { nextToken: out.nextToken } : {}),
     };
   }
 
   /**
    * Lists a bucket one page at a time, following continuation tokens to the end. Only the
-   * current page is held in memory, so a bucket of millions of keys lists in constant memory.
+   * current page (and the next, on its way) is held in memory, so a bucket of millions of keys
+   * lists in constant memory. The next page is asked for the moment this one names its token,
+   * so the server works on it while this page is read and used.
    */
   async *listObjects(bucket: string, prefix = '', opts: ListOptions = {}): AsyncGenerator<ObjectPage> {
     const guard = new PageGuard(`the listing of ${bucket}/${prefix}`, this.endpoint);
+    // Stops a page asked for early that turns out not to be wanted (the consumer stopped, or failed).
+    const early = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, early.signal]) : early.signal;
+    let ahead: { token: string; page: Promise<ObjectPage & { nextToken?: string }> } | undefined;
+    const fetch = (token: string | undefined): Promise<ObjectPage & { nextToken?: string }> =>
+      this.listPage(bucket, prefix, {
+        ...opts,
+        signal,
+        ...(token !== undefined ? { token } : {}),
+        onToken: (next) => {
+          // A marker too large or already seen is judged at the page's end (guard), never sent.
+          if (ahead || !guard.fresh(next)) return;
+          ahead = { token: next, page: fetch(next) };
+          ahead.page.catch(() => {});
+        },
+      });
     // Names come in UTF-8 order: a page that brings none past the last one goes nowhere.
     let furthest = '';
-    let token: string | undefined;
     let names = 0;
-    do {
-      const { nextToken, ...page } = await this.listPage(bucket, prefix, { ...opts, ...(token ? { token } : {}) });
-      let fresh = 0;
-      for (const name of [...page.folders, ...page.objects.map((o) => o.key)]) {
-        if (Buffer.compare(Buffer.from(name), Buffer.from(furthest)) > 0) {
-          furthest = name;
-          fresh++;
+    let current = fetch(undefined);
+    try {
+      for (;;) {
+        const { nextToken, ...page } = await current;
+        let fresh = 0;
+        for (const name of [...page.folders, ...page.objects.map((o) => o.key)]) {
+          if (Buffer.compare(Buffer.from(name), Buffer.from(furthest)) > 0) {
+            furthest = name;
+            fresh++;
+          }
         }
+        names += page.folders.length + page.objects.length;
+        if (opts.limit !== undefined && names > opts.limit) throw tooMany(this.endpoint, `s3://${bucket}/${prefix}`, opts.limit);
+        if (nextToken) guard.next(nextToken, fresh);
+        const following = ahead;
+        ahead = undefined;
+        // The page asked for early is the one the token names; any other is not wanted.
+        current = nextToken ? (following?.token === nextToken ? following.page : fetch(nextToken)) : Promise.resolve({ folders: [], objects: [] });
+        // Read only if the consumer asks for more; a consumer that stops leaves it to be aborted.
+        current.catch(() => {});
+        yield page;
+        if (!nextToken) return;
       }
-      names += page.folders.length + page.objects.length;
-      if (opts.limit !== undefined && names > opts.limit) throw tooMany(this.endpoint, `s3://${bucket}/${prefix}`, opts.limit);
-      yield page;
-      token = nextToken;
-      if (token) guard.next(token, fresh);
-    } while (token);
+    } finally {
+      early.abort();
+    }
   }
 
   /**
@@ -360,6 +398,22 @@ export class Storage {
       keyMarker = out.NextKeyMarker;
       uploadIdMarker = out.NextUploadIdMarker;
       guard.next(JSON.stringify([keyMarker, uploadIdMarker]), ids.size - before);
+    }
+  }
+}
+
+/**
+ * A request of Ferry's own retried as this class's SDK client retries its requests (three
+ * attempts, exponential back-off with full jitter from 100 ms), on the answers and faults the
+ * transfer engine's policy calls passing.
+ */
+async function asTheSdkRetries<T>(run: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (attempt >= 3 || signal?.aborted || !(isRetryable(err) || isNetworkError(err))) throw err;
+      await sleep(Math.random() * Math.min(20_000, 100 * 2 ** attempt), signal);
     }
   }
 }

@@ -17,7 +17,8 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { addressOf, canAddress, type AddressTarget } from './address';
-import { bound, MAX_XML_DEPTH } from './bounds';
+import { bound, MAX_XML_BYTES, MAX_XML_DEPTH } from './bounds';
+import { ListParser, xmlText, type ListResult } from './list-xml';
 import type { Profile } from './client';
 import { forbiddenEndpoint, forbiddenHost, guardedLookup } from './hosts';
 import { RequestSigner } from './request-signer';
@@ -63,11 +64,9 @@ export interface GetOutput {
 /** Error answers are a few hundred bytes; one this large is not S3's. */
 const MAX_ERROR_BYTES = 1024 * 1024;
 
-const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-const unescapeXml = (s: string) => s.replace(/&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-f]+);/gi, (m, e: string) => XML_ENTITIES[e] ?? (e[1] === 'x' || e[1] === 'X' ? String.fromCodePoint(Number.parseInt(e.slice(2), 16)) : String.fromCodePoint(Number(e.slice(1)))));
 const element = (xml: string, name: string) => {
   const m = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);
-  return m ? unescapeXml(m[1]!) : undefined;
+  return m ? xmlText(m[1]!) : undefined;
 };
 
 /**
@@ -143,6 +142,39 @@ export class Wire {
     };
   }
 
+  /**
+   * One page of a listing, parsed as it arrives (list-xml.ts): `onToken` hears the continuation
+   * token as soon as it is read, so the next page can be on its way while this one arrives.
+   */
+  async listObjectsV2(input: ListInput, control: SendControl & { onToken?: (token: string) => void } = {}): Promise<ListResult> {
+    const res = await this.send(listObjectsV2Request(input), control);
+    // As Ferry's SDK guard: a web page where a listing should be is not an empty bucket.
+    const type = res.headers['content-type'] ?? '';
+    if (/html/i.test(type) && res.headers['content-length'] !== '0') {
+      res.destroy();
+      throw Object.assign(new Error(`Expected an S3 response but got ${type}`), { name: 'NotS3Response', $metadata: { httpStatusCode: res.statusCode } });
+    }
+    const parser = new ListParser(control.onToken);
+    const body = bound(res, { periodMs: this.socketTimeout, deadlineMs: 2 * this.socketTimeout, maxBytes: MAX_XML_BYTES, maxDepth: MAX_XML_DEPTH, what: 'ListObjectsV2' });
+    return new Promise<ListResult>((resolve, reject) => {
+      body.on('data', (chunk: Buffer) => {
+        try {
+          parser.write(chunk);
+        } catch (err) {
+          body.destroy(err as Error);
+        }
+      });
+      body.on('error', reject);
+      body.on('end', () => {
+        try {
+          resolve(parser.end());
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+    });
+  }
+
   /** Closes the pool's sockets. */
   destroy(): void {
     this.agent.destroy();
@@ -151,7 +183,7 @@ export class Wire {
   /** The request as it goes on the wire (for the tests that compare it with the SDK's). */
   form(req: WireRequest, at: Date) {
     const address = addressOf(this.target, req.bucket, req.key);
-    const query: Array<[string, string]> = [['x-id', req.op], ...req.query];
+    const query = req.query;
     const headers = this.signer.sign({ method: req.method, host: address.host, path: address.path, query, headers: req.headers, payloadHash: req.payloadHash }, at);
     const search = query.map(([k, v]) => `${uriEncode(k)}=${uriEncode(v)}`).join('&');
     return { address, query, headers, pathAndQuery: `${address.path}?${search}` };
@@ -237,7 +269,7 @@ const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
 
 /** One request before it is addressed and signed. */
 export interface WireRequest {
-  /** The operation, as the SDK names it in x-id and Ferry in messages. */
+  /** The operation, as the SDK names it (in x-id, for the operations it adds one to) and Ferry in messages. */
   op: string;
   bucket: string;
   key?: string;
@@ -263,7 +295,7 @@ function bodyRequest(op: string, input: BodyInput, query: Array<[string, string]
 }
 
 export function putObjectRequest(input: PutInput): WireRequest {
-  return bodyRequest('PutObject', input, [], {
+  return bodyRequest('PutObject', input, [['x-id', 'PutObject']], {
     ...(input.ContentType ? { 'content-type': input.ContentType } : {}),
     ...(input.IfNoneMatch ? { 'if-none-match': input.IfNoneMatch } : {}),
   });
@@ -271,14 +303,27 @@ export function putObjectRequest(input: PutInput): WireRequest {
 
 export function uploadPartRequest(input: PartInput): WireRequest {
   // The SDK gives a part the type of an unknown body; servers ignore it, but it is signed.
-  return bodyRequest('UploadPart', input, [['partNumber', String(input.PartNumber)], ['uploadId', input.UploadId]], { 'content-type': 'application/octet-stream' });
+  return bodyRequest('UploadPart', input, [['x-id', 'UploadPart'], ['partNumber', String(input.PartNumber)], ['uploadId', input.UploadId]], { 'content-type': 'application/octet-stream' });
 }
 
 export function getObjectRequest(input: GetInput): WireRequest {
   const headers: Record<string, string> = {};
   if (input.Range) headers.range = input.Range;
   if (input.IfMatch) headers['if-match'] = input.IfMatch;
-  return { op: 'GetObject', bucket: input.Bucket, key: input.Key, method: 'GET', query: [], headers, payloadHash: EMPTY_SHA256 };
+  return { op: 'GetObject', bucket: input.Bucket, key: input.Key, method: 'GET', query: [['x-id', 'GetObject']], headers, payloadHash: EMPTY_SHA256 };
+}
+
+export type ListInput = { Bucket: string; Prefix?: string; Delimiter?: string; ContinuationToken?: string; MaxKeys?: number; EncodingType?: 'url' };
+
+/** A bucket-level GET: its path is the bucket's, with the trailing slash the SDK sends. */
+export function listObjectsV2Request(input: ListInput): WireRequest {
+  const query: Array<[string, string]> = [['list-type', '2']];
+  if (input.ContinuationToken !== undefined) query.push(['continuation-token', input.ContinuationToken]);
+  if (input.Delimiter !== undefined) query.push(['delimiter', input.Delimiter]);
+  if (input.EncodingType !== undefined) query.push(['encoding-type', input.EncodingType]);
+  if (input.MaxKeys !== undefined) query.push(['max-keys', String(input.MaxKeys)]);
+  if (input.Prefix !== undefined) query.push(['prefix', input.Prefix]);
+  return { op: 'ListObjectsV2', bucket: input.Bucket, method: 'GET', query, headers: {}, payloadHash: EMPTY_SHA256 };
 }
 
 function isStream(body: unknown): body is Readable {
