@@ -131,6 +131,7 @@ export const requests = {
     theme: z.enum(['system', 'light', 'dark']).optional(),
     partSizeMiB: z.number().int().min(5, 'Parts are at least 5 MiB.').max(5120, 'Parts are at most 5 GiB (5120 MiB).').nullable().optional(),
     concurrency: z.number().int().min(1, 'At least 1 part at a time.').max(64, 'At most 64 parts at a time.').nullable().optional(),
+    uploadLimitMiBps: z.number().min(0.1, 'The limit is at least 0.1 MiB/s.').max(10_240, 'The limit is at most 10,240 MiB/s.').nullable().optional(),
     lastLocation: z.object({ account: name, bucket: bucket.optional(), prefix: prefix.optional() }).optional(),
   }),
 } as const;
@@ -264,6 +265,8 @@ export interface Prefs {
   theme?: 'system' | 'light' | 'dark';
   partSizeMiB?: number;
   concurrency?: number;
+  /** Every upload of the window together, in MiB per second; unset for no limit. */
+  uploadLimitMiBps?: number;
   lastLocation?: { account: string; bucket?: string; prefix?: string };
 }
 

@@ -45,6 +45,7 @@ export const SHARED_OPTIONS = {
   'expires-in': { type: 'string', help: ['--expires-in TIME', 'link lifetime: seconds or 90s, 15m, 1h, 7d (1 second to 7 days)'] },
   'part-size': { type: 'string', help: ['--part-size SIZE', "multipart part size, e.g. 64MiB (default: the provider's, else chosen per file)"] },
   concurrency: { type: 'string', help: ['--concurrency N', 'parts in flight at once (default: chosen per file size; --debug shows it)'] },
+  bwlimit: { type: 'string', help: ['--bwlimit RATE', 'cap transfers at RATE per second in each direction, shared by all files, e.g. 5MiB'] },
   json: { type: 'boolean', help: ['--json', 'machine-readable output'] },
   'no-progress': { type: 'boolean', help: ['--no-progress', 'no progress bar even on a terminal'] },
   debug: { type: 'boolean', help: ['--debug', 'show stack traces and the upload plan'] },
@@ -134,8 +135,22 @@ export class Context<T extends OptionSpecs = OptionSpecs> {
     return this.io.stderr.isTTY && !this.o.json && !this.o['no-progress'] ? new ProgressBar(this.terminal) : undefined;
   }
 
+  /** The --bwlimit rate in bytes per second, if given ("5MiB", "5MiB/s", "512KiB"). */
+  bwlimit(): number | undefined {
+    const raw = this.o.bwlimit;
+    if (raw === undefined) return undefined;
+    const rate = parseSize(raw.trim().replace(/\/s$/i, ''));
+    if (rate < 1024) throw usage(`--bwlimit must be at least 1KiB (per second), not "${raw}".`);
+    return rate;
+  }
+
   /** Opens a connection for the command's work and closes it after, whatever happens. */
   async withConnection<R>(fn: (c: Connection) => Promise<R>): Promise<R> {
+    const rate = this.bwlimit();
+    if (rate !== undefined) {
+      this.ferry.bandwidth.uploads.set(rate);
+      this.ferry.bandwidth.downloads.set(rate);
+    }
     const conn = await this.ferry.connect(this.selector, { concurrency: this.concurrency() });
     try {
       return await fn(conn);

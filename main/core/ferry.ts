@@ -15,7 +15,8 @@ import { endpointLabel } from './s3/endpoint';
 import { checkEndpointAddresses, checkRegion, type AddressCheck } from './s3/hosts';
 import type { Credentials, SecretStore } from './secrets/secrets';
 import { UploadStateStore } from './transfers/state';
-import type { Connection } from './connection';
+import type { Connection, TransferCaps } from './connection';
+import { Bandwidth } from './transfers/bandwidth';
 
 export type { Connection } from './connection';
 
@@ -87,6 +88,11 @@ export class Ferry {
   readonly uploadStates: UploadStateStore;
   readonly requests: RequestHistory;
   readonly clock: Clock;
+  /**
+   * Caps shared by every transfer this Ferry runs, on every account: the CLI's --bwlimit sets
+   * both, the window's "Limit uploads while I work" the first. None until set.
+   */
+  readonly bandwidth: TransferCaps = { uploads: new Bandwidth(), downloads: new Bandwidth() };
   private readonly secrets: SecretStore;
   private readonly env: NodeJS.ProcessEnv;
   private readonly network: NetworkOptions;
@@ -303,7 +309,7 @@ export class Ferry {
   async connect(sel: Selector = {}, opts: { concurrency?: number } = {}): Promise<Connection> {
     const profile = await this.resolveProfile(sel);
     const { Connection } = await import('./connection');
-    return new Connection(profile, this.clock, this.links, this.uploadStates, this.requests, opts.concurrency, this.network);
+    return new Connection(profile, this.clock, this.links, this.uploadStates, this.requests, opts.concurrency, this.network, this.bandwidth);
   }
 
   /**

@@ -139,7 +139,7 @@ export function App() {
     if (files.length) await uploadFiles(files);
   };
 
-  const savePrefs = async (patch: Partial<Omit<Prefs, 'partSizeMiB' | 'concurrency'>> & { partSizeMiB?: number | null; concurrency?: number | null }) => {
+  const savePrefs = async (patch: Partial<Omit<Prefs, 'partSizeMiB' | 'concurrency' | 'uploadLimitMiBps'>> & { partSizeMiB?: number | null; concurrency?: number | null; uploadLimitMiBps?: number | null }) => {
     setPrefs(await call(ferry().setPrefs(patch)));
   };
 

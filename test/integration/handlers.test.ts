@@ -40,9 +40,10 @@ describe('the IPC handler table', () => {
     return r.value as T;
   };
 
+  let dataDir: string;
   beforeAll(async () => {
     Object.assign(process.env, inject('keyring'));
-    const dataDir = await tempDir();
+    dataDir = await tempDir();
     ferry = new Ferry({ dataDir, secrets: new KeychainSecretStore(), env: {} });
     core = createAppCore({
       ferry,
@@ -180,6 +181,26 @@ describe('the IPC handler table', () => {
       expect(r, channel).toMatchObject({ ok: false, error: { code: 'NO_SUCH_KEY', message: expect.stringContaining('is not there any more (renamed, moved or deleted)') } });
     }
     conn.close();
+  });
+
+  it('"Limit uploads while I work" caps every upload of the window at once, and holds after a restart', async () => {
+    expect(ferry.bandwidth.uploads.bytesPerSecond).toBeUndefined();
+    expect(await ok('prefs:set', { uploadLimitMiBps: 2.5 })).toMatchObject({ uploadLimitMiBps: 2.5 });
+    expect(ferry.bandwidth.uploads.bytesPerSecond).toBe(2.5 * MiB);
+    // Downloads are not the window's uploads: they keep going at full speed.
+    expect(ferry.bandwidth.downloads.bytesPerSecond).toBeUndefined();
+    // A bad value is refused in words and changes nothing.
+    const refused = await core.handle('prefs:set', { uploadLimitMiBps: 0 });
+    expect(refused).toMatchObject({ ok: false, error: { message: expect.stringContaining('at least 0.1 MiB/s') } });
+    expect(ferry.bandwidth.uploads.bytesPerSecond).toBe(2.5 * MiB);
+    // The next start of the app caps uploads before any is added.
+    const again = new Ferry({ dataDir, secrets: new KeychainSecretStore(), env: {} });
+    const restarted = createAppCore({ ferry: again, dataDir, platform: { copyText: () => {}, notify: () => {}, openExternal: () => {}, confirm: async () => true, pickFiles: async () => [] }, emit: () => {}, appInfo: { name: 'Ferry', version: 'test', platform: 'linux' } });
+    await waitFor(async () => again.bandwidth.uploads.bytesPerSecond === 2.5 * MiB);
+    restarted.dispose();
+    // Cleared: no limit.
+    expect(await ok('prefs:set', { uploadLimitMiBps: null })).not.toHaveProperty('uploadLimitMiBps');
+    expect(ferry.bandwidth.uploads.bytesPerSecond).toBeUndefined();
   });
 
   it('copies a working share link when an upload finishes, if the user asked for that', async () => {

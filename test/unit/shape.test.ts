@@ -49,6 +49,7 @@ const zPreferences = z.object({
   notifications: z.boolean().optional(),
   theme: z.enum(['system', 'light', 'dark']).optional(),
   partSizeMiB: z.number().int().min(5).max(5120).optional(),
+  uploadLimitMiBps: z.number().min(0.1).max(10_240).optional(),
   concurrency: z.number().int().min(1).max(64).optional(),
   lastLocation: z.object({ account: z.string(), bucket: z.string().optional(), prefix: z.string().optional() }).optional(),
 });

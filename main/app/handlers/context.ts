@@ -7,6 +7,7 @@ import type { Channel, Requests, Responses } from '../../../preload/contract';
 import { FerryError } from '../../core/errors';
 import type { Connection, Ferry } from '../../core/ferry';
 import type { TransferQueue } from '../../core/transfers/queue';
+import type { Preferences } from '../../core/settings/preferences';
 import type { PathGrants } from '../grants';
 import type { KnownNames } from '../known-names';
 import type { DropNotices, Notifier } from '../notifications';
@@ -41,6 +42,8 @@ export interface HandlerContext {
   waiting: WaitingTransfers;
   drops: DropNotices;
   notifier: Notifier;
+  /** Puts saved preferences into effect (notifications on or off, the upload limit) and returns them. */
+  follow: <T extends Preferences>(p: T) => T;
   links: SessionLinks;
   /** Settles once the place the window was last is known (it opens there: that place was checked when it was saved). */
   seeded: Promise<void>;

@@ -10,6 +10,7 @@ import { requests } from '../../../preload/contract';
 import type { Result } from '../../../preload/api';
 import { isFerryError } from '../../core/errors';
 import type { Ferry } from '../../core/ferry';
+import type { Preferences } from '../../core/settings/preferences';
 import type { TransferQueue } from '../../core/transfers/queue';
 import type { UploadHistory, UploadRecord } from '../../core/transfers/upload-history';
 import { AccountConnections } from '../connections';
@@ -88,7 +89,12 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
   const { ferry, emit } = opts;
   // Notifications can be turned off in Settings; everything else the platform does stays as is.
   const notifier = new Notifier(opts.platform);
-  void ferry.preferences.get().then(notifier.follow, () => {});
+  // Preferences that act at once: notifications, and the limit all of the window's uploads share.
+  const follow = <T extends Preferences>(p: T): T => {
+    ferry.bandwidth.uploads.set(p.uploadLimitMiBps ? p.uploadLimitMiBps * 1024 * 1024 : undefined);
+    return notifier.follow(p);
+  };
+  void ferry.preferences.get().then(follow, () => {});
   const platform: Platform = { ...opts.platform, notify: notifier.notify };
   const connections = new AccountConnections(ferry);
   const connection = (account: string) => connections.get(account);
@@ -132,6 +138,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     waiting,
     drops,
     notifier,
+    follow,
     links,
     seeded,
     restored: transfers.restored,

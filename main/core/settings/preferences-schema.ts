@@ -16,6 +16,8 @@ export const PreferencesSchema = obj({
   /** For advanced users: the part size (MiB) and parts in flight of the window's uploads; unset lets Ferry choose per file. */
   partSizeMiB: opt(num({ int: true, min: 5, max: 5120 })),
   concurrency: opt(num({ int: true, min: 1, max: 64 })),
+  /** "Limit uploads while I work": every upload of the window together, in MiB per second; unset for none. */
+  uploadLimitMiBps: opt(num({ min: 0.1, max: 10_240 })),
   /** Where the window was last: it opens there again. */
   lastLocation: opt(obj({ account: str(), bucket: opt(str()), prefix: opt(str()) })),
 });

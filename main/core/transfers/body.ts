@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { FerryError, systemCode } from '../errors';
+import type { Bandwidth } from './bandwidth';
 import type { ProgressMeter } from './progress';
 import { becameShorter, md5Range, rangeStream, type SourceFile } from './source';
 
@@ -19,6 +20,8 @@ export type SendBody<T> = (body: Readable | Uint8Array, length: number, contentM
 /** Which file the bodies come from, and how a request is retried. */
 export interface BodyRoute {
   file: string;
+  /** The cap the bodies go under (none: UNLIMITED). */
+  bandwidth: Bandwidth;
   retry: <T>(signal: AbortSignal, run: () => Promise<T>, onFail?: () => void) => Promise<T>;
 }
 
@@ -62,7 +65,7 @@ export async function sendRange<T>(via: BodyRoute, range: BodyRange, send: SendB
         meter.add(take);
       };
       if (end > start) {
-        a.body = body = rangeStream(src.handle, start, end);
+        a.body = body = rangeStream(src.handle, start, end, (n) => via.bandwidth.take(n, signal));
         a.body.once('error', (err) => {
           const code = systemCode(err);
           a.failed = err instanceof FerryError ? err : new FerryError('FILE_UNREADABLE', `Cannot read ${via.file} (${code ?? (err as Error).message}).`, { cause: err });
@@ -117,6 +120,7 @@ async function sendSmall<T>(via: BodyRoute, range: BodyRange, send: SendBody<T>)
     signal,
     async () => {
       // Held in memory, it is written in one go (not streamed): counted when it is answered.
+      await via.bandwidth.take(bytes.length, signal);
       const sent = await send(bytes, bytes.length, md5.toString('base64'), signal, () => {});
       if (!counted) meter.add(bytes.length);
       counted = true;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { lstat, realpath, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { DataPath } from '../s3/data-path';
+import type { Bandwidth } from './bandwidth';
 import type { Clock } from '../clock';
 import { FerryError, isFerryError } from '../errors';
 import { writeFileAtomic } from '../files';
@@ -73,7 +74,7 @@ export interface DownloadResult {
 export class Downloader {
   private readonly policy: RetryPolicy;
   constructor(
-    private readonly opts: { storage: Storage; data: DataPath; clock: Clock; backoffMs?: number; networkWaitMs?: number; /** Where claims on target files are kept (the data folder), so two processes never write one file. */ locks?: string },
+    private readonly opts: { storage: Storage; data: DataPath; /** The cap every download shares (none by default). */ bandwidth?: Bandwidth; clock: Clock; backoffMs?: number; networkWaitMs?: number; /** Where claims on target files are kept (the data folder), so two processes never write one file. */ locks?: string },
   ) {
     this.policy = retryPolicy(opts.clock, opts);
   }
@@ -272,6 +273,8 @@ export class Downloader {
           meter.add(pos - start - counted);
           counted = pos - start;
         }
+        // Under a cap, the next read waits: the socket's own back-pressure slows the server.
+        await this.opts.bandwidth?.take(chunk.length, signal);
       }
       // A range cut short is a lost connection, waited out as one; but a server that answers
       // every time and cuts every time is not a network fault: a few cuts, and it is said.

@@ -69,10 +69,12 @@ const CHUNK = 256 * 1024;
  * stream is a chunk or two, whatever the part size. Reading is not sending: progress counts
  * bytes as the network takes them (s3/sent.ts), not as they are read here.
  */
-export function rangeStream(handle: FileHandle, start: number, end: number): Readable {
+export function rangeStream(handle: FileHandle, start: number, end: number, pace?: (bytes: number) => Promise<void>): Readable {
   async function* chunks() {
     for (let pos = start; pos < end; ) {
       const want = Math.min(CHUNK, end - pos);
+      // Under a bandwidth cap, each read waits its turn (bandwidth.ts).
+      if (pace) await pace(want);
       const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(want), 0, want, pos);
       if (bytesRead === 0) throw new FerryError('FILE_CHANGED', 'The file became shorter while it was being uploaded.');
       pos += bytesRead;

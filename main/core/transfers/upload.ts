@@ -4,6 +4,7 @@ import type { Clock } from '../clock';
 import { FerryError, isFerryError } from '../errors';
 import { checkBucketReference, checkUserKey } from '../s3/names';
 import type { DataPath } from '../s3/data-path';
+import { UNLIMITED, type Bandwidth } from './bandwidth';
 import type { Storage } from '../s3/storage';
 import { sendRange, type BodyRoute } from './body';
 import { completeUpload, createUpload, keyTaken, type OwnedDeps } from './owned';
@@ -86,6 +87,8 @@ export interface UploaderOptions {
   dataClient: S3Client;
   /** Where parts and PUTs go: Ferry's own lean requests, or the SDK for names only it places. */
   data: DataPath;
+  /** The cap every upload's bodies share (none by default). */
+  bandwidth?: Bandwidth;
   clock: Clock;
   /** Attempts per part or PUT before giving up. */
   attempts?: number;
@@ -128,7 +131,7 @@ export class Uploader {
 
   /** Where an upload's bodies come from and how they are retried (body.ts). */
   private route(req: UploadRequest): BodyRoute {
-    return { file: req.file, retry: (signal, run, onFail) => this.retrying(req, signal, run, onFail) };
+    return { file: req.file, bandwidth: this.opts.bandwidth ?? UNLIMITED, retry: (signal, run, onFail) => this.retrying(req, signal, run, onFail) };
   }
 
   /** What Create and Complete (owned.ts) need of this uploader for one request. */

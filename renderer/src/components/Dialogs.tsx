@@ -215,7 +215,7 @@ const LIFETIMES = [
 ];
 
 /** Every setting of the app in one place. Each change is saved at once. */
-export function SettingsDialog({ prefs: saved, onChange: save, onClose }: { prefs: Prefs; onChange(patch: Partial<Omit<Prefs, 'partSizeMiB' | 'concurrency'>> & { partSizeMiB?: number | null; concurrency?: number | null }): Promise<void>; onClose(): void }) {
+export function SettingsDialog({ prefs: saved, onChange: save, onClose }: { prefs: Prefs; onChange(patch: Partial<Omit<Prefs, 'partSizeMiB' | 'concurrency' | 'uploadLimitMiBps'>> & { partSizeMiB?: number | null; concurrency?: number | null; uploadLimitMiBps?: number | null }): Promise<void>; onClose(): void }) {
   // Shown changed at once; saved behind; put back if saving fails (the error says why).
   const [prefs, setPrefs] = useState(saved);
   const onChange = async (patch: Parameters<typeof save>[0]) => {
@@ -230,6 +230,13 @@ export function SettingsDialog({ prefs: saved, onChange: save, onClose }: { pref
   };
   const [part, setPart] = useState(prefs.partSizeMiB ? String(prefs.partSizeMiB) : '');
   const [conc, setConc] = useState(prefs.concurrency ? String(prefs.concurrency) : '');
+  const [limit, setLimit] = useState(prefs.uploadLimitMiBps ? String(prefs.uploadLimitMiBps) : '');
+  const rate = (raw: string): number | null => {
+    if (!raw.trim()) return null;
+    const n = Number(raw.replace(',', '.'));
+    if (!Number.isFinite(n) || n < 0.1 || n > 10_240) throw new Error('The upload limit must be a number of MiB per second from 0.1 to 10240, or empty for no limit.');
+    return Math.round(n * 10) / 10;
+  };
   const { run, error } = useRun();
   const number = (raw: string, what: string, min: number, max: number): number | null => {
     if (!raw.trim()) return null;
@@ -265,6 +272,11 @@ export function SettingsDialog({ prefs: saved, onChange: save, onClose }: { pref
             <option value="light">Light</option>
             <option value="dark">Dark</option>
           </select>
+        </label>
+        <label>
+          <span>Limit uploads while I work (MiB/s)</span>
+          <input inputMode="decimal" value={limit} onChange={(e) => setLimit(e.target.value)} onBlur={() => void run(() => onChange({ uploadLimitMiBps: rate(limit) }))} placeholder="no limit" />
+          <small>Shared by all uploads at once, so video calls and browsing keep their share. Empty for no limit.</small>
         </label>
         <fieldset>
           <legend>Advanced: uploads</legend>

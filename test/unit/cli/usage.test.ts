@@ -120,6 +120,13 @@ describe('usage mistakes', () => {
     }
   });
 
+  it('--bwlimit is checked before connecting: a rate per second, at least 1KiB', async () => {
+    for (const rate of ['0', '100', '1000B/s']) {
+      expect(await cli(['ls', 's3://bucket/', '--bwlimit', rate], { env: OFFLINE_AWS })).toEqual({ code: 2, stdout: '', stderr: `ferry: --bwlimit must be at least 1KiB (per second), not "${rate}".${SEE}\n` });
+    }
+    expect(await cli(['ls', '--bwlimit', 'fast'], { env: OFFLINE_AWS })).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('"fast" is not a size') });
+  });
+
   it('sizes, expiries and local paths are checked before anything is sent', async () => {
     const dir = await tempDir();
     const file = join(dir, 'file.txt');
