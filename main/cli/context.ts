@@ -139,7 +139,12 @@ export class Context<T extends OptionSpecs = OptionSpecs> {
   bwlimit(): number | undefined {
     const raw = this.o.bwlimit;
     if (raw === undefined) return undefined;
-    const rate = parseSize(raw.trim().replace(/\/s$/i, ''));
+    let rate: number;
+    try {
+      rate = parseSize(raw.trim().replace(/\/s$/i, ''));
+    } catch {
+      throw usage(`--bwlimit takes a rate per second such as 5MiB, 512KiB or 5MiB/s, not "${raw}".`);
+    }
     if (rate < 1024) throw usage(`--bwlimit must be at least 1KiB (per second), not "${raw}".`);
     return rate;
   }

@@ -12,7 +12,11 @@ export class ProgressBar {
   setWaiting(waiting: boolean): void {
     if (this.waiting === waiting) return;
     this.waiting = waiting;
-    if (this.last) this.update(this.last);
+    if (this.last) return this.update(this.last);
+    // Said even before anything has moved: an endpoint that never answers is not a silent hang.
+    const line = waiting ? 'waiting for network…' : '';
+    this.drawn = Math.max(this.drawn, line.length);
+    this.stream.write(`\r${line.padEnd(this.drawn)}`);
   }
   update(p: Progress): void {
     this.last = p;

@@ -67,6 +67,8 @@ export async function downloadToStream(ctx: Context, c: Connection, from: S3Loca
           const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
           digest?.take(bytes);
           written += bytes.length;
+          // --bwlimit holds here too: the next read waits, and the socket slows the server.
+          await c.bandwidth.downloads.take(bytes.length, ctx.io.signal);
           yield bytes;
         }
       },

@@ -76,6 +76,7 @@ export async function uploadFile(ctx: UploadContext, c: Connection, u: Upload, t
   if (!tuning) return c.upload({ file: u.file, bucket: u.bucket, key: u.key, ...ifAbsent, ...ctx.abortable }, resume).catch(taken);
   const { partSize, bar } = tuning;
   const concurrency = ctx.concurrencyOption();
+  let saidWaiting = false;
   const result = await c
     .upload(
       {
@@ -86,7 +87,13 @@ export async function uploadFile(ctx: UploadContext, c: Connection, u: Upload, t
         ...(concurrency ? { concurrency } : {}),
         ...(partSize ? { partSize } : {}),
         ...ctx.abortable,
-        ...(bar ? { onProgress: (p: Progress) => bar.update(p), onWaiting: (w: boolean) => bar.setWaiting(w) } : {}),
+        ...(bar ? { onProgress: (p: Progress) => bar.update(p) } : {}),
+        // Waiting out a lost network is said, with a bar or without one: never a silent hang.
+        onWaiting: (w: boolean) => {
+          if (bar) return bar.setWaiting(w);
+          if (w && !saidWaiting) ctx.say(`ferry: ${c.storage.endpoint} does not answer; waiting for it (up to 10 minutes), the upload goes on when it does. Ctrl-C stops it.`);
+          saidWaiting ||= w;
+        },
         onPlan: (plan) => {
           if (plan.multipart && c.profile.capabilities?.abortMultipart === false) warnNoAbort(ctx, c);
           if (ctx.o.debug) {

@@ -48,7 +48,7 @@ export class Connection {
     concurrency = 4,
     network: NetworkOptions = {},
     /** The caps all of this Ferry's transfers share (bandwidth.ts). */
-    bandwidth: TransferCaps = { uploads: UNLIMITED, downloads: UNLIMITED },
+    readonly bandwidth: TransferCaps = { uploads: UNLIMITED, downloads: UNLIMITED },
   ) {
     const timeouts = {
       ...(network.requestTimeoutMs ? { requestTimeoutMs: network.requestTimeoutMs } : {}),

@@ -435,6 +435,19 @@ describe('the window as a desktop file tool', () => {
     expect(new URL(h.clipboard.at(-1)!).pathname).toBe(`/${bucket}/auto-copied.txt`);
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
     await settings.getByLabel('Copy a share link when an upload of one file finishes').uncheck();
+    // "Limit uploads while I work": a wrong value is refused in words, a right one caps every upload, empty lifts it.
+    const limit = settings.getByLabel('Limit uploads while I work (MiB/s)');
+    await limit.fill('0');
+    await limit.blur();
+    await settings.getByText('The upload limit must be a number of MiB per second from 0.1 to 10240, or empty for no limit.').waitFor();
+    expect(h.ferry.bandwidth.uploads.bytesPerSecond).toBeUndefined();
+    await limit.fill('2,5');
+    await limit.blur();
+    await expect.poll(() => h.ferry.bandwidth.uploads.bytesPerSecond).toBe(2.5 * 1024 * 1024);
+    expect((await h.ferry.preferences.get()).uploadLimitMiBps).toBe(2.5);
+    await limit.fill('');
+    await limit.blur();
+    await expect.poll(() => h.ferry.bandwidth.uploads.bytesPerSecond).toBeUndefined();
     await settings.getByRole('button', { name: 'Done' }).click();
 
     await page.getByRole('button', { name: 'Clear history…' }).click();

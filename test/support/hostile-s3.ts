@@ -153,7 +153,8 @@ export async function startHostileS3(): Promise<HostileServer> {
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://hostile');
-    const [, bucket = '', ...rest] = url.pathname.split('/');
+    // The path as sent: URL parsing would resolve a key's "." and ".." segments, which S3 keeps.
+    const [, bucket = '', ...rest] = (req.url ?? '/').split('?')[0]!.split('/');
     const key = decodeURIComponent(rest.join('/'));
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

@@ -83,6 +83,16 @@ describe('the streaming listing parser reads what the SDK reads (issue 21)', () 
     expect(parser.end().contents.map((c) => c.key)).toEqual(['a']);
   });
 
+  it('refuses a tag that never ends at its first KiB, however long the server makes it (no search from its start chunk after chunk)', () => {
+    const parser = new ListParser();
+    parser.write(Buffer.from('<?xml version="1.0"?><ListBucketResult><Contents><Key'));
+    let chunks = 0;
+    expect(() => {
+      for (; chunks < 256; chunks++) parser.write(Buffer.alloc(64 * 1024, 'a'));
+    }).toThrow(expect.objectContaining({ name: 'NotS3Response' }));
+    expect(chunks).toBe(0);
+  });
+
   for (const [name, text] of [
     ['a web page', '<html><head><title>Hi</title></head><body>not S3</body></html>'],
     ['an error document where a listing should be', '<?xml version="1.0"?><Error><Code>InternalError</Code></Error>'],

@@ -40,6 +40,8 @@ const ANSWERS: Record<string, Answer> = {
   'bare 500': { status: 500 },
   'a web page': { status: 404, type: 'text/html', body: '<!DOCTYPE html><html><head><title>Not Found</title></head><body><h1>Not Found</h1></body></html>' },
   'a proxy page, 502': { status: 502, type: 'text/html', body: '<html><body>Bad gateway</body></html>' },
+  'a web page without a doctype': { status: 404, type: 'text/html', body: '<html><body><h1>404 Not Found</h1></body></html>' },
+  'a web page quoting an S3 code': { status: 404, type: 'text/html; charset=utf-8', body: '<html><body><pre><Code>NoSuchBucket</Code></pre></body></html>' },
   'redirect': { status: 301, type: 'application/xml', body: xml('PermanentRedirect', 'The bucket you are attempting to access must be addressed using the specified endpoint.') },
 };
 
@@ -103,6 +105,58 @@ describe('the lean path fails as the SDK fails, for every answer (issue 21)', ()
   }
 });
 
+describe('a web page or a bare 200 is never taken for a stored object (issue 21)', () => {
+  let server: Server;
+  let profile: Profile;
+  let answer: { type?: string; body: string; etag?: string };
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { ...(answer.type ? { 'content-type': answer.type } : {}), ...(answer.etag ? { etag: answer.etag } : {}) });
+        res.end(answer.body);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    profile = { name: 't', provider: 'ceph', endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'us-east-1', pathStyle: true, checksums: 'when-required', credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' } };
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  const op = { endpoint: 'http://s3.test', bucket: 'bkt', key: 'k' };
+  const body = Buffer.from('hello');
+  const md5 = 'XUFAKrxLKna5cZ2REBfFkg==';
+
+  it('a portal page answering 200: PUT and part refused as not S3 on both paths; a GET of it is the object', async () => {
+    answer = { type: 'text/html', body: '<!DOCTYPE html><html><body>Welcome to the hotel network</body></html>' };
+    const wire = new Wire(profile);
+    const sdk = createS3Client(profile, { maxAttempts: 1 });
+    for (const send of [
+      () => wire.putObject({ Bucket: 'bkt', Key: 'k', Body: body, ContentLength: 5, ContentMD5: md5 }),
+      () => wire.uploadPart({ Bucket: 'bkt', Key: 'k', UploadId: 'u', PartNumber: 1, Body: Readable.from([body]), ContentLength: 5, ContentMD5: md5 }),
+      () => sdk.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'k', Body: body, ContentLength: 5, ContentMD5: md5 })),
+      () => sdk.send(new UploadPartCommand({ Bucket: 'bkt', Key: 'k', UploadId: 'u', PartNumber: 1, Body: body, ContentLength: 5, ContentMD5: md5 })),
+    ]) {
+      const err = await send().then(() => undefined, (e: unknown) => e);
+      expect(toFerryError(err, op)).toMatchObject({ code: 'NOT_S3', message: expect.stringContaining('not like an S3 service (HTTP 200)') });
+    }
+    const got = await wire.getObject({ Bucket: 'bkt', Key: 'k' });
+    let text = '';
+    for await (const c of got.Body) text += String(c);
+    expect(text).toContain('hotel network');
+    wire.destroy();
+    sdk.destroy();
+  });
+
+  it('a 200 without an ETag, of any type, stores nothing as far as Ferry is concerned', async () => {
+    answer = { type: 'text/plain', body: '' };
+    const wire = new Wire(profile);
+    const err = await wire.putObject({ Bucket: 'bkt', Key: 'k', Body: body, ContentLength: 5, ContentMD5: md5 }).then(() => undefined, (e: unknown) => e);
+    expect(toFerryError(err, op)).toMatchObject({ code: 'NOT_S3' });
+    answer = { type: 'text/plain', body: '', etag: '"5d41402abc4b2a76b9719d911017c592"' };
+    await expect(wire.putObject({ Bucket: 'bkt', Key: 'k', Body: body, ContentLength: 5, ContentMD5: md5 })).resolves.toMatchObject({ ETag: '"5d41402abc4b2a76b9719d911017c592"' });
+    wire.destroy();
+  });
+});
+
 describe('the lean path fails as the SDK fails when the network does (issue 21)', () => {
   const op = { endpoint: 'http://s3.test', bucket: 'bkt', key: 'k' };
   const shape = (err: unknown) => {
@@ -128,6 +182,23 @@ describe('the lean path fails as the SDK fails when the network does (issue 21)'
     }, {}],
     ['the user stops it', () => {}, { abortMs: 100 }],
   ];
+
+  it('headers dripped after a streamed body has all been sent end the request within two periods (the SDK waited for ever)', async () => {
+    const { server, port } = await serve((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.socket!.write('HTTP/1.1 200 OK\r\nX-Drip: ');
+        const drip = setInterval(() => res.socket?.write('a'), 150);
+        res.socket!.once('close', () => clearInterval(drip));
+      });
+    });
+    const wire = new Wire(profileAt(port), { requestTimeoutMs: 400 });
+    const err = await wire.uploadPart({ Bucket: 'bkt', Key: 'k', UploadId: 'u', PartNumber: 1, Body: Readable.from([Buffer.alloc(300_000)]), ContentLength: 300_000, ContentMD5: 'x' }).then(() => undefined, (e: unknown) => e);
+    expect(shape(err)).toMatchObject({ code: 'ENDPOINT_UNREACHABLE', message: expect.stringContaining('did not answer in time'), retryable: true });
+    wire.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
 
   for (const [name, behave, { abortMs }] of FAULTS) {
     it(name, async () => {

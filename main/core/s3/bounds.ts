@@ -164,6 +164,15 @@ export function boundResponses(periodMs: number): DeserializeMiddleware<ServiceI
     if (!body || typeof (body as { pipe?: unknown }).pipe !== 'function') return result;
     const command = context.commandName ?? 'a request';
     const data = command === 'GetObjectCommand' && (response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300;
+    // A web page where S3 should answer is never S3's answer, whatever its status (an error page
+    // with a DOCTYPE would otherwise read as an answer "nested far too deep"); only an object's
+    // own bytes may be one. The same rule as Ferry's own requests (wire.ts).
+    const headers = (response as { headers?: Record<string, string | undefined> }).headers ?? {};
+    const type = headers['content-type'] ?? '';
+    if (!data && /html/i.test(type) && headers['content-length'] !== '0' && !/^Head/.test(command)) {
+      body.destroy();
+      throw Object.assign(new Error(`Expected an S3 response but got ${type}`), { name: 'NotS3Response', $metadata: { httpStatusCode: response.statusCode } });
+    }
     // AWS keeps the answer to a long completion or copy open with a space now and then, for
     // minutes: those need only keep arriving, at any rate.
     const slow = SLOW_ANSWERS.has(command) ? { minBytes: 1 } : { deadlineMs: 2 * periodMs };

@@ -23,6 +23,9 @@ export interface ListResult {
   encodingType?: string;
 }
 
+/** The longest tag (name and attributes) a listing has: S3's root with its namespace is under 100 bytes. */
+const MAX_TAG = 1024;
+
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 /** XML text with its five entities and character references resolved. */
@@ -75,10 +78,14 @@ export class ListParser {
       }
       const gt = s.indexOf('>', lt);
       if (gt < 0) {
+        // A tag is a name and a namespace at most: one that runs on is not S3's (and is never
+        // searched again from its start, chunk after chunk).
+        if (s.length - lt > MAX_TAG) throw notAListing('a tag that never ends');
         this.text += s.slice(i, lt);
         this.rest = s.slice(lt);
         return;
       }
+      if (gt - lt > MAX_TAG) throw notAListing('a tag that never ends');
       this.text += s.slice(i, lt);
       this.tag(s.slice(lt + 1, gt));
       i = gt + 1;

@@ -182,6 +182,11 @@ export class Storage {
         ...(sdk.EncodingType ? { encodingType: sdk.EncodingType } : {}),
       };
     });
+    // "There is more" with nothing to continue from would end the listing early without a word:
+    // every recursive copy, delete and move would act on part of the folder.
+    if (out.isTruncated && !out.nextToken) {
+      throw new FerryError('S3_ERROR', `${this.endpoint} said the listing of s3://${bucket}/${prefix} goes on but gave no token to continue from, so the listing stopped rather than act on part of it. Try again; if it keeps happening, the server is faulty.`);
+    }
     const name = listedName(out.encodingType);
     return {
       folders: out.prefixes.map((p) => name(p)),
@@ -216,18 +221,34 @@ export class Storage {
       });
     // Names come in UTF-8 order: a page that brings none past the last one goes nowhere.
     let furthest = '';
+    /** The names of the page before, to tell a name listed again from one out of order. */
+    let previous = new Set<string>();
     let names = 0;
     let current = fetch(undefined);
     try {
       for (;;) {
-        const { nextToken, ...page } = await current;
+        const { nextToken, ...listed } = await current;
+        // Names come in UTF-8 order, each once: a name at or before the furthest of the pages
+        // before is one listed again (dropped, so nothing is printed, copied or deleted twice),
+        // or one out of order (refused: dropping it would skip it without a word).
+        const before = Buffer.from(furthest);
+        const onPage = new Set<string>();
+        const again = (name: string) => {
+          if (onPage.has(name)) return true;
+          onPage.add(name);
+          if (Buffer.compare(Buffer.from(name), before) > 0) return false;
+          if (!previous.has(name)) throw new FerryError('S3_ERROR', `${this.endpoint} listed s3://${bucket}/${name} out of order (S3 lists names in order, each once), so the listing stopped rather than risk skipping names. Try again; if it keeps happening, the server is faulty.`);
+          return true;
+        };
+        const page: ObjectPage = { folders: listed.folders.filter((f) => !again(f)), objects: listed.objects.filter((o) => !again(o.key)) };
         let fresh = 0;
-        for (const name of [...page.folders, ...page.objects.map((o) => o.key)]) {
+        for (const name of onPage) {
           if (Buffer.compare(Buffer.from(name), Buffer.from(furthest)) > 0) {
             furthest = name;
             fresh++;
           }
         }
+        previous = onPage;
         names += page.folders.length + page.objects.length;
         if (opts.limit !== undefined && names > opts.limit) throw tooMany(this.endpoint, `s3://${bucket}/${prefix}`, opts.limit);
         if (nextToken) guard.next(nextToken, fresh);
@@ -251,6 +272,9 @@ export class Storage {
    */
   async head(bucket: string, key: string, signal?: AbortSignal): Promise<HeadInfo> {
     const out = await this.call({ bucket, key }, () => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {}));
+    // S3 names every object by an ETag: a web page answering a HEAD (a portal, a wrong URL) has
+    // none, and must not be taken for an object (a download would "succeed" with its size of nothing).
+    if (!out.ETag) throw new FerryError('NOT_S3', `${this.endpoint} answered, but not like an S3 service (an object without an ETag). Check the endpoint URL: it should be the service's S3 API address.`);
     return headInfo(key, out);
   }
 

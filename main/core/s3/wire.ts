@@ -86,6 +86,9 @@ export function answerError(status: number, headers: IncomingHttpHeaders, body: 
   });
 }
 
+/** The error Ferry's SDK guard gives a web page where S3 should answer (client.ts): "not like an S3 service". */
+const notS3 = (type: string, status: number) => Object.assign(new Error(`Expected an S3 response but got ${type}`), { name: 'NotS3Response', $metadata: { httpStatusCode: status } });
+
 const timeout = (message: string) => Object.assign(new Error(message), { name: 'TimeoutError' });
 const aborted = () => Object.assign(new Error('The request was aborted.'), { name: 'AbortError' });
 
@@ -119,13 +122,13 @@ export class Wire {
   async putObject(input: PutInput, control: SendControl = {}): Promise<PutOutput> {
     const res = await this.send(putObjectRequest(input), control);
     await drain(res, this.socketTimeout, 'PutObject');
-    return putOutput(res.headers);
+    return stored(res);
   }
 
   async uploadPart(input: PartInput, control: SendControl = {}): Promise<PutOutput> {
     const res = await this.send(uploadPartRequest(input), control);
     await drain(res, this.socketTimeout, 'UploadPart');
-    return putOutput(res.headers);
+    return stored(res);
   }
 
   /**
@@ -148,12 +151,6 @@ export class Wire {
    */
   async listObjectsV2(input: ListInput, control: SendControl & { onToken?: (token: string) => void } = {}): Promise<ListResult> {
     const res = await this.send(listObjectsV2Request(input), control);
-    // As Ferry's SDK guard: a web page where a listing should be is not an empty bucket.
-    const type = res.headers['content-type'] ?? '';
-    if (/html/i.test(type) && res.headers['content-length'] !== '0') {
-      res.destroy();
-      throw Object.assign(new Error(`Expected an S3 response but got ${type}`), { name: 'NotS3Response', $metadata: { httpStatusCode: res.statusCode } });
-    }
     const parser = new ListParser(control.onToken);
     const body = bound(res, { periodMs: this.socketTimeout, deadlineMs: 2 * this.socketTimeout, maxBytes: MAX_XML_BYTES, maxDepth: MAX_XML_DEPTH, what: 'ListObjectsV2' });
     return new Promise<ListResult>((resolve, reject) => {
@@ -217,10 +214,12 @@ export class Wire {
       // take minutes to send, and is judged by the idle timeout alone.
       const deadline = isStream(req.body) ? undefined : setTimeout(() => fail(timeout(`${req.op} got no answer within ${Math.round((2 * this.socketTimeout) / 1000)} s.`)), 2 * this.socketTimeout);
       let connectTimer: NodeJS.Timeout | undefined;
+      let headersDue: NodeJS.Timeout | undefined;
       const cleanup = () => {
         signal?.removeEventListener('abort', onAbort);
         clearTimeout(deadline);
         clearTimeout(connectTimer);
+        clearTimeout(headersDue);
       };
       request.setTimeout(this.socketTimeout, () => fail(timeout(`${req.op}: no traffic on the connection for ${Math.round(this.socketTimeout / 1000)} s.`)));
       request.on('socket', (socket) => {
@@ -232,6 +231,13 @@ export class Wire {
       request.on('response', (res) => {
         if (settled) return res.destroy();
         const status = res.statusCode ?? 0;
+        // A web page where S3 should answer (a portal, a wrong URL) is never S3's answer, whatever
+        // its status: only an object's own bytes (a successful GET) may be a web page.
+        const page = /html/i.test(res.headers['content-type'] ?? '') && res.headers['content-length'] !== '0' && req.method !== 'HEAD';
+        if (page && !(req.op === 'GetObject' && status >= 200 && status < 300)) {
+          res.destroy();
+          return fail(notS3(res.headers['content-type'] ?? '', status));
+        }
         if (status >= 200 && status < 300) {
           settled = true;
           cleanup();
@@ -257,6 +263,12 @@ export class Wire {
       else if (isStream(body)) {
         if (control.onSent) watchSent(body, control.onSent);
         body.on('error', (err) => fail(err));
+        // Once the whole body is sent, the answer's headers are due within two periods, as for
+        // a body held in memory: a server dripping a header byte now and then is never idle.
+        request.once('finish', () => {
+          if (settled) return;
+          headersDue = setTimeout(() => fail(timeout(`${req.op} got no answer within ${Math.round((2 * this.socketTimeout) / 1000)} s of its body.`)), 2 * this.socketTimeout);
+        });
         body.pipe(request);
       } else {
         request.end(body, () => control.onSent?.(body.byteLength));
@@ -328,6 +340,15 @@ export function listObjectsV2Request(input: ListInput): WireRequest {
 
 function isStream(body: unknown): body is Readable {
   return body !== undefined && typeof (body as { pipe?: unknown }).pipe === 'function';
+}
+
+/**
+ * A PUT's answer: S3 names what it stored by its ETag, always. A success without one is not from
+ * S3 (a proxy, a portal that answers everything with 200), and nothing may count as stored on it.
+ */
+function stored(res: IncomingMessage): PutOutput {
+  if (!res.headers.etag) throw notS3(`an answer with no ETag (${res.headers['content-type'] ?? 'no type'})`, res.statusCode ?? 0);
+  return putOutput(res.headers);
 }
 
 function putOutput(headers: IncomingHttpHeaders): PutOutput {
