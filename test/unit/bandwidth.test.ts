@@ -71,6 +71,22 @@ describe('the bandwidth cap shared by all transfers (issue 21, --bwlimit)', () =
     await expect(cap.take(64 * KiB)).resolves.toBeUndefined();
   });
 
+  it('a transfer stopped while others are ahead of it in the queue stops at once, not when its turn comes', async () => {
+    // Real waits here: the fake clock would let those ahead finish within one tick.
+    const cap = new Bandwidth(1024 * KiB);
+    const events: string[] = [];
+    const ahead = [cap.take(512 * KiB).then(() => events.push('first')), cap.take(512 * KiB).then(() => events.push('second'))];
+    const stop = new AbortController();
+    const stopped = cap.take(256 * KiB, stop.signal).then(
+      () => events.push('stopped one went'),
+      () => events.push('stopped one ended'),
+    );
+    setTimeout(() => stop.abort(new Error('cancelled')), 10);
+    await Promise.all([...ahead, stopped]);
+    expect(events[0]).toBe('stopped one ended');
+    expect(events).toEqual(['stopped one ended', 'first', 'second']);
+  });
+
   it('no cap costs nothing, and a cap can be changed or lifted while transfers wait', async () => {
     const t = fakeTime();
     const cap = new Bandwidth(undefined, t.clock, t.wait);

@@ -49,7 +49,15 @@ export class Bandwidth {
     const mine = this.queue.then(() => this.until(bytes, signal));
     // The next waiter goes after this one, however this one ends.
     this.queue = mine.catch(() => {});
-    return mine;
+    if (!signal) return mine;
+    // A stop ends the wait at once, even while others are ahead in the queue (its turn, when it
+    // comes, takes nothing: until() sees the stop first).
+    return new Promise<void>((resolve, reject) => {
+      const stop = () => reject(signal.reason);
+      if (signal.aborted) return stop();
+      signal.addEventListener('abort', stop, { once: true });
+      mine.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+    });
   }
 
   private async until(bytes: number, signal?: AbortSignal): Promise<void> {
