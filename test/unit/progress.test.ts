@@ -147,19 +147,19 @@ describe('OverallMeter: the rate of many transfers together', () => {
     meter.seed([v('old', 'paused', 1000 * KiB, 600 * KiB)]);
     meter.update([v('old', 'paused', 1000 * KiB, 600 * KiB)], 0);
     // Resumed elsewhere (the CLI): 800 KiB stored before this run, then 10 KiB per 100 ms.
-    for (let i = 1; i <= 30; i++) {
+    for (let i = 1; i <= 40; i++) {
       const o = meter.update([v('old', 'running', 1000 * KiB, 600 * KiB + i * 5 * KiB), v('new', 'running', 2000 * KiB, 800 * KiB + i * 5 * KiB, { bytesBefore: 800 * KiB })], i * 100);
-      if (i === 30) expect(o.bytesPerSecond).toBeCloseTo(100 * KiB, -3);
+      if (i === 40) expect(o.bytesPerSecond).toBeCloseTo(100 * KiB, -3);
     }
   });
 
   it('says no rate while every running transfer waits for the network, and no time left shorter than the slowest one', () => {
     const meter = new OverallMeter();
     let o = meter.update([v('a', 'running', 1000 * KiB, 0)], 0);
-    for (let i = 1; i <= 30; i++) o = meter.update([v('a', 'running', 1000 * KiB, i * 10 * KiB, { etaSeconds: 500 })], i * 100);
+    for (let i = 1; i <= 40; i++) o = meter.update([v('a', 'running', 1000 * KiB, i * 10 * KiB, { etaSeconds: 500 })], i * 100);
     expect(o.bytesPerSecond).toBeGreaterThan(0);
     expect(o.etaSeconds).toBe(500);
-    o = meter.update([v('a', 'running', 1000 * KiB, 300 * KiB, { waiting: true })], 3100);
+    o = meter.update([v('a', 'running', 1000 * KiB, 400 * KiB, { waiting: true })], 4100);
     expect(o.bytesPerSecond).toBe(0);
     expect(o.etaSeconds).toBeUndefined();
   });
