@@ -7,19 +7,17 @@ import type { Profile } from '../s3/client';
 import { checkRegion } from '../s3/hosts';
 import { servedAs, type Served } from './served';
 
-export { uriEncode };
-
 export interface PresignTarget extends AddressTarget {
   /** The SDK asks for response checksums (x-amz-checksum-mode) unless set to WHEN_REQUIRED. */
   checksumMode: boolean;
 }
 
-/**
- * Presigned GET URLs by SigV4 query signing, computed directly: the signing key (four HMACs) is
- * derived once per day and region and reused, so a link costs one SHA-256 and one HMAC. The
- * output is the URL the AWS SDK's getSignedUrl produces for the same request (tests compare
- * them), at many times the rate.
- */
+/** SigV4's timestamp (YYYYMMDDTHHMMSSZ) of a moment; its first 8 characters are the scope's date. */
+export const amzDate = (at: Date) => at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+
+/** SigV4's order of names: by UTF-16 code unit, as the SDK sorts them (not by locale). */
+export const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * The SigV4 signing key of one secret, region and service, derived (four HMACs) once per day and
  * reused: by the presigner and by Ferry's own request signer (s3/request-signer.ts).
@@ -45,6 +43,12 @@ export class SigningKeys {
   }
 }
 
+/**
+ * Presigned GET URLs by SigV4 query signing, computed directly: the signing key (four HMACs) is
+ * derived once per day and region and reused, so a link costs one SHA-256 and one HMAC. The
+ * output is the URL the AWS SDK's getSignedUrl produces for the same request (tests compare
+ * them), at many times the rate.
+ */
 export class FastPresigner {
   private readonly keys: SigningKeys;
 
@@ -78,14 +82,14 @@ export class FastPresigner {
   presignGet(bucket: string, key: string, expiresIn: number, signingDate: Date, served: Served = servedAs(key)): string {
     const { protocol, host, path } = addressOf(this.target, bucket, key);
     checkKey(key);
-    const amzDate = signingDate.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-    const date = amzDate.slice(0, 8);
+    const stamp = amzDate(signingDate);
+    const date = stamp.slice(0, 8);
     const scope = `${date}/${this.target.region}/s3/aws4_request`;
     const params: Array<[string, string]> = [
       ['X-Amz-Algorithm', 'AWS4-HMAC-SHA256'],
       ['X-Amz-Content-Sha256', 'UNSIGNED-PAYLOAD'],
       ['X-Amz-Credential', `${this.credentials.accessKeyId}/${scope}`],
-      ['X-Amz-Date', amzDate],
+      ['X-Amz-Date', stamp],
       ['X-Amz-Expires', String(expiresIn)],
       ['X-Amz-SignedHeaders', 'host'],
       ['x-id', 'GetObject'],
@@ -94,13 +98,13 @@ export class FastPresigner {
     if (this.credentials.sessionToken) params.push(['X-Amz-Security-Token', this.credentials.sessionToken]);
     if (served.disposition) params.push(['response-content-disposition', served.disposition]);
     params.push(['response-content-type', served.contentType]);
-    const encoded = params.map(([k, v]) => [uriEncode(k), uriEncode(v)] as [string, string]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const encoded = params.map(([k, v]) => [uriEncode(k), uriEncode(v)] as [string, string]).sort(([a], [b]) => byCodeUnit(a, b));
     const query = encoded.map(([k, v]) => `${k}=${v}`).join('&');
     const canonical = `GET\n${path}\n${query}\nhost:${host}\n\nhost\nUNSIGNED-PAYLOAD`;
-    const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonical).digest('hex')}`;
+    const stringToSign = `AWS4-HMAC-SHA256\n${stamp}\n${scope}\n${createHash('sha256').update(canonical).digest('hex')}`;
     const signature = createHmac('sha256', this.keys.forDate(date)).update(stringToSign).digest('hex');
     encoded.push(['X-Amz-Signature', signature]);
-    encoded.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    encoded.sort(([a], [b]) => byCodeUnit(a, b));
     return `${protocol}//${host}${path}?${encoded.map(([k, v]) => `${k}=${v}`).join('&')}`;
   }
 }

@@ -1,9 +1,9 @@
 /**
  * Where a request for a bucket and key goes: scheme, host and encoded path, as the AWS SDK forms
  * them (test/unit/wire-requests.test.ts and the presigner's tests compare). Shared by the
- * presigner (links/sigv4.ts) and the requests Ferry sends itself (wire.ts); a bucket this cannot
- * place the SDK's way (a dotted name on AWS's own endpoints, a name that cannot be a host label
- * on a virtual-hosted endpoint) is left to the SDK, whose endpoint rules cover every case.
+ * presigner (links/sigv4.ts) and the requests Ferry sends itself (wire.ts). Names the SDK would
+ * not put in a host (dotted, upper-case, an IP endpoint) go in the path, as it falls back; only
+ * a name it would try and fail to put there ("xn--…") is left to the SDK, which says why.
  */
 import { FerryError } from '../errors';
 import { uriEncode } from './uri';

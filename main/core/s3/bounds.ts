@@ -148,6 +148,25 @@ export function bound(body: Readable, limits: BodyLimits): BoundedBody {
   return guarded;
 }
 
+/** The error for an answer that is not S3's, named as errors.ts says "not like an S3 service". */
+export function notS3Response(what: string, status: number | undefined): Error {
+  return Object.assign(new Error(`Expected an S3 response but got ${what}`), { name: 'NotS3Response', $metadata: { httpStatusCode: status } });
+}
+
+/**
+ * A web page where S3 should answer (a portal, a wrong URL, a proxy's error page) is never S3's
+ * answer, whatever its status: an error page with a DOCTYPE would read as an answer "nested far
+ * too deep", one quoting <Code>NoSuchBucket</Code> as a missing bucket, a 200 as a stored object.
+ * Only an object's own bytes may be a page, and a HEAD has no body (Swift sends PUT, HEAD and
+ * DELETE answers with an empty text/html one). One rule for the SDK's requests (boundResponses)
+ * and Ferry's own (wire.ts).
+ */
+export function webPageAnswer(headers: Record<string, string | string[] | undefined>, status: number | undefined, objectOrHead: boolean): Error | undefined {
+  const type = headers['content-type'];
+  if (objectOrHead || typeof type !== 'string' || !/html/i.test(type) || headers['content-length'] === '0') return undefined;
+  return notS3Response(type, status);
+}
+
 /** Answers S3 may take minutes to finish, sending whitespace meanwhile. */
 const SLOW_ANSWERS = new Set(['CompleteMultipartUploadCommand', 'CopyObjectCommand', 'UploadPartCopyCommand']);
 
@@ -164,14 +183,10 @@ export function boundResponses(periodMs: number): DeserializeMiddleware<ServiceI
     if (!body || typeof (body as { pipe?: unknown }).pipe !== 'function') return result;
     const command = context.commandName ?? 'a request';
     const data = command === 'GetObjectCommand' && (response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300;
-    // A web page where S3 should answer is never S3's answer, whatever its status (an error page
-    // with a DOCTYPE would otherwise read as an answer "nested far too deep"); only an object's
-    // own bytes may be one. The same rule as Ferry's own requests (wire.ts).
-    const headers = (response as { headers?: Record<string, string | undefined> }).headers ?? {};
-    const type = headers['content-type'] ?? '';
-    if (!data && /html/i.test(type) && headers['content-length'] !== '0' && !/^Head/.test(command)) {
+    const page = webPageAnswer((response as { headers?: Record<string, string | undefined> }).headers ?? {}, response.statusCode, data || /^Head/.test(command));
+    if (page) {
       body.destroy();
-      throw Object.assign(new Error(`Expected an S3 response but got ${type}`), { name: 'NotS3Response', $metadata: { httpStatusCode: response.statusCode } });
+      throw page;
     }
     // AWS keeps the answer to a long completion or copy open with a space now and then, for
     // minutes: those need only keep arriving, at any rate.

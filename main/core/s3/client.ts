@@ -1,8 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
-import { S3Client, type S3ClientConfig, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/client-s3';
-import type { DeserializeMiddleware } from '@smithy/types';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 export { endpointLabel } from './endpoint';
 import type { ChecksumMode, Provider } from '../accounts/presets';
@@ -96,48 +95,10 @@ export function createS3Client(profile: Profile, opts: ClientOptions = {}): S3Cl
   }
   const client = new S3Client(config);
   client.middlewareStack.add(recordServerClock(client), { step: 'deserialize', name: 'ferryServerClock' });
-  client.middlewareStack.add(notS3Guard, { step: 'deserialize', name: 'ferryNotS3Guard' });
-  // Innermost: every body is bounded before the SDK reads it (see bounds.ts).
+  // Innermost: every body is bounded, and a web page refused, before the SDK reads it (see bounds.ts).
   client.middlewareStack.add(boundResponses(opts.requestTimeoutMs ?? 60_000), { step: 'deserialize', name: 'ferryBounds', priority: 'low' });
   return client;
 }
-
-/**
- * Operations whose answer is an XML document Ferry parses. Only these can be fooled by a web page
- * answering where S3 should be (an HTML page parses as an empty bucket list); every other answer
- * is headers only (PUT, HEAD, DELETE: Swift sends those with an empty text/html body) or is the
- * object itself, which may well be a web page.
- */
-const XML_ANSWERS = new Set([
-  'ListBucketsCommand',
-  'ListObjectsV2Command',
-  'ListObjectsCommand',
-  'ListMultipartUploadsCommand',
-  'ListPartsCommand',
-  'CreateMultipartUploadCommand',
-  'CompleteMultipartUploadCommand',
-  'DeleteObjectsCommand',
-  'GetBucketLocationCommand',
-  'CopyObjectCommand',
-  'ListObjectVersionsCommand',
-]);
-
-/**
- * Refuses an HTML page where an S3 XML document was to be parsed: a wrong endpoint must not look
- * like an empty account. It judges nothing else: never a HEAD, a PUT or an object's own content.
- */
-const notS3Guard: DeserializeMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => async (args) => {
-  const result = await next(args);
-  if (!XML_ANSWERS.has(context.commandName ?? '')) return result;
-  const response = result.response as { headers?: Record<string, string | undefined>; statusCode?: number };
-  const type = response.headers?.['content-type'] ?? '';
-  if (/html/i.test(type) && response.headers?.['content-length'] !== '0') {
-    throw Object.assign(new Error(`Expected an S3 response but got ${type}`), { name: 'NotS3Response', $metadata: { httpStatusCode: response.statusCode } });
-  }
-  return result;
-};
-
-/** The base URL requests go to, for messages. */
 
 const offsets = new WeakMap<S3Client, number>();
 

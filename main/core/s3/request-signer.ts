@@ -5,7 +5,7 @@
  * (test/unit/request-signer.test.ts compares them), from the signing key the presigner caches.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { SigningKeys } from '../links/sigv4';
+import { amzDate, byCodeUnit, SigningKeys } from '../links/sigv4';
 import { uriEncode } from './uri';
 import type { Credentials } from '../secrets/secrets';
 
@@ -27,8 +27,6 @@ export interface SignableRequest {
 /** Headers never signed (the SDK's list): a proxy or the HTTP layer may change them on the way. */
 const UNSIGNED = new Set(['authorization', 'cache-control', 'connection', 'expect', 'from', 'keep-alive', 'max-forwards', 'pragma', 'referer', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'user-agent', 'x-amzn-trace-id']);
 
-const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 export class RequestSigner {
   private readonly keys: SigningKeys;
 
@@ -42,9 +40,9 @@ export class RequestSigner {
 
   /** The headers to send: the request's own, Host, and the signer's (x-amz-date, x-amz-content-sha256, the session token, Authorization). */
   sign(req: SignableRequest, at: Date): Record<string, string> {
-    const amzDate = at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-    const date = amzDate.slice(0, 8);
-    const headers: Record<string, string> = { ...req.headers, host: req.host, 'x-amz-date': amzDate, 'x-amz-content-sha256': req.payloadHash };
+    const stamp = amzDate(at);
+    const date = stamp.slice(0, 8);
+    const headers: Record<string, string> = { ...req.headers, host: req.host, 'x-amz-date': stamp, 'x-amz-content-sha256': req.payloadHash };
     if (this.credentials.sessionToken) headers['x-amz-security-token'] = this.credentials.sessionToken;
     const canonical = new Map<string, string>();
     for (const name of Object.keys(headers).sort()) {
@@ -52,7 +50,7 @@ export class RequestSigner {
       if (UNSIGNED.has(lower) || lower.startsWith('proxy-') || lower.startsWith('sec-')) continue;
       canonical.set(lower, headers[name]!.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, ''));
     }
-    const names = [...canonical.keys()].sort(byCode);
+    const names = [...canonical.keys()].sort(byCodeUnit);
     // Query: encoded keys in order; a key given more than once, its pairs in order.
     const grouped = new Map<string, string[]>();
     for (const [k, v] of req.query) {
@@ -61,12 +59,12 @@ export class RequestSigner {
       grouped.set(key, [...(grouped.get(key) ?? []), `${key}=${uriEncode(v)}`]);
     }
     const query = [...grouped.keys()]
-      .sort(byCode)
+      .sort(byCodeUnit)
       .map((k) => grouped.get(k)!.sort().join('&'))
       .join('&');
     const request = `${req.method}\n${req.path}\n${query}\n${names.map((n) => `${n}:${canonical.get(n)}`).join('\n')}\n\n${names.join(';')}\n${req.payloadHash}`;
     const scope = `${date}/${this.region}/${this.service}/aws4_request`;
-    const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(request).digest('hex')}`;
+    const toSign = `AWS4-HMAC-SHA256\n${stamp}\n${scope}\n${createHash('sha256').update(request).digest('hex')}`;
     const signature = createHmac('sha256', this.keys.forDate(date)).update(toSign).digest('hex');
     return { ...headers, authorization: `AWS4-HMAC-SHA256 Credential=${this.credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}` };
   }

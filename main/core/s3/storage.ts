@@ -220,7 +220,7 @@ export class Storage {
         },
       });
     // Names come in UTF-8 order: a page that brings none past the last one goes nowhere.
-    let furthest = '';
+    let furthest = Buffer.alloc(0);
     /** The names of the page before, to tell a name listed again from one out of order. */
     let previous = new Set<string>();
     let names = 0;
@@ -231,25 +231,24 @@ export class Storage {
         // Names come in UTF-8 order, each once: a name at or before the furthest of the pages
         // before is one listed again (dropped, so nothing is printed, copied or deleted twice),
         // or one out of order (refused: dropping it would skip it without a word).
-        const before = Buffer.from(furthest);
+        const before = furthest;
         const onPage = new Set<string>();
         const again = (name: string) => {
           if (onPage.has(name)) return true;
           onPage.add(name);
-          if (Buffer.compare(Buffer.from(name), before) > 0) return false;
-          if (!previous.has(name)) throw new FerryError('S3_ERROR', `${this.endpoint} listed s3://${bucket}/${name} out of order (S3 lists names in order, each once), so the listing stopped rather than risk skipping names. Try again; if it keeps happening, the server is faulty.`);
-          return true;
+          const bytes = Buffer.from(name);
+          if (Buffer.compare(bytes, before) <= 0) {
+            if (!previous.has(name)) throw new FerryError('S3_ERROR', `${this.endpoint} listed s3://${bucket}/${name} out of order (S3 lists names in order, each once), so the listing stopped rather than risk skipping names. Try again; if it keeps happening, the server is faulty.`);
+            return true;
+          }
+          if (Buffer.compare(bytes, furthest) > 0) furthest = bytes;
+          return false;
         };
         const page: ObjectPage = { folders: listed.folders.filter((f) => !again(f)), objects: listed.objects.filter((o) => !again(o.key)) };
-        let fresh = 0;
-        for (const name of onPage) {
-          if (Buffer.compare(Buffer.from(name), Buffer.from(furthest)) > 0) {
-            furthest = name;
-            fresh++;
-          }
-        }
+        // Every name kept is past the pages before, and on this page once: all of them are new.
+        const fresh = page.folders.length + page.objects.length;
         previous = onPage;
-        names += page.folders.length + page.objects.length;
+        names += fresh;
         if (opts.limit !== undefined && names > opts.limit) throw tooMany(this.endpoint, `s3://${bucket}/${prefix}`, opts.limit);
         if (nextToken) guard.next(nextToken, fresh);
         const following = ahead;

@@ -1,6 +1,6 @@
 /**
- * The lean request path (issue 21): the transfer engine's hot requests (PutObject, UploadPart,
- * ranged GetObject) formed as the AWS SDK forms them (address.ts), signed by Ferry's own SigV4
+ * The lean request path (issue 21): the hot requests (PutObject, UploadPart, ranged GetObject
+ * and ListObjectsV2) formed as the AWS SDK forms them (address.ts), signed by Ferry's own SigV4
  * signer (request-signer.ts, byte-identical to the SDK's) and sent on a keep-alive pool of
  * node:http sockets, without the SDK's per-request middleware, stream wrappers and copies.
  *
@@ -17,7 +17,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { addressOf, canAddress, type AddressTarget } from './address';
-import { bound, MAX_XML_BYTES, MAX_XML_DEPTH } from './bounds';
+import { bound, MAX_XML_BYTES, MAX_XML_DEPTH, notS3Response, webPageAnswer } from './bounds';
 import { ListParser, xmlText, type ListResult } from './list-xml';
 import type { Profile } from './client';
 import { forbiddenEndpoint, forbiddenHost, guardedLookup } from './hosts';
@@ -85,9 +85,6 @@ export function answerError(status: number, headers: IncomingHttpHeaders, body: 
     $response: { statusCode: status, headers },
   });
 }
-
-/** The error Ferry's SDK guard gives a web page where S3 should answer (client.ts): "not like an S3 service". */
-const notS3 = (type: string, status: number) => Object.assign(new Error(`Expected an S3 response but got ${type}`), { name: 'NotS3Response', $metadata: { httpStatusCode: status } });
 
 const timeout = (message: string) => Object.assign(new Error(message), { name: 'TimeoutError' });
 const aborted = () => Object.assign(new Error('The request was aborted.'), { name: 'AbortError' });
@@ -209,17 +206,18 @@ export class Wire {
       const request: ClientRequest = this.secure ? httpsRequest(isIP(hostname) ? options : { ...options, servername: hostname }) : httpRequest(options);
       const onAbort = () => fail(aborted());
       signal?.addEventListener('abort', onAbort, { once: true });
-      // A request with a body held in memory must have its answer's headers within two periods
-      // (a server dripping a header byte now and then is never idle); a streamed body may rightly
-      // take minutes to send, and is judged by the idle timeout alone.
-      const deadline = isStream(req.body) ? undefined : setTimeout(() => fail(timeout(`${req.op} got no answer within ${Math.round((2 * this.socketTimeout) / 1000)} s.`)), 2 * this.socketTimeout);
-      let connectTimer: NodeJS.Timeout | undefined;
+      // The answer's headers are due within two periods of the whole request being sent (a
+      // server dripping a header byte now and then is never idle): at once for a body held in
+      // memory, once a streamed body (which may rightly take minutes) has all gone.
       let headersDue: NodeJS.Timeout | undefined;
+      const expectHeaders = () => {
+        if (!settled) headersDue = setTimeout(() => fail(timeout(`${req.op} got no answer within ${Math.round((2 * this.socketTimeout) / 1000)} s of being sent.`)), 2 * this.socketTimeout);
+      };
+      let connectTimer: NodeJS.Timeout | undefined;
       const cleanup = () => {
         signal?.removeEventListener('abort', onAbort);
-        clearTimeout(deadline);
-        clearTimeout(connectTimer);
         clearTimeout(headersDue);
+        clearTimeout(connectTimer);
       };
       request.setTimeout(this.socketTimeout, () => fail(timeout(`${req.op}: no traffic on the connection for ${Math.round(this.socketTimeout / 1000)} s.`)));
       request.on('socket', (socket) => {
@@ -231,12 +229,10 @@ export class Wire {
       request.on('response', (res) => {
         if (settled) return res.destroy();
         const status = res.statusCode ?? 0;
-        // A web page where S3 should answer (a portal, a wrong URL) is never S3's answer, whatever
-        // its status: only an object's own bytes (a successful GET) may be a web page.
-        const page = /html/i.test(res.headers['content-type'] ?? '') && res.headers['content-length'] !== '0' && req.method !== 'HEAD';
-        if (page && !(req.op === 'GetObject' && status >= 200 && status < 300)) {
+        const page = webPageAnswer(res.headers, status, req.method === 'HEAD' || (req.op === 'GetObject' && status >= 200 && status < 300));
+        if (page) {
           res.destroy();
-          return fail(notS3(res.headers['content-type'] ?? '', status));
+          return fail(page);
         }
         if (status >= 200 && status < 300) {
           settled = true;
@@ -259,16 +255,12 @@ export class Wire {
         body.on('end', () => fail(answerError(status, res.headers, Buffer.concat(chunks).toString('utf8'))));
       });
       const body = req.body;
+      if (!isStream(body)) expectHeaders();
       if (body === undefined) request.end();
       else if (isStream(body)) {
         if (control.onSent) watchSent(body, control.onSent);
         body.on('error', (err) => fail(err));
-        // Once the whole body is sent, the answer's headers are due within two periods, as for
-        // a body held in memory: a server dripping a header byte now and then is never idle.
-        request.once('finish', () => {
-          if (settled) return;
-          headersDue = setTimeout(() => fail(timeout(`${req.op} got no answer within ${Math.round((2 * this.socketTimeout) / 1000)} s of its body.`)), 2 * this.socketTimeout);
-        });
+        request.once('finish', expectHeaders);
         body.pipe(request);
       } else {
         request.end(body, () => control.onSent?.(body.byteLength));
@@ -347,7 +339,7 @@ function isStream(body: unknown): body is Readable {
  * S3 (a proxy, a portal that answers everything with 200), and nothing may count as stored on it.
  */
 function stored(res: IncomingMessage): PutOutput {
-  if (!res.headers.etag) throw notS3(`an answer with no ETag (${res.headers['content-type'] ?? 'no type'})`, res.statusCode ?? 0);
+  if (!res.headers.etag) throw notS3Response(`an answer with no ETag (${res.headers['content-type'] ?? 'no type'})`, res.statusCode ?? 0);
   return putOutput(res.headers);
 }
 
