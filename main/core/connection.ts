@@ -10,7 +10,8 @@ import type { NetworkOptions } from './ferry';
 import type { LinkHistory, LinkRecord } from './links/link-history';
 import { presignGet, type PresignRequest, type ShareLink } from './links/presign';
 import { FastPresigner } from './links/sigv4';
-import { createS3Client, type Profile } from './s3/client';
+import type { Profile } from './s3/client';
+import { SdkClient } from './s3/sdk';
 import { DataPath } from './s3/data-path';
 import { Storage } from './s3/storage';
 import { Wire } from './s3/wire';
@@ -56,8 +57,8 @@ export class Connection {
     };
     // Parts, PUTs, download ranges and listings: Ferry's own requests, on a pool of the same size.
     const wire = new Wire(profile, { maxSockets: Math.max(concurrency * 2, 8), ...timeouts });
-    this.storage = new Storage(createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8), ...timeouts }), profile, wire);
-    this.dataClient = createS3Client(profile, { maxSockets: Math.max(concurrency * 2, 8), maxAttempts: 1, ...timeouts });
+    this.storage = new Storage(new SdkClient(profile, { maxSockets: Math.max(concurrency * 2, 8), ...timeouts }), profile, wire);
+    this.dataClient = new SdkClient(profile, { maxSockets: Math.max(concurrency * 2, 8), maxAttempts: 1, ...timeouts });
     this.data = new DataPath(wire, this.dataClient);
     this.presigner = FastPresigner.forProfile(profile);
     // Uploads and downloads share the clients and the retry settings.
@@ -135,7 +136,7 @@ export class Connection {
 
   /** Signs a GET link (without recording it: see share). */
   presign(req: PresignRequest): Promise<ShareLink> {
-    return presignGet(() => this.storage.client, this.profile.credentials, req, this.clock, this.presigner);
+    return presignGet(() => this.storage.client.get(), this.profile.credentials, req, this.clock, this.presigner);
   }
 
   /** Signs a GET link and records it in the link history. */
@@ -159,7 +160,7 @@ export class Connection {
     // under Ferry's own pages folder is ever signed so.
     const page = Boolean(record.share) && record.key.startsWith(PAGES_PREFIX);
     return presignGet(
-      () => this.storage.client,
+      () => this.storage.client.get(),
       this.profile.credentials,
       { bucket: record.bucket, key: record.key, expiresIn, ...(record.filename ? { filename: record.filename } : {}), ...(page ? { page: true } : {}) },
       { now: () => signedAt },

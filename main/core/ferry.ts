@@ -336,7 +336,7 @@ export class Ferry {
       const bucket = opts.bucket ?? buckets[0]?.name;
       if (bucket) {
         const { probeCapabilities, describeCapabilities } = await import('./s3/capabilities');
-        const capabilities = await probeCapabilities(storage.client, profile, bucket, this.clock);
+        const capabilities = await probeCapabilities(await storage.client.get(), profile, bucket, this.clock);
         report.capabilities = capabilities;
         report.abilities = describeCapabilities(capabilities);
         // Saved on the account, so uploads adapt (resume, warnings) without asking again.

@@ -91,7 +91,7 @@ describe('received files never run as pages', () => {
       expect(head.ContentType).toMatch(/svg|html/);
     }
     // Control: a plain presigned link (what other tools make) runs the sender's script.
-    const plain = await getSignedUrl(conn.storage.client, new GetObjectCommand({ Bucket: bucket, Key: received.find((k) => k.endsWith('.html'))! }), { expiresIn: 60 });
+    const plain = await getSignedUrl(await conn.storage.client.get(), new GetObjectCommand({ Bucket: bucket, Key: received.find((k) => k.endsWith('.html'))! }), { expiresIn: 60 });
     await page.goto(plain);
     await expect.poll(() => ran.length, { timeout: 5000 }).toBeGreaterThan(0);
     ran.length = 0;

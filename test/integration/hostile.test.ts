@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAppCore, type AppCore } from '../../main/app/handlers';
 import type { Connection, Ferry } from '../../main/core/ferry';
+import { SdkClient } from '../../main/core/s3/sdk';
 import { Storage } from '../../main/core/s3/storage';
 import { MiB } from '../../main/core/transfers/plan';
 import type { TransferView } from '../../preload/contract';
@@ -241,7 +242,7 @@ describe('hostile and unusual input', () => {
       credentials: { accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey },
       systemClockOffset: 2 * 3600_000,
     });
-    const storage = new Storage(skewed, { ...conn.profile, endpoint: g.endpoint });
+    const storage = new Storage(SdkClient.of(conn.profile, skewed), { ...conn.profile, endpoint: g.endpoint });
     await expect(storage.listBuckets()).rejects.toMatchObject({ code: 'CLOCK_SKEW', message: expect.stringMatching(/clock is too far from its own\. Set your clock automatically/) });
     skewed.destroy();
   });

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../main/core/clock';
 import { Ferry, type Connection } from '../../main/core/ferry';
-import { createS3Client } from '../../main/core/s3/client';
+import { SdkClient } from '../../main/core/s3/sdk';
 import { MemorySecretStore } from '../../main/core/secrets/secrets';
 import { MiB } from '../../main/core/transfers/plan';
 import { TransferQueue, type TransferView } from '../../main/core/transfers/queue';
@@ -203,7 +203,7 @@ describe('the life of an upload', () => {
         removed = true;
       },
     };
-    const dataClient = createS3Client(direct.profile, { maxAttempts: 1 });
+    const dataClient = new SdkClient(direct.profile, { maxAttempts: 1 });
     const uploader = new Uploader({ storage: direct.storage, dataClient, data: new DataPath(new Wire(direct.profile), dataClient), clock: systemClock, backoffMs: 50 });
     await expect(
       uploader.upload(

@@ -211,7 +211,7 @@ describe.each(servers())('on $name', (server) => {
     const caps = (JSON.parse(r.stdout) as { capabilities: Capabilities }).capabilities;
     expect(caps.bucket).toBeTruthy();
     const b = caps.bucket;
-    const c = direct.storage.client;
+    const c = await direct.storage.client.get();
     const body = Buffer.from('direct check');
     const refused = (p: Promise<unknown>) => p.then(() => false, () => true);
     // Content-MD5 and each flexible checksum, sent wrong.

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, cliEnv, tempDir } from '../support/helpers';
+import { CLI, cliEnv, gateway, randomFile, sha256File, tempDir, uniqueName } from '../support/helpers';
 
 /** Runs the built CLI and returns the packages (under node_modules) it loaded, and its output. */
 async function loaded(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<{ packages: string[]; stdout: string; code: number | null }> {
@@ -36,5 +36,27 @@ describe('start-up: commands load only what they use', () => {
     const links = await loaded(['links'], AWS);
     expect(links.code).toBe(0);
     expect(links.packages).toEqual([]);
+  });
+
+  it('listing, a small upload and a download send their requests without loading the S3 SDK (Ferry signs and sends them itself)', async () => {
+    const g = gateway();
+    const env = { AWS_ACCESS_KEY_ID: g.accessKeyId, AWS_SECRET_ACCESS_KEY: g.secretAccessKey, AWS_ENDPOINT_URL: g.endpoint };
+    const bucket = uniqueName('lean');
+    // Making a bucket is the SDK's work: the control that the trace sees it load.
+    const mb = await loaded(['mb', `s3://${bucket}`], env);
+    expect(mb.code).toBe(0);
+    expect(mb.packages).toContain('@aws-sdk/client-s3');
+    const dir = await tempDir();
+    const file = await randomFile(dir, 'small.bin', 200 * 1024);
+    const up = await loaded(['cp', file.path, `s3://${bucket}/small.bin`, '--no-progress'], env);
+    expect(up.code).toBe(0);
+    const ls = await loaded(['ls', `s3://${bucket}/`], env);
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).toMatch(/small\.bin/);
+    const back = join(dir, 'back.bin');
+    const down = await loaded(['cp', `s3://${bucket}/small.bin`, back, '--no-progress'], env);
+    expect(down.code).toBe(0);
+    expect(await sha256File(back)).toBe(file.sha256);
+    for (const r of [up, ls, down]) expect(r.packages.filter((p) => p.startsWith('@aws-sdk/') || p.startsWith('@smithy/'))).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Profile } from '../../main/core/s3/client';
-import { createS3Client } from '../../main/core/s3/client';
+import { SdkClient } from '../../main/core/s3/sdk';
 import { Storage } from '../../main/core/s3/storage';
 import { Wire } from '../../main/core/s3/wire';
 
@@ -29,7 +29,7 @@ describe('a listing names every key once, in order, or stops in words (issue 21 
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const profile: Profile = { name: 't', provider: 'ceph', endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'us-east-1', pathStyle: true, checksums: 'when-required', credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' } };
     wire = new Wire(profile);
-    storage = new Storage(createS3Client(profile), profile, wire);
+    storage = new Storage(new SdkClient(profile), profile, wire);
   });
   afterAll(async () => {
     wire.destroy();

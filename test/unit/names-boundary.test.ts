@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { presignGet } from '../../main/core/links/presign';
 import { FastPresigner } from '../../main/core/links/sigv4';
 import { createS3Client } from '../../main/core/s3/client';
+import { SdkClient } from '../../main/core/s3/sdk';
 import { Storage } from '../../main/core/s3/storage';
 import { requests } from '../../preload/contract';
 
@@ -49,7 +50,7 @@ describe('bucket names and keys at every door', () => {
 
   it('every storage operation checks the bucket before a request is built', async () => {
     const profile = { name: 'x', provider: 'r2' as const, endpoint: 'https://acc123.r2.cloudflarestorage.com', region: 'auto', pathStyle: false, checksums: 'when-required' as const, credentials: creds };
-    const storage = new Storage(createS3Client(profile), profile);
+    const storage = new Storage(new SdkClient(profile), profile);
     await expect(storage.listPage('evil.example/')).rejects.toMatchObject({ code: 'BAD_BUCKET_NAME' });
     await expect(storage.head('user@evil', 'k')).rejects.toMatchObject({ code: 'BAD_BUCKET_NAME' });
     await expect(storage.delete('photos', 'é'.repeat(513))).rejects.toMatchObject({ code: 'BAD_S3_URL' });

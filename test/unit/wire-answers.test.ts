@@ -1,10 +1,10 @@
 /**
- * One error mapping for both request paths: every answer a server may give to a PUT, a part or a
- * ranged GET fails the lean request exactly as it fails the SDK's, in the shape the retry rules
+ * One error mapping for both request paths: every answer a server may give to a PUT, a part, a
+ * ranged GET or a HEAD fails the lean request exactly as it fails the SDK's, in the shape the retry rules
  * and toFerryError read (name, status), so the user sees the same message and the same retry.
  * Both clients talk to one local server that answers by script.
  */
-import { GetObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -85,6 +85,7 @@ describe('the lean path fails as the SDK fails, for every answer (issue 21)', ()
           () => wire.uploadPart({ Bucket: 'bkt', Key: 'some/key.txt', UploadId: 'u', PartNumber: 1, Body: Readable.from([body]), ContentLength: 5, ContentMD5: md5 }),
         ],
         ['GetObject', () => sdk.send(new GetObjectCommand({ Bucket: 'bkt', Key: 'some/key.txt', Range: 'bytes=0-4' })), () => wire.getObject({ Bucket: 'bkt', Key: 'some/key.txt', Range: 'bytes=0-4' })],
+        ['HeadObject', () => sdk.send(new HeadObjectCommand({ Bucket: 'bkt', Key: 'some/key.txt' })), () => wire.headObject({ Bucket: 'bkt', Key: 'some/key.txt' })],
       ];
       for (const [what, viaSdk, viaWire] of pairs) {
         const theirs = await viaSdk().then(
@@ -257,6 +258,51 @@ describe('the lean path fails as the SDK fails when the network does (issue 21)'
       wire.destroy();
       server?.closeAllConnections();
       await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    });
+  }
+});
+
+describe('a HEAD is read as the SDK reads it (issue 21)', () => {
+  let server: Server;
+  let profile: Profile;
+  let headers: Record<string, string>;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, headers);
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    profile = { name: 't', provider: 'ceph', endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'us-east-1', pathStyle: true, checksums: 'when-required', credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' } };
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const ANSWERS: Record<string, Record<string, string>> = {
+    "a Ferry multipart object, encrypted, versioned": {
+      'content-length': '1073741824',
+      'last-modified': 'Tue, 01 Dec 2026 10:20:30 GMT',
+      etag: '"0123456789abcdef0123456789abcdef-128"',
+      'content-type': 'video/mp4',
+      'x-amz-meta-ferry-part-size': '8388608',
+      'x-amz-meta-Other': 'Kept As Sent',
+      'x-amz-server-side-encryption': 'AES256',
+      'x-amz-version-id': '3/L4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY',
+    },
+    'SSE-C, an empty object': { 'content-length': '0', etag: '"d41d8cd98f00b204e9800998ecf8427e"', 'x-amz-server-side-encryption-customer-algorithm': 'AES256', 'last-modified': 'Thu, 03 Dec 2026 00:00:00 GMT' },
+    'no length, no date, no type': { etag: '"x"' },
+  };
+  for (const [name, h] of Object.entries(ANSWERS)) {
+    it(name, async () => {
+      headers = h;
+      const wire = new Wire(profile);
+      const sdk = createS3Client(profile, { maxAttempts: 1 });
+      const theirs = await sdk.send(new HeadObjectCommand({ Bucket: 'bkt', Key: 'k' }));
+      const mine = await wire.headObject({ Bucket: 'bkt', Key: 'k' });
+      const fields = ['ContentLength', 'LastModified', 'ETag', 'ContentType', 'ServerSideEncryption', 'SSECustomerAlgorithm', 'VersionId', 'Metadata'] as const;
+      const pick = (o: Record<string, unknown>) => Object.fromEntries(fields.filter((f) => o[f] !== undefined && !(f === 'Metadata' && Object.keys(o[f] as object).length === 0)).map((f) => [f, o[f]]));
+      expect(pick(mine as unknown as Record<string, unknown>)).toEqual(pick(theirs as unknown as Record<string, unknown>));
+      sdk.destroy();
+      wire.destroy();
     });
   }
 });

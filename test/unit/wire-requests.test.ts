@@ -4,12 +4,12 @@
  * adds beside Content-MD5 on AWS), and the Authorization the SDK's signer computes. The SDK's
  * request is caught at its HTTP handler, so the oracle is the client Ferry uses for everything else.
  */
-import { GetObjectCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { presetEndpoint, PRESETS, type Provider } from '../../main/core/accounts/presets';
 import type { Profile } from '../../main/core/s3/client';
-import { getObjectRequest, putObjectRequest, uploadPartRequest, Wire, type WireRequest } from '../../main/core/s3/wire';
+import { getObjectRequest, headObjectRequest, putObjectRequest, uploadPartRequest, Wire, type WireRequest } from '../../main/core/s3/wire';
 import { sdkSign } from '../support/sdk-sign';
 
 interface Caught {
@@ -86,7 +86,7 @@ describe('the lean request path forms requests as the SDK does (issue 21)', () =
           checksums: PRESETS[provider].checksums,
           credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', ...(sessionToken ? { sessionToken } : {}) },
         };
-        it(`${label}, ${pathStyle ? 'path' : 'virtual-hosted'} style${sessionToken ? ', session token' : ''}: PutObject, UploadPart (held and streamed) and ranged GetObject`, async () => {
+        it(`${label}, ${pathStyle ? 'path' : 'virtual-hosted'} style${sessionToken ? ', session token' : ''}: PutObject, UploadPart (held and streamed), ranged GetObject and HeadObject (of the object and of a part)`, async () => {
           const wire = new Wire(profile);
           const caught: Caught[] = [];
           const sdk = sdkClient(profile, caught);
@@ -112,6 +112,8 @@ describe('the lean request path forms requests as the SDK does (issue 21)', () =
                   uploadPartRequest({ Bucket: bucket, Key: key, UploadId: 'u1', PartNumber: 10000, Body: Readable.from([BODY]), ContentLength: BODY.length, ContentMD5: MD5 }),
                 ],
                 ['GetObject', () => sdk.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: 'bytes=1048576-2097151', IfMatch: '"0123-4"' })), getObjectRequest({ Bucket: bucket, Key: key, Range: 'bytes=1048576-2097151', IfMatch: '"0123-4"' })],
+                ['HeadObject', () => sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: key })), headObjectRequest({ Bucket: bucket, Key: key })],
+                ['HeadObject, one part', () => sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: key, PartNumber: 1 })), headObjectRequest({ Bucket: bucket, Key: key, PartNumber: 1 })],
               ];
               for (const [op, viaSdk, lean] of cases) {
                 const name = `${op} s3://${bucket}/${key}`;

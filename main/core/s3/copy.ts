@@ -4,7 +4,6 @@
  * every copy is on the server and checked, deletes an original only while it is what was
  * copied, and removes its own copies if one fails or the move is cancelled.
  */
-import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, UploadPartCopyCommand } from '@aws-sdk/client-s3';
 import { FerryError, isFerryError } from '../errors';
 import { GiB, MiB } from '../transfers/plan';
 import { objectsUnder } from './collect';
@@ -58,7 +57,7 @@ export async function copyObject(
   const changed = () => new FerryError('FILE_CHANGED', `${from.key} changed while it was being copied; the original was kept. Try again.`);
   if (source.size <= limit) {
     const out = await pinned((ifMatch) =>
-      client.send(new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: encodeSource(from.bucket, from.key), ...(ifMatch ? { CopySourceIfMatch: ifMatch } : {}) }), opts.signal ? { abortSignal: opts.signal } : {}),
+      client.send((s) => new s.CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: encodeSource(from.bucket, from.key), ...(ifMatch ? { CopySourceIfMatch: ifMatch } : {}) }), opts.signal ? { abortSignal: opts.signal } : {}),
     );
     if (!pin && !(await stillSame())) throw changed();
     if (out.CopyObjectResult?.ETag) made.etag = out.CopyObjectResult.ETag;
@@ -67,7 +66,7 @@ export async function copyObject(
   } else {
     const partSize = Math.max(opts.partSize ?? 256 * MiB, Math.ceil(source.size / 10_000));
     const count = Math.ceil(source.size / partSize);
-    const created = await call(() => client.send(new CreateMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, ...(source.contentType ? { ContentType: source.contentType } : {}) })));
+    const created = await call(() => client.send((s) => new s.CreateMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, ...(source.contentType ? { ContentType: source.contentType } : {}) })));
     const uploadId = created.UploadId!;
     const etags: string[] = [];
     let done = 0;
@@ -80,7 +79,7 @@ export async function copyObject(
           const end = Math.min(source.size, start + partSize) - 1;
           const copyPart = (ifMatch: string | undefined) =>
             client.send(
-              new UploadPartCopyCommand({
+              (s) => new s.UploadPartCopyCommand({
                 Bucket: to.bucket,
                 Key: to.key,
                 UploadId: uploadId,
@@ -100,12 +99,12 @@ export async function copyObject(
       );
       if (!pin && !(await stillSame())) throw changed();
       const out = await call(() =>
-        client.send(new CompleteMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId: uploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } })),
+        client.send((s) => new s.CompleteMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId: uploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } })),
       );
       if (out.ETag) made.etag = out.ETag;
       if (out.VersionId && out.VersionId !== 'null') made.versionId = out.VersionId;
     } catch (err) {
-      await client.send(new AbortMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId: uploadId })).catch(() => {});
+      await client.send((s) => new s.AbortMultipartUploadCommand({ Bucket: to.bucket, Key: to.key, UploadId: uploadId })).catch(() => {});
       throw err;
     }
   }

@@ -3,7 +3,7 @@
  * it exactly as the SDK would, and by the SDK otherwise (the few bucket names only the SDK's
  * endpoint rules place). Callers see one interface, one answer shape and one error shape.
  */
-import { GetObjectCommand, PutObjectCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { SdkClient } from './sdk';
 import type { Readable } from 'node:stream';
 import { sendOptions } from './sent';
 import type { GetInput, GetOutput, PartInput, PutInput, PutOutput, SendControl, Wire } from './wire';
@@ -11,7 +11,7 @@ import type { GetInput, GetOutput, PartInput, PutInput, PutOutput, SendControl, 
 export class DataPath {
   constructor(
     private readonly wire: Wire,
-    private readonly sdk: S3Client,
+    private readonly sdk: SdkClient,
   ) {}
 
   private options(control: SendControl) {
@@ -20,17 +20,17 @@ export class DataPath {
 
   putObject(input: PutInput, control: SendControl = {}): Promise<PutOutput> {
     if (this.wire.supports(input.Bucket)) return this.wire.putObject(input, control);
-    return this.sdk.send(new PutObjectCommand(input), this.options(control));
+    return this.sdk.send((s) => new s.PutObjectCommand(input), this.options(control));
   }
 
   uploadPart(input: PartInput, control: SendControl = {}): Promise<PutOutput> {
     if (this.wire.supports(input.Bucket)) return this.wire.uploadPart(input, control);
-    return this.sdk.send(new UploadPartCommand(input), this.options(control));
+    return this.sdk.send((s) => new s.UploadPartCommand(input), this.options(control));
   }
 
   async getObject(input: GetInput, control: SendControl = {}): Promise<GetOutput> {
     if (this.wire.supports(input.Bucket)) return this.wire.getObject(input, control);
-    const out = await this.sdk.send(new GetObjectCommand(input), control.signal ? { abortSignal: control.signal } : {});
+    const out = await this.sdk.send((s) => new s.GetObjectCommand(input), control.signal ? { abortSignal: control.signal } : {});
     return { ...(out.ContentLength !== undefined ? { ContentLength: out.ContentLength } : {}), ...(out.ETag ? { ETag: out.ETag } : {}), Body: out.Body as Readable };
   }
 

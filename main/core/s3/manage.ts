@@ -4,7 +4,6 @@
  * finishes or leaves the bucket as it was. Also the two helpers every action shares: requests
  * told in Ferry's words (inWords) and a few at a time (pool).
  */
-import { DeleteBucketCommand, DeleteObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { FerryError, isFerryError } from '../errors';
 import { PageGuard } from './bounds';
 import { toFerryError } from './errors';
@@ -131,7 +130,7 @@ async function deleteAllVersions(storage: Storage, bucket: string, signal?: Abor
     let page;
     try {
       page = await storage.client.send(
-        new ListObjectVersionsCommand({ Bucket: bucket, EncodingType: 'url', ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(versionMarker ? { VersionIdMarker: versionMarker } : {}) }),
+        (s) => new s.ListObjectVersionsCommand({ Bucket: bucket, EncodingType: 'url', ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(versionMarker ? { VersionIdMarker: versionMarker } : {}) }),
         signal ? { abortSignal: signal } : {},
       );
     } catch (err) {
@@ -146,7 +145,7 @@ async function deleteAllVersions(storage: Storage, bucket: string, signal?: Abor
       entries,
       16,
       async (v) => {
-        const del = (versionId?: string) => inWords(storage, { bucket, key: v.Key! }, () => storage.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key!, ...(versionId ? { VersionId: versionId } : {}) })));
+        const del = (versionId?: string) => inWords(storage, { bucket, key: v.Key! }, () => storage.client.send((s) => new s.DeleteObjectCommand({ Bucket: bucket, Key: v.Key!, ...(versionId ? { VersionId: versionId } : {}) })));
         const id = v.VersionId || 'null';
         // Objects stored before versioning was turned on have the version "null"; a server that
         // names no versions takes the name alone.
@@ -182,7 +181,7 @@ export async function deleteBucket(storage: Storage, bucket: string, opts: Actio
     }
   }
   try {
-    await storage.client.send(new DeleteBucketCommand({ Bucket: bucket }));
+    await storage.client.send((s) => new s.DeleteBucketCommand({ Bucket: bucket }));
   } catch (err) {
     const e = toFerryError(err, { endpoint: storage.endpoint, bucket });
     if (e.code === 'BUCKET_NOT_EMPTY') {

@@ -1,24 +1,13 @@
-import {
-  AbortMultipartUploadCommand,
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListBucketsCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  ListPartsCommand,
-  PutObjectCommand,
-  type PutObjectCommandInput,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { endpointLabel, type Profile } from './client';
+import type { Profile } from './client';
+import { endpointLabel } from './endpoint';
+import type { SdkClient } from './sdk';
 import { FerryError } from '../errors';
 import { toFerryError, type Operation } from './errors';
 import { checkBucketReference, checkKey, MAX_COLLECTED, validateNewBucketName } from './names';
 import { PageGuard } from './bounds';
-import type { Wire } from './wire';
+import type { HeadOutput, Wire } from './wire';
 import { isNetworkError, isRetryable, sleep } from '../transfers/retry';
 
 export interface BucketInfo {
@@ -99,7 +88,8 @@ function headInfo(
 export class Storage {
   readonly endpoint: string;
   constructor(
-    readonly client: S3Client,
+    /** The SDK's client, for everything Ferry's own requests do not carry. */
+    readonly client: SdkClient,
     readonly profile: Profile,
     /** Ferry's own requests (wire.ts), for listings; the SDK does everything without it. */
     private readonly wire?: Wire,
@@ -126,7 +116,7 @@ export class Storage {
    */
   async diagnose(err: FerryError): Promise<FerryError> {
     if (err.code !== 'BAD_CREDENTIALS' || (err.cause as { name?: string } | undefined)?.name !== 'SignatureDoesNotMatch') return err;
-    const keysWork = await this.client.send(new ListBucketsCommand({})).then(
+    const keysWork = await this.client.send((s) => new s.ListBucketsCommand({})).then(
       () => true,
       () => false,
     );
@@ -139,7 +129,7 @@ export class Storage {
   }
 
   async listBuckets(): Promise<BucketInfo[]> {
-    const out = await this.call({}, () => this.client.send(new ListBucketsCommand({})));
+    const out = await this.call({}, () => this.client.send((s) => new s.ListBucketsCommand({})));
     return (out.Buckets ?? []).map((b) => ({ name: b.Name ?? '', ...(b.CreationDate ? { createdAt: b.CreationDate.toISOString() } : {}) }));
   }
 
@@ -148,7 +138,7 @@ export class Storage {
     const needsLocation = this.profile.provider === 'aws' && this.profile.region !== 'us-east-1';
     await this.call({ bucket }, () =>
       this.client.send(
-        new CreateBucketCommand({
+        (s) => new s.CreateBucketCommand({
           Bucket: bucket,
           ...(needsLocation ? { CreateBucketConfiguration: { LocationConstraint: this.profile.region as never } } : {}),
         }),
@@ -173,7 +163,7 @@ export class Storage {
     const wire = this.wire?.supports(bucket) ? this.wire : undefined;
     const out = await this.call({ bucket }, async () => {
       if (wire) return asTheSdkRetries(() => wire.listObjectsV2(input, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onToken ? { onToken: opts.onToken } : {}) }), opts.signal);
-      const sdk = await this.client.send(new ListObjectsV2Command(input), { abortSignal: opts.signal });
+      const sdk = await this.client.send((s) => new s.ListObjectsV2Command(input), { abortSignal: opts.signal });
       return {
         contents: (sdk.Contents ?? []).map((o) => ({ key: o.Key ?? '', size: o.Size ?? 0, ...(o.LastModified ? { lastModified: o.LastModified.toISOString() } : {}), ...(o.ETag ? { etag: o.ETag } : {}) })),
         prefixes: (sdk.CommonPrefixes ?? []).map((p) => p.Prefix ?? ''),
@@ -270,7 +260,12 @@ export class Storage {
    * part size of a multipart upload when the object records it (Ferry's uploads do).
    */
   async head(bucket: string, key: string, signal?: AbortSignal): Promise<HeadInfo> {
-    const out = await this.call({ bucket, key }, () => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {}));
+    const wire = this.wire?.supports(bucket) ? this.wire : undefined;
+    const out = await this.call<HeadOutput>({ bucket, key }, () =>
+      wire
+        ? asTheSdkRetries(() => wire.headObject({ Bucket: bucket, Key: key }, signal ? { signal } : {}), signal)
+        : this.client.send((s) => new s.HeadObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {}),
+    );
     // S3 names every object by an ETag: a web page answering a HEAD (a portal, a wrong URL) has
     // none, and must not be taken for an object (a download would "succeed" with its size of nothing).
     if (!out.ETag) throw new FerryError('NOT_S3', `${this.endpoint} answered, but not like an S3 service (an object without an ETag). Check the endpoint URL: it should be the service's S3 API address.`);
@@ -282,7 +277,9 @@ export class Storage {
    * (AWS does; Ceph answers with the whole object, Swift refuses): undefined when it cannot tell.
    */
   async firstPartSize(bucket: string, key: string, size: number): Promise<number | undefined> {
-    const out = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, PartNumber: 1 })).catch(() => undefined);
+    const wire = this.wire?.supports(bucket) ? this.wire : undefined;
+    const input = { Bucket: bucket, Key: key, PartNumber: 1 };
+    const out = await (wire ? asTheSdkRetries(() => wire.headObject(input)) : this.client.send((s) => new s.HeadObjectCommand(input))).catch(() => undefined);
     const length = out?.ContentLength;
     return length !== undefined && length > 0 && length < size ? length : undefined;
   }
@@ -290,7 +287,7 @@ export class Storage {
   /** Writes a small object from memory (pages Ferry writes into a bucket). */
   async put(bucket: string, key: string, body: Buffer, extra: Omit<PutObjectCommandInput, 'Bucket' | 'Key' | 'Body'> = {}): Promise<void> {
     await this.call({ bucket, key }, () =>
-      this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length, ContentMD5: createHash('md5').update(body).digest('base64'), ...extra })),
+      this.client.send((s) => new s.PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length, ContentMD5: createHash('md5').update(body).digest('base64'), ...extra })),
     );
   }
 
@@ -301,7 +298,7 @@ export class Storage {
   async getBytes(bucket: string, key: string, limit: number): Promise<Buffer> {
     if (limit <= 0) return Buffer.alloc(0);
     return this.call({ bucket, key }, async () => {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${limit - 1}` }));
+      const out = await this.client.send((s) => new s.GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${limit - 1}` }));
       const body = out.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
       const chunks: Buffer[] = [];
       let got = 0;
@@ -324,14 +321,14 @@ export class Storage {
    * downloads into a device or pipe, where nothing can be written in ranges or checked before.
    */
   async getStream(bucket: string, key: string, signal?: AbortSignal): Promise<{ body: AsyncIterable<Uint8Array> & { destroy?: () => void }; info: HeadInfo }> {
-    const out = await this.call({ bucket, key }, () => this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {}));
+    const out = await this.call({ bucket, key }, () => this.client.send((s) => new s.GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {}));
     // A whole GET's headers say what a HEAD's do.
     return { body: (out.Body ?? []) as AsyncIterable<Uint8Array> & { destroy?: () => void }, info: headInfo(key, out) };
   }
 
   /** Deletes an object; with a version ID, only that version (where the bucket keeps versions). */
   async delete(bucket: string, key: string, versionId?: string): Promise<void> {
-    await this.call({ bucket, key }, () => this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) })));
+    await this.call({ bucket, key }, () => this.client.send((s) => new s.DeleteObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) })));
   }
 
   /**
@@ -341,7 +338,7 @@ export class Storage {
    */
   async deleteIfMatch(bucket: string, key: string, etag: string, versionId?: string): Promise<boolean> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag, ...(versionId ? { VersionId: versionId } : {}) }));
+      await this.client.send((s) => new s.DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag, ...(versionId ? { VersionId: versionId } : {}) }));
       return true;
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -356,7 +353,7 @@ export class Storage {
   async abortMultipartUpload(bucket: string, key: string, uploadId: string, signal?: AbortSignal): Promise<void> {
     checkBucketReference(bucket);
     try {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), signal ? { abortSignal: signal } : {});
+      await this.client.send((s) => new s.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), signal ? { abortSignal: signal } : {});
     } catch (err) {
       if ((err as { name?: string }).name === 'NoSuchUpload') return;
       throw toFerryError(err, { endpoint: this.endpoint, bucket, key });
@@ -371,7 +368,7 @@ export class Storage {
     let marker: string | undefined;
     for (;;) {
       const out = await this.call({ bucket, key }, () =>
-        this.client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, ...(marker ? { PartNumberMarker: marker } : {}) }), signal ? { abortSignal: signal } : {}),
+        this.client.send((s) => new s.ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, ...(marker ? { PartNumberMarker: marker } : {}) }), signal ? { abortSignal: signal } : {}),
       );
       const before = seen.size;
       for (const p of out.Parts ?? []) {
@@ -408,7 +405,7 @@ export class Storage {
       const out = await this.call({ bucket }, () =>
         // Names as they are: Ceph encodes them when asked but does not say so, which would leave
         // them encoded here (see listedName).
-        this.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }), signal ? { abortSignal: signal } : {}),
+        this.client.send((s) => new s.ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }), signal ? { abortSignal: signal } : {}),
       );
       const before = ids.size;
       for (const u of out.Uploads ?? []) {
@@ -430,7 +427,7 @@ export class Storage {
  * attempts, exponential back-off with full jitter from 100 ms), on the answers and faults the
  * transfer engine's policy calls passing.
  */
-async function asTheSdkRetries<T>(run: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+async function asTheSdkRetries<T>(run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();

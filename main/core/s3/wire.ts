@@ -1,6 +1,6 @@
 /**
- * The lean request path (issue 21): the hot requests (PutObject, UploadPart, ranged GetObject
- * and ListObjectsV2) formed as the AWS SDK forms them (address.ts), signed by Ferry's own SigV4
+ * The lean request path (issue 21): the hot requests (PutObject, UploadPart, ranged GetObject,
+ * HeadObject and ListObjectsV2) formed as the AWS SDK forms them (address.ts), signed by Ferry's own SigV4
  * signer (request-signer.ts, byte-identical to the SDK's) and sent on a keep-alive pool of
  * node:http sockets, without the SDK's per-request middleware, stream wrappers and copies.
  *
@@ -53,6 +53,18 @@ export interface PutOutput {
   ServerSideEncryption?: string;
   SSECustomerAlgorithm?: string;
   VersionId?: string;
+}
+
+/** What a HEAD's answer says of an object, under the SDK's names (Metadata keys lower-case, without x-amz-meta-). */
+export interface HeadOutput {
+  ContentLength?: number;
+  LastModified?: Date;
+  ETag?: string;
+  ContentType?: string;
+  ServerSideEncryption?: string;
+  SSECustomerAlgorithm?: string;
+  VersionId?: string;
+  Metadata?: Record<string, string>;
 }
 
 export interface GetOutput {
@@ -142,6 +154,13 @@ export class Wire {
     };
   }
 
+  /** A HEAD of the object (or of one part of it): its headers, read as the SDK reads them. */
+  async headObject(input: HeadInput, control: SendControl = {}): Promise<HeadOutput> {
+    const res = await this.send(headObjectRequest(input), control);
+    res.resume();
+    return headOutput(res.headers);
+  }
+
   /**
    * One page of a listing, parsed as it arrives (list-xml.ts): `onToken` hears the continuation
    * token as soon as it is read, so the next page can be on its way while this one arrives.
@@ -180,7 +199,7 @@ export class Wire {
     const query = req.query;
     const headers = this.signer.sign({ method: req.method, host: address.host, path: address.path, query, headers: req.headers, payloadHash: req.payloadHash }, at);
     const search = query.map(([k, v]) => `${uriEncode(k)}=${uriEncode(v)}`).join('&');
-    return { address, query, headers, pathAndQuery: `${address.path}?${search}` };
+    return { address, query, headers, pathAndQuery: search ? `${address.path}?${search}` : address.path };
   }
 
   /**
@@ -317,6 +336,13 @@ export function getObjectRequest(input: GetInput): WireRequest {
   return { op: 'GetObject', bucket: input.Bucket, key: input.Key, method: 'GET', query: [['x-id', 'GetObject']], headers, payloadHash: EMPTY_SHA256 };
 }
 
+export type HeadInput = { Bucket: string; Key: string; PartNumber?: number };
+
+export function headObjectRequest(input: HeadInput): WireRequest {
+  const query: Array<[string, string]> = input.PartNumber !== undefined ? [['partNumber', String(input.PartNumber)]] : [];
+  return { op: 'HeadObject', bucket: input.Bucket, key: input.Key, method: 'HEAD', query, headers: {}, payloadHash: EMPTY_SHA256 };
+}
+
 export type ListInput = { Bucket: string; Prefix?: string; Delimiter?: string; ContinuationToken?: string; MaxKeys?: number; EncodingType?: 'url' };
 
 /** A bucket-level GET: its path is the bucket's, with the trailing slash the SDK sends. */
@@ -350,6 +376,22 @@ function putOutput(headers: IncomingHttpHeaders): PutOutput {
   if (h('x-amz-server-side-encryption')) out.ServerSideEncryption = h('x-amz-server-side-encryption')!;
   if (h('x-amz-server-side-encryption-customer-algorithm')) out.SSECustomerAlgorithm = h('x-amz-server-side-encryption-customer-algorithm')!;
   if (h('x-amz-version-id')) out.VersionId = h('x-amz-version-id')!;
+  return out;
+}
+
+/** A HEAD's headers as the SDK deserialises them (an unparseable length or date is left out, as it leaves it). */
+function headOutput(headers: IncomingHttpHeaders): HeadOutput {
+  const h = (name: string) => headers[name] as string | undefined;
+  const metadata: Record<string, string> = {};
+  const out: HeadOutput = { ...putOutput(headers), Metadata: metadata };
+  const length = Number(h('content-length'));
+  if (h('content-length') !== undefined && Number.isSafeInteger(length)) out.ContentLength = length;
+  const modified = h('last-modified') ? new Date(h('last-modified')!) : undefined;
+  if (modified && Number.isFinite(modified.getTime())) out.LastModified = modified;
+  if (h('content-type')) out.ContentType = h('content-type')!;
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith('x-amz-meta-') && typeof value === 'string') metadata[name.slice('x-amz-meta-'.length)] = value;
+  }
   return out;
 }
 

@@ -73,7 +73,7 @@ export async function createFileRequest(conn: SharingConnection, req: NewFileReq
   if (postWorks === undefined || (postWorks && keepsDisposition === undefined)) {
     const probe = `${PAGES_PREFIX}probe-${randomBytes(6).toString('hex')}`;
     const { probePostPolicy } = await import('../s3/capabilities');
-    const found = await probePostPolicy(conn.storage, req.bucket, probe);
+    const found = await probePostPolicy({ client: await conn.storage.client.get(), profile: conn.storage.profile }, req.bucket, probe);
     postWorks = found.ok;
     keepsDisposition = found.keepsDisposition;
     if (postWorks) await conn.storage.delete(req.bucket, probe).catch(() => {});
@@ -96,7 +96,7 @@ export async function createFileRequest(conn: SharingConnection, req: NewFileReq
   const now = clock.now();
   const expiresAt = new Date(Math.floor(now / 1000) * 1000 + req.expiresIn * 1000).toISOString();
   const { createPresignedPost } = await import('@aws-sdk/s3-presigned-post');
-  const post = await createPresignedPost(conn.storage.client, {
+  const post = await createPresignedPost(await conn.storage.client.get(), {
     Bucket: req.bucket,
     Key: `${prefix}\${filename}`,
     Conditions: [['content-length-range', 0, req.maxBytes], ['starts-with', '$Content-Type', accept ?? '']],

@@ -7,7 +7,6 @@
  */
 import { FerryError, isFerryError } from '../errors';
 import { toFerryError } from '../s3/errors';
-import { serverClockOffset } from '../s3/client';
 import type { Storage } from '../s3/storage';
 import { emptyUploadGoes, LOST_CREATE_QUIET_MS, youngLeftover } from './lost-create';
 import type { UploadKeeper } from './state';
@@ -140,7 +139,7 @@ export class RunEndings {
       const others = await run.keeper.others();
       const uploads = await storage.listMultipartUploads(req.bucket, req.key, signal);
       // The server's clock as its own answer just told it (its Date header), not this machine's.
-      const offset = serverClockOffset(storage.client) ?? 0;
+      const offset = storage.client.clockOffset() ?? 0;
       for (const u of uploads) {
         if (u.key !== req.key || !u.initiated || u.uploadId === run.uploadId || others.has(u.uploadId)) continue;
         const at = Date.parse(u.initiated) - offset;

@@ -4,7 +4,7 @@
  * (a lost answer leaves a window the sweep finds the upload by: endings.ts) and
  * CompleteMultipartUpload (a lost answer may mean the object is already made).
  */
-import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { SdkClient } from '../s3/sdk';
 import type { Clock } from '../clock';
 import { FerryError, isFerryError } from '../errors';
 import { PART_SIZE_META, type Storage } from '../s3/storage';
@@ -22,7 +22,7 @@ export const keyTaken = (req: Pick<UploadRequest, 'bucket' | 'key'>) => new Ferr
 export interface OwnedDeps {
   storage: Storage;
   /** The client built with maxAttempts 1: Ferry retries these requests itself. */
-  dataClient: S3Client;
+  dataClient: SdkClient;
   clock: Clock;
   backoffMs: number;
   /** One request under the engine's retry policy; a stop ends it as cancelled. */
@@ -67,7 +67,7 @@ export async function createUpload(deps: OwnedDeps, run: Run<UploadRequest>, con
     };
     stop.addEventListener('abort', onStop, { once: true });
     try {
-      const out = await dataClient.send(new CreateMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, ContentType: contentType, Metadata: { [PART_SIZE_META]: String(partSize) } }), {
+      const out = await dataClient.send((s) => new s.CreateMultipartUploadCommand({ Bucket: req.bucket, Key: req.key, ContentType: contentType, Metadata: { [PART_SIZE_META]: String(partSize) } }), {
         abortSignal: cut.signal,
       });
       run.unsure = run.unsure.filter((w) => w !== window);
@@ -111,7 +111,7 @@ export async function completeUpload(deps: OwnedDeps, req: UploadRequest, upload
     for (let busy = 0; ; busy++) {
       try {
         return await deps.dataClient.send(
-          new CompleteMultipartUploadCommand({
+          (s) => new s.CompleteMultipartUploadCommand({
             Bucket: req.bucket,
             Key: req.key,
             UploadId: uploadId,

@@ -3,7 +3,6 @@
  * guarded against a server going round in circles), and which of them still match the file,
  * byte for byte, so that only those are kept and the rest sent again.
  */
-import { ListPartsCommand } from '@aws-sdk/client-s3';
 import { PageGuard } from '../s3/bounds';
 import { checkPartNumber, type Storage } from '../s3/storage';
 import { partLength, type UploadPlan } from './plan';
@@ -36,7 +35,7 @@ export async function listParts(
   try {
     for (;;) {
       const out = await retry(() =>
-        storage.client.send(new ListPartsCommand({ Bucket: req.bucket, Key: req.key, UploadId: uploadId, ...(marker ? { PartNumberMarker: marker } : {}) }), {
+        storage.client.send((s) => new s.ListPartsCommand({ Bucket: req.bucket, Key: req.key, UploadId: uploadId, ...(marker ? { PartNumberMarker: marker } : {}) }), {
           abortSignal: signal,
         }),
       );

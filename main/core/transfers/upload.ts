@@ -1,4 +1,4 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { SdkClient } from '../s3/sdk';
 import mime from 'mime-types';
 import type { Clock } from '../clock';
 import { FerryError, isFerryError } from '../errors';
@@ -84,7 +84,7 @@ export interface UploaderOptions {
    * Client for requests Ferry retries itself, built with maxAttempts 1: parts and PUTs (each
    * attempt reads the file afresh), and Create and Complete (whose lost answers Ferry must see).
    */
-  dataClient: S3Client;
+  dataClient: SdkClient;
   /** Where parts and PUTs go: Ferry's own lean requests, or the SDK for names only it places. */
   data: DataPath;
   /** The cap every upload's bodies share (none by default). */
