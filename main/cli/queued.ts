@@ -54,8 +54,10 @@ export async function throughQueue(ctx: Context, c: Connection, how: { onInterru
       };
       const queue = new TransferQueue({
         connection: async () => c,
-        // Sixteen small files, or four large ones, at a time.
+        // Sixteen small files, or four large ones, at a time to start; up to four times as many
+        // while that moves more (a long round trip), measured as files finish.
         maxActive: 4,
+        adaptUpTo: 16,
         tuning: async () => tuning,
         onChange: (t) => {
           // Paused by Ctrl-C: this one has ended for this run.

@@ -5,6 +5,7 @@
  * every upload says the same "upload:" line and the same notes after it (sayOutcome), and reads
  * --no-resume and --no-clobber here.
  */
+import type { LimitTrace } from '../core/transfers/adaptive';
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { FerryError, isFerryError } from '../core/errors';
@@ -97,9 +98,11 @@ export async function uploadFile(ctx: UploadContext, c: Connection, u: Upload, t
         onPlan: (plan) => {
           if (plan.multipart && c.profile.capabilities?.abortMultipart === false) warnNoAbort(ctx, c);
           if (ctx.o.debug) {
-            ctx.say(`ferry: ${formatBytes(plan.size)} as ${plan.multipart ? `${plan.partCount} parts of ${formatBytes(plan.partSize)}, ${plan.concurrency} at a time` : 'a single PUT'}${ctx.o['part-size'] || ctx.o.concurrency ? '' : ' (chosen for this file size and provider)'}`);
+            const inFlight = plan.adapts ? `${plan.concurrency} at a time to start, more while that sends faster` : `${plan.concurrency} at a time`;
+            ctx.say(`ferry: ${formatBytes(plan.size)} as ${plan.multipart ? `${plan.partCount} parts of ${formatBytes(plan.partSize)}, ${inFlight}` : 'a single PUT'}${ctx.o['part-size'] || ctx.o.concurrency ? '' : ' (chosen for this file size and provider)'}`);
           }
         },
+        ...(ctx.o.debug ? { onLane: (t: LimitTrace) => ctx.say(`ferry: parts in flight: ${t.steps.length ? `${t.steps.map(([ms, n]) => `${n} at ${(ms / 1000).toFixed(1)} s`).join(', ')}; at most ${t.peak}` : `${t.limit} throughout`}`) } : {}),
         onResume: ({ partsOnServer, partCount }) => {
           if (ctx.o.debug || ctx.io.stderr.isTTY) ctx.say(`ferry: continuing an interrupted upload: ${partsOnServer} of ${partCount} parts are already on the server`);
         },

@@ -55,8 +55,9 @@ export class Connection {
       ...(network.requestTimeoutMs ? { requestTimeoutMs: network.requestTimeoutMs } : {}),
       ...(network.connectTimeoutMs ? { connectTimeoutMs: network.connectTimeoutMs } : {}),
     };
-    // Parts, PUTs, download ranges and listings: Ferry's own requests, on a pool of the same size.
-    const wire = new Wire(profile, { maxSockets: Math.max(concurrency * 2, 8), ...timeouts });
+    // Parts, PUTs, download ranges, HEADs and listings: Ferry's own requests, on a pool with room
+    // for as many as the adapting lanes may want at once (adaptive.ts: a folder's files up to 64).
+    const wire = new Wire(profile, { maxSockets: Math.max(concurrency * 2, 64), ...timeouts });
     this.storage = new Storage(new SdkClient(profile, { maxSockets: Math.max(concurrency * 2, 8), ...timeouts }), profile, wire);
     this.dataClient = new SdkClient(profile, { maxSockets: Math.max(concurrency * 2, 8), maxAttempts: 1, ...timeouts });
     this.data = new DataPath(wire, this.dataClient);

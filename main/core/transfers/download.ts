@@ -8,6 +8,7 @@ import { FerryError, isFerryError } from '../errors';
 import { writeFileAtomic } from '../files';
 import { tryLock } from '../lock';
 import type { Storage } from '../s3/storage';
+import { AdaptiveLimit, fixedLimit, Gate, type Limit } from './adaptive';
 import { autoConcurrency, autoPartSize, partLength } from './plan';
 import { clearStaleTemps, discardPartial, giveName, loadState, localWriteError, openPartial, stateFile, type DownloadState } from './partial';
 import { PinnedFolder, type Place } from './pinned';
@@ -15,6 +16,9 @@ import { ProgressMeter, type Progress } from './progress';
 import { PARTIAL_SUFFIX } from './targets';
 import { retrying, retryPolicy, type RetryPolicy } from './retry';
 import { checkPlanFor, FileHasher, type DownloadCheck } from './verify';
+
+/** The most ranges one download has in flight when Ferry chooses. */
+const MAX_RANGES_IN_FLIGHT = 16;
 
 export { PARTIAL_SUFFIX, downloadName } from './targets';
 
@@ -160,22 +164,32 @@ export class Downloader {
         await save();
       }
       let next = 1;
+      // Ranges in flight: the user's number, or one found by measuring (adaptive.ts).
+      const initial = Math.min(req.concurrency ?? autoConcurrency(size), parts);
+      const lane = req.concurrency !== undefined ? fixedLimit(initial) : new AdaptiveLimit({ initial, max: Math.min(MAX_RANGES_IN_FLIGHT, parts), now: () => this.opts.clock.now() });
+      const gate = new Gate(lane);
       const worker = async () => {
         for (;;) {
+          const leave = await gate.enter();
           while (next <= parts && done.has(next)) next++;
-          if (next > parts) return;
+          if (next > parts) return leave();
           const part = next++;
-          await this.fetchRange(req, target, handle, part, partSize, size, etag, stop.signal, meter, (w) => {
-            waiting += w ? 1 : -1;
-            if ((w && waiting === 1) || (!w && waiting === 0)) req.onWaiting?.(w);
-          });
+          try {
+            await this.fetchRange(req, target, handle, part, partSize, size, etag, stop.signal, meter, lane, (w) => {
+              waiting += w ? 1 : -1;
+              if ((w && waiting === 1) || (!w && waiting === 0)) req.onWaiting?.(w);
+            });
+            lane.done(partLength(part, partSize, size));
+          } finally {
+            leave();
+          }
           done.add(part);
           hasher?.advance(contiguous());
           req.onKept?.(keptBytes());
           void save();
         }
       };
-      const results = await Promise.allSettled(Array.from({ length: Math.min(req.concurrency ?? autoConcurrency(size), parts) }, worker));
+      const results = await Promise.allSettled(Array.from({ length: Math.min(Math.max(initial, MAX_RANGES_IN_FLIGHT), parts) }, worker));
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failure) {
         stop.abort(failure.reason);
@@ -234,6 +248,7 @@ export class Downloader {
     etag: string,
     signal: AbortSignal,
     meter: ProgressMeter,
+    lane: Limit,
     onWaiting: (w: boolean) => void,
   ): Promise<void> {
     const start = (part - 1) * partSize;
@@ -247,7 +262,8 @@ export class Downloader {
       (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412
         ? new FerryError('FILE_CHANGED', `${req.key} changed on the server while it was being downloaded. Download it again for the new version.`, { cause: err })
         : undefined;
-    await retrying(this.policy, { signal, op: { endpoint: this.opts.storage.endpoint, bucket: req.bucket, key: req.key }, stopped, onWaiting, refuse }, async () => {
+    const onOverload = () => lane.overloaded();
+    await retrying(this.policy, { signal, op: { endpoint: this.opts.storage.endpoint, bucket: req.bucket, key: req.key }, stopped, onWaiting, refuse, onOverload }, async () => {
       const out = await this.opts.data.getObject({ Bucket: req.bucket, Key: req.key, Range: `bytes=${start}-${start + length - 1}`, ...(etag ? { IfMatch: etag } : {}) }, { signal });
       const body = out.Body as AsyncIterable<Uint8Array> | undefined;
       // A server that answers with fewer bytes than asked is not serving the object its HEAD

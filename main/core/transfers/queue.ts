@@ -1,3 +1,4 @@
+import { AdaptiveLimit, fixedLimit, type Limit, type LimitTrace } from './adaptive';
 import { randomUUID } from 'node:crypto';
 import { isFerryError } from '../errors';
 import type { Connection } from '../ferry';
@@ -53,6 +54,13 @@ export interface QueueOptions {
   connection(account: string): Promise<Connection>;
   /** Files uploading at once; each sends several parts at once itself. */
   maxActive?: number;
+  /**
+   * Lets the number of files at once grow from maxActive up to this many (in the same units)
+   * while that moves more bytes, measured as files finish (adaptive.ts); unset, it stays.
+   */
+  adaptUpTo?: number;
+  /** The clock the adapting number is measured by (the system's by default). */
+  now?: () => number;
   /** Called on every change of a transfer; the IPC layer batches these. */
   onChange(view: TransferView): void;
   /** The user's part size and parts in flight, read as each upload starts (unset: Ferry chooses per file). */
@@ -75,10 +83,17 @@ export class TransferQueue {
   private waiting: Array<Job | undefined> = [];
   private head = 0;
   private active = 0;
-  private readonly capacity: number;
+  /** Room for running jobs, in weights (a small file 1, a large one LARGE). */
+  private readonly room: Limit;
 
   constructor(private readonly opts: QueueOptions) {
-    this.capacity = (opts.maxActive ?? 2) * LARGE;
+    const capacity = (opts.maxActive ?? 2) * LARGE;
+    this.room = opts.adaptUpTo ? new AdaptiveLimit({ initial: capacity, max: Math.max(capacity, opts.adaptUpTo * LARGE), min: LARGE, now: opts.now ?? Date.now }) : fixedLimit(capacity);
+  }
+
+  /** How the room for running transfers changed (the benchmark and --debug show it). */
+  roomTrace(): LimitTrace {
+    return this.room.trace();
   }
 
   add(items: NewTransfer[]): TransferView[] {
@@ -299,7 +314,7 @@ export class TransferQueue {
   private pump(): void {
     let blocked: Job | undefined;
     let scanned = 0;
-    for (let i = this.head; i < this.waiting.length && this.active < this.capacity; i++) {
+    for (let i = this.head; i < this.waiting.length && this.active < this.room.limit; i++) {
       const job = this.waiting[i];
       if (!job) continue;
       if (job.status !== 'queued' || this.jobs.get(job.id) !== job) {
@@ -307,7 +322,7 @@ export class TransferQueue {
         continue;
       }
       if (blocked && ++scanned > SCAN_LIMIT) break;
-      if (this.active + weight(job) > this.capacity) {
+      if (this.active + weight(job) > this.room.limit) {
         blocked ??= job;
         if ((blocked.overtaken ?? 0) >= OVERTAKE_LIMIT) break;
         continue;
@@ -369,6 +384,7 @@ export class TransferQueue {
         this.remember(this.opts.pendingDownloads?.remove(job.file));
         // The file's name, if something appeared at the planned one meanwhile, is the next free one.
         this.set(job, { status: 'done', file: got.file, bytesDone: job.size, bytesPerSecond: 0, verified: got.verified });
+        this.room.done(job.size);
         this.opts.onFinished?.(view(job), got);
         return;
       }
@@ -386,6 +402,7 @@ export class TransferQueue {
       }, job.fresh ? { resume: false } : {});
       job.state = undefined;
       this.set(job, { status: 'done', bytesDone: job.size, bytesPerSecond: 0 });
+      this.room.done(job.size);
       this.opts.onFinished?.(view(job), result);
     } catch (err) {
       if (isFerryError(err, 'PAUSED')) {

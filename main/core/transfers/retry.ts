@@ -43,6 +43,14 @@ export function isRetryable(err: unknown): boolean {
   return systemCode(err) !== undefined && status === undefined;
 }
 
+/** The server says it has too much to do (503, 429, SlowDown), or took too long to answer. */
+export function isOverload(err: unknown): boolean {
+  if (err instanceof FerryError) return false;
+  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e?.$metadata?.httpStatusCode;
+  return status === 503 || status === 429 || e?.name === 'SlowDown' || e?.Code === 'SlowDown' || e?.name === 'TimeoutError' || e?.name === 'RequestTimeout';
+}
+
 export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -82,6 +90,8 @@ export interface RetryCall {
   onWaiting?: (waiting: boolean) => void;
   /** After each failed attempt, before the wait (an attempt's own clean-up). */
   onFail?: () => void;
+  /** After an attempt the server refused as overloaded, or answered too late (fewer requests at once would help: adaptive.ts). */
+  onOverload?: () => void;
   /** An error that ends the request at once in its own words (undefined: the policy decides). */
   refuse?: (err: unknown) => FerryError | undefined;
 }
@@ -104,6 +114,7 @@ export async function retrying<T>(policy: RetryPolicy, call: RetryCall, run: () 
       } catch (err) {
         call.onFail?.();
         if (call.signal.aborted) throw call.stopped(err);
+        if (isOverload(err)) call.onOverload?.();
         const refused = call.refuse?.(err);
         if (refused) throw refused;
         let delay: number;

@@ -51,7 +51,7 @@ export function becameShorter(file: string): FerryError {
 /** MD5 of the bytes [start, end) of an open file. */
 export async function md5Range(file: string, handle: FileHandle, start: number, end: number): Promise<Buffer> {
   const hash = createHash('md5');
-  const buf = Buffer.allocUnsafe(Math.min(1024 * 1024, Math.max(end - start, 1)));
+  const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(end - start, 1)));
   for (let pos = start; pos < end; ) {
     const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, end - pos), pos);
     if (bytesRead === 0) throw becameShorter(file);

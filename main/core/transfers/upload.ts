@@ -4,6 +4,7 @@ import type { Clock } from '../clock';
 import { FerryError, isFerryError } from '../errors';
 import { checkBucketReference, checkUserKey } from '../s3/names';
 import type { DataPath } from '../s3/data-path';
+import { AdaptiveLimit, fixedLimit, Gate, type Limit, type LimitTrace } from './adaptive';
 import { UNLIMITED, type Bandwidth } from './bandwidth';
 import type { Storage } from '../s3/storage';
 import { sendRange, type BodyRoute } from './body';
@@ -29,7 +30,9 @@ export interface UploadRequest {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
   /** Called once the plan is known, before any bytes move (the CLI's --debug shows it). */
-  onPlan?: (plan: UploadPlan & { size: number }) => void;
+  onPlan?: (plan: UploadPlan & { size: number; adapts: boolean }) => void;
+  /** Called once a multipart upload's parts are sent, with how many it had in flight (the CLI's --debug shows it). */
+  onLane?: (trace: LimitTrace) => void;
   /**
    * Aborting this pauses the upload: parts in flight stop, finished parts stay on the server (the
    * keeper saves them as paused), and upload() rejects with PAUSED. The next upload() of the same
@@ -100,6 +103,9 @@ export interface UploaderOptions {
   lostCreateQuietMs?: number;
 }
 
+/** The most parts one file has in flight when Ferry chooses (each holds a few hundred KiB of buffers). */
+export const MAX_PARTS_IN_FLIGHT = 16;
+
 /** An upload's run (see endings.ts). */
 type Run = RunOf<UploadRequest>;
 
@@ -130,8 +136,9 @@ export class Uploader {
   }
 
   /** Where an upload's bodies come from and how they are retried (body.ts). */
-  private route(req: UploadRequest): BodyRoute {
-    return { file: req.file, bandwidth: this.opts.bandwidth ?? UNLIMITED, retry: (signal, run, onFail) => this.retrying(req, signal, run, onFail) };
+  /** How bodies are sent: under the cap, with the engine's retries, telling `lane` when the server is overloaded. */
+  private route(req: UploadRequest, lane?: Limit): BodyRoute {
+    return { file: req.file, bandwidth: this.opts.bandwidth ?? UNLIMITED, retry: (signal, run, onFail) => this.retrying(req, signal, run, onFail, lane) };
   }
 
   /** What Create and Complete (owned.ts) need of this uploader for one request. */
@@ -139,8 +146,14 @@ export class Uploader {
     return { ...this.opts, backoffMs: this.policy.backoffMs, retrying: (stop, run) => this.retrying(req, stop, run) };
   }
 
+  /** The limit on a file's parts in flight: the user's number, fixed, or Ferry's, adapting from the plan's up to MAX_PARTS_IN_FLIGHT. */
+  private partsLane(req: UploadRequest, plan: UploadPlan): Limit {
+    if (req.concurrency !== undefined) return fixedLimit(plan.concurrency);
+    return new AdaptiveLimit({ initial: plan.concurrency, max: Math.min(MAX_PARTS_IN_FLIGHT, plan.partCount), now: () => this.opts.clock.now() });
+  }
+
   /** Runs one request under the engine's retry policy (retry.ts); a stop ends it as cancelled. */
-  private retrying<T>(req: UploadRequest, signal: AbortSignal, run: () => Promise<T>, onFail?: () => void): Promise<T> {
+  private retrying<T>(req: UploadRequest, signal: AbortSignal, run: () => Promise<T>, onFail?: () => void, lane?: Limit): Promise<T> {
     return retrying(
       this.policy,
       {
@@ -149,6 +162,7 @@ export class Uploader {
         stopped: (cause) => new FerryError('CANCELLED', 'Upload cancelled.', cause === undefined ? {} : { cause }),
         ...(req.onWaiting ? { onWaiting: req.onWaiting } : {}),
         ...(onFail ? { onFail } : {}),
+        ...(lane ? { onOverload: () => lane.overloaded() } : {}),
       },
       run,
     );
@@ -187,7 +201,7 @@ export class Uploader {
       // A resumed upload keeps the part size it began with, whatever the defaults are now.
       const resumable = saved?.uploadId && !saved.cancelled && req.resume !== false && saved.size === src.size && saved.mtimeMs === src.mtimeMs ? saved : undefined;
       const plan = planUpload(src.size, resumable ? resumable.partSize : (req.partSize ?? this.opts.storage.profile.partSize), req.concurrency);
-      req.onPlan?.({ ...plan, size: src.size });
+      req.onPlan?.({ ...plan, size: src.size, adapts: plan.multipart && req.concurrency === undefined });
       const contentType = req.contentType || mime.lookup(req.key) || mime.lookup(req.file) || 'application/octet-stream';
       meter = new ProgressMeter(src.size, this.opts.clock, (p) => req.onProgress?.(p));
       if (req.signal?.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
@@ -325,15 +339,23 @@ export class Uploader {
     const signal = AbortSignal.any([stop, inner.signal]);
     let next = 0;
     let failure: unknown;
+    // Parts in flight: the user's number, or one found by measuring (adaptive.ts), from the plan's.
+    const lane = this.partsLane(req, plan);
+    const gate = new Gate(lane);
+    const route = this.route(req, lane);
     const worker = async () => {
       while (failure === undefined && !signal.aborted) {
+        const leave = await gate.enter();
         const index = next++;
-        if (index >= plan.partCount) return;
-        if (parts[index]) continue;
+        if (index >= plan.partCount) return leave();
+        if (parts[index]) {
+          leave();
+          continue;
+        }
         const start = index * plan.partSize;
         const end = Math.min(start + plan.partSize, src.size);
         try {
-          const { out, md5 } = await sendRange(this.route(req), { src, start, end, meter, signal }, (Body, ContentLength, ContentMD5, abortSignal, onSent) =>
+          const { out, md5 } = await sendRange(route, { src, start, end, meter, signal }, (Body, ContentLength, ContentMD5, abortSignal, onSent) =>
             data.uploadPart({ Bucket: req.bucket, Key: req.key, UploadId: run.uploadId!, PartNumber: index + 1, Body, ContentLength, ContentMD5 }, { signal: abortSignal, onSent }),
           );
           if (!out.ETag) throw new FerryError('S3_ERROR', `${storage.endpoint} accepted part ${index + 1} of s3://${req.bucket}/${req.key} but returned no ETag for it.`);
@@ -343,13 +365,17 @@ export class Uploader {
           parts[index] = { PartNumber: index + 1, ETag: out.ETag, ...(isMd5 ? {} : { md5: hex }) };
           partMd5[index] = md5;
           saveState();
+          lane.done(end - start);
         } catch (err) {
           failure ??= err;
           inner.abort();
+        } finally {
+          leave();
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, plan.concurrency) }, worker));
+    await Promise.all(Array.from({ length: Math.min(plan.partCount, Math.max(plan.concurrency, MAX_PARTS_IN_FLIGHT)) }, worker));
+    req.onLane?.(lane.trace());
     if (failure !== undefined) throw failure;
     if (stop.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
 
