@@ -57,6 +57,9 @@ export function setupTransfers(deps: {
   const queue = new TransferQueue({
     connection,
     pendingDownloads,
+    // Eight small files or two large ones at a time to start, up to four times as many while
+    // that moves more (a long round trip), as the CLI's folders do (adaptive.ts).
+    adaptUpTo: 8,
     tuning: async () => {
       const p = await ferry.preferences.get();
       return { ...(p.partSizeMiB ? { partSize: p.partSizeMiB * 1024 * 1024 } : {}), ...(p.concurrency ? { concurrency: p.concurrency } : {}) };

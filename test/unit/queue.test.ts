@@ -28,6 +28,43 @@ function fakeConnection() {
 }
 
 describe('the upload queue', () => {
+  it('adapting, it runs more small files at once where each waits on a round trip, and never past its maximum', async () => {
+    // Each upload takes 40 ms of (simulated) round trip whatever else runs: a long link, where
+    // files at once decide the rate. A fake clock drives both the uploads and the measurement.
+    let t = 0;
+    const timers: Array<{ at: number; fire: () => void }> = [];
+    let inFlight = 0;
+    let most = 0;
+    const conn = {
+      upload: (req: UploadRequest) =>
+        new Promise((resolve) => {
+          most = Math.max(most, ++inFlight);
+          timers.push({ at: t + 40, fire: () => (inFlight--, resolve({ bucket: req.bucket, key: req.key, size: 64 * 1024, contentType: 'x', parts: 1, partSize: 0 })) });
+        }),
+    } as unknown as Connection;
+    let finished = 0;
+    const queue = new TransferQueue({ connection: async () => conn, onChange: () => {}, onFinished: () => void finished++, maxActive: 4, adaptUpTo: 16, now: () => t });
+    queue.add(Array.from({ length: 20_000 }, (_, i) => ({ account: 'a', bucket: 'b', key: `f${i}`, file: `/tmp/f${i}`, size: 64 * 1024 })));
+    const settle = async () => {
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    };
+    await settle();
+    while (finished < 20_000) {
+      const at = Math.min(...timers.map((x) => x.at));
+      t = at;
+      for (const x of timers.filter((y) => y.at === at)) x.fire();
+      timers.splice(0, timers.length, ...timers.filter((y) => y.at !== at));
+      await settle();
+    }
+    const trace = queue.roomTrace();
+    // From 16 small files at once, up to the 64 allowed, and never more.
+    expect(trace.peak).toBeGreaterThan(16);
+    expect(most).toBeGreaterThan(16);
+    expect(most).toBeLessThanOrEqual(64);
+    // Without adaptUpTo the room stays where it was set.
+    expect(new TransferQueue({ connection: async () => conn, onChange: () => {} }).roomTrace()).toMatchObject({ limit: 8, peak: 8, steps: [] });
+  });
+
   it('is fair: a large file queued behind small ones starts after a bounded number of later files', async () => {
     const { conn, started, running, finishOldest } = fakeConnection();
     const queue = new TransferQueue({ connection: async () => conn, onChange: () => {} });
