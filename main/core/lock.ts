@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, mkdir, open, rename, rm } from 'node:fs/promises';
+import { link, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { systemCode } from './errors';
 
@@ -15,6 +15,11 @@ export interface LockHolder {
  * race each other on the file: they queue here, and the file orders processes only.
  */
 const heldHere = new Set<string>();
+
+/** Rethrows any failure but the file's being gone already. */
+const unlessMissing = (err: unknown) => {
+  if (systemCode(err) !== 'ENOENT') throw err;
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -111,11 +116,16 @@ export async function tryLock(path: string, waitMs = 0): Promise<{ release: () =
   }
   heldHere.add(path);
   try {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     for (;;) {
       const token = randomBytes(9).toString('base64url');
       try {
-        const fh = await open(path, 'wx', 0o600);
+        // The folder is made only when it is missing (a lock per file of a folder of thousands
+        // otherwise pays a mkdir each).
+        const fh = await open(path, 'wx', 0o600).catch(async (err: unknown) => {
+          if (systemCode(err) !== 'ENOENT') throw err;
+          await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+          return open(path, 'wx', 0o600);
+        });
         try {
           await fh.writeFile(`${process.pid}\n${token}\n`);
         } catch (err) {
@@ -130,7 +140,7 @@ export async function tryLock(path: string, waitMs = 0): Promise<{ release: () =
           release: async () => {
             try {
               // Only our own file: never one another process took over after judging ours stale.
-              if ((await lookAtLock(path))?.token === token) await rm(path, { force: true });
+              if ((await lookAtLock(path))?.token === token) await unlink(path).catch(unlessMissing);
             } finally {
               heldHere.delete(path);
             }
