@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { FerryError, systemCode } from '../errors';
+import { sharedHashPool, type HashPool } from './hash-pool';
 
 export interface SourceFile {
   handle: FileHandle;
@@ -48,8 +49,17 @@ export function becameShorter(file: string): FerryError {
   return new FerryError('FILE_CHANGED', `${file} became shorter while it was being uploaded, so the upload was stopped. Upload it again when it is no longer being written.`);
 }
 
-/** MD5 of the bytes [start, end) of an open file. */
-export async function md5Range(file: string, handle: FileHandle, start: number, end: number): Promise<Buffer> {
+/** Ranges at least this long are hashed on a thread of the pool, where there is one. */
+const THREADED = 1024 * 1024;
+
+/** MD5 of the bytes [start, end) of an open file: on a hashing thread where the machine has cores to spare (hash-pool.ts). */
+export async function md5Range(file: string, handle: FileHandle, start: number, end: number, pool: HashPool | undefined = sharedHashPool()): Promise<Buffer> {
+  if (pool && end - start >= THREADED) {
+    // A thread that fails (it died, or the read failed) leaves the range to this thread, whose error says it in words.
+    const got = await pool.md5(handle.fd, start, end).catch(() => undefined);
+    if (got && 'short' in got) throw becameShorter(file);
+    if (got) return got.md5;
+  }
   const hash = createHash('md5');
   const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(end - start, 1)));
   for (let pos = start; pos < end; ) {
