@@ -44,7 +44,7 @@ export const SHARED_OPTIONS = {
   region: { type: 'string', help: ['--region REGION', 'region to sign requests for'] },
   'expires-in': { type: 'string', help: ['--expires-in TIME', 'link lifetime: seconds or 90s, 15m, 1h, 7d (1 second to 7 days)'] },
   'part-size': { type: 'string', help: ['--part-size SIZE', "multipart part size, e.g. 64MiB (default: the provider's, else chosen per file)"] },
-  concurrency: { type: 'string', help: ['--concurrency N', 'parts in flight at once (default: chosen per file size; --debug shows it)'] },
+  concurrency: { type: 'string', help: ['--concurrency N', 'parts in flight at once, fixed (default: from 4 or 8, more while that is faster; --debug shows it)'] },
   bwlimit: { type: 'string', help: ['--bwlimit RATE', 'cap transfers at RATE per second in each direction, shared by all files, e.g. 5MiB'] },
   json: { type: 'boolean', help: ['--json', 'machine-readable output'] },
   'no-progress': { type: 'boolean', help: ['--no-progress', 'no progress bar even on a terminal'] },
