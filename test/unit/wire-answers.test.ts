@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client, type Profile } from '../../main/core/s3/client';
 import { toFerryError } from '../../main/core/s3/errors';
+import { SdkClient } from '../../main/core/s3/sdk';
 import { Wire } from '../../main/core/s3/wire';
 import { isNetworkError, isRetryable, neverSent, sdkFailure } from '../../main/core/transfers/retry';
 
@@ -198,6 +199,79 @@ describe('the lean path fails as the SDK fails when the network does (issue 21)'
     expect(shape(err)).toMatchObject({ code: 'ENDPOINT_UNREACHABLE', message: expect.stringContaining('did not answer in time'), retryable: true });
     wire.destroy();
     server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it('a request waiting in the pool for a free socket is not "sent": it never times out for the wait', async () => {
+    // Each answer streams steadily (never idle) for longer than two periods; the pool has 2 sockets for 4 GETs.
+    let seen = 0;
+    const { server, port } = await serve((req, res) => {
+      seen++;
+      res.writeHead(200, { 'content-length': String(20 * 2048), etag: '"e"' });
+      let n = 0;
+      const tick = setInterval(() => {
+        res.write(Buffer.alloc(2048));
+        if (++n === 20) {
+          clearInterval(tick);
+          res.end();
+        }
+      }, 60);
+    });
+    const wire = new Wire(profileAt(port), { requestTimeoutMs: 400, maxSockets: 2 });
+    const get = async () => {
+      const out = await wire.getObject({ Bucket: 'bkt', Key: 'k' });
+      let got = 0;
+      for await (const c of out.Body as AsyncIterable<Uint8Array>) got += c.length;
+      return got;
+    };
+    expect(await Promise.all([get(), get(), get(), get()])).toEqual(Array(4).fill(20 * 2048));
+    expect(seen).toBe(4);
+    wire.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it('an error answer whose body keeps coming keeps its status: a 500, not "no answer"', async () => {
+    // Never idle (2 KiB every 100 ms), and longer than the error's own two periods.
+    const { server, port } = await serve((req, res) => {
+      req.resume();
+      res.writeHead(500, { 'content-type': 'application/xml' });
+      res.write('<?xml version="1.0"?><Error><Code>InternalError</Code><Message>');
+      let n = 0;
+      const tick = setInterval(() => {
+        res.write(' '.repeat(2048));
+        if (++n === 15) {
+          clearInterval(tick);
+          res.end('</Message></Error>');
+        }
+      }, 100);
+      res.once('close', () => clearInterval(tick));
+    });
+    const wire = new Wire(profileAt(port), { requestTimeoutMs: 300 });
+    const err = await wire.putObject({ Bucket: 'bkt', Key: 'k', Body: Buffer.from('hello'), ContentLength: 5, ContentMD5: 'XUFAKrxLKna5cZ2REBfFkg==' }).then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ $metadata: { httpStatusCode: 500 } });
+    expect(isRetryable(err)).toBe(true);
+    expect(isNetworkError(err)).toBe(false);
+    wire.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it('nothing is sent on a closed connection, by either path, even one closed while the SDK was still loading', async () => {
+    let seen = 0;
+    const { server, port } = await serve((req, res) => {
+      seen++;
+      res.writeHead(204, { etag: '"e"' });
+      res.end();
+    });
+    const wire = new Wire(profileAt(port));
+    wire.destroy();
+    await expect(wire.headObject({ Bucket: 'bkt', Key: 'k' })).rejects.toMatchObject({ name: 'AbortError' });
+    const sdk = new SdkClient(profileAt(port), { maxAttempts: 1 });
+    const sending = sdk.send((s) => new s.DeleteObjectCommand({ Bucket: 'bkt', Key: 'important' }));
+    sdk.destroy();
+    await expect(sending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(toFerryError(await sending.catch((e: unknown) => e), op)).toMatchObject({ code: 'CANCELLED' });
+    expect(seen).toBe(0);
     await new Promise<void>((r) => server.close(() => r()));
   });
 

@@ -54,6 +54,8 @@ export class SdkClient {
    */
   async send<C extends object>(command: C | ((sdk: Sdk) => C), options?: HttpHandlerOptions): Promise<OutputOf<C>> {
     const [{ client }, sdk] = await Promise.all([this.make(), loadSdk()]);
+    // Closed meanwhile (while the SDK loaded): nothing is sent on a closed connection.
+    if (this.destroyed) throw Object.assign(new Error('The connection was closed before the request was sent.'), { name: 'AbortError' });
     const made = typeof command === 'function' ? command(sdk) : command;
     return (await client.send(made as never, options)) as OutputOf<C>;
   }

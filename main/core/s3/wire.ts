@@ -108,6 +108,7 @@ export class Wire {
   private readonly secure: boolean;
   private readonly socketTimeout: number;
   private readonly connectTimeout: number;
+  private closed = false;
 
   constructor(profile: Profile, opts: WireOptions = {}) {
     this.target = { ...(profile.endpoint ? { endpoint: profile.endpoint } : {}), region: profile.region, pathStyle: profile.pathStyle };
@@ -188,8 +189,9 @@ export class Wire {
     });
   }
 
-  /** Closes the pool's sockets. */
+  /** Closes the pool's sockets; nothing is sent after (a request then fails as stopped). */
   destroy(): void {
+    this.closed = true;
     this.agent.destroy();
   }
 
@@ -210,7 +212,7 @@ export class Wire {
     const { address, headers, pathAndQuery } = this.form(req, new Date());
     const signal = control.signal;
     return new Promise<IncomingMessage>((resolve, reject) => {
-      if (signal?.aborted) return reject(aborted());
+      if (signal?.aborted || this.closed) return reject(aborted());
       let settled = false;
       const fail = (err: Error) => {
         if (settled) return;
@@ -226,11 +228,13 @@ export class Wire {
       const onAbort = () => fail(aborted());
       signal?.addEventListener('abort', onAbort, { once: true });
       // The answer's headers are due within two periods of the whole request being sent (a
-      // server dripping a header byte now and then is never idle): at once for a body held in
-      // memory, once a streamed body (which may rightly take minutes) has all gone.
+      // server dripping a header byte now and then is never idle): once the request has all gone
+      // to the socket, so neither a streamed body (which may rightly take minutes) nor a wait for
+      // a free socket in the pool counts.
       let headersDue: NodeJS.Timeout | undefined;
+      let answered = false;
       const expectHeaders = () => {
-        if (!settled) headersDue = setTimeout(() => fail(timeout(`${req.op} got no answer within ${Math.round((2 * this.socketTimeout) / 1000)} s of being sent.`)), 2 * this.socketTimeout);
+        if (!settled && !answered) headersDue = setTimeout(() => fail(timeout(`${req.op} got no answer within ${Math.round((2 * this.socketTimeout) / 1000)} s of being sent.`)), 2 * this.socketTimeout);
       };
       let connectTimer: NodeJS.Timeout | undefined;
       const cleanup = () => {
@@ -247,6 +251,9 @@ export class Wire {
       request.on('error', (err) => fail(err));
       request.on('response', (res) => {
         if (settled) return res.destroy();
+        // The headers are in: an error answer's body is bounded on its own (below).
+        answered = true;
+        clearTimeout(headersDue);
         const status = res.statusCode ?? 0;
         const page = webPageAnswer(res.headers, status, req.method === 'HEAD' || (req.op === 'GetObject' && status >= 200 && status < 300));
         if (page) {
@@ -274,12 +281,11 @@ export class Wire {
         body.on('end', () => fail(answerError(status, res.headers, Buffer.concat(chunks).toString('utf8'))));
       });
       const body = req.body;
-      if (!isStream(body)) expectHeaders();
+      request.once('finish', expectHeaders);
       if (body === undefined) request.end();
       else if (isStream(body)) {
         if (control.onSent) watchSent(body, control.onSent);
         body.on('error', (err) => fail(err));
-        request.once('finish', expectHeaders);
         body.pipe(request);
       } else {
         request.end(body, () => control.onSent?.(body.byteLength));
