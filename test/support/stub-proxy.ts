@@ -38,6 +38,8 @@ export interface StubProxy {
   endpoint: string;
   /** Every request seen, in order. */
   seen: StubRequest[];
+  /** Requests arrived and not yet answered (the rule may read it: a server that serves so many at once). */
+  inFlight(): number;
   close(): Promise<void>;
 }
 
@@ -49,9 +51,12 @@ export function s3Error(code: string, message: string): string {
 export async function startStubProxy(target: string, rule: (req: StubRequest) => StubAction | undefined): Promise<StubProxy> {
   const { hostname, port } = new URL(target);
   const seen: StubRequest[] = [];
+  let inFlight = 0;
   const server: Server = createServer((req, res) => {
     const stub: StubRequest = { method: req.method ?? 'GET', url: new URL(req.url ?? '/', 'http://stub'), headers: req.headers };
     seen.push(stub);
+    inFlight++;
+    res.once('close', () => inFlight--);
     const first = rule(stub);
     if (first && 'hold' in first) {
       req.pause();
@@ -119,6 +124,7 @@ export async function startStubProxy(target: string, rule: (req: StubRequest) =>
   return {
     endpoint: `http://127.0.0.1:${listening}`,
     seen,
+    inFlight: () => inFlight,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -103,15 +103,16 @@ describe('concurrency that adapts (issue 21)', () => {
     expect(r.mibPerS).toBeGreaterThanOrEqual(0.99 * 300);
   });
 
-  it('a server that says it is overloaded halves the limit at once; a chosen number never moves', () => {
+  it('a server that says it is overloaded halves the limit at once, once per window; a chosen number never moves', () => {
     let t = 0;
     const limit = new AdaptiveLimit({ initial: 16, max: 64, now: () => t });
-    limit.overloaded();
+    // Sixteen requests refused at once are one signal: halved once, not to the minimum.
+    for (let i = 0; i < 16; i++) limit.overloaded();
     expect(limit.limit).toBe(8);
-    limit.overloaded();
-    limit.overloaded();
-    limit.overloaded();
-    limit.overloaded();
+    for (let i = 0; i < 4; i++) {
+      t += 1000;
+      limit.overloaded();
+    }
     expect(limit.limit).toBe(1);
     t += 5000;
     const fixed = fixedLimit(5);

@@ -50,6 +50,7 @@ export class AdaptiveLimit {
   /** The best limit measured so far, and the throughput it gave (bytes per ms). */
   private best?: { limit: number; rate: number };
   private settled = 0;
+  private lastCut?: number;
   private peak: number;
   private readonly steps: Array<[number, number]> = [];
 
@@ -81,8 +82,15 @@ export class AdaptiveLimit {
     this.judge(rate);
   }
 
-  /** The server said it is overloaded (or stopped answering in time): half as many, and measure afresh. */
+  /**
+   * The server said it is overloaded (or stopped answering in time): half as many, and measure
+   * afresh. Refusals within one window of a cut are one signal (many requests in flight are
+   * refused at once), so a burst halves once, not to the minimum.
+   */
   overloaded(): void {
+    const now = this.opts.now();
+    if (this.lastCut !== undefined && now - this.lastCut < this.windowMs) return;
+    this.lastCut = now;
     this.best = undefined;
     this.settled = 0;
     this.set(Math.max(this.min, Math.floor(this.current / 2)));

@@ -37,6 +37,8 @@ export interface DownloadRequest {
   /** Bytes kept in the partial file so far (what a pause keeps). */
   onKept?: (bytes: number) => void;
   onWaiting?: (waiting: boolean) => void;
+  /** Called when the server refuses a request as overloaded (a queue running several downloads lowers how many: adaptive.ts). */
+  onOverload?: () => void;
   partSize?: number;
   concurrency?: number;
   /**
@@ -262,7 +264,10 @@ export class Downloader {
       (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412
         ? new FerryError('FILE_CHANGED', `${req.key} changed on the server while it was being downloaded. Download it again for the new version.`, { cause: err })
         : undefined;
-    const onOverload = () => lane.overloaded();
+    const onOverload = () => {
+      lane.overloaded();
+      req.onOverload?.();
+    };
     await retrying(this.policy, { signal, op: { endpoint: this.opts.storage.endpoint, bucket: req.bucket, key: req.key }, stopped, onWaiting, refuse, onOverload }, async () => {
       const out = await this.opts.data.getObject({ Bucket: req.bucket, Key: req.key, Range: `bytes=${start}-${start + length - 1}`, ...(etag ? { IfMatch: etag } : {}) }, { signal });
       const body = out.Body as AsyncIterable<Uint8Array> | undefined;

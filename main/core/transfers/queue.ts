@@ -347,6 +347,8 @@ export class TransferQueue {
     this.set(job, { status: 'running', waiting: false });
     try {
       const conn = await this.opts.connection(job.account);
+      // The server says it has too much to do: fewer transfers at once (each also has fewer requests).
+      const onOverload = () => this.room.overloaded();
       const onWaiting = (waiting: boolean) => this.set(job, { waiting, ...(waiting ? { bytesPerSecond: 0, etaSeconds: undefined } : {}) });
       const onProgress = (p: Progress) => {
         if (job.status !== 'running') return;
@@ -379,6 +381,7 @@ export class TransferQueue {
           onKept: (b) => (job.kept = b),
           onWaiting,
           onProgress,
+          onOverload,
         });
         job.kept = undefined;
         this.remember(this.opts.pendingDownloads?.remove(job.file));
@@ -399,6 +402,7 @@ export class TransferQueue {
         onState: (state) => (job.state = state),
         onWaiting,
         onProgress,
+        onOverload,
       }, job.fresh ? { resume: false } : {});
       job.state = undefined;
       this.set(job, { status: 'done', bytesDone: job.size, bytesPerSecond: 0 });

@@ -52,6 +52,8 @@ export interface UploadRequest {
   onState?: (state: MultipartState) => void;
   /** Called with true when the endpoint stops answering (the upload waits for it), false when it is back. */
   onWaiting?: (waiting: boolean) => void;
+  /** Called when the server refuses a request as overloaded (a queue running several uploads lowers how many: adaptive.ts). */
+  onOverload?: () => void;
   /** Called when an earlier upload is continued, with how many of its parts the server holds and match the file. */
   onResume?: (info: { partsOnServer: number; partCount: number }) => void;
   /** Called when an earlier upload cannot be continued and the file is sent from the start, with the reason. */
@@ -162,7 +164,10 @@ export class Uploader {
         stopped: (cause) => new FerryError('CANCELLED', 'Upload cancelled.', cause === undefined ? {} : { cause }),
         ...(req.onWaiting ? { onWaiting: req.onWaiting } : {}),
         ...(onFail ? { onFail } : {}),
-        ...(lane ? { onOverload: () => lane.overloaded() } : {}),
+        onOverload: () => {
+          lane?.overloaded();
+          req.onOverload?.();
+        },
       },
       run,
     );
