@@ -261,14 +261,22 @@ export class Storage {
    */
   async head(bucket: string, key: string, signal?: AbortSignal): Promise<HeadInfo> {
     const wire = this.wire?.supports(bucket) ? this.wire : undefined;
-    const out = await this.call<HeadOutput>({ bucket, key }, () =>
-      wire
-        ? asTheSdkRetries(() => wire.headObject({ Bucket: bucket, Key: key }, signal ? { signal } : {}), signal)
-        : this.client.send((s) => new s.HeadObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {}),
-    );
-    // S3 names every object by an ETag: a web page answering a HEAD (a portal, a wrong URL) has
-    // none, and must not be taken for an object (a download would "succeed" with its size of nothing).
-    if (!out.ETag) throw new FerryError('NOT_S3', `${this.endpoint} answered, but not like an S3 service (an object without an ETag). Check the endpoint URL: it should be the service's S3 API address.`);
+    const out = await this.call<HeadOutput>({ bucket, key }, async () => {
+      if (wire) return asTheSdkRetries(() => wire.headObject({ Bucket: bucket, Key: key }, signal ? { signal } : {}), signal);
+      const sdk = await this.client.send((s) => new s.HeadObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {});
+      return { ...sdk, amzHeaders: Boolean(sdk.$metadata.requestId || sdk.$metadata.extendedRequestId || sdk.VersionId || sdk.ServerSideEncryption || Object.keys(sdk.Metadata ?? {}).length) };
+    });
+    const notS3 = (what: string) => new FerryError('NOT_S3', `${this.endpoint} answered, but not like an S3 service (${what}). Check the endpoint URL: it should be the service's S3 API address.`);
+    // S3 names every object by an ETag and says its length: a web page answering a HEAD (a
+    // portal, a wrong URL) may have neither, and must not be taken for an object (a download
+    // would "succeed" with its size of nothing).
+    if (!out.ETag) throw notS3('an object without an ETag');
+    if (out.ContentLength === undefined) throw notS3('an object without a length');
+    // A web site whose every path answers its own page (a single-page app's fallback) has both.
+    // An object may be a page too; S3 then says it is S3 (x-amz-* headers) or names it by its MD5.
+    if (/^\s*(text\/html|application\/xhtml\+xml)\b/i.test(out.ContentType ?? '') && !out.amzHeaders && !/^"?[0-9a-f]{32}(-\d+)?"?$/i.test(out.ETag)) {
+      throw notS3('a web page where an object was asked for, with no sign of S3 in its headers');
+    }
     return headInfo(key, out);
   }
 

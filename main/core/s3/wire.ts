@@ -65,6 +65,8 @@ export interface HeadOutput {
   SSECustomerAlgorithm?: string;
   VersionId?: string;
   Metadata?: Record<string, string>;
+  /** Whether any x-amz-* header came (S3 says it is S3: a web server says nothing of the kind). */
+  amzHeaders?: boolean;
 }
 
 export interface GetOutput {
@@ -396,6 +398,7 @@ function headOutput(headers: IncomingHttpHeaders): HeadOutput {
   if (modified && Number.isFinite(modified.getTime())) out.LastModified = modified;
   if (h('content-type')) out.ContentType = h('content-type')!;
   for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith('x-amz-')) out.amzHeaders = true;
     if (name.startsWith('x-amz-meta-') && typeof value === 'string') metadata[name.slice('x-amz-meta-'.length)] = value;
   }
   return out;
