@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, readFileSync } from 'node:fs';
 import { link, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { systemCode } from './errors';
@@ -23,6 +23,34 @@ const unlessMissing = (err: unknown) => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Who a process is beyond its ID, where the system says (Linux): the boot and the process's start
+ * time in it. A lock left by a Ferry killed before a reboot, or whose ID has since gone to another
+ * program, then names a process that is not its holder. Elsewhere: undefined (the ID alone).
+ */
+export function processIdentity(pid: number): string | undefined {
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 22, the start time: counted after the command's name, which may hold spaces and parentheses.
+    const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return boot && started ? `${boot}:${started}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let ownIdentity: string | undefined | null;
+const myIdentity = () => (ownIdentity === undefined ? (ownIdentity = processIdentity(process.pid) ?? null) : ownIdentity) ?? undefined;
+
+/** Whether the process a lock names still holds it: alive, and (where the system tells) the very process that wrote it. */
+function holds(seen: { pid: number; identity?: string }): boolean {
+  if (!alive(seen.pid)) return false;
+  if (!seen.identity) return true;
+  const now = processIdentity(seen.pid);
+  return now === undefined || now === seen.identity;
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -37,6 +65,8 @@ function alive(pid: number): boolean {
 export interface LockSeen {
   pid?: number;
   token?: string;
+  /** The writer's processIdentity, where the system gave one. */
+  identity?: string;
   ino: number;
   mtimeMs: number;
   text: string;
@@ -56,9 +86,9 @@ export async function lookAtLock(path: string): Promise<LockSeen | undefined> {
     const { ino, mtimeMs, isFile } = await fh.stat().then((st) => ({ ino: st.ino, mtimeMs: st.mtimeMs, isFile: st.isFile() }));
     if (!isFile) return { ino, mtimeMs, text: '' };
     const text = await fh.readFile('utf8');
-    const [first, token] = text.split('\n');
+    const [first, token, identity] = text.split('\n');
     const pid = Number.parseInt(first ?? '', 10);
-    return { ...(Number.isSafeInteger(pid) && pid > 0 ? { pid } : {}), ...(token ? { token } : {}), ino, mtimeMs, text };
+    return { ...(Number.isSafeInteger(pid) && pid > 0 ? { pid } : {}), ...(token ? { token } : {}), ...(identity ? { identity } : {}), ino, mtimeMs, text };
   } finally {
     await fh.close();
   }
@@ -70,7 +100,7 @@ export async function lockHolder(path: string): Promise<LockHolder | undefined> 
   const seen = await lookAtLock(path).catch(() => undefined);
   if (!seen) return undefined;
   if (seen.pid === undefined) return Date.now() - seen.mtimeMs > 5000 ? undefined : { pid: 0 };
-  return seen.pid !== process.pid && alive(seen.pid) ? { pid: seen.pid } : undefined;
+  return seen.pid !== process.pid && holds({ pid: seen.pid, ...(seen.identity ? { identity: seen.identity } : {}) }) ? { pid: seen.pid } : undefined;
 }
 
 const same = (a: LockSeen, b: LockSeen) => a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.text === b.text;
@@ -127,7 +157,7 @@ export async function tryLock(path: string, waitMs = 0): Promise<{ release: () =
           return open(path, 'wx', 0o600);
         });
         try {
-          await fh.writeFile(`${process.pid}\n${token}\n`);
+          await fh.writeFile(`${process.pid}\n${token}\n${myIdentity() ?? ''}\n`);
         } catch (err) {
           // Made but not written (a full disk): it is ours, and an empty lock must not stand for a holder.
           await fh.close();
@@ -153,7 +183,7 @@ export async function tryLock(path: string, waitMs = 0): Promise<{ release: () =
       if (!seen) continue;
       // Our own process ID: left behind by this process (no holder here has it: we are the one
       // taking it). None yet: being written this instant, or left by a process killed in between.
-      const stale = seen.pid !== undefined ? seen.pid === process.pid || !alive(seen.pid) : Date.now() - seen.mtimeMs > 5000;
+      const stale = seen.pid !== undefined ? seen.pid === process.pid || !holds({ pid: seen.pid, ...(seen.identity ? { identity: seen.identity } : {}) }) : Date.now() - seen.mtimeMs > 5000;
       if (stale) {
         await removeStale(path, seen);
         continue;

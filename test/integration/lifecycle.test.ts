@@ -1,5 +1,5 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { appendFile, open, truncate, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, link, open, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -295,6 +295,31 @@ describe('the life of an upload', () => {
     conn.close();
     expect(await contentOf('once.bin')).toEqual({ sha256: src.sha256, size: 64 * MiB });
     expect(await pending('once.bin')).toEqual([]);
+  });
+
+  it('the same file under another name (a symbolic or a hard link) is the same upload: refused while the first runs', async () => {
+    const dir = await tempDir();
+    const src = await randomFile(dir, 'twice.bin', 24 * MiB);
+    await symlink(src.path, join(dir, 'soft.bin'));
+    await link(src.path, join(dir, 'hard.bin'));
+    const conn = await connect();
+    let others: Array<Promise<unknown>> | undefined;
+    const first = conn.upload({
+      file: src.path,
+      bucket,
+      key: 'twice.bin',
+      partSize: 8 * MiB,
+      concurrency: 1,
+      onProgress: (p) => {
+        if (others || p.bytesDone < 8 * MiB) return;
+        others = ['soft.bin', 'hard.bin'].map((n) => conn.upload({ file: join(dir, n), bucket, key: 'twice.bin' }).catch((e: unknown) => e));
+      },
+    });
+    await first;
+    for (const other of others!) expect(await other).toMatchObject({ code: 'UPLOAD_IN_PROGRESS' });
+    conn.close();
+    expect(await contentOf('twice.bin')).toEqual({ sha256: src.sha256, size: 24 * MiB });
+    expect(await pending('twice.bin')).toEqual([]);
   });
 
   it('saved state belongs to one server: the same account name pointing elsewhere does not pick it up', async () => {

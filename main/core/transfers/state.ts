@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { FerryError, systemCode } from '../errors';
 import { writeFileAtomic } from '../files';
 import { lockHolder, tryLock } from '../lock';
+import { MIN_PART_SIZE } from './plan';
 import { arr, bool, num, obj, opt, str, type Infer } from '../shape';
 
 const PartSchema = obj({
@@ -80,8 +81,11 @@ export class UploadStateStore {
   }
 
   private path(id: UploadIdentity): string {
-    const hash = createHash('sha256').update(JSON.stringify([id.account, id.endpoint, id.file, id.bucket, id.key])).digest('hex').slice(0, 32);
-    return join(this.dir, `${hash}.json`);
+    return join(this.dir, `${this.hash([id.account, id.endpoint, id.file, id.bucket, id.key])}.json`);
+  }
+
+  private hash(parts: string[]): string {
+    return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
   }
 
   async get(id: UploadIdentity): Promise<SavedUpload | undefined> {
@@ -113,13 +117,36 @@ export class UploadStateStore {
    * Returns the keeper for the run and the function that gives the claim back.
    */
   async claim(id: UploadIdentity, startedAt: () => string): Promise<{ keeper: UploadKeeper; release: () => Promise<void> }> {
-    const lock = await tryLock(`${this.path(id)}.lock`);
-    if ('heldBy' in lock) {
-      throw new FerryError(
+    const inProgress = (heldBy: { pid: number }) =>
+      new FerryError(
         'UPLOAD_IN_PROGRESS',
-        `${id.file} is already being uploaded to s3://${id.bucket}/${id.key}${lock.heldBy.pid === process.pid ? '' : ` by another Ferry (process ${lock.heldBy.pid})`}. Wait for that upload to finish, or cancel it first.`,
+        `${id.file} is already being uploaded to s3://${id.bucket}/${id.key}${heldBy.pid === process.pid ? '' : ` by another Ferry (process ${heldBy.pid})`}. Wait for that upload to finish, or cancel it first.`,
       );
+    const byPath = await tryLock(`${this.path(id)}.lock`);
+    if ('heldBy' in byPath) throw inProgress(byPath.heldBy);
+    // The same file under another name (a symbolic or hard link) is the same upload: one that may
+    // go in parts (larger than the smallest part) is claimed by the file itself too, so two runs
+    // never send and complete it twice. (The claim by path stays: an abort from outside looks at
+    // it.) A smaller file goes as one PUT of the same bytes whichever name sent it.
+    const file = await stat(id.file).catch(() => undefined);
+    let byFile: Awaited<ReturnType<typeof tryLock>> | undefined;
+    try {
+      if (file && file.size > MIN_PART_SIZE) byFile = await tryLock(join(this.dir, `${this.hash([id.account, id.endpoint, String(file.dev), String(file.ino), id.bucket, id.key])}.file.lock`));
+    } catch (err) {
+      await byPath.release();
+      throw err;
     }
+    if (byFile && 'heldBy' in byFile) {
+      await byPath.release();
+      throw inProgress(byFile.heldBy);
+    }
+    const held = byFile;
+    const lock = {
+      release: async () => {
+        await held?.release();
+        await byPath.release();
+      },
+    };
     let saved: SavedUpload | undefined;
     let writes = Promise.resolve();
     const keeper: UploadKeeper = {
