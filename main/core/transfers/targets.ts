@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, lstat, mkdir, open, realpath, rm } from 'node:fs/promises';
+import { access, lstat, mkdir, open, realpath, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { FerryError, systemCode } from '../errors';
 import { checkKey } from '../s3/names';
@@ -54,13 +54,26 @@ export function downloadName(key: string, platform: NodeJS.Platform = process.pl
 }
 
 /**
- * Makes the folder a download goes into, and its parents. A failure is said in local words:
- * Node's recursive mkdir reports a read-only disk as ENOENT, so the nearest folder that exists
- * is asked what is wrong.
+ * Makes the folder a download goes into, and its parents, one at a time from the nearest that
+ * exists (Node's recursive mkdir spins for ever where a folder refuses a child with ENOENT, as
+ * /proc does). A failure is said in local words: a read-only disk also answers ENOENT, so the
+ * nearest folder that exists is asked what is wrong.
  */
 export async function makeFolder(path: string): Promise<void> {
   try {
-    await mkdir(path, { recursive: true });
+    const missing: string[] = [];
+    let at = path;
+    while (at !== dirname(at) && !(await exists(at))) {
+      missing.unshift(at);
+      at = dirname(at);
+    }
+    for (const dir of missing) {
+      await mkdir(dir).catch((err: unknown) => {
+        if (systemCode(err) !== 'EEXIST') throw err;
+      });
+    }
+    // A file (or a link to one) of that name is no folder.
+    if (!(await stat(path)).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${path}'`), { code: 'ENOTDIR' });
   } catch (err) {
     let above = dirname(path);
     while (above !== dirname(above) && !(await exists(above))) above = dirname(above);
