@@ -81,7 +81,7 @@ export async function makeFolder(path: string): Promise<void> {
     const why = info && !info.isDirectory()
       ? 'a file of that name is in the way'
       : await access(above, constants.W_OK).then(
-          () => `${systemCode(err) ?? (err as Error).message} in ${above}`,
+          () => (systemCode(err) === 'ENOENT' ? `${above} does not take new folders` : `${systemCode(err) ?? (err as Error).message} in ${above}`),
           (e: unknown) => (systemCode(e) === 'EROFS' ? `the disk holding ${above} is read-only` : `you cannot write in ${above}`),
         );
     throw new FerryError('FILE_UNREADABLE', `Cannot make the folder ${path}: ${why}. Choose another folder, then download again.`, { cause: err });
