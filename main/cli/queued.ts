@@ -5,6 +5,8 @@
  * every download (see throughQueue). One file's failure does not stop the others; the caller
  * hears each outcome.
  */
+import type { LimitTrace } from '../core/transfers/adaptive';
+import { laneLine } from './lanes';
 import type { Connection } from '../core/ferry';
 import type { DownloadResult } from '../core/transfers/download';
 import type { NewTransfer } from '../core/transfers/queue';
@@ -45,6 +47,7 @@ export async function throughQueue(ctx: Context, c: Connection, how: { onInterru
     bar.setWaiting([...views.values()].some((r) => r.status === 'running' && r.waiting));
     bar.update({ bytesDone: o.done, totalBytes: total - gone, bytesPerSecond: o.bytesPerSecond, done: false, ...(o.etaSeconds !== undefined ? { etaSeconds: o.etaSeconds } : {}) });
   };
+  let room: (() => LimitTrace) | undefined;
   try {
     await new Promise<void>((resolveAll) => {
       const ended = new Set<string>();
@@ -80,6 +83,7 @@ export async function throughQueue(ctx: Context, c: Connection, how: { onInterru
           else if (t.status === 'queued' || t.status === 'running') queue.pause(t.id);
         }
       };
+      room = () => queue.roomTrace();
       ctx.io.signal?.addEventListener('abort', interrupt, { once: true });
       queue.add(items.map((item) => ({ ...item, account: c.profile.name })));
       // Ctrl-C while the folder was still being read: nothing goes on.
@@ -88,6 +92,8 @@ export async function throughQueue(ctx: Context, c: Connection, how: { onInterru
   } finally {
     clearTimeout(drawTimer);
     bar?.clear();
+    // In the queue's units: a small file takes 1, a large one 4 (its parts adapt on their own).
+    if (ctx.o.debug && room) ctx.say(laneLine('files', room()).replace(' in flight:', ' in flight (a large file counts 4):'));
   }
 }
 

@@ -6,6 +6,7 @@
  * --no-resume and --no-clobber here.
  */
 import type { LimitTrace } from '../core/transfers/adaptive';
+import { laneLine } from './lanes';
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { FerryError, isFerryError } from '../core/errors';
@@ -102,7 +103,7 @@ export async function uploadFile(ctx: UploadContext, c: Connection, u: Upload, t
             ctx.say(`ferry: ${formatBytes(plan.size)} as ${plan.multipart ? `${plan.partCount} parts of ${formatBytes(plan.partSize)}, ${inFlight}` : 'a single PUT'}${ctx.o['part-size'] || ctx.o.concurrency ? '' : ' (chosen for this file size and provider)'}`);
           }
         },
-        ...(ctx.o.debug ? { onLane: (t: LimitTrace) => ctx.say(`ferry: parts in flight: ${t.steps.length ? `${t.steps.map(([ms, n]) => `${n} at ${(ms / 1000).toFixed(1)} s`).join(', ')}; at most ${t.peak}` : `${t.limit} throughout`}`) } : {}),
+        ...(ctx.o.debug ? { onLane: (t: LimitTrace) => ctx.say(laneLine('parts', t)) } : {}),
         onResume: ({ partsOnServer, partCount }) => {
           if (ctx.o.debug || ctx.io.stderr.isTTY) ctx.say(`ferry: continuing an interrupted upload: ${partsOnServer} of ${partCount} parts are already on the server`);
         },

@@ -35,9 +35,11 @@ describe('a server that says SlowDown above 4 requests at once', () => {
     const dir = join(await tempDir(), 'many');
     await mkdir(dir);
     for (let i = 0; i < 300; i++) await writeFile(join(dir, `f${i}.bin`), Buffer.alloc(20_000, i % 251));
-    const up = await ferry(['cp', dir, `s3://${bucket}/many/`, '--recursive', '--no-progress'], { env });
+    const up = await ferry(['cp', dir, `s3://${bucket}/many/`, '--recursive', '--no-progress', '--debug'], { env });
     expect(up.stderr).not.toMatch(/not uploaded|SlowDown/);
     expect(up.code).toBe(0);
+    // --debug says how it came down.
+    expect(up.stderr).toMatch(/^ferry: files in flight \(a large file counts 4\): 16 to start, then (8|4) at \d+\.\d s/m);
     // It was pushed back, and came down: far fewer refusals than files.
     expect(refused).toBeGreaterThan(0);
     expect(refused).toBeLessThan(300);

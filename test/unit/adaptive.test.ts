@@ -122,7 +122,7 @@ describe('concurrency that adapts (issue 21)', () => {
   });
 
   it('the gate admits no more than the limit, and more as soon as the limit grows', async () => {
-    const limit = { limit: 2, done() {}, overloaded() {}, trace: () => ({ limit: 2, peak: 2, steps: [] }) };
+    const limit = { limit: 2, done() {}, overloaded() {}, trace: () => ({ initial: 2, limit: 2, peak: 2, steps: [] }) };
     const gate = new Gate(limit);
     const a = await gate.enter();
     await gate.enter();

@@ -5,8 +5,10 @@ import { formatS3Url, parseS3Url, type S3Location } from '../../core/s3/names';
 import type { DownloadResult } from '../../core/transfers/download';
 import { formatBytes } from '../../core/transfers/plan';
 import type { Progress } from '../../core/transfers/progress';
+import type { LimitTrace } from '../../core/transfers/adaptive';
 import { usage as usageError, type Context, type OptionSpecs, type UsageLine } from '../context';
 import { asFolder, intoKey, oneObject } from '../keys';
+import { laneLine } from '../lanes';
 import { UPLOAD_OPTIONS, uploadedLine, uploadFile, uploadFolder } from '../upload';
 import { throughQueue } from '../queued';
 import { downloadToStream, fromStdin, staleStdinFolders, stdinKey, streamTarget } from '../stream';
@@ -114,7 +116,15 @@ async function download(ctx: Context<typeof options>): Promise<void> {
     let kept = 0;
     const r = await oneObject(c, bucket, key, 'downloading', () =>
       c
-        .download({ bucket, key, file, ...opts, onKept: (b) => (kept = b), ...(bar ? { onProgress: (p: Progress) => bar.update(p), onWaiting: (w: boolean) => bar.setWaiting(w) } : {}) })
+        .download({
+          bucket,
+          key,
+          file,
+          ...opts,
+          onKept: (b) => (kept = b),
+          ...(bar ? { onProgress: (p: Progress) => bar.update(p), onWaiting: (w: boolean) => bar.setWaiting(w) } : {}),
+          ...(ctx.o.debug ? { onLane: (t: LimitTrace) => ctx.say(laneLine('ranges', t)) } : {}),
+        })
         .finally(() => bar?.clear()),
     ).catch((err: unknown) => {
       if (!isFerryError(err, 'PAUSED')) throw err;

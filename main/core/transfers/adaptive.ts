@@ -30,6 +30,8 @@ export interface LimitOptions {
 
 /** What a limit did, for --debug and the benchmark. */
 export interface LimitTrace {
+  /** Where it started. */
+  initial: number;
   /** The limit now. */
   limit: number;
   /** The highest it reached. */
@@ -40,6 +42,7 @@ export interface LimitTrace {
 
 export class AdaptiveLimit {
   private current: number;
+  private readonly initialLimit: number;
   private readonly min: number;
   private readonly max: number;
   private readonly windowMs: number;
@@ -57,7 +60,7 @@ export class AdaptiveLimit {
   constructor(private readonly opts: LimitOptions) {
     this.min = Math.max(1, opts.min ?? 1);
     this.max = Math.max(this.min, opts.max);
-    this.current = Math.min(this.max, Math.max(this.min, opts.initial));
+    this.current = this.initialLimit = Math.min(this.max, Math.max(this.min, opts.initial));
     this.peak = this.current;
     this.windowMs = opts.windowMs ?? 1000;
     this.started = this.windowStart = opts.now();
@@ -98,7 +101,7 @@ export class AdaptiveLimit {
   }
 
   trace(): LimitTrace {
-    return { limit: this.current, peak: this.peak, steps: [...this.steps] };
+    return { initial: this.initialLimit, limit: this.current, peak: this.peak, steps: [...this.steps] };
   }
 
   private judge(rate: number): void {
@@ -149,7 +152,7 @@ export class AdaptiveLimit {
 
 /** A limit that never moves: the user chose the number (--concurrency, Settings). */
 export function fixedLimit(n: number): Pick<AdaptiveLimit, 'limit' | 'done' | 'overloaded' | 'trace'> {
-  return { limit: n, done() {}, overloaded() {}, trace: () => ({ limit: n, peak: n, steps: [] }) };
+  return { limit: n, done() {}, overloaded() {}, trace: () => ({ initial: n, limit: n, peak: n, steps: [] }) };
 }
 
 export type Limit = Pick<AdaptiveLimit, 'limit' | 'done' | 'overloaded' | 'trace'>;

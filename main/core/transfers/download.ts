@@ -8,7 +8,7 @@ import { FerryError, isFerryError } from '../errors';
 import { writeFileAtomic } from '../files';
 import { tryLock } from '../lock';
 import type { Storage } from '../s3/storage';
-import { AdaptiveLimit, fixedLimit, Gate, type Limit } from './adaptive';
+import { AdaptiveLimit, fixedLimit, Gate, type Limit, type LimitTrace } from './adaptive';
 import { autoConcurrency, autoPartSize, partLength } from './plan';
 import { clearStaleTemps, discardPartial, giveName, loadState, localWriteError, openPartial, stateFile, type DownloadState } from './partial';
 import { PinnedFolder, type Place } from './pinned';
@@ -39,6 +39,8 @@ export interface DownloadRequest {
   onWaiting?: (waiting: boolean) => void;
   /** Called when the server refuses a request as overloaded (a queue running several downloads lowers how many: adaptive.ts). */
   onOverload?: () => void;
+  /** Called once the ranges are in, with how many were in flight (the CLI's --debug shows it). */
+  onLane?: (trace: LimitTrace) => void;
   partSize?: number;
   concurrency?: number;
   /**
@@ -192,6 +194,7 @@ export class Downloader {
         }
       };
       const results = await Promise.allSettled(Array.from({ length: Math.min(Math.max(initial, MAX_RANGES_IN_FLIGHT), parts) }, worker));
+      req.onLane?.(lane.trace());
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failure) {
         stop.abort(failure.reason);
