@@ -88,7 +88,7 @@ export class TransferQueue {
 
   constructor(private readonly opts: QueueOptions) {
     const capacity = (opts.maxActive ?? 2) * LARGE;
-    this.room = opts.adaptUpTo ? new AdaptiveLimit({ initial: capacity, max: Math.max(capacity, opts.adaptUpTo * LARGE), min: LARGE, now: opts.now ?? Date.now }) : fixedLimit(capacity);
+    this.room = opts.adaptUpTo ? new AdaptiveLimit({ initial: capacity, max: Math.max(capacity, opts.adaptUpTo * LARGE), min: 1, now: opts.now ?? Date.now }) : fixedLimit(capacity);
   }
 
   /** How the room for running transfers changed (the benchmark and --debug show it). */
@@ -322,7 +322,8 @@ export class TransferQueue {
         continue;
       }
       if (blocked && ++scanned > SCAN_LIMIT) break;
-      if (this.active + weight(job) > this.room.limit) {
+      // With nothing running, any job fits (a room cut below a large file's weight never starves it).
+      if (this.active > 0 && this.active + weight(job) > this.room.limit) {
         blocked ??= job;
         if ((blocked.overtaken ?? 0) >= OVERTAKE_LIMIT) break;
         continue;
