@@ -86,7 +86,9 @@ export async function lookAtLock(path: string): Promise<LockSeen | undefined> {
     const { ino, mtimeMs, isFile } = await fh.stat().then((st) => ({ ino: st.ino, mtimeMs: st.mtimeMs, isFile: st.isFile() }));
     if (!isFile) return { ino, mtimeMs, text: '' };
     const text = await fh.readFile('utf8');
-    const [first, token, identity] = text.split('\n');
+    const [first, token, written] = text.split('\n');
+    // Trusted only whole: read while being written, it may be cut short (then the ID alone judges).
+    const identity = written && /^[0-9a-f-]{36}:\d+$/.test(written) && text.endsWith(`${written}\n`) ? written : undefined;
     const pid = Number.parseInt(first ?? '', 10);
     return { ...(Number.isSafeInteger(pid) && pid > 0 ? { pid } : {}), ...(token ? { token } : {}), ...(identity ? { identity } : {}), ino, mtimeMs, text };
   } finally {
