@@ -40,15 +40,16 @@ export function processIdentity(pid: number): string | undefined {
   }
 }
 
-let ownIdentity: string | undefined | null;
-const myIdentity = () => (ownIdentity === undefined ? (ownIdentity = processIdentity(process.pid) ?? null) : ownIdentity) ?? undefined;
+/** This process's identity, written into every lock it takes: read once. */
+let own: { identity: string | undefined } | undefined;
+const myIdentity = () => (own ??= { identity: processIdentity(process.pid) }).identity;
 
 /** Whether the process a lock names still holds it: alive, and (where the system tells) the very process that wrote it. */
-function holds(seen: { pid: number; identity?: string }): boolean {
-  if (!alive(seen.pid)) return false;
-  if (!seen.identity) return true;
-  const now = processIdentity(seen.pid);
-  return now === undefined || now === seen.identity;
+function holds(pid: number, identity: string | undefined): boolean {
+  if (!alive(pid)) return false;
+  if (!identity) return true;
+  const now = processIdentity(pid);
+  return now === undefined || now === identity;
 }
 
 function alive(pid: number): boolean {
@@ -102,7 +103,7 @@ export async function lockHolder(path: string): Promise<LockHolder | undefined> 
   const seen = await lookAtLock(path).catch(() => undefined);
   if (!seen) return undefined;
   if (seen.pid === undefined) return Date.now() - seen.mtimeMs > 5000 ? undefined : { pid: 0 };
-  return seen.pid !== process.pid && holds({ pid: seen.pid, ...(seen.identity ? { identity: seen.identity } : {}) }) ? { pid: seen.pid } : undefined;
+  return seen.pid !== process.pid && holds(seen.pid, seen.identity) ? { pid: seen.pid } : undefined;
 }
 
 const same = (a: LockSeen, b: LockSeen) => a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.text === b.text;
@@ -185,7 +186,7 @@ export async function tryLock(path: string, waitMs = 0): Promise<{ release: () =
       if (!seen) continue;
       // Our own process ID: left behind by this process (no holder here has it: we are the one
       // taking it). None yet: being written this instant, or left by a process killed in between.
-      const stale = seen.pid !== undefined ? seen.pid === process.pid || !holds({ pid: seen.pid, ...(seen.identity ? { identity: seen.identity } : {}) }) : Date.now() - seen.mtimeMs > 5000;
+      const stale = seen.pid !== undefined ? seen.pid === process.pid || !holds(seen.pid, seen.identity) : Date.now() - seen.mtimeMs > 5000;
       if (stale) {
         await removeStale(path, seen);
         continue;

@@ -8,7 +8,7 @@ import type { ChecksumMode, Provider } from '../accounts/presets';
 import type { Credentials } from '../secrets/secrets';
 import type { Capabilities } from './capabilities';
 import { boundResponses } from './bounds';
-import { checkRegion, forbiddenEndpoint, forbiddenHost, guardedLookup, type AddressCheck } from './hosts';
+import { checkEndpointHost, checkRegion, guardedLookup, type AddressCheck } from './hosts';
 import { sentListener, watchSent } from './sent';
 
 /** Everything needed to talk to one endpoint as one identity. */
@@ -63,9 +63,7 @@ class BoundedHandler extends NodeHttpHandler {
 
 export function createS3Client(profile: Profile, opts: ClientOptions = {}): S3Client {
   checkRegion(profile.region);
-  // An IP literal never goes through a lookup: judge it here. Names are judged at every connection.
-  const forbidden = profile.endpoint && !profile.allowLinkLocal ? forbiddenHost(new URL(profile.endpoint).hostname) : undefined;
-  if (forbidden) throw forbiddenEndpoint(forbidden);
+  checkEndpointHost(profile);
   const lookup = guardedLookup({ ...(profile.allowLinkLocal ? { allowLinkLocal: true } : {}), ...(profile.lookup ? { lookup: profile.lookup } : {}) });
   const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 16, lookup };
   const config: S3ClientConfig = {

@@ -107,6 +107,15 @@ export function forbiddenEndpoint(reason: string): FerryError {
 }
 
 /**
+ * Refuses an endpoint whose host is forbidden as written (an IP literal never goes through a
+ * lookup, so it is judged here; names are judged at every connection by guardedLookup).
+ */
+export function checkEndpointHost(profile: { endpoint?: string; allowLinkLocal?: boolean }): void {
+  const forbidden = profile.endpoint && !profile.allowLinkLocal ? forbiddenHost(new URL(profile.endpoint).hostname) : undefined;
+  if (forbidden) throw forbiddenEndpoint(forbidden);
+}
+
+/**
  * A `lookup` for sockets (http.Agent, net.connect) that refuses to connect to a forbidden address,
  * whatever name led there: every connection resolves afresh, so a name that later resolves to the
  * metadata service is refused then. (IP literals do not go through lookup; normaliseEndpoint and

@@ -7,7 +7,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { HttpHandlerOptions } from '@smithy/types';
 import type { ClientOptions, Profile } from './client';
-import { checkRegion, forbiddenEndpoint, forbiddenHost } from './hosts';
+import { checkEndpointHost, checkRegion } from './hosts';
 
 export type Sdk = typeof import('@aws-sdk/client-s3');
 
@@ -31,8 +31,7 @@ export class SdkClient {
     // Judged now, as before the SDK was loaded lazily: a bad region or a forbidden endpoint is
     // refused when the connection is opened, not at its first request.
     checkRegion(profile.region);
-    const forbidden = profile.endpoint && !profile.allowLinkLocal ? forbiddenHost(new URL(profile.endpoint).hostname) : undefined;
-    if (forbidden) throw forbiddenEndpoint(forbidden);
+    checkEndpointHost(profile);
   }
 
   /** Around a client made elsewhere (a test's, with its clock set wrong). */

@@ -20,7 +20,7 @@ import { addressOf, canAddress, type AddressTarget } from './address';
 import { bound, MAX_XML_BYTES, MAX_XML_DEPTH, notS3Response, webPageAnswer } from './bounds';
 import { ListParser, xmlText, type ListResult } from './list-xml';
 import type { Profile } from './client';
-import { forbiddenEndpoint, forbiddenHost, guardedLookup } from './hosts';
+import { checkEndpointHost, guardedLookup } from './hosts';
 import { RequestSigner } from './request-signer';
 import { watchSent } from './sent';
 import { uriEncode } from './uri';
@@ -115,8 +115,7 @@ export class Wire {
   constructor(profile: Profile, opts: WireOptions = {}) {
     this.target = { ...(profile.endpoint ? { endpoint: profile.endpoint } : {}), region: profile.region, pathStyle: profile.pathStyle };
     // As createS3Client: an IP literal is judged here, names at every connection.
-    const forbidden = profile.endpoint && !profile.allowLinkLocal ? forbiddenHost(new URL(profile.endpoint).hostname) : undefined;
-    if (forbidden) throw forbiddenEndpoint(forbidden);
+    checkEndpointHost(profile);
     this.signer = new RequestSigner(profile.credentials, profile.region);
     this.secure = !profile.endpoint || new URL(profile.endpoint).protocol === 'https:';
     const lookup = guardedLookup({ ...(profile.allowLinkLocal ? { allowLinkLocal: true } : {}), ...(profile.lookup ? { lookup: profile.lookup } : {}) });

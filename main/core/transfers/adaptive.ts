@@ -150,12 +150,18 @@ export class AdaptiveLimit {
   }
 }
 
+/** What a lane needs of its limit: an adapting one, or a fixed one. */
+export type Limit = Pick<AdaptiveLimit, 'limit' | 'done' | 'overloaded' | 'trace'>;
+
 /** A limit that never moves: the user chose the number (--concurrency, Settings). */
-export function fixedLimit(n: number): Pick<AdaptiveLimit, 'limit' | 'done' | 'overloaded' | 'trace'> {
+export function fixedLimit(n: number): Limit {
   return { limit: n, done() {}, overloaded() {}, trace: () => ({ initial: n, limit: n, peak: n, steps: [] }) };
 }
 
-export type Limit = Pick<AdaptiveLimit, 'limit' | 'done' | 'overloaded' | 'trace'>;
+/** A limit fixed at `initial` (the user chose the number), or one adapting from `initial` up to `max`. */
+export function limitFor(fixed: boolean, opts: LimitOptions): Limit {
+  return fixed ? fixedLimit(opts.initial) : new AdaptiveLimit(opts);
+}
 
 /**
  * Admits work while fewer than the limit are in flight. The limit may change at any time; a

@@ -8,7 +8,7 @@ import { FerryError, isFerryError } from '../errors';
 import { writeFileAtomic } from '../files';
 import { tryLock } from '../lock';
 import type { Storage } from '../s3/storage';
-import { AdaptiveLimit, fixedLimit, Gate, type Limit, type LimitTrace } from './adaptive';
+import { Gate, limitFor, type Limit, type LimitTrace } from './adaptive';
 import { autoConcurrency, autoPartSize, partLength } from './plan';
 import { clearStaleTemps, discardPartial, giveName, loadState, localWriteError, openPartial, stateFile, type DownloadState } from './partial';
 import { PinnedFolder, type Place } from './pinned';
@@ -170,7 +170,7 @@ export class Downloader {
       let next = 1;
       // Ranges in flight: the user's number, or one found by measuring (adaptive.ts).
       const initial = Math.min(req.concurrency ?? autoConcurrency(size), parts);
-      const lane = req.concurrency !== undefined ? fixedLimit(initial) : new AdaptiveLimit({ initial, max: Math.min(MAX_RANGES_IN_FLIGHT, parts), now: () => this.opts.clock.now() });
+      const lane = limitFor(req.concurrency !== undefined, { initial, max: Math.min(MAX_RANGES_IN_FLIGHT, parts), now: () => this.opts.clock.now() });
       const gate = new Gate(lane);
       const worker = async () => {
         for (;;) {

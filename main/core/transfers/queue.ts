@@ -1,4 +1,4 @@
-import { AdaptiveLimit, fixedLimit, type Limit, type LimitTrace } from './adaptive';
+import { limitFor, type Limit, type LimitTrace } from './adaptive';
 import { randomUUID } from 'node:crypto';
 import { isFerryError } from '../errors';
 import type { Connection } from '../ferry';
@@ -88,7 +88,7 @@ export class TransferQueue {
 
   constructor(private readonly opts: QueueOptions) {
     const capacity = (opts.maxActive ?? 2) * LARGE;
-    this.room = opts.adaptUpTo ? new AdaptiveLimit({ initial: capacity, max: Math.max(capacity, opts.adaptUpTo * LARGE), min: 1, now: opts.now ?? Date.now }) : fixedLimit(capacity);
+    this.room = limitFor(!opts.adaptUpTo, { initial: capacity, max: Math.max(capacity, (opts.adaptUpTo ?? 0) * LARGE), min: 1, now: opts.now ?? Date.now });
   }
 
   /** How the room for running transfers changed (the benchmark and --debug show it). */

@@ -4,7 +4,7 @@ import type { Clock } from '../clock';
 import { FerryError, isFerryError } from '../errors';
 import { checkBucketReference, checkUserKey } from '../s3/names';
 import type { DataPath } from '../s3/data-path';
-import { AdaptiveLimit, fixedLimit, Gate, type Limit, type LimitTrace } from './adaptive';
+import { Gate, limitFor, type Limit, type LimitTrace } from './adaptive';
 import { UNLIMITED, type Bandwidth } from './bandwidth';
 import type { Storage } from '../s3/storage';
 import { sendRange, type BodyRoute } from './body';
@@ -150,8 +150,7 @@ export class Uploader {
 
   /** The limit on a file's parts in flight: the user's number, fixed, or Ferry's, adapting from the plan's up to MAX_PARTS_IN_FLIGHT. */
   private partsLane(req: UploadRequest, plan: UploadPlan): Limit {
-    if (req.concurrency !== undefined) return fixedLimit(plan.concurrency);
-    return new AdaptiveLimit({ initial: plan.concurrency, max: Math.min(MAX_PARTS_IN_FLIGHT, plan.partCount), now: () => this.opts.clock.now() });
+    return limitFor(req.concurrency !== undefined, { initial: plan.concurrency, max: Math.min(MAX_PARTS_IN_FLIGHT, plan.partCount), now: () => this.opts.clock.now() });
   }
 
   /** Runs one request under the engine's retry policy (retry.ts); a stop ends it as cancelled. */
