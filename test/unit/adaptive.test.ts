@@ -70,6 +70,56 @@ function bestFixed(link: Link, mib: number, total: number, max: number) {
   return best;
 }
 
+/**
+ * A server that serves `capacity` requests at once and refuses the rest with SlowDown, each
+ * refusal taking `refuseMs` to come (as a busy server's do, and it counts as one of the server's
+ * requests meanwhile). A refused request waits its back-off holding its place, as a folder's file
+ * does, and is tried again; after `attempts` refusals it is lost. One step is 1 ms.
+ */
+function refusing(capacity: number, total: number, o: { serveMs: number; refuseMs: number; attempts: number; backoffMs: number }) {
+  let t = 0;
+  const limit = new AdaptiveLimit({ initial: 16, max: 128, now: () => t });
+  type Job = { attempt: number; until: number; state: 'served' | 'refused' | 'waiting' };
+  const active: Job[] = [];
+  let started = 0;
+  let done = 0;
+  let lost = 0;
+  let refusals = 0;
+  while (done + lost < total) {
+    while (active.length < limit.limit && started < total) {
+      started++;
+      active.push({ attempt: 0, until: 0, state: 'waiting' });
+    }
+    for (const j of active) {
+      if (j.state !== 'waiting' || j.until > t) continue;
+      const atServer = active.filter((x) => x.state !== 'waiting').length;
+      [j.state, j.until] = atServer >= capacity ? ['refused', t + o.refuseMs] : ['served', t + o.serveMs];
+    }
+    for (let i = active.length - 1; i >= 0; i--) {
+      const j = active[i]!;
+      if (j.state === 'waiting' || j.until > t) continue;
+      if (j.state === 'served') {
+        active.splice(i, 1);
+        done++;
+        limit.done(1);
+        continue;
+      }
+      refusals++;
+      limit.overloaded();
+      if (++j.attempt >= o.attempts) {
+        active.splice(i, 1);
+        lost++;
+        continue;
+      }
+      // Exponential back-off with a jitter that is the same on every run.
+      j.state = 'waiting';
+      j.until = t + o.backoffMs * 2 ** (j.attempt - 1) * (0.5 + ((t * 7919 + i * 104729) % 1000) / 1000);
+    }
+    t++;
+  }
+  return { lost, refusals, seconds: t / 1000, changes: limit.trace().steps.length };
+}
+
 describe('concurrency that adapts (issue 21)', () => {
   it('a long fat link (1 GiB/s, 100 ms round trip): parts climb past the fixed 8 until the link is full', () => {
     const link = { rttMs: 100, mibPerMs: 1 };
@@ -101,6 +151,20 @@ describe('concurrency that adapts (issue 21)', () => {
     const r = simulate({ rttMs: 0, mibPerMs: 0.3 }, 1 / 16, 4000, 16, 64);
     expect(r.limit).toBeLessThanOrEqual(24);
     expect(r.mibPerS).toBeGreaterThanOrEqual(0.99 * 300);
+  });
+
+  it('a server that refuses above 4, 8 or 16 at once: the limit comes to rest under it instead of climbing back into its refusals', () => {
+    for (const capacity of [4, 8, 16]) {
+      const total = 3000;
+      // Four tries each, as for any error that may heal: none runs out.
+      const r = refusing(capacity, total, { serveMs: 20, refuseMs: 200, attempts: 4, backoffMs: 500 });
+      expect(r.lost, `capacity ${capacity}`).toBe(0);
+      // Each climb back over the server is a burst of refusals: they stay few, and the limit settles.
+      expect(r.refusals, `capacity ${capacity}`).toBeLessThan(total * 0.03);
+      expect(r.changes, `capacity ${capacity}`).toBeLessThanOrEqual(10);
+      // Within twice the time the server's own number, fixed, would take.
+      expect(r.seconds, `capacity ${capacity}`).toBeLessThan(2 * (total / capacity) * 0.02);
+    }
   });
 
   it('a server that says it is overloaded halves the limit at once, once per window; a chosen number never moves', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FerryError } from '../../main/core/errors';
 import { retrying, type RetryPolicy } from '../../main/core/transfers/retry';
 
-const policy: RetryPolicy = { clock: { now: () => Date.now() }, attempts: 3, backoffMs: 1, networkWaitMs: 60_000 };
+const policy: RetryPolicy = { clock: { now: () => Date.now() }, attempts: 3, throttleAttempts: 6, backoffMs: 1, networkWaitMs: 60_000 };
 const lost = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
 const answered = (status: number, name: string) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
 
@@ -45,5 +45,17 @@ describe('waiting for the network is always followed by its end', () => {
 
   it('one failure alone is not called waiting', async () => {
     expect(await run([lost()])).toEqual({ result: 'ok', told: [] });
+  });
+});
+
+describe('a server that says it is overloaded is asked again more often than one that fails', () => {
+  it('SlowDown and 503 are tried up to the throttle attempts; a 500 stops at the plain attempts', async () => {
+    const slow = () => answered(503, 'SlowDown');
+    expect((await run([slow(), slow(), slow(), slow(), slow()])).result).toBe('ok');
+    expect((await run(Array.from({ length: 6 }, slow))).result).toBeInstanceOf(FerryError);
+    expect((await run([answered(429, 'TooManyRequests'), answered(429, 'TooManyRequests'), answered(429, 'TooManyRequests')])).result).toBe('ok');
+    const broken = () => answered(500, 'InternalError');
+    expect((await run([broken(), broken()])).result).toBe('ok');
+    expect((await run([broken(), broken(), broken()])).result).toBeInstanceOf(FerryError);
   });
 });

@@ -7,6 +7,13 @@
  * to the best it found and stays, trying again now and then, since links change. A server that
  * says it is overloaded (503 SlowDown, timeouts) halves the limit at once.
  *
+ * A refusal also marks a ceiling: the limit it came at. Until CEILING_WINDOWS windows pass with no
+ * refusal, steps up stop short of it, and the first step waits SETTLE_WINDOWS after the cut. So
+ * the limit comes to rest just under what the server serves instead of climbing straight back
+ * into its refusals (16, 8, 12, 6, 9, 4, 6, 3, 5, 2, …: every climb a burst of refused
+ * requests, some of which ran out of retries). Quiet windows forget the ceiling, since a
+ * server's load changes too.
+ *
  * Windows are judged by completions, not by wall time alone: a window ends once it is at least
  * `windowMs` long and as many requests finished as the limit allows in flight, so a step's
  * result is measured mostly on requests that started under it.
@@ -16,6 +23,8 @@
 const GAIN = 0.1;
 /** Windows at the best limit before it tries a step up again. */
 const SETTLE_WINDOWS = 8;
+/** Windows without a refusal before the ceiling a refusal set is forgotten. */
+const CEILING_WINDOWS = 32;
 
 export interface LimitOptions {
   /** Where it starts (Ferry's former fixed choice). */
@@ -54,6 +63,9 @@ export class AdaptiveLimit {
   private best?: { limit: number; rate: number };
   private settled = 0;
   private lastCut?: number;
+  /** The limit the server last refused at, while it is remembered, and the quiet windows since. */
+  private ceiling?: number;
+  private quiet = 0;
   private peak: number;
   private readonly steps: Array<[number, number]> = [];
 
@@ -96,6 +108,8 @@ export class AdaptiveLimit {
     this.lastCut = now;
     this.best = undefined;
     this.settled = 0;
+    this.ceiling = this.current;
+    this.quiet = 0;
     this.set(Math.max(this.min, Math.floor(this.current / 2)));
     this.restartWindow();
   }
@@ -105,10 +119,12 @@ export class AdaptiveLimit {
   }
 
   private judge(rate: number): void {
+    if (this.ceiling !== undefined && ++this.quiet >= CEILING_WINDOWS) this.ceiling = undefined;
     const best = this.best;
     if (!best) {
       this.best = { limit: this.current, rate };
-      return this.climb();
+      // After a refusal it first shows it can carry this many.
+      return this.ceiling === undefined ? this.climb() : undefined;
     }
     if (this.current > best.limit) {
       // A step up: kept only if it paid.
@@ -130,8 +146,8 @@ export class AdaptiveLimit {
   }
 
   private climb(): void {
-    const next = Math.min(this.max, Math.ceil(this.current * 1.5));
-    if (next === this.current) return;
+    const next = Math.min(this.max, this.ceiling === undefined ? Infinity : this.ceiling - 1, Math.ceil(this.current * 1.5));
+    if (next <= this.current) return;
     this.set(next);
     this.restartWindow();
   }

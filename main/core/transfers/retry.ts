@@ -69,15 +69,28 @@ export interface RetryPolicy {
   clock: Clock;
   /** Attempts for an answer that may heal, before giving up. */
   attempts: number;
+  /**
+   * Attempts when the server says it is overloaded (503, 429, SlowDown, too slow to answer): it
+   * asks to be asked again later, and a folder's files must not run out of tries while the lanes
+   * come down to what it serves (adaptive.ts). Each wait doubles, up to MAX_BACKOFF_MS.
+   */
+  throttleAttempts: number;
   /** Base back-off in ms; doubled each retry, with jitter. */
   backoffMs: number;
   /** How long a lost network is waited for before giving up. */
   networkWaitMs: number;
 }
 
-/** The policy with its defaults (4 attempts, 500 ms back-off, 10 minutes for a lost network), as uploads and downloads both use it. */
-export function retryPolicy(clock: Clock, o: { attempts?: number; backoffMs?: number; networkWaitMs?: number } = {}): RetryPolicy {
-  return { clock, attempts: o.attempts ?? 4, backoffMs: o.backoffMs ?? 500, networkWaitMs: o.networkWaitMs ?? 10 * 60_000 };
+/** The longest wait between two attempts. */
+const MAX_BACKOFF_MS = 10_000;
+
+/**
+ * The policy with its defaults (4 attempts, 8 when the server is overloaded, 500 ms back-off,
+ * 10 minutes for a lost network), as uploads and downloads both use it.
+ */
+export function retryPolicy(clock: Clock, o: { attempts?: number; throttleAttempts?: number; backoffMs?: number; networkWaitMs?: number } = {}): RetryPolicy {
+  const attempts = o.attempts ?? 4;
+  return { clock, attempts, throttleAttempts: Math.max(attempts, o.throttleAttempts ?? 8), backoffMs: o.backoffMs ?? 500, networkWaitMs: o.networkWaitMs ?? 10 * 60_000 };
 }
 
 export interface RetryCall {
@@ -114,7 +127,8 @@ export async function retrying<T>(policy: RetryPolicy, call: RetryCall, run: () 
       } catch (err) {
         call.onFail?.();
         if (call.signal.aborted) throw call.stopped(err);
-        if (isOverload(err)) call.onOverload?.();
+        const overload = isOverload(err);
+        if (overload) call.onOverload?.();
         const refused = call.refuse?.(err);
         if (refused) throw refused;
         let delay: number;
@@ -129,8 +143,8 @@ export async function retrying<T>(policy: RetryPolicy, call: RetryCall, run: () 
           tell(false);
           netFailures = 0;
           outageStart = undefined;
-          if (!isRetryable(err) || ++attempt >= policy.attempts) throw toFerryError(err, call.op);
-          delay = policy.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+          if (!isRetryable(err) || ++attempt >= (overload ? policy.throttleAttempts : policy.attempts)) throw toFerryError(err, call.op);
+          delay = Math.min(policy.backoffMs * 2 ** (attempt - 1), MAX_BACKOFF_MS) * (0.5 + Math.random());
         }
         await sleep(delay, call.signal).catch(() => {
           throw call.stopped();
