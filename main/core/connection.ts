@@ -151,15 +151,15 @@ export class Connection {
    * The same link as an earlier one, byte for byte: signed again with its signing time and
    * lifetime (nothing is stored but those). Refused once it has expired.
    */
-  async presignAgain(record: Pick<LinkRecord, 'bucket' | 'key' | 'createdAt' | 'expiresAt' | 'expiresIn' | 'filename' | 'share'>): Promise<ShareLink> {
+  async presignAgain(record: Pick<LinkRecord, 'bucket' | 'key' | 'createdAt' | 'expiresAt' | 'expiresIn' | 'filename' | 'share' | 'private'>): Promise<ShareLink> {
     if (Date.parse(record.expiresAt) <= this.clock.now()) {
       throw new FerryError('EXPIRY_OUT_OF_RANGE', `The link to ${record.key} expired at ${record.expiresAt}. Make a new one.`);
     }
     const signedAt = Date.parse(record.createdAt);
     const expiresIn = record.expiresIn ?? Math.round((Date.parse(record.expiresAt) - signedAt) / 1000);
-    // A one-link share's page is shown as the page Ferry wrote, as when it was made; only a key
-    // under Ferry's own pages folder is ever signed so.
-    const page = Boolean(record.share) && record.key.startsWith(PAGES_PREFIX);
+    // A one-link share's or a private link's page is shown as the page Ferry wrote, as when it
+    // was made; only a key under Ferry's own pages folder is ever signed so.
+    const page = Boolean(record.share || record.private) && record.key.startsWith(PAGES_PREFIX);
     return presignGet(
       () => this.storage.client.get(),
       this.profile.credentials,

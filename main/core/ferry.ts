@@ -3,6 +3,7 @@ import { PRESETS } from './accounts/presets';
 import { systemClock, type Clock } from './clock';
 import { FerryError, isFerryError } from './errors';
 import { LinkHistory } from './links/link-history';
+import { PrivateShares } from './private/shares';
 import { presignGet, type PresignRequest, type ShareLink } from './links/presign';
 import { PreferenceStore } from './settings/preferences';
 import { SettingsFile } from './settings/settings-file';
@@ -87,6 +88,8 @@ export class Ferry {
   readonly links: LinkHistory;
   readonly uploadStates: UploadStateStore;
   readonly requests: RequestHistory;
+  /** Private links and private requests (their keys in the keychain). */
+  readonly privateLinks: PrivateShares;
   readonly clock: Clock;
   /**
    * Caps shared by every transfer this Ferry runs, on every account: the CLI's --bwlimit sets
@@ -109,6 +112,7 @@ export class Ferry {
     this.secrets = opts.secrets;
     this.clock = opts.clock ?? systemClock;
     this.env = opts.env ?? process.env;
+    this.privateLinks = new PrivateShares({ secrets: this.secrets, links: this.links, clock: this.clock, dataDir: opts.dataDir });
   }
 
   /** File requests made here, newest first, each with its state and the files received so far. */

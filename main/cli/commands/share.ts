@@ -13,17 +13,22 @@ export const usage: readonly UsageLine[] = [
   [`share ${SHAPE}`, 'upload, then print a share link'],
   ['share FILE… s3://bucket/prefix/ --one-link', 'upload several files and share them as one link (a page listing them)'],
   ['share s3://bucket/folder/ --one-link', 'share every file in a folder as one link', 45],
+  ['share FILE… s3://bucket/prefix/ --private [--passphrase]', 'encrypt the files here and share them as one private link (ferry links end ID ends it)'],
 ];
 
 export const options = {
   ...UPLOAD_OPTIONS,
   'one-link': { type: 'boolean', help: ['--one-link', 'with share: one link (a page) for many files'] },
+  private: { type: 'boolean', help: ['--private', 'with share: encrypt the files here; the storage holds only ciphertext, the key is in the link after #'] },
+  passphrase: { type: 'boolean', help: ['--passphrase', 'with share --private: also ask for a passphrase (prompted, or the first line of stdin); the link alone does not open the files'] },
   filename: presignOptions.filename,
   title: requestOptions.title,
 } as const satisfies OptionSpecs;
 
 /** Uploads a file and prints a link to it; with --one-link, one link (a page) for several files or a whole folder. */
 export async function run(ctx: Context<typeof options>): Promise<void> {
+  if (ctx.o.private) return (await import('./share-private')).sharePrivately(ctx);
+  if (ctx.o.passphrase) throw usageError('--passphrase goes with --private: ferry share FILE… s3://bucket/prefix/ --private --passphrase.');
   if (ctx.o['one-link']) return oneLink(ctx);
   ctx.arity(2, 2, SHAPE);
   const [file, target] = ctx.args as [string, string];

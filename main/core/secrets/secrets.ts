@@ -14,6 +14,13 @@ export interface SecretStore {
   get(account: string): Promise<Credentials | undefined>;
   set(account: string, credentials: Credentials): Promise<void>;
   delete(account: string): Promise<boolean>;
+  /**
+   * Other secrets Ferry keeps beside the accounts', by name: a private link's key, the key that
+   * opens an account's private requests. Never in a file.
+   */
+  getSecret(name: string): Promise<string | undefined>;
+  setSecret(name: string, value: string): Promise<void>;
+  deleteSecret(name: string): Promise<boolean>;
 }
 
 export const KEYCHAIN_SERVICE = 'Ferry';
@@ -91,6 +98,35 @@ export class KeychainSecretStore implements SecretStore {
       throw translate(err);
     }
   }
+
+  /** Other secrets live under a service of their own, so no name of theirs meets an account's. */
+  private get secretService(): string {
+    return `${this.service} keys`;
+  }
+
+  async getSecret(name: string): Promise<string | undefined> {
+    try {
+      return (await this.load().getPassword(this.secretService, name)) ?? undefined;
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+
+  async setSecret(name: string, value: string): Promise<void> {
+    try {
+      await this.load().setPassword(this.secretService, name, value);
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+
+  async deleteSecret(name: string): Promise<boolean> {
+    try {
+      return await this.load().deletePassword(this.secretService, name);
+    } catch (err) {
+      throw translate(err);
+    }
+  }
 }
 
 function parseCredentials(raw: string, account: string): Credentials {
@@ -108,6 +144,7 @@ function parseCredentials(raw: string, account: string): Credentials {
 /** An in-memory SecretStore for tests and for one-off sessions. */
 export class MemorySecretStore implements SecretStore {
   private readonly items = new Map<string, Credentials>();
+  private readonly secrets = new Map<string, string>();
   async get(account: string): Promise<Credentials | undefined> {
     return this.items.get(account);
   }
@@ -116,5 +153,14 @@ export class MemorySecretStore implements SecretStore {
   }
   async delete(account: string): Promise<boolean> {
     return this.items.delete(account);
+  }
+  async getSecret(name: string): Promise<string | undefined> {
+    return this.secrets.get(name);
+  }
+  async setSecret(name: string, value: string): Promise<void> {
+    this.secrets.set(name, value);
+  }
+  async deleteSecret(name: string): Promise<boolean> {
+    return this.secrets.delete(name);
   }
 }

@@ -49,7 +49,8 @@ li .bad { grid-column: 1 / -1; }
 
 const cspHash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
-function page(title: string, body: string, data: unknown, script: string, connect: string): string {
+/** A whole page: its body, its data (as JSON), its script, and where it may connect. */
+export function page(title: string, body: string, data: unknown, script: string, connect: string): string {
   const code = `
 "use strict";
 (function () {

@@ -1,0 +1,229 @@
+/**
+ * Private links and private file requests (issue 22). A private share encrypts each file on the
+ * desktop under a new random key (format.ts), uploads the ciphertext through the normal engine
+ * under a random name, and writes a decrypt page beside it; the link is the page's signed link
+ * with the key and the ciphertext's signed links after '#'. Each share has its own objects, so
+ * ending it (deleting them) ends that link alone. The key is kept in the keychain, so the same
+ * link can be copied again, and forgotten when the link ends; no file holds it.
+ *
+ * A private request holds the account's P-256 public key; senders' browsers encrypt to it, and
+ * the private key, in the keychain, opens what arrives.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Clock } from '../clock';
+import { FerryError } from '../errors';
+import { checkExpiry } from '../links/expiry';
+import type { LinkHistory, LinkRecord, PrivateRecord } from '../links/link-history';
+import type { ShareLink } from '../links/presign';
+import { checkBucketReference, formatS3Url, PAGES_PREFIX } from '../s3/names';
+import type { Storage } from '../s3/storage';
+import type { SecretStore } from '../secrets/secrets';
+import { b64url, KIND_SHARE, makeHeader, newRequestKeyPair, recipientKey, SALT, shareKey, unwrapKey, wrapKey, type FileMeta, type Wrapped } from './format';
+import { renderPrivatePage } from './pages';
+import { META_BYTES, metaOf, openFile, sealFile } from './seal';
+
+export interface PrivateConnection {
+  readonly storage: Storage;
+  readonly profile: { name: string };
+  presign(req: { bucket: string; key: string; expiresIn: number; page?: boolean }): Promise<ShareLink>;
+  presignAgain(record: Pick<LinkRecord, 'bucket' | 'key' | 'createdAt' | 'expiresAt' | 'expiresIn' | 'private'>): Promise<ShareLink>;
+}
+
+export interface NewPrivateShare {
+  files: string[];
+  bucket: string;
+  /** Where the ciphertext objects go (each under a random name); the page goes under .ferry/private/. */
+  prefix: string;
+  expiresIn: number;
+  /** Wraps the key: the link alone does not open the files. */
+  passphrase?: string;
+  /** Shown on the page, and so readable by the provider: the default says nothing of the files. */
+  title?: string;
+}
+
+export interface PrivateShare extends ShareLink {
+  id: string;
+  files: number;
+  title: string;
+  passphrase: boolean;
+  /** False when the keychain could not keep the key: the link works, but cannot be copied again. */
+  kept: boolean;
+}
+
+/** Uploads one sealed file to a key (through the normal engine: resume, checks, progress). */
+export type SealedUpload = (file: string, key: string, index: number) => Promise<void>;
+
+const SECRET = (id: string) => `private-link/${id}`;
+const REQUEST_SECRET = (account: string) => `request-key/${account}`;
+
+/** The shortest passphrase accepted: a link's passphrase faces offline guessing. */
+export const MIN_PASSPHRASE = 8;
+
+export class PrivateShares {
+  constructor(private readonly deps: { secrets: SecretStore; links: LinkHistory; clock: Clock; dataDir: string }) {}
+
+  private async tempDir(): Promise<string> {
+    const dir = join(this.deps.dataDir, 'private-tmp');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  }
+
+  /** Encrypts, uploads and links the files; records the link (without its key) in the history. */
+  async share(conn: PrivateConnection, req: NewPrivateShare, upload: SealedUpload): Promise<PrivateShare> {
+    checkExpiry(req.expiresIn);
+    checkBucketReference(req.bucket);
+    if (!req.files.length) throw new FerryError('USAGE', 'Give the files to share privately.');
+    if (req.passphrase !== undefined && [...req.passphrase].length < MIN_PASSPHRASE) {
+      throw new FerryError('USAGE', `A passphrase must be at least ${MIN_PASSPHRASE} characters: anyone with the link can try guesses offline.`);
+    }
+    for (const f of req.files) {
+      const s = await stat(f).catch(() => undefined);
+      if (!s) throw new FerryError('FILE_NOT_FOUND', `${f} does not exist.`);
+      if (!s.isFile()) throw new FerryError('NOT_A_FILE', `${f} is not a file; share files (a folder's files can be given one by one).`);
+    }
+    const prefix = req.prefix && !req.prefix.endsWith('/') ? `${req.prefix}/` : req.prefix;
+    const id = randomBytes(8).toString('hex');
+    const key = randomBytes(32);
+    const tmp = await this.tempDir();
+    const objects: string[] = [];
+    try {
+      for (const [i, file] of req.files.entries()) {
+        const salt = randomBytes(SALT);
+        const header = makeHeader(KIND_SHARE, salt);
+        const sealed = join(tmp, `${id}-${i}.sealed`);
+        try {
+          await sealFile(file, sealed, header, shareKey(key, salt), { name: basename(file), type: 'application/octet-stream' });
+          const objectKey = `${prefix}${randomBytes(12).toString('hex')}.enc`;
+          objects.push(objectKey);
+          await upload(sealed, objectKey, i);
+        } finally {
+          await rm(sealed, { force: true });
+        }
+      }
+      const title = req.title?.trim() || (req.files.length === 1 ? 'A private file' : `${req.files.length} private files`);
+      const pageKey = `${PAGES_PREFIX}private/${id}.html`;
+      // The page first: every object's link, signed after it, lives at least as long.
+      const page = await conn.presign({ bucket: req.bucket, key: pageKey, expiresIn: req.expiresIn, page: true });
+      const links = [];
+      for (const o of objects) links.push((await conn.presign({ bucket: req.bucket, key: o, expiresIn: req.expiresIn })).url);
+      const origin = new URL(page.url).origin;
+      const html = renderPrivatePage({ title, expiresAt: page.expiresAt, objects: links.map((u) => new URL(u).pathname), passphrase: req.passphrase !== undefined }, origin);
+      await conn.storage.put(req.bucket, pageKey, Buffer.from(html, 'utf8'), { ContentType: 'text/html; charset=utf-8', CacheControl: 'no-store' });
+      const secret: Secret = req.passphrase !== undefined ? { w: await wrapKey(key, req.passphrase) } : { k: b64url(key) };
+      const kept = await this.deps.secrets.setSecret(SECRET(id), JSON.stringify(secret)).then(
+        () => true,
+        () => false,
+      );
+      const record: PrivateRecord = { id, objects, files: objects.length, title, passphrase: req.passphrase !== undefined };
+      await this.deps.links.issued(conn.profile.name, conn.storage.endpoint, page, { expiresIn: req.expiresIn, private: record });
+      return { ...page, url: linkUrl(page.url, secret, links), id, files: objects.length, title, passphrase: record.passphrase, kept };
+    } catch (err) {
+      // Nothing of a share that failed stays in the bucket.
+      for (const o of objects) await conn.storage.delete(req.bucket, o).catch(() => {});
+      throw err;
+    }
+  }
+
+  /** The same link again (its key from the keychain, its links signed again as when made). */
+  async copyAgain(conn: PrivateConnection, record: LinkRecord): Promise<string> {
+    const p = record.private;
+    if (!p) throw new FerryError('USAGE', 'That link is not a private link.');
+    if (record.ended) throw new FerryError('EXPIRY_OUT_OF_RANGE', `That private link was ended at ${record.ended}; make a new one.`);
+    const raw = await this.deps.secrets.getSecret(SECRET(p.id));
+    if (!raw) throw new FerryError('NO_CREDENTIALS', 'The key of that private link is not in the keychain any more (it was made on another computer, or the keychain was reset), so it cannot be copied again. Make a new private link.');
+    const secret = JSON.parse(raw) as Secret;
+    const page = await conn.presignAgain(record);
+    const links = [];
+    for (const o of p.objects) links.push((await conn.presignAgain({ ...record, key: o })).url);
+    return linkUrl(page.url, secret, links);
+  }
+
+  /**
+   * Ends a private link now: its ciphertext and page are deleted (the link stops working at once,
+   * other links are untouched), its key forgotten, and the history says it was ended.
+   */
+  async end(conn: PrivateConnection, record: LinkRecord): Promise<void> {
+    const p = record.private;
+    if (!p) throw new FerryError('USAGE', `${formatS3Url(record)} is an ordinary link: it cannot be ended early (delete the object, or replace the keys). Only private links can.`);
+    for (const key of [...p.objects, record.key]) await conn.storage.delete(record.bucket, key);
+    await this.deps.secrets.deleteSecret(SECRET(p.id)).catch(() => false);
+    await this.deps.links.add({ ...record, ended: new Date(this.deps.clock.now()).toISOString() });
+  }
+
+  /** The account's public key for private requests, made (and its private key kept in the keychain) on first use. */
+  async requestPublicKey(account: string): Promise<Buffer> {
+    const have = await this.deps.secrets.getSecret(REQUEST_SECRET(account));
+    if (have) return publicOf(have);
+    const pair = newRequestKeyPair();
+    const value = JSON.stringify({ d: b64url(pair.privateKey), x: b64url(pair.publicKey) });
+    await this.deps.secrets.setSecret(REQUEST_SECRET(account), value);
+    return pair.publicKey;
+  }
+
+  private async requestPrivateKey(account: string): Promise<Buffer> {
+    const have = await this.deps.secrets.getSecret(REQUEST_SECRET(account));
+    if (!have) throw new FerryError('NO_CREDENTIALS', `The key that opens private requests of account "${account}" is not in this computer's keychain, so files sent to them cannot be opened here.`);
+    return Buffer.from((JSON.parse(have) as { d: string }).d, 'base64url');
+  }
+
+  /** The name, type and size of a file received through a private request (read from its first bytes). */
+  async receivedMeta(conn: PrivateConnection, account: string, bucket: string, key: string, size: number): Promise<FileMeta> {
+    const d = await this.requestPrivateKey(account);
+    const start = await conn.storage.getBytes(bucket, key, Math.min(size, META_BYTES));
+    return metaOf(start, size, (h) => recipientKey(d, h));
+  }
+
+  /**
+   * Opens a downloaded private request object (`sealed`, fetched by the normal engine) into the
+   * folder `dir`, under the name its sender gave (made safe), never over a file already there.
+   */
+  async openReceived(account: string, sealed: string, dir: string): Promise<{ file: string; meta: FileMeta }> {
+    const d = await this.requestPrivateKey(account);
+    const { readHeader } = await import('./seal');
+    const h = await readHeader(sealed);
+    const key = recipientKey(d, h);
+    // The name is known only once the first chunk is open: open into a temporary name, then take the sender's.
+    const tmpName = join(dir, `.ferry-open-${randomBytes(4).toString('hex')}`);
+    const meta = await openFile(sealed, tmpName, () => key);
+    const { link, unlink } = await import('node:fs/promises');
+    const base = safeFileName(meta.name);
+    for (let n = 0; ; n++) {
+      const dot = base.lastIndexOf('.');
+      const name = n === 0 ? base : dot > 0 ? `${base.slice(0, dot)} (${n})${base.slice(dot)}` : `${base} (${n})`;
+      const target = join(dir, name);
+      try {
+        await link(tmpName, target);
+        await unlink(tmpName);
+        return { file: target, meta };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 1000) {
+          await unlink(tmpName).catch(() => {});
+          throw err;
+        }
+      }
+    }
+  }
+}
+
+type Secret = { k: string } | { w: Wrapped };
+
+function linkUrl(pageUrl: string, secret: Secret, links: string[]): string {
+  return `${pageUrl}#${Buffer.from(JSON.stringify({ v: 1, ...secret, f: links }), 'utf8').toString('base64url')}`;
+}
+
+function publicOf(stored: string): Buffer {
+  return Buffer.from((JSON.parse(stored) as { x: string }).x, 'base64url');
+}
+
+/** A sender's file name as a name in one folder: no separators, control or direction characters, no leading dots. */
+export function safeFileName(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  const n = name.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069/\\:*?"<>|]/g, '_').replace(/^[.\s]+|[.\s]+$/g, '');
+  let out = n || 'file';
+  while (Buffer.byteLength(out, 'utf8') > 200) out = out.slice(0, -1);
+  return out;
+}
+
+export { unwrapKey };
