@@ -128,7 +128,17 @@ export class Ferry {
             conn = await this.connect(r.account === ENV_PROFILE_NAME ? { endpointUrl: r.endpoint } : { account: r.account });
             connections.set(r.account, conn);
           }
-          out.push(await requestStatus(conn.storage, r, this.clock.now()));
+          const status = await requestStatus(conn.storage, r, this.clock.now());
+          if (r.private) {
+            // Names travel inside the ciphertext: read from each file's first bytes.
+            for (const f of status.received) {
+              await this.privateLinks.receivedMeta(conn, r.account, r.bucket, f.key, f.size).then(
+                (m) => (f.name = m.name),
+                (err: Error) => (f.problem = err.message),
+              );
+            }
+          }
+          out.push(status);
         } catch {
           // An account removed since, or a bucket gone: the request cannot be looked at any more.
         }

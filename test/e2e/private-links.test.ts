@@ -51,13 +51,14 @@ describe('private links, in a browser', () => {
   let context: BrowserContext;
   let page: Page;
   let account: string;
+  let dataDir: string;
   let saved: Saved | undefined;
   const bucket = uniqueName('private');
   const errors: string[] = [];
 
   beforeAll(async () => {
     if (!existsSync('/usr/bin/chromium')) throw new Error('The browser tests need Chromium: apt-get install -y chromium');
-    ({ ferry: core, account } = await coreWithAccount());
+    ({ ferry: core, account, dataDir } = await coreWithAccount());
     conn = await core.connect({ account });
     await conn.storage.createBucket(bucket);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'] });
@@ -251,5 +252,54 @@ describe('private links, in a browser', () => {
     expect(end.stderr).toContain('ended');
     expect([403, 404]).toContain((await fetch(url.split('#')[0]!)).status);
     expect((await ferry(['links'], { env })).stdout).toMatch(new RegExp(`ended \\S+  private link ${id}`));
+  });
+
+  it('a private request: the sender\'s browser encrypts each file; the bucket holds only ciphertext; ferry requests names it and requests get gives the exact bytes; a changed or plain file is refused', async () => {
+    const publicKey = await core.privateLinks.requestPublicKey(account);
+    // The same key for every private request of the account (its private half in the keychain).
+    expect(await core.privateLinks.requestPublicKey(account)).toEqual(publicKey);
+    const { url, request } = await conn.requestFiles({ bucket, title: 'Tax papers', expiresIn: 3600, maxBytes: 512 * KiB, publicKey });
+    expect(request.private).toBe(true);
+    const dir = await tempDir();
+    const secret = Buffer.from(Array.from({ length: 300 * KiB + 5 }, (_, i) => (i * 7) % 253));
+    await writeFile(join(dir, 'salary 2026.pdf'), secret);
+    await writeFile(join(dir, 'small.txt'), 'a small one\n');
+    await page.goto(url);
+    await page.setInputFiles('#files', [join(dir, 'salary 2026.pdf'), join(dir, 'small.txt')]);
+    await expect.poll(() => page.locator('#list li .ok').count(), { timeout: 30_000 }).toBe(2);
+    const keys: Array<{ key: string; size: number }> = [];
+    for await (const p of conn.storage.listObjects(bucket, request.prefix, { recursive: true })) keys.push(...p.objects.map((o) => ({ key: o.key, size: o.size })));
+    expect(keys).toHaveLength(2);
+    for (const k of keys) {
+      expect(k.key).toMatch(new RegExp(`^${request.prefix}[0-9a-f]{24}\\.enc$`));
+      const stored = await bytesOf(k.key);
+      expect(stored.includes(Buffer.from('salary'))).toBe(false);
+      for (let at = 0; at + 16 <= secret.length; at += 4093) expect(stored.includes(secret.subarray(at, at + 16))).toBe(false);
+    }
+    // Ferry reads the names its senders gave.
+    const listed = (await core.listRequests()).find((r) => r.prefix === request.prefix)!;
+    expect(listed.received.map((f) => f.name).sort()).toEqual(['salary 2026.pdf', 'small.txt']);
+    const env = cliEnv(dataDir);
+    const ls = await ferry(['requests', '--account', account], { env });
+    expect(ls.stdout).toContain('Tax papers (private)');
+    expect(ls.stdout).toContain('salary 2026.pdf');
+    const into = await tempDir();
+    const got = await ferry(['requests', 'get', `s3://${bucket}/${request.prefix}`, into, '--account', account], { env });
+    expect(got.code, got.stderr).toBe(0);
+    expect((await readFile(join(into, 'salary 2026.pdf'))).equals(secret)).toBe(true);
+    expect(await readFile(join(into, 'small.txt'), 'utf8')).toBe('a small one\n');
+
+    // A byte changed on the server, and a plain file a hostile sender posted with the policy: each refused, nothing written.
+    const big = keys.find((k) => k.size > 300 * KiB)!.key;
+    const stored = await bytesOf(big);
+    await conn.storage.put(bucket, big, Buffer.from(stored).fill(stored[100_000]! ^ 1, 100_000, 100_001));
+    await conn.storage.put(bucket, `${request.prefix}plain.bin`, Buffer.from('not encrypted at all'));
+    const into2 = await tempDir();
+    const bad = await ferry(['requests', 'get', `s3://${bucket}/${request.prefix}`, into2, '--account', account], { env });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/changed or damaged/);
+    expect(bad.stderr).toMatch(/plain\.bin was not downloaded: This is not a file Ferry encrypted/);
+    const { readdir } = await import('node:fs/promises');
+    expect((await readdir(into2)).sort()).toEqual(['small.txt']);
   });
 });

@@ -19,7 +19,7 @@ export const usage: readonly UsageLine[] = [
 export const options = {
   ...UPLOAD_OPTIONS,
   'one-link': { type: 'boolean', help: ['--one-link', 'with share: one link (a page) for many files'] },
-  private: { type: 'boolean', help: ['--private', 'with share: encrypt the files here; the storage holds only ciphertext, the key is in the link after #'] },
+  private: requestOptions.private,
   passphrase: { type: 'boolean', help: ['--passphrase', 'with share --private: also ask for a passphrase (prompted, or the first line of stdin); the link alone does not open the files'] },
   filename: presignOptions.filename,
   title: requestOptions.title,

@@ -70,6 +70,11 @@ export class PrivateShares {
     return dir;
   }
 
+  /** A new file name in Ferry's private working folder (the caller removes the file). */
+  async tempFile(what: string): Promise<string> {
+    return join(await this.tempDir(), `${what}-${randomBytes(8).toString('hex')}`);
+  }
+
   /** Encrypts, uploads and links the files; records the link (without its key) in the history. */
   async share(conn: PrivateConnection, req: NewPrivateShare, upload: SealedUpload): Promise<PrivateShare> {
     checkExpiry(req.expiresIn);

@@ -10,6 +10,7 @@
  * it was made to (a file request's upload address; a many-files page, nowhere).
  */
 import { createHash } from 'node:crypto';
+import { BROWSER_CRYPTO } from '../private/browser-crypto';
 
 /** JSON that is safe inside <script type="application/json">: no character can end the element. */
 export function jsonForScript(value: unknown): string {
@@ -99,6 +100,8 @@ export interface RequestPageData {
   /** A Content-Type prefix files must have ("image/"), or undefined for any file. */
   accept?: string;
   expiresAt: string;
+  /** A private request: the P-256 public key (raw, base64url) each file is encrypted to in the sender's browser before it is sent. */
+  publicKey?: string;
 }
 
 /**
@@ -122,8 +125,8 @@ export function renderRequestPage(d: RequestPageData): string {
   <p id="status" role="status" aria-live="polite"></p>
   <ul id="list" aria-label="Files"></ul>
 </div>
-<p class="muted">Files go straight into the requester's storage. Single files can be at most 5 GB (a limit of S3 uploads from a browser).</p>`;
-  const script = `
+<p class="muted">${d.publicKey ? 'End-to-end encrypted: each file, with its name, is encrypted in this browser before it is sent, so the storage holds only encrypted data that only the requester can open. ' : ''}Files go straight into the requester's storage. Single files can be at most 5 GB (a limit of S3 uploads from a browser).</p>`;
+  const script = `${d.publicKey ? BROWSER_CRYPTO : ''}
   var form = null;
   try { form = JSON.parse(decodeURIComponent(escape(atob(location.hash.slice(1).replace(/-/g, "+").replace(/_/g, "/"))))); } catch (e) { form = null; }
   text($("title"), shown(data.title));
@@ -152,14 +155,25 @@ export function renderRequestPage(d: RequestPageData): string {
     row.appendChild(name); row.appendChild(state); row.appendChild(bar); $("list").appendChild(row);
     var why = problem(file);
     if (why) { state.className = "bad"; text(state, why); bar.remove(); return; }
+    if (data.publicKey) {
+      if (!window.crypto || !crypto.subtle) { state.className = "bad"; text(state, "not sent: this browser cannot encrypt (it lacks WebCrypto); use a current Chrome, Edge, Firefox or Safari"); bar.remove(); return; }
+      text(state, "encrypting…");
+      ferrySealFile(file, unb64u(data.publicKey), function (done, total) { bar.value = total ? Math.round(done / total * 50) : 50; }).then(function (sealed) {
+        // A random name: the file's own travels inside the ciphertext.
+        post(sealed, data.prefix + id() + id() + ".enc", "application/octet-stream", 50);
+      }, function (e) { state.className = "bad"; text(state, "not sent: " + ((e && e.message) || "it could not be encrypted")); });
+      return;
+    }
+    post(file, data.prefix + id() + "/" + file.name, file.type || "application/octet-stream", 0);
+    function post(blob, key, type, base) {
     var body = new FormData();
     Object.keys(form.fields).forEach(function (k) { if (k !== "key" && k !== "Content-Type" && k !== "file") body.append(k, String(form.fields[k])); });
-    body.append("key", data.prefix + id() + "/" + file.name);
-    body.append("Content-Type", file.type || "application/octet-stream");
-    body.append("file", file);
+    body.append("key", key);
+    body.append("Content-Type", type);
+    body.append("file", blob);
     var xhr = new XMLHttpRequest();
     xhr.open("POST", data.postUrl);
-    xhr.upload.onprogress = function (e) { if (e.lengthComputable) { bar.value = Math.round(e.loaded / e.total * 100); text(state, bar.value + "%"); } };
+    xhr.upload.onprogress = function (e) { if (e.lengthComputable) { bar.value = base + Math.round(e.loaded / e.total * (100 - base)); text(state, bar.value + "%"); } };
     xhr.onload = function () {
       if (xhr.status >= 200 && xhr.status < 300) { bar.value = 100; state.className = "ok"; text(state, "sent"); return; }
       var code = (/<Code>([^<]+)<\\/Code>/.exec(xhr.responseText || "") || [])[1] || "";
@@ -168,6 +182,7 @@ export function renderRequestPage(d: RequestPageData): string {
     };
     xhr.onerror = function () { state.className = "bad"; text(state, "the connection failed: try again"); };
     xhr.send(body);
+    }
   }
   function sendAll(files) { for (var i = 0; i < files.length; i++) send(files[i]); status(files.length + " file" + (files.length === 1 ? "" : "s") + " added."); }
   $("files").addEventListener("change", function (e) { sendAll(e.target.files); e.target.value = ""; });

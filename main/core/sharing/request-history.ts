@@ -18,6 +18,8 @@ export const FileRequestSchema = obj({
   expiresAt: str(),
   /** Whether the server keeps the "download" marking (Content-Disposition) of files sent; unknown for older requests. */
   keepsDisposition: opt(bool()),
+  /** A private request: what arrives is encrypted to the account's key (private/shares.ts). */
+  private: opt(bool()),
 });
 export type FileRequest = Infer<typeof FileRequestSchema>;
 

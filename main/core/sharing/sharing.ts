@@ -7,6 +7,7 @@ import { objectsUnder } from '../s3/collect';
 import { checkBucketReference, checkKey, PAGES_PREFIX } from '../s3/names';
 import type { ObjectInfo, Storage } from '../s3/storage';
 import { formatBytes } from '../transfers/plan';
+import { KIND_REQUEST, MAX_META, sealedLength } from '../private/format';
 import { renderIndexPage, renderRequestPage } from './pages';
 import type { FileRequest } from './request-history';
 
@@ -26,6 +27,11 @@ export interface NewFileRequest {
   /** A type the files must have: "image/*", "image/", "application/pdf". */
   accept?: string;
   note?: string;
+  /**
+   * A private request: senders' browsers encrypt each file to this P-256 public key (the
+   * account's; private/shares.ts keeps its private key in the keychain) before it is sent.
+   */
+  publicKey?: Buffer;
 }
 
 /** What a signer of links and policies needs from a connection. */
@@ -61,8 +67,10 @@ export async function createFileRequest(conn: SharingConnection, req: NewFileReq
   checkExpiry(req.expiresIn);
   checkBucketReference(req.bucket);
   if (!Number.isSafeInteger(req.maxBytes) || req.maxBytes < 1) throw new FerryError('USAGE', 'The largest file size must be at least 1 byte.');
-  if (req.maxBytes > MAX_POST_BYTES) {
-    throw new FerryError('USAGE', `A file request accepts files of at most 5 GiB: S3 refuses larger browser uploads. ${formatBytes(req.maxBytes)} is more.`);
+  // A private request's files arrive as ciphertext: a little longer than the file (format.ts).
+  const postMax = req.publicKey ? sealedLength(KIND_REQUEST, 4 + MAX_META + req.maxBytes) : req.maxBytes;
+  if (postMax > MAX_POST_BYTES) {
+    throw new FerryError('USAGE', `A file request accepts files of at most 5 GiB${req.publicKey ? ' (a little less when private: the encrypted file is longer)' : ''}: S3 refuses larger browser uploads. ${formatBytes(req.maxBytes)} is more.`);
   }
   // The bucket must exist (a clear NO_SUCH_BUCKET now, not a failing link later).
   await conn.storage.listPage(req.bucket, PAGES_PREFIX, { pageSize: 1 });
@@ -99,12 +107,13 @@ export async function createFileRequest(conn: SharingConnection, req: NewFileReq
   const post = await createPresignedPost(await conn.storage.client.get(), {
     Bucket: req.bucket,
     Key: `${prefix}\${filename}`,
-    Conditions: [['content-length-range', 0, req.maxBytes], ['starts-with', '$Content-Type', accept ?? '']],
+    // A private request's objects are ciphertext, whatever the file's type: the page checks the type before it encrypts.
+    Conditions: [['content-length-range', 0, postMax], ['starts-with', '$Content-Type', req.publicKey ? '' : (accept ?? '')]],
     Fields: { 'Content-Disposition': 'attachment', success_action_status: '201' },
     Expires: req.expiresIn,
   });
   const pageKey = `${PAGES_PREFIX}requests/${slug(title)}-${randomBytes(6).toString('hex')}.html`;
-  const html = renderRequestPage({ postUrl: post.url, title, ...(req.note ? { note: req.note } : {}), prefix, maxBytes: req.maxBytes, ...(accept ? { accept } : {}), expiresAt });
+  const html = renderRequestPage({ postUrl: post.url, title, ...(req.note ? { note: req.note } : {}), prefix, maxBytes: req.maxBytes, ...(accept ? { accept } : {}), expiresAt, ...(req.publicKey ? { publicKey: req.publicKey.toString('base64url') } : {}) });
   await putPage(conn.storage, req.bucket, pageKey, html);
   const link = await conn.presign({ bucket: req.bucket, key: pageKey, expiresIn: req.expiresIn, page: true });
   const { key: _key, ...fields } = post.fields;
@@ -121,6 +130,7 @@ export async function createFileRequest(conn: SharingConnection, req: NewFileReq
       createdAt: new Date(now).toISOString(),
       expiresAt: link.expiresAt,
       ...(keepsDisposition !== undefined ? { keepsDisposition } : {}),
+      ...(req.publicKey ? { private: true } : {}),
     },
   };
 }
@@ -132,7 +142,8 @@ async function putPage(storage: Storage, bucket: string, key: string, html: stri
 
 export interface RequestStatus extends FileRequest {
   state: 'open' | 'expired' | 'ended';
-  received: ObjectInfo[];
+  /** For a private request, each file's name as its sender gave it (decrypted), or why it cannot be opened. */
+  received: Array<ObjectInfo & { name?: string; problem?: string }>;
 }
 
 /** A request as it stands: open, expired or ended (page deleted), with the files received. */
