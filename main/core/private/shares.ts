@@ -41,6 +41,8 @@ export interface NewPrivateShare {
   passphrase?: string;
   /** Shown on the page, and so readable by the provider: the default says nothing of the files. */
   title?: string;
+  /** The name each file is given (encrypted with it); default: the file's own name. */
+  names?: string[];
 }
 
 export interface PrivateShare extends ShareLink {
@@ -99,7 +101,7 @@ export class PrivateShares {
         const header = makeHeader(KIND_SHARE, salt);
         const sealed = join(tmp, `${id}-${i}.sealed`);
         try {
-          await sealFile(file, sealed, header, shareKey(key, salt), { name: basename(file), type: 'application/octet-stream' });
+          await sealFile(file, sealed, header, shareKey(key, salt), { name: req.names?.[i] ?? basename(file), type: 'application/octet-stream' });
           const objectKey = `${prefix}${randomBytes(12).toString('hex')}.enc`;
           objects.push(objectKey);
           await upload(sealed, objectKey, i);
@@ -128,6 +130,30 @@ export class PrivateShares {
       // Nothing of a share that failed stays in the bucket.
       for (const o of objects) await conn.storage.delete(req.bucket, o).catch(() => {});
       throw err;
+    }
+  }
+
+  /**
+   * A private link to objects already in the bucket (the window's share inspector): each is
+   * downloaded by the normal engine into Ferry's working folder, then shared as a file would be.
+   * The original stays as it is; its plaintext is on the server already.
+   */
+  async shareObjects(
+    conn: PrivateConnection & { download(req: { bucket: string; key: string; file: string; replace: true; signal?: AbortSignal }): Promise<unknown> },
+    req: Omit<NewPrivateShare, 'files' | 'names'> & { keys: string[]; signal?: AbortSignal },
+    upload: SealedUpload,
+  ): Promise<PrivateShare> {
+    const files: string[] = [];
+    try {
+      for (const key of req.keys) {
+        const file = await this.tempFile('source');
+        files.push(file);
+        await conn.download({ bucket: req.bucket, key, file, replace: true, ...(req.signal ? { signal: req.signal } : {}) });
+      }
+      const { keys: _k, signal: _s, ...rest } = req;
+      return await this.share(conn, { ...rest, files, names: req.keys.map((k) => k.slice(k.lastIndexOf('/') + 1) || k) }, upload);
+    } finally {
+      for (const f of files) await rm(f, { force: true });
     }
   }
 
