@@ -19,6 +19,7 @@ import { startGateway, type Gateway } from '../test/support/rgw';
 import { startSlowLink } from './slow-link';
 import { startSlowLink as startCountingLink } from '../test/support/slow-link';
 import { benchWindow, type WindowResult } from './window';
+import { benchPrivate, privateReport } from './private';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -357,6 +358,15 @@ async function main(): Promise<void> {
       const l = await benchListing(gw, s3, bucket, env, rcloneEnv, QUICK ? 3000 : 100_000);
       listing = l.rows;
       report.push(...l.report);
+    }
+    if (want('private1g')) {
+      const size = QUICK ? 64 * MiB : GiB;
+      const src = await randomFile(work, 'private.bin', size);
+      console.log(`\na private link of a ${size / MiB} MiB file`);
+      const r = await benchPrivate(env, bucket, src.path, size);
+      console.log(`  share ${r.share.wall.toFixed(1)} s (cp ${r.cp.wall.toFixed(1)} s), page decrypts at ${r.decrypt.mibps.toFixed(0)} MiB/s, JS heap peak ${(r.decrypt.heapPeak / MiB).toFixed(0)} MiB, exact: ${r.decrypt.exact}`);
+      report.push(...privateReport(r));
+      await cleanup('private-bench/');
     }
     let win: WindowResult | undefined;
     if (want('window')) {
