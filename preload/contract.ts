@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { PROVIDERS, type Provider } from '../main/core/accounts/presets';
 import type { PreviewView } from '../main/core/s3/preview-view';
 import type { TransferView } from '../main/core/transfers/transfer-view';
+import { MIN_PASSPHRASE } from './shared';
 
 const name = z.string().min(1).max(64);
 /** What can name an existing bucket (legacy names allow upper case and underscores); never '/', ':' or '@'. */
@@ -25,6 +26,15 @@ const key = z
 const prefix = z.string().refine((k) => utf8Bytes(k) <= 1024, 'Folder paths can be at most 1,024 bytes long.');
 const id = z.string().uuid();
 const none = z.undefined();
+/** A link the window copies or opens. A private link carries its key and every file's signed link after '#', so it is long: 2 MiB is the longest address Chromium takes. */
+const linkUrl = z.string().url().max(2 * 1024 * 1024, 'That link is too long to copy or open.');
+/** A private link's ID in the history (private/shares.ts). */
+const privateId = z.string().regex(/^[0-9a-f]{16}$/, 'That is not the ID of a private link.');
+/** Counted in characters as the core counts them, not UTF-16 units. */
+const passphrase = z
+  .string()
+  .max(1024, 'A passphrase can be at most 1,024 characters.')
+  .refine((p) => [...p].length >= MIN_PASSPHRASE, `A passphrase needs at least ${MIN_PASSPHRASE} characters: anyone with the link can try guesses offline.`);
 
 export const requests = {
   'app:info': none,
@@ -103,8 +113,24 @@ export const requests = {
   'links:history': none,
   'links:check': none,
   'links:clear': none,
-  /** The same link as an earlier one of the history (named by its account, object and signing time), signed again byte for byte. */
+  /**
+   * The same link as an earlier one of the history (named by its account, object and signing
+   * time), signed again byte for byte; a private link with its key from the keychain.
+   */
   'links:again': z.object({ account: name, bucket, key, createdAt: z.string().datetime() }),
+  /**
+   * A private link to objects already in the bucket: each is downloaded, encrypted on this
+   * computer and uploaded again as ciphertext, with a decrypt page (main/core/private/shares.ts).
+   */
+  'links:createPrivate': z.object({
+    account: name,
+    bucket,
+    keys: z.array(key).min(1, 'Select a file to share privately.').max(100, 'A private link holds at most 100 files.'),
+    expiresIn: z.number().int().min(1).max(604_800),
+    passphrase: passphrase.optional(),
+  }),
+  /** Ends a private link of the history now (after the user's yes in main's own dialog): its ciphertext and page are deleted. */
+  'links:end': z.object({ id: privateId }),
   /** One link (a page listing them) for every file in a folder. */
   'links:createMany': z.object({ account: name, bucket, prefix, expiresIn: z.number().int().min(1).max(604_800), title: z.string().max(200).optional() }),
   /** A file request: a link through which others upload into a folder. */
@@ -117,12 +143,19 @@ export const requests = {
     maxBytes: z.number().int().min(1).max(5 * 1024 ** 3, 'Browser uploads can be at most 5 GiB per file.'),
     accept: z.string().max(100).optional(),
     note: z.string().max(2000).optional(),
+    /** Senders' browsers encrypt each file, name included, to this account's key before it is sent. */
+    private: z.boolean().optional(),
   }),
   'requests:list': none,
+  /**
+   * Downloads a file received through a private request into a folder the user picks (main's
+   * dialog) and opens it there under its sender's name; a changed or plain file is refused.
+   */
+  'requests:download': z.object({ account: name, bucket, pageKey: key, key }),
   /** Ends a request early by deleting its page. */
   'requests:end': z.object({ account: name, bucket, pageKey: key }),
-  'links:copy': z.object({ url: z.string().url().max(16_384) }),
-  'links:open': z.object({ url: z.string().url().max(16_384) }),
+  'links:copy': z.object({ url: linkUrl }),
+  'links:open': z.object({ url: linkUrl }),
   'prefs:get': none,
   'prefs:set': z.object({
     copyLinkOnUpload: z.boolean().optional(),
@@ -239,11 +272,14 @@ export interface FileRequestView {
   expiresAt: string;
   /** Whether the server keeps the "download" marking of files sent (unknown for older requests). */
   keepsDisposition?: boolean;
+  /** Files are encrypted in the sender's browser; only this computer's keychain opens them. */
+  private?: boolean;
 }
 
 export interface RequestStatusView extends FileRequestView {
   state: 'open' | 'expired' | 'ended';
-  received: Array<{ key: string; size: number; lastModified?: string }>;
+  /** For a private request, each file's name as its sender gave it (decrypted), or why it cannot be opened. */
+  received: Array<{ key: string; size: number; lastModified?: string; name?: string; problem?: string }>;
 }
 
 export interface LinkRecordView {
@@ -256,6 +292,22 @@ export interface LinkRecordView {
   expiresIn?: number;
   /** A one-link share: `key` is its page; `prefix` the folder it shares, with how many files. */
   share?: { prefix: string; title: string; files: number };
+  /** A private link: `key` is its decrypt page. Its key is in the keychain, never here. */
+  private?: { id: string; files: number; title: string; passphrase: boolean };
+  /** When a private link was ended (End link now). */
+  ended?: string;
+}
+
+/** A private link just made. */
+export interface PrivateLinkView {
+  /** The link, its key after '#': what the user sends. */
+  url: string;
+  id: string;
+  expiresAt: string;
+  files: number;
+  passphrase: boolean;
+  /** False when the keychain could not keep the key: the link works, but cannot be copied again later. */
+  kept: boolean;
 }
 
 export interface Prefs {
@@ -308,8 +360,13 @@ export interface Responses {
   'links:clear': null;
   'links:again': { url: string };
   'links:createMany': { url: string; expiresAt: string; files: number };
+  'links:createPrivate': PrivateLinkView;
+  /** Ended, or cancelled in main's dialog (the error CANCELLED). */
+  'links:end': null;
   'requests:create': { url: string; request: FileRequestView };
   'requests:list': RequestStatusView[];
+  /** Null when no folder was chosen. */
+  'requests:download': { name: string } | null;
   'requests:end': null;
   'links:copy': null;
   'links:open': null;

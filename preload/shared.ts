@@ -9,3 +9,8 @@ export { BUCKET_NAME_RULE } from '../main/core/s3/bucket-rule';
 export { safeText } from '../main/core/text';
 /** Overall progress of the work still to do, counted as the CLI counts it. */
 export { OverallMeter, overallProgress } from '../main/core/transfers/transfer-view';
+/**
+ * The shortest passphrase of a private link, as the core's MIN_PASSPHRASE (main/core/private/
+ * shares.ts, which is Node code the window cannot import); a test checks they agree.
+ */
+export const MIN_PASSPHRASE = 8;

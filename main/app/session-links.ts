@@ -1,9 +1,21 @@
 import QRCode from 'qrcode';
-import type { LinkView } from '../../preload/contract';
+import type { LinkView, PrivateLinkView } from '../../preload/contract';
 import { FerryError } from '../core/errors';
 import type { Connection, Ferry } from '../core/ferry';
+import type { SealedUpload } from '../core/private/shares';
 import type { UploadRecord } from '../core/transfers/upload-history';
 import type { Emit } from './platform';
+
+/**
+ * Where the window and the tray put a private link's ciphertext: a folder of its own at the top
+ * of the bucket, in plain sight (it is a second copy, and storage is billed for it), never among
+ * the user's files where a folder shared as one link would take it in. The core keeps files out
+ * of .ferry/, where the decrypt page goes.
+ */
+export const PRIVATE_PREFIX = 'private-links/';
+
+/** What makes a private link: local files (the tray) or objects already in the bucket (the share inspector). */
+export type PrivateSource = { files: string[] } | { keys: string[] };
 
 /**
  * The links the app signs in this session, whoever asks (window, tray, copy on upload): each is
@@ -42,6 +54,29 @@ export class SessionLinks {
     this.deps.emit('links:changed', null);
     const qrSvg = await QRCode.toString(l.url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
     return { url: l.url, bucket: l.bucket, key: l.key, createdAt: l.createdAt, expiresAt: l.expiresAt, lifetimeSeconds: l.lifetimeSeconds, limitedBy: l.limitedBy, qrSvg };
+  }
+
+  /**
+   * Makes a private link: each file encrypted here and uploaded as ciphertext by the normal
+   * engine (an upload cut short is aborted on the server: its sealed copy is gone with it), then
+   * remembered as one of this session's links and shown in the history.
+   */
+  async makePrivate(account: string, req: { bucket: string; expiresIn: number; passphrase?: string } & PrivateSource): Promise<PrivateLinkView> {
+    const conn = await this.deps.connection(account);
+    const { bucket } = req;
+    const upload: SealedUpload = async (sealed, key) => {
+      try {
+        await conn.upload({ file: sealed, bucket, key });
+      } catch (err) {
+        await conn.abandon(sealed, bucket, key).catch(() => {});
+        throw err;
+      }
+    };
+    const base = { bucket, prefix: PRIVATE_PREFIX, expiresIn: req.expiresIn, ...(req.passphrase !== undefined ? { passphrase: req.passphrase } : {}) };
+    const made = 'files' in req ? await this.deps.ferry.privateLinks.share(conn, { ...base, files: req.files }, upload) : await this.deps.ferry.privateLinks.shareObjects(conn, { ...base, keys: req.keys }, upload);
+    this.remember(account, made.url);
+    this.deps.emit('links:changed', null);
+    return { url: made.url, id: made.id, expiresAt: made.expiresAt, files: made.files, passphrase: made.passphrase, kept: made.kept };
   }
 
   /** Signs a fresh link for a finished upload with the default expiry and copies it (the tray's action, and copy on upload). */

@@ -221,4 +221,60 @@ describe('a compromised window reaches no further than the window', () => {
     const [job] = await page<Array<{ id: string }>>('uploads:add', { account, bucket, prefix: 'private/', paths: [join(dir, 'note.txt')] });
     await waitFor(async () => (await page<Array<{ id: string; status: string }>>('transfers:list')).some((t) => t.id === job!.id && t.status === 'done'));
   });
+
+  it('private links: made only of objects the window was shown, ended only with the user\'s yes in main\'s dialog, copied again only from the history', async () => {
+    await page('buckets:list', { account });
+    await page<ObjectPageView>('objects:list', { account, bucket, prefix: 'private/' });
+    const carrier = `${Buffer.from('the secret plans').toString('hex')}.txt`;
+    proxy.seen.length = 0;
+    await refused(page('links:createPrivate', { account, bucket, keys: [carrier], expiresIn: 600 }));
+    await refused(page('links:createPrivate', { account, bucket, keys: ['private/diary.txt', `private/${carrier}`], expiresIn: 600 }));
+    expect(seenByServer()).not.toContain(carrier);
+    // The passphrase rule is checked before anything is downloaded or sent.
+    await expect(page('links:createPrivate', { account, bucket, keys: ['private/diary.txt'], expiresIn: 600, passphrase: 'short' })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/at least 8 characters/) });
+    await expect(page('links:end', { id: '../../etc/passwd' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await refused(page('links:end', { id: '0123456789abcdef' }));
+
+    const made = await page<{ url: string; id: string; files: number; passphrase: boolean }>('links:createPrivate', { account, bucket, keys: ['private/diary.txt'], expiresIn: 600 });
+    expect(made).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{16}$/), files: 1, passphrase: false });
+    const pageUrl = made.url.split('#')[0]!;
+    expect((await fetch(pageUrl)).status).toBe(200);
+    // The history names it without its ciphertext's names or its server; the key is in no record.
+    type Row = { account: string; bucket: string; key: string; createdAt: string; private?: Record<string, unknown>; ended?: string };
+    const row = async () => (await page<Row[]>('links:history')).find((r) => r.private?.id === made.id)!;
+    const listed = await row();
+    expect(listed.private).toEqual({ id: made.id, files: 1, title: 'A private file', passphrase: false });
+    expect(JSON.stringify(await page('links:history'))).not.toContain(made.url.split('#')[1]!.slice(0, 40));
+    // Copy again gives the same link, from the record and the keychain; it is one this session may open.
+    expect((await page<{ url: string }>('links:again', { account, bucket, key: listed.key, createdAt: listed.createdAt })).url).toBe(made.url);
+    await page('links:open', { url: made.url });
+    expect(opened).toContain(made.url);
+
+    // The page cannot answer main's dialog: without the user's yes nothing is deleted.
+    userConfirms = false;
+    asked.length = 0;
+    await expect(page('links:end', { id: made.id })).rejects.toMatchObject({ code: 'CANCELLED' });
+    userConfirms = true;
+    expect(asked).toEqual([expect.stringMatching(/^End the private link “A private file” now\?$/)]);
+    expect((await fetch(pageUrl)).status).toBe(200);
+    await page('links:end', { id: made.id });
+    expect([403, 404]).toContain((await fetch(pageUrl)).status);
+    expect((await row()).ended).toEqual(expect.any(String));
+    expect((await page<Row[]>('links:history')).filter((r) => r.private?.id === made.id)).toHaveLength(1);
+    await expect(page('links:again', { account, bucket, key: listed.key, createdAt: listed.createdAt })).rejects.toThrow(/was ended/);
+    // The original is as it was.
+    expect((await page<{ text: string }>('objects:preview', { account, bucket, key: 'private/diary.txt' })).text).toBe('the secret plans');
+  });
+
+  it('a private request\'s file is downloaded only from a request of the history, and only what arrived in its folder', async () => {
+    const plain = await page<{ request: { pageKey: string; private?: boolean } }>('requests:create', { account, bucket, title: 'Plain', expiresIn: 600, maxBytes: 1000 });
+    expect(plain.request.private).toBeUndefined();
+    const made = await page<{ request: { pageKey: string; prefix: string; private?: boolean } }>('requests:create', { account, bucket, title: 'Sealed', expiresIn: 600, maxBytes: 1000, private: true });
+    expect(made.request.private).toBe(true);
+    await page('requests:list');
+    await expect(page('requests:download', { account, bucket, pageKey: plain.request.pageKey, key: 'private/diary.txt' })).rejects.toMatchObject({ code: 'USAGE' });
+    await refused(page('requests:download', { account, bucket, pageKey: made.request.pageKey, key: 'private/diary.txt' }));
+    await refused(page('requests:download', { account, bucket, pageKey: `${made.request.pageKey}x`, key: `${made.request.prefix}a.enc` }));
+    await refused(page('requests:download', { account, bucket, pageKey: made.request.pageKey, key: `${made.request.prefix}never-listed.enc` }));
+  });
 });

@@ -1,8 +1,17 @@
 import { FerryError } from '../../core/errors';
+import type { LinkRecord } from '../../core/links/link-history';
 import { shareableKeys } from '../../core/sharing/sharing';
+import { safeText } from '../../core/text';
 import { requireTested, type HandlerContext, type Handlers } from './context';
 
-/** Share links: made for a file or a folder, listed, signed again, copied and opened. */
+/** What the window sees of a record: no endpoint, and of a private link not the names of its ciphertext. */
+function recordView({ endpoint: _e, private: p, ...r }: LinkRecord) {
+  return { ...r, ...(p ? { private: { id: p.id, files: p.files, title: p.title, passphrase: p.passphrase } } : {}) };
+}
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+/** Share links: made for a file or a folder, or private; listed, signed again, ended, copied and opened. */
 export function linkHandlers({ ferry, platform, emit, connection, known, links }: HandlerContext) {
   return {
     'links:create': async ({ account, bucket, key, expiresIn, filename }) => {
@@ -14,7 +23,7 @@ export function linkHandlers({ ferry, platform, emit, connection, known, links }
     'links:check': async () => {
       // The newest working links, asked a few at a time: whether what each points at is still there.
       const now = Date.now();
-      const working = (await ferry.links.list(500)).filter((r) => Date.parse(r.expiresAt) > now).slice(0, 100);
+      const working = (await ferry.links.current(500)).filter((r) => Date.parse(r.expiresAt) > now && !r.ended).slice(0, 100);
       const gone: Array<{ account: string; bucket: string; key: string; createdAt: string }> = [];
       let next = 0;
       const worker = async () => {
@@ -30,10 +39,11 @@ export function linkHandlers({ ferry, platform, emit, connection, known, links }
       await Promise.all(Array.from({ length: 6 }, worker));
       return gone;
     },
+    // Each link once: a private link that was ended shows as ended, not also as it was made.
     'links:history': async () =>
-      (await ferry.links.list(500)).map(({ endpoint: _e, ...r }) => {
+      (await ferry.links.current(500)).map((r) => {
         known.learnKeys(r.account, r.bucket, [r.key]);
-        return r;
+        return recordView(r);
       }),
     'links:clear': async () => {
       await ferry.links.clear();
@@ -47,11 +57,42 @@ export function linkHandlers({ ferry, platform, emit, connection, known, links }
       const record = (await ferry.links.list(500)).find((r) => r.account === account && r.bucket === bucket && r.key === key && r.createdAt === createdAt);
       if (!record) throw new FerryError('FORBIDDEN', 'That link is not in the link history. Make a new link instead.');
       if (record.endpoint !== conn.storage.endpoint) throw new FerryError('USAGE', `"${account}" connects elsewhere now (${conn.storage.endpoint}); that link was made for ${record.endpoint}. Make a new link instead.`);
+      // A private link as it stands now (ended or not), with its key from the keychain.
+      const latest = record.private ? await ferry.links.privateLink(record.private.id) : record;
+      if (!latest) throw new FerryError('FORBIDDEN', 'That link is not in the link history. Make a new link instead.');
+      if (latest.ended) throw new FerryError('EXPIRY_OUT_OF_RANGE', `That private link was ended (${latest.ended}), so it no longer works. Make a new one.`);
       // The same link to nothing would only disappoint: say so instead.
-      if (!(await stillThere(conn, bucket, key))) throw notThere(bucket, record.share ? `${record.share.prefix} (its one-link page)` : key, 'That link no longer works; make a new one where the file is now.');
-      const l = await conn.presignAgain(record);
-      links.remember(account, l.url);
-      return { url: l.url };
+      if (!(await stillThere(conn, bucket, key))) throw notThere(bucket, latest.private ? 'its private link’s page' : latest.share ? `${latest.share.prefix} (its one-link page)` : key, 'That link no longer works; make a new one where the file is now.');
+      const url = latest.private ? await ferry.privateLinks.copyAgain(conn, latest) : (await conn.presignAgain(latest)).url;
+      links.remember(account, url);
+      return { url };
+    },
+    'links:createPrivate': async ({ account, bucket, keys, expiresIn, passphrase }) => {
+      // Objects only (a folder's files can be selected one by one), and only ones the window was shown.
+      for (const k of keys) {
+        if (k.endsWith('/')) throw new FerryError('NOT_A_FILE', `${k} is a folder; a private link shares files. Open the folder and select its files.`);
+        known.key(account, bucket, k);
+      }
+      return links.makePrivate(account, { bucket, keys, expiresIn, ...(passphrase !== undefined ? { passphrase } : {}) });
+    },
+    'links:end': async ({ id }) => {
+      // Only a private link of Ferry's own history, and only after the user's yes in main's own
+      // dialog: page script can neither invent a link to end nor answer for the user.
+      const record = await ferry.links.privateLink(id);
+      if (!record?.private) throw new FerryError('FORBIDDEN', 'That private link is not in the link history.');
+      if (record.ended) return null;
+      const p = record.private;
+      const yes = await platform.confirm({
+        message: `End the private link “${safeText(p.title)}” now?`,
+        detail: `Its ${plural(p.files, 'encrypted file')} and its page are deleted from ${safeText(record.bucket)}, so it stops working at once for everyone who has it. The original files and other links are untouched.`,
+        ok: 'End link',
+      });
+      if (!yes) throw new FerryError('CANCELLED', 'The link was not ended: ending it was not confirmed.');
+      const conn = await connection(record.account);
+      if (conn.storage.endpoint !== record.endpoint) throw new FerryError('USAGE', `"${record.account}" connects elsewhere now (${conn.storage.endpoint}); that link was made on ${record.endpoint}, so Ferry cannot end it from here.`);
+      await ferry.privateLinks.end(conn, record);
+      emit('links:changed', null);
+      return null;
     },
     'links:createMany': async ({ account, bucket, prefix, expiresIn, title }) => {
       known.folder(account, bucket, prefix);
@@ -77,7 +118,7 @@ export function linkHandlers({ ferry, platform, emit, connection, known, links }
       platform.openExternal(u);
       return null;
     },
-  } satisfies Pick<Handlers, 'links:create' | 'links:history' | 'links:check' | 'links:clear' | 'links:again' | 'links:createMany' | 'links:copy' | 'links:open'>;
+  } satisfies Pick<Handlers, 'links:create' | 'links:history' | 'links:check' | 'links:clear' | 'links:again' | 'links:createPrivate' | 'links:end' | 'links:createMany' | 'links:copy' | 'links:open'>;
 }
 
 /**
