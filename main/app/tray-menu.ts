@@ -2,12 +2,14 @@
  * The tray menu as a plain function of the app's state, so it is tested without Electron;
  * main/app/tray.ts turns it into an Electron Menu and runs the actions.
  */
+import { basename } from 'node:path';
 import type { UploadRecord } from '../core/transfers/upload-history';
 import { safeText } from '../core/text';
 import type { AppCore } from './handlers';
 import type { Platform } from './platform';
+import { forWindow } from './window-words';
 
-export type TrayAction = { type: 'copy-latest' } | { type: 'copy'; upload: UploadRecord } | { type: 'show' } | { type: 'quit' };
+export type TrayAction = { type: 'copy-latest' } | { type: 'copy'; upload: UploadRecord } | { type: 'share-private' } | { type: 'show' } | { type: 'quit' };
 
 export interface TrayItem {
   label: string;
@@ -30,6 +32,10 @@ export function buildTrayMenu(state: { recent: UploadRecord[] }): TrayItem[] {
       enabled: state.recent.length > 0,
       submenu: state.recent.slice(0, 10).map((upload) => ({ label: shorten(upload.key), sublabel: `${safeText(upload.bucket)} · copy a fresh link`, action: { type: 'copy', upload } })),
     },
+    // Into the bucket "Copy share link" uses: the latest upload's.
+    latest
+      ? { label: 'Share files privately…', sublabel: `encrypted here, into ${safeText(latest.bucket)}`, action: { type: 'share-private' } }
+      : { label: 'Share files privately…', sublabel: 'Upload a file first: its bucket is where private links go', enabled: false },
     { label: '', separator: true },
     { label: 'Show Ferry', action: { type: 'show' } },
     { label: 'Quit Ferry', action: { type: 'quit' } },
@@ -46,11 +52,25 @@ export async function runTrayAction(action: TrayAction, ctx: { core: AppCore; pl
   try {
     if (action.type === 'show') return ctx.show();
     if (action.type === 'quit') return ctx.quit();
+    if (action.type === 'share-private') return await sharePrivately(ctx);
     const upload = action.type === 'copy' ? action.upload : (await ctx.core.recentUploads(1))[0];
     if (!upload) return;
     const link = await ctx.core.copyLinkFor(upload);
     ctx.platform.notify('Share link copied', `${upload.key}, until ${new Date(link.expiresAt).toLocaleString()}`);
   } catch (err) {
     ctx.platform.notify('Could not make a link', err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** "Share files privately…": the files the user picks in main's dialog, encrypted here into one private link, copied. */
+async function sharePrivately(ctx: { core: AppCore; platform: Platform }): Promise<void> {
+  try {
+    const files = await ctx.platform.pickFiles('files');
+    if (!files.length) return;
+    const link = await ctx.core.sharePrivately(files);
+    const what = files.length === 1 ? safeText(basename(files[0]!)) : `${files.length} files`;
+    ctx.platform.notify('Private link copied', `${what}, encrypted here into ${safeText(link.bucket)}, until ${new Date(link.expiresAt).toLocaleString()}. End it sooner in Ferry's Links.`);
+  } catch (err) {
+    ctx.platform.notify('Could not make a private link', forWindow(err instanceof Error ? err.message : String(err)));
   }
 }

@@ -5,10 +5,10 @@
  * from Electron, so the end-to-end tests run this same table in Node and wire the real renderer
  * to it; main/app/ipc.ts registers it with ipcMain behind the sender check.
  */
-import type { Channel, LinkView } from '../../../preload/contract';
+import type { Channel, LinkView, PrivateLinkView } from '../../../preload/contract';
 import { requests } from '../../../preload/contract';
 import type { Result } from '../../../preload/api';
-import { isFerryError } from '../../core/errors';
+import { FerryError, isFerryError } from '../../core/errors';
 import type { Ferry } from '../../core/ferry';
 import type { Preferences } from '../../core/settings/preferences';
 import type { TransferQueue } from '../../core/transfers/queue';
@@ -44,6 +44,12 @@ export interface AppCore {
   handle(channel: string, payload: unknown): Promise<Result<unknown>>;
   /** Signs a fresh link for a finished upload with the default expiry and copies it (the tray's action). */
   copyLinkFor(upload: UploadRecord): Promise<LinkView>;
+  /**
+   * Encrypts local files the user picked (the tray's "Share files privately…") into a private
+   * link in the bucket of the latest upload, as "Copy share link" uses, with the default expiry,
+   * and copies it.
+   */
+  sharePrivately(files: string[]): Promise<PrivateLinkView & { bucket: string }>;
   /** Latest finished uploads, newest first. */
   recentUploads(limit?: number): Promise<UploadRecord[]>;
   /** Checks open file requests for new files and notifies about them. */
@@ -162,6 +168,14 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     pollRequests: requestWatch.poll,
     uploads,
     copyLinkFor: (u) => links.copyFor(u),
+    async sharePrivately(files) {
+      const [latest] = await uploads.list(1);
+      if (!latest) throw new FerryError('USAGE', 'Upload a file first: a private link from the tray goes into the bucket of your latest upload.');
+      const { defaultExpirySeconds } = await ferry.preferences.get();
+      const made = await links.makePrivate(latest.account, { bucket: latest.bucket, files, expiresIn: defaultExpirySeconds });
+      platform.copyText(made.url);
+      return { ...made, bucket: latest.bucket };
+    },
     recentUploads: (limit = 10) => uploads.list(limit),
     async handle(channel, payload) {
       if (!isChannel(channel)) return { ok: false, error: { code: 'USAGE', message: `Unknown channel ${channel}` } };
