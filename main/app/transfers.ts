@@ -3,6 +3,7 @@
  * what happens when a transfer ends (the upload history, a link copied, the notifications), and
  * the transfers an earlier run left, brought back at start.
  */
+import { dirname, sep } from 'node:path';
 import type { TransferView } from '../../preload/contract';
 import type { Connection, Ferry } from '../core/ferry';
 import { PendingDownloads } from '../core/transfers/pending-downloads';
@@ -98,9 +99,13 @@ export function setupTransfers(deps: {
     for (const s of left) void connection(s.account).then((c) => c.abandon(s.file, s.bucket, s.key)).catch(() => {});
   };
   const restored = Promise.all([
-    ferry.uploadStates
-      .list()
-      .then((saved) => {
+    Promise.all([ferry.uploadStates.list(), ferry.privateLinks.tempFile('x').then(dirname, () => undefined)])
+      .then(([all, sealedDir]) => {
+        // A private link's ciphertext cut short by a crash or quit: its link was never made (and
+        // its key is gone), so it is aborted on the server, never brought back to the queue.
+        const sealed = (s: SavedUpload) => sealedDir !== undefined && s.file.startsWith(sealedDir + sep);
+        tidy(all.filter(sealed));
+        const saved = all.filter((s) => !sealed(s));
         // A paused upload may have no upload on the server yet (paused before its first part): it comes back paused too.
         tidy(saved.filter((s) => (!s.uploadId && !s.paused) || s.cancelled));
         return queue.restore(saved.filter((s) => (s.uploadId || s.paused) && !s.cancelled));
