@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { PROVIDERS, type Provider } from '../main/core/accounts/presets';
 import type { PreviewView } from '../main/core/s3/preview-view';
 import type { TransferView } from '../main/core/transfers/transfer-view';
-import { MIN_PASSPHRASE } from './shared';
+import { MIN_PASSPHRASE, PASSPHRASE_RULE } from './shared';
 
 const name = z.string().min(1).max(64);
 /** What can name an existing bucket (legacy names allow upper case and underscores); never '/', ':' or '@'. */
@@ -34,7 +34,7 @@ const privateId = z.string().regex(/^[0-9a-f]{16}$/, 'That is not the ID of a pr
 const passphrase = z
   .string()
   .max(1024, 'A passphrase can be at most 1,024 characters.')
-  .refine((p) => [...p].length >= MIN_PASSPHRASE, `A passphrase needs at least ${MIN_PASSPHRASE} characters: anyone with the link can try guesses offline.`);
+  .refine((p) => [...p].length >= MIN_PASSPHRASE, PASSPHRASE_RULE);
 
 export const requests = {
   'app:info': none,

@@ -14,3 +14,5 @@ export { OverallMeter, overallProgress } from '../main/core/transfers/transfer-v
  * shares.ts, which is Node code the window cannot import); a test checks they agree.
  */
 export const MIN_PASSPHRASE = 8;
+/** What is said of a passphrase too short, in the window and by main alike. */
+export const PASSPHRASE_RULE = `A passphrase needs at least ${MIN_PASSPHRASE} characters: anyone with the link can try guesses offline.`;

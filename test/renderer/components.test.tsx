@@ -143,6 +143,50 @@ describe('FileSharePanel', () => {
   });
 });
 
+describe('FileSharePanel, private links', () => {
+  const panel = () => render(<FileSharePanel account="a" bucket="b" objectKey="dir/tax.pdf" defaultExpirySeconds={3600} onClose={vi.fn()} onIssued={vi.fn()} onDelete={vi.fn()} onRotateKeys={vi.fn()} onEnlargeQr={vi.fn()} />);
+
+  it('says what a private link costs and promises, and refuses a passphrase under 8 characters before asking main', async () => {
+    const calls = fakeApi();
+    panel();
+    expect(screen.queryByLabelText(/Passphrase/)).toBeNull();
+    fireEvent.click(screen.getByLabelText('Private link (encrypted here)'));
+    expect(screen.getByText(/Encrypted on this computer; the link carries the key after “#”\. The bucket keeps a second, encrypted copy .*the provider can read it.*files over 1 GB open only in Chrome or Edge/)).toBeTruthy();
+    // A download name is a plain link's: a private link keeps the file's own name, encrypted.
+    expect(screen.queryByLabelText('Download name (optional)')).toBeNull();
+    const pass = screen.getByLabelText('Passphrase (optional, at least 8 characters)') as HTMLInputElement;
+    expect(pass.type).toBe('password');
+    // Eight characters as a person counts them: 7 emoji are 14 UTF-16 units, and still too few.
+    fireEvent.change(pass, { target: { value: '🔑'.repeat(7) } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create private link' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('A passphrase needs at least 8 characters: anyone with the link can try guesses offline.');
+    expect(calls).toEqual([]);
+  });
+
+  it('makes the link through main with the passphrase, shows it without a QR code, and forgets the passphrase', async () => {
+    const expiresAt = new Date(Date.now() + 3600_000).toISOString();
+    const calls = fakeApi({ createPrivateLink: { url: 'https://s3.example.com/b/.ferry/private/0123456789abcdef.html?X-Amz-Signature=abc#eyJ2IjoxfQ', id: '0123456789abcdef', expiresAt, files: 1, passphrase: true, kept: true } });
+    panel();
+    fireEvent.click(screen.getByLabelText('Private link (encrypted here)'));
+    fireEvent.change(screen.getByLabelText(/^Passphrase/), { target: { value: 'correct horse' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create private link' }));
+    expect(((await screen.findByLabelText('Private link')) as HTMLInputElement).value).toMatch(/#eyJ2IjoxfQ$/);
+    expect(calls[0]).toEqual({ method: 'createPrivateLink', request: { account: 'a', bucket: 'b', keys: ['dir/tax.pdf'], expiresIn: 3600, passphrase: 'correct horse' } });
+    expect(screen.getByText(/Private link · 1 file\./)).toBeTruthy();
+    expect(screen.getByText(/send that another way than the link/)).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Enlarge the QR code' })).toBeNull();
+    expect((screen.getByLabelText(/^Passphrase/) as HTMLInputElement).value).toBe('');
+    fireEvent.click(screen.getByRole('button', { name: 'Copy' }));
+    await waitFor(() => expect(calls.at(-1)).toEqual({ method: 'copyLink', request: { url: expect.stringMatching(/#eyJ2IjoxfQ$/) } }));
+  });
+
+  it("the window's passphrase rule is the core's", async () => {
+    const { MIN_PASSPHRASE } = await import('../../main/core/private/shares');
+    const shared = await import('../../preload/shared');
+    expect(shared.MIN_PASSPHRASE).toBe(MIN_PASSPHRASE);
+  });
+});
+
 describe('Transfers', () => {
   const t = (status: TransferView['status'], extra: Partial<TransferView> = {}): TransferView => ({ id: `id-${status}`, direction: 'upload', account: 'a', bucket: 'b', key: `dir/${status}.bin`, file: `/x/${status}.bin`, size: 1000, status, bytesDone: 500, bytesPerSecond: 250, ...extra });
 

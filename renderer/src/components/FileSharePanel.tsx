@@ -1,6 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import type { LinkView } from '../../../preload/contract';
-import { describeDuration, MAX_EXPIRY_SECONDS, parseExpiry } from '../../../preload/shared';
+import type { LinkView, PrivateLinkView } from '../../../preload/contract';
+import { describeDuration, MAX_EXPIRY_SECONDS, MIN_PASSPHRASE, parseExpiry, PASSPHRASE_RULE } from '../../../preload/shared';
 import { MiddleName } from '../ui/MiddleName';
 import { call, ferry, message } from '../api';
 import { formatDate, shownName } from '../format';
@@ -39,7 +39,10 @@ function secondsUntil(local: string, now: number): number {
   return seconds;
 }
 
-/** Making a share link for one object: lifetime, download name, the link, its QR code and a live countdown. */
+/**
+ * Making a share link for one object: lifetime, download name, the link, its QR code and a live
+ * countdown; or a private link (encrypted here, with an optional passphrase).
+ */
 export function FileSharePanel({ account, bucket, objectKey, focusToken, defaultExpirySeconds, onClose, onIssued, onDelete, onRotateKeys, onEnlargeQr }: Props) {
   const copyRef = useRef<HTMLButtonElement>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -51,6 +54,10 @@ export function FileSharePanel({ account, bucket, objectKey, focusToken, default
   const [until, setUntil] = useState('');
   const [filename, setFilename] = useState('');
   const [link, setLink] = useState<LinkView | undefined>();
+  // A private link: encrypted here, with an optional passphrase (never kept once the link is made).
+  const [encrypted, setEncrypted] = useState(false);
+  const [passphrase, setPassphrase] = useState('');
+  const [privateLink, setPrivateLink] = useState<PrivateLinkView | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [copied, setCopied] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -59,6 +66,7 @@ export function FileSharePanel({ account, bucket, objectKey, focusToken, default
 
   useEffect(() => {
     setLink(undefined);
+    setPrivateLink(undefined);
     setError(undefined);
     setCopied(false);
   }, [objectKey]);
@@ -73,9 +81,20 @@ export function FileSharePanel({ account, bucket, objectKey, focusToken, default
       setError(message(err));
       return;
     }
+    if (encrypted && passphrase && [...passphrase].length < MIN_PASSPHRASE) {
+      setError(PASSPHRASE_RULE);
+      return;
+    }
     setBusy(true);
     try {
-      setLink(await call(ferry().createLink({ account, bucket, key: objectKey, expiresIn, ...(filename.trim() ? { filename: filename.trim() } : {}) })));
+      if (encrypted) {
+        setLink(undefined);
+        setPrivateLink(await call(ferry().createPrivateLink({ account, bucket, keys: [objectKey], expiresIn, ...(passphrase ? { passphrase } : {}) })));
+        setPassphrase('');
+      } else {
+        setPrivateLink(undefined);
+        setLink(await call(ferry().createLink({ account, bucket, key: objectKey, expiresIn, ...(filename.trim() ? { filename: filename.trim() } : {}) })));
+      }
       onIssued();
     } catch (err) {
       setError(message(err));
@@ -84,10 +103,11 @@ export function FileSharePanel({ account, bucket, objectKey, focusToken, default
     }
   };
 
+  const made = privateLink ?? link;
   const copy = async () => {
-    if (!link) return;
+    if (!made) return;
     try {
-      await call(ferry().copyLink({ url: link.url }));
+      await call(ferry().copyLink({ url: made.url }));
       setCopied(true);
       setTimeout(() => setCopied(false), 2000);
     } catch (err) {
@@ -97,10 +117,28 @@ export function FileSharePanel({ account, bucket, objectKey, focusToken, default
 
   // Focus lands on the next thing to do once a link is made: copying it.
   useLayoutEffect(() => {
-    if (link) copyRef.current?.focus();
-  }, [link]);
+    if (made) copyRef.current?.focus();
+  }, [made]);
 
-  const left = link ? Math.round((Date.parse(link.expiresAt) - now) / 1000) : 0;
+  const left = made ? Math.round((Date.parse(made.expiresAt) - now) / 1000) : 0;
+  const expiry = made && (
+    <>
+      Expires <time dateTime={made.expiresAt}>{formatDate(made.expiresAt)}</time>{' '}
+      {/* Not a live region: a screen reader would announce it every second. */}
+      <span className={left > 0 ? 'countdown' : 'expired'}>{left > 0 ? `(in ${describeDuration(left)})` : '(expired)'}</span>
+    </>
+  );
+  const copyRow = made && (
+    <div className="link-row">
+      <input readOnly value={made.url} aria-label={privateLink ? 'Private link' : 'Share link'} onFocus={(e) => e.currentTarget.select()} />
+      <button type="button" ref={copyRef} onClick={() => void copy()}>
+        {copied ? 'Copied' : 'Copy'}
+      </button>
+      <span className="sr-only" role="status">
+        {copied ? 'Link copied to the clipboard.' : ''}
+      </span>
+    </div>
+  );
 
   return (
     <aside className="share card" aria-label="Share">
@@ -129,35 +167,49 @@ export function FileSharePanel({ account, bucket, objectKey, focusToken, default
           <input aria-label="Expiry date and time" type="datetime-local" value={until} onChange={(e) => (setUntil(e.target.value), setMode('until'))} />
         </label>
       </fieldset>
-      <label>
-        Download name (optional)
-        <input value={filename} onChange={(e) => setFilename(e.target.value)} placeholder="Same as the file’s" />
+      <label className="choice">
+        <input type="checkbox" checked={encrypted} onChange={(e) => (setEncrypted(e.target.checked), setError(undefined))} aria-describedby={encrypted ? 'private-what' : undefined} /> Private link (encrypted here)
       </label>
+      {encrypted ? (
+        <>
+          <p className="hint" id="private-what">
+            Encrypted on this computer; the link carries the key after “#”. The bucket keeps a second, encrypted copy in private-links/; the original stays as it is (the provider can read it). Recipients need a current browser; files over 1 GB open only in Chrome or Edge on a computer.
+          </p>
+          <label>
+            Passphrase (optional, at least {MIN_PASSPHRASE} characters)
+            <input type="password" autoComplete="new-password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />
+          </label>
+        </>
+      ) : (
+        <label>
+          Download name (optional)
+          <input value={filename} onChange={(e) => setFilename(e.target.value)} placeholder="Same as the file’s" />
+        </label>
+      )}
       <button type="button" className="primary" onClick={() => void create()} disabled={busy}>
-        {busy ? 'Signing…' : link ? 'Make a new link' : 'Create link'}
+        {encrypted ? (busy ? 'Encrypting…' : privateLink ? 'Make a new private link' : 'Create private link') : busy ? 'Signing…' : link ? 'Make a new link' : 'Create link'}
       </button>
       {error && (
         <p className="error" role="alert">
           {error}
         </p>
       )}
+      {privateLink && (
+        <div className="link-result">
+          {copyRow}
+          <p className="expiry">
+            Private link · {privateLink.files} file{privateLink.files === 1 ? '' : 's'}. {expiry}
+          </p>
+          {privateLink.passphrase && <p className="hint">It asks for the passphrase: send that another way than the link.</p>}
+          {!privateLink.kept && <p className="hint">The keychain could not keep its key, so it cannot be copied again later: keep the link now.</p>}
+          <p className="hint">To stop it before it expires, choose End link now in Links.</p>
+        </div>
+      )}
       {link && (
         <div className="link-result">
-          <div className="link-row">
-            <input readOnly value={link.url} aria-label="Share link" onFocus={(e) => e.currentTarget.select()} />
-            <button type="button" ref={copyRef} onClick={() => void copy()}>
-              {copied ? 'Copied' : 'Copy'}
-            </button>
-            <span className="sr-only" role="status">
-              {copied ? 'Link copied to the clipboard.' : ''}
-            </span>
-          </div>
+          {copyRow}
           <p className="expiry">
-            Expires <time dateTime={link.expiresAt}>{formatDate(link.expiresAt)}</time>{' '}
-            {/* Not a live region: a screen reader would announce it every second. */}
-            <span className={left > 0 ? 'countdown' : 'expired'}>
-              {left > 0 ? `(in ${describeDuration(left)})` : '(expired)'}
-            </span>
+            {expiry}
             {link.limitedBy === 'credentials' && <span className="hint"> — when the temporary keys that signed it expire</span>}
           </p>
           <button type="button" className="qr-button" onClick={() => onEnlargeQr(link.qrSvg)} aria-label="Enlarge the QR code">
@@ -168,7 +220,7 @@ export function FileSharePanel({ account, bucket, objectKey, focusToken, default
       <details className="revoke">
         <summary>Can I take a link back?</summary>
         <p>
-          A presigned link cannot be revoked on its own: it works until it expires. To stop it sooner, delete the file (every link to it stops), or replace the account’s keys (every link they signed stops).
+          A plain link cannot be revoked on its own: it works until it expires. To stop it sooner, delete the file (every link to it stops), or replace the account’s keys (every link they signed stops). A private link can be ended on its own: End link now in Links.
         </p>
         <button type="button" className="danger" onClick={onDelete}>
           Delete this file…
