@@ -29,7 +29,7 @@ const MiB = 1024 * 1024;
 
 /** "Ask for files…": a link through which others upload into a new folder of this bucket. */
 export function AskForFilesDialog({ account, bucket, defaultExpirySeconds, onClose, onMade }: Props) {
-  const [made, setMade] = useState<{ url: string; prefix: string; expiresAt: string; keepsDisposition?: boolean } | undefined>();
+  const [made, setMade] = useState<{ url: string; prefix: string; expiresAt: string; keepsDisposition?: boolean; private?: boolean } | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   useKeepFocus(busy);
@@ -40,14 +40,15 @@ export function AskForFilesDialog({ account, bucket, defaultExpirySeconds, onClo
   const [maxMiB, setMaxMiB] = useState(1024);
   const [accept, setAccept] = useState('');
   const [note, setNote] = useState('');
+  const [encrypted, setEncrypted] = useState(false);
 
   const ask = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(undefined);
     try {
-      const r = await call(ferry().requestFiles({ account, bucket, title, expiresIn: lifetime, maxBytes: Math.round(maxMiB * MiB), ...(accept ? { accept } : {}), ...(note.trim() ? { note: note.trim() } : {}) }));
-      setMade({ url: r.url, prefix: r.request.prefix, expiresAt: r.request.expiresAt, ...(r.request.keepsDisposition !== undefined ? { keepsDisposition: r.request.keepsDisposition } : {}) });
+      const r = await call(ferry().requestFiles({ account, bucket, title, expiresIn: lifetime, maxBytes: Math.round(maxMiB * MiB), ...(accept ? { accept } : {}), ...(note.trim() ? { note: note.trim() } : {}), ...(encrypted ? { private: true } : {}) }));
+      setMade({ url: r.url, prefix: r.request.prefix, expiresAt: r.request.expiresAt, ...(r.request.keepsDisposition !== undefined ? { keepsDisposition: r.request.keepsDisposition } : {}), ...(r.request.private ? { private: true } : {}) });
       onMade();
     } catch (err) {
       setError(message(err));
@@ -77,7 +78,8 @@ export function AskForFilesDialog({ account, bucket, defaultExpirySeconds, onClo
         <p role="status">
           Files sent through this link land in {bucket}/{made.prefix}, until {new Date(made.expiresAt).toLocaleString()}. Anyone with the link can add files there (and nowhere else); they cannot see what is in it.
         </p>
-        {made.keepsDisposition === false && <p className="hint">This server does not keep files sent this way marked as downloads. Open them from Ferry: its links make any file that could run as a web page a download.</p>}
+        {made.private && <p className="hint">Each file is encrypted in the sender’s browser, name included: the bucket holds only ciphertext, which only Ferry on this computer opens (Download, under File requests).</p>}
+        {made.keepsDisposition === false && !made.private && <p className="hint">This server does not keep files sent this way marked as downloads. Open them from Ferry: its links make any file that could run as a web page a download.</p>}
         {error && (
           <p className="error" role="alert">
             {error}
@@ -138,6 +140,12 @@ export function AskForFilesDialog({ account, bucket, defaultExpirySeconds, onClo
           <span>Note for the sender (optional)</span>
           <textarea value={note} onChange={(e) => setNote(e.target.value)} maxLength={2000} rows={2} />
         </label>
+        <label className="check">
+          <input type="checkbox" checked={encrypted} onChange={(e) => setEncrypted(e.target.checked)} aria-describedby="ask-private-what" /> Encrypt files in the sender’s browser (private)
+        </label>
+        <p className="hint" id="ask-private-what">
+          Only Ferry on this computer can open what arrives; the storage provider sees sizes, not names or contents. Senders need a current browser.
+        </p>
       </form>
       {error && (
         <p className="error" role="alert">

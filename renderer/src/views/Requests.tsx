@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { RequestStatusView } from '../../../preload/contract';
+import { safeText } from '../../../preload/shared';
 import { call, ferry, message } from '../api';
 import { formatDate, formatSize } from '../format';
 import { MiddleName } from '../ui/MiddleName';
@@ -15,11 +16,15 @@ interface Props {
 
 /**
  * Every file request, newest first: whether it is open, what has arrived, where it lands. A
- * request can be ended early; its folder opens in the file list.
+ * request can be ended early; its folder opens in the file list. A private request's files are
+ * named as their senders named them (decrypted), and each is downloaded and opened here.
  */
 export function Requests({ version, onAsk, onOpenFolder }: Props) {
   const [requests, setRequests] = useState<RequestStatusView[] | undefined>();
   const [error, setError] = useState<string | undefined>();
+  const [said, setSaid] = useState('');
+  /** The received file being downloaded and opened. */
+  const [opening, setOpening] = useState<string | undefined>();
   const load = useCallback(
     () =>
       void call(ferry().listRequests()).then(
@@ -41,6 +46,19 @@ export function Requests({ version, onAsk, onOpenFolder }: Props) {
       setError(message(err));
     }
   };
+  const download = async (r: RequestStatusView, key: string) => {
+    setOpening(key);
+    setSaid('');
+    try {
+      const got = await call(ferry().downloadReceived({ account: r.account, bucket: r.bucket, pageKey: r.pageKey, key }));
+      setError(undefined);
+      if (got) setSaid(`Decrypted and saved as “${safeText(got.name)}” in the folder you chose.`);
+    } catch (err) {
+      setError(message(err));
+    } finally {
+      setOpening(undefined);
+    }
+  };
   return (
     <section className="place requests-view" aria-labelledby="requests-title">
       <header className="place-head">
@@ -58,6 +76,9 @@ export function Requests({ version, onAsk, onOpenFolder }: Props) {
           {error}
         </p>
       )}
+      <p className="hint" role="status">
+        {said}
+      </p>
       {requests?.length === 0 && <p className="empty">No file requests yet. Open a bucket and choose “Ask for files…” to give someone a link that uploads into it.</p>}
       {requests && requests.length > 0 && (
         <>
@@ -67,6 +88,7 @@ export function Requests({ version, onAsk, onOpenFolder }: Props) {
                 <div className="what">
                   <MiddleName name={r.title} className="strong" />
                   <MiddleName name={`${r.bucket}/${r.prefix}`} className="muted" />
+                  {r.private && <small className="private-mark">Private: encrypted in the sender’s browser</small>}
                 </div>
                 <div className="when">
                   <span className={`state ${r.state}`}>{r.state === 'open' ? 'Open' : r.state === 'ended' ? 'Ended' : 'Expired'}</span>
@@ -86,11 +108,20 @@ export function Requests({ version, onAsk, onOpenFolder }: Props) {
                 </div>
                 {r.received.length > 0 && (
                   <ul className="received" aria-label={`Received for ${r.title}`}>
-                    {r.received.slice(0, 20).map((f) => (
-                      <li key={f.key}>
-                        <MiddleName name={f.key.slice(r.prefix.length)} /> <small>{formatSize(f.size)}</small>
-                      </li>
-                    ))}
+                    {r.received.slice(0, 20).map((f) => {
+                      const shown = (r.private && f.name) || f.key.slice(r.prefix.length);
+                      return (
+                        <li key={f.key}>
+                          <MiddleName name={shown} /> <small>{formatSize(f.size)}</small>
+                          {f.problem && <small className="error">{f.problem}</small>}
+                          {r.private && (
+                            <button type="button" className="link" onClick={() => void download(r, f.key)} disabled={opening !== undefined} aria-label={`Download ${safeText(shown)}`}>
+                              {opening === f.key ? 'Downloading…' : 'Download'}
+                            </button>
+                          )}
+                        </li>
+                      );
+                    })}
                     {r.received.length > 20 && <li>and {r.received.length - 20} more</li>}
                   </ul>
                 )}
