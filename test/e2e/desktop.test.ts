@@ -1,7 +1,9 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import type { Platform } from '../../main/app/platform';
+import { runTrayAction } from '../../main/app/tray-menu';
 import type { Connection } from '../../main/core/ferry';
 import { objectsUnder } from '../../main/core/s3/collect';
 import { deleteBucket } from '../../main/core/s3/manage';
@@ -457,6 +459,159 @@ describe('the window as a desktop file tool', () => {
     await openBucket(page, bucket);
   });
 
+  it('a private link from the share inspector: a short passphrase is refused in words; the link is copied and listed as private; End link now ends it, and the row says so', async () => {
+    const { page } = h;
+    const links = page.getByRole('region', { name: 'Links issued' });
+    await page.getByRole('row', { name: /notes\.txt/ }).click();
+    await page.keyboard.press('Enter');
+    const inspector = page.getByRole('complementary', { name: 'Share' });
+    await inspector.getByRole('heading', { name: /notes\.txt/ }).waitFor();
+    await inspector.getByLabel('Private link (encrypted here)').check();
+    // What it costs and promises, said before anything is made.
+    await inspector.getByText(/^Encrypted on this computer; the link carries the key after “#”\. The bucket keeps a second, encrypted copy/).waitFor();
+    const passphrase = inspector.getByLabel('Passphrase (optional, at least 8 characters)');
+    await expect(passphrase.getAttribute('type')).resolves.toBe('password');
+    await passphrase.fill('short');
+    await inspector.getByRole('button', { name: 'Create private link' }).click();
+    await inspector.getByRole('alert').filter({ hasText: 'A passphrase needs at least 8 characters: anyone with the link can try guesses offline.' }).waitFor();
+    expect((await h.ferry.links.list()).filter((r) => r.private)).toEqual([]);
+    await passphrase.fill('');
+    await inspector.getByRole('button', { name: 'Create private link' }).click();
+    const field = inspector.getByLabel('Private link', { exact: true });
+    await field.waitFor({ timeout: 30_000 });
+    const url = await field.inputValue();
+    expect(url).toMatch(/\/\.ferry\/private\/[0-9a-f]{16}\.html\?.*#[A-Za-z0-9_-]+$/);
+    await inspector.getByText('Private link · 1 file.').waitFor();
+    expect(await axe(page, 'share-private-made')).toEqual([]);
+    // Focus is on Copy; it copies the whole link, key and all.
+    await expect(focusedName(page)).resolves.toBe('Copy');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => h.clipboard.at(-1)).toBe(url);
+    const pageUrl = url.split('#')[0]!;
+    expect((await fetch(pageUrl)).status).toBe(200);
+    // The bucket holds a second copy, encrypted, in private-links/; the original is as it was.
+    const sealed = await objectsUnder(conn.storage, bucket, 'private-links/');
+    expect(sealed.map((o) => o.key)).toEqual([expect.stringMatching(/^private-links\/[0-9a-f]{24}\.enc$/)]);
+    const stored = Buffer.from(await (await fetch((await conn.presign({ bucket, key: sealed[0]!.key, expiresIn: 60 })).url)).arrayBuffer());
+    const plain = await readFile(notes.path);
+    for (let at = 0; at + 16 <= plain.length; at += 97) expect(stored.includes(plain.subarray(at, at + 16))).toBe(false);
+    expect(await sha256Stream((await fetch((await conn.presign({ bucket, key: 'notes.txt', expiresIn: 60 })).url)).body as unknown as AsyncIterable<Uint8Array>)).toEqual({ sha256: notes.sha256, size: 5000 });
+    await page.keyboard.press('Escape');
+
+    // Links: one row, private, working; Copy again gives the same link.
+    await visit(page, 'Links');
+    const row = links.getByRole('listitem').filter({ hasText: 'Private link · 1 file' });
+    await row.getByText(/^Works until /).waitFor();
+    expect(await row.count()).toBe(1);
+    const copies = h.clipboard.length;
+    await row.getByRole('button', { name: /^Copy again: the private link of 1 file/ }).click();
+    await expect.poll(() => h.clipboard.length).toBe(copies + 1);
+    expect(h.clipboard.at(-1)).toBe(url);
+    expect(await axe(page, 'links-private')).toEqual([]);
+
+    // End link now: main asks in its own dialog; then the page and ciphertext are gone and the row says ended, once.
+    h.confirmed.length = 0;
+    await row.getByRole('button', { name: /^End link now: the private link of 1 file/ }).click();
+    await row.getByText(/^Ended .+: it no longer works$/).waitFor();
+    expect(h.confirmed).toEqual(['End the private link “A private file” now?']);
+    expect([403, 404]).toContain((await fetch(pageUrl)).status);
+    expect(await objectsUnder(conn.storage, bucket, 'private-links/')).toEqual([]);
+    expect(await conn.storage.exists(bucket, 'notes.txt')).toBe(true);
+    expect(await row.count()).toBe(1);
+    expect(await row.getByRole('button', { name: /^(Copy again|End link now)/ }).count()).toBe(0);
+    await page.getByRole('status').filter({ hasText: /^Private link ended/ }).waitFor();
+    // Under "Working" it is not listed any more; under "Expired" it is.
+    await links.getByRole('combobox', { name: 'Show' }).selectOption('working');
+    await expect.poll(() => row.count()).toBe(0);
+    await links.getByRole('combobox', { name: 'Show' }).selectOption('expired');
+    await expect.poll(() => row.count()).toBe(1);
+    await links.getByRole('combobox', { name: 'Show' }).selectOption('all');
+    expect(await axe(page, 'links-private-ended')).toEqual([]);
+    await openBucket(page, bucket);
+  });
+
+  it('the tray\'s "Share files privately…" encrypts picked files into the latest upload\'s bucket, copies the link and lists it in Links at once', async () => {
+    const { page } = h;
+    const a = await randomFile(work, 'tray-a.bin', 70_000);
+    const b = await randomFile(work, 'tray-b.bin', 1000);
+    const notes: Array<{ title: string; body: string }> = [];
+    const platform = { pickFiles: async () => [a.path, b.path], notify: (title: string, body: string) => void notes.push({ title, body }) } as unknown as Platform;
+    const latest = (await h.core.recentUploads(1))[0]!;
+    const sealed = async () => (await objectsUnder(conn.storage, latest.bucket, 'private-links/')).length;
+    const before = await sealed();
+    await runTrayAction({ type: 'share-private' }, { core: h.core, platform, show: () => {}, quit: () => {} });
+    expect(notes).toEqual([{ title: 'Private link copied', body: expect.stringMatching(new RegExp(`^2 files, encrypted here into ${latest.bucket}, until `)) }]);
+    const url = h.clipboard.at(-1)!;
+    expect(url).toMatch(/\.ferry\/private\/[0-9a-f]{16}\.html\?.*#/);
+    expect((await fetch(url.split('#')[0]!)).status).toBe(200);
+    expect(await sealed()).toBe(before + 2);
+    await visit(page, 'Links');
+    const row = page.getByRole('region', { name: 'Links issued' }).getByRole('listitem').filter({ hasText: 'Private link · 2 files' });
+    await row.getByText(/^Works until /).waitFor();
+    // A link the window did not make is one of this session's too: Copy again and open work for it.
+    await row.getByRole('button', { name: /^Copy again/ }).click();
+    await expect.poll(() => h.clipboard.at(-1)).toBe(url);
+    await row.getByRole('button', { name: /^End link now/ }).click();
+    await row.getByText(/^Ended /).waitFor();
+    expect(await sealed()).toBe(before);
+    await openBucket(page, bucket);
+  });
+
+  it('Ask for files with "Encrypt files in the sender’s browser": the request is private; Requests says so, names what arrived as its sender did, and Download decrypts it into the chosen folder, refusing a changed file in the core\'s words', async () => {
+    const { page } = h;
+    await page.getByRole('button', { name: 'More' }).click();
+    await page.getByRole('menuitem', { name: 'Ask for files…' }).click();
+    const ask = page.getByRole('dialog', { name: `Ask for files in ${bucket}` });
+    await ask.getByLabel('Name', { exact: true }).fill('Sealed papers');
+    await ask.getByLabel('Encrypt files in the sender’s browser (private)').check();
+    await ask.getByRole('button', { name: 'Make request link' }).click();
+    const made = page.getByRole('dialog', { name: 'Request link made' });
+    await made.getByText(/encrypted in the sender’s browser, name included/).waitFor();
+    await made.getByRole('button', { name: 'Copy link' }).click();
+    await made.getByRole('button', { name: 'Copied' }).waitFor();
+    const requestUrl = h.clipboard.at(-1)!;
+    const record = (await h.ferry.requests.list()).find((r) => r.title === 'Sealed papers')!;
+    expect(record.private).toBe(true);
+    await made.getByRole('button', { name: 'Done' }).click();
+
+    // A sender, in another tab: the page encrypts before it sends.
+    const dir = await tempDir();
+    const secret = Buffer.from(Array.from({ length: 150_000 }, (_, i) => (i * 7) % 253));
+    await writeFile(join(dir, 'salary 2026.pdf'), secret);
+    const sender = await page.context().newPage();
+    await sender.goto(requestUrl);
+    await sender.setInputFiles('#files', [join(dir, 'salary 2026.pdf')]);
+    await expect.poll(() => sender.locator('#list li .ok').count(), { timeout: 30_000 }).toBe(1);
+    await sender.close();
+    const [arrived] = await objectsUnder(conn.storage, bucket, record.prefix);
+    expect(arrived!.key).toMatch(/\.enc$/);
+
+    await visit(page, 'Requests');
+    const requests = page.getByRole('list', { name: 'File requests' });
+    await requests.getByText('Private: encrypted in the sender’s browser').first().waitFor();
+    const received = page.getByRole('list', { name: 'Received for Sealed papers' });
+    await received.getByText('salary 2026.pdf').first().waitFor();
+    expect(await axe(page, 'requests-private')).toEqual([]);
+    const into = await tempDir();
+    h.setPickedPaths([into]);
+    await received.getByRole('button', { name: 'Download salary 2026.pdf' }).click();
+    await page.getByRole('status').filter({ hasText: 'Decrypted and saved as “salary 2026.pdf” in the folder you chose.' }).waitFor({ timeout: 30_000 });
+    expect((await readFile(join(into, 'salary 2026.pdf'))).equals(secret)).toBe(true);
+    expect(await readdir(into)).toEqual(['salary 2026.pdf']);
+    // Nothing of it is left in Ferry's working folder.
+    expect((await readdir(join(h.dataDir, 'private-tmp'))).filter((f) => f.startsWith('received'))).toEqual([]);
+
+    // One byte changed on the server: refused in the core's words, nothing written.
+    const stored = Buffer.from(await (await fetch((await conn.presign({ bucket, key: arrived!.key, expiresIn: 60 })).url)).arrayBuffer());
+    await conn.storage.put(bucket, arrived!.key, Buffer.from(stored).fill(stored[100_000]! ^ 1, 100_000, 100_001));
+    const into2 = await tempDir();
+    h.setPickedPaths([into2]);
+    await received.getByRole('button', { name: 'Download salary 2026.pdf' }).click();
+    await page.getByRole('region', { name: 'File requests' }).getByRole('alert').filter({ hasText: /changed or damaged/ }).waitFor({ timeout: 30_000 });
+    expect(await readdir(into2)).toEqual([]);
+    await openBucket(page, bucket);
+  });
+
   it('every screen and dialog: no axe violation in either theme; nothing wider than the window and nothing cut at 720×480, 1280×800 and 2560×1440', async () => {
     const { page } = h;
     const found: string[] = [];
@@ -515,6 +670,9 @@ describe('the window as a desktop file tool', () => {
     await page.getByRole('row').nth(1).click();
     await page.keyboard.press('Enter');
     await check('share', () => page.getByRole('button', { name: 'Create link' }));
+    await page.getByLabel('Private link (encrypted here)').check();
+    await check('share-private', () => page.getByRole('button', { name: 'Create private link' }));
+    await page.getByLabel('Private link (encrypted here)').uncheck();
     await page.getByRole('button', { name: 'Close share panel' }).click();
     await page.getByRole('button', { name: 'More' }).click();
     await page.getByRole('menuitem', { name: 'Share folder as one link…' }).click();

@@ -30,6 +30,8 @@ export interface Harness {
   notifications: Array<{ title: string; body: string }>;
   /** Files shown in the file manager ("Show in folder"). */
   revealed: string[];
+  /** What main asked in its own dialog (the user says yes to each). */
+  confirmed: string[];
   /**
    * Lets the next drop carry these files: name → path on disk. This stands in for
    * webUtils.getPathForFile, and like it lives outside the page: page script cannot add to it.
@@ -69,6 +71,7 @@ export async function openWindow(opts: { colorScheme?: 'light' | 'dark'; transfe
   const clipboard: string[] = [];
   const notifications: Array<{ title: string; body: string }> = [];
   const revealed: string[] = [];
+  const confirmed: string[] = [];
   // What the file dialog stand-in "chooses" next.
   let picked: string[] = [];
   const platform: Platform = {
@@ -77,7 +80,7 @@ export async function openWindow(opts: { colorScheme?: 'light' | 'dark'; transfe
     openExternal: () => {},
     pickFiles: async () => picked,
     // The user confirms the server they typed (main's own dialog).
-    confirm: async () => true,
+    confirm: async (q) => (confirmed.push(q.message), true),
     revealFile: (path) => void revealed.push(path),
   };
   // The handler table exists before the page does; events go to the page once it is open.
@@ -147,6 +150,7 @@ export async function openWindow(opts: { colorScheme?: 'light' | 'dark'; transfe
     clipboard,
     notifications,
     revealed,
+    confirmed,
     setDropPaths: async (paths) => {
       dropPaths = paths;
     },
