@@ -42,10 +42,10 @@ export function processIdentity(pid: number): string | undefined {
 
 /** This process's identity, written into every lock it takes: read once. */
 let own: { identity: string | undefined } | undefined;
-const myIdentity = () => (own ??= { identity: processIdentity(process.pid) }).identity;
+export const myIdentity = () => (own ??= { identity: processIdentity(process.pid) }).identity;
 
 /** Whether the process a lock names still holds it: alive, and (where the system tells) the very process that wrote it. */
-function holds(pid: number, identity: string | undefined): boolean {
+export function holds(pid: number, identity: string | undefined): boolean {
   if (!alive(pid)) return false;
   if (!identity) return true;
   const now = processIdentity(pid);

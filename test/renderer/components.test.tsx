@@ -179,12 +179,6 @@ describe('FileSharePanel, private links', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Copy' }));
     await waitFor(() => expect(calls.at(-1)).toEqual({ method: 'copyLink', request: { url: expect.stringMatching(/#eyJ2IjoxfQ$/) } }));
   });
-
-  it("the window's passphrase rule is the core's", async () => {
-    const { MIN_PASSPHRASE } = await import('../../main/core/private/shares');
-    const shared = await import('../../preload/shared');
-    expect(shared.MIN_PASSPHRASE).toBe(MIN_PASSPHRASE);
-  });
 });
 
 describe('Transfers', () => {

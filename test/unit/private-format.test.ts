@@ -90,4 +90,30 @@ describe('the private object format', () => {
     // A link asking for a weak (or absurd) work factor is not followed.
     await expect(unwrapKey({ ...w, i: 1000 }, 'correct horse battery')).rejects.toMatchObject({ code: 'PRIVATE_TAMPERED' });
   });
+
+  it("Ferry's working folder: the folders of Ferry processes that are gone are removed with what they held, a live one's never", async () => {
+    const { mkdir } = await import('node:fs/promises');
+    const { PrivateShares } = await import('../../main/core/private/shares');
+    const { processIdentity } = await import('../../main/core/lock');
+    const { LinkHistory } = await import('../../main/core/links/link-history');
+    const { MemorySecretStore } = await import('../../main/core/secrets/secrets');
+    const dataDir = await tempDir();
+    const root = join(dataDir, 'private-tmp');
+    // A killed share left a plaintext copy; the parent (the test runner) is alive and sharing.
+    const dead = join(root, `999999-${Buffer.from('x:1').toString('hex')}`);
+    const live = join(root, `${process.ppid}-${Buffer.from(processIdentity(process.ppid) ?? '').toString('hex')}`);
+    const reused = join(root, `${process.ppid}-${Buffer.from('another-boot:42').toString('hex')}`);
+    for (const d of [dead, live, reused]) {
+      await mkdir(d, { recursive: true });
+      await writeFile(join(d, 'source-1'), 'a plain copy');
+    }
+    const shares = new PrivateShares({ secrets: new MemorySecretStore(), links: new LinkHistory(dataDir), clock: { now: () => Date.now() }, dataDir });
+    const mine = await shares.tempFile('sealed');
+    const left = (await readdir(root)).sort();
+    expect(left).toContain(live.slice(root.length + 1));
+    expect(left).not.toContain(dead.slice(root.length + 1));
+    // The same process ID with another identity is another process: it is gone too.
+    expect(left).not.toContain(reused.slice(root.length + 1));
+    expect(mine.startsWith(join(root, `${process.pid}-`))).toBe(true);
+  });
 });

@@ -10,7 +10,8 @@
  * the private key, in the keychain, opens what arrives.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { holds, myIdentity } from '../lock';
 import { basename, join } from 'node:path';
 import type { Clock } from '../clock';
 import { FerryError } from '../errors';
@@ -21,6 +22,7 @@ import { checkBucketReference, formatS3Url, PAGES_PREFIX } from '../s3/names';
 import type { Storage } from '../s3/storage';
 import type { SecretStore } from '../secrets/secrets';
 import { b64url, KIND_SHARE, makeHeader, newRequestKeyPair, recipientKey, SALT, shareKey, unwrapKey, wrapKey, type FileMeta, type Wrapped } from './format';
+import { MIN_PASSPHRASE, PASSPHRASE_RULE } from './limits';
 import { renderPrivatePage } from './pages';
 import { META_BYTES, metaOf, openFile, sealFile } from './seal';
 
@@ -60,16 +62,35 @@ export type SealedUpload = (file: string, key: string, index: number) => Promise
 const SECRET = (id: string) => `private-link/${id}`;
 const REQUEST_SECRET = (account: string) => `request-key/${account}`;
 
-/** The shortest passphrase accepted: a link's passphrase faces offline guessing. */
-export const MIN_PASSPHRASE = 8;
+export { MIN_PASSPHRASE };
 
 export class PrivateShares {
   constructor(private readonly deps: { secrets: SecretStore; links: LinkHistory; clock: Clock; dataDir: string }) {}
 
-  private async tempDir(): Promise<string> {
-    const dir = join(this.deps.dataDir, 'private-tmp');
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    return dir;
+  private ownDir?: Promise<string>;
+
+  /**
+   * This process's working folder for sealed files and downloaded originals (private-tmp/<pid>-
+   * <identity>). Made once per process; on the way, the folders of Ferry processes that are gone
+   * (killed mid-share, crashed) are removed with what they held, so no ciphertext or plaintext
+   * copy outlives its process for long. A folder of a live process is never touched.
+   */
+  private tempDir(): Promise<string> {
+    return (this.ownDir ??= (async () => {
+      const root = join(this.deps.dataDir, 'private-tmp');
+      await mkdir(root, { recursive: true, mode: 0o700 });
+      for (const name of await readdir(root).catch(() => [] as string[])) {
+        const m = /^(\d+)-([0-9a-f]*)$/.exec(name);
+        const gone = !m || (Number(m[1]) !== process.pid && !holds(Number(m[1]), m[2] ? Buffer.from(m[2], 'hex').toString() : undefined));
+        if (gone) await rm(join(root, name), { recursive: true, force: true }).catch(() => {});
+      }
+      const dir = join(root, `${process.pid}-${Buffer.from(myIdentity() ?? '').toString('hex')}`);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      return dir;
+    })().catch((err: unknown) => {
+      this.ownDir = undefined;
+      throw err;
+    }));
   }
 
   /** A new file name in Ferry's private working folder (the caller removes the file). */
@@ -83,7 +104,7 @@ export class PrivateShares {
     checkBucketReference(req.bucket);
     if (!req.files.length) throw new FerryError('USAGE', 'Give the files to share privately.');
     if (req.passphrase !== undefined && [...req.passphrase].length < MIN_PASSPHRASE) {
-      throw new FerryError('USAGE', `A passphrase must be at least ${MIN_PASSPHRASE} characters: anyone with the link can try guesses offline.`);
+      throw new FerryError('USAGE', PASSPHRASE_RULE);
     }
     for (const f of req.files) {
       const s = await stat(f).catch(() => undefined);
