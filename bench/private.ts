@@ -63,23 +63,19 @@ export async function benchPrivate(env: NodeJS.ProcessEnv, bucket: string, file:
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
   try {
     const context = await browser.newContext();
-    await context.addInitScript(() => {
-      const w = window as unknown as { __done?: { hash: number; bytes: number } };
-      (window as unknown as { showSaveFilePicker: unknown }).showSaveFilePicker = async () => ({
-        createWritable: async () => {
-          let h = 2166136261;
-          let n = 0;
+    // A string, not a function: tsx would name the function's inner closures with a helper the page lacks.
+    await context.addInitScript(`
+      window.showSaveFilePicker = async function () {
+        return { createWritable: async function () {
+          var h = 2166136261, n = 0;
           return {
-            write: async (c: Uint8Array) => {
-              for (let i = 0; i < c.length; i++) h = Math.imul(h ^ c[i]!, 16777619) >>> 0;
-              n += c.length;
-            },
-            close: async () => void (w.__done = { hash: h, bytes: n }),
-            abort: async () => void (w.__done = { hash: -1, bytes: n }),
+            write: async function (c) { for (var i = 0; i < c.length; i++) h = Math.imul(h ^ c[i], 16777619) >>> 0; n += c.length; },
+            close: async function () { window.__done = { hash: h, bytes: n }; },
+            abort: async function () { window.__done = { hash: -1, bytes: n }; },
           };
-        },
-      });
-    });
+        } };
+      };
+    `);
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
@@ -93,6 +89,8 @@ export async function benchPrivate(env: NodeJS.ProcessEnv, bucket: string, file:
       const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
       heapPeak = Math.max(heapPeak, metrics.find((m) => m.name === 'JSHeapTotalSize')?.value ?? 0);
       rssPeak = Math.max(rssPeak, rendererRss());
+      const failed = await page.locator('#list li .bad').first().textContent({ timeout: 100 }).catch(() => null);
+      if (failed) throw new Error(`the page refused the file: ${failed}`);
       if (done) {
         const wall = (performance.now() - start) / 1000;
         return { bytes, cp, share: { ...share, wall: Math.min(share.wall, shareWall) }, decrypt: { wall, mibps: bytes / MiB / wall, heapPeak, rendererRssPeak: rssPeak, exact: done.hash === expected && done.bytes === bytes } };
@@ -114,7 +112,7 @@ export function privateReport(r: PrivateResult): string[] {
     '| --- | ---: | ---: | ---: | ---: |',
     `| ferry cp (the same file, not encrypted) | ${f(r.cp.wall)} | ${(r.bytes / MiB / r.cp.wall).toFixed(1)} | ${f(r.cp.cpu)} | ${(r.cp.rss / MiB).toFixed(0)} (RSS) |`,
     `| ferry share --private (encrypt, upload, page) | ${f(r.share.wall)} | ${(r.bytes / MiB / r.share.wall).toFixed(1)} | ${f(r.share.cpu)} | ${(r.share.rss / MiB).toFixed(0)} (RSS) |`,
-    `| the page decrypting to disk in Chromium (File System Access) | ${f(r.decrypt.wall)} | ${r.decrypt.mibps.toFixed(1)} | – | JS heap ${(r.decrypt.heapPeak / MiB).toFixed(0)}, renderer RSS ${(r.decrypt.rendererRssPeak / MiB).toFixed(0)} |`,
+    `| the page decrypting to disk in Chromium (File System Access; the stand-in disk hashes every byte in script) | ${f(r.decrypt.wall)} | ${r.decrypt.mibps.toFixed(1)} | – | JS heap ${(r.decrypt.heapPeak / MiB).toFixed(0)}, renderer RSS ${(r.decrypt.rendererRssPeak / MiB).toFixed(0)} |`,
     '',
     `Decrypted bytes ${r.decrypt.exact ? 'match the file exactly (FNV-1a of every byte, and the length)' : '**do not match the file**'}. The page's memory stays bounded: it holds one 64 KiB chunk (and the network's buffers) at a time, whatever the file's size.`,
     '',
