@@ -36,6 +36,8 @@ async function get(ctx: Context<typeof options>): Promise<void> {
   const dir = ctx.args[2] ?? '.';
   const r = (await ctx.ferry.listRequests()).find((x) => x.bucket === bucket && x.prefix === (key.endsWith('/') ? key : `${key}/`));
   if (!r) throw new FerryError('USAGE', `No file request made here puts its files in ${ctx.args[1]}; ferry requests lists them.`);
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(dir, { recursive: true });
   const conn = await ctx.ferry.connect(r.account === ENV_PROFILE_NAME ? { ...ctx.selector, endpointUrl: r.endpoint } : { account: r.account });
   let failed = 0;
   try {
