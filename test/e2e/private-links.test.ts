@@ -209,7 +209,7 @@ describe('private links, in a browser', () => {
     const pageLink = await conn.presign({ bucket, key: pageKey, expiresIn: 600, page: true });
     const objectLink = await conn.presign({ bucket, key: objectKey, expiresIn: 600 });
     await conn.storage.put(bucket, pageKey, Buffer.from(renderPrivatePage({ title: 'KAT', expiresAt: pageLink.expiresAt, objects: [new URL(objectLink.url).pathname], passphrase: false }, new URL(pageLink.url).origin)), { ContentType: 'text/html; charset=utf-8' });
-    const url = `${pageLink.url}#${Buffer.from(JSON.stringify({ v: 1, k: KAT.key.toString('base64url'), f: [objectLink.url] })).toString('base64url')}`;
+    const url = `${pageLink.url}#${Buffer.from(JSON.stringify({ v: 1, k: KAT.key.toString('base64url'), f: [objectLink.url], s: [KAT.salt.toString('base64url')] })).toString('base64url')}`;
     const { saved: got } = await openAndSave(url);
     expect(got!.name).toBe(KAT.name);
     expect(got!.bytes.equals(KAT.content)).toBe(true);
@@ -301,5 +301,34 @@ describe('private links, in a browser', () => {
     expect(bad.stderr).toMatch(/plain\.bin was not downloaded: This is not a file Ferry encrypted/);
     const { readdir } = await import('node:fs/promises');
     expect((await readdir(into2)).sort()).toEqual(['small.txt']);
+  });
+
+  it("one of a link's own objects copied over another is refused (they share the key; each object's salt is in the link)", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'secret.txt'), 'the one they wanted\n');
+    await writeFile(join(dir, 'decoy.txt'), 'the one put in its place\n');
+    const made = await core.privateLinks.share(conn, { files: [join(dir, 'secret.txt'), join(dir, 'decoy.txt')], bucket, prefix: 'pair/', expiresIn: 3600 }, async (sealed, key) => {
+      await conn.upload({ file: sealed, bucket, key });
+    });
+    const [first, second] = (await core.links.privateLink(made.id))!.private!.objects as [string, string];
+    await conn.storage.put(bucket, first, await bytesOf(second));
+    await page.goto(made.url);
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 20_000 }).toMatch(/changed or damaged/);
+    expect(await page.locator('#list li').count()).toBe(0);
+  });
+
+  it('requests get of an ordinary request: a key a sender chose with ../ lands inside DIR, nowhere else', async () => {
+    const { request } = await conn.requestFiles({ bucket, title: 'Plain', expiresIn: 3600, maxBytes: 64 * KiB });
+    await conn.storage.put(bucket, `${request.prefix}../../../escape.txt`, Buffer.from('caught'));
+    await conn.storage.put(bucket, `${request.prefix}a/b.txt`, Buffer.from('kept in its folder'));
+    const root = await tempDir();
+    const into = join(root, 'deep', 'into');
+    const got = await ferry(['requests', 'get', `s3://${bucket}/${request.prefix}`, into, '--account', account], { env: cliEnv(dataDir) });
+    expect(got.code, got.stderr).toBe(0);
+    const { readdir } = await import('node:fs/promises');
+    // Each ".." became a plain folder named "file" inside DIR.
+    expect((await readdir(into, { recursive: true })).sort()).toEqual(['a', 'a/b.txt', 'file', 'file/file', 'file/file/file', 'file/file/file/escape.txt']);
+    expect((await readdir(root)).sort()).toEqual(['deep']);
+    expect((await readdir(join(root, 'deep'))).sort()).toEqual(['into']);
   });
 });

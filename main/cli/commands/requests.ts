@@ -4,6 +4,7 @@ import { ENV_PROFILE_NAME } from '../../core/ferry';
 import { formatS3Url, parseS3Url } from '../../core/s3/names';
 import type { RequestStatus } from '../../core/sharing/sharing';
 import { formatBytes } from '../../core/transfers/plan';
+import { safeFileName } from '../../core/private/shares';
 import { usage as usageError, type Context, type OptionSpecs, type UsageLine } from '../context';
 import { REQUEST_USAGE } from './request';
 
@@ -25,7 +26,8 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
   if (!list.length) return ctx.out('No file requests yet. Make one with: ' + REQUEST_USAGE);
   for (const r of list) {
     ctx.out(`${r.state.padEnd(7)} ${r.title}${r.private ? ' (private)' : ''}  ${formatS3Url({ bucket: r.bucket, key: r.prefix })}  until ${r.expiresAt}  ${r.received.length} file${r.received.length === 1 ? '' : 's'} received  page ${formatS3Url({ bucket: r.bucket, key: r.pageKey })}`);
-    for (const f of r.received) ctx.out(`          ${formatBytes(f.size).padStart(10)}  ${f.name ?? f.key.slice(r.prefix.length)}`);
+    // A private request's file is shown by the name inside it; one Ferry cannot open is said so, never shown as if named.
+    for (const f of r.received) ctx.out(`          ${formatBytes(f.size).padStart(10)}  ${f.name ?? (r.private ? `(cannot be opened: ${f.problem ?? 'unknown'}) ${f.key.slice(r.prefix.length)}` : f.key.slice(r.prefix.length))}`);
   }
 }
 
@@ -59,7 +61,12 @@ async function get(ctx: Context<typeof options>): Promise<void> {
 
 async function receive(ctx: Context<typeof options>, conn: Awaited<ReturnType<Context['ferry']['connect']>>, r: RequestStatus, key: string, dir: string): Promise<string> {
   if (!r.private) {
-    const file = join(dir, ...key.slice(r.prefix.length).split('/'));
+    // Senders choose the rest of the key: each part becomes a plain name in DIR (no "..", no
+    // separators, no leading dots), and the path is checked to be inside DIR before anything is made.
+    const parts = key.slice(r.prefix.length).split('/').filter(Boolean).map(safeFileName);
+    const file = join(dir, ...(parts.length ? parts : ['file']));
+    const { resolve, sep } = await import('node:path');
+    if (!resolve(file).startsWith(resolve(dir) + sep)) throw new FerryError('FORBIDDEN', `${key} would land outside ${dir}; it was not downloaded.`);
     const { mkdir } = await import('node:fs/promises');
     const { dirname } = await import('node:path');
     await mkdir(dirname(file), { recursive: true });

@@ -42,7 +42,7 @@ ${BROWSER_CRYPTO}
   function status(msg, bad) { var s = $("status"); s.className = bad ? "bad" : ""; s.textContent = msg; }
   text($("title"), shown(data.title));
   var raw = location.hash.slice(1);
-  // The key leaves the address bar (and the history) as soon as it is read.
+  // The key leaves the address bar as soon as it is read (the browser's own history keeps what was opened).
   if (raw) history.replaceState(null, "", location.pathname + location.search);
   var link = null;
   try { link = JSON.parse(new TextDecoder().decode(unb64u(raw))); } catch (e) { link = null; }
@@ -50,6 +50,8 @@ ${BROWSER_CRYPTO}
   function whole() {
     if (!link || link.v !== 1 || !Array.isArray(link.f) || link.f.length !== data.objects.length) return false;
     if (typeof link.k !== "string" && !(link.w && typeof link.w === "object")) return false;
+    if (!Array.isArray(link.s) || link.s.length !== link.f.length) return false;
+    if (typeof link.k === "string") { try { if (unb64u(link.k).length !== 32) return false; } catch (e) { return false; } }
     for (var i = 0; i < link.f.length; i++) {
       var u; try { u = new URL(link.f[i]); } catch (e) { return false; }
       if (u.origin !== location.origin || u.pathname !== data.objects[i]) return false;
@@ -63,7 +65,8 @@ ${BROWSER_CRYPTO}
   function gone(code) { return new Error(code === 403 || code === 404 ? "These files are no longer there: the link was ended or has expired. Ask the sender for a new one." : "The storage answered " + code + ": try again in a moment."); }
   function safeName(name) { var n = String(name).replace(/[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069\\/\\\\:*?"<>|]/g, "_").replace(/^[.\\s]+|[.\\s]+$/g, ""); return (n || "file").slice(0, 200); }
   function start(shareKey) {
-    var keyFor = function (h) { if (h.kind !== KIND_SHARE) throw Tampered(CHANGED); return ferryShareKey(shareKey, h); };
+    // Each object must be the one made for its place in this link: its salt is in the link.
+    var keyFor = function (i) { return function (h) { if (h.kind !== KIND_SHARE || b64u(h.salt) !== link.s[i]) throw Tampered(CHANGED); return ferryShareKey(shareKey, h); }; };
     $("unlock").classList.add("hidden");
     status("Opening…");
     var metas = [];
@@ -75,7 +78,7 @@ ${BROWSER_CRYPTO}
           var bytes = new Uint8Array(b), total = range ? Number(range[1]) : bytes.length;
           var h = ferryHeader(bytes), n = h.bytes.length, body = total - n, last = body <= CHUNK + TAG;
           var sealed = bytes.slice(n, n + Math.min(body, CHUNK + TAG));
-          return keyFor(h).then(function (k) { return ferryOpenChunk(k, h, 0, last, sealed); }).then(function (p) { metas[i] = { meta: ferryMeta(p).meta, total: total }; });
+          return Promise.resolve().then(function () { return keyFor(i)(h); }).then(function (k) { return ferryOpenChunk(k, h, 0, last, sealed); }).then(function (p) { metas[i] = { meta: ferryMeta(p).meta, total: total }; });
         });
       });
     }
@@ -97,7 +100,7 @@ ${BROWSER_CRYPTO}
         var got = 0;
         return fetch(link.f[i], { cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer" }).then(function (r) {
           if (!r.ok) throw gone(r.status);
-          return ferryOpenStream(r.body.getReader(), keyFor, sink, function (meta) {
+          return ferryOpenStream(r.body.getReader(), keyFor(i), sink, function (meta) {
             if (meta.name !== m.meta.name || meta.size !== m.meta.size) throw Tampered(CHANGED);
           }, function (n) { got += n; bar.value = Math.floor(got / m.total * 100); });
         });

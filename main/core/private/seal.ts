@@ -20,7 +20,10 @@ const BATCH = 16 * CHUNK;
  */
 export async function sealFile(src: string, dst: string, header: Buffer, payloadKey: Buffer, meta: Omit<FileMeta, 'size'>): Promise<{ size: number; sealedSize: number }> {
   const input = await open(src, 'r');
-  const output = await open(dst, 'wx', 0o600);
+  const output = await open(dst, 'wx', 0o600).catch(async (err: unknown) => {
+    await input.close();
+    throw err;
+  });
   let ok = false;
   try {
     const before = await input.stat();
@@ -96,7 +99,10 @@ export async function openFile(src: string, dst: string, keyFor: (h: Header) => 
   const key = keyFor(header);
   const input = await open(src, 'r');
   const temp = `${dst}.ferry-${randomBytes(4).toString('hex')}.partial`;
-  const output = await open(temp, 'wx', 0o600);
+  const output = await open(temp, 'wx', 0o600).catch(async (err: unknown) => {
+    await input.close();
+    throw err;
+  });
   let ok = false;
   try {
     const { size } = await input.stat();

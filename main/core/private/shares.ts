@@ -14,7 +14,7 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { holds, myIdentity } from '../lock';
 import { basename, join } from 'node:path';
 import type { Clock } from '../clock';
-import { FerryError } from '../errors';
+import { FerryError, isFerryError } from '../errors';
 import { checkExpiry } from '../links/expiry';
 import type { LinkHistory, LinkRecord, PrivateRecord } from '../links/link-history';
 import type { ShareLink } from '../links/presign';
@@ -116,9 +116,13 @@ export class PrivateShares {
     const key = randomBytes(32);
     const tmp = await this.tempDir();
     const objects: string[] = [];
+    // Each object's salt goes into the link too: the page checks every object is the one made for
+    // its place in this link (one of the link's own objects copied over another is refused).
+    const salts: string[] = [];
     try {
       for (const [i, file] of req.files.entries()) {
         const salt = randomBytes(SALT);
+        salts.push(b64url(salt));
         const header = makeHeader(KIND_SHARE, salt);
         const sealed = join(tmp, `${id}-${i}.sealed`);
         try {
@@ -139,7 +143,7 @@ export class PrivateShares {
       const origin = new URL(page.url).origin;
       const html = renderPrivatePage({ title, expiresAt: page.expiresAt, objects: links.map((u) => new URL(u).pathname), passphrase: req.passphrase !== undefined }, origin);
       await conn.storage.put(req.bucket, pageKey, Buffer.from(html, 'utf8'), { ContentType: 'text/html; charset=utf-8', CacheControl: 'no-store' });
-      const secret: Secret = req.passphrase !== undefined ? { w: await wrapKey(key, req.passphrase) } : { k: b64url(key) };
+      const secret: Secret = { ...(req.passphrase !== undefined ? { w: await wrapKey(key, req.passphrase) } : { k: b64url(key) }), s: salts };
       const kept = await this.deps.secrets.setSecret(SECRET(id), JSON.stringify(secret)).then(
         () => true,
         () => false,
@@ -199,9 +203,22 @@ export class PrivateShares {
   async end(conn: PrivateConnection, record: LinkRecord): Promise<void> {
     const p = record.private;
     if (!p) throw new FerryError('USAGE', `${formatS3Url(record)} is an ordinary link: it cannot be ended early (delete the object, or replace the keys). Only private links can.`);
-    for (const key of [...p.objects, record.key]) await conn.storage.delete(record.bucket, key);
-    await this.deps.secrets.deleteSecret(SECRET(p.id)).catch(() => false);
+    for (const key of [...p.objects, record.key]) {
+      // An object already gone (ended before, deleted by hand) is what ending wants.
+      await conn.storage.delete(record.bucket, key).catch((err: unknown) => {
+        if (!isFerryError(err, 'NO_SUCH_KEY')) throw err;
+      });
+      // Believed only when seen: a server that says "deleted" and still serves it has not ended the link.
+      if (await conn.storage.exists(record.bucket, key)) {
+        throw new FerryError('S3_ERROR', `${conn.storage.endpoint} said ${formatS3Url({ bucket: record.bucket, key })} was deleted, but still has it: the link was not ended. Try again, or delete it in the provider's console.`);
+      }
+    }
     await this.deps.links.add({ ...record, ended: new Date(this.deps.clock.now()).toISOString() });
+    const forgot = await this.deps.secrets.deleteSecret(SECRET(p.id)).then(
+      () => true,
+      () => false,
+    );
+    if (!forgot) throw new FerryError('KEYCHAIN_UNAVAILABLE', `The link is ended (its files and page are deleted), but its key could not be removed from the keychain ("Ferry keys", ${SECRET(p.id)}): remove it there once the keychain is back.`);
   }
 
   /** The account's public key for private requests, made (and its private key kept in the keychain) on first use. */
@@ -236,30 +253,36 @@ export class PrivateShares {
     const { readHeader } = await import('./seal');
     const h = await readHeader(sealed);
     const key = recipientKey(d, h);
-    // The name is known only once the first chunk is open: open into a temporary name, then take the sender's.
-    const tmpName = join(dir, `.ferry-open-${randomBytes(4).toString('hex')}`);
-    const meta = await openFile(sealed, tmpName, () => key);
-    const { link, unlink } = await import('node:fs/promises');
-    const base = safeFileName(meta.name);
-    for (let n = 0; ; n++) {
-      const dot = base.lastIndexOf('.');
-      const name = n === 0 ? base : dot > 0 ? `${base.slice(0, dot)} (${n})${base.slice(dot)}` : `${base} (${n})`;
-      const target = join(dir, name);
-      try {
-        await link(tmpName, target);
-        await unlink(tmpName);
-        return { file: target, meta };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 1000) {
-          await unlink(tmpName).catch(() => {});
-          throw err;
+    // Opened in this process's working folder, never in DIR: a run killed mid-way leaves no
+    // unauthenticated plaintext there (the working folder of a dead process is swept).
+    const opened = await this.tempFile('opened');
+    try {
+      const meta = await openFile(sealed, opened, () => key, { replace: true });
+      const { copyFile, constants, link } = await import('node:fs/promises');
+      const base = safeFileName(meta.name);
+      for (let n = 0; ; n++) {
+        const dot = base.lastIndexOf('.');
+        const name = n === 0 ? base : dot > 0 ? `${base.slice(0, dot)} (${n})${base.slice(dot)}` : `${base} (${n})`;
+        const target = join(dir, name);
+        try {
+          // Never over a file already there: a hard link where the folder allows one, else an exclusive copy (another disk, FAT).
+          await link(opened, target).catch(async (err: NodeJS.ErrnoException) => {
+            if (err.code === 'EEXIST' || err.code === 'ENOENT') throw err;
+            await copyFile(opened, target, constants.COPYFILE_EXCL);
+          });
+          return { file: target, meta };
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 1000) throw err;
         }
       }
+    } finally {
+      await rm(opened, { force: true });
     }
   }
+
 }
 
-type Secret = { k: string } | { w: Wrapped };
+type Secret = ({ k: string } | { w: Wrapped }) & { s: string[] };
 
 function linkUrl(pageUrl: string, secret: Secret, links: string[]): string {
   return `${pageUrl}#${Buffer.from(JSON.stringify({ v: 1, ...secret, f: links }), 'utf8').toString('base64url')}`;
