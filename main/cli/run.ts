@@ -58,6 +58,10 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     }
     const ferry = new Ferry({ dataDir: defaultDataDir(io.env), secrets: io.secrets ?? new KeychainSecretStore(), env: io.env });
     if (!command) throw usage(`Unknown command "${positionals[0]}".${suggestion(positionals[0]!)}`);
+    // An option that promises something (encryption, a passphrase) is never ignored by a command that does not do it.
+    for (const name of PROMISES) {
+      if (values[name] !== undefined && !(name in command.options)) throw usage(`--${name} does nothing for ferry ${positionals[0]}: nothing was done. Private links: ferry share FILE… s3://bucket/prefix/ --private; private requests: ferry request … --private.`);
+    }
     // The values were parsed with the options the commands declare, so they have the types declared.
     await command.run(new Context(ferry, positionals[0]!, values as Context['o'], positionals.slice(1), { ...io, stdout: textStream(io.stdout), stderr: textStream(io.stderr), signal }, io.stderr, io.stdout));
     // A failed write is reported a moment after it (the stream's error event): let it arrive.
@@ -90,6 +94,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     return 1;
   }
 }
+
+/** Options whose silent omission would mislead: a command that does not declare one refuses it. */
+const PROMISES = ['private', 'passphrase'] as const;
 
 export interface Parsed {
   values: Record<string, string | boolean | undefined>;

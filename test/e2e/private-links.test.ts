@@ -313,8 +313,11 @@ describe('private links, in a browser', () => {
     const [first, second] = (await core.links.privateLink(made.id))!.private!.objects as [string, string];
     await conn.storage.put(bucket, first, await bytesOf(second));
     await page.goto(made.url);
-    await expect.poll(() => page.locator('#status').textContent(), { timeout: 20_000 }).toMatch(/changed or damaged/);
-    expect(await page.locator('#list li').count()).toBe(0);
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 20_000 }).toMatch(/1 of 2 files cannot be opened/);
+    // The substituted one is refused; the other still opens, alone.
+    await expect(page.locator('#list li').first().textContent()).resolves.toMatch(/^File 1 of 2.*changed or damaged/);
+    await expect(page.locator('#list li .name').allTextContents()).resolves.toEqual(['File 1 of 2', 'decoy.txt']);
+    await expect(page.locator('#list li button').count()).resolves.toBe(1);
   });
 
   it('requests get of an ordinary request: a key a sender chose with ../ lands inside DIR, nowhere else', async () => {

@@ -10,6 +10,7 @@ import type { options } from './share';
 export async function sharePrivately(ctx: Context<typeof options>): Promise<void> {
   if (ctx.o['one-link']) throw usageError('A private link is already one link for all its files: give --private without --one-link.');
   if (ctx.args.length < 2) throw usageError('Usage: ferry share FILE… s3://bucket/prefix/ --private [--passphrase].');
+  if (ctx.o.filename) throw usageError('--filename does not go with --private: the file keeps its own name, encrypted with it.');
   const target = ctx.args.at(-1)!;
   const files = ctx.args.slice(0, -1);
   if (files.some((f) => f.startsWith('s3://'))) throw usageError('A private link shares local files (Ferry encrypts them before they leave): give files, then one s3://bucket/prefix/ to put their ciphertext in.');
@@ -36,7 +37,7 @@ export async function sharePrivately(ctx: Context<typeof options>): Promise<void
   ctx.say(`Private link ${made.id}: ${made.files} file${made.files === 1 ? '' : 's'}, encrypted here; ${bucket} holds only ciphertext. It works until ${made.expiresAt} (${describeDuration(left)}); end it sooner with: ferry links end ${made.id}`);
   if (made.passphrase) ctx.say('The link asks for the passphrase: send it another way than the link.');
   if (!made.kept) ctx.say('Note: the keychain could not keep this link\'s key, so it cannot be copied again later: keep it now.');
-  ctx.say('Anyone with the whole link can open the files; the storage provider sees their sizes and when they are fetched, not their names or contents. The encrypted copy is a second copy of each file in the bucket.');
+  ctx.say(`${made.passphrase ? 'Anyone with the link and the passphrase' : 'Anyone with the whole link'} can open the files; the storage provider sees their sizes and when they are fetched, not their names or contents. The encrypted copy is a second copy of each file in the bucket.`);
 }
 
 /** A passphrase from a prompt (typed twice, not shown), or the first line of stdin. */

@@ -62,7 +62,7 @@ ${BROWSER_CRYPTO}
   var expired = Date.now() > new Date(data.expiresAt).getTime();
   text($("summary"), data.objects.length + " file" + (data.objects.length === 1 ? "" : "s") + ". " + (expired ? "This link has expired." : "The link works until " + when(data.expiresAt) + "."));
   if (expired) { status("This link has expired: ask the sender for a new one.", true); return; }
-  function gone(code) { return new Error(code === 403 || code === 404 ? "These files are no longer there: the link was ended or has expired. Ask the sender for a new one." : "The storage answered " + code + ": try again in a moment."); }
+  function gone(code) { var e = new Error(code === 403 || code === 404 ? "These files are no longer there: the link was ended or has expired. Ask the sender for a new one." : "The storage answered " + code + ": try again in a moment."); e.gone = code === 403 || code === 404; return e; }
   function safeName(name) { var n = String(name).replace(/[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069\\/\\\\:*?"<>|]/g, "_").replace(/^[.\\s]+|[.\\s]+$/g, ""); return (n || "file").slice(0, 200); }
   function start(shareKey) {
     // Each object must be the one made for its place in this link: its salt is in the link.
@@ -82,13 +82,24 @@ ${BROWSER_CRYPTO}
         });
       });
     }
-    var chain = Promise.resolve();
-    data.objects.forEach(function (_, i) { chain = chain.then(function () { return head(i); }); });
+    // Each file on its own: one damaged or missing file does not keep the others from being saved.
+    var chain = Promise.resolve(), problems = [];
+    data.objects.forEach(function (_, i) { chain = chain.then(function () { return head(i).catch(function (e) { problems[i] = e; }); }); });
     chain.then(function () {
-      status("");
+      var bad = problems.filter(Boolean);
+      if (bad.length === data.objects.length) {
+        // Nothing opens: the same reason for all (ended, expired, a wrong key) is said once.
+        status(bad.every(function (e) { return e.gone; }) ? bad[0].message : (bad.find(function (e) { return !e.gone; }) || bad[0]).message, true);
+        return;
+      }
+      status(bad.length ? bad.length + " of " + data.objects.length + " files cannot be opened (said below); the others can be saved." : "", bad.length > 0);
       $("files").classList.remove("hidden");
-      metas.forEach(function (m, i) { row(i, m); });
-    }, function (e) { status(e.message, true); });
+      data.objects.forEach(function (_, i) { if (metas[i]) row(i, metas[i]); else broken(i, problems[i]); });
+    });
+    function broken(i, e) {
+      var li = el("li"), name = el("span", "name", "File " + (i + 1) + " of " + data.objects.length), info = el("span", "bad", e.gone && data.objects.length > 1 ? "This file is no longer in the storage (deleted there)." : e.message);
+      li.appendChild(name); li.appendChild(info); $("list").appendChild(li);
+    }
     function row(i, m) {
       var li = el("li"), name = el("span", "name", m.meta.name), btn = el("button", "", "Save"), info = el("span", "muted", size(m.meta.size)), bar = el("progress");
       btn.type = "button"; btn.setAttribute("aria-label", "Save " + shown(m.meta.name));

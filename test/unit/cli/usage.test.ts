@@ -49,6 +49,9 @@ const USAGE: Array<[string[], string]> = [
   [['presign'], 'Usage: ferry presign s3://bucket/key.'],
   [['presign', 'a', 'b'], 'Usage: ferry presign s3://bucket/key.'],
   [['presign', 's3://bucket'], 'presign makes a link to an object: give s3://bucket/key.'],
+  // An option that promises encryption is never ignored: a command that does not encrypt refuses it.
+  [['cp', '--private', 'a.txt', 's3://b/a.txt'], '--private does nothing for ferry cp: nothing was done. Private links: ferry share FILE… s3://bucket/prefix/ --private; private requests: ferry request … --private.'],
+  [['request', 's3://b/in/', '--max-size', '1MiB', '--passphrase'], '--passphrase does nothing for ferry request: nothing was done. Private links: ferry share FILE… s3://bucket/prefix/ --private; private requests: ferry request … --private.'],
   [['links', 'x'], 'Usage: ferry links, ferry links end ID, or ferry links copy ID.'],
   [['request'], 'Usage: ferry request s3://bucket/incoming/name/ --expires-in 3d --max-size 2GiB [--accept image/*] [--note TEXT] [--title TEXT].'],
   [['request', 'a', 'b'], 'Usage: ferry request s3://bucket/incoming/name/ --expires-in 3d --max-size 2GiB [--accept image/*] [--note TEXT] [--title TEXT].'],
