@@ -71,32 +71,28 @@ export class KeychainSecretStore implements SecretStore {
     return this.keytar;
   }
 
-  async get(account: string): Promise<Credentials | undefined> {
-    let raw: string | null;
+  /** One keytar call, its failure said in the user's words. */
+  private async call<T>(fn: (k: Keytar) => Promise<T>): Promise<T> {
     try {
-      raw = await this.load().getPassword(this.service, account);
+      return await fn(this.load());
     } catch (err) {
       throw translate(err);
     }
+  }
+
+  async get(account: string): Promise<Credentials | undefined> {
+    const raw = await this.call((k) => k.getPassword(this.service, account));
     if (raw === null) return undefined;
     return parseCredentials(raw, account);
   }
 
   async set(account: string, credentials: Credentials): Promise<void> {
     const { accessKeyId, secretAccessKey, sessionToken } = credentials;
-    try {
-      await this.load().setPassword(this.service, account, JSON.stringify({ accessKeyId, secretAccessKey, sessionToken }));
-    } catch (err) {
-      throw translate(err);
-    }
+    await this.call((k) => k.setPassword(this.service, account, JSON.stringify({ accessKeyId, secretAccessKey, sessionToken })));
   }
 
   async delete(account: string): Promise<boolean> {
-    try {
-      return await this.load().deletePassword(this.service, account);
-    } catch (err) {
-      throw translate(err);
-    }
+    return this.call((k) => k.deletePassword(this.service, account));
   }
 
   /** Other secrets live under a service of their own, so no name of theirs meets an account's. */
@@ -105,27 +101,15 @@ export class KeychainSecretStore implements SecretStore {
   }
 
   async getSecret(name: string): Promise<string | undefined> {
-    try {
-      return (await this.load().getPassword(this.secretService, name)) ?? undefined;
-    } catch (err) {
-      throw translate(err);
-    }
+    return (await this.call((k) => k.getPassword(this.secretService, name))) ?? undefined;
   }
 
   async setSecret(name: string, value: string): Promise<void> {
-    try {
-      await this.load().setPassword(this.secretService, name, value);
-    } catch (err) {
-      throw translate(err);
-    }
+    await this.call((k) => k.setPassword(this.secretService, name, value));
   }
 
   async deleteSecret(name: string): Promise<boolean> {
-    try {
-      return await this.load().deletePassword(this.secretService, name);
-    } catch (err) {
-      throw translate(err);
-    }
+    return this.call((k) => k.deletePassword(this.secretService, name));
   }
 }
 
