@@ -288,6 +288,16 @@ describe('private links, in a browser', () => {
     expect(got.code, got.stderr).toBe(0);
     expect((await readFile(join(into, 'salary 2026.pdf'))).equals(secret)).toBe(true);
     expect(await readFile(join(into, 'small.txt'), 'utf8')).toBe('a small one\n');
+    // Into a folder on another disk than Ferry's data (here tmpfs): copied, never hard-linked across.
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const other = await mkdtemp('/dev/shm/ferry-private-');
+    try {
+      const there = await ferry(['requests', 'get', `s3://${bucket}/${request.prefix}`, other, '--account', account], { env });
+      expect(there.code, there.stderr).toBe(0);
+      expect((await readFile(join(other, 'salary 2026.pdf'))).equals(secret)).toBe(true);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
 
     // A byte changed on the server, and a plain file a hostile sender posted with the policy: each refused, nothing written.
     const big = keys.find((k) => k.size > 300 * KiB)!.key;

@@ -258,23 +258,11 @@ export class PrivateShares {
     const opened = await this.tempFile('opened');
     try {
       const meta = await openFile(sealed, opened, () => key, { replace: true });
-      const { copyFile, constants, link } = await import('node:fs/promises');
-      const base = safeFileName(meta.name);
-      for (let n = 0; ; n++) {
-        const dot = base.lastIndexOf('.');
-        const name = n === 0 ? base : dot > 0 ? `${base.slice(0, dot)} (${n})${base.slice(dot)}` : `${base} (${n})`;
-        const target = join(dir, name);
-        try {
-          // Never over a file already there: a hard link where the folder allows one, else an exclusive copy (another disk, FAT).
-          await link(opened, target).catch(async (err: NodeJS.ErrnoException) => {
-            if (err.code === 'EEXIST' || err.code === 'ENOENT') throw err;
-            await copyFile(opened, target, constants.COPYFILE_EXCL);
-          });
-          return { file: target, meta };
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n > 1000) throw err;
-        }
-      }
+      // Never over a file already there: "name (1).ext" and on, as downloads are named (partial.ts).
+      const target = join(dir, safeFileName(meta.name));
+      const { giveName } = await import('../transfers/partial');
+      const file = await giveName({ path: opened, shown: opened }, { path: target, shown: target }, false);
+      return { file, meta };
     } finally {
       await rm(opened, { force: true });
     }

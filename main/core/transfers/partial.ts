@@ -5,7 +5,7 @@
  * make, gives the file its name only when whole, and says local faults in local words.
  */
 import { constants } from 'node:fs';
-import { link, lstat, open, readdir, rename, rm, statfs, type FileHandle } from 'node:fs/promises';
+import { copyFile, link, lstat, open, readdir, rename, rm, statfs, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { FerryError, systemCode } from '../errors';
 import type { Place } from './pinned';
@@ -110,7 +110,8 @@ export async function clearStaleTemps(partial: Place): Promise<void> {
  * Gives the finished partial file its name. Replacing (the CLI), a rename: atomic, and a link at
  * the name is replaced, never followed. Otherwise a hard link made only where nothing is (then
  * the partial name removed), trying "name (1).ext" … if something appeared at the name meanwhile;
- * where the file system has no hard links (FAT, some network shares), a rename after a look.
+ * where the file system has no hard links (FAT, some network shares), a rename after a look; from
+ * another disk, an exclusive copy.
  */
 export async function giveName(partial: Place, file: Place, replace: boolean): Promise<string> {
   try {
@@ -130,6 +131,19 @@ export async function giveName(partial: Place, file: Place, replace: boolean): P
       } catch (err) {
         const code = systemCode(err);
         if (code === 'EEXIST') continue;
+        // Another disk (a file opened in Ferry's working folder): copied where nothing is.
+        if (code === 'EXDEV') {
+          const copied = await copyFile(partial.path, candidate, constants.COPYFILE_EXCL).then(
+            () => true,
+            (e: unknown) => {
+              if (systemCode(e) === 'EEXIST') return false;
+              throw e;
+            },
+          );
+          if (!copied) continue;
+          await rm(partial.path, { force: true });
+          return named(i, file.shown);
+        }
         if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS' && code !== 'EMLINK') throw err;
         if (await lstat(candidate).then(() => true, () => false)) continue;
         await rename(partial.path, candidate);
