@@ -166,6 +166,12 @@ export const requests = {
     concurrency: z.number().int().min(1, 'At least 1 part at a time.').max(64, 'At most 64 parts at a time.').nullable().optional(),
     uploadLimitMiBps: z.number().min(0.1, 'The limit is at least 0.1 MiB/s.').max(10_240, 'The limit is at most 10,240 MiB/s.').nullable().optional(),
     lastLocation: z.object({ account: name, bucket: bucket.optional(), prefix: prefix.optional() }).optional(),
+    /** null: no destination (sharing from outside the window asks for one). */
+    destination: z.object({ account: name, bucket, prefix: prefix.optional() }).nullable().optional(),
+    /** null turns the global shortcut off. */
+    shortcut: z.string().trim().min(1).max(60).regex(/^[A-Za-z0-9+]+$/, 'A shortcut is keys joined by +, such as CommandOrControl+Shift+U.').nullable().optional(),
+    openAtLogin: z.boolean().optional(),
+    checkForUpdates: z.boolean().optional(),
   }),
 } as const;
 
@@ -320,6 +326,13 @@ export interface Prefs {
   /** Every upload of the window together, in MiB per second; unset for no limit. */
   uploadLimitMiBps?: number;
   lastLocation?: { account: string; bucket?: string; prefix?: string };
+  /** Where files shared from outside the window go (file manager, dock, shortcut, tray). */
+  destination?: { account: string; bucket: string; prefix?: string };
+  /** The global shortcut for "Share clipboard"; unset: off. */
+  shortcut?: string;
+  openAtLogin?: boolean;
+  /** Unset means on. */
+  checkForUpdates?: boolean;
 }
 
 export interface Responses {

@@ -20,6 +20,17 @@ export const PreferencesSchema = obj({
   uploadLimitMiBps: opt(num({ min: 0.1, max: 10_240 })),
   /** Where the window was last: it opens there again. */
   lastLocation: opt(obj({ account: str(), bucket: opt(str()), prefix: opt(str()) })),
+  /**
+   * Where files shared from outside the window go: the file manager's "Upload with Ferry", a
+   * second launch with files, the dock, the global shortcut and the tray's uploads. Unset until chosen.
+   */
+  destination: opt(obj({ account: str(), bucket: str(), prefix: opt(str()) })),
+  /** The global shortcut that uploads the clipboard and copies its link (an Electron accelerator); unset: off. */
+  shortcut: opt(str()),
+  /** Start Ferry, hidden in the tray, when the user logs in (off unless chosen). */
+  openAtLogin: opt(bool()),
+  /** Look for a new version of Ferry at start and daily (on unless turned off). */
+  checkForUpdates: opt(bool()),
 });
 export type Preferences = Infer<typeof PreferencesSchema>;
 export const DEFAULT_PREFERENCES: Preferences = { copyLinkOnUpload: false, defaultExpirySeconds: 86_400 };
