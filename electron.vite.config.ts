@@ -1,3 +1,4 @@
+import { chmodSync } from 'node:fs';
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
@@ -14,6 +15,15 @@ export default defineConfig({
         },
       },
     },
+    plugins: [
+      {
+        // `npm link` marks the CLI executable once; every build writes it anew, so the build marks it too.
+        name: 'ferry-cli-executable',
+        writeBundle(options: { dir?: string }, bundle: Record<string, unknown>) {
+          if (options.dir && 'cli.js' in bundle) chmodSync(resolve(options.dir, 'cli.js'), 0o755);
+        },
+      },
+    ],
   },
   preload: {
     build: {
