@@ -12,6 +12,7 @@ import { setupIpc } from './ipc';
 import type { Platform } from './platform';
 import { setupSecurity } from './security';
 import { setupTray } from './tray';
+import { startUpdater } from './updater-electron';
 import { setupWindow } from './window';
 
 const devServer = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
@@ -64,6 +65,9 @@ if (!app.requestSingleInstanceLock()) {
     setupIpc(core, window, devServer);
     const tray = setupTray(core, platform, window.show, () => app.quit());
     refreshTray = () => void tray.refresh();
+    // Updates (main/app/updater.ts): at start and daily unless Settings turned them off; never installed unasked.
+    const updater = startUpdater({ enabled: () => ferry.preferences.get().then((p) => p.checkForUpdates !== false), notify: platform.notify, onChange: () => refreshTray() });
+    app.on('will-quit', () => updater.stop());
     app.on('second-instance', window.show);
     app.on('activate', window.show);
     app.on('will-quit', () => core.dispose());
