@@ -25,7 +25,7 @@ describe('ferry on PATH from a checkout', () => {
     expect(linked.status, linked.stderr).toBe(0);
     expect((await lstat(join(prefix, 'bin/ferry'))).isSymbolicLink()).toBe(true);
     const elsewhere = await tempDir();
-    const env = { ...process.env, PATH: `${join(prefix, 'bin')}:${dirname(process.execPath)}:/usr/bin:/bin`, FERRY_DATA_DIR: elsewhere };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${join(prefix, 'bin')}:${dirname(process.execPath)}:/usr/bin:/bin`, FERRY_DATA_DIR: elsewhere };
     delete env.ELECTRON_OVERRIDE_DIST_PATH;
     const version = spawnSync('ferry', ['--version'], { cwd: elsewhere, env, encoding: 'utf8' });
     expect(version.error).toBeUndefined();

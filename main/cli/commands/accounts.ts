@@ -1,10 +1,13 @@
 import { PRESETS, PROVIDERS } from '../../core/accounts/presets';
 import { FerryError } from '../../core/errors';
+import { defaultDataDir } from '../../core/files';
+import { Ferry, type ConnectionReport, type Selector } from '../../core/ferry';
+import { KeychainSecretStore } from '../../core/secrets/secrets';
 import { usage as usageError, type Context, type OptionSpecs, type UsageLine } from '../context';
 import { ask, readAll } from '../prompt';
 
 export const usage: readonly UsageLine[] = [
-  ['accounts add NAME', 'add an account; keys are read from a prompt or stdin and kept in the keychain'],
+  ['accounts add NAME', 'add an account once its connection test passes; keys from a prompt or stdin, kept in the keychain'],
   ['accounts list | remove NAME | test [NAME] | default NAME'],
 ];
 
@@ -14,6 +17,7 @@ export const options = {
   'path-style': { type: 'boolean', help: ['--path-style | --virtual-hosted', 'with accounts add: addressing style'] },
   'virtual-hosted': { type: 'boolean' },
   'allow-link-local-endpoint': { type: 'boolean', help: ['--allow-link-local-endpoint', 'with accounts add: accept a link-local endpoint (169.254.x.x, fe80::)'] },
+  'no-test': { type: 'boolean', help: ['--no-test', 'with accounts add: save without the connection test (marked untested)'] },
   /** With accounts add: make it the default account (not in ferry --help). */
   default: { type: 'boolean' },
 } as const satisfies OptionSpecs;
@@ -30,7 +34,7 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
       if (ctx.o.json) return ctx.json(accounts);
       if (!accounts.length) return ctx.out('No accounts yet. Add one with: ferry accounts add NAME --provider storj');
       for (const a of accounts) {
-        ctx.out(`${a.isDefault ? '*' : ' '} ${a.name.padEnd(20)} ${PRESETS[a.provider].label.padEnd(28)} ${a.endpoint ?? '(AWS default)'}  ${a.region}`);
+        ctx.out(`${a.isDefault ? '*' : ' '} ${a.name.padEnd(20)} ${PRESETS[a.provider].label.padEnd(28)} ${a.endpoint ?? '(AWS default)'}  ${a.region}${a.untested ? '  (untested: no connection test has passed)' : ''}`);
       }
       return;
     }
@@ -49,16 +53,9 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
     }
     case 'test': {
       if (rest.length > 1) throw usageError('Usage: ferry accounts test [NAME].');
-      const report = await ctx.ferry.testConnection({ ...ctx.selector, ...(name ? { account: name } : {}) });
+      const report = await connectionTest(ctx, { ...ctx.selector, ...(name ? { account: name } : {}) });
       if (ctx.o.json) ctx.json(report);
-      else {
-        ctx.out(`Account ${report.account} at ${report.endpoint} (region ${report.region})`);
-        for (const c of report.checks) ctx.out(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
-        if (report.abilities?.length) {
-          ctx.out(report.capabilities ? `What the server supports (tested in bucket ${report.capabilities.bucket}, saved on the account):` : 'What the server supports:');
-          for (const c of report.abilities) ctx.out(`  ${c.ok ? 'yes ' : 'no  '} ${c.name}: ${c.detail}`);
-        }
-      }
+      else printReport(ctx, report);
       if (!report.ok) throw new FerryError('S3_ERROR', `The connection test failed at "${report.checks.find((c) => !c.ok)?.name}".`);
       return;
     }
@@ -89,20 +86,88 @@ async function add(ctx: Context<typeof options>, name: string | undefined, count
     );
   }
   const partSize = ctx.partSize();
-  const account = await ctx.ferry.addAccount(
-    {
-      name,
-      ...(ctx.o.provider ? { provider: ctx.o.provider } : {}),
-      ...(ctx.o['endpoint-url'] ? { endpoint: ctx.o['endpoint-url'] } : {}),
-      ...(ctx.o.region ? { region: ctx.o.region } : {}),
-      ...(ctx.o['path-style'] ? { pathStyle: true } : ctx.o['virtual-hosted'] ? { pathStyle: false } : {}),
-      ...(partSize !== undefined ? { partSize } : {}),
-      ...(ctx.o['allow-link-local-endpoint'] ? { allowLinkLocal: true } : {}),
-    },
-    { accessKeyId, secretAccessKey },
-  );
+  const input = {
+    name,
+    ...(ctx.o.provider ? { provider: ctx.o.provider } : {}),
+    ...(ctx.o['endpoint-url'] ? { endpoint: ctx.o['endpoint-url'] } : {}),
+    ...(ctx.o.region ? { region: ctx.o.region } : {}),
+    ...(ctx.o['path-style'] ? { pathStyle: true } : ctx.o['virtual-hosted'] ? { pathStyle: false } : {}),
+    ...(partSize !== undefined ? { partSize } : {}),
+    ...(ctx.o['allow-link-local-endpoint'] ? { allowLinkLocal: true } : {}),
+  };
+  // Saved marked untested, so that however the test below ends (a kill included) the account never
+  // looks tested before a test passed; a passing test clears the mark.
+  const added = await ctx.ferry.addAccount({ ...input, untested: true }, { accessKeyId, secretAccessKey });
+  const where = `${PRESETS[added.provider].label}, ${added.endpoint ?? 'AWS'}`;
+  if (ctx.o['no-test']) {
+    if (ctx.o.default) await ctx.ferry.accounts.setDefault(name);
+    if (ctx.o.json) return ctx.json(added);
+    ctx.out(`Added account "${name}" (${where}) without a connection test: it is marked untested until one passes. Its keys are in the system keychain.`);
+    ctx.out(`Test it with: ferry accounts test ${name}`);
+    return;
+  }
+  const report = await testSaved(ctx, name);
+  if (!report.ok) {
+    // A failed test keeps nothing: no settings entry, no keychain entry.
+    await ctx.ferry.removeAccount(name);
+    if (ctx.io.signal?.aborted) throw new FerryError('CANCELLED', `Cancelled: "${name}" was not saved.`);
+    if (ctx.o.json) ctx.json(report);
+    else printReport(ctx, report);
+    const failed = report.checks.find((c) => !c.ok);
+    throw new FerryError(
+      'S3_ERROR',
+      `Not saved: the connection test failed at "${failed?.name ?? 'the test'}": ${failed?.detail ?? ''} Fix that and run the same command again, or add --no-test to save "${name}" anyway (marked untested).`,
+    );
+  }
   if (ctx.o.default) await ctx.ferry.accounts.setDefault(name);
-  if (ctx.o.json) return ctx.json(account);
-  ctx.out(`Added account "${account.name}" (${PRESETS[account.provider].label}, ${account.endpoint ?? 'AWS'}); its keys are in the system keychain.`);
-  ctx.out(`Check it with: ferry accounts test ${account.name}`);
+  if (ctx.o.json) return ctx.json(await ctx.ferry.accounts.get(name));
+  const buckets = report.buckets ? ` (${report.buckets.length} bucket${report.buckets.length === 1 ? '' : 's'})` : '';
+  ctx.out(`Added account "${name}" (${where}): its connection test passed${buckets}, and its keys are in the system keychain.`);
+  ctx.out(`What the server supports: ferry accounts test ${name}`);
+}
+
+/**
+ * Network patience for a connection test, which a user waits for: a server that takes a
+ * connection and never answers is given up on in about half a minute (three tries of 10 s), not
+ * the three minutes a transfer would wait.
+ */
+const TEST_NETWORK = { requestTimeoutMs: 10_000, connectTimeoutMs: 5_000 };
+
+/** The connection test, on a core of its own with the test's patience (the same settings and keychain). */
+function connectionTest(ctx: Context<typeof options>, sel: Selector): Promise<ConnectionReport> {
+  const tester = new Ferry({ dataDir: defaultDataDir(ctx.io.env), secrets: ctx.io.secrets ?? new KeychainSecretStore(), env: ctx.io.env, network: TEST_NETWORK });
+  return tester.testConnection(sel);
+}
+
+/**
+ * The connection test `ferry accounts test` runs, on an account just saved, as a report however
+ * it ends: a test that could not run, or Ctrl-C, is a failed check, never a throw that would
+ * leave the account behind.
+ */
+async function testSaved(ctx: Context<typeof options>, name: string): Promise<ConnectionReport> {
+  const failed = (detail: string): ConnectionReport => ({ ok: false, account: name, endpoint: '', region: '', checks: [{ name: 'reachable', ok: false, detail }] });
+  const { signal } = ctx.io;
+  let stop: () => void = () => {};
+  const cancelled = new Promise<ConnectionReport>((resolve) => {
+    if (!signal) return;
+    stop = () => resolve(failed('Cancelled (Ctrl-C) before the test finished.'));
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  });
+  if (ctx.io.stderr.isTTY && !ctx.o.json) ctx.say(`Testing the connection of "${name}" (Ctrl-C stops it and saves nothing)…`);
+  try {
+    return await Promise.race([connectionTest(ctx, { account: name }).catch((err: unknown) => failed(err instanceof Error ? err.message : String(err))), cancelled]);
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
+}
+
+/** A connection test's report, as ferry accounts test prints it. */
+function printReport(ctx: Context<typeof options>, report: ConnectionReport): void {
+  ctx.out(`Account ${report.account} at ${report.endpoint || '(not reached)'} (region ${report.region || '?'})`);
+  for (const c of report.checks) ctx.out(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+  if (report.abilities?.length) {
+    ctx.out(report.capabilities ? `What the server supports (tested in bucket ${report.capabilities.bucket}, saved on the account):` : 'What the server supports:');
+    for (const c of report.abilities) ctx.out(`  ${c.ok ? 'yes ' : 'no  '} ${c.name}: ${c.detail}`);
+  }
 }

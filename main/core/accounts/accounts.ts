@@ -18,6 +18,8 @@ export interface AccountInput {
   partSize?: number;
   /** The user explicitly allows a link-local address as the endpoint (CLI only). */
   allowLinkLocal?: boolean;
+  /** Saved without a passing connection test (yet): see Account.untested. */
+  untested?: boolean;
 }
 
 /**
@@ -74,6 +76,7 @@ export function accountFromInput(input: AccountInput, now: Date): Account {
     checksums: input.checksums ?? preset.checksums,
     ...(input.partSize ?? preset.partSize ? { partSize: input.partSize ?? preset.partSize } : {}),
     ...(input.allowLinkLocal ? { allowLinkLocal: true as const } : {}),
+    ...(input.untested ? { untested: true as const } : {}),
     createdAt: now.toISOString(),
   };
 }

@@ -47,14 +47,22 @@ describe('commands that need no server', () => {
   it('accounts: add with keys on stdin, list, default, remove', async () => {
     const dataDir = await tempDir();
     const secrets = new MemorySecretStore();
-    const add = await cli(['accounts', 'add', 'work', '--provider', 'minio', '--endpoint-url', 'http://127.0.0.1:9000', '--path-style', '--part-size', '16MiB'], { dataDir, secrets, input: 'AKID\nSECRET\n' });
-    expect(add).toEqual({ code: 0, stdout: 'Added account "work" (MinIO, http://127.0.0.1:9000); its keys are in the system keychain.\nCheck it with: ferry accounts test work\n', stderr: '' });
+    const add = await cli(['accounts', 'add', 'work', '--provider', 'minio', '--endpoint-url', 'http://127.0.0.1:9000', '--path-style', '--part-size', '16MiB', '--no-test'], { dataDir, secrets, input: 'AKID\nSECRET\n' });
+    expect(add).toEqual({
+      code: 0,
+      stdout: 'Added account "work" (MinIO, http://127.0.0.1:9000) without a connection test: it is marked untested until one passes. Its keys are in the system keychain.\nTest it with: ferry accounts test work\n',
+      stderr: '',
+    });
     expect(await secrets.get('work')).toEqual({ accessKeyId: 'AKID', secretAccessKey: 'SECRET' });
-    const second = await cli(['accounts', 'add', 'home', '--access-key-id', 'AK2', '--default', '--json'], { dataDir, secrets, input: 'S2\n' });
+    const second = await cli(['accounts', 'add', 'home', '--access-key-id', 'AK2', '--default', '--json', '--no-test'], { dataDir, secrets, input: 'S2\n' });
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ name: 'home', provider: 'aws' });
     expect((await cli(['accounts', 'list'], { dataDir, secrets })).stdout).toBe(
-      ['  work                 MinIO                        http://127.0.0.1:9000  us-east-1', '* home                 Amazon S3                    (AWS default)  us-east-1', ''].join('\n'),
+      [
+        '  work                 MinIO                        http://127.0.0.1:9000  us-east-1  (untested: no connection test has passed)',
+        '* home                 Amazon S3                    (AWS default)  us-east-1  (untested: no connection test has passed)',
+        '',
+      ].join('\n'),
     );
     expect(await cli(['accounts', 'default', 'work'], { dataDir, secrets })).toEqual({ code: 0, stdout: '"work" is now the default account.\n', stderr: '' });
     expect(await cli(['accounts', 'remove', 'home', '--json'], { dataDir, secrets })).toEqual({ code: 0, stdout: '{"removed":"home"}\n', stderr: '' });
@@ -65,7 +73,7 @@ describe('commands that need no server', () => {
   it('--debug turns an unexpected error into its stack; without it, one line', async () => {
     const broken = { ...new MemorySecretStore(), get: () => Promise.reject(new TypeError('keychain exploded')) };
     const dataDir = await tempDir();
-    await cli(['accounts', 'add', 'a', '--access-key-id', 'AK'], { dataDir, input: 'S\n' });
+    await cli(['accounts', 'add', 'a', '--access-key-id', 'AK', '--no-test'], { dataDir, input: 'S\n' });
     const plain = await cli(['presign', 's3://bucket/k', '--account', 'a'], { dataDir, secrets: broken as unknown as MemorySecretStore });
     expect(plain).toEqual({ code: 1, stdout: '', stderr: 'ferry: unexpected error: keychain exploded (run again with --debug for details)\n' });
     const debug = await cli(['presign', 's3://bucket/k', '--account', 'a', '--debug'], { dataDir, secrets: broken as unknown as MemorySecretStore });
