@@ -215,12 +215,23 @@ export class Ferry {
    */
   async tryAccountChange(name: string, patch: { endpoint?: string; region?: string; pathStyle?: boolean }, credentials: Credentials | undefined, keep: () => Promise<boolean>): Promise<boolean> {
     const old = await this.accounts.get(name);
-    const oldKeys = await this.secrets.get(name);
-    await this.updateAccount(name, patch, credentials);
-    if (await keep()) return true;
-    if (credentials && oldKeys) await this.secrets.set(name, oldKeys);
-    await this.accounts.restore(old);
-    return false;
+    // A keychain entry Ferry cannot read is what new keys are given to replace: not kept, not a reason to refuse them.
+    const oldKeys = await this.secrets.get(name).catch((err: unknown) => {
+      if (credentials && isFerryError(err, 'NO_CREDENTIALS')) return undefined;
+      throw err;
+    });
+    let kept = false;
+    try {
+      await this.updateAccount(name, patch, credentials);
+      kept = await keep();
+      return kept;
+    } finally {
+      // Not kept, or failed half-way (a throw from keep() too): the old keys (or none) and settings come back.
+      if (!kept) {
+        if (credentials) await (oldKeys ? this.secrets.set(name, oldKeys) : this.secrets.delete(name));
+        await this.accounts.restore(old);
+      }
+    }
   }
 
   /** How endpoints' addresses are judged for an account (its link-local opt-in, this core's resolver). */

@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../main/cli/run';
-import { MemorySecretStore } from '../../main/core/secrets/secrets';
+import { FerryError } from '../../main/core/errors';
+import { MemorySecretStore, type Credentials } from '../../main/core/secrets/secrets';
 import { gateway, tempDir, uniqueName } from '../support/helpers';
+import { startStubProxy } from '../support/stub-proxy';
 import { cli, type Ran } from '../unit/cli/harness';
 
 const settingsOf = async (dataDir: string) =>
@@ -130,5 +132,123 @@ describe('ferry accounts add tests the connection before saving', () => {
       for (const s of sockets) s.destroy();
       silent.close();
     }
+  });
+});
+
+describe('ferry accounts update changes keys or settings in place, kept only when the test passes', () => {
+  const g = () => gateway();
+  const rightKeys = () => `${g().accessKeyId}\n${g().secretAccessKey}\n`;
+  /** An account saved with a wrong secret (--no-test), as a newcomer who mistyped it has one. */
+  async function mistyped() {
+    const opts = { dataDir: await tempDir(), secrets: new MemorySecretStore() };
+    const name = uniqueName('fix');
+    const added = await cli(['accounts', 'add', name, '--provider', 'ceph', '--endpoint-url', g().endpoint, '--no-test'], { ...opts, input: `${g().accessKeyId}\nmistyped\n` });
+    expect(added.code, added.stderr).toBe(0);
+    return { opts, name };
+  }
+
+  it('--keys with the right keys fixes a mistyped secret: tested, kept, the untested mark gone, and the account works', async () => {
+    const { opts, name } = await mistyped();
+    const r = await cli(['accounts', 'update', name, '--keys'], { ...opts, input: rightKeys() });
+    expect(r).toEqual({ code: 0, stdout: `Changed "${name}" (new keys): its connection test passed.\n`, stderr: '' });
+    expect(await opts.secrets.get(name)).toEqual({ accessKeyId: g().accessKeyId, secretAccessKey: g().secretAccessKey });
+    expect((await settingsOf(opts.dataDir)).accounts[0]!.untested).toBeUndefined();
+    expect((await cli(['ls', '--account', name], opts)).code).toBe(0);
+  });
+
+  it('wrong new keys: the report and the reason, status 1, and the old keys and settings stay exactly as they were', async () => {
+    const opts = { dataDir: await tempDir(), secrets: new MemorySecretStore() };
+    const name = uniqueName('keep');
+    expect((await cli(['accounts', 'add', name, '--provider', 'ceph', '--endpoint-url', g().endpoint], { ...opts, input: rightKeys() })).code).toBe(0);
+    const before = await readFile(join(opts.dataDir, 'settings.json'), 'utf8');
+    const r = await cli(['accounts', 'update', name, '--keys', '--region', 'eu-west-1'], { ...opts, input: `${g().accessKeyId}\nwrong-again\n` });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL credentials accepted: .*secret access key is wrong/);
+    expectOneLine(r, new RegExp(`^ferry: Not changed: the connection test failed at "credentials accepted": .* "${name}" keeps its old keys and settings\\. Fix that and run the same command again, or add --no-test to save the change anyway \\(marked untested\\)\\.\\n$`));
+    expect(await readFile(join(opts.dataDir, 'settings.json'), 'utf8')).toBe(before);
+    expect(await opts.secrets.get(name)).toEqual({ accessKeyId: g().accessKeyId, secretAccessKey: g().secretAccessKey });
+    expect((await cli(['accounts', 'test', name], opts)).code).toBe(0);
+  });
+
+  it('a new endpoint asks for the keys again; where nothing answers, nothing changes; where the server answers, it moves', async () => {
+    const opts = { dataDir: await tempDir(), secrets: new MemorySecretStore() };
+    const name = uniqueName('move');
+    expect((await cli(['accounts', 'add', name, '--provider', 'ceph', '--endpoint-url', g().endpoint], { ...opts, input: rightKeys() })).code).toBe(0);
+    // No keys piped: the move is refused before anything is sent or saved.
+    const keyless = await cli(['accounts', 'update', name, '--endpoint-url', 'http://127.0.0.1:9'], opts);
+    expect(keyless.code).toBe(2);
+    expect(keyless.stderr).toMatch(new RegExp(`^ferry: accounts update ${name} needs an access key ID and a secret access key`));
+    const nowhere = await cli(['accounts', 'update', name, '--endpoint-url', 'http://127.0.0.1:9'], { ...opts, input: rightKeys() });
+    expect(nowhere.code).toBe(1);
+    expectOneLine(nowhere, /failed at "reachable": Cannot reach http:\/\/127\.0\.0\.1:9/);
+    expect((await settingsOf(opts.dataDir)).accounts[0]).toMatchObject({ endpoint: g().endpoint });
+    const proxy = await startStubProxy(g().endpoint, () => undefined);
+    try {
+      const moved = await cli(['accounts', 'update', name, '--endpoint-url', `${proxy.endpoint}/`], { ...opts, input: rightKeys() });
+      expect(moved).toEqual({ code: 0, stdout: `Changed "${name}" (new keys, endpoint ${g().endpoint} → ${proxy.endpoint}): its connection test passed.\n`, stderr: '' });
+      expect((await settingsOf(opts.dataDir)).accounts[0]).toMatchObject({ endpoint: proxy.endpoint });
+      expect(proxy.seen.length).toBeGreaterThan(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('settings alone (addressing, region) need no keys; --no-test keeps a change untested', async () => {
+    const opts = { dataDir: await tempDir(), secrets: new MemorySecretStore() };
+    const name = uniqueName('style');
+    expect((await cli(['accounts', 'add', name, '--provider', 'ceph', '--endpoint-url', g().endpoint], { ...opts, input: rightKeys() })).code).toBe(0);
+    // The gateway on a loopback address takes no bucket label, so virtual-hosted addressing lists buckets but is not the account's.
+    const region = await cli(['accounts', 'update', name, '--region', 'eu-central-1', '--json'], opts);
+    expect(region.code, region.stderr).toBe(0);
+    expect(JSON.parse(region.stdout)).toMatchObject({ name, region: 'eu-central-1' });
+    const untested = await cli(['accounts', 'update', name, '--virtual-hosted', '--no-test'], opts);
+    expect(untested).toEqual({ code: 0, stdout: `Changed "${name}" (addressing virtual-hosted) without a connection test: it is marked untested until one passes.\nTest it with: ferry accounts test ${name}\n`, stderr: '' });
+    expect((await settingsOf(opts.dataDir)).accounts[0]).toMatchObject({ pathStyle: false, untested: true, region: 'eu-central-1' });
+  });
+
+  it('mistakes are said before any key is read: no such account, nothing to change, a bad region or endpoint, options update does not take', async () => {
+    const { opts, name } = await mistyped();
+    const before = await readFile(join(opts.dataDir, 'settings.json'), 'utf8');
+    const cases: Array<[string[], number, RegExp]> = [
+      [['accounts', 'update', 'nobody', '--keys'], 1, new RegExp(`^ferry: There is no account named "nobody"\\. Known accounts: ${name}\\.\\n$`)],
+      [['accounts', 'update', name], 2, new RegExp(`^ferry: Say what to change: ferry accounts update ${name} --keys \\(new keys\\), --endpoint-url URL, --region R, or --path-style / --virtual-hosted\\. See: ferry --help\\n$`)],
+      [['accounts', 'update', name, '--keys', '--region', 'bad region!'], 1, /^ferry: "bad region!" is not a region: /],
+      [['accounts', 'update', name, '--keys', '--endpoint-url', 'ftp://x'], 1, /must start with https:\/\/ or http:\/\//],
+      [['accounts', 'update', name, '--provider', 'minio'], 2, new RegExp(`^ferry: accounts update does not change --provider: add an account with it under a new name \\(ferry accounts add NEWNAME --provider …\\), then ferry accounts remove ${name}\\.`)],
+      [['accounts', 'update'], 2, /^ferry: Usage: ferry accounts update NAME \[--keys\]/],
+      [['accounts', 'update', name, '--path-style', '--virtual-hosted'], 2, /Choose one of --path-style and --virtual-hosted/],
+    ];
+    for (const [argv, code, message] of cases) {
+      // Right keys on stdin, never taken: the mistake is said first.
+      const r = await cli(argv, { ...opts, input: rightKeys() });
+      expect(r.code, argv.join(' ')).toBe(code);
+      expectOneLine(r, message);
+      expect(r.stdout).toBe('');
+    }
+    expect(await readFile(join(opts.dataDir, 'settings.json'), 'utf8')).toBe(before);
+    expect(await opts.secrets.get(name)).toMatchObject({ secretAccessKey: 'mistyped' });
+  });
+
+  it('a keychain entry Ferry cannot read is replaced by --keys (and put back as none when the test fails)', async () => {
+    /** A keychain whose entry for the account is not one Ferry wrote, until new keys are set. */
+    class Damaged extends MemorySecretStore {
+      damaged = true;
+      override async get(account: string): Promise<Credentials | undefined> {
+        if (this.damaged) throw new FerryError('NO_CREDENTIALS', `The keychain entry for account "${account}" is not one Ferry wrote.`);
+        return super.get(account);
+      }
+      override async set(account: string, credentials: Credentials): Promise<void> {
+        this.damaged = false;
+        return super.set(account, credentials);
+      }
+    }
+    const { opts, name } = await mistyped();
+    const secrets = new Damaged();
+    const failed = await cli(['accounts', 'update', name, '--keys'], { dataDir: opts.dataDir, secrets, input: `${g().accessKeyId}\nwrong\n` });
+    expect(failed.code).toBe(1);
+    expect(await secrets.get(name)).toBeUndefined();
+    const fixed = await cli(['accounts', 'update', name, '--keys'], { dataDir: opts.dataDir, secrets, input: rightKeys() });
+    expect(fixed).toMatchObject({ code: 0, stderr: '' });
+    expect(await secrets.get(name)).toEqual({ accessKeyId: g().accessKeyId, secretAccessKey: g().secretAccessKey });
   });
 });

@@ -1,23 +1,24 @@
 import { PRESETS, PROVIDERS } from '../../core/accounts/presets';
 import { FerryError } from '../../core/errors';
-import { defaultDataDir } from '../../core/files';
-import { Ferry, type ConnectionReport, type Selector } from '../../core/ferry';
-import { KeychainSecretStore } from '../../core/secrets/secrets';
+import type { ConnectionReport, Selector } from '../../core/ferry';
+import type { Credentials } from '../../core/secrets/secrets';
 import { usage as usageError, type Context, type OptionSpecs, type UsageLine } from '../context';
 import { ask, readAll } from '../prompt';
 
 export const usage: readonly UsageLine[] = [
   ['accounts add NAME', 'add an account once its connection test passes; keys from a prompt or stdin, kept in the keychain'],
+  ['accounts update NAME', 'change its keys (--keys) or settings, kept once the connection test passes'],
   ['accounts list | remove NAME | test [NAME] | default NAME'],
 ];
 
 export const options = {
   provider: { type: 'string', help: ['--provider NAME', `with accounts add: ${PROVIDERS.join(', ')}`] },
-  'access-key-id': { type: 'string', help: ['--access-key-id ID', 'with accounts add (the secret is never taken as an option)'] },
-  'path-style': { type: 'boolean', help: ['--path-style | --virtual-hosted', 'with accounts add: addressing style'] },
+  'access-key-id': { type: 'string', help: ['--access-key-id ID', 'with accounts add or update (the secret is never taken as an option)'] },
+  'path-style': { type: 'boolean', help: ['--path-style | --virtual-hosted', 'with accounts add or update: addressing style'] },
   'virtual-hosted': { type: 'boolean' },
   'allow-link-local-endpoint': { type: 'boolean', help: ['--allow-link-local-endpoint', 'with accounts add: accept a link-local endpoint (169.254.x.x, fe80::)'] },
-  'no-test': { type: 'boolean', help: ['--no-test', 'with accounts add: save without the connection test (marked untested)'] },
+  keys: { type: 'boolean', help: ['--keys', 'with accounts update: new keys, from a prompt or stdin as accounts add reads them'] },
+  'no-test': { type: 'boolean', help: ['--no-test', 'with accounts add or update: save without the connection test (marked untested)'] },
   /** With accounts add: make it the default account (not in ferry --help). */
   default: { type: 'boolean' },
 } as const satisfies OptionSpecs;
@@ -40,6 +41,8 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
     }
     case 'add':
       return add(ctx, name, rest.length);
+    case 'update':
+      return update(ctx, name, rest.length);
     case 'remove': {
       if (!name || rest.length !== 1) throw usageError('Usage: ferry accounts remove NAME.');
       await ctx.ferry.removeAccount(name);
@@ -60,7 +63,7 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
       return;
     }
     default:
-      throw usageError(`Unknown accounts command "${sub ?? ''}". Use add, list, remove, test or default.`);
+      throw usageError(`Unknown accounts command "${sub ?? ''}". Use add, update, list, remove, test or default.`);
   }
 }
 
@@ -68,23 +71,7 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
 async function add(ctx: Context<typeof options>, name: string | undefined, count: number): Promise<void> {
   if (!name || count !== 1) throw usageError('Usage: ferry accounts add NAME [--provider P] [--endpoint-url URL] [--region R] [--access-key-id ID].');
   if (ctx.o['path-style'] && ctx.o['virtual-hosted']) throw usageError('Choose one of --path-style and --virtual-hosted.');
-  const { stdin } = ctx.io;
-  const stderr = ctx.terminal;
-  let accessKeyId = ctx.o['access-key-id']?.trim();
-  let secretAccessKey: string;
-  if (stdin.isTTY) {
-    accessKeyId ||= (await ask('Access key ID: ', { input: stdin, output: stderr })).trim();
-    secretAccessKey = (await ask('Secret access key: ', { input: stdin, output: stderr, hidden: true })).trim();
-  } else {
-    const lines = (await readAll(stdin)).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-    if (!accessKeyId) accessKeyId = lines.shift();
-    secretAccessKey = lines.shift() ?? '';
-  }
-  if (!accessKeyId || !secretAccessKey) {
-    throw usageError(
-      'accounts add needs an access key ID and a secret access key: type them at the prompt, or pipe them on stdin (the key ID on the first line, the secret on the second; or only the secret with --access-key-id).',
-    );
-  }
+  const { accessKeyId, secretAccessKey } = await readKeys(ctx, 'accounts add');
   const partSize = ctx.partSize();
   const input = {
     name,
@@ -126,6 +113,93 @@ async function add(ctx: Context<typeof options>, name: string | undefined, count
   ctx.out(`What the server supports: ferry accounts test ${name}`);
 }
 
+/** The keys from a prompt on a terminal (the secret not echoed), else from stdin; never from an option. */
+async function readKeys(ctx: Context<typeof options>, command: string): Promise<Credentials> {
+  const { stdin } = ctx.io;
+  const stderr = ctx.terminal;
+  let accessKeyId = ctx.o['access-key-id']?.trim();
+  let secretAccessKey: string;
+  if (stdin.isTTY) {
+    accessKeyId ||= (await ask('Access key ID: ', { input: stdin, output: stderr })).trim();
+    secretAccessKey = (await ask('Secret access key: ', { input: stdin, output: stderr, hidden: true })).trim();
+  } else {
+    const lines = (await readAll(stdin)).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    if (!accessKeyId) accessKeyId = lines.shift();
+    secretAccessKey = lines.shift() ?? '';
+  }
+  if (!accessKeyId || !secretAccessKey) {
+    throw usageError(
+      `${command} needs an access key ID and a secret access key: type them at the prompt, or pipe them on stdin (the key ID on the first line, the secret on the second; or only the secret with --access-key-id).`,
+    );
+  }
+  return { accessKeyId, secretAccessKey };
+}
+
+/**
+ * accounts update: new keys or settings, kept only once the connection test passes (or with
+ * --no-test); a failed test puts the old keys and settings back, through the core's
+ * tryAccountChange, as the window's accounts:update does.
+ */
+async function update(ctx: Context<typeof options>, name: string | undefined, count: number): Promise<void> {
+  if (!name || count !== 1) throw usageError('Usage: ferry accounts update NAME [--keys] [--endpoint-url URL] [--region R] [--path-style | --virtual-hosted].');
+  if (ctx.o['path-style'] && ctx.o['virtual-hosted']) throw usageError('Choose one of --path-style and --virtual-hosted.');
+  for (const option of ['provider', 'allow-link-local-endpoint', 'part-size'] as const) {
+    if (ctx.o[option] !== undefined) throw usageError(`accounts update does not change --${option}: add an account with it under a new name (ferry accounts add NEWNAME --${option} …), then ferry accounts remove ${name}.`);
+  }
+  // Everything that can be wrong without a server is said before any key is typed.
+  const [{ normaliseEndpoint }, { checkRegion }] = await Promise.all([import('../../core/accounts/accounts'), import('../../core/s3/hosts')]);
+  const current = await ctx.ferry.accounts.get(name);
+  const endpoint = ctx.o['endpoint-url'] === undefined ? undefined : normaliseEndpoint(ctx.o['endpoint-url'], { allowLinkLocal: current.allowLinkLocal ?? false });
+  if (ctx.o.region !== undefined) checkRegion(ctx.o.region);
+  const patch = {
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(ctx.o.region !== undefined ? { region: ctx.o.region } : {}),
+    ...(ctx.o['path-style'] ? { pathStyle: true } : ctx.o['virtual-hosted'] ? { pathStyle: false } : {}),
+  };
+  const moving = endpoint !== undefined && endpoint !== current.endpoint;
+  // A new endpoint gets the keys again: they sign every request sent there (the core refuses a move without them).
+  const wantKeys = Boolean(ctx.o.keys || ctx.o['access-key-id'] !== undefined || moving);
+  if (!wantKeys && !Object.keys(patch).length && !ctx.o.default) {
+    throw usageError(`Say what to change: ferry accounts update ${name} --keys (new keys), --endpoint-url URL, --region R, or --path-style / --virtual-hosted.`);
+  }
+  if (moving && !ctx.o.keys && ctx.io.stdin.isTTY) ctx.say(`A new endpoint needs the keys of "${name}" again.`);
+  const keys = wantKeys ? await readKeys(ctx, `accounts update ${name}`) : undefined;
+  const changes = [
+    ...(keys ? ['new keys'] : []),
+    ...(moving ? [`endpoint ${current.endpoint ?? 'AWS'} → ${endpoint}`] : []),
+    ...(patch.region !== undefined && patch.region !== current.region ? [`region ${current.region} → ${patch.region}`] : []),
+    ...(patch.pathStyle !== undefined && patch.pathStyle !== current.pathStyle ? [`addressing ${patch.pathStyle ? 'path-style' : 'virtual-hosted'}`] : []),
+  ];
+  const what = changes.length ? changes.join(', ') : 'nothing new (it was so already)';
+  if (ctx.o['no-test']) {
+    await ctx.ferry.updateAccount(name, patch, keys);
+    await ctx.ferry.accounts.setUntested(name, true);
+    if (ctx.o.default) await ctx.ferry.accounts.setDefault(name);
+    if (ctx.o.json) return ctx.json(await ctx.ferry.accounts.get(name));
+    ctx.out(`Changed "${name}" (${what}) without a connection test: it is marked untested until one passes.`);
+    ctx.out(`Test it with: ferry accounts test ${name}`);
+    return;
+  }
+  let report: ConnectionReport | undefined;
+  const kept = await ctx.ferry.tryAccountChange(name, patch, keys, async () => {
+    report = await testSaved(ctx, name);
+    return report.ok && !ctx.io.signal?.aborted;
+  });
+  if (!kept) {
+    if (ctx.io.signal?.aborted) throw new FerryError('CANCELLED', `Cancelled: "${name}" is as it was.`);
+    if (ctx.o.json) ctx.json(report);
+    else if (report) printReport(ctx, report);
+    const failed = report?.checks.find((c) => !c.ok);
+    throw new FerryError(
+      'S3_ERROR',
+      `Not changed: the connection test failed at "${failed?.name ?? 'the test'}": ${failed?.detail ?? ''} "${name}" keeps its old keys and settings. Fix that and run the same command again, or add --no-test to save the change anyway (marked untested).`,
+    );
+  }
+  if (ctx.o.default) await ctx.ferry.accounts.setDefault(name);
+  if (ctx.o.json) return ctx.json(await ctx.ferry.accounts.get(name));
+  ctx.out(`Changed "${name}" (${what}): its connection test passed.`);
+}
+
 /**
  * Network patience for a connection test, which a user waits for: a server that takes a
  * connection and never answers is given up on in about half a minute (three tries of 10 s), not
@@ -134,7 +208,8 @@ async function add(ctx: Context<typeof options>, name: string | undefined, count
 const TEST_NETWORK = { requestTimeoutMs: 10_000, connectTimeoutMs: 5_000 };
 
 /** The connection test, on a core of its own with the test's patience (the same settings and keychain). */
-function connectionTest(ctx: Context<typeof options>, sel: Selector): Promise<ConnectionReport> {
+async function connectionTest(ctx: Context<typeof options>, sel: Selector): Promise<ConnectionReport> {
+  const [{ Ferry }, { defaultDataDir }, { KeychainSecretStore }] = await Promise.all([import('../../core/ferry'), import('../../core/files'), import('../../core/secrets/secrets')]);
   const tester = new Ferry({ dataDir: defaultDataDir(ctx.io.env), secrets: ctx.io.secrets ?? new KeychainSecretStore(), env: ctx.io.env, network: TEST_NETWORK });
   return tester.testConnection(sel);
 }
