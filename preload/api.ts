@@ -52,6 +52,8 @@ export const methods = {
   openLink: 'links:open',
   getPrefs: 'prefs:get',
   setPrefs: 'prefs:set',
+  desktopState: 'desktop:state',
+  setFileManagerItem: 'desktop:fileManager',
 } as const satisfies Record<string, Channel>;
 
 export const events = ['transfers:changed', 'notice', 'links:changed'] as const satisfies ReadonlyArray<keyof Events>;

@@ -173,6 +173,10 @@ export const requests = {
     openAtLogin: z.boolean().optional(),
     checkForUpdates: z.boolean().optional(),
   }),
+  /** What Ferry can do outside its window on this desktop (Settings shows it). */
+  'desktop:state': none,
+  /** Adds or removes Ferry's item in a file manager's menu (Linux). */
+  'desktop:fileManager': z.object({ id: z.enum(['nautilus', 'nemo', 'dolphin']), on: z.boolean() }),
 } as const;
 
 export type Channel = keyof typeof requests;
@@ -335,6 +339,22 @@ export interface Prefs {
   checkForUpdates?: boolean;
 }
 
+/** What Ferry can do outside its window here, for Settings. */
+export interface DesktopState {
+  /** Start at login: whether this desktop has a way, and in a few words what it is. */
+  openAtLogin: { supported: boolean; on: boolean; how: string };
+  /**
+   * The global shortcut for "Share clipboard". works: false where this desktop gives apps no
+   * global shortcuts (Wayland): why says so, and command is what the desktop's own shortcut
+   * settings can run instead. active: the saved shortcut is registered now.
+   */
+  shortcut: { works: boolean; why?: string; command: string; active: boolean };
+  /** File managers Ferry can add "Share with Ferry" to (Linux; empty elsewhere). */
+  fileManagers: Array<{ id: 'nautilus' | 'nemo' | 'dolphin'; label: string; present: boolean; installed: boolean }>;
+  /** The screenshot tool the tray's "Capture an area and share" runs; unset where there is none. */
+  capture?: string;
+}
+
 export interface Responses {
   'app:info': { name: string; version: string; platform: string };
   'presets:list': PresetView[];
@@ -385,6 +405,8 @@ export interface Responses {
   'links:open': null;
   'prefs:get': Prefs;
   'prefs:set': Prefs;
+  'desktop:state': DesktopState;
+  'desktop:fileManager': DesktopState;
 }
 
 /** Events main sends to the window. */

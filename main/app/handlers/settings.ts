@@ -1,7 +1,12 @@
+import type { DesktopState } from '../../../preload/contract';
+import { FerryError } from '../../core/errors';
 import type { HandlerContext, Handlers } from './context';
 
 /** The app itself and its preferences. */
-export function settingsHandlers({ ferry, known, follow, appInfo }: HandlerContext) {
+const NO_DESKTOP: DesktopState = { openAtLogin: { supported: false, on: false, how: 'not available here' }, shortcut: { works: false, why: 'Ferry runs without a desktop here.', command: 'ferry-app --share-clipboard', active: false }, fileManagers: [] };
+
+export function settingsHandlers({ ferry, known, follow, appInfo, platform }: HandlerContext) {
+  const desktop = platform.desktop;
   return {
     'app:info': async () => appInfo,
     'prefs:get': async () => follow(await ferry.preferences.get()),
@@ -12,6 +17,9 @@ export function settingsHandlers({ ferry, known, follow, appInfo }: HandlerConte
       if (at?.bucket) known.folder(at.account, at.bucket, at.prefix ?? '');
       // Where files from outside the window go must be a bucket a server listed to main.
       if (destination) known.bucket(destination.account, destination.bucket);
+      // What the desktop does is changed first: when it cannot (a shortcut another app holds), nothing is saved.
+      if (shortcut !== undefined) await desktop?.useShortcut(shortcut ?? undefined);
+      if (patch.openAtLogin !== undefined) await desktop?.setOpenAtLogin(patch.openAtLogin);
       return follow(await ferry.preferences.set({
         ...patch,
         ...(partSizeMiB !== undefined ? { partSizeMiB: partSizeMiB ?? undefined } : {}),
@@ -21,5 +29,11 @@ export function settingsHandlers({ ferry, known, follow, appInfo }: HandlerConte
         ...(shortcut !== undefined ? { shortcut: shortcut ?? undefined } : {}),
       }));
     },
-  } satisfies Pick<Handlers, 'app:info' | 'prefs:get' | 'prefs:set'>;
+    'desktop:state': async () => (desktop ? desktop.state() : NO_DESKTOP),
+    'desktop:fileManager': async ({ id, on }) => {
+      if (!desktop) throw new FerryError('USAGE', 'File manager items are made by the Ferry app on a desktop.');
+      await desktop.setFileManager(id, on);
+      return desktop.state();
+    },
+  } satisfies Pick<Handlers, 'app:info' | 'prefs:get' | 'prefs:set' | 'desktop:state' | 'desktop:fileManager'>;
 }
