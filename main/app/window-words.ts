@@ -10,9 +10,10 @@ const REWRITES: Array<[RegExp, string]> = [
   [/Check the key with: ferry ls s3:\/\/\S+/, 'Refresh the list to see what is there now.'],
   [/run ferry uploads abort s3:\/\/\S+ --upload-id \S+/, 'remove them under “Unfinished uploads” beside the bucket’s files'],
   [/remove them with: ferry uploads abort s3:\/\/\S+ --upload-id \S+/, 'remove them under “Unfinished uploads” beside the bucket’s files'],
-  [/Re-add the account with the right secret key\./, 'Type the right secret access key in the account’s settings and save again.'],
-  [/\(re-add the account with the right keys\)/, '(type the right keys in the account’s settings and save again)'],
-  [/remove the account and add it again/, 'type the keys again in the account’s settings'],
+  [/Give the right keys with: ferry accounts update \S+ --keys/, 'Type the right keys in the account’s settings and save again.'],
+  [/give its keys again with: ferry accounts update \S+ --keys/, 'type its keys again in the account’s settings.'],
+  [/Give its keys again with: ferry accounts update \S+ --keys/, 'Type its keys again in the account’s settings.'],
+  [/change that account with: ferry accounts update \S+ --keys \(or --endpoint-url, --region\)/, 'change that account in its settings.'],
   [/Add one with: ferry accounts add[^.]*(\.|$)/, 'Add one with “+ Add account”.'],
   [/add the account with the CLI's --allow-link-local-endpoint/, 'add the account with the ferry command and its --allow-link-local-endpoint option'],
   // The window stores only where nothing is when it could not ask which names were taken (offline: waiting-transfers.ts).

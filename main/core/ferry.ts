@@ -13,6 +13,7 @@ import { FastPresigner } from './links/sigv4';
 import type { Capabilities, CapabilityLine } from './s3/capabilities';
 import type { Profile } from './s3/client';
 import { endpointLabel } from './s3/endpoint';
+import { ENV_PROFILE_NAME } from './s3/errors';
 import { checkEndpointAddresses, checkRegion, type AddressCheck } from './s3/hosts';
 import type { Credentials, SecretStore } from './secrets/secrets';
 import { UploadStateStore } from './transfers/state';
@@ -54,7 +55,7 @@ export interface Selector {
   region?: string;
 }
 
-export const ENV_PROFILE_NAME = 'environment';
+export { ENV_PROFILE_NAME };
 
 export interface AccountSummary extends Account {
   isDefault: boolean;
@@ -290,7 +291,7 @@ export class Ferry {
     if (!credentials) {
       throw new FerryError(
         'NO_CREDENTIALS',
-        `The keychain has no credentials for account "${name}" (a locked keychain also hides them). Unlock the keychain, or remove the account and add it again.`,
+        `The keychain has no credentials for account "${name}" (a locked keychain also hides them). Unlock the keychain, or give its keys again with: ferry accounts update ${name} --keys`,
       );
     }
     const region = sel.region ?? account.region;

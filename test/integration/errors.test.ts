@@ -78,10 +78,12 @@ describe('errors a user can cause', () => {
   it('a wrong access key ID, and a wrong secret key', async () => {
     const g = gateway();
     const badKey = cliEnv(dataDir, { AWS_ACCESS_KEY_ID: 'NOSUCHKEY0000000000', AWS_SECRET_ACCESS_KEY: g.secretAccessKey, AWS_ENDPOINT_URL: g.endpoint });
-    expectOneLineError(await ferry(['ls'], { env: badKey }), /does not know this access key ID/);
+    // Keys from AWS_* variables are no account: the advice is the variables, never ferry accounts update.
+    expectOneLineError(await ferry(['ls'], { env: badKey }), /does not know this access key ID\. Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: this command took its keys from them\.\n$/);
     const badSecret = cliEnv(dataDir, { AWS_ACCESS_KEY_ID: g.accessKeyId, AWS_SECRET_ACCESS_KEY: 'wrong-secret', AWS_ENDPOINT_URL: g.endpoint });
     const r = await ferry(['cp', file, `s3://${bucket}/x`], { env: badSecret });
-    expectOneLineError(r, /secret access key is wrong/);
+    expectOneLineError(r, /secret access key is wrong.*Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+    expect(r.stderr).not.toMatch(/accounts update|<account>/);
     expect(r.stderr).not.toContain('wrong-secret');
   });
 

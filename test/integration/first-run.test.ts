@@ -49,7 +49,9 @@ describe('ferry accounts add tests the connection before saving', () => {
     const r = await add(name, 'not-the-secret', opts);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^Account .+ at http:\/\/127\.0\.0\.1:\d+ \(region us-east-1\)\n {2}ok {3}reachable: .*\n {2}ok {3}speaks S3: .*\n {2}FAIL credentials accepted: .*secret access key is wrong/);
-    expectOneLine(r, new RegExp(`^ferry: Not saved: the connection test failed at "credentials accepted": .*the secret access key is wrong for this access key ID\\..* Fix that and run the same command again, or add --no-test to save "${name}" anyway \\(marked untested\\)\\.\\n$`));
+    expectOneLine(r, new RegExp(`^ferry: Not saved: the connection test failed at "credentials accepted": .*the secret access key is wrong for this access key ID\\. Run the same command again with the right keys, or add --no-test to save "${name}" anyway \\(marked untested\\)\\.\\n$`));
+    // No advice to update an account that was not saved.
+    expect(r.stdout + r.stderr).not.toMatch(/accounts update|<account>/);
     expect((await settingsOf(opts.dataDir)).accounts).toEqual([]);
     expect(await opts.secrets.get(name)).toBeUndefined();
     // Nothing was left to say "already exists": the same command with the right key works.
@@ -164,10 +166,34 @@ describe('ferry accounts update changes keys or settings in place, kept only whe
     const r = await cli(['accounts', 'update', name, '--keys', '--region', 'eu-west-1'], { ...opts, input: `${g().accessKeyId}\nwrong-again\n` });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/FAIL credentials accepted: .*secret access key is wrong/);
-    expectOneLine(r, new RegExp(`^ferry: Not changed: the connection test failed at "credentials accepted": .* "${name}" keeps its old keys and settings\\. Fix that and run the same command again, or add --no-test to save the change anyway \\(marked untested\\)\\.\\n$`));
+    expectOneLine(r, new RegExp(`^ferry: Not changed: the connection test failed at "credentials accepted": .* "${name}" keeps its old keys and settings\\. Run the same command again with the right keys, or add --no-test to save the change anyway \\(marked untested\\)\\.\\n$`));
     expect(await readFile(join(opts.dataDir, 'settings.json'), 'utf8')).toBe(before);
     expect(await opts.secrets.get(name)).toEqual({ accessKeyId: g().accessKeyId, secretAccessKey: g().secretAccessKey });
     expect((await cli(['accounts', 'test', name], opts)).code).toBe(0);
+  });
+
+  it('keys a server refuses are said with the command that fixes them, naming the account: ferry accounts update NAME --keys', async () => {
+    const { opts, name } = await mistyped();
+    const ls = await cli(['ls', '--account', name], opts);
+    expect(ls.code).toBe(1);
+    expectOneLine(ls, new RegExp(`^ferry: .*the secret access key is wrong for this access key ID\\. Give the right keys with: ferry accounts update ${name} --keys\\n$`));
+    // The test's report says the same, as the account exists.
+    const tested = await cli(['accounts', 'test', name], opts);
+    expect(tested.code).toBe(1);
+    expect(tested.stdout).toContain(`FAIL credentials accepted: `);
+    expect(tested.stdout).toContain(`Give the right keys with: ferry accounts update ${name} --keys`);
+    // A change of settings alone, tested with the old (wrong) keys, says to give --keys too.
+    const region = await cli(['accounts', 'update', name, '--region', 'eu-west-1'], opts);
+    expect(region.code).toBe(1);
+    expectOneLine(region, new RegExp(`"${name}" keeps its old keys and settings\\. Run the same command again with --keys and the right keys, or add --no-test`));
+    expect((await settingsOf(opts.dataDir)).accounts[0]).toMatchObject({ region: 'us-east-1' });
+    // Doing what it says works.
+    expect((await cli(['accounts', 'update', name, '--keys'], { ...opts, input: rightKeys() })).code).toBe(0);
+    expect((await cli(['ls', '--account', name], opts)).code).toBe(0);
+    for (const r of [ls, tested, region]) {
+      expect(r.stdout + r.stderr).not.toMatch(/<account>|re-add|add it again/i);
+      expect(r.stdout + r.stderr).not.toMatch(/\bNAME\b/);
+    }
   });
 
   it('a new endpoint asks for the keys again; where nothing answers, nothing changes; where the server answers, it moves', async () => {

@@ -1,6 +1,7 @@
 import { PRESETS, PROVIDERS } from '../../core/accounts/presets';
 import { FerryError } from '../../core/errors';
 import type { ConnectionReport, Selector } from '../../core/ferry';
+import { RIGHT_KEYS_ADVICE } from '../../core/s3/errors';
 import type { Credentials } from '../../core/secrets/secrets';
 import { usage as usageError, type Context, type OptionSpecs, type UsageLine } from '../context';
 import { ask, readAll } from '../prompt';
@@ -98,12 +99,12 @@ async function add(ctx: Context<typeof options>, name: string | undefined, count
     // A failed test keeps nothing: no settings entry, no keychain entry.
     await ctx.ferry.removeAccount(name);
     if (ctx.io.signal?.aborted) throw new FerryError('CANCELLED', `Cancelled: "${name}" was not saved.`);
-    if (ctx.o.json) ctx.json(report);
-    else printReport(ctx, report);
-    const failed = report.checks.find((c) => !c.ok);
+    const failure = failedTest(report);
+    if (ctx.o.json) ctx.json(failure.report);
+    else printReport(ctx, failure.report);
     throw new FerryError(
       'S3_ERROR',
-      `Not saved: the connection test failed at "${failed?.name ?? 'the test'}": ${failed?.detail ?? ''} Fix that and run the same command again, or add --no-test to save "${name}" anyway (marked untested).`,
+      `Not saved: the connection test failed at "${failure.check}": ${failure.detail} ${failure.keys ? 'Run the same command again with the right keys' : 'Fix that and run the same command again'}, or add --no-test to save "${name}" anyway (marked untested).`,
     );
   }
   if (ctx.o.default) await ctx.ferry.accounts.setDefault(name);
@@ -187,12 +188,13 @@ async function update(ctx: Context<typeof options>, name: string | undefined, co
   });
   if (!kept) {
     if (ctx.io.signal?.aborted) throw new FerryError('CANCELLED', `Cancelled: "${name}" is as it was.`);
-    if (ctx.o.json) ctx.json(report);
-    else if (report) printReport(ctx, report);
-    const failed = report?.checks.find((c) => !c.ok);
+    const failure = failedTest(report);
+    if (ctx.o.json) ctx.json(failure.report);
+    else if (failure.report) printReport(ctx, failure.report);
+    const again = !failure.keys ? 'Fix that and run the same command again' : keys ? 'Run the same command again with the right keys' : 'Run the same command again with --keys and the right keys';
     throw new FerryError(
       'S3_ERROR',
-      `Not changed: the connection test failed at "${failed?.name ?? 'the test'}": ${failed?.detail ?? ''} "${name}" keeps its old keys and settings. Fix that and run the same command again, or add --no-test to save the change anyway (marked untested).`,
+      `Not changed: the connection test failed at "${failure.check}": ${failure.detail} "${name}" keeps its old keys and settings. ${again}, or add --no-test to save the change anyway (marked untested).`,
     );
   }
   if (ctx.o.default) await ctx.ferry.accounts.setDefault(name);
@@ -235,6 +237,34 @@ async function testSaved(ctx: Context<typeof options>, name: string): Promise<Co
   } finally {
     signal?.removeEventListener('abort', stop);
   }
+}
+
+interface Failure<R> {
+  /** The report, its details without the advice. */
+  report: R;
+  check: string;
+  detail: string;
+  /** The keys were refused: the advice was taken out. */
+  keys: boolean;
+}
+
+/**
+ * A failed test of an account being added or changed, said once: refused keys' advice ("ferry
+ * accounts update NAME --keys") names no account that exists after a failed add, and is the same
+ * command again for one being changed, so the caller's own words say the way on (keys: true).
+ */
+function failedTest(report: ConnectionReport): Failure<ConnectionReport>;
+function failedTest(report: ConnectionReport | undefined): Failure<ConnectionReport | undefined>;
+function failedTest(report: ConnectionReport | undefined): Failure<ConnectionReport | undefined> {
+  const failed = report?.checks.find((c) => !c.ok);
+  const detail = failed?.detail ?? '';
+  const plain = (text: string) => text.replace(RIGHT_KEYS_ADVICE, '');
+  return {
+    report: report && { ...report, checks: report.checks.map((c) => ({ ...c, detail: plain(c.detail) })) },
+    check: failed?.name ?? 'the test',
+    detail: plain(detail),
+    keys: plain(detail) !== detail,
+  };
 }
 
 /** A connection test's report, as ferry accounts test prints it. */

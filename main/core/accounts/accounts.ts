@@ -112,7 +112,7 @@ export class AccountStore {
   async add(account: Account, whileLocked?: () => Promise<void>): Promise<void> {
     await this.file.change(async (s) => {
       if (s.accounts.some((a) => a.name === account.name)) {
-        throw new FerryError('ACCOUNT_EXISTS', `An account named "${account.name}" already exists. Remove it first or choose another name.`);
+        throw new FerryError('ACCOUNT_EXISTS', `An account named "${account.name}" already exists. Choose another name, or change that account with: ferry accounts update ${account.name} --keys (or --endpoint-url, --region)`);
       }
       await whileLocked?.();
       return { next: { ...s, accounts: [...s.accounts, account] }, result: undefined };

@@ -3,6 +3,8 @@ import { FerryError, systemCode } from '../errors';
 /** What was being done, so the message can name it. */
 export interface Operation {
   endpoint: string;
+  /** The account whose keys signed the request (ENV_PROFILE_NAME for AWS_* variables), so refused keys can be said what to do about. */
+  account?: string;
   bucket?: string;
   key?: string;
 }
@@ -14,6 +16,21 @@ interface SdkError {
   $metadata?: { httpStatusCode?: number };
   $response?: { statusCode?: number; headers?: Record<string, string> };
 }
+
+/** The profile name of keys taken from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, which are no account. */
+export const ENV_PROFILE_NAME = 'environment';
+
+/**
+ * What to do about keys a server refuses: the command that gives the account new keys (the window
+ * says it in its own words, window-words.ts); for keys from the environment, the variables.
+ */
+export function rightKeys(account: string | undefined): string {
+  if (account === ENV_PROFILE_NAME) return 'Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: this command took its keys from them.';
+  return `Give the right keys with: ferry accounts update ${account ?? 'NAME'} --keys`;
+}
+
+/** rightKeys' advice in a message, for a command whose own words say what to do (accounts add: there is no account yet to update). */
+export const RIGHT_KEYS_ADVICE = / ?Give the right keys with: ferry accounts update \S+ --keys/g;
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED', 'CERT_HAS_EXPIRED']);
 
@@ -45,9 +62,9 @@ export function toFerryError(err: unknown, op: Operation): FerryError {
   }
   switch (code) {
     case 'InvalidAccessKeyId':
-      return new FerryError('BAD_CREDENTIALS', `${where} does not know this access key ID. Check the account's access key ID (re-add the account with the right keys).`, { cause: err });
+      return new FerryError('BAD_CREDENTIALS', `${where} does not know this access key ID. ${rightKeys(op.account)}`, { cause: err });
     case 'SignatureDoesNotMatch':
-      return new FerryError('BAD_CREDENTIALS', `${where} rejected the request signature: the secret access key is wrong for this access key ID. Re-add the account with the right secret key.`, { cause: err });
+      return new FerryError('BAD_CREDENTIALS', `${where} rejected the request signature: the secret access key is wrong for this access key ID. ${rightKeys(op.account)}`, { cause: err });
     case 'ExpiredToken':
     case 'TokenRefreshRequired':
       return new FerryError('BAD_CREDENTIALS', 'The session token has expired. Get fresh temporary credentials and try again.', { cause: err });

@@ -20,7 +20,7 @@ export interface ActionOptions {
 /** Runs an SDK request, its failure told in Ferry's words (a FerryError passes as it is). */
 export function inWords<T>(storage: Storage, where: { bucket: string; key?: string }, fn: () => Promise<T>): Promise<T> {
   return fn().catch((err: unknown) => {
-    throw isFerryError(err) ? err : toFerryError(err, { endpoint: storage.endpoint, ...where });
+    throw isFerryError(err) ? err : toFerryError(err, { endpoint: storage.endpoint, account: storage.profile.name, ...where });
   });
 }
 
@@ -137,7 +137,7 @@ async function deleteAllVersions(storage: Storage, bucket: string, signal?: Abor
       const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       const name = (err as { name?: string }).name;
       if (!keyMarker && (status === 501 || status === 405 || name === 'NotImplemented')) return;
-      throw toFerryError(err, { endpoint: storage.endpoint, bucket });
+      throw toFerryError(err, { endpoint: storage.endpoint, account: storage.profile.name, bucket });
     }
     const name = listedName(page.EncodingType);
     const entries = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].filter((v) => v.Key !== undefined).map((v) => ({ ...v, Key: name(v.Key) }));
@@ -183,7 +183,7 @@ export async function deleteBucket(storage: Storage, bucket: string, opts: Actio
   try {
     await storage.client.send((s) => new s.DeleteBucketCommand({ Bucket: bucket }));
   } catch (err) {
-    const e = toFerryError(err, { endpoint: storage.endpoint, bucket });
+    const e = toFerryError(err, { endpoint: storage.endpoint, account: storage.profile.name, bucket });
     if (e.code === 'BUCKET_NOT_EMPTY') {
       throw new FerryError('BUCKET_NOT_EMPTY', `The bucket ${bucket} still holds something: objects added while it was being emptied, or versions the server would not list. Delete it again; if it stays, empty it in the provider's console.`, { cause: err });
     }

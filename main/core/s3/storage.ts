@@ -104,7 +104,7 @@ export class Storage {
     try {
       return await fn();
     } catch (err) {
-      throw await this.diagnose(toFerryError(err, { endpoint: this.endpoint, ...op }));
+      throw await this.diagnose(toFerryError(err, { endpoint: this.endpoint, account: this.profile.name, ...op }));
     }
   }
 
@@ -353,7 +353,7 @@ export class Storage {
       if (e.$metadata?.httpStatusCode === 412 || e.name === 'PreconditionFailed') return false;
       // Gone already: nothing of anyone's was deleted.
       if (e.$metadata?.httpStatusCode === 404) return true;
-      throw toFerryError(err, { endpoint: this.endpoint, bucket, key });
+      throw toFerryError(err, { endpoint: this.endpoint, account: this.profile.name, bucket, key });
     }
   }
 
@@ -364,7 +364,7 @@ export class Storage {
       await this.client.send((s) => new s.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), signal ? { abortSignal: signal } : {});
     } catch (err) {
       if ((err as { name?: string }).name === 'NoSuchUpload') return;
-      throw toFerryError(err, { endpoint: this.endpoint, bucket, key });
+      throw toFerryError(err, { endpoint: this.endpoint, account: this.profile.name, bucket, key });
     }
   }
 

@@ -122,7 +122,7 @@ function parseCredentials(raw: string, account: string): Credentials {
   } catch {
     // fall through
   }
-  throw new FerryError('NO_CREDENTIALS', `The keychain entry for account "${account}" is not one Ferry wrote. Remove the account and add it again.`);
+  throw new FerryError('NO_CREDENTIALS', `The keychain entry for account "${account}" is not one Ferry wrote. Give its keys again with: ferry accounts update ${account} --keys`);
 }
 
 /** An in-memory SecretStore for tests and for one-off sessions. */

@@ -271,7 +271,7 @@ export class Downloader {
       lane.overloaded();
       req.onOverload?.();
     };
-    await retrying(this.policy, { signal, op: { endpoint: this.opts.storage.endpoint, bucket: req.bucket, key: req.key }, stopped, onWaiting, refuse, onOverload }, async () => {
+    await retrying(this.policy, { signal, op: { endpoint: this.opts.storage.endpoint, account: this.opts.storage.profile.name, bucket: req.bucket, key: req.key }, stopped, onWaiting, refuse, onOverload }, async () => {
       const out = await this.opts.data.getObject({ Bucket: req.bucket, Key: req.key, Range: `bytes=${start}-${start + length - 1}`, ...(etag ? { IfMatch: etag } : {}) }, { signal });
       const body = out.Body as AsyncIterable<Uint8Array> | undefined;
       // A server that answers with fewer bytes than asked is not serving the object its HEAD

@@ -203,7 +203,7 @@ export class RunEndings {
       );
     }
     if (cancelled()) return this.cancelled(run, err);
-    const error = await this.storage.diagnose(toFerryError(err, { endpoint: this.storage.endpoint, bucket: req.bucket, key: req.key }));
+    const error = await this.storage.diagnose(toFerryError(err, { endpoint: this.storage.endpoint, account: this.storage.profile.name, bucket: req.bucket, key: req.key }));
     const uploadId = run.uploadId;
     if (SOURCE_GONE.has(error.code) && (uploadId || run.unsure.length) && (await keep())) {
       const abort = uploadId ? `, or remove them now with: ferry uploads abort s3://${req.bucket}/${req.key} --upload-id ${uploadId}` : '';

@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../clock';
 import { FerryError, systemCode } from '../errors';
-import { toFerryError } from '../s3/errors';
+import { toFerryError, type Operation } from '../s3/errors';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ECONNABORTED', 'ESOCKETTIMEDOUT']);
 
@@ -96,7 +96,7 @@ export function retryPolicy(clock: Clock, o: { attempts?: number; throttleAttemp
 export interface RetryCall {
   signal: AbortSignal;
   /** What the request is about, for the message of an error that stops it. */
-  op: { endpoint: string; bucket?: string; key?: string };
+  op: Operation;
   /** The error a stop (cancel or pause) ends the request with. */
   stopped: (cause?: unknown) => FerryError;
   /** Told true once a lost network has failed twice in a row, and false when it is back. */

@@ -230,7 +230,7 @@ export class Uploader {
   }
 
   private op(req: UploadRequest) {
-    return { endpoint: this.opts.storage.endpoint, bucket: req.bucket, key: req.key };
+    return { endpoint: this.opts.storage.endpoint, account: this.opts.storage.profile.name, bucket: req.bucket, key: req.key };
   }
 
   /**
