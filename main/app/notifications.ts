@@ -40,12 +40,19 @@ interface DropGroup {
   left: number;
   done: string[];
   failed: string[];
+  /** Says the drop's end itself (outside shares: one link for it) instead of the usual notification. */
+  onEnd?: DropEnd;
 }
+
+/** Called once when a drop's last transfer ends: the keys that were stored, and each failure in the window's words. */
+export type DropEnd = (done: string[], failed: string[]) => void;
 
 /** What a transfer that ended leaves to announce. */
 export interface Ended {
   /** It was added on its own (not one of a drop of many). */
   alone: boolean;
+  /** Its drop announces itself (onEnd): no link is copied for it on the side. */
+  own: boolean;
   /** Announces its drop if it was the drop's last to end, or itself if it was in none. */
   announce(copied: boolean): void;
 }
@@ -57,7 +64,7 @@ export class DropNotices {
   constructor(private readonly notify: Notify) {}
 
   /** Transfers added together: they are announced together when the last of them ends. */
-  track(added: TransferView[], where: { direction: 'upload' | 'download'; bucket: string; prefix: string; folder?: string }): void {
+  track(added: TransferView[], where: { direction: 'upload' | 'download'; bucket: string; prefix: string; folder?: string; onEnd?: DropEnd }): void {
     const group: DropGroup = { ...where, size: added.length, left: added.length, done: [], failed: [] };
     for (const t of added) this.groups.set(t.id, group);
   }
@@ -87,6 +94,7 @@ export class DropNotices {
     const last = group?.left === 0;
     return {
       alone: !group || group.size === 1,
+      own: !!group?.onEnd,
       announce: (copied) => {
         if (!group) return this.announce({ direction: view.direction, bucket: view.bucket, prefix: '', size: 1, left: 0, done: view.status === 'done' ? [view.key] : [], failed: view.status === 'failed' ? [`${leafOf(view.key)}: ${forWindow(view.error ?? 'unknown error')}`] : [] }, copied);
         if (last) this.announce(group, copied);
@@ -96,6 +104,7 @@ export class DropNotices {
 
   /** One notification for a drop's finished files and one for its failures: never one per file. */
   private announce(g: DropGroup, copied: boolean): void {
+    if (g.onEnd) return g.onEnd(g.done, g.failed);
     const notify = this.notify;
     const where = `${g.bucket}/${g.prefix}`;
     if (g.direction === 'download') {

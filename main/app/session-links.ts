@@ -79,6 +79,15 @@ export class SessionLinks {
     return { url: made.url, id: made.id, expiresAt: made.expiresAt, files: made.files, passphrase: made.passphrase, kept: made.kept };
   }
 
+  /** One link to several objects (a one-link share), remembered as this session's and shown in the history. */
+  async shareKeys(account: string, req: { bucket: string; keys: string[]; expiresIn: number; title: string; prefix: string }): Promise<{ url: string; expiresAt: string; files: number }> {
+    const conn = await this.deps.connection(account);
+    const link = await conn.shareMany(req);
+    this.remember(account, link.url);
+    this.deps.emit('links:changed', null);
+    return { url: link.url, expiresAt: link.expiresAt, files: link.files };
+  }
+
   /** Signs a fresh link for a finished upload with the default expiry and copies it (the tray's action, and copy on upload). */
   async copyFor(u: UploadRecord): Promise<LinkView> {
     // The history remembers uploads, not deletions: never hand out a link to something gone.

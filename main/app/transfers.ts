@@ -81,7 +81,7 @@ export function setupTransfers(deps: {
           await uploads.add(record);
           deps.onRecentChanged?.();
           // A link is copied for a file uploaded on its own; a drop of many has many links.
-          if (ended.alone && (await ferry.preferences.get()).copyLinkOnUpload) {
+          if (ended.alone && !ended.own && (await ferry.preferences.get()).copyLinkOnUpload) {
             const l = await deps.links.copyFor(record);
             copied = true;
             // Said in the window too, not only in a notification that may be switched off.

@@ -19,7 +19,7 @@ import type { Connection } from '../core/ferry';
 import { NetworkWatch, unreachable, type NetworkWatchOptions } from '../core/transfers/offline';
 import type { NewTransfer, TransferQueue } from '../core/transfers/queue';
 import { downloadName, foldsCase, planDownload, type SkippedObject } from '../core/transfers/targets';
-import type { DropNotices } from './notifications';
+import type { DropEnd, DropNotices } from './notifications';
 import type { Emit } from './platform';
 import { leafOf } from './window-words';
 
@@ -59,10 +59,10 @@ export class WaitingTransfers {
   }
 
   /** Files whose upload must wait for `endpoint`; `ifAbsent` unless the user chose Replace. */
-  uploads(to: Place & { prefix: string; endpoint: string }, files: Array<{ key: string; file: string; size: number }>, ifAbsent: boolean): TransferView[] {
+  uploads(to: Place & { prefix: string; endpoint: string }, files: Array<{ key: string; file: string; size: number }>, ifAbsent: boolean, onEnd?: DropEnd): TransferView[] {
     const items: NewTransfer[] = files.map((f) => ({ account: to.account, bucket: to.bucket, key: f.key, file: f.file, size: f.size, ...(ifAbsent ? { ifAbsent: true } : {}) }));
     const held = this.hold(to, items, (item) => async () => [item]);
-    this.deps.drops.track(held, { direction: 'upload', bucket: to.bucket, prefix: to.prefix });
+    this.deps.drops.track(held, { direction: 'upload', bucket: to.bucket, prefix: to.prefix, ...(onEnd ? { onEnd } : {}) });
     const n = files.length;
     this.deps.emit('notice', {
       message: `${to.endpoint} cannot be reached now: ${n === 1 ? `${leafOf(files[0]!.key)} waits` : `the ${n} files wait`} for the network and upload${n === 1 ? 's' : ''} by ${n === 1 ? 'itself' : 'themselves'} when it is back.${ifAbsent ? ` Ferry could not check which names are taken, so no file already there is replaced.` : ''}`,

@@ -18,6 +18,7 @@ import { PathGrants } from '../grants';
 import { KnownNames } from '../known-names';
 import { DropNotices, Notifier, watchRequests } from '../notifications';
 import type { Emit, Platform } from '../platform';
+import { OutsideShares } from '../outside';
 import { SessionLinks } from '../session-links';
 import { setupTransfers } from '../transfers';
 import { describeInvalid } from '../validation-words';
@@ -54,6 +55,8 @@ export interface AppCore {
   recentUploads(limit?: number): Promise<UploadRecord[]>;
   /** Checks open file requests for new files and notifies about them. */
   pollRequests(): Promise<void>;
+  /** Files, the clipboard and captures shared from outside the window, to the destination chosen in Settings (outside.ts). */
+  outside: OutsideShares;
   dispose(): void;
 }
 
@@ -69,6 +72,10 @@ export interface AppCoreOptions {
   onRecentChanged?: () => void;
   /** How often open file requests are checked for new files (0: never; tests call pollRequests). */
   requestPollMs?: number;
+  /** Opens the window's Settings: a share from outside needs a destination chosen there. */
+  showSettings?: () => void;
+  /** How long files handed over one by one are gathered into one share from outside (outside.ts). */
+  gatherMs?: number;
 }
 
 /** Channels that two parts both handle (in the merge the later part's handler would win unseen): there must be none. */
@@ -161,10 +168,21 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
   };
 
   const requestWatch = watchRequests(ferry, platform.notify, opts.requestPollMs);
+  const outside = new OutsideShares({
+    ferry,
+    dataDir: opts.dataDir,
+    room: { ferry, emit, connection, known, queue, waiting, drops },
+    links,
+    copyText: platform.copyText,
+    notify: platform.notify,
+    showSettings: () => opts.showSettings?.(),
+    gatherMs: opts.gatherMs,
+  });
 
   return {
     handlers,
     queue,
+    outside,
     pollRequests: requestWatch.poll,
     uploads,
     copyLinkFor: (u) => links.copyFor(u),
@@ -192,6 +210,7 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
       }
     },
     dispose() {
+      outside.dispose();
       requestWatch.stop();
       waiting.stop();
       transfers.dispose();

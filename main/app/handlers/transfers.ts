@@ -1,8 +1,7 @@
 import { FerryError } from '../../core/errors';
-import { expandDrop, skippedReason } from '../../core/transfers/drop';
-import { existingKeys } from '../../core/s3/collect';
 import { unreachable } from '../../core/transfers/offline';
 import { planDownload } from '../../core/transfers/targets';
+import { addUploads } from '../add-uploads';
 import { notDownloaded } from '../waiting-transfers';
 import { forWindow } from '../window-words';
 import type { HandlerContext, Handlers } from './context';
@@ -18,47 +17,12 @@ function unlessOffline(err: unknown): undefined {
  * controls, and the multipart uploads left unfinished on the server.
  */
 export function transferHandlers({ ferry, platform, emit, connection, known, grants, queue, waiting, drops, restored }: HandlerContext) {
+  const uploadRoom = { ferry, emit, connection, known, queue, waiting, drops };
   return {
-    'uploads:add': async ({ account, bucket, prefix, paths, onExisting = 'ask' }) => {
-      await grants.check(paths);
-      await ferry.accounts.get(account);
-      known.newFolder(account, bucket, prefix);
-      const outside: string[] = [];
-      const other: string[] = [];
-      let files = await expandDrop(paths, prefix, (s) => (s.kind === 'outside' ? outside.push(`${s.link} → ${s.target}`) : other.push(`${s.link} (${skippedReason(s, '')})`)));
-      const some = (list: string[]) => `${list.slice(0, 3).join(', ')}${list.length > 3 ? ', …' : ''}`;
-      if (outside.length) {
-        emit('notice', {
-          message: `${outside.length} symbolic link${outside.length === 1 ? '' : 's'} in the dropped folder point${outside.length === 1 ? 's' : ''} outside it and ${outside.length === 1 ? 'was' : 'were'} not uploaded: ${some(outside)}. Drop the files they point to if you want them.`,
-        });
-      }
-      if (other.length) emit('notice', { message: `${other.length} item${other.length === 1 ? '' : 's'} in the dropped folder ${other.length === 1 ? 'is' : 'are'} not ${other.length === 1 ? 'a file' : 'files'} and ${other.length === 1 ? 'was' : 'were'} not uploaded: ${some(other)}.` });
-      if (!files.length) throw new FerryError('FILE_NOT_FOUND', 'Nothing to upload: the dropped folders contain no files.');
-      const conn = await connection(account);
-      if (onExisting === 'replace') {
-        // Nothing to ask when replacing, but one question tells whether the uploads must wait for
-        // the network (what it answers, a refusal included, is for the uploads to meet).
-        const reached = await conn.storage.exists(bucket, files[0]!.key).then(() => true, (err: unknown) => !unreachable(err));
-        if (!reached) return waiting.uploads({ account, bucket, prefix, endpoint: conn.storage.endpoint }, files, false);
-      } else {
-        const taken = await existingKeys(conn.storage, bucket, files.map((f) => f.key)).catch(unlessOffline);
-        // Unanswered: each is stored only where nothing is, and never replaces a file it finds there.
-        if (!taken) return waiting.uploads({ account, bucket, prefix, endpoint: conn.storage.endpoint }, files, true);
-        if (taken.size && onExisting === 'ask') {
-          const names = [...taken].slice(0, 5).map((k) => k.slice(k.lastIndexOf('/') + 1));
-          throw new FerryError(
-            'OBJECTS_EXIST',
-            files.length === 1
-              ? `${names[0]} already exists in ${bucket}/${prefix}.`
-              : `${taken.size} of these ${files.length} files already ${taken.size === 1 ? 'exists' : 'exist'} in ${bucket}: ${names.join(', ')}${taken.size > 5 ? ', …' : ''}.`,
-          );
-        }
-        files = files.filter((f) => !taken.has(f.key));
-        if (!files.length) return [];
-      }
-      const added = queue.add(files.map((f) => ({ account, bucket, key: f.key, file: f.file, size: f.size })));
-      drops.track(added, { direction: 'upload', bucket, prefix });
-      return added;
+    'uploads:add': async (req) => {
+      // The window may upload only what the user handed it (a drop, a paste, its file dialog).
+      await grants.check(req.paths);
+      return addUploads(uploadRoom, req);
     },
     'downloads:add': async ({ account, bucket, keys }) => {
       for (const k of keys) known.key(account, bucket, k);

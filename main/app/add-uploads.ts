@@ -1,0 +1,106 @@
+/**
+ * Adding uploads to the window's queue: one path for the window's drops, pastes and Upload
+ * button (uploads:add, after its grant check) and for files shared from outside the window (the
+ * file manager, the dock, the shortcut, the tray: outside.ts). Folders are expanded, names taken
+ * on the server are asked about, replaced, skipped or kept beside (numbered), and an unreachable
+ * server makes the files wait for the network.
+ */
+import type { TransferView } from '../../preload/contract';
+import { FerryError } from '../core/errors';
+import type { Connection, Ferry } from '../core/ferry';
+import { existingKeys } from '../core/s3/collect';
+import { expandDrop, skippedReason } from '../core/transfers/drop';
+import { freeNames } from '../core/transfers/free-names';
+import { unreachable } from '../core/transfers/offline';
+import type { TransferQueue } from '../core/transfers/queue';
+import type { KnownNames } from './known-names';
+import type { DropEnd, DropNotices } from './notifications';
+import type { Emit } from './platform';
+import type { WaitingTransfers } from './waiting-transfers';
+
+export interface UploadRoom {
+  ferry: Ferry;
+  emit: Emit;
+  connection(account: string): Promise<Connection>;
+  known: KnownNames;
+  queue: TransferQueue;
+  waiting: WaitingTransfers;
+  drops: DropNotices;
+}
+
+export interface AddUploads {
+  account: string;
+  bucket: string;
+  prefix: string;
+  /** Local files and folders, already known to be the user's to upload. */
+  paths: string[];
+  /**
+   * A name already taken: 'ask' refuses with the names (the window asks and sends again),
+   * 'replace', 'skip', or 'keep-both': stored under a numbered name, never replacing anything.
+   */
+  onExisting?: 'ask' | 'replace' | 'skip' | 'keep-both';
+}
+
+/** A server that cannot be reached gives undefined: the uploads wait for it. Whatever it answered is for the caller. */
+function unlessOffline(err: unknown): undefined {
+  if (!unreachable(err)) throw err;
+  return undefined;
+}
+
+/**
+ * Expands and queues the uploads; the drop they make is announced as one when its last ends, by
+ * `onEnd` when given (outside shares copy one link for it), else by the usual notification.
+ */
+export async function addUploads(room: UploadRoom, req: AddUploads, onEnd?: DropEnd): Promise<TransferView[]> {
+  const { ferry, emit, connection, known, queue, waiting, drops } = room;
+  const { account, bucket, prefix, paths, onExisting = 'ask' } = req;
+  await ferry.accounts.get(account);
+  known.newFolder(account, bucket, prefix);
+  const outside: string[] = [];
+  const other: string[] = [];
+  let files = await expandDrop(paths, prefix, (s) => (s.kind === 'outside' ? outside.push(`${s.link} → ${s.target}`) : other.push(`${s.link} (${skippedReason(s, '')})`)));
+  const some = (list: string[]) => `${list.slice(0, 3).join(', ')}${list.length > 3 ? ', …' : ''}`;
+  if (outside.length) {
+    emit('notice', {
+      message: `${outside.length} symbolic link${outside.length === 1 ? '' : 's'} in the dropped folder point${outside.length === 1 ? 's' : ''} outside it and ${outside.length === 1 ? 'was' : 'were'} not uploaded: ${some(outside)}. Drop the files they point to if you want them.`,
+    });
+  }
+  if (other.length) emit('notice', { message: `${other.length} item${other.length === 1 ? '' : 's'} in the dropped folder ${other.length === 1 ? 'is' : 'are'} not ${other.length === 1 ? 'a file' : 'files'} and ${other.length === 1 ? 'was' : 'were'} not uploaded: ${some(other)}.` });
+  if (!files.length) throw new FerryError('FILE_NOT_FOUND', 'Nothing to upload: the dropped folders contain no files.');
+  const conn = await connection(account);
+  const wait = (ifAbsent: boolean) => waiting.uploads({ account, bucket, prefix, endpoint: conn.storage.endpoint }, files, ifAbsent, onEnd);
+  if (onExisting === 'replace') {
+    // Nothing to ask when replacing, but one question tells whether the uploads must wait for
+    // the network (what it answers, a refusal included, is for the uploads to meet).
+    const reached = await conn.storage.exists(bucket, files[0]!.key).then(() => true, (err: unknown) => !unreachable(err));
+    if (!reached) return wait(false);
+  } else if (onExisting === 'keep-both') {
+    const names = await freeNames(
+      files.map((f) => f.key),
+      (keys) => existingKeys(conn.storage, bucket, keys),
+    ).catch(unlessOffline);
+    // Unanswered: stored only where nothing is (a taken name fails that file, and says so).
+    if (!names) return wait(true);
+    files = files.map((f) => ({ ...f, key: names.get(f.key)! }));
+  } else {
+    const taken = await existingKeys(conn.storage, bucket, files.map((f) => f.key)).catch(unlessOffline);
+    // Unanswered: each is stored only where nothing is, and never replaces a file it finds there.
+    if (!taken) return wait(true);
+    if (taken.size && onExisting === 'ask') {
+      const names = [...taken].slice(0, 5).map((k) => k.slice(k.lastIndexOf('/') + 1));
+      throw new FerryError(
+        'OBJECTS_EXIST',
+        files.length === 1
+          ? `${names[0]} already exists in ${bucket}/${prefix}.`
+          : `${taken.size} of these ${files.length} files already ${taken.size === 1 ? 'exists' : 'exist'} in ${bucket}: ${names.join(', ')}${taken.size > 5 ? ', …' : ''}.`,
+      );
+    }
+    files = files.filter((f) => !taken.has(f.key));
+    if (!files.length) return [];
+  }
+  // Kept beside what is there: only-if-absent too, so a name taken since the check is never replaced.
+  const ifAbsent = onExisting === 'keep-both';
+  const added = queue.add(files.map((f) => ({ account, bucket, key: f.key, file: f.file, size: f.size, ...(ifAbsent ? { ifAbsent: true } : {}) })));
+  drops.track(added, { direction: 'upload', bucket, prefix, ...(onEnd ? { onEnd } : {}) });
+  return added;
+}

@@ -1,0 +1,165 @@
+/**
+ * Ferry outside its window: files handed over by the desktop (launch arguments, a second launch,
+ * macOS open-file and dock drops, the tray), the clipboard (the global shortcut, the tray) and a
+ * screen capture go to the destination chosen in Settings, never replacing anything there, and
+ * one link for them lands on the clipboard with one notification. Plain Node: the Electron glue
+ * (index.ts, shortcut, tray) only calls these.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Ferry } from '../core/ferry';
+import { isFerryError } from '../core/errors';
+import { dataFolderError } from '../core/files';
+import { addUploads, type UploadRoom } from './add-uploads';
+import type { ClipboardItem } from './clipboard-share';
+import type { SessionLinks } from './session-links';
+import { forWindow, leafOf } from './window-words';
+
+export interface OutsideDeps {
+  ferry: Ferry;
+  dataDir: string;
+  room: UploadRoom;
+  links: SessionLinks;
+  copyText(text: string): void;
+  notify(title: string, body: string): void;
+  /** Opens the window's Settings (no destination is chosen yet). */
+  showSettings(): void;
+  /** How long files handed over one by one (macOS sends open-file per file) are gathered into one share. */
+  gatherMs?: number;
+}
+
+/** How a share from outside ended: the link copied, or what was said instead. */
+export type ShareOutcome = { ok: true; url: string; expiresAt: string; files: number; failed: string[] } | { ok: false; message: string };
+
+export class OutsideShares {
+  private gathered: string[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private gathering: { promise: Promise<ShareOutcome>; resolve(o: ShareOutcome): void } | undefined;
+
+  constructor(private readonly deps: OutsideDeps) {}
+
+  /**
+   * Files the desktop handed over: those arriving within gatherMs of each other are one share.
+   * Resolves when that share has ended (the link copied, or the failure said).
+   */
+  receive(paths: string[]): Promise<ShareOutcome> {
+    for (const p of paths) if (!this.gathered.includes(p)) this.gathered.push(p);
+    if (!this.gathering) {
+      let resolve!: (o: ShareOutcome) => void;
+      const promise = new Promise<ShareOutcome>((r) => (resolve = r));
+      this.gathering = { promise, resolve };
+    }
+    const pending = this.gathering;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      const files = this.gathered;
+      this.gathered = [];
+      this.gathering = this.timer = undefined;
+      void this.share(files).then(pending.resolve);
+    }, this.deps.gatherMs ?? 400);
+    return pending.promise;
+  }
+
+  /** What is on the clipboard (files, an image, text), shared as files are. */
+  async shareClipboard(item: ClipboardItem): Promise<ShareOutcome> {
+    if (item.kind === 'files') return this.share(item.paths);
+    if (item.kind === 'empty') return this.fail('Nothing to share', 'The clipboard holds no files, image or text. Copy something first, then share again.');
+    const made = await this.madeFile(item).catch((err: unknown) => err as Error);
+    if (made instanceof Error) return this.fail('Could not share the clipboard', this.words(made));
+    return this.share([made.file], () => rm(made.dir, { recursive: true, force: true }));
+  }
+
+  /**
+   * Uploads the files and folders to the destination under names free there, then copies one
+   * link: the object's for one file, a one-link share for several. Never throws.
+   */
+  async share(paths: string[], after?: () => Promise<void>): Promise<ShareOutcome> {
+    const { ferry } = this.deps;
+    let cleanupLater = false;
+    try {
+      if (!paths.length) return this.fail('Nothing to share', 'No files were given.');
+      const { destination } = await ferry.preferences.get();
+      if (!destination) {
+        this.deps.showSettings();
+        return this.fail('Choose where shared files go', 'Files shared from outside the window go to the destination chosen in Ferry’s Settings, under “Outside the window”. Choose one there, then share again.');
+      }
+      const known = await ferry.accounts.list();
+      if (!known.some((a) => a.name === destination.account)) {
+        this.deps.showSettings();
+        return this.fail('Choose where shared files go', `The destination’s account “${destination.account}” is not in Ferry any more. Choose another destination in Settings, then share again.`);
+      }
+      const prefix = destination.prefix ?? '';
+      let ended!: (r: { done: string[]; failed: string[] }) => void;
+      const end = new Promise<{ done: string[]; failed: string[] }>((r) => (ended = r));
+      const added = await addUploads(this.deps.room, { account: destination.account, bucket: destination.bucket, prefix, paths, onExisting: 'keep-both' }, (done, failed) => ended({ done, failed }));
+      cleanupLater = true;
+      if (added.some((t) => t.waiting)) {
+        this.deps.notify('Waiting for the network', `${destination.bucket} cannot be reached now. The ${added.length === 1 ? 'file uploads' : `${added.length} files upload`} when it is back, and the link is copied then.`);
+      }
+      const { done: finished, failed } = await end;
+      // Said and shared in the order they were given, not the order they finished in.
+      const order = new Map(added.map((t, i) => [t.key, i]));
+      const done = [...finished].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+      // A clipboard's file is kept while the list can still retry its upload.
+      if (!failed.length) await after?.().catch(() => {});
+      return await this.copyLink(destination.account, destination.bucket, prefix, done, failed);
+    } catch (err) {
+      if (!cleanupLater) await after?.().catch(() => {});
+      return this.fail('Could not share', this.words(err));
+    }
+  }
+
+  private async copyLink(account: string, bucket: string, prefix: string, done: string[], failed: string[]): Promise<ShareOutcome> {
+    if (!done.length) return this.fail(failed.length === 1 ? 'Upload failed' : `${failed.length} uploads failed`, `${failed[0] ?? 'Nothing was uploaded.'}${failed.length > 1 ? ` (and ${failed.length - 1} more; see the upload list)` : ''} No link was copied.`);
+    const { defaultExpirySeconds } = await this.deps.ferry.preferences.get();
+    const link =
+      done.length === 1
+        ? await this.deps.links.sign(account, bucket, done[0]!, defaultExpirySeconds)
+        : await this.deps.links.shareKeys(account, { bucket, keys: done, expiresIn: defaultExpirySeconds, title: sharedTitle(prefix, done), prefix });
+    this.deps.copyText(link.url);
+    const names = done.map(leafOf);
+    const listed = names.length <= 3 ? names.join(', ') : `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
+    const until = new Date(link.expiresAt).toLocaleString();
+    const lost = failed.length ? ` ${failed.length} could not be uploaded: ${failed[0]}${failed.length > 1 ? ' …' : ''}` : '';
+    this.deps.notify('Link copied', `${listed} ${names.length === 1 ? 'is' : 'are'} in ${bucket}/${prefix}; the link${names.length > 1 ? ' to all of them' : ''} is on the clipboard and works until ${until}.${lost}`);
+    return { ok: true, url: link.url, expiresAt: link.expiresAt, files: done.length, failed };
+  }
+
+  /** An image or text from the clipboard as a file named for when it was copied, in a folder of its own under Ferry's data. */
+  private async madeFile(item: Exclude<ClipboardItem, { kind: 'files' | 'empty' }>): Promise<{ dir: string; file: string }> {
+    const root = join(this.deps.dataDir, 'outgoing');
+    await mkdir(root, { recursive: true, mode: 0o700 });
+    const dir = await mkdtemp(join(root, 'clip-'));
+    const file = join(dir, `${clipboardName(new Date(this.deps.ferry.clock.now()))}.${item.kind === 'image' ? 'png' : 'txt'}`);
+    await writeFile(file, item.kind === 'image' ? item.png : item.text, { flag: 'wx', mode: 0o600 });
+    return { dir, file };
+  }
+
+  private words(err: unknown): string {
+    if (isFerryError(err)) return forWindow(err.message);
+    const local = dataFolderError(err, this.deps.dataDir);
+    return local ? forWindow(local.message) : `Something went wrong: ${err instanceof Error ? err.message : String(err)}`;
+  }
+
+  private fail(title: string, message: string): ShareOutcome {
+    this.deps.notify(title, message);
+    return { ok: false, message };
+  }
+
+  /** Stops gathering (the app quits): files handed over in the last moment are not shared. */
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
+/** "Clipboard 2026-12-04 at 15.02.03", in local time: sorts by time, and says what it is. */
+export function clipboardName(at: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `Clipboard ${at.getFullYear()}-${p(at.getMonth() + 1)}-${p(at.getDate())} at ${p(at.getHours())}.${p(at.getMinutes())}.${p(at.getSeconds())}`;
+}
+
+/** A one-link share's title: the destination folder's name, else how many files. */
+function sharedTitle(prefix: string, keys: string[]): string {
+  const folder = prefix.replace(/\/$/, '').split('/').pop();
+  return folder ? `${keys.length} files in ${folder}` : `${keys.length} files`;
+}

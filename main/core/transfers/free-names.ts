@@ -1,0 +1,43 @@
+/**
+ * Names nothing is stored under yet, for uploads that must never replace what is there (files
+ * shared from outside the window: nobody was asked). A taken "report.pdf" becomes
+ * "report (2).pdf", then "(3)", as a file manager names a copy.
+ */
+import { FerryError } from '../errors';
+
+const MAX_TRIES = 100;
+
+/** The name with " (n)" before its extension (the last dot of the last path segment; none for ".bashrc"). */
+export function numbered(key: string, n: number): string {
+  const slash = key.lastIndexOf('/') + 1;
+  const leaf = key.slice(slash);
+  const dot = leaf.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [leaf.slice(0, dot), leaf.slice(dot)] : [leaf, ''];
+  return `${key.slice(0, slash)}${stem} (${n})${ext}`;
+}
+
+/**
+ * For each key, itself if it is free, else the first free numbered name. `taken` answers which of
+ * the names it is given exist (one listing or HEAD per round). Two keys of the batch never get the
+ * same name. The caller still uploads only-if-absent: a name taken between this check and the
+ * upload fails that upload rather than replacing the newcomer.
+ */
+export async function freeNames(keys: string[], taken: (keys: string[]) => Promise<Set<string>>): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const given = new Set<string>();
+  let want = keys.map((key) => ({ key, n: 1, name: key }));
+  for (let round = 0; want.length; round++) {
+    if (round >= MAX_TRIES) throw new FerryError('OBJECTS_EXIST', `${want[0]!.key} and ${MAX_TRIES} numbered names after it are all taken. Choose another destination folder in Settings.`);
+    const there = await taken(want.map((w) => w.name));
+    const next: typeof want = [];
+    for (const w of want) {
+      if (there.has(w.name) || given.has(w.name)) next.push({ ...w, n: w.n + 1, name: numbered(w.key, w.n + 1) });
+      else {
+        out.set(w.key, w.name);
+        given.add(w.name);
+      }
+    }
+    want = next;
+  }
+  return out;
+}

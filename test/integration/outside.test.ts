@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { whatIsCopied, type ClipboardSource } from '../../main/app/clipboard-share';
+import { createAppCore, type AppCore } from '../../main/app/handlers';
+import { parseLaunch } from '../../main/app/launch';
+import type { ShareOutcome } from '../../main/app/outside';
+import { Ferry } from '../../main/core/ferry';
+import { KeychainSecretStore } from '../../main/core/secrets/secrets';
+import { gateway, randomFile, tempDir, uniqueName } from '../support/helpers';
+
+/** A clipboard holding what a test put there, read through the same interface as Electron's. */
+function fakeClipboard(held: { formats?: Record<string, string>; buffers?: Record<string, Buffer>; png?: Buffer; text?: string }): ClipboardSource {
+  return {
+    availableFormats: () => [...Object.keys(held.formats ?? {}), ...Object.keys(held.buffers ?? {})],
+    read: (f) => held.formats?.[f] ?? '',
+    readBuffer: (f) => held.buffers?.[f] ?? Buffer.alloc(0),
+    readImagePng: () => held.png ?? Buffer.alloc(0),
+    readText: () => held.text ?? '',
+  };
+}
+
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+/** A 2×1 PNG, real bytes as a screenshot tool would put on the clipboard. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAYAAAD0In+KAAAAEUlEQVR4nGP4z8DwHwQZGBgAQP8H+Qr8aNQAAAAASUVORK5CYII=', 'base64');
+
+/**
+ * Ferry outside its window: files from the file manager or dock, the clipboard, through the real
+ * handler table and queue against a real S3 server; the link copied is fetched and must serve
+ * exactly the bytes shared.
+ */
+describe('sharing from outside the window', () => {
+  let core: AppCore;
+  let ferry: Ferry;
+  let dataDir: string;
+  let work: string;
+  const copied: string[] = [];
+  const notified: Array<{ title: string; body: string }> = [];
+  let settingsShown = 0;
+  const account = uniqueName('out');
+  const bucket = uniqueName('out');
+
+  const ok = async <T,>(channel: string, payload?: unknown): Promise<T> => {
+    const r = await core.handle(channel, payload);
+    if (!r.ok) throw new Error(`${channel}: ${r.error.code} ${r.error.message}`);
+    return r.value as T;
+  };
+  const linkServes = async (outcome: ShareOutcome) => {
+    if (!outcome.ok) throw new Error(`the share failed: ${outcome.message}`);
+    const res = await fetch(outcome.url);
+    expect(res.status).toBe(200);
+    return Buffer.from(await res.arrayBuffer());
+  };
+
+  beforeAll(async () => {
+    Object.assign(process.env, inject('keyring'));
+    dataDir = await tempDir();
+    work = await tempDir();
+    ferry = new Ferry({ dataDir, secrets: new KeychainSecretStore(), env: {} });
+    core = createAppCore({
+      ferry,
+      dataDir,
+      platform: { copyText: (t) => void copied.push(t), notify: (title, body) => void notified.push({ title, body }), openExternal: () => {}, confirm: async () => true, pickFiles: async () => [] },
+      emit: () => {},
+      appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
+      showSettings: () => void settingsShown++,
+      gatherMs: 150,
+    });
+    const g = gateway();
+    await ok('accounts:add', { name: account, provider: 'ceph', endpoint: g.endpoint, accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey });
+    await ok('buckets:create', { account, bucket });
+  });
+  afterAll(() => core.dispose());
+  beforeEach(() => {
+    copied.length = 0;
+    notified.length = 0;
+  });
+
+  it('with no destination chosen, says where to choose one, opens Settings and uploads nothing', async () => {
+    const f = await randomFile(work, 'early.bin', 1000);
+    const outcome = await core.outside.receive([f.path]);
+    expect(outcome).toMatchObject({ ok: false });
+    expect(settingsShown).toBe(1);
+    expect(notified).toEqual([{ title: 'Choose where shared files go', body: expect.stringContaining('Settings') }]);
+    expect(copied).toEqual([]);
+  });
+
+  it('a launch with a file (Open With, a second launch, the dock) uploads it to the destination and copies one link, with one notification', async () => {
+    await ok('buckets:list', { account });
+    await ok('prefs:set', { destination: { account, bucket, prefix: 'shared/' } });
+    const f = await randomFile(work, 'holiday photo.jpg', 300_000);
+    const launch = parseLaunch(['/opt/Ferry/ferry-app', '--upload', pathToFileURL(f.path).href, '--original-process-start-time=1'], { cwd: '/', fromCheckout: false });
+    expect(launch).toEqual({ files: [f.path], shareClipboard: false, capture: false, hidden: false });
+    const outcome = await core.outside.receive(launch.files);
+    expect(copied).toEqual([outcome.ok && outcome.url]);
+    expect(sha256(await linkServes(outcome))).toBe(f.sha256);
+    expect(new URL((outcome as { url: string }).url).pathname).toBe(`/${bucket}/shared/holiday%20photo.jpg`);
+    expect(notified).toHaveLength(1);
+    expect(notified[0]).toMatchObject({ title: 'Link copied', body: expect.stringContaining('holiday photo.jpg') });
+  });
+
+  it('never replaces a file already there: a second file of the same name is kept beside it, numbered', async () => {
+    const first = await randomFile(work, 'report.pdf', 5000);
+    const a = await core.outside.receive([first.path]);
+    const other = await tempDir();
+    const second = await randomFile(other, 'report.pdf', 7000);
+    const b = await core.outside.receive([second.path]);
+    expect(b).toMatchObject({ ok: true });
+    expect(b.ok && decodeURIComponent(new URL(b.url).pathname)).toBe(`/${bucket}/shared/report (2).pdf`);
+    // Both links serve their own file: the first upload is untouched.
+    expect(sha256(await linkServes(a))).toBe(first.sha256);
+    expect(sha256(await linkServes(b))).toBe(second.sha256);
+  });
+
+  it('files handed over one by one (macOS sends open-file per file) make one share: one link to all, one notification', async () => {
+    await ok('prefs:set', { copyLinkOnUpload: true });
+    const one = await randomFile(work, 'one.txt', 100);
+    const two = await randomFile(work, 'two.txt', 200);
+    const [x, y] = await Promise.all([core.outside.receive([one.path]), core.outside.receive([two.path])]);
+    expect(x).toEqual(y);
+    const page = (await linkServes(x)).toString();
+    expect(page).toContain('one.txt');
+    expect(page).toContain('two.txt');
+    expect(copied).toHaveLength(1);
+    expect(notified).toEqual([{ title: 'Link copied', body: expect.stringMatching(/one\.txt, two\.txt are in .*link to all of them/) }]);
+  });
+
+  it('a single file shared from outside is copied once, even with "copy a link after an upload" on', async () => {
+    const f = await randomFile(work, 'once.bin', 1000);
+    const outcome = await core.outside.receive([f.path]);
+    expect(outcome.ok).toBe(true);
+    expect(copied).toHaveLength(1);
+    expect(notified).toHaveLength(1);
+  });
+
+  it('the clipboard: copied files, an image as .png and text as .txt, each with exactly its bytes', async () => {
+    const f = await randomFile(work, 'copied in the file manager.bin', 4000);
+    const files = whatIsCopied(fakeClipboard({ formats: { 'x-special/gnome-copied-files': `copy\n${pathToFileURL(f.path).href}` }, text: f.path }));
+    expect(files).toEqual({ kind: 'files', paths: [f.path] });
+    expect(sha256(await linkServes(await core.outside.shareClipboard(files)))).toBe(f.sha256);
+
+    const image = whatIsCopied(fakeClipboard({ png: PNG, text: 'alt text' }));
+    const shot = await core.outside.shareClipboard(image);
+    expect(shot.ok && decodeURIComponent(new URL(shot.url).pathname)).toMatch(/\/shared\/Clipboard \d{4}-\d\d-\d\d at \d\d\.\d\d\.\d\d\.png$/);
+    expect(await linkServes(shot)).toEqual(PNG);
+
+    const words = 'Grüße aus Köln 🚢\nline two\n';
+    const text = await core.outside.shareClipboard(whatIsCopied(fakeClipboard({ text: words })));
+    expect(text.ok && new URL(text.url).pathname).toMatch(/\.txt$/);
+    expect((await linkServes(text)).toString('utf8')).toBe(words);
+    expect(copied).toHaveLength(3);
+  });
+
+  it('an empty clipboard, or a file that is gone, is said and nothing is copied', async () => {
+    expect(await core.outside.shareClipboard(whatIsCopied(fakeClipboard({ text: '  \n' })))).toMatchObject({ ok: false });
+    expect(notified.pop()).toEqual({ title: 'Nothing to share', body: expect.stringContaining('Copy something first') });
+    const gone = join(work, 'deleted-meanwhile.txt');
+    const outcome = await core.outside.receive([gone]);
+    expect(outcome).toMatchObject({ ok: false });
+    expect(notified.pop()).toMatchObject({ title: 'Could not share', body: expect.stringContaining('deleted-meanwhile.txt') });
+    expect(copied).toEqual([]);
+  });
+
+  it('a destination whose account was removed sends the user to Settings', async () => {
+    const other = uniqueName('gone');
+    const g = gateway();
+    await ok('accounts:add', { name: other, provider: 'ceph', endpoint: g.endpoint, accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey });
+    await ok('buckets:list', { account: other });
+    await ok('prefs:set', { destination: { account: other, bucket } });
+    await ok('accounts:remove', { name: other });
+    const f = await randomFile(work, 'x.bin', 10);
+    const before = settingsShown;
+    expect(await core.outside.receive([f.path])).toMatchObject({ ok: false });
+    expect(settingsShown).toBe(before + 1);
+    expect(notified.pop()?.body).toContain(`“${other}” is not in Ferry any more`);
+    await ok('prefs:set', { destination: { account, bucket, prefix: 'shared/' } });
+  });
+
+  it('a clipboard image is not left in Ferry’s folder once it is shared', async () => {
+    await core.outside.shareClipboard({ kind: 'image', png: PNG });
+    expect(await readdir(join(dataDir, 'outgoing'))).toEqual([]);
+  });
+});
