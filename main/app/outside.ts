@@ -11,6 +11,7 @@ import type { Ferry } from '../core/ferry';
 import { isFerryError } from '../core/errors';
 import { dataFolderError } from '../core/files';
 import { addUploads, type UploadRoom } from './add-uploads';
+import type { CaptureTool } from './capture';
 import type { ClipboardItem } from './clipboard-share';
 import type { SessionLinks } from './session-links';
 import { forWindow, leafOf } from './window-words';
@@ -61,12 +62,19 @@ export class OutsideShares {
   }
 
   /** What is on the clipboard (files, an image, text), shared as files are. */
-  async shareClipboard(item: ClipboardItem): Promise<ShareOutcome> {
+  async shareClipboard(item: ClipboardItem, label = 'Clipboard'): Promise<ShareOutcome> {
     if (item.kind === 'files') return this.share(item.paths);
     if (item.kind === 'empty') return this.fail('Nothing to share', 'The clipboard holds no files, image or text. Copy something first, then share again.');
-    const made = await this.madeFile(item).catch((err: unknown) => err as Error);
+    const made = await this.madeFile(item, label).catch((err: unknown) => err as Error);
     if (made instanceof Error) return this.fail('Could not share the clipboard', this.words(made));
     return this.share([made.file], () => rm(made.dir, { recursive: true, force: true }));
+  }
+
+  /** An area of the screen, picked with the platform's own tool (capture.ts), shared as a PNG. Cancelling says nothing. */
+  async shareCapture(tool: CaptureTool): Promise<ShareOutcome> {
+    const png = await tool.capture().catch(() => undefined);
+    if (!png) return { ok: false, message: 'No area was captured.' };
+    return this.shareClipboard({ kind: 'image', png }, 'Screenshot');
   }
 
   /**
@@ -126,11 +134,11 @@ export class OutsideShares {
   }
 
   /** An image or text from the clipboard as a file named for when it was copied, in a folder of its own under Ferry's data. */
-  private async madeFile(item: Exclude<ClipboardItem, { kind: 'files' | 'empty' }>): Promise<{ dir: string; file: string }> {
+  private async madeFile(item: Exclude<ClipboardItem, { kind: 'files' | 'empty' }>, label: string): Promise<{ dir: string; file: string }> {
     const root = join(this.deps.dataDir, 'outgoing');
     await mkdir(root, { recursive: true, mode: 0o700 });
     const dir = await mkdtemp(join(root, 'clip-'));
-    const file = join(dir, `${clipboardName(new Date(this.deps.ferry.clock.now()))}.${item.kind === 'image' ? 'png' : 'txt'}`);
+    const file = join(dir, `${timedName(label, new Date(this.deps.ferry.clock.now()))}.${item.kind === 'image' ? 'png' : 'txt'}`);
     await writeFile(file, item.kind === 'image' ? item.png : item.text, { flag: 'wx', mode: 0o600 });
     return { dir, file };
   }
@@ -153,9 +161,9 @@ export class OutsideShares {
 }
 
 /** "Clipboard 2026-12-04 at 15.02.03", in local time: sorts by time, and says what it is. */
-export function clipboardName(at: Date): string {
+export function timedName(label: string, at: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
-  return `Clipboard ${at.getFullYear()}-${p(at.getMonth() + 1)}-${p(at.getDate())} at ${p(at.getHours())}.${p(at.getMinutes())}.${p(at.getSeconds())}`;
+  return `${label} ${at.getFullYear()}-${p(at.getMonth() + 1)}-${p(at.getDate())} at ${p(at.getHours())}.${p(at.getMinutes())}.${p(at.getSeconds())}`;
 }
 
 /** A one-link share's title: the destination folder's name, else how many files. */

@@ -154,6 +154,16 @@ describe('sharing from outside the window', () => {
     expect(copied).toHaveLength(3);
   });
 
+  it('a captured area is shared as a PNG named for when it was taken; a cancelled capture says nothing', async () => {
+    const shot = await core.outside.shareCapture({ name: 'test tool', capture: async () => PNG });
+    expect(shot.ok && decodeURIComponent(new URL(shot.url).pathname)).toMatch(/\/shared\/Screenshot \d{4}-\d\d-\d\d at \d\d\.\d\d\.\d\d\.png$/);
+    expect(await linkServes(shot)).toEqual(PNG);
+    notified.length = copied.length = 0;
+    expect(await core.outside.shareCapture({ name: 'test tool', capture: async () => undefined })).toMatchObject({ ok: false });
+    expect(notified).toEqual([]);
+    expect(copied).toEqual([]);
+  });
+
   it('an empty clipboard, or a file that is gone, is said and nothing is copied', async () => {
     expect(await core.outside.shareClipboard(whatIsCopied(fakeClipboard({ text: '  \n' })))).toMatchObject({ ok: false });
     expect(notified.pop()).toEqual({ title: 'Nothing to share', body: expect.stringContaining('Copy something first') });
