@@ -24,6 +24,18 @@ function expectOneLine(r: Ran, message: RegExp): void {
   expect(r.stderr).toMatch(message);
 }
 
+/** The CLI with keys piped on stdin, and what of them it left unread. */
+async function unread(argv: string[], dataDir: string, secrets: MemorySecretStore): Promise<Ran & { left: string }> {
+  const stdin = new PassThrough();
+  stdin.end('AKID\nSECRET\n');
+  let out = '';
+  let err = '';
+  const stdout = new PassThrough().on('data', (b: Buffer) => (out += b.toString()));
+  const stderr = new PassThrough().on('data', (b: Buffer) => (err += b.toString()));
+  const code = await run(argv, { stdout, stderr, stdin, env: { FERRY_DATA_DIR: dataDir }, secrets });
+  return { code, stdout: out, stderr: err, left: String((stdin.read() as Buffer | null) ?? '') };
+}
+
 describe('ferry accounts add tests the connection before saving', () => {
   const g = () => gateway();
   const add = (name: string, secret: string, opts: { dataDir: string; secrets: MemorySecretStore }, extra: string[] = []) =>
@@ -88,6 +100,53 @@ describe('ferry accounts add tests the connection before saving', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect((await settingsOf(opts.dataDir)).accounts).toEqual([]);
     expect(await opts.secrets.get('nowhere')).toBeUndefined();
+  });
+
+  it('a provider that needs an endpoint, without --endpoint-url: said before any key is read (status 2), nothing saved', async () => {
+    const cases: Array<[string, string]> = [
+      ['minio', 'http://localhost:9000'],
+      ['ceph', 'http://rgw.example.com:7480'],
+      ['r2', 'https://<ACCOUNT_ID>.r2.cloudflarestorage.com'],
+      ['other', 'https://s3.example.com'],
+    ];
+    for (const [provider, example] of cases) {
+      const dataDir = await tempDir();
+      const secrets = new MemorySecretStore();
+      const r = await unread(['accounts', 'add', 'box', '--provider', provider], dataDir, secrets);
+      expect(r.code, provider).toBe(2);
+      expect(r.stderr).toMatch(/^ferry: [^\n]+ needs an endpoint URL \([^\n]+\), given before the keys: /);
+      expect(r.stderr).toContain(`ferry accounts add box --provider ${provider} --endpoint-url ${example}. No key was read and nothing was saved.`);
+      expect(r.stdout).toBe('');
+      // The keys piped in are still there, unread.
+      expect(r.left).toBe('AKID\nSECRET\n');
+      expect((await settingsOf(dataDir)).accounts).toEqual([]);
+      expect(await secrets.get('box')).toBeUndefined();
+    }
+    // The same command with the endpoint reads them (so "unread" above means something).
+    const control = await unread(['accounts', 'add', 'box', '--provider', 'minio', '--endpoint-url', 'http://127.0.0.1:9', '--no-test'], await tempDir(), new MemorySecretStore());
+    expect(control).toMatchObject({ code: 0, left: '' });
+  });
+
+  it('other mistakes in accounts add are said before any key is read too: a name taken, a bad name, region or endpoint, an unknown provider', async () => {
+    const opts = { dataDir: await tempDir(), secrets: new MemorySecretStore() };
+    const name = uniqueName('taken');
+    expect((await add(name, g().secretAccessKey, opts)).code).toBe(0);
+    const before = await readFile(join(opts.dataDir, 'settings.json'), 'utf8');
+    const cases: Array<[string[], number, RegExp]> = [
+      [['accounts', 'add', name, '--provider', 'ceph', '--endpoint-url', g().endpoint], 1, new RegExp(`^ferry: An account named "${name}" already exists\\. Choose another name, or change that account with: ferry accounts update ${name} --keys`)],
+      [['accounts', 'add', 'no spaces', '--provider', 'ceph', '--endpoint-url', g().endpoint], 1, /cannot be an account name/],
+      [['accounts', 'add', 'box', '--provider', 'ceph', '--endpoint-url', g().endpoint, '--region', 'bad region!'], 1, /"bad region!" is not a region/],
+      [['accounts', 'add', 'box', '--provider', 'minio', '--endpoint-url', 'ftp://x'], 1, /must start with https:\/\/ or http:\/\//],
+      [['accounts', 'add', 'box', '--provider', 'nimbus'], 1, /Unknown provider "nimbus"/],
+    ];
+    for (const [argv, code, message] of cases) {
+      const r = await unread(argv, opts.dataDir, opts.secrets);
+      expect(r.code, argv.join(' ')).toBe(code);
+      expectOneLine(r, message);
+      expect(r.left, argv.join(' ')).toBe('AKID\nSECRET\n');
+    }
+    expect(await readFile(join(opts.dataDir, 'settings.json'), 'utf8')).toBe(before);
+    expect(await opts.secrets.get('box')).toBeUndefined();
   });
 
   it('--json: the account when saved; the report when not', async () => {

@@ -44,4 +44,36 @@ describe('ferry accounts add at a terminal', () => {
     expect(test.code).toBe(0);
     for (const f of await readdir(dataDir)) expect(await readFile(join(dataDir, f), 'utf8')).not.toContain(g.secretAccessKey);
   });
+
+  it('a provider that needs an endpoint asks for it first, before the keys', async () => {
+    const g = gateway();
+    const dataDir = await tempDir();
+    const name = uniqueName('asked');
+    const session = spawnSync(
+      'python3',
+      [
+        resolve(__dirname, '../support/pty_session.py'),
+        JSON.stringify([
+          ['Endpoint URL (your RADOS Gateway, for example http://rgw.example.com:7480): ', g.endpoint],
+          ['Access key ID: ', g.accessKeyId],
+          ['Secret access key: ', g.secretAccessKey],
+        ]),
+        '--',
+        process.execPath,
+        CLI,
+        'accounts',
+        'add',
+        name,
+        '--provider',
+        'ceph',
+      ],
+      { env: cliEnv(dataDir), encoding: 'utf8', timeout: 60_000 },
+    );
+    if (session.error) throw new Error(`python3 is needed for the terminal test (apt-get install -y python3): ${session.error.message}`);
+    expect(session.status, session.stdout + session.stderr).toBe(0);
+    const screen = session.stdout;
+    expect(screen.indexOf('Endpoint URL')).toBeLessThan(screen.indexOf('Access key ID: '));
+    expect(screen).toContain(`Added account "${name}" (Ceph (RADOS Gateway), ${g.endpoint})`);
+    expect(JSON.parse(await readFile(join(dataDir, 'settings.json'), 'utf8'))).toMatchObject({ accounts: [{ name, endpoint: g.endpoint }] });
+  });
 });

@@ -1,4 +1,4 @@
-import { PRESETS, PROVIDERS } from '../../core/accounts/presets';
+import { isProvider, PRESETS, PROVIDERS } from '../../core/accounts/presets';
 import { FerryError } from '../../core/errors';
 import type { ConnectionReport, Selector } from '../../core/ferry';
 import { RIGHT_KEYS_ADVICE } from '../../core/s3/errors';
@@ -72,17 +72,23 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
 async function add(ctx: Context<typeof options>, name: string | undefined, count: number): Promise<void> {
   if (!name || count !== 1) throw usageError('Usage: ferry accounts add NAME [--provider P] [--endpoint-url URL] [--region R] [--access-key-id ID].');
   if (ctx.o['path-style'] && ctx.o['virtual-hosted']) throw usageError('Choose one of --path-style and --virtual-hosted.');
-  const { accessKeyId, secretAccessKey } = await readKeys(ctx, 'accounts add');
   const partSize = ctx.partSize();
+  const endpoint = await endpointFor(ctx, name);
   const input = {
     name,
     ...(ctx.o.provider ? { provider: ctx.o.provider } : {}),
-    ...(ctx.o['endpoint-url'] ? { endpoint: ctx.o['endpoint-url'] } : {}),
+    ...(endpoint ? { endpoint } : {}),
     ...(ctx.o.region ? { region: ctx.o.region } : {}),
     ...(ctx.o['path-style'] ? { pathStyle: true } : ctx.o['virtual-hosted'] ? { pathStyle: false } : {}),
     ...(partSize !== undefined ? { partSize } : {}),
     ...(ctx.o['allow-link-local-endpoint'] ? { allowLinkLocal: true } : {}),
   };
+  // Everything that can be wrong without a server (the name, provider, region, endpoint, a name
+  // already taken) is said before any key is typed or read.
+  const { accountFromInput, accountExists } = await import('../../core/accounts/accounts');
+  accountFromInput(input, new Date());
+  if (await ctx.ferry.accounts.get(name).then(() => true, () => false)) throw accountExists(name);
+  const { accessKeyId, secretAccessKey } = await readKeys(ctx, 'accounts add');
   // Saved marked untested, so that however the test below ends (a kill included) the account never
   // looks tested before a test passed; a passing test clears the mark.
   const added = await ctx.ferry.addAccount({ ...input, untested: true }, { accessKeyId, secretAccessKey });
@@ -112,6 +118,27 @@ async function add(ctx: Context<typeof options>, name: string | undefined, count
   const buckets = report.buckets ? ` (${report.buckets.length} bucket${report.buckets.length === 1 ? '' : 's'})` : '';
   ctx.out(`Added account "${name}" (${where}): its connection test passed${buckets}, and its keys are in the system keychain.`);
   ctx.out(`What the server supports: ferry accounts test ${name}`);
+}
+
+/**
+ * The endpoint for accounts add: --endpoint-url; for a provider with no endpoint of its own
+ * (MinIO, Ceph, R2, other), asked for on a terminal, else a usage error naming --endpoint-url
+ * with an example. Either way before any key is asked for or read.
+ */
+async function endpointFor(ctx: Context<typeof options>, name: string): Promise<string | undefined> {
+  const given = ctx.o['endpoint-url']?.trim();
+  if (given) return given;
+  const provider = ctx.o.provider;
+  if (!provider || !isProvider(provider) || provider === 'aws' || PRESETS[provider].endpoint) return undefined;
+  const { label, endpointHelp = "the service's S3 endpoint URL" } = PRESETS[provider];
+  if (ctx.io.stdin.isTTY) {
+    const answer = (await ask(`Endpoint URL (${endpointHelp}): `, { input: ctx.io.stdin, output: ctx.terminal })).trim();
+    if (answer) return answer;
+  }
+  const example = /https?:\/\/[^\s,]+/.exec(endpointHelp)?.[0] ?? 'https://s3.example.com';
+  throw usageError(
+    `${label} needs an endpoint URL (${endpointHelp}), given before the keys: ferry accounts add ${name} --provider ${provider} --endpoint-url ${example}. No key was read and nothing was saved.`,
+  );
 }
 
 /** The keys from a prompt on a terminal (the secret not echoed), else from stdin; never from an option. */

@@ -81,6 +81,11 @@ export function accountFromInput(input: AccountInput, now: Date): Account {
   };
 }
 
+/** The error for a name already taken (the CLI says it before asking for keys). */
+export function accountExists(name: string): FerryError {
+  return new FerryError('ACCOUNT_EXISTS', `An account named "${name}" already exists. Choose another name, or change that account with: ferry accounts update ${name} --keys (or --endpoint-url, --region)`);
+}
+
 /**
  * The accounts (metadata, never credentials) in settings.json, changed under its lock (see
  * SettingsFile). The keys are in the keychain; the preferences beside them are PreferenceStore's.
@@ -112,7 +117,7 @@ export class AccountStore {
   async add(account: Account, whileLocked?: () => Promise<void>): Promise<void> {
     await this.file.change(async (s) => {
       if (s.accounts.some((a) => a.name === account.name)) {
-        throw new FerryError('ACCOUNT_EXISTS', `An account named "${account.name}" already exists. Choose another name, or change that account with: ferry accounts update ${account.name} --keys (or --endpoint-url, --region)`);
+        throw accountExists(account.name);
       }
       await whileLocked?.();
       return { next: { ...s, accounts: [...s.accounts, account] }, result: undefined };
