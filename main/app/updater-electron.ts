@@ -13,7 +13,11 @@ export function startUpdater(deps: { enabled(): Promise<boolean>; notify(title: 
   let stopped = false;
   void (async () => {
     const target = await updateTarget({ isPackaged: app.isPackaged, platform: process.platform, env: process.env, resourcesPath: process.resourcesPath, publicKey: UPDATE_PUBLIC_KEY });
-    if (!target.ok || stopped) return void (control = offUpdater(target.ok ? 'Ferry is quitting' : target.reason));
+    if (!target.ok || stopped) {
+      // A packaged build that stays off says why once (a maintainer wondering why theirs does not update).
+      if (!target.ok && app.isPackaged) console.warn(`Updates: ${target.reason}`);
+      return void (control = offUpdater(target.ok ? 'Ferry is quitting' : target.reason));
+    }
     // Loaded only here (some 40 ms). A require, not import(): the package is CommonJS and its
     // autoUpdater a getter that import()'s named exports do not carry.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
