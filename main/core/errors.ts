@@ -23,6 +23,8 @@ export type FerryErrorCode =
   /** The local disk (or quota) has no room for what is being written. */
   | 'DISK_FULL'
   | 'DATA_FOLDER_UNWRITABLE'
+  /** A desktop-integration file (autostart entry, file-manager item) Ferry will not or cannot write or remove. */
+  | 'DESKTOP_INTEGRATION'
   | 'FILE_CHANGED'
   | 'FORBIDDEN'
   | 'KEYCHAIN_LOCKED'
