@@ -41,7 +41,7 @@ describe('packaging with electron-builder', () => {
     expect(files.some((f) => f.startsWith('/test/') || f.startsWith('/main/core/'))).toBe(false);
     expect(existsSync(join(app, 'resources/app.asar.unpacked/node_modules/keytar/build/Release/keytar.node'))).toBe(true);
 
-    const binary = await readFile(join(app, 'ferry'));
+    const binary = await readFile(join(app, 'ferry-app'));
     const at = binary.indexOf(SENTINEL) + SENTINEL.length;
     const wire = Object.fromEntries(FUSES.map((name, i) => [name, binary[at + 2 + i] === 49]));
     expect(wire).toEqual({
