@@ -2,11 +2,13 @@ import { describeDuration } from '../../core/links/expiry';
 import { FerryError } from '../../core/errors';
 import { ENV_PROFILE_NAME } from '../../core/ferry';
 import { formatS3Url } from '../../core/s3/names';
+import type { LinkState, Unchecked } from '../../core/links/gone';
 import type { LinkRecord } from '../../core/links/link-history';
+import type { Connection } from '../../core/connection';
 import { usage as usageError, type Context, type OptionSpecs, type UsageLine } from '../context';
 
 export const usage: readonly UsageLine[] = [
-  ['links', 'the share links issued so far, with their expiry'],
+  ['links', 'the share links issued so far: their expiry, and which lost their files'],
   ['links end ID', 'end a private link now: its encrypted files and page are deleted; other links keep working'],
   ['links copy ID', 'print a private link again (its key is in the keychain)'],
 ];
@@ -15,7 +17,20 @@ export const options = {} as const satisfies OptionSpecs;
 
 export const outputOnly = true;
 
-/** The share links issued here (the latest 200), each with how long it has left; or end or copy a private one. */
+/**
+ * How long `ferry links` waits for the servers to say whether links' objects are still there:
+ * past it, what was not answered is listed unmarked and said once (an offline server never hangs
+ * the listing).
+ */
+const CHECK_DEADLINE_MS = 5_000;
+/** Requests at once while checking, over all the links and accounts. */
+const CHECK_CONCURRENCY = 8;
+
+/**
+ * The share links issued here (the latest 200), each with when it was made (in this machine's
+ * time zone) and how long it has left, a live one marked when what it points to was deleted; or
+ * end or copy a private one.
+ */
 export async function run(ctx: Context<typeof options>): Promise<void> {
   const [verb, id] = ctx.args;
   if (verb === 'end' || verb === 'copy') {
@@ -25,12 +40,98 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
   if (ctx.args.length) throw usageError('Usage: ferry links, ferry links end ID, or ferry links copy ID.');
   const now = ctx.ferry.clock.now();
   const records = await ctx.ferry.links.current(200);
-  if (ctx.o.json) return ctx.json(records.map((r) => ({ ...r, expired: Date.parse(r.expiresAt) <= now })));
-  for (const r of records) {
-    const left = Date.parse(r.expiresAt) - now;
-    const state = r.ended ? `ended ${r.ended}` : left > 0 ? `expires in ${describeDuration(left / 1000)}` : 'expired';
-    ctx.out(`${r.createdAt}  ${state}  ${what(r)}`);
+  // Only links that still work are checked: an expired or ended one opens nothing anyway.
+  const live = records.filter((r) => !r.ended && Date.parse(r.expiresAt) > now);
+  const { states, unchecked } = live.length ? await check(ctx, live) : { states: new Map<LinkRecord, LinkState>(), unchecked: [] };
+  if (ctx.o.json) {
+    ctx.json(records.map((r) => ({ ...r, expired: Date.parse(r.expiresAt) <= now, ...goneFields(states.get(r)) })));
+  } else {
+    for (const r of records) {
+      const left = Date.parse(r.expiresAt) - now;
+      const state = r.ended ? `ended ${localTime(r.ended, ctx.io.env)}` : left > 0 ? `expires in ${describeDuration(left / 1000)}` : 'expired';
+      ctx.out(`${localTime(r.createdAt, ctx.io.env)}  ${state}  ${what(r)}${mark(r, states.get(r))}`);
+    }
   }
+  sayUnchecked(ctx, unchecked);
+}
+
+/**
+ * A time as this machine's clock shows it, to the minute: 2026-12-04 15:02. TZ, when set, names
+ * the zone (as it does for date(1)); one Intl does not know is left to the system's default.
+ */
+export function localTime(iso: string, env: NodeJS.ProcessEnv): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const fields = { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } as const;
+  let format: Intl.DateTimeFormat;
+  try {
+    const zone = env.TZ?.replace(/^:/, '');
+    format = new Intl.DateTimeFormat('en-US', { ...fields, ...(zone ? { timeZone: zone } : {}) });
+  } catch {
+    format = new Intl.DateTimeFormat('en-US', fields);
+  }
+  const p = Object.fromEntries(format.formatToParts(date).map((part) => [part.type, part.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
+
+/** What --json adds to a checked link: objectGone, and filesGone for a share's or private link's files. */
+function goneFields(state: LinkState | undefined): { objectGone?: boolean; filesGone?: number } {
+  if (!state) return {};
+  return { objectGone: state.objectGone, ...(state.files ? { filesGone: state.files.gone } : {}) };
+}
+
+/** A checked link's mark: nothing while all it points to is there. */
+function mark(r: LinkRecord, state: LinkState | undefined): string {
+  if (!state) return '';
+  if (state.objectGone) return r.share || r.private ? '  (page deleted: the link opens nothing)' : '  (object deleted)';
+  const files = state.files;
+  if (!files?.gone) return '';
+  if (files.of === 1) return '  (its file deleted)';
+  return files.gone === files.of ? `  (all ${files.of} files deleted)` : `  (${files.gone} of ${files.of} files deleted)`;
+}
+
+/** Once per reason, on stderr: which links could not be checked, and why (they are listed unmarked). */
+function sayUnchecked(ctx: Context<typeof options>, unchecked: Unchecked[]): void {
+  const byWhy = new Map<string, number>();
+  for (const u of unchecked) byWhy.set(u.why, (byWhy.get(u.why) ?? 0) + 1);
+  for (const [why, n] of byWhy) ctx.say(`ferry: could not check whether ${n === 1 ? "1 link's files are" : `${n} links' files are`} still there: ${why.replace(/\.$/, '')}. ${n === 1 ? 'It is' : 'They are'} listed unmarked.`);
+}
+
+/** Checks the live links, each on the account and server it was made on, one connection per account. */
+async function check(ctx: Context<typeof options>, live: LinkRecord[]): Promise<{ states: Map<LinkRecord, LinkState>; unchecked: Unchecked[] }> {
+  const { checkLinks } = await import('../../core/links/gone');
+  const connections = new Map<string, Promise<Connection | string>>();
+  const storageFor = async (r: LinkRecord) => {
+    const id = `${r.account}\n${r.endpoint}`;
+    if (!connections.has(id)) connections.set(id, connectFor(ctx, r));
+    const conn = await connections.get(id)!;
+    return typeof conn === 'string' ? conn : conn.storage;
+  };
+  try {
+    return await checkLinks(live, storageFor, { concurrency: CHECK_CONCURRENCY, deadlineMs: CHECK_DEADLINE_MS, ...ctx.abortable });
+  } finally {
+    // Also the ones still connecting or asking past the deadline: closing them ends their requests.
+    for (const conn of connections.values()) void conn.then((c) => typeof c === 'string' || c.close(), () => {});
+  }
+}
+
+/** The connection a link was made with, or why there is none now. */
+async function connectFor(ctx: Context<typeof options>, r: LinkRecord): Promise<Connection | string> {
+  const fromEnv = r.account === ENV_PROFILE_NAME;
+  let conn: Connection;
+  try {
+    conn = await ctx.ferry.connect(fromEnv ? { ...ctx.selector, endpointUrl: r.endpoint } : { account: r.account });
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  const why =
+    fromEnv && conn.storage.profile.name !== ENV_PROFILE_NAME
+      ? 'made with keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, which are not set now'
+      : conn.storage.endpoint !== r.endpoint
+        ? `made on ${r.endpoint}, and "${r.account}" connects to ${conn.storage.endpoint} now`
+        : undefined;
+  if (why) conn.close();
+  return why ?? conn;
 }
 
 /** A one-link share is said as what it shares, a private link as its files and ID, not as the page Ferry wrote for it. */
@@ -44,8 +145,8 @@ async function privateLink(ctx: Context<typeof options>, verb: 'end' | 'copy', i
   const record = await ctx.ferry.links.privateLink(id);
   if (!record) throw new FerryError('USAGE', `No private link ${id} was made here; ferry links lists them, each with its ID.`);
   if (record.ended) {
-    if (verb === 'end') return ctx.say(`Private link ${id} was already ended at ${record.ended}.`);
-    throw new FerryError('EXPIRY_OUT_OF_RANGE', `Private link ${id} was ended at ${record.ended}; make a new one.`);
+    if (verb === 'end') return ctx.say(`Private link ${id} was already ended at ${localTime(record.ended, ctx.io.env)}.`);
+    throw new FerryError('EXPIRY_OUT_OF_RANGE', `Private link ${id} was ended at ${localTime(record.ended, ctx.io.env)}; make a new one.`);
   }
   // With the account and server it was made on.
   const conn = await ctx.ferry.connect(record.account === ENV_PROFILE_NAME ? { ...ctx.selector, endpointUrl: record.endpoint } : { account: record.account });
