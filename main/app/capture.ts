@@ -23,7 +23,7 @@ export interface CaptureDeps {
   platform: NodeJS.Platform;
   env: NodeJS.ProcessEnv;
   /** The clipboard's image as PNG (empty when none): where a tool leaves its picture. */
-  readClipboardPng(): Buffer;
+  readClipboardPng(): Promise<Buffer>;
 }
 
 /** The first screenshot tool found here, or undefined. */
@@ -39,9 +39,9 @@ export async function findCaptureTool(deps: CaptureDeps): Promise<CaptureTool | 
     return {
       name: 'Snipping Tool',
       async capture() {
-        const before = deps.readClipboardPng();
+        const before = await deps.readClipboardPng();
         await run([tool, '/clip']);
-        const after = deps.readClipboardPng();
+        const after = await deps.readClipboardPng();
         return after.length && !after.equals(before) ? after : undefined;
       },
     };

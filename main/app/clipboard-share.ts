@@ -1,74 +1,74 @@
 /**
  * What is on the clipboard, as Ferry shares it: copied files (a file manager's Copy), else an
- * image (a screenshot, an image copied from a page), else text. Reads through a small interface
- * that Electron's clipboard satisfies (see index.ts) and tests fill with real bytes.
+ * image (a screenshot, an image copied from a page), else text. Read through the shape of
+ * Electron's W3C-style clipboard (clipboard.read(): entries with MIME types and their bytes; a
+ * platform format without a MIME type as `electron application/osclipboard;format="…"`), which
+ * clipboard-electron.ts adapts and tests fill with real bytes.
  */
 import { fileURLToPath } from 'node:url';
 
-/** The parts of Electron's clipboard read here. */
-export interface ClipboardSource {
-  availableFormats(): string[];
-  read(format: string): string;
-  readBuffer(format: string): Buffer;
-  /** The image as PNG bytes; empty when there is none. */
-  readImagePng(): Buffer;
-  readText(): string;
+/** One entry of the clipboard: its types, and the bytes of each. */
+export interface ClipboardEntry {
+  types: string[];
+  getType(type: string): Promise<Buffer>;
 }
 
-export type ClipboardItem = { kind: 'files'; paths: string[] } | { kind: 'image'; png: Buffer } | { kind: 'text'; text: string } | { kind: 'empty' };
+export interface ClipboardSource {
+  read(): Promise<ClipboardEntry[]>;
+}
 
-export function whatIsCopied(clip: ClipboardSource): ClipboardItem {
-  const formats = new Set(clip.availableFormats());
-  const paths = copiedFiles(clip, formats);
-  if (paths.length) return { kind: 'files', paths };
-  const png = clip.readImagePng();
-  if (png.length) return { kind: 'image', png };
-  const text = clip.readText();
+export type ClipboardItem = { kind: 'files'; paths: string[] } | { kind: 'image'; png: Buffer; ext?: 'png' | 'jpg' } | { kind: 'text'; text: string } | { kind: 'empty' };
+
+/** A platform format as Electron names one with no MIME type. */
+const raw = (format: string) => `electron application/osclipboard;format="${format}"`;
+
+/** The formats file managers put copied files in, each with how to read paths from its bytes. */
+const FILE_FORMATS: Array<[string, (bytes: Buffer) => string[]]> = [
+  // GNOME Files, Nemo, Caja: "copy" or "cut", then one file:// URI per line.
+  ['x-special/gnome-copied-files', (b) => fromUris(b.toString('utf8').replace(/^(copy|cut)\s*\n/, ''))],
+  // Dolphin, Thunar, and what Chromium calls a file list everywhere.
+  ['text/uri-list', (b) => fromUris(b.toString('utf8'))],
+  // Finder, several files: a property list of paths.
+  ['NSFilenamesPboardType', (b) => [...b.toString('utf8').matchAll(/<string>([^<]*)<\/string>/g)].map((m) => unescapeXml(m[1]!))],
+  // Finder, one file.
+  ['public.file-url', (b) => fromUris(b.toString('utf8'))],
+  // Explorer: the first copied file's path, UTF-16 and NUL-terminated.
+  ['FileNameW', (b) => b.toString('utf16le').split('\0').filter(Boolean)],
+];
+
+export async function whatIsCopied(clip: ClipboardSource): Promise<ClipboardItem> {
+  const entries = await clip.read().catch(() => []);
+  const bytesOf = async (type: string): Promise<Buffer | undefined> => {
+    for (const e of entries) {
+      for (const t of [type, raw(type)]) {
+        if (!e.types.includes(t)) continue;
+        const b = await e.getType(t).catch(() => undefined);
+        if (b?.length) return b;
+      }
+    }
+    return undefined;
+  };
+  for (const [format, read] of FILE_FORMATS) {
+    const bytes = await bytesOf(format);
+    const paths = bytes ? read(bytes) : [];
+    if (paths.length) return { kind: 'files', paths };
+  }
+  const png = await bytesOf('image/png');
+  if (png) return { kind: 'image', png };
+  const jpeg = await bytesOf('image/jpeg');
+  if (jpeg) return { kind: 'image', png: jpeg, ext: 'jpg' };
+  const text = (await bytesOf('text/plain'))?.toString('utf8') ?? '';
   if (text.trim()) return { kind: 'text', text };
   return { kind: 'empty' };
 }
 
-/** Files a file manager copied: text/uri-list (Linux, and Chromium's name for them elsewhere), GNOME's list, macOS file URLs, Windows' FileNameW. */
-function copiedFiles(clip: ClipboardSource, formats: Set<string>): string[] {
-  const tryRead = (read: () => string | string[]): string[] => {
-    try {
-      const got = read();
-      return Array.isArray(got) ? got : [got];
-    } catch {
-      return [];
-    }
-  };
-  const fromUris = (text: string) =>
-    text
-      .split(/\r?\n/)
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith('#'))
-      .map(filePath)
-      .filter((p): p is string => p !== undefined);
-  if (formats.has('x-special/gnome-copied-files')) {
-    // "copy" or "cut", then one file:// URI per line.
-    const paths = tryRead(() => fromUris(clip.read('x-special/gnome-copied-files').replace(/^(copy|cut)\s*\n/, '')));
-    if (paths.length) return paths;
-  }
-  if (formats.has('text/uri-list')) {
-    const paths = tryRead(() => fromUris(clip.read('text/uri-list')));
-    if (paths.length) return paths;
-  }
-  if (formats.has('NSFilenamesPboardType')) {
-    // A property list of paths (macOS, several files copied in Finder).
-    const paths = tryRead(() => [...clip.read('NSFilenamesPboardType').matchAll(/<string>([^<]*)<\/string>/g)].map((m) => unescapeXml(m[1]!)));
-    if (paths.length) return paths;
-  }
-  if (formats.has('public.file-url')) {
-    const paths = tryRead(() => fromUris(clip.read('public.file-url')));
-    if (paths.length) return paths;
-  }
-  if (formats.has('FileNameW')) {
-    // Windows: the first copied file's path, UTF-16 and NUL-terminated.
-    const paths = tryRead(() => clip.readBuffer('FileNameW').toString('utf16le').split('\0').filter(Boolean));
-    if (paths.length) return paths;
-  }
-  return [];
+function fromUris(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim().replace(/\0+$/, ''))
+    .filter((l) => l && !l.startsWith('#'))
+    .map(filePath)
+    .filter((p): p is string => p !== undefined);
 }
 
 /** A file:// URI's local path; undefined for anything else (an http link in a URI list is not a file). */

@@ -138,7 +138,7 @@ export class OutsideShares {
     const root = join(this.deps.dataDir, 'outgoing');
     await mkdir(root, { recursive: true, mode: 0o700 });
     const dir = await mkdtemp(join(root, 'clip-'));
-    const file = join(dir, `${timedName(label, new Date(this.deps.ferry.clock.now()))}.${item.kind === 'image' ? 'png' : 'txt'}`);
+    const file = join(dir, `${timedName(label, new Date(this.deps.ferry.clock.now()))}.${item.kind === 'image' ? (item.ext ?? 'png') : 'txt'}`);
     await writeFile(file, item.kind === 'image' ? item.png : item.text, { flag: 'wx', mode: 0o600 });
     return { dir, file };
   }

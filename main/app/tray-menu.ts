@@ -117,7 +117,7 @@ export interface TrayContext {
   show(): void;
   quit(): void;
   /** What is on the clipboard now (clipboard-share.ts). */
-  clipboard?(): ClipboardItem;
+  clipboard?(): Promise<ClipboardItem>;
   /** The screenshot tool, where one was found (capture.ts). */
   captureTool?: CaptureTool;
   restartToUpdate?(): void;
@@ -130,7 +130,7 @@ export async function runTrayAction(action: TrayAction, ctx: TrayContext): Promi
     if (action.type === 'quit') return ctx.quit();
     if (action.type === 'share-private') return await sharePrivately(ctx);
     if (action.type === 'restart-to-update') return ctx.restartToUpdate?.();
-    if (action.type === 'share-clipboard') return void (await ctx.core.outside.shareClipboard(ctx.clipboard ? ctx.clipboard() : { kind: 'empty' }));
+    if (action.type === 'share-clipboard') return void (await ctx.core.outside.shareClipboard(ctx.clipboard ? await ctx.clipboard() : { kind: 'empty' }));
     if (action.type === 'capture') return void (ctx.captureTool && (await ctx.core.outside.shareCapture(ctx.captureTool)));
     if (action.type === 'upload-files') {
       const files = await ctx.platform.pickFiles('files');

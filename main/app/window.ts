@@ -14,13 +14,17 @@ export interface WindowControl {
 
 /**
  * Ferry's one window. Closing it hides it and Ferry stays in the tray (until Quit); a second
- * launch shows and focuses it.
+ * launch without anything to share shows and focuses it.
  */
-export function setupWindow(opts: { devServer: string | undefined; quitting: () => boolean }): WindowControl {
+export function setupWindow(opts: { devServer: string | undefined; quitting: () => boolean; hidden?: boolean }): WindowControl {
   let win: BrowserWindow | undefined;
+  // Started at login or to share something: the window is made (so it opens at once) but stays hidden until asked for.
+  let hidden = opts.hidden ?? false;
   const create = () => {
     win = new BrowserWindow(windowOptions(join(__dirname, '../preload/index.js')));
-    win.once('ready-to-show', () => win?.show());
+    win.once('ready-to-show', () => {
+      if (!hidden) win?.show();
+    });
     win.on('close', (event) => {
       if (!opts.quitting()) {
         event.preventDefault();
@@ -34,6 +38,7 @@ export function setupWindow(opts: { devServer: string | undefined; quitting: () 
   return {
     get: () => win,
     show: () => {
+      hidden = false;
       if (!win) create();
       if (win!.isMinimized()) win!.restore();
       win!.show();

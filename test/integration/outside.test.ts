@@ -12,14 +12,12 @@ import { KeychainSecretStore } from '../../main/core/secrets/secrets';
 import { gateway, randomFile, tempDir, uniqueName } from '../support/helpers';
 
 /** A clipboard holding what a test put there, read through the same interface as Electron's. */
-function fakeClipboard(held: { formats?: Record<string, string>; buffers?: Record<string, Buffer>; png?: Buffer; text?: string }): ClipboardSource {
-  return {
-    availableFormats: () => [...Object.keys(held.formats ?? {}), ...Object.keys(held.buffers ?? {})],
-    read: (f) => held.formats?.[f] ?? '',
-    readBuffer: (f) => held.buffers?.[f] ?? Buffer.alloc(0),
-    readImagePng: () => held.png ?? Buffer.alloc(0),
-    readText: () => held.text ?? '',
-  };
+function fakeClipboard(held: { formats?: Record<string, string>; png?: Buffer; text?: string }): ClipboardSource {
+  const all: Record<string, Buffer> = {};
+  for (const [t, v] of Object.entries(held.formats ?? {})) all[t] = Buffer.from(v);
+  if (held.png) all['image/png'] = held.png;
+  if (held.text !== undefined) all['text/plain'] = Buffer.from(held.text);
+  return { read: async () => [{ types: Object.keys(all), getType: async (t) => all[t]! }] };
 }
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -138,17 +136,17 @@ describe('sharing from outside the window', () => {
 
   it('the clipboard: copied files, an image as .png and text as .txt, each with exactly its bytes', async () => {
     const f = await randomFile(work, 'copied in the file manager.bin', 4000);
-    const files = whatIsCopied(fakeClipboard({ formats: { 'x-special/gnome-copied-files': `copy\n${pathToFileURL(f.path).href}` }, text: f.path }));
+    const files = await whatIsCopied(fakeClipboard({ formats: { 'electron application/osclipboard;format="x-special/gnome-copied-files"': `copy\n${pathToFileURL(f.path).href}` }, text: f.path }));
     expect(files).toEqual({ kind: 'files', paths: [f.path] });
     expect(sha256(await linkServes(await core.outside.shareClipboard(files)))).toBe(f.sha256);
 
-    const image = whatIsCopied(fakeClipboard({ png: PNG, text: 'alt text' }));
+    const image = await whatIsCopied(fakeClipboard({ png: PNG, text: 'alt text' }));
     const shot = await core.outside.shareClipboard(image);
     expect(shot.ok && decodeURIComponent(new URL(shot.url).pathname)).toMatch(/\/shared\/Clipboard \d{4}-\d\d-\d\d at \d\d\.\d\d\.\d\d\.png$/);
     expect(await linkServes(shot)).toEqual(PNG);
 
     const words = 'Grüße aus Köln 🚢\nline two\n';
-    const text = await core.outside.shareClipboard(whatIsCopied(fakeClipboard({ text: words })));
+    const text = await core.outside.shareClipboard(await whatIsCopied(fakeClipboard({ text: words })));
     expect(text.ok && new URL(text.url).pathname).toMatch(/\.txt$/);
     expect((await linkServes(text)).toString('utf8')).toBe(words);
     expect(copied).toHaveLength(3);
@@ -165,7 +163,7 @@ describe('sharing from outside the window', () => {
   });
 
   it('an empty clipboard, or a file that is gone, is said and nothing is copied', async () => {
-    expect(await core.outside.shareClipboard(whatIsCopied(fakeClipboard({ text: '  \n' })))).toMatchObject({ ok: false });
+    expect(await core.outside.shareClipboard(await whatIsCopied(fakeClipboard({ text: '  \n' })))).toMatchObject({ ok: false });
     expect(notified.pop()).toEqual({ title: 'Nothing to share', body: expect.stringContaining('Copy something first') });
     const gone = join(work, 'deleted-meanwhile.txt');
     const outcome = await core.outside.receive([gone]);

@@ -11,15 +11,15 @@ import { tempDir } from '../support/helpers';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAYAAAD0In+KAAAAEUlEQVR4nGP4z8DwHwQZGBgAQP8H+Qr8aNQAAAAASUVORK5CYII=', 'base64');
 
+/** A clipboard of one entry holding these types and bytes, as Electron's clipboard.read() gives it. */
 function clip(formats: Record<string, string | Buffer>, png = Buffer.alloc(0), text = ''): ClipboardSource {
-  return {
-    availableFormats: () => Object.keys(formats),
-    read: (f) => String(formats[f] ?? ''),
-    readBuffer: (f) => (Buffer.isBuffer(formats[f]) ? (formats[f] as Buffer) : Buffer.from(String(formats[f] ?? ''))),
-    readImagePng: () => png,
-    readText: () => text,
-  };
+  const all: Record<string, Buffer> = {};
+  for (const [t, v] of Object.entries(formats)) all[t] = Buffer.isBuffer(v) ? v : Buffer.from(v);
+  if (png.length) all['image/png'] = png;
+  if (text) all['text/plain'] = Buffer.from(text);
+  return { read: async () => [{ types: Object.keys(all), getType: async (t) => all[t]! }] };
 }
+const raw = (f: string) => `electron application/osclipboard;format="${f}"`;
 
 describe('launch arguments', () => {
   const packaged = { cwd: '/home/ana/Downloads', fromCheckout: false };
@@ -37,20 +37,23 @@ describe('launch arguments', () => {
 });
 
 describe('what is on the clipboard', () => {
-  it('files copied in GNOME Files, Dolphin (uri-list), Finder (one or several) and Explorer', () => {
-    expect(whatIsCopied(clip({ 'x-special/gnome-copied-files': 'cut\nfile:///tmp/a%20b.txt\nfile:///tmp/c.txt' }))).toEqual({ kind: 'files', paths: ['/tmp/a b.txt', '/tmp/c.txt'] });
-    expect(whatIsCopied(clip({ 'text/uri-list': '# comment\r\nfile:///tmp/d.txt\r\nhttps://example.com/not-a-file\r\n' }))).toEqual({ kind: 'files', paths: ['/tmp/d.txt'] });
-    expect(whatIsCopied(clip({ 'public.file-url': 'file:///Users/ana/e.pdf' }))).toEqual({ kind: 'files', paths: ['/Users/ana/e.pdf'] });
+  it('files copied in GNOME Files, Dolphin (uri-list), Finder (one or several) and Explorer', async () => {
+    expect(await whatIsCopied(clip({ [raw('x-special/gnome-copied-files')]: 'cut\nfile:///tmp/a%20b.txt\nfile:///tmp/c.txt' }))).toEqual({ kind: 'files', paths: ['/tmp/a b.txt', '/tmp/c.txt'] });
+    expect(await whatIsCopied(clip({ 'text/uri-list': '# comment\r\nfile:///tmp/d.txt\r\nhttps://example.com/not-a-file\r\n' }))).toEqual({ kind: 'files', paths: ['/tmp/d.txt'] });
+    expect(await whatIsCopied(clip({ [raw('public.file-url')]: 'file:///Users/ana/e.pdf' }))).toEqual({ kind: 'files', paths: ['/Users/ana/e.pdf'] });
     const plist = '<?xml version="1.0"?><plist><array><string>/Users/ana/R&amp;D.key</string><string>/Users/ana/f.mov</string></array></plist>';
-    expect(whatIsCopied(clip({ NSFilenamesPboardType: plist, 'public.file-url': 'file:///Users/ana/R&D.key' }))).toEqual({ kind: 'files', paths: ['/Users/ana/R&D.key', '/Users/ana/f.mov'] });
-    expect(whatIsCopied(clip({ FileNameW: Buffer.from('/c/Users/ana/g.docx\0', 'utf16le') }))).toEqual({ kind: 'files', paths: ['/c/Users/ana/g.docx'] });
+    expect(await whatIsCopied(clip({ [raw('NSFilenamesPboardType')]: plist, [raw('public.file-url')]: 'file:///Users/ana/R&D.key' }))).toEqual({ kind: 'files', paths: ['/Users/ana/R&D.key', '/Users/ana/f.mov'] });
+    expect(await whatIsCopied(clip({ [raw('FileNameW')]: Buffer.from('/c/Users/ana/g.docx\0', 'utf16le') }))).toEqual({ kind: 'files', paths: ['/c/Users/ana/g.docx'] });
   });
-  it('an image before its alt text; text only when there is something besides blanks', () => {
-    expect(whatIsCopied(clip({ 'text/plain': 'x', 'image/png': '' }, PNG, 'a picture'))).toEqual({ kind: 'image', png: PNG });
-    expect(whatIsCopied(clip({}, Buffer.alloc(0), ' note '))).toEqual({ kind: 'text', text: ' note ' });
-    expect(whatIsCopied(clip({}, Buffer.alloc(0), ' \n\t'))).toEqual({ kind: 'empty' });
+  it('an image before its alt text; text only when there is something besides blanks', async () => {
+    expect(await whatIsCopied(clip({}, PNG, 'a picture'))).toEqual({ kind: 'image', png: PNG });
+    expect(await whatIsCopied(clip({ 'image/jpeg': PNG }))).toEqual({ kind: 'image', png: PNG, ext: 'jpg' });
+    // A clipboard that cannot be read is empty, not a crash.
+    expect(await whatIsCopied({ read: async () => Promise.reject(new Error('no X server')) })).toEqual({ kind: 'empty' });
+    expect(await whatIsCopied(clip({}, Buffer.alloc(0), ' note '))).toEqual({ kind: 'text', text: ' note ' });
+    expect(await whatIsCopied(clip({}, Buffer.alloc(0), ' \n\t'))).toEqual({ kind: 'empty' });
     // A URI list with no file in it is not files.
-    expect(whatIsCopied(clip({ 'text/uri-list': 'https://example.com/' }, Buffer.alloc(0), 'https://example.com/'))).toEqual({ kind: 'text', text: 'https://example.com/' });
+    expect(await whatIsCopied(clip({ 'text/uri-list': 'https://example.com/' }, Buffer.alloc(0), 'https://example.com/'))).toEqual({ kind: 'text', text: 'https://example.com/' });
   });
 });
 
@@ -99,7 +102,7 @@ describe('capture an area: the platform’s own tool, where there is one', () =>
     await chmod(join(dir, name), 0o755);
   };
   const pngB64 = PNG.toString('base64');
-  const deps = (PATH: string) => ({ platform: 'linux' as const, env: { PATH }, readClipboardPng: () => Buffer.alloc(0) });
+  const deps = (PATH: string) => ({ platform: 'linux' as const, env: { PATH }, readClipboardPng: async () => Buffer.alloc(0) });
 
   it('gnome-screenshot -a -f FILE: the picture it wrote; nothing when the user pressed Escape', async () => {
     const bin = join(await tempDir(), 'bin');

@@ -118,7 +118,7 @@ describe('the tray outside the window', () => {
     const shared: unknown[] = [];
     const core = { outside: { share: async (p: string[]) => void shared.push(['files', p]), shareClipboard: async (i: unknown) => void shared.push(['clipboard', i]) } } as unknown as AppCore;
     let picked = ['/home/u/a.txt'];
-    const ctx = { core, platform: { pickFiles: async () => picked } as unknown as Platform, show: () => {}, quit: () => {}, clipboard: () => ({ kind: 'text' as const, text: 'hi' }) };
+    const ctx = { core, platform: { pickFiles: async () => picked } as unknown as Platform, show: () => {}, quit: () => {}, clipboard: async () => ({ kind: 'text' as const, text: 'hi' }) };
     await runTrayAction({ type: 'upload-files' }, ctx);
     picked = [];
     await runTrayAction({ type: 'upload-files' }, ctx);
