@@ -5,8 +5,8 @@
  * one link for them lands on the clipboard with one notification. Plain Node: the Electron glue
  * (index.ts, shortcut, tray) only calls these.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import type { Ferry } from '../core/ferry';
 import { isFerryError } from '../core/errors';
 import { dataFolderError } from '../core/files';
@@ -36,6 +36,8 @@ export class OutsideShares {
   private gathered: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private gathering: { promise: Promise<ShareOutcome>; resolve(o: ShareOutcome): void } | undefined;
+  /** The clipboard's files this run made (tidy leaves them to their shares). */
+  private readonly made = new Set<string>();
 
   constructor(private readonly deps: OutsideDeps) {}
 
@@ -108,7 +110,7 @@ export class OutsideShares {
       // Said and shared in the order they were given, not the order they finished in.
       const order = new Map(added.map((t, i) => [t.key, i]));
       const done = [...finished].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
-      // A clipboard's file is kept while the list can still retry its upload.
+      // A clipboard's file is kept while the list can still retry its upload (tidy removes it at a later start).
       if (!failed.length) await after?.().catch(() => {});
       return await this.copyLink(destination.account, destination.bucket, prefix, done, failed);
     } catch (err) {
@@ -138,6 +140,7 @@ export class OutsideShares {
     const root = join(this.deps.dataDir, 'outgoing');
     await mkdir(root, { recursive: true, mode: 0o700 });
     const dir = await mkdtemp(join(root, 'clip-'));
+    this.made.add(dir);
     const file = join(dir, `${timedName(label, new Date(this.deps.ferry.clock.now()))}.${item.kind === 'image' ? (item.ext ?? 'png') : 'txt'}`);
     await writeFile(file, item.kind === 'image' ? item.png : item.text, { flag: 'wx', mode: 0o600 });
     return { dir, file };
@@ -152,6 +155,20 @@ export class OutsideShares {
   private fail(title: string, message: string): ShareOutcome {
     this.deps.notify(title, message);
     return { ok: false, message };
+  }
+
+  /**
+   * Removes the clipboard files an earlier run left (it was killed, or their upload failed and the
+   * list was cleared) unless a transfer in the list still reads one: `inUse` are the list's files.
+   */
+  async tidy(inUse: string[]): Promise<void> {
+    const root = join(this.deps.dataDir, 'outgoing');
+    const dirs = await readdir(root).catch(() => [] as string[]);
+    for (const name of dirs) {
+      const dir = join(root, name);
+      if (!name.startsWith('clip-') || this.made.has(dir) || inUse.some((f) => f.startsWith(dir + sep))) continue;
+      await rm(dir, { recursive: true, force: true }).catch(() => {});
+    }
   }
 
   /** Stops gathering (the app quits): files handed over in the last moment are not shared. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -9,7 +9,7 @@ import { parseLaunch } from '../../main/app/launch';
 import type { ShareOutcome } from '../../main/app/outside';
 import { Ferry } from '../../main/core/ferry';
 import { KeychainSecretStore } from '../../main/core/secrets/secrets';
-import { gateway, randomFile, tempDir, uniqueName } from '../support/helpers';
+import { gateway, randomFile, tempDir, uniqueName, waitFor } from '../support/helpers';
 
 /** A clipboard holding what a test put there, read through the same interface as Electron's. */
 function fakeClipboard(held: { formats?: Record<string, string>; png?: Buffer; text?: string }): ClipboardSource {
@@ -190,5 +190,25 @@ describe('sharing from outside the window', () => {
   it('a clipboard image is not left in Ferry’s folder once it is shared', async () => {
     await core.outside.shareClipboard({ kind: 'image', png: PNG });
     expect(await readdir(join(dataDir, 'outgoing'))).toEqual([]);
+  });
+
+  it('clipboard files a killed run left are removed at the next start; other files in Ferry’s folder are not', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'outgoing', 'clip-left'), { recursive: true });
+    await writeFile(join(dir, 'outgoing', 'clip-left', 'Clipboard 2026-12-01 at 10.00.00.png'), PNG);
+    await writeFile(join(dir, 'outgoing', 'not-ours.txt'), 'x');
+    const again = createAppCore({
+      ferry: new Ferry({ dataDir: dir, secrets: new KeychainSecretStore(), env: {} }),
+      dataDir: dir,
+      platform: { copyText: () => {}, notify: () => {}, openExternal: () => {}, confirm: async () => true, pickFiles: async () => [] },
+      emit: () => {},
+      appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
+    });
+    try {
+      await waitFor(async () => !(await readdir(join(dir, 'outgoing'))).includes('clip-left'), 5000);
+      expect(await readdir(join(dir, 'outgoing'))).toEqual(['not-ours.txt']);
+    } finally {
+      again.dispose();
+    }
   });
 });

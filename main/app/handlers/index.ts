@@ -178,6 +178,8 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     showSettings: () => opts.showSettings?.(),
     gatherMs: opts.gatherMs,
   });
+  // What a killed run left of the clipboard's files, once the list it could be in is back.
+  void transfers.restored.then(() => outside.tidy(queue.list().map((t) => t.file))).catch(() => {});
 
   return {
     handlers,
