@@ -1,3 +1,4 @@
+import { FerryError } from '../core/errors';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 
@@ -20,7 +21,9 @@ export function ask(question: string, opts: { hidden?: boolean; input: NodeJS.Re
     muted = Boolean(opts.hidden);
     rl.on('SIGINT', () => {
       rl.close();
-      reject(Object.assign(new Error('Cancelled.'), { name: 'AbortError' }));
+      // Ctrl-C at a prompt: nothing was asked of a server or saved yet (status 130, as a signal gives).
+      opts.output.write('\n');
+      reject(new FerryError('CANCELLED', 'Cancelled at the prompt: nothing was saved.'));
     });
   });
 }
@@ -30,7 +33,7 @@ export async function readAll(input: NodeJS.ReadableStream, limit = 64 * 1024): 
   let text = '';
   for await (const chunk of input) {
     text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
-    if (text.length > limit) throw new Error('Too much input on stdin.');
+    if (text.length > limit) throw new FerryError('USAGE', `Too much input on stdin (more than ${limit / 1024} KiB): pipe only the key ID and the secret, one per line.`);
   }
   return text;
 }

@@ -45,6 +45,23 @@ describe('ferry accounts add at a terminal', () => {
     for (const f of await readdir(dataDir)) expect(await readFile(join(dataDir, f), 'utf8')).not.toContain(g.secretAccessKey);
   });
 
+  it('Ctrl-C at the secret prompt cancels with status 130 and saves nothing', async () => {
+    const g = gateway();
+    const dataDir = await tempDir();
+    const env = cliEnv(dataDir);
+    const name = uniqueName('ctrlc');
+    const session = spawnSync(
+      'python3',
+      [resolve(__dirname, '../support/pty_session.py'), JSON.stringify([['Access key ID: ', g.accessKeyId], ['Secret access key: ', '\u0003']]), '--', process.execPath, CLI, 'accounts', 'add', name, '--provider', 'ceph', '--endpoint-url', g.endpoint],
+      { env, encoding: 'utf8', timeout: 60_000 },
+    );
+    if (session.error) throw new Error(`python3 is needed for the terminal test (apt-get install -y python3): ${session.error.message}`);
+    expect(session.status).toBe(130);
+    expect(session.stdout).toContain('ferry: Cancelled at the prompt: nothing was saved.');
+    expect(session.stdout).not.toContain('unexpected error');
+    expect((await ferry(['accounts', 'list'], { env })).stdout).not.toContain(name);
+  });
+
   it('a provider that needs an endpoint asks for it first, before the keys', async () => {
     const g = gateway();
     const dataDir = await tempDir();
