@@ -3,32 +3,8 @@ import type { Prefs, PreviewView } from '../../../preload/contract';
 import { call, ferry, message } from '../api';
 import { shownName } from '../format';
 import { Dialog } from '../ui/Dialog';
-import { useKeepFocus } from '../ui/useKeepFocus';
-
-/** Runs a dialog's action: busy while it runs, its error shown in the dialog (which stays open). */
-function useRun() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
-  // The button pressed is disabled while the action runs; if the dialog stays open (an error), focus goes back to it.
-  useKeepFocus(busy);
-  const run = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await fn();
-    } catch (err) {
-      setError(message(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const shown = error && (
-    <p className="error" role="alert">
-      {error}
-    </p>
-  );
-  return { busy, run, error: shown };
-}
+import { useRun } from '../ui/useRun';
+import { OutsideSettings, type PrefsPatch } from './OutsideSettings';
 
 /** Names what will go before anything is deleted: the files, and folders with everything in them. */
 export function DeleteDialog({ account, bucket, names, onDone, onClose }: { account: string; bucket: string; names: string[]; onDone(deleted: number): void; onClose(): void }) {
@@ -215,7 +191,7 @@ const LIFETIMES = [
 ];
 
 /** Every setting of the app in one place. Each change is saved at once. */
-export function SettingsDialog({ prefs: saved, onChange: save, onClose }: { prefs: Prefs; onChange(patch: Partial<Omit<Prefs, 'partSizeMiB' | 'concurrency' | 'uploadLimitMiBps'>> & { partSizeMiB?: number | null; concurrency?: number | null; uploadLimitMiBps?: number | null }): Promise<void>; onClose(): void }) {
+export function SettingsDialog({ prefs: saved, onChange: save, onClose }: { prefs: Prefs; onChange(patch: PrefsPatch): Promise<void>; onClose(): void }) {
   // Shown changed at once; saved behind; put back if saving fails (the error says why).
   const [prefs, setPrefs] = useState(saved);
   const onChange = async (patch: Parameters<typeof save>[0]) => {
@@ -278,6 +254,7 @@ export function SettingsDialog({ prefs: saved, onChange: save, onClose }: { pref
           <input inputMode="decimal" value={limit} onChange={(e) => setLimit(e.target.value)} onBlur={() => void run(() => onChange({ uploadLimitMiBps: rate(limit) }))} placeholder="no limit" />
           <small>Shared by all uploads at once, so video calls and browsing keep their share. Empty for no limit.</small>
         </label>
+        <OutsideSettings prefs={prefs} onChange={onChange} />
         <fieldset>
           <legend>Advanced: uploads</legend>
           <small>Leave empty to let Ferry choose for each file (about 32 parts of 8 to 64 MiB, 4 or 8 at a time).</small>
