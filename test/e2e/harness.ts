@@ -13,6 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect, inject } from 'vitest';
 import { addFilesVia, events, methods, type AddFilesRequest } from '../../preload/api';
 import { createAppCore, type AppCore, type Platform } from '../../main/app/handlers';
+import type { DesktopControl } from '../../main/app/platform';
 import { Ferry } from '../../main/core/ferry';
 import { KeychainSecretStore } from '../../main/core/secrets/secrets';
 import { tempDir } from '../support/helpers-fs';
@@ -62,7 +63,7 @@ function serve(root: string): Promise<{ server: Server; url: string }> {
  * transfersShown: the user has the transfers drawer open with finished work shown (the window
  * remembers both), for tests that follow each transfer's row.
  */
-export async function openWindow(opts: { colorScheme?: 'light' | 'dark'; transfersShown?: boolean } = {}): Promise<Harness> {
+export async function openWindow(opts: { colorScheme?: 'light' | 'dark'; transfersShown?: boolean; desktop?: DesktopControl } = {}): Promise<Harness> {
   if (!existsSync(CHROMIUM)) throw new Error('The window tests need Chromium: apt-get install -y chromium');
   if (!existsSync(join(RENDERER, 'index.html'))) throw new Error('The renderer is not built. Run: npm run build');
   Object.assign(process.env, inject('keyring'));
@@ -82,6 +83,8 @@ export async function openWindow(opts: { colorScheme?: 'light' | 'dark'; transfe
     // The user confirms the server they typed (main's own dialog).
     confirm: async (q) => (confirmed.push(q.message), true),
     revealFile: (path) => void revealed.push(path),
+    // Start at login, the global shortcut, file manager items (test/support/fake-desktop.ts); none: the window has no desktop.
+    ...(opts.desktop ? { desktop: opts.desktop } : {}),
   };
   // The handler table exists before the page does; events go to the page once it is open.
   const target: { page?: Page } = {};
