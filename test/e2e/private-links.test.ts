@@ -251,7 +251,7 @@ describe('private links, in a browser', () => {
     expect(end.code, end.stderr).toBe(0);
     expect(end.stderr).toContain('ended');
     expect([403, 404]).toContain((await fetch(url.split('#')[0]!)).status);
-    expect((await ferry(['links'], { env })).stdout).toMatch(new RegExp(`ended \\S+  private link ${id}`));
+    expect((await ferry(['links'], { env })).stdout).toMatch(new RegExp(`ended \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d  private link ${id}`));
   });
 
   it('a private request: the sender\'s browser encrypts each file; the bucket holds only ciphertext; ferry requests names it and requests get gives the exact bytes; a changed or plain file is refused', async () => {

@@ -246,17 +246,22 @@ describe('linuxAutostart', () => {
     const config = join(home, '.config');
     await mkdir(config);
     await chmod(config, 0o555);
-    const script = join(home, 'set.mts');
+    // The module bundled into one file beside the script, so the user it runs as needs to read
+    // nothing of the checkout (whose folder may be private to root, as a CI clone's is).
+    const { build } = await import('esbuild');
+    const bundle = join(home, 'desktop.mjs');
+    await build({ entryPoints: [join(ROOT, 'main/core/desktop/index.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'silent' });
+    const script = join(home, 'set.mjs');
     await writeFile(
       script,
-      `import { linuxAutostart } from ${JSON.stringify(join(ROOT, 'main/core/desktop/index.ts'))};
+      `import { linuxAutostart } from ${JSON.stringify(bundle)};
 try { await linuxAutostart({ env: {}, home: ${JSON.stringify(home)}, execPath: '/opt/Ferry/ferry-app' }).set(true); console.log(JSON.stringify({ ok: true })); }
 catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`,
     );
     // Root writes anywhere: the write is tried as nobody then, as a user would meet it.
     const asNobody = process.getuid?.() === 0;
     if (asNobody) await chmod(home, 0o755);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, ...(asNobody ? { uid: 65534, gid: 65534 } : {}) });
+    const r = spawnSync(process.execPath, [script], { cwd: home, encoding: 'utf8', timeout: 60_000, ...(asNobody ? { uid: 65534, gid: 65534 } : {}) });
     await chmod(config, 0o755);
     expect(r.status, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout.trim().split('\n').pop()!) as { code?: string; message?: string };
