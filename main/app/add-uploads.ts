@@ -81,7 +81,7 @@ export async function addUploads(room: UploadRoom, req: AddUploads, onEnd?: Drop
     ).catch(unlessOffline);
     // Unanswered: stored only where nothing is (a taken name fails that file, and says so).
     if (!names) return wait(true);
-    files = files.map((f) => ({ ...f, key: names.get(f.key)! }));
+    files = files.map((f, i) => ({ ...f, key: names[i]! }));
   } else {
     const taken = await existingKeys(conn.storage, bucket, files.map((f) => f.key)).catch(unlessOffline);
     // Unanswered: each is stored only where nothing is, and never replaces a file it finds there.

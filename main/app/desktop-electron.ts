@@ -16,7 +16,7 @@ export function setupDesktop(deps: { savedShortcut(): Promise<string | undefined
     execPath: process.execPath,
     ...(app.isPackaged ? {} : { appPath: app.getAppPath() }),
     ...(process.platform === 'darwin' || process.platform === 'win32'
-      ? { loginItems: { get: () => app.getLoginItemSettings().openAtLogin, set: (on: boolean) => app.setLoginItemSettings({ openAtLogin: on, args: ['--hidden'] }) } }
+      ? { loginItems: { get: () => app.getLoginItemSettings({ args: ['--hidden'] }).openAtLogin, set: (on: boolean) => app.setLoginItemSettings({ openAtLogin: on, args: ['--hidden'] }) } }
       : {}),
     shortcuts: { register: (accelerator, run) => globalShortcut.register(accelerator, run), unregister: (accelerator) => globalShortcut.unregister(accelerator) },
     onShortcut: deps.onShortcut,

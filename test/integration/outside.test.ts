@@ -126,6 +126,27 @@ describe('sharing from outside the window', () => {
     expect(notified).toEqual([{ title: 'Link copied', body: expect.stringMatching(/one\.txt, two\.txt are in .*link to all of them/) }]);
   });
 
+  it('two files of one name handed over together both arrive, each under a name of its own', async () => {
+    const [d1, d2] = [await tempDir(), await tempDir()];
+    const a = await randomFile(d1, 'twin.bin', 1111);
+    const b = await randomFile(d2, 'twin.bin', 2222);
+    const outcome = await core.outside.receive([a.path, b.path]);
+    expect(outcome).toMatchObject({ ok: true, files: 2, failed: [] });
+    const page = (await linkServes(outcome)).toString();
+    expect(page).toContain('twin.bin');
+    expect(page).toContain('twin (2).bin');
+  });
+
+  it('with notifications off in Settings, a share from outside still says what happened: it is the only answer', async () => {
+    await ok('prefs:set', { notifications: false });
+    try {
+      expect(await core.outside.shareClipboard({ kind: 'empty' })).toMatchObject({ ok: false });
+      expect(notified.pop()).toMatchObject({ title: 'Nothing to share' });
+    } finally {
+      await ok('prefs:set', { notifications: true });
+    }
+  });
+
   it('a single file shared from outside is copied once, even with "copy a link after an upload" on', async () => {
     const f = await randomFile(work, 'once.bin', 1000);
     const outcome = await core.outside.receive([f.path]);

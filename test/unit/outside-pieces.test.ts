@@ -88,7 +88,9 @@ describe('numbered names where one is taken', () => {
     expect(numbered('archive.tar.gz', 2)).toBe('archive.tar (2).gz');
     const taken = new Set(['x/a.txt', 'x/a (2).txt']);
     const names = await freeNames(['x/a.txt', 'x/b.txt'], async (keys) => new Set(keys.filter((k) => taken.has(k))));
-    expect(Object.fromEntries(names)).toEqual({ 'x/a.txt': 'x/a (3).txt', 'x/b.txt': 'x/b.txt' });
+    expect(names).toEqual(['x/a (3).txt', 'x/b.txt']);
+    // Two files of one name handed over together (from two folders) both get a name of their own.
+    expect(await freeNames(['r.pdf', 'r.pdf', 'r.pdf'], async () => new Set())).toEqual(['r.pdf', 'r (2).pdf', 'r (3).pdf']);
   });
   it('gives up with a clear message when a hundred numbered names are taken', async () => {
     await expect(freeNames(['a.txt'], async (keys) => new Set(keys))).rejects.toThrow(/numbered names after it are all taken/);

@@ -26,6 +26,7 @@ import { WaitingTransfers } from '../waiting-transfers';
 import { forWindow } from '../window-words';
 import { accountHandlers } from './accounts';
 import type { AppInfo, HandlerContext, Handlers } from './context';
+import { safeLines, safeText } from '../../core/text';
 import { fileHandlers } from './files';
 import { dataFolderError } from '../../core/files';
 import { linkHandlers } from './links';
@@ -174,7 +175,8 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     room: { ferry, emit, connection, known, queue, waiting, drops },
     links,
     copyText: platform.copyText,
-    notify: platform.notify,
+    // Always said, whatever the Settings switch: outside the window the notification is the only answer.
+    notify: (title, body) => opts.platform.notify(safeText(title), safeLines(body)),
     showSettings: () => opts.showSettings?.(),
     gatherMs: opts.gatherMs,
   });

@@ -17,15 +17,16 @@ export function numbered(key: string, n: number): string {
 }
 
 /**
- * For each key, itself if it is free, else the first free numbered name. `taken` answers which of
+ * For each key (in the same places), itself if it is free, else the first free numbered name. `taken` answers which of
  * the names it is given exist (one listing or HEAD per round). Two keys of the batch never get the
  * same name. The caller still uploads only-if-absent: a name taken between this check and the
  * upload fails that upload rather than replacing the newcomer.
  */
-export async function freeNames(keys: string[], taken: (keys: string[]) => Promise<Set<string>>): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
+export async function freeNames(keys: string[], taken: (keys: string[]) => Promise<Set<string>>): Promise<string[]> {
+  // By place, not by key: two files handed over together may have one name.
+  const out: string[] = [];
   const given = new Set<string>();
-  let want = keys.map((key) => ({ key, n: 1, name: key }));
+  let want = keys.map((key, at) => ({ key, at, n: 1, name: key }));
   for (let round = 0; want.length; round++) {
     if (round >= MAX_TRIES) throw new FerryError('OBJECTS_EXIST', `${want[0]!.key} and ${MAX_TRIES} numbered names after it are all taken. Choose another destination folder in Settings.`);
     const there = await taken(want.map((w) => w.name));
@@ -33,7 +34,7 @@ export async function freeNames(keys: string[], taken: (keys: string[]) => Promi
     for (const w of want) {
       if (there.has(w.name) || given.has(w.name)) next.push({ ...w, n: w.n + 1, name: numbered(w.key, w.n + 1) });
       else {
-        out.set(w.key, w.name);
+        out[w.at] = w.name;
         given.add(w.name);
       }
     }
