@@ -142,8 +142,9 @@ describe('sharing beyond one link, in a browser', () => {
     expect((await fetch(again.url)).headers.get('content-type')).toMatch(/^text\/html/);
     await page.goto(link.url);
     await expect(page.locator('h1').textContent()).resolves.toBe('Trip <b>files</b>');
+    // Named as inside the folder shared: the recipient sees the files, not the sender's key.
     const names = await page.locator('#list .name').allTextContents();
-    expect(names).toEqual(Object.keys(bodies));
+    expect(names).toEqual(Object.keys(bodies).map((k) => k.slice('pics/'.length)));
     expect(await page.locator('img, b').count()).toBe(0);
     await page.screenshot({ path: `${SHOTS}/many-files-page.png`, fullPage: true });
     const hrefs = await page.locator('#list a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
@@ -183,7 +184,7 @@ describe('sharing beyond one link, in a browser', () => {
   it('both page templates show hostile names as text', () => {
     const evil = '<img src=x onerror=alert(1)></script><script>alert(2)</script>';
     for (const html of [
-      renderIndexPage({ title: evil, expiresAt: new Date().toISOString(), files: [{ name: evil, size: 1, url: 'https://x/"><script>alert(3)</script>' }] }),
+      renderIndexPage({ title: evil, expiresAt: new Date().toISOString(), files: [{ name: evil, key: evil, size: 1, url: 'https://x/"><script>alert(3)</script>' }] }),
       renderRequestPage({ postUrl: 'https://s3.example.com/bucket', title: evil, note: evil, prefix: 'incoming/</script>/', maxBytes: 1, expiresAt: new Date().toISOString() }),
     ]) {
       expect(html).not.toContain('<img src=x');

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +116,26 @@ describe.each(servers())('on $name', (server) => {
       const link = await run(['presign', `s3://${bucket}/${key}`]);
       expect(await (await fetch(link.stdout.trim())).text()).toBe('odd');
     }
+  });
+
+  it('share FILE… --one-link: two files of one name from two folders, the same file twice and a folder each keep their own bytes, and the page names them inside the prefix', async () => {
+    const dir = await tempDir();
+    const [a, b, photos] = [join(dir, 'a'), join(dir, 'b'), join(dir, 'photos')];
+    for (const d of [a, b, photos]) await mkdir(d);
+    await writeFile(join(a, 'report.txt'), 'from a');
+    await writeFile(join(b, 'report.txt'), 'from b');
+    await writeFile(join(dir, 'report (2).txt'), 'given by that name');
+    await writeFile(join(photos, 'cat.jpg'), 'cat');
+    const given = [join(a, 'report.txt'), join(b, 'report.txt'), join(a, 'report.txt'), join(dir, 'report (2).txt'), photos];
+    const shared = await run(['share', ...given, `s3://${bucket}/clash/`, '--one-link']);
+    expect(shared.code, shared.stderr).toBe(0);
+    const want: Record<string, string> = { 'report.txt': 'from a', 'report (3).txt': 'from b', 'report (2).txt': 'given by that name', 'photos/cat.jpg': 'cat' };
+    for (const [name, body] of Object.entries(want)) expect(await (await fetch(await direct.presign({ bucket, key: `clash/${name}`, expiresIn: 60 }).then((l) => l.url))).text(), name).toBe(body);
+    expect(shared.stderr).toContain(`s3://${bucket}/clash/report (3).txt`);
+    const page = await (await fetch(shared.stdout.trim())).text();
+    const data = JSON.parse(/<script type="application\/json" id="ferry-data">([^<]*)<\/script>/.exec(page)![1]!) as { files: Array<{ name: string; url: string }> };
+    expect(data.files.map((f) => f.name).sort()).toEqual(Object.keys(want).sort());
+    for (const f of data.files) expect(await (await fetch(f.url)).text(), f.name).toBe(want[f.name]);
   });
 
   it('web pages (.html, .htm, .xhtml) upload, list, skip with --no-clobber, share and delete like any file', async () => {

@@ -100,6 +100,9 @@ describe('checkLinks', () => {
 
   it('a page that is not a share page any more lists no files', () => {
     expect(shareFiles(Buffer.from(sharePage(['x/y'])))).toEqual(['x/y']);
+    // Pages name a file by its path in the folder shared, and its key beside it; older pages named the key.
+    const page = `<script type="application/json" id="ferry-data">${jsonForScript({ files: [{ name: 'y', key: 'x/y', size: 1, url: 'https://x' }] })}</script>`;
+    expect(shareFiles(Buffer.from(page))).toEqual(['x/y']);
     expect(shareFiles(Buffer.from('<html>rewritten</html>'))).toBeUndefined();
     expect(shareFiles(Buffer.from('<script type="application/json" id="ferry-data">{"files":[{"name":3}]}</script>'))).toBeUndefined();
   });

@@ -6,6 +6,7 @@ import { asFolder, intoKey } from '../keys';
 import { UPLOAD_OPTIONS, uploadedLine, uploadFile } from '../upload';
 import { options as presignOptions, printLink } from './presign';
 import { options as requestOptions } from './request';
+import { localTime } from '../when';
 
 const SHAPE = 'FILE s3://bucket[/key]';
 
@@ -60,8 +61,14 @@ async function oneLink(ctx: Context<typeof options>): Promise<void> {
     if (files.length) {
       if (files.some((f) => f.startsWith('s3://'))) throw usageError('Give local files, then one s3://bucket/prefix/ to upload them to.');
       keys = [];
-      for (const file of files) {
-        const upload = { file, bucket, key: intoKey(prefix, basename(file)) };
+      // Keys are planned as a drop's are, all before anything is sent: two files of one name
+      // (a/report.pdf b/report.pdf) get one each, a folder's files go under its name, and a
+      // file that cannot be opened stops the command before the first upload.
+      const { expandDrop, skippedReason } = await import('../../core/transfers/drop');
+      const planned = await expandDrop(files, prefix, (s) => ctx.say(`ferry: skipped ${s.link}: ${skippedReason(s, 'its folder')}`));
+      if (!planned.length) throw new FerryError('FILE_NOT_FOUND', `${files.join(', ')} hold${files.length === 1 ? 's' : ''} no files to share.`);
+      for (const { file, key } of planned) {
+        const upload = { file, bucket, key };
         await uploadFile(ctx, c, upload);
         // stdout is for the link alone (scripts capture it), as with plain ferry share.
         if (!ctx.o.json) ctx.say(uploadedLine(upload));
@@ -73,9 +80,9 @@ async function oneLink(ctx: Context<typeof options>): Promise<void> {
       keys = await shareableKeys(c.storage, bucket, prefix);
       if (!keys.length) throw new FerryError('FILE_NOT_FOUND', `${formatS3Url({ bucket, key: prefix })} holds no files to share.`);
     }
-    return c.shareMany({ bucket, keys, expiresIn: ctx.expiry(), prefix, ...(ctx.o.title ? { title: ctx.o.title } : { title: files.length ? `${files.length === 1 ? basename(files[0]!) : `${files.length} files`}` : prefix || bucket }) });
+    return c.shareMany({ bucket, keys, expiresIn: ctx.expiry(), prefix, ...(ctx.o.title ? { title: ctx.o.title } : { title: files.length ? `${keys.length === 1 ? keys[0]!.slice(keys[0]!.lastIndexOf('/') + 1) : `${keys.length} files`}` : prefix || bucket }) });
   });
   if (ctx.o.json) return ctx.json(link);
   ctx.out(link.url);
-  ctx.say(`One page for ${link.files} file${link.files === 1 ? '' : 's'}; the page and every file's link stop working at ${link.expiresAt}.`);
+  ctx.say(`One page for ${link.files} file${link.files === 1 ? '' : 's'}; the page and every file's link stop working at ${localTime(link.expiresAt, ctx.io.env)}.`);
 }

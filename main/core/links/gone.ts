@@ -96,7 +96,8 @@ export function shareFiles(page: Buffer): string[] | undefined {
   try {
     const parsed = JSON.parse(data) as { files?: unknown };
     if (!Array.isArray(parsed.files)) return undefined;
-    const names = parsed.files.map((f: unknown) => (f && typeof f === 'object' ? (f as { name?: unknown }).name : undefined));
+    // A page names each object's key; pages made before it said the key only as the name.
+    const names = parsed.files.map((f: unknown) => (f && typeof f === 'object' ? ((f as { key?: unknown }).key ?? (f as { name?: unknown }).name) : undefined));
     return names.every((n): n is string => typeof n === 'string' && n.length > 0) ? names : undefined;
   } catch {
     return undefined;

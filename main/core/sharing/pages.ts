@@ -199,7 +199,8 @@ export function renderRequestPage(d: RequestPageData): string {
 export interface IndexPageData {
   title: string;
   expiresAt: string;
-  files: Array<{ name: string; size: number; url: string }>;
+  /** name: as the page shows it (its path in the folder shared); key: the object's (already in its url), for ferry links to check. */
+  files: Array<{ name: string; key: string; size: number; url: string }>;
 }
 
 /** The many-files page: each file with its size and a download button, and "Download all". */

@@ -164,19 +164,24 @@ export async function shareableKeys(storage: Storage, bucket: string, prefix: st
  * name), a page listing them is written into the bucket, and the page is signed with that
  * lifetime too, so the page and every file's link stop working together.
  */
-export async function shareMany(conn: SharingConnection, req: { bucket: string; keys: string[]; expiresIn: number; title?: string }): Promise<ShareLink & { files: number; title: string }> {
+export async function shareMany(conn: SharingConnection, req: { bucket: string; keys: string[]; expiresIn: number; title?: string; prefix?: string }): Promise<ShareLink & { files: number; title: string }> {
   checkExpiry(req.expiresIn);
   checkBucketReference(req.bucket);
-  if (!req.keys.length) throw new FerryError('FILE_NOT_FOUND', 'Nothing to share: no files were given, or the folder is empty.');
+  // One object is one row of the page, however often it was named.
+  const keys = [...new Set(req.keys)];
+  // The page names each file as the recipient sees it: its path inside the folder shared (or
+  // where the files given were put), not the sender's whole key.
+  const prefix = req.prefix && keys.every((k) => k.startsWith(req.prefix!) && k.length > req.prefix!.length) ? req.prefix : '';
+  if (!keys.length) throw new FerryError('FILE_NOT_FOUND', 'Nothing to share: no files were given, or the folder is empty.');
   // The page is signed first: every file's link, signed after it, lives at least as long.
   const pageKey = `${PAGES_PREFIX}shares/${randomBytes(8).toString('hex')}.html`;
   const first = await conn.presign({ bucket: req.bucket, key: pageKey, expiresIn: req.expiresIn, page: true });
-  const files: Array<{ name: string; size: number; url: string }> = [];
-  for (const key of req.keys) {
+  const files: Array<{ name: string; key: string; size: number; url: string }> = [];
+  for (const key of keys) {
     const info = await conn.storage.head(req.bucket, key);
     const name = key.slice(key.lastIndexOf('/') + 1) || key;
     const link = await conn.presign({ bucket: req.bucket, key, expiresIn: req.expiresIn, filename: name });
-    files.push({ name: key, size: info.size, url: link.url });
+    files.push({ name: key.slice(prefix.length), key, size: info.size, url: link.url });
   }
   const title = req.title ?? `${files.length} file${files.length === 1 ? '' : 's'} from ${req.bucket}`;
   await putPage(conn.storage, req.bucket, pageKey, renderIndexPage({ title, expiresAt: first.expiresAt, files }));

@@ -1,6 +1,7 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { FerryError, systemCode } from '../errors';
+import { numbered } from './free-names';
 
 export interface DroppedFile {
   file: string;
@@ -37,10 +38,17 @@ export function skippedReason(s: Skipped, folder: string): string {
  * folder recursively to prefix + folder name + its relative paths (with '/' separators on every
  * platform). Inside a folder, symbolic links to files in that folder are followed; whatever else
  * is not uploaded is reported through onSkipped (see Skipped), never left out silently.
+ *
+ * Every file gets a key of its own: two dropped items of one name from different folders
+ * (a/report.pdf and b/report.pdf, or two folders called photos) would otherwise be sent to one
+ * key, the second replacing the first. The first given keeps the name; each later one is
+ * numbered as a file manager numbers a copy ("report (2).pdf", "photos (2)/"), never onto a name
+ * the drop itself holds. One path given twice (a shell glob and its file) is one file.
  */
 export async function expandDrop(paths: string[], prefix: string, onSkipped?: (skipped: Skipped) => void): Promise<DroppedFile[]> {
   const out: DroppedFile[] = [];
   const base = prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix;
+  const names = new TopNames(paths);
   for (const path of paths) {
     let info;
     try {
@@ -48,14 +56,42 @@ export async function expandDrop(paths: string[], prefix: string, onSkipped?: (s
     } catch (err) {
       throw new FerryError('FILE_NOT_FOUND', `Cannot open ${path} (${systemCode(err) ?? 'unknown error'}).`, { cause: err });
     }
+    if (!info.isFile() && !info.isDirectory()) {
+      onSkipped?.({ kind: 'not-a-file', link: path });
+      continue;
+    }
+    const name = names.take(await realpath(path), basename(resolve(path)), info.isDirectory());
+    if (name === undefined) continue;
     if (info.isFile()) {
-      out.push({ file: path, key: base + basename(path), size: info.size });
-    } else if (info.isDirectory()) {
-      // The folder's own name, also when it is given as "." or "..".
-      await walk(path, await realpath(path), path, `${base}${basename(resolve(path))}/`, out, onSkipped);
+      out.push({ file: path, key: base + name, size: info.size });
+    } else {
+      await walk(path, await realpath(path), path, `${base}${name}/`, out, onSkipped);
     }
   }
   return out;
+}
+
+/** The names a drop's items take at the top of the prefix: one each, the first given keeping its own. */
+class TopNames {
+  /** Every name the drop's items have, so a numbered name never lands on one of them. */
+  private readonly held: Set<string>;
+  private readonly given = new Set<string>();
+  private readonly byPath = new Map<string, string>();
+
+  constructor(paths: string[]) {
+    // The folder's own name, also when it is given as "." or "..".
+    this.held = new Set(paths.map((p) => basename(resolve(p))));
+  }
+
+  /** The name for the item at this real path; undefined when the same item was given before. */
+  take(real: string, own: string, folder: boolean): string | undefined {
+    if (this.byPath.has(real)) return undefined;
+    let name = own;
+    for (let n = 2; this.given.has(name) || (name !== own && this.held.has(name)); n++) name = folder ? `${own} (${n})` : numbered(own, n);
+    this.given.add(name);
+    this.byPath.set(real, name);
+    return name;
+  }
 }
 
 async function walk(root: string, realRoot: string, dir: string, keyPrefix: string, out: DroppedFile[], onSkipped?: (skipped: Skipped) => void): Promise<void> {
