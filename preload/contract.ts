@@ -91,7 +91,7 @@ export const requests = {
     prefix,
     paths: z.array(z.string().min(1).max(4096)).min(1).max(100_000),
     /** What to do when a file's key already holds an object: ask (fail with OBJECTS_EXIST), replace it, or skip the file. */
-    onExisting: z.enum(['ask', 'replace', 'skip']).optional(),
+    onExisting: z.enum(['ask', 'replace', 'skip', 'keep-both']).optional(),
   }),
   /**
    * Paths the user handed over with a gesture: the preload resolves dropped or pasted File objects

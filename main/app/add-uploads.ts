@@ -68,24 +68,24 @@ export async function addUploads(room: UploadRoom, req: AddUploads, onEnd?: Drop
   if (other.length) emit('notice', { message: `${other.length} item${other.length === 1 ? '' : 's'} in the dropped folder ${other.length === 1 ? 'is' : 'are'} not ${other.length === 1 ? 'a file' : 'files'} and ${other.length === 1 ? 'was' : 'were'} not uploaded: ${some(other)}.` });
   if (!files.length) throw new FerryError('FILE_NOT_FOUND', 'Nothing to upload: the dropped folders contain no files.');
   const conn = await connection(account);
-  const wait = (ifAbsent: boolean) => waiting.uploads({ account, bucket, prefix, endpoint: conn.storage.endpoint }, files, ifAbsent, onEnd);
+  const wait = (taken: 'replace' | 'if-absent' | 'keep-both') => waiting.uploads({ account, bucket, prefix, endpoint: conn.storage.endpoint }, files, taken, onEnd);
   if (onExisting === 'replace') {
     // Nothing to ask when replacing, but one question tells whether the uploads must wait for
     // the network (what it answers, a refusal included, is for the uploads to meet).
     const reached = await conn.storage.exists(bucket, files[0]!.key).then(() => true, (err: unknown) => !unreachable(err));
-    if (!reached) return wait(false);
+    if (!reached) return wait('replace');
   } else if (onExisting === 'keep-both') {
     const names = await freeNames(
       files.map((f) => f.key),
       (keys) => existingKeys(conn.storage, bucket, keys),
     ).catch(unlessOffline);
-    // Unanswered: stored only where nothing is (a taken name fails that file, and says so).
-    if (!names) return wait(true);
+    // Unanswered: each waits under its own name, and one found taken then is numbered.
+    if (!names) return wait('keep-both');
     files = files.map((f, i) => ({ ...f, key: names[i]! }));
   } else {
     const taken = await existingKeys(conn.storage, bucket, files.map((f) => f.key)).catch(unlessOffline);
     // Unanswered: each is stored only where nothing is, and never replaces a file it finds there.
-    if (!taken) return wait(true);
+    if (!taken) return wait('if-absent');
     if (taken.size && onExisting === 'ask') {
       const names = [...taken].slice(0, 5).map((k) => k.slice(k.lastIndexOf('/') + 1));
       throw new FerryError(
@@ -98,9 +98,10 @@ export async function addUploads(room: UploadRoom, req: AddUploads, onEnd?: Drop
     files = files.filter((f) => !taken.has(f.key));
     if (!files.length) return [];
   }
-  // Kept beside what is there: only-if-absent too, so a name taken since the check is never replaced.
-  const ifAbsent = onExisting === 'keep-both';
-  const added = queue.add(files.map((f) => ({ account, bucket, key: f.key, file: f.file, size: f.size, ...(ifAbsent ? { ifAbsent: true } : {}) })));
+  // Kept beside what is there: only-if-absent too, so a name taken since the check is never
+  // replaced; the upload moves to the next free name instead.
+  const keepBoth = onExisting === 'keep-both';
+  const added = queue.add(files.map((f) => ({ account, bucket, key: f.key, file: f.file, size: f.size, ...(keepBoth ? { keepBoth: true } : {}) })));
   drops.track(added, { direction: 'upload', bucket, prefix, ...(onEnd ? { onEnd } : {}) });
   return added;
 }

@@ -4,8 +4,9 @@
  * by themselves when the endpoint answers again (NetworkWatch in core/transfers/offline.ts).
  *
  * Uploads: which names are taken could not be asked, so each is stored only where nothing is
- * (ifAbsent) unless the user chose Replace; a name someone filled meanwhile ends the upload with
- * words that say how to replace it (window-words.ts).
+ * unless the user chose Replace. With Keep both (and for files shared from outside the window) a
+ * name found taken then moves the upload to the next free numbered one (NewTransfer.keepBoth);
+ * otherwise it ends the upload with words that say how to replace it (window-words.ts).
  *
  * Downloads: nothing is planned, made or written while the server cannot be reached. Each name
  * selected waits as one row; when the server answers it is planned exactly as an online download
@@ -58,14 +59,18 @@ export class WaitingTransfers {
     this.watch = new NetworkWatch(deps.watch);
   }
 
-  /** Files whose upload must wait for `endpoint`; `ifAbsent` unless the user chose Replace. */
-  uploads(to: Place & { prefix: string; endpoint: string }, files: Array<{ key: string; file: string; size: number }>, ifAbsent: boolean, onEnd?: DropEnd): TransferView[] {
-    const items: NewTransfer[] = files.map((f) => ({ account: to.account, bucket: to.bucket, key: f.key, file: f.file, size: f.size, ...(ifAbsent ? { ifAbsent: true } : {}) }));
+  /**
+   * Files whose upload must wait for `endpoint`: stored where nothing is ('if-absent'), numbered
+   * beside what turns out to be there ('keep-both', see NewTransfer.keepBoth), or replacing it.
+   */
+  uploads(to: Place & { prefix: string; endpoint: string }, files: Array<{ key: string; file: string; size: number }>, taken: 'replace' | 'if-absent' | 'keep-both', onEnd?: DropEnd): TransferView[] {
+    const guard = taken === 'keep-both' ? { keepBoth: true } : taken === 'if-absent' ? { ifAbsent: true } : {};
+    const items: NewTransfer[] = files.map((f) => ({ account: to.account, bucket: to.bucket, key: f.key, file: f.file, size: f.size, ...guard }));
     const held = this.hold(to, items, (item) => async () => [item]);
     this.deps.drops.track(held, { direction: 'upload', bucket: to.bucket, prefix: to.prefix, ...(onEnd ? { onEnd } : {}) });
     const n = files.length;
     this.deps.emit('notice', {
-      message: `${to.endpoint} cannot be reached now: ${n === 1 ? `${leafOf(files[0]!.key)} waits` : `the ${n} files wait`} for the network and upload${n === 1 ? 's' : ''} by ${n === 1 ? 'itself' : 'themselves'} when it is back.${ifAbsent ? ` Ferry could not check which names are taken, so no file already there is replaced.` : ''}`,
+      message: `${to.endpoint} cannot be reached now: ${n === 1 ? `${leafOf(files[0]!.key)} waits` : `the ${n} files wait`} for the network and upload${n === 1 ? 's' : ''} by ${n === 1 ? 'itself' : 'themselves'} when it is back.${taken === 'if-absent' ? ` Ferry could not check which names are taken, so no file already there is replaced.` : taken === 'keep-both' ? ` A name found taken then is kept beside, numbered: nothing there is replaced.` : ''}`,
     });
     return held;
   }

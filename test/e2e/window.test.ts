@@ -204,6 +204,12 @@ describe('the Ferry window, end to end in Chromium', () => {
     await ask.getByRole('button', { name: 'Replace them' }).click();
     await page.waitForFunction(() => true);
     await expect.poll(() => h.core.queue.list().filter((t) => t.key === 'notes.txt').length).toBe(before + 1);
+    // Keep both, as Finder and Cyberduck offer it: the new file goes beside, under a numbered name.
+    await expect.poll(() => h.core.queue.list().filter((t) => t.key === 'notes.txt').every((t) => t.status === 'done')).toBe(true);
+    await uploadVia(page, 'files');
+    await ask.getByRole('button', { name: 'Keep both' }).click();
+    await ask.waitFor({ state: 'detached' });
+    await expect.poll(() => h.core.queue.list().find((t) => t.key === 'notes (2).txt')?.status).toBe('done');
   });
 
   it('script in the page cannot upload a file the user did not drop or pick', async () => {
@@ -323,7 +329,7 @@ describe('the Ferry window, end to end in Chromium', () => {
     expect(h.clipboard.length).toBe(before + 1);
     const url = h.clipboard.at(-1)!;
     const latest = recent[0]!;
-    expect(new URL(url).pathname).toBe(`/${bucket}/${latest.key}`);
+    expect(decodeURIComponent(new URL(url).pathname)).toBe(`/${bucket}/${latest.key}`);
     const res = await fetch(url);
     expect(res.status).toBe(200);
     expect(h.notifications.at(-1)?.title).toBe('Share link copied');

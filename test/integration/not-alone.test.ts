@@ -8,6 +8,7 @@ import { Ferry, type Connection } from '../../main/core/ferry';
 import { moveObjects } from '../../main/core/s3/copy';
 import { MemorySecretStore } from '../../main/core/secrets/secrets';
 import { MiB } from '../../main/core/transfers/plan';
+import { TransferQueue, type TransferView } from '../../main/core/transfers/queue';
 import { CLI, cliEnv, ferry, gateway, randomFile, sha256File, sha256Stream, tempDir, uniqueName, waitFor } from '../support/helpers';
 import { s3Error, startStubProxy, type StubProxy, type StubRequest } from '../support/stub-proxy';
 
@@ -450,6 +451,39 @@ describe('uploads beside another writer and through lost answers', () => {
       expect(r, name).toMatchObject({ code: 0, stdout: '', stderr: `ferry: s3://${bucket}/${key} already exists; not replaced (--no-clobber)\n` });
       expect((await direct.storage.getBytes(bucket, key, 100)).toString(), name).toBe('theirs');
       expect(await pending(bucket, key), name).toEqual([]);
+    }
+  });
+
+  it('Keep both holds to the end too: a name another writer takes while Ferry uploads moves the upload to the next free name, theirs untouched (one PUT, and in parts)', async () => {
+    for (const [name, size] of [
+      ['small.bin', 64 * 1024],
+      ['parts.bin', 12 * MiB],
+    ] as const) {
+      const key = `kb-race/${name}`;
+      const numbered = key.replace('.bin', ' (2).bin');
+      const ours = await randomFile(await tempDir(), name, size);
+      let theirs!: Promise<unknown>;
+      const s = await stub((r) => {
+        if (r.method === 'PUT' && decodeURIComponent(r.url.pathname).endsWith(key) && !theirs) {
+          theirs = direct.storage.put(bucket, key, Buffer.from('theirs'));
+          return { hold: theirs };
+        }
+        return undefined;
+      });
+      const { conn } = await machine(s.endpoint);
+      const ended: TransferView[] = [];
+      const queue = new TransferQueue({ connection: async () => conn, onChange: () => {}, onFinished: (v) => void ended.push(v), tuning: async () => ({ partSize: 5 * MiB }) });
+      try {
+        queue.add([{ account: 'a', bucket, key, file: ours.path, size, keepBoth: true }]);
+        await waitFor(async () => ended.length === 1, 60_000);
+        expect(ended[0], name).toMatchObject({ status: 'done', key: numbered, bytesDone: size });
+        expect((await direct.storage.getBytes(bucket, key, 100)).toString(), name).toBe('theirs');
+        expect(await contentOf(bucket, numbered), name).toEqual({ sha256: ours.sha256, size });
+        expect(await pending(bucket, key), name).toEqual([]);
+        expect(await pending(bucket, numbered), name).toEqual([]);
+      } finally {
+        conn.close();
+      }
     }
   });
 

@@ -162,29 +162,38 @@ describe('transfers asked for while the server cannot be reached', () => {
     }
   }, 180_000);
 
-  it('a name someone else fills while the upload waits is not replaced, and the failure says how to replace it; "Replace them" replaces', async () => {
+  it('a name someone else fills while the upload waits is not replaced: the failure says how to replace it; "Replace them" replaces; "Keep both" (and shares from outside) store beside it, numbered', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'report.txt'), 'ours, added while offline');
     await writeFile(join(dir, 'notes.txt'), 'ours, to replace theirs');
+    // Large enough to go in parts: the numbered name is a new multipart upload, the first aborted.
+    const big = await randomFile(dir, 'big.bin', 12 * MiB);
     await direct.storage.put(bucket, 'taken/notes.txt', Buffer.from('theirs, from before'));
     await rgw.stop();
     let asked: TransferView[];
     let replacing: TransferView[];
+    let both: TransferView[];
     try {
       asked = await ok<TransferView[]>('uploads:add', { account, bucket, prefix: 'taken/', paths: [join(dir, 'report.txt')] });
       replacing = await ok<TransferView[]>('uploads:add', { account, bucket, prefix: 'taken/', paths: [join(dir, 'notes.txt')], onExisting: 'replace' });
-      expect([...asked, ...replacing].map((t) => [t.status, t.waiting])).toEqual([
+      both = await ok<TransferView[]>('uploads:add', { account, bucket, prefix: 'taken/', paths: [big.path], onExisting: 'keep-both' });
+      expect([...asked, ...replacing, ...both].map((t) => [t.status, t.waiting])).toEqual([
+        ['queued', true],
         ['queued', true],
         ['queued', true],
       ]);
-      // Someone else stores the name, through another gateway of the same cluster.
+      // Someone else stores the names, through another gateway of the same cluster.
       await direct.storage.put(bucket, 'taken/report.txt', Buffer.from('theirs, stored meanwhile'));
+      await direct.storage.put(bucket, 'taken/big.bin', Buffer.from('theirs, big'));
     } finally {
       await rgw.start();
     }
-    const ids = [...asked!, ...replacing!].map((t) => t.id);
+    const ids = [...asked!, ...replacing!, ...both!].map((t) => t.id);
     await waitFor(async () => (await listed(ids)).every((t) => t.status === 'done' || t.status === 'failed'), 120_000);
-    const [report, notes] = await listed(ids);
+    const [report, notes, kept] = await listed(ids);
+    expect(kept).toMatchObject({ key: 'taken/big (2).bin', status: 'done', bytesDone: 12 * MiB });
+    expect(await contentOf('taken/big (2).bin')).toEqual({ sha256: big.sha256, size: 12 * MiB });
+    expect(await textOf('taken/big.bin')).toBe('theirs, big');
     expect(report).toMatchObject({ key: 'taken/report.txt', status: 'failed', errorCode: 'OBJECTS_EXIST' });
     expect(report!.error).toBe(
       `${bucket}/taken/report.txt already exists, so it was not replaced: the server could not be asked which names were taken when this upload was added, so Ferry uploads it only where nothing is. To replace it, upload the file again and choose “Replace them”.`,

@@ -2,6 +2,8 @@ import { limitFor, type Limit, type LimitTrace } from './adaptive';
 import { randomUUID } from 'node:crypto';
 import { isFerryError } from '../errors';
 import type { Connection } from '../ferry';
+import { existingKeys } from '../s3/collect';
+import { freeNames } from './free-names';
 import { discardPartial } from './partial';
 import type { PendingDownload, PendingDownloads } from './pending-downloads';
 import { partLength } from './plan';
@@ -30,6 +32,13 @@ export interface NewTransfer {
   fresh?: boolean;
   /** An upload stores nothing if the key holds an object by then (the CLI's --no-clobber; see UploadRequest.ifAbsent). */
   ifAbsent?: boolean;
+  /**
+   * Kept beside whatever is there (the window's Keep both, files shared from outside): stored
+   * only-if-absent, and a name found taken when it is stored (another writer got there first, or
+   * it waited offline where no one could say which names were free) moves the upload to the next
+   * free numbered name ("report (2).pdf") instead of failing it.
+   */
+  keepBoth?: boolean;
 }
 
 interface Job extends TransferView {
@@ -38,6 +47,9 @@ interface Job extends TransferView {
   replace?: boolean;
   fresh?: boolean;
   ifAbsent?: boolean;
+  keepBoth?: boolean;
+  /** The name a keep-both upload was planned under: numbered names are counted from it. */
+  wanted?: string;
   cancel?: AbortController;
   pause?: AbortController;
   state?: MultipartState;
@@ -392,19 +404,39 @@ export class TransferQueue {
         this.opts.onFinished?.(view(job), got);
         return;
       }
-      const result = await conn.upload({
-        ...tuning,
-        file: job.file,
-        bucket: job.bucket,
-        key: job.key,
-        signal: job.cancel.signal,
-        pauseSignal: job.pause.signal,
-        ...(job.ifAbsent ? { ifAbsent: true } : {}),
-        onState: (state) => (job.state = state),
-        onWaiting,
-        onProgress,
-        onOverload,
-      }, job.fresh ? { resume: false } : {});
+      const upload = () =>
+        conn.upload({
+          ...tuning,
+          file: job.file,
+          bucket: job.bucket,
+          key: job.key,
+          signal: job.cancel!.signal,
+          pauseSignal: job.pause!.signal,
+          ...(job.ifAbsent || job.keepBoth ? { ifAbsent: true } : {}),
+          onState: (state) => (job.state = state),
+          onWaiting,
+          onProgress,
+          onOverload,
+        }, job.fresh ? { resume: false } : {});
+      let result: UploadResult;
+      for (let moved = 0; ; moved++) {
+        try {
+          result = await upload();
+          break;
+        } catch (err) {
+          if (!job.keepBoth || !isFerryError(err, 'OBJECTS_EXIST') || moved >= MAX_MOVES) throw err;
+          // Taken by the time it was stored: the next name free on the server and not planned for
+          // another transfer in this list. Nothing was stored under the taken name.
+          const wanted = (job.wanted ??= job.key);
+          const [free] = await freeNames([wanted], async (keys) => {
+            const there = await existingKeys(conn.storage, job.bucket, keys, job.cancel!.signal);
+            for (const other of this.jobs.values()) if (other !== job && other.bucket === job.bucket && other.account === job.account && other.direction === 'upload' && other.status !== 'cancelled' && other.status !== 'failed') there.add(other.key);
+            return there;
+          });
+          job.state = undefined;
+          this.set(job, { key: free!, bytesDone: 0, bytesPerSecond: 0, etaSeconds: undefined });
+        }
+      }
       job.state = undefined;
       this.set(job, { status: 'done', bytesDone: job.size, bytesPerSecond: 0 });
       this.room.done(job.size);
@@ -436,6 +468,8 @@ export class TransferQueue {
 }
 
 const LARGE = 4;
+/** How often a keep-both upload moves to a further name before its failure is said (others keep taking them). */
+const MAX_MOVES = 5;
 /** How many later jobs may start ahead of one that does not fit yet, and how far behind it to look for them. */
 const OVERTAKE_LIMIT = 8;
 const SCAN_LIMIT = 64;
@@ -446,6 +480,6 @@ function storedBytes(state: Pick<MultipartState, 'parts' | 'partSize' | 'size'>)
 }
 
 function view(job: Job): TransferView {
-  const { cancel: _c, pause: _p, state: _s, overtaken: _o, kept: _k, folder: _f, replace: _r, fresh: _n, ifAbsent: _a, held, ...rest } = job;
+  const { cancel: _c, pause: _p, state: _s, overtaken: _o, kept: _k, folder: _f, replace: _r, fresh: _n, ifAbsent: _a, keepBoth: _b, wanted: _w, held, ...rest } = job;
   return held ? { ...rest, waiting: job.status === 'queued' } : { ...rest };
 }

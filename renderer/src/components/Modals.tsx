@@ -26,7 +26,7 @@ export type Modal =
   | { kind: 'shareFolder'; prefix?: string }
   | { kind: 'askFiles' }
   | { kind: 'unfinished' }
-  | { kind: 'replace'; text: string; answer(choice: 'replace' | 'skip'): void };
+  | { kind: 'replace'; text: string; answer(choice: 'replace' | 'skip' | 'keep-both'): void };
 
 interface Props {
   modal: Modal;
@@ -91,6 +91,9 @@ export function ModalView({ modal, onClose: close, presets, prefs, onSavePrefs, 
             <>
               <button type="button" onClick={() => modal.answer('skip')}>
                 Keep them, upload the others
+              </button>
+              <button type="button" onClick={() => modal.answer('keep-both')}>
+                Keep both
               </button>
               <button type="button" className="primary" onClick={() => modal.answer('replace')} data-autofocus>
                 Replace them

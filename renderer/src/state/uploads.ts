@@ -3,7 +3,7 @@ import type { TransferView } from '../../../preload/contract';
 import { ApiError, call, ferry } from '../api';
 import type { Notice } from './notice';
 
-type Choice = 'replace' | 'skip';
+type Choice = 'replace' | 'skip' | 'keep-both';
 type Target = { account: string; bucket: string; prefix: string; onExisting: 'ask' | Choice };
 
 /**
@@ -16,7 +16,7 @@ export function useUploads(
   ui: {
     setNotice(notice: Notice): void;
     fail(err: unknown): void;
-    /** Asks whether to replace files already there; the answer queues the rest. */
+    /** Asks whether to replace files already there, keep them, or keep both; the answer queues the rest. */
     askReplace(text: string, answer: (choice: Choice) => void): void;
   },
 ) {
