@@ -123,7 +123,7 @@ describe('Exec quoting (desktop-entry)', () => {
 
     // Nemo and Dolphin put the same Exec in their own groups; as an application entry GLib runs it.
     const files = NASTY.filter((n) => n !== '').map((n) => join(dir, 'files', n.replace(/\//g, '_')));
-    for (const menu of [nemoAction(program), dolphinServiceMenu(program)]) {
+    for (const menu of [nemoAction([program]), dolphinServiceMenu([program])]) {
       const exec = parseDesktopFile(menu).get('Nemo Action')?.get('Exec') ?? entryOf(menu, 'Desktop Action ferryShare').get('Exec')!;
       const app = join(dir, 'menu.desktop');
       await writeFile(app, `[Desktop Entry]\nType=Application\nName=Ferry\nExec=${exec}\n`);
@@ -198,12 +198,13 @@ describe('linuxAutostart', () => {
     const inside = { APPIMAGE: '/home/u/Apps/Ferry 1.0.AppImage', APPDIR: '/tmp/.mount_FerryAb12' };
     await linuxAutostart({ env: inside, home, execPath: '/tmp/.mount_FerryAb12/ferry-app' }).set(true);
     const exec = () => readFile(autostartPath({ env: {}, home }), 'utf8').then((t) => parseExecValue(entryOf(t).get('Exec')!));
-    expect(await exec()).toEqual(['/home/u/Apps/Ferry 1.0.AppImage', '--hidden']);
+    // An AppImage's sandbox helper cannot be setuid in its mount: it runs with --no-sandbox, as its own entry does.
+    expect(await exec()).toEqual(['/home/u/Apps/Ferry 1.0.AppImage', '--no-sandbox', '--hidden']);
     // A deb install started from another AppImage's terminal inherits that one's variables.
     await linuxAutostart({ env: { APPIMAGE: '/home/u/Other.AppImage', APPDIR: '/tmp/.mount_OtherXy' }, home, execPath }).set(true);
     expect(await exec()).toEqual([execPath, '--hidden']);
     await linuxAutostart({ env: {}, home, execPath: '/tmp/.mount_x/ferry-app', appImage: '/a/Ferry.AppImage' }).set(true);
-    expect(await exec()).toEqual(['/a/Ferry.AppImage', '--hidden']);
+    expect(await exec()).toEqual(['/a/Ferry.AppImage', '--no-sandbox', '--hidden']);
   });
 
   it('never replaces nor removes an entry Ferry did not write', async () => {
@@ -324,11 +325,11 @@ describe('fileManagerItems', () => {
 
   it('Nemo and Dolphin files: the formats they read, Exec running the launcher with --upload %F', async () => {
     const nasty = `/home/u/My "Apps" $x 100%/Ferry's.AppImage`;
-    const nemo = entryOf(nemoAction(nasty), 'Nemo Action');
+    const nemo = entryOf(nemoAction([nasty]), 'Nemo Action');
     expect(Object.fromEntries(nemo)).toMatchObject({ Name: 'Share with Ferry', Selection: 'notnone', 'Extensions': 'any;', 'X-Ferry-FileManager': 'nemo' });
     expect(parseExecValue(nemo.get('Exec')!)).toEqual(['/usr/bin/env', nasty, '--upload', '%F']);
 
-    const dolphin = dolphinServiceMenu(nasty);
+    const dolphin = dolphinServiceMenu([nasty]);
     expect(Object.fromEntries(entryOf(dolphin))).toMatchObject({
       Type: 'Service',
       ServiceTypes: 'KonqPopupMenu/Plugin',
@@ -347,7 +348,7 @@ describe('fileManagerItems', () => {
       const out = join(dir, 'argv');
       const program = await recorder(join(dir, `app's "dir" $HOME`), 'ferry-app', out);
       const script = join(dir, 'Share with Ferry');
-      await writeFile(script, nautilusScript(program));
+      await writeFile(script, nautilusScript([program]));
       await chmod(script, 0o755);
       const shown = join(dir, `shown folder; $(x)`);
       await mkdir(shown);
@@ -386,11 +387,15 @@ describe('fileManagerItems', () => {
     expect((await items.list()).find((i) => i.id === 'nemo')?.installed).toBe(false);
   });
 
-  it('inside an AppImage every item runs the AppImage file', async () => {
+  it('inside an AppImage every item runs the AppImage file, with --no-sandbox as the AppImage\'s own entry', async () => {
     const home = await tempDir('ferry-home-');
     const env = { APPIMAGE: '/home/u/Ferry.AppImage', APPDIR: '/tmp/.mount_Ferry1' };
-    await fileManagerItems({ env, home, execPath: '/tmp/.mount_Ferry1/ferry-app' }).set('nemo', true);
+    const items = fileManagerItems({ env, home, execPath: '/tmp/.mount_Ferry1/ferry-app' });
+    for (const id of ['nemo', 'dolphin', 'nautilus'] as const) await items.set(id, true);
     const text = await readFile(join(home, '.local/share/nemo/actions/ferry-share.nemo_action'), 'utf8');
-    expect(parseExecValue(entryOf(text, 'Nemo Action').get('Exec')!)).toEqual(['/home/u/Ferry.AppImage', '--upload', '%F']);
+    expect(parseExecValue(entryOf(text, 'Nemo Action').get('Exec')!)).toEqual(['/home/u/Ferry.AppImage', '--no-sandbox', '--upload', '%F']);
+    const dolphin = await readFile(join(home, '.local/share/kio/servicemenus/ferry-share.desktop'), 'utf8');
+    expect(parseExecValue(entryOf(dolphin, 'Desktop Action ferryShare').get('Exec')!)).toEqual(['/home/u/Ferry.AppImage', '--no-sandbox', '--upload', '%F']);
+    expect(await readFile(join(home, '.local/share/nautilus/scripts/Share with Ferry'), 'utf8')).toContain(`exec '/home/u/Ferry.AppImage' '--no-sandbox' --upload "$@"`);
   });
 });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { desktopFile, escapeDesktopString, execValue, parseDesktopFile } from './desktop-entry';
-import { configHome, ferryLauncher, type DesktopPlaces } from './launcher';
+import { configHome, ferryCommand, type DesktopPlaces } from './launcher';
 import { ownedState, removeOwned, writeOwned } from './owned-file';
 
 /** The line that marks the autostart entry as Ferry's: a file without it is never replaced or removed. */
@@ -19,9 +19,10 @@ export function autostartPath(places: Pick<DesktopPlaces, 'env' | 'home'>): stri
   return join(configHome(places), 'autostart', 'ferry.desktop');
 }
 
-/** The entry's text: starts this Ferry (the AppImage file inside one) with --hidden, in the tray. */
+/** The entry's text: starts this Ferry (the AppImage file inside one, see ferryCommand) with --hidden, in the tray. */
 export function autostartEntry(places: Pick<DesktopPlaces, 'env' | 'execPath' | 'appImage'>): string {
-  const launcher = ferryLauncher(places);
+  const command = ferryCommand(places);
+  const launcher = command[0]!;
   return desktopFile(
     [
       {
@@ -31,7 +32,7 @@ export function autostartEntry(places: Pick<DesktopPlaces, 'env' | 'execPath' | 
           ['Version', '1.5'],
           ['Name', 'Ferry'],
           ['Comment', 'Start Ferry in the tray when you log in'],
-          ['Exec', execValue([launcher, '--hidden'])],
+          ['Exec', execValue([...command, '--hidden'])],
           // A session skips the entry once the file is gone (an AppImage deleted, a package removed).
           ['TryExec', escapeDesktopString(launcher)],
           ['Icon', 'ferry-app'],

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { desktopFile, escapeDesktopString, execValue } from './desktop-entry';
-import { dataHome, ferryLauncher, type DesktopPlaces } from './launcher';
+import { dataHome, ferryCommand, type DesktopPlaces } from './launcher';
 import { ownedState, refusal, removeOwned, writeOwned, type OwnedFile } from './owned-file';
 
 /**
@@ -56,7 +56,8 @@ export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export function nautilusScript(launcher: string): string {
+/** The script; `command` is ferryCommand's (the launcher, and what it always takes). */
+export function nautilusScript(command: string[]): string {
   return [
     '#!/bin/sh',
     `# ${MENU_LABEL}: uploads the selected files with Ferry and copies a link.`,
@@ -65,7 +66,6 @@ export function nautilusScript(launcher: string): string {
     '#',
     '# Nautilus runs this in the folder it shows, the selected files as arguments relative to it:',
     '# each is made absolute, so that a file named like an option is still a file.',
-    `ferry=${shellQuote(launcher)}`,
     'for f do',
     '  case $f in',
     '    /*) ;;',
@@ -74,12 +74,12 @@ export function nautilusScript(launcher: string): string {
     '  set -- "$@" "$f"',
     '  shift',
     'done',
-    'exec "$ferry" --upload "$@"',
+    `exec ${command.map(shellQuote).join(' ')} --upload "$@"`,
     '',
   ].join('\n');
 }
 
-export function nemoAction(launcher: string): string {
+export function nemoAction(command: string[]): string {
   return desktopFile(
     [
       {
@@ -87,7 +87,7 @@ export function nemoAction(launcher: string): string {
         entries: [
           ['Name', MENU_LABEL],
           ['Comment', 'Upload the selection with Ferry and copy a link'],
-          ['Exec', execValue([launcher, '--upload'], ['%F'])],
+          ['Exec', execValue([...command, '--upload'], ['%F'])],
           ['Icon-Name', ICON],
           ['Selection', 'notnone'],
           ['Extensions', 'any;'],
@@ -99,7 +99,7 @@ export function nemoAction(launcher: string): string {
   );
 }
 
-export function dolphinServiceMenu(launcher: string): string {
+export function dolphinServiceMenu(command: string[]): string {
   return desktopFile(
     [
       {
@@ -120,7 +120,7 @@ export function dolphinServiceMenu(launcher: string): string {
         entries: [
           ['Name', escapeDesktopString(MENU_LABEL)],
           ['Icon', ICON],
-          ['Exec', execValue([launcher, '--upload'], ['%F'])],
+          ['Exec', execValue([...command, '--upload'], ['%F'])],
         ],
       },
     ],
@@ -135,11 +135,11 @@ export function fileManagerFiles(places: DesktopPlaces, id: FileManagerId): Owne
   const what = WHAT[id];
   switch (id) {
     case 'nautilus':
-      return [{ path: join(data, 'nautilus', 'scripts', MENU_LABEL), content: nautilusScript(ferryLauncher(places)), mode: 0o755, marker, what }];
+      return [{ path: join(data, 'nautilus', 'scripts', MENU_LABEL), content: nautilusScript(ferryCommand(places)), mode: 0o755, marker, what }];
     case 'nemo':
-      return [{ path: join(data, 'nemo', 'actions', 'ferry-share.nemo_action'), content: nemoAction(ferryLauncher(places)), mode: 0o644, marker, what }];
+      return [{ path: join(data, 'nemo', 'actions', 'ferry-share.nemo_action'), content: nemoAction(ferryCommand(places)), mode: 0o644, marker, what }];
     case 'dolphin': {
-      const content = dolphinServiceMenu(ferryLauncher(places));
+      const content = dolphinServiceMenu(ferryCommand(places));
       return [
         { path: join(data, 'kio', 'servicemenus', 'ferry-share.desktop'), content, mode: 0o755, marker, what },
         { path: join(data, 'kservices5', 'ServiceMenus', 'ferry-share.desktop'), content, mode: 0o755, marker, what },

@@ -5,7 +5,7 @@
  * docs/desktop-integration.md says what the installers register on each system.
  */
 export { quoteExecArg, execValue, escapeDesktopString, unescapeDesktopString, parseExecValue, desktopFile, parseDesktopFile, type DesktopGroup } from './desktop-entry';
-export { ferryLauncher, configHome, dataHome, type DesktopPlaces } from './launcher';
+export { ferryCommand, ferryLauncher, configHome, dataHome, type DesktopPlaces } from './launcher';
 export { linuxAutostart, autostartPath, autostartEntry, AUTOSTART_MARKER, type LoginItem } from './autostart';
 export {
   fileManagerItems,

@@ -29,6 +29,19 @@ export function ferryLauncher(places: Pick<DesktopPlaces, 'env' | 'execPath' | '
   return execPath;
 }
 
+/**
+ * The command a desktop entry, script or menu item runs to start this Ferry: the launcher, and
+ * for an AppImage `--no-sandbox`. An AppImage's Chromium sandbox helper cannot be setuid root in
+ * its read-only mount, so on a system without unprivileged user namespaces (Ubuntu 24.04's
+ * AppArmor default) it would not start at all: electron-builder's own entry for it runs
+ * `AppRun --no-sandbox`, and Ferry's items do the same. A deb installs the helper setuid and
+ * keeps the sandbox.
+ */
+export function ferryCommand(places: Pick<DesktopPlaces, 'env' | 'execPath' | 'appImage'>): string[] {
+  const launcher = ferryLauncher(places);
+  return launcher === places.execPath ? [launcher] : [launcher, '--no-sandbox'];
+}
+
 /** An XDG base directory: the variable when it is an absolute path (the specification says to ignore a relative one), else the default under home. */
 function xdgDir(env: DesktopPlaces['env'], name: 'XDG_CONFIG_HOME' | 'XDG_DATA_HOME', home: string, fallback: string[]): string {
   const v = env[name];
