@@ -2,8 +2,12 @@ import { FerryError } from '../core/errors';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 
-/** Asks a question on a terminal; with `hidden`, what is typed is not echoed (for secrets). */
-export function ask(question: string, opts: { hidden?: boolean; input: NodeJS.ReadableStream; output: NodeJS.WritableStream }): Promise<string> {
+/**
+ * Asks a question on a terminal; with `hidden`, what is typed is not echoed (for secrets).
+ * Ctrl-C at the prompt, or the command's signal (SIGTERM, a closed terminal) cancels it: the
+ * terminal's echo comes back and nothing is saved.
+ */
+export function ask(question: string, opts: { hidden?: boolean; input: NodeJS.ReadableStream; output: NodeJS.WritableStream; signal?: AbortSignal | undefined }): Promise<string> {
   let muted = false;
   const out = new Writable({
     write(chunk, _enc, cb) {
@@ -13,18 +17,23 @@ export function ask(question: string, opts: { hidden?: boolean; input: NodeJS.Re
   });
   const rl = createInterface({ input: opts.input, output: out, terminal: true });
   return new Promise((resolve, reject) => {
+    const cancel = () => {
+      opts.signal?.removeEventListener('abort', cancel);
+      rl.close();
+      // Nothing was asked of a server or saved yet (status 130, as a signal gives).
+      opts.output.write('\n');
+      reject(new FerryError('CANCELLED', 'Cancelled at the prompt: nothing was saved.'));
+    };
+    if (opts.signal?.aborted) return cancel();
     rl.question(question, (answer) => {
+      opts.signal?.removeEventListener('abort', cancel);
       rl.close();
       if (opts.hidden) opts.output.write('\n');
       resolve(answer);
     });
     muted = Boolean(opts.hidden);
-    rl.on('SIGINT', () => {
-      rl.close();
-      // Ctrl-C at a prompt: nothing was asked of a server or saved yet (status 130, as a signal gives).
-      opts.output.write('\n');
-      reject(new FerryError('CANCELLED', 'Cancelled at the prompt: nothing was saved.'));
-    });
+    rl.on('SIGINT', cancel);
+    opts.signal?.addEventListener('abort', cancel, { once: true });
   });
 }
 

@@ -62,6 +62,22 @@ describe('ferry accounts add at a terminal', () => {
     expect((await ferry(['accounts', 'list'], { env })).stdout).not.toContain(name);
   });
 
+  it('SIGTERM at the secret prompt cancels it as Ctrl-C does: status 130, nothing saved, never left waiting', async () => {
+    const g = gateway();
+    const dataDir = await tempDir();
+    const env = cliEnv(dataDir);
+    const name = uniqueName('term');
+    const session = spawnSync(
+      'python3',
+      [resolve(__dirname, '../support/pty_session.py'), JSON.stringify([['Access key ID: ', g.accessKeyId], ['Secret access key: ', '<SIGTERM>']]), '--', process.execPath, CLI, 'accounts', 'add', name, '--provider', 'ceph', '--endpoint-url', g.endpoint],
+      { env, encoding: 'utf8', timeout: 60_000 },
+    );
+    if (session.error) throw new Error(`python3 is needed for the terminal test (apt-get install -y python3): ${session.error.message}`);
+    expect(session.status, session.stdout).toBe(130);
+    expect(session.stdout).toContain('ferry: Cancelled at the prompt: nothing was saved.');
+    expect((await ferry(['accounts', 'list'], { env })).stdout).not.toContain(name);
+  });
+
   it('a provider that needs an endpoint asks for it first, before the keys', async () => {
     const g = gateway();
     const dataDir = await tempDir();

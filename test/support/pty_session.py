@@ -2,13 +2,15 @@
 
 usage: pty_session.py SCRIPT_JSON -- COMMAND...
 SCRIPT_JSON is a list of [prompt, answer] pairs: wait until `prompt` appears on the terminal,
-then type `answer` and Enter. Prints everything the terminal showed, then exits with the
+then type `answer` and Enter (an answer of "<SIGTERM>" sends the command SIGTERM instead, as a
+closing terminal or a service manager would). Prints everything the terminal showed, then exits with the
 command's exit code.
 """
 import json
 import os
 import pty
 import select
+import signal
 import sys
 import time
 
@@ -44,7 +46,10 @@ for prompt, answer in script:
             sys.stderr.write(f"\npty_session: never saw the prompt {prompt!r}\n")
             sys.exit(99)
     time.sleep(0.05)
-    os.write(fd, answer.encode() + b"\r")
+    if answer == "<SIGTERM>":
+        os.kill(pid, signal.SIGTERM)
+    else:
+        os.write(fd, answer.encode() + b"\r")
 
 while time.monotonic() < deadline and read_some(0.2) is not None:
     pass

@@ -132,7 +132,7 @@ async function endpointFor(ctx: Context<typeof options>, name: string): Promise<
   if (!provider || !isProvider(provider) || provider === 'aws' || PRESETS[provider].endpoint) return undefined;
   const { label, endpointHelp = "the service's S3 endpoint URL" } = PRESETS[provider];
   if (ctx.io.stdin.isTTY) {
-    const answer = (await ask(`Endpoint URL (${endpointHelp}): `, { input: ctx.io.stdin, output: ctx.terminal })).trim();
+    const answer = (await ask(`Endpoint URL (${endpointHelp}): `, { input: ctx.io.stdin, output: ctx.terminal, signal: ctx.io.signal })).trim();
     if (answer) return answer;
   }
   const example = /https?:\/\/[^\s,]+/.exec(endpointHelp)?.[0] ?? 'https://s3.example.com';
@@ -148,8 +148,8 @@ async function readKeys(ctx: Context<typeof options>, command: string): Promise<
   let accessKeyId = ctx.o['access-key-id']?.trim();
   let secretAccessKey: string;
   if (stdin.isTTY) {
-    accessKeyId ||= (await ask('Access key ID: ', { input: stdin, output: stderr })).trim();
-    secretAccessKey = (await ask('Secret access key: ', { input: stdin, output: stderr, hidden: true })).trim();
+    accessKeyId ||= (await ask('Access key ID: ', { input: stdin, output: stderr, signal: ctx.io.signal })).trim();
+    secretAccessKey = (await ask('Secret access key: ', { input: stdin, output: stderr, hidden: true, signal: ctx.io.signal })).trim();
   } else {
     const lines = (await readAll(stdin)).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
     if (!accessKeyId) accessKeyId = lines.shift();

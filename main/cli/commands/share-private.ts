@@ -6,6 +6,7 @@ import { asFolder } from '../keys';
 import { ask, readAll } from '../prompt';
 import { uploadFile } from '../upload';
 import type { options } from './share';
+import { localTime } from '../when';
 
 export async function sharePrivately(ctx: Context<typeof options>): Promise<void> {
   if (ctx.o['one-link']) throw usageError('A private link is already one link for all its files: give --private without --one-link.');
@@ -34,7 +35,7 @@ export async function sharePrivately(ctx: Context<typeof options>): Promise<void
   if (ctx.o.json) return ctx.json(made);
   ctx.out(made.url);
   const left = Math.round((Date.parse(made.expiresAt) - ctx.ferry.clock.now()) / 1000);
-  ctx.say(`Private link ${made.id}: ${made.files} file${made.files === 1 ? '' : 's'}, encrypted here; ${bucket} holds only ciphertext. It works until ${made.expiresAt} (${describeDuration(left)}); end it sooner with: ferry links end ${made.id}`);
+  ctx.say(`Private link ${made.id}: ${made.files} file${made.files === 1 ? '' : 's'}, encrypted here; ${bucket} holds only ciphertext. It works until ${localTime(made.expiresAt, ctx.io.env)} (${describeDuration(left)}); end it sooner with: ferry links end ${made.id}`);
   if (made.passphrase) ctx.say('The link asks for the passphrase: send it another way than the link.');
   if (!made.kept) ctx.say('Note: the keychain could not keep this link\'s key, so it cannot be copied again later: keep it now.');
   ctx.say(`${made.passphrase ? 'Anyone with the link and the passphrase' : 'Anyone with the whole link'} can open the files; the storage provider sees their sizes and when they are fetched, not their names or contents. The encrypted copy is a second copy of each file in the bucket.`);
@@ -44,8 +45,8 @@ export async function sharePrivately(ctx: Context<typeof options>): Promise<void
 async function readPassphrase(ctx: Context<typeof options>): Promise<string> {
   const { stdin, stderr } = ctx.io;
   if (stdin.isTTY) {
-    const first = await ask('Passphrase for the link: ', { input: stdin, output: stderr, hidden: true });
-    const again = await ask('The same passphrase again: ', { input: stdin, output: stderr, hidden: true });
+    const first = await ask('Passphrase for the link: ', { input: stdin, output: stderr, hidden: true, signal: ctx.io.signal });
+    const again = await ask('The same passphrase again: ', { input: stdin, output: stderr, hidden: true, signal: ctx.io.signal });
     if (first !== again) throw usageError('The two passphrases differ; nothing was shared. Run the command again.');
     return first;
   }
