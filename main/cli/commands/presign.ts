@@ -3,6 +3,7 @@ import type { ShareLink } from '../../core/links/presign';
 import { parseS3Url } from '../../core/s3/names';
 import type { UploadResult } from '../../core/transfers/upload';
 import { usage as usageError, type Context, type OptionSpecs, type UsageLine } from '../context';
+import { localTime } from '../when';
 
 const SHAPE = 's3://bucket/key';
 
@@ -28,7 +29,7 @@ export function printLink(ctx: Context, link: ShareLink, upload?: UploadResult):
   ctx.out(link.url);
   if (ctx.io.stderr.isTTY) {
     const why = link.limitedBy === 'credentials' ? ' (when the temporary credentials that signed it expire)' : '';
-    ctx.say(`Expires ${link.expiresAt}, in ${describeDuration(link.lifetimeSeconds)}${why}.`);
+    ctx.say(`Expires ${localTime(link.expiresAt, ctx.io.env)}, in ${describeDuration(link.lifetimeSeconds)}${why}.`);
   }
   if (link.temporaryCredentials && link.limitedBy === 'expiry') {
     ctx.say('ferry: note: this link was signed with temporary credentials and stops working when they expire, which may be sooner.');

@@ -3,6 +3,7 @@ import { describeDuration } from '../../core/links/expiry';
 import { formatS3Url, parseS3Url } from '../../core/s3/names';
 import { formatBytes, parseSize } from '../../core/transfers/plan';
 import { usage as usageError, type Context, type OptionSpecs, type UsageLine } from '../context';
+import { localTime } from '../when';
 
 /** How to make a request, as its usage error and ferry requests (when there are none yet) say it. */
 export const REQUEST_USAGE = 'ferry request s3://bucket/incoming/name/ --expires-in 3d --max-size 2GiB [--accept image/*] [--note TEXT] [--title TEXT]';
@@ -46,7 +47,7 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
   if (ctx.o.json) return ctx.json(made);
   ctx.out(made.url);
   const left = (Date.parse(made.request.expiresAt) - ctx.ferry.clock.now()) / 1000;
-  ctx.say(`Files sent through this link land in ${formatS3Url({ bucket, key: made.request.prefix })}, at most ${formatBytes(maxBytes)} each${made.request.accept ? `, ${made.request.accept.replace(/\/$/, '')} files only` : ''}. Open until ${made.request.expiresAt} (${describeDuration(Math.round(left))}).`);
+  ctx.say(`Files sent through this link land in ${formatS3Url({ bucket, key: made.request.prefix })}, at most ${formatBytes(maxBytes)} each${made.request.accept ? `, ${made.request.accept.replace(/\/$/, '')} files only` : ''}. Open until ${localTime(made.request.expiresAt, ctx.io.env)} (${describeDuration(Math.round(left))}).`);
   if (made.request.keepsDisposition === false) {
     ctx.say(`Note: ${bucket}'s server does not keep the "download" marking of files sent this way, so they are stored as whatever type the sender says. Open them with Ferry (ferry presign, or the window), whose links make every file that could run as a web page a download; not from the provider's console.`);
   }

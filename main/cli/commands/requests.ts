@@ -7,6 +7,7 @@ import { formatBytes } from '../../core/transfers/plan';
 import { safeFileName } from '../../core/private/shares';
 import { usage as usageError, type Context, type OptionSpecs, type UsageLine } from '../context';
 import { REQUEST_USAGE } from './request';
+import { localTime } from '../when';
 
 export const usage: readonly UsageLine[] = [
   ['requests', 'file requests made here: open or expired, with the files received'],
@@ -25,7 +26,7 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
   if (ctx.o.json) return ctx.json(list);
   if (!list.length) return ctx.out('No file requests yet. Make one with: ' + REQUEST_USAGE);
   for (const r of list) {
-    ctx.out(`${r.state.padEnd(7)} ${r.title}${r.private ? ' (private)' : ''}  ${formatS3Url({ bucket: r.bucket, key: r.prefix })}  until ${r.expiresAt}  ${r.received.length} file${r.received.length === 1 ? '' : 's'} received  page ${formatS3Url({ bucket: r.bucket, key: r.pageKey })}`);
+    ctx.out(`${r.state.padEnd(7)} ${r.title}${r.private ? ' (private)' : ''}  ${formatS3Url({ bucket: r.bucket, key: r.prefix })}  until ${localTime(r.expiresAt, ctx.io.env)}  ${r.received.length} file${r.received.length === 1 ? '' : 's'} received  page ${formatS3Url({ bucket: r.bucket, key: r.pageKey })}`);
     // A private request's file is shown by the name inside it; one Ferry cannot open is said so, never shown as if named.
     for (const f of r.received) ctx.out(`          ${formatBytes(f.size).padStart(10)}  ${f.name ?? (r.private ? `(cannot be opened: ${f.problem ?? 'unknown'}) ${f.key.slice(r.prefix.length)}` : f.key.slice(r.prefix.length))}`);
   }

@@ -13,7 +13,12 @@ describe('commands that need no server', () => {
     expect(URL_OF.exec(r.stdout.trim())?.slice(1)).toEqual(['3600', 'k', 'application%2Foctet-stream']);
     const tty = await cli(['presign', 's3://bucket/k', '--filename', 'x.txt', '--expires-in', '7d'], { env: OFFLINE_AWS, stderrTTY: true });
     expect(URL_OF.exec(tty.stdout.trim())?.slice(1)).toEqual(['604800', 'x.txt', 'text%2Fplain%3B%20charset%3Dutf-8']);
-    expect(tty.stderr).toMatch(/^Expires \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z, in 7 days\.\n$/);
+    // In this machine's time (TZ), as ferry links shows times.
+    expect(tty.stderr).toMatch(/^Expires \d{4}-\d\d-\d\d \d\d:\d\d, in 7 days\.\n$/);
+    const before = Date.now();
+    const tokyo = await cli(['presign', 's3://bucket/k', '--expires-in', '1h'], { env: { ...OFFLINE_AWS, TZ: 'Asia/Tokyo' }, stderrTTY: true });
+    const inTokyo = (ms: number) => new Date(ms + 9 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
+    expect([inTokyo(before + 3600_000), inTokyo(Date.now() + 3600_000)]).toContain(/^Expires (\S+ \S+), in 1 hour\.\n$/.exec(tokyo.stderr)?.[1]);
   });
 
   it('presign --json is the link record, and links lists what was signed', async () => {
