@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 
 export interface Launch {
   files: string[];
+  /** What was given as a file but is an address of another kind (sftp://, smb://, https://): said, never dropped silently. */
+  notFiles: string[];
   shareClipboard: boolean;
   capture: boolean;
   hidden: boolean;
@@ -24,7 +26,7 @@ export interface Launch {
  * against its working directory; file:// URIs (some file managers pass them) become paths.
  */
 export function parseLaunch(argv: readonly string[], opts: { cwd: string; fromCheckout: boolean }): Launch {
-  const out: Launch = { files: [], shareClipboard: false, capture: false, hidden: false };
+  const out: Launch = { files: [], notFiles: [], shareClipboard: false, capture: false, hidden: false };
   let onlyFiles = false;
   for (const arg of argv.slice(opts.fromCheckout ? 2 : 1)) {
     if (!onlyFiles && arg === '--') onlyFiles = true;
@@ -35,7 +37,8 @@ export function parseLaunch(argv: readonly string[], opts: { cwd: string; fromCh
       // --upload only says that what follows is files; any other switch is Chromium's or Electron's.
     } else {
       const path = asPath(arg, opts.cwd);
-      if (path && !out.files.includes(path)) out.files.push(path);
+      if (path === undefined) out.notFiles.push(arg);
+      else if (!out.files.includes(path)) out.files.push(path);
     }
   }
   return out;

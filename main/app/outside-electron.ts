@@ -11,10 +11,11 @@ export function setupLaunches(deps: { core: AppCore; launch: Launch; show(): voi
   const fromCheckout = !app.isPackaged;
   const act = (launch: Launch, second: boolean) => {
     if (launch.files.length) void deps.core.outside.receive(launch.files);
+    if (launch.notFiles.length) deps.core.outside.refuse(launch.notFiles);
     if (launch.shareClipboard) deps.shareClipboard();
     if (launch.capture) deps.capture();
     // A plain second launch is someone looking for the window.
-    if (second && !launch.files.length && !launch.shareClipboard && !launch.capture && !launch.hidden) deps.show();
+    if (second && !launch.files.length && !launch.notFiles.length && !launch.shareClipboard && !launch.capture && !launch.hidden) deps.show();
   };
   act(deps.launch, false);
   if (deps.early.length) void deps.core.outside.receive(deps.early.splice(0));

@@ -63,6 +63,18 @@ export class OutsideShares {
     return pending.promise;
   }
 
+  /**
+   * Addresses handed over as if they were files (a file manager's sftp:// or smb:// item, a URL
+   * dropped on the dock): Ferry shares what has a path on this computer, so it says so.
+   */
+  refuse(addresses: string[]): ShareOutcome {
+    const shown = addresses.length === 1 ? addresses[0]! : `${addresses[0]} and ${addresses.length - 1} more`;
+    return this.fail(
+      'Not a file on this computer',
+      `${shown} ${addresses.length === 1 ? 'is an address' : 'are addresses'}, not a file Ferry can read. Copy the file to this computer (or mount the share so it has a path), then share it again.`,
+    );
+  }
+
   /** What is on the clipboard (files, an image, text), shared as files are. */
   async shareClipboard(item: ClipboardItem, label = 'Clipboard'): Promise<ShareOutcome> {
     if (item.kind === 'files') return this.share(item.paths);
@@ -127,11 +139,13 @@ export class OutsideShares {
         ? await this.deps.links.sign(account, bucket, done[0]!, defaultExpirySeconds)
         : await this.deps.links.shareKeys(account, { bucket, keys: done, expiresIn: defaultExpirySeconds, title: sharedTitle(prefix, done), prefix });
     this.deps.copyText(link.url);
-    const names = done.map(leafOf);
+    // Named as they were handed over: a folder by its name and how many files it holds, not by
+    // its files' own names, and where it went is the destination (it is in there, under its name).
+    const names = handedOver(prefix, done);
     const listed = names.length <= 3 ? names.join(', ') : `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
     const until = new Date(link.expiresAt).toLocaleString();
     const lost = failed.length ? ` ${failed.length} could not be uploaded: ${failed[0]}${failed.length > 1 ? ' …' : ''}` : '';
-    this.deps.notify('Link copied', `${listed} ${names.length === 1 ? 'is' : 'are'} in ${bucket}/${prefix}; the link${names.length > 1 ? ' to all of them' : ''} is on the clipboard and works until ${until}.${lost}`);
+    this.deps.notify('Link copied', `${listed} ${names.length === 1 ? 'is' : 'are'} in ${bucket}/${prefix}; the link${done.length > 1 ? ' to all of them' : ''} is on the clipboard and works until ${until}.${lost}`);
     return { ok: true, url: link.url, expiresAt: link.expiresAt, files: done.length, failed };
   }
 
@@ -183,8 +197,31 @@ export function timedName(label: string, at: Date): string {
   return `${label} ${at.getFullYear()}-${p(at.getMonth() + 1)}-${p(at.getDate())} at ${p(at.getHours())}.${p(at.getMinutes())}.${p(at.getSeconds())}`;
 }
 
-/** A one-link share's title: the destination folder's name, else how many files. */
+/**
+ * What was handed over, as the sender knows it: each file's name, and each folder's as "photos/
+ * (12 files)", in the order the keys are given. Keys are under prefix (the destination).
+ */
+export function handedOver(prefix: string, keys: string[]): string[] {
+  const folders = new Map<string, number>();
+  const out: string[] = [];
+  for (const key of keys) {
+    const rest = key.slice(prefix.length);
+    const slash = rest.indexOf('/');
+    if (slash < 0) {
+      out.push(rest || leafOf(key));
+      continue;
+    }
+    const folder = rest.slice(0, slash + 1);
+    if (!folders.has(folder)) out.push(folder);
+    folders.set(folder, (folders.get(folder) ?? 0) + 1);
+  }
+  return out.map((n) => (folders.has(n) ? `${n} (${folders.get(n)} file${folders.get(n) === 1 ? '' : 's'})` : n));
+}
+
+/** A one-link share's title: one folder's own name when one was shared, else how many files and where. */
 function sharedTitle(prefix: string, keys: string[]): string {
+  const top = handedOver(prefix, keys);
+  if (top.length === 1 && top[0]!.includes('/ (')) return top[0]!.slice(0, top[0]!.indexOf('/ ('));
   const folder = prefix.replace(/\/$/, '').split('/').pop();
   return folder ? `${keys.length} files in ${folder}` : `${keys.length} files`;
 }

@@ -91,13 +91,23 @@ describe('sharing from outside the window', () => {
     await ok('prefs:set', { destination: { account, bucket, prefix: 'shared/' } });
     const f = await randomFile(work, 'holiday photo.jpg', 300_000);
     const launch = parseLaunch(['/opt/Ferry/ferry-app', '--upload', pathToFileURL(f.path).href, '--original-process-start-time=1'], { cwd: '/', fromCheckout: false });
-    expect(launch).toEqual({ files: [f.path], shareClipboard: false, capture: false, hidden: false });
+    expect(launch).toEqual({ files: [f.path], notFiles: [], shareClipboard: false, capture: false, hidden: false });
     const outcome = await core.outside.receive(launch.files);
     expect(copied).toEqual([outcome.ok && outcome.url]);
     expect(sha256(await linkServes(outcome))).toBe(f.sha256);
     expect(new URL((outcome as { url: string }).url).pathname).toBe(`/${bucket}/shared/holiday%20photo.jpg`);
     expect(notified).toHaveLength(1);
     expect(notified[0]).toMatchObject({ title: 'Link copied', body: expect.stringContaining('holiday photo.jpg') });
+  });
+
+  it('an address handed over as a file (a file manager’s sftp:// or smb:// item) is said, not dropped silently', async () => {
+    const launch = parseLaunch(['/opt/Ferry/ferry-app', '--upload', 'smb://nas/share/report.pdf'], { cwd: '/', fromCheckout: false });
+    expect(launch.files).toEqual([]);
+    const before = notified.length;
+    const copiedBefore = copied.length;
+    expect(core.outside.refuse(launch.notFiles)).toMatchObject({ ok: false });
+    expect(notified.slice(before)).toEqual([{ title: 'Not a file on this computer', body: expect.stringContaining('smb://nas/share/report.pdf is an address, not a file Ferry can read. Copy the file to this computer') }]);
+    expect(copied).toHaveLength(copiedBefore);
   });
 
   it('never replaces a file already there: a second file of the same name is kept beside it, numbered', async () => {
@@ -135,6 +145,20 @@ describe('sharing from outside the window', () => {
     const page = (await linkServes(outcome)).toString();
     expect(page).toContain('twin.bin');
     expect(page).toContain('twin (2).bin');
+  });
+
+  it('a folder shared from outside is said by its name and how many files it holds, and its page is titled with it', async () => {
+    const top = join(await tempDir(), 'Trip photos');
+    await mkdir(join(top, 'day 2'), { recursive: true });
+    await randomFile(top, 'a.jpg', 100);
+    await randomFile(join(top, 'day 2'), 'b.jpg', 200);
+    const before = notified.length;
+    const outcome = await core.outside.receive([top]);
+    expect(outcome).toMatchObject({ ok: true, files: 2 });
+    expect(notified.slice(before)).toEqual([{ title: 'Link copied', body: expect.stringContaining(`Trip photos/ (2 files) is in ${bucket}/shared/; the link to all of them`) }]);
+    const page = (await linkServes(outcome)).toString();
+    expect(page).toContain('<title>Trip photos');
+    expect(page).toContain('day 2/b.jpg');
   });
 
   it('with notifications off in Settings, a share from outside still says what happened: it is the only answer', async () => {

@@ -27,12 +27,14 @@ describe('launch arguments', () => {
     expect(parseLaunch(['/usr/bin/ferry-app', 'a b.txt', '/tmp/x.png'], packaged).files).toEqual(['/home/ana/Downloads/a b.txt', '/tmp/x.png']);
   });
   it('passes over the app folder of a checkout and Chromium’s own switches, and reads the three of Ferry’s', () => {
-    expect(parseLaunch(['/x/electron', '/x/ferry', '--allow-file-access-from-files', '--share-clipboard', '--hidden'], { cwd: '/', fromCheckout: true })).toEqual({ files: [], shareClipboard: true, capture: false, hidden: true });
+    expect(parseLaunch(['/x/electron', '/x/ferry', '--allow-file-access-from-files', '--share-clipboard', '--hidden'], { cwd: '/', fromCheckout: true })).toEqual({ files: [], notFiles: [], shareClipboard: true, capture: false, hidden: true });
     expect(parseLaunch(['ferry-app', '--capture'], packaged).capture).toBe(true);
   });
-  it('after -- a name that looks like a switch is a file; file:// URIs are paths; other URLs and repeats are dropped', () => {
+  it('after -- a name that looks like a switch is a file; file:// URIs are paths; repeats are one; other addresses are kept apart to be said', () => {
     const u = pathToFileURL('/tmp/with space/é.txt').href;
-    expect(parseLaunch(['ferry-app', '--upload', u, 'https://example.com/x', u, '--', '--hidden'], packaged).files).toEqual(['/tmp/with space/é.txt', '/home/ana/Downloads/--hidden']);
+    const launch = parseLaunch(['ferry-app', '--upload', u, 'https://example.com/x', u, 'sftp://host/home/ana/a.txt', '--', '--hidden'], packaged);
+    expect(launch.files).toEqual(['/tmp/with space/é.txt', '/home/ana/Downloads/--hidden']);
+    expect(launch.notFiles).toEqual(['https://example.com/x', 'sftp://host/home/ana/a.txt']);
   });
 });
 
