@@ -98,7 +98,7 @@ describe('Settings: Ferry outside its window', () => {
     await expect.poll(() => desktop.registered).toBe('CommandOrControl+Shift+U');
     expect(desktop.calls.at(-1)).toEqual(['useShortcut', 'CommandOrControl+Shift+U']);
     await expect(field.inputValue()).resolves.toBe('Ctrl+Shift+U');
-    expect((await prefs()).shortcut).toBe('CommandOrControl+Shift+U');
+    await expect.poll(async () => (await prefs()).shortcut).toBe('CommandOrControl+Shift+U');
     await expect(outside().getByRole('alert').count()).resolves.toBe(0);
 
     // Escape while recording stops it and keeps the dialog and the shortcut; the next Escape closes the dialog.
