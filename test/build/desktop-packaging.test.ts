@@ -1,14 +1,14 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { access, chmod, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, constants, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { parseDesktopFile, parseExecValue } from '../../main/core/desktop';
 import { tempDir } from '../support/helpers-fs';
+import { standInElectron } from '../support/stand-in-electron';
 
 const ROOT = resolve(__dirname, '../..');
-const SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
 const requireHere = createRequire(join(ROOT, 'package.json'));
 
 interface DocumentType {
@@ -113,14 +113,8 @@ describe('desktop integration as the installers register it', () => {
 
   it('the deb and the AppImage: the desktop entry electron-builder puts in each (Exec, %F, the actions, ferry-app on PATH)', async () => {
     if (!existsSync(join(ROOT, 'out/main/index.js'))) throw new Error('Build first: npm run build');
-    // A stand-in for the Electron binary, as test/build/packaging.test.ts does.
     const dir = await tempDir('ferry-pack-desktop-');
-    const dist = join(dir, 'electron');
-    await mkdir(dist);
-    const { version } = JSON.parse(await readFile(join(ROOT, 'node_modules/electron/package.json'), 'utf8')) as { version: string };
-    await writeFile(join(dist, 'electron'), Buffer.concat([Buffer.from(`#!/bin/sh\nexit 0\n# ${SENTINEL}`), Buffer.from([1, 8]), Buffer.from('11111111\n')]));
-    await chmod(join(dist, 'electron'), 0o755);
-    await writeFile(join(dist, 'version'), version);
+    const dist = await standInElectron(dir);
     const out = join(dir, 'out');
 
     // fpm and appimagetool come from GitHub, out of reach here. electron-builder hands each Linux

@@ -1,13 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { listPackage } from '@electron/asar';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/helpers-fs';
+import { FUSE_SENTINEL, standInElectron } from '../support/stand-in-electron';
 
 const ROOT = resolve(__dirname, '../..');
-const SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+const SENTINEL = FUSE_SENTINEL;
 const FUSES = ['runAsNode', 'enableCookieEncryption', 'enableNodeOptionsEnvironmentVariable', 'enableNodeCliInspectArguments', 'enableEmbeddedAsarIntegrityValidation', 'onlyLoadAppFromAsar', 'loadBrowserProcessSpecificV8Snapshot', 'grantFileProtocolExtraPrivileges'];
 
 /**
@@ -18,12 +19,7 @@ describe('packaging with electron-builder', () => {
   it('puts main, preload and renderer in the asar, unpacks keytar, and flips the security fuses', async () => {
     if (!existsSync(join(ROOT, 'out/main/index.js'))) throw new Error('Build first: npm run build');
     const dir = await tempDir('ferry-pack-');
-    const dist = join(dir, 'electron');
-    await mkdir(dist);
-    const { version } = JSON.parse(await readFile(join(ROOT, 'node_modules/electron/package.json'), 'utf8')) as { version: string };
-    await writeFile(join(dist, 'electron'), Buffer.concat([Buffer.from(`#!/bin/sh\nexit 0\n# ${SENTINEL}`), Buffer.from([1, FUSES.length]), Buffer.from('1'.repeat(FUSES.length)), Buffer.from('\n')]));
-    await chmod(join(dist, 'electron'), 0o755);
-    await writeFile(join(dist, 'version'), version);
+    const dist = await standInElectron(dir, FUSES.length);
     const out = join(dir, 'out');
     const r = spawnSync(join(ROOT, 'node_modules/.bin/electron-builder'), ['--linux', 'dir', `-c.electronDist=${dist}`, '-c.npmRebuild=false', `-c.directories.output=${out}`], {
       cwd: ROOT,

@@ -1,16 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { extractFile, listPackage } from '@electron/asar';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { updateTarget } from '../../main/core/updates/target';
 import { tempDir } from '../support/helpers-fs';
+import { standInElectron } from '../support/stand-in-electron';
 import { testKey } from '../support/update-feed';
 
 const ROOT = resolve(__dirname, '../..');
-const SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
 
 interface BuilderConfig {
   mac?: { target?: unknown };
@@ -26,14 +26,8 @@ describe('electron-builder.yml for updates', () => {
 
   it('packaged, the app carries the feed in resources/app-update.yml and electron-updater in its asar', async () => {
     if (!existsSync(join(ROOT, 'out/main/index.js'))) throw new Error('Build first: npm run build');
-    // A stand-in for the Electron binary (the real one cannot be downloaded here), as test/build/packaging.test.ts does.
     const dir = await tempDir('ferry-pack-updates-');
-    const dist = join(dir, 'electron');
-    await mkdir(dist);
-    const { version } = JSON.parse(await readFile(join(ROOT, 'node_modules/electron/package.json'), 'utf8')) as { version: string };
-    await writeFile(join(dist, 'electron'), Buffer.concat([Buffer.from(`#!/bin/sh\nexit 0\n# ${SENTINEL}`), Buffer.from([1, 8]), Buffer.from('11111111\n')]));
-    await chmod(join(dist, 'electron'), 0o755);
-    await writeFile(join(dist, 'version'), version);
+    const dist = await standInElectron(dir);
     const out = join(dir, 'out');
     const started = Date.now();
     const r = spawnSync(join(ROOT, 'node_modules/.bin/electron-builder'), ['--linux', 'dir', `-c.electronDist=${dist}`, '-c.npmRebuild=false', `-c.directories.output=${out}`, '--publish', 'never'], {

@@ -3,7 +3,7 @@
  * an account is saved only once its connection test passes.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
+import { silentServer } from '../support/silent-server';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -163,12 +163,7 @@ describe('ferry accounts add tests the connection before saving', () => {
   });
 
   it('Ctrl-C during the test of a server that never answers: cancelled (130), nothing saved', async () => {
-    const sockets = new Set<Socket>();
-    const silent = createServer((s) => {
-      sockets.add(s);
-      s.resume();
-    });
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const silent = await silentServer();
     try {
       const dataDir = await tempDir();
       const secrets = new MemorySecretStore();
@@ -179,7 +174,7 @@ describe('ferry accounts add tests the connection before saving', () => {
       let err = '';
       const stdout = new PassThrough().on('data', (b: Buffer) => (out += b.toString()));
       const stderr = new PassThrough().on('data', (b: Buffer) => (err += b.toString()));
-      const endpoint = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+      const { endpoint } = silent;
       const started = Date.now();
       setTimeout(() => controller.abort(), 500);
       const code = await run(['accounts', 'add', 'silent', '--provider', 'minio', '--endpoint-url', endpoint], { stdout, stderr, stdin, env: { FERRY_DATA_DIR: dataDir }, secrets, signal: controller.signal });
@@ -190,7 +185,6 @@ describe('ferry accounts add tests the connection before saving', () => {
       expect((await settingsOf(dataDir)).accounts).toEqual([]);
       expect(await secrets.get('silent')).toBeUndefined();
     } finally {
-      for (const s of sockets) s.destroy();
       silent.close();
     }
   });

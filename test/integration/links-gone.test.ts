@@ -4,7 +4,7 @@
  * server that cannot be asked leaves the links unmarked and says so once.
  */
 import { writeFile } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
+import { silentServer } from '../support/silent-server';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MemorySecretStore } from '../../main/core/secrets/secrets';
@@ -101,14 +101,9 @@ describe.each(servers())('ferry links on $name', (server) => {
 
 describe('ferry links where the server cannot be asked', () => {
   it('a server that takes the connection and never answers: listed within the deadline, unmarked, said once', async () => {
-    const sockets = new Set<Socket>();
-    const silent = createServer((s) => {
-      sockets.add(s);
-      s.resume();
-    });
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const silent = await silentServer();
     try {
-      const env = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_ENDPOINT_URL: `http://127.0.0.1:${(silent.address() as { port: number }).port}` };
+      const env = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_ENDPOINT_URL: silent.endpoint };
       const dataDir = await tempDir();
       for (const key of ['one', 'two', 'three']) expect((await cli(['presign', `s3://bucket/${key}`], { env, dataDir })).code).toBe(0);
       const started = Date.now();
@@ -118,9 +113,8 @@ describe('ferry links where the server cannot be asked', () => {
       expect(r.stdout.trim().split('\n')).toHaveLength(3);
       expect(r.stdout).not.toMatch(/deleted/);
       expect(r.stderr).toBe("ferry: could not check whether 3 links' files are still there: no answer within 5 s. They are listed unmarked.\n");
-      expect(sockets.size).toBeGreaterThan(0);
+      expect(silent.connections()).toBeGreaterThan(0);
     } finally {
-      for (const s of sockets) s.destroy();
       silent.close();
     }
   });

@@ -9,7 +9,8 @@ import { moveObjects } from '../../main/core/s3/copy';
 import { MemorySecretStore } from '../../main/core/secrets/secrets';
 import { MiB } from '../../main/core/transfers/plan';
 import { TransferQueue, type TransferView } from '../../main/core/transfers/queue';
-import { CLI, cliEnv, ferry, gateway, randomFile, sha256File, sha256Stream, tempDir, uniqueName, waitFor } from '../support/helpers';
+import { cliEnv, ferry, gateway, randomFile, sha256File, sha256Stream, tempDir, uniqueName, waitFor } from '../support/helpers';
+import { atTerminal } from '../support/terminal';
 import { s3Error, startStubProxy, type StubProxy, type StubRequest } from '../support/stub-proxy';
 
 /**
@@ -790,8 +791,6 @@ describe('downloads onto a full disk', () => {
 
 describe('progress on a terminal that reports no width', () => {
   it('an upload and a download on a 0-column terminal finish with status 0 and say so', async () => {
-    const { spawnSync } = await import('node:child_process');
-    const { resolve } = await import('node:path');
     const g = gateway();
     const dataDir = await tempDir();
     const env = cliEnv(dataDir, { AWS_ACCESS_KEY_ID: g.accessKeyId, AWS_SECRET_ACCESS_KEY: g.secretAccessKey, AWS_ENDPOINT_URL: g.endpoint });
@@ -802,8 +801,7 @@ describe('progress on a terminal that reports no width', () => {
     const dir = await tempDir();
     const src = await randomFile(dir, 'wide.bin', 20 * MiB);
     // A new pseudo-terminal has a window size of 0 × 0 until someone sets it.
-    const inPty = (...args: string[]) =>
-      spawnSync('python3', [resolve(__dirname, '../support/pty_session.py'), '[]', '--', process.execPath, CLI, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+    const inPty = (...args: string[]) => atTerminal([], args, env);
     const up = inPty('cp', src.path, `s3://${bucket}/wide.bin`, '--part-size', '5MiB');
     expect(up.status, up.stdout).toBe(0);
     expect(up.stdout).toContain(`upload: ${src.path} to s3://${bucket}/wide.bin`);

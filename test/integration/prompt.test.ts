@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, cliEnv, ferry, gateway, tempDir, uniqueName } from '../support/helpers';
+import { cliEnv, ferry, gateway, tempDir, uniqueName } from '../support/helpers';
+import { atTerminal } from '../support/terminal';
 
 describe('ferry accounts add at a terminal', () => {
   it('asks for the keys, never shows the secret as it is typed, and the account works', async () => {
@@ -10,28 +10,7 @@ describe('ferry accounts add at a terminal', () => {
     const dataDir = await tempDir();
     const env = cliEnv(dataDir);
     const name = uniqueName('typed');
-    const session = spawnSync(
-      'python3',
-      [
-        resolve(__dirname, '../support/pty_session.py'),
-        JSON.stringify([
-          ['Access key ID: ', g.accessKeyId],
-          ['Secret access key: ', g.secretAccessKey],
-        ]),
-        '--',
-        process.execPath,
-        CLI,
-        'accounts',
-        'add',
-        name,
-        '--provider',
-        'ceph',
-        '--endpoint-url',
-        g.endpoint,
-      ],
-      { env, encoding: 'utf8', timeout: 60_000 },
-    );
-    if (session.error) throw new Error(`python3 is needed for the terminal test (apt-get install -y python3): ${session.error.message}`);
+    const session = atTerminal([['Access key ID: ', g.accessKeyId], ['Secret access key: ', g.secretAccessKey]], ['accounts', 'add', name, '--provider', 'ceph', '--endpoint-url', g.endpoint], env);
     expect(session.status).toBe(0);
     const screen = session.stdout;
     expect(screen).toContain('Access key ID: ');
@@ -50,12 +29,7 @@ describe('ferry accounts add at a terminal', () => {
     const dataDir = await tempDir();
     const env = cliEnv(dataDir);
     const name = uniqueName('ctrlc');
-    const session = spawnSync(
-      'python3',
-      [resolve(__dirname, '../support/pty_session.py'), JSON.stringify([['Access key ID: ', g.accessKeyId], ['Secret access key: ', '\u0003']]), '--', process.execPath, CLI, 'accounts', 'add', name, '--provider', 'ceph', '--endpoint-url', g.endpoint],
-      { env, encoding: 'utf8', timeout: 60_000 },
-    );
-    if (session.error) throw new Error(`python3 is needed for the terminal test (apt-get install -y python3): ${session.error.message}`);
+    const session = atTerminal([['Access key ID: ', g.accessKeyId], ['Secret access key: ', '\u0003']], ['accounts', 'add', name, '--provider', 'ceph', '--endpoint-url', g.endpoint], env);
     expect(session.status).toBe(130);
     expect(session.stdout).toContain('ferry: Cancelled at the prompt: nothing was saved.');
     expect(session.stdout).not.toContain('unexpected error');
@@ -67,12 +41,7 @@ describe('ferry accounts add at a terminal', () => {
     const dataDir = await tempDir();
     const env = cliEnv(dataDir);
     const name = uniqueName('term');
-    const session = spawnSync(
-      'python3',
-      [resolve(__dirname, '../support/pty_session.py'), JSON.stringify([['Access key ID: ', g.accessKeyId], ['Secret access key: ', '<SIGTERM>']]), '--', process.execPath, CLI, 'accounts', 'add', name, '--provider', 'ceph', '--endpoint-url', g.endpoint],
-      { env, encoding: 'utf8', timeout: 60_000 },
-    );
-    if (session.error) throw new Error(`python3 is needed for the terminal test (apt-get install -y python3): ${session.error.message}`);
+    const session = atTerminal([['Access key ID: ', g.accessKeyId], ['Secret access key: ', '<SIGTERM>']], ['accounts', 'add', name, '--provider', 'ceph', '--endpoint-url', g.endpoint], env);
     expect(session.status, session.stdout).toBe(130);
     expect(session.stdout).toContain('ferry: Cancelled at the prompt: nothing was saved.');
     expect((await ferry(['accounts', 'list'], { env })).stdout).not.toContain(name);
@@ -82,27 +51,7 @@ describe('ferry accounts add at a terminal', () => {
     const g = gateway();
     const dataDir = await tempDir();
     const name = uniqueName('asked');
-    const session = spawnSync(
-      'python3',
-      [
-        resolve(__dirname, '../support/pty_session.py'),
-        JSON.stringify([
-          ['Endpoint URL (your RADOS Gateway, for example http://rgw.example.com:7480): ', g.endpoint],
-          ['Access key ID: ', g.accessKeyId],
-          ['Secret access key: ', g.secretAccessKey],
-        ]),
-        '--',
-        process.execPath,
-        CLI,
-        'accounts',
-        'add',
-        name,
-        '--provider',
-        'ceph',
-      ],
-      { env: cliEnv(dataDir), encoding: 'utf8', timeout: 60_000 },
-    );
-    if (session.error) throw new Error(`python3 is needed for the terminal test (apt-get install -y python3): ${session.error.message}`);
+    const session = atTerminal([['Endpoint URL (your RADOS Gateway, for example http://rgw.example.com:7480): ', g.endpoint], ['Access key ID: ', g.accessKeyId], ['Secret access key: ', g.secretAccessKey]], ['accounts', 'add', name, '--provider', 'ceph'], cliEnv(dataDir));
     expect(session.status, session.stdout + session.stderr).toBe(0);
     const screen = session.stdout;
     expect(screen.indexOf('Endpoint URL')).toBeLessThan(screen.indexOf('Access key ID: '));
