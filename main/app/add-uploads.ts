@@ -39,6 +39,12 @@ export interface AddUploads {
    * 'replace', 'skip', or 'keep-both': stored under a numbered name, never replacing anything.
    */
   onExisting?: 'ask' | 'replace' | 'skip' | 'keep-both';
+  /**
+   * What was given but is not uploaded (links out of a folder, FIFOs, a file gone since it was
+   * handed over), one sentence each: to the caller when given (a share from outside says it in
+   * its notification, as the window may be closed), else as notices in the window.
+   */
+  onSkipped?: (message: string) => void;
 }
 
 /** A server that cannot be reached gives undefined: the uploads wait for it. Whatever it answered is for the caller. */
@@ -57,16 +63,27 @@ export async function addUploads(room: UploadRoom, req: AddUploads, onEnd?: Drop
   await ferry.accounts.get(account);
   known.newFolder(account, bucket, prefix);
   const outside: string[] = [];
+  const missing: string[] = [];
   const other: string[] = [];
-  let files = await expandDrop(paths, prefix, (s) => (s.kind === 'outside' ? outside.push(`${s.link} → ${s.target}`) : other.push(`${s.link} (${skippedReason(s, '')})`)));
+  let files = await expandDrop(
+    paths,
+    prefix,
+    (s) => (s.kind === 'outside' ? outside.push(`${s.link} → ${s.target}`) : s.kind === 'missing' ? missing.push(`${s.link}: ${skippedReason(s, '')}`) : other.push(`${s.link} (${skippedReason(s, '')})`)),
+    { missing: 'skip' },
+  );
   const some = (list: string[]) => `${list.slice(0, 3).join(', ')}${list.length > 3 ? ', …' : ''}`;
-  if (outside.length) {
-    emit('notice', {
-      message: `${outside.length} symbolic link${outside.length === 1 ? '' : 's'} in the dropped folder point${outside.length === 1 ? 's' : ''} outside it and ${outside.length === 1 ? 'was' : 'were'} not uploaded: ${some(outside)}. Drop the files they point to if you want them.`,
-    });
+  const said: string[] = [];
+  if (missing.length) {
+    said.push(`${missing.length === 1 ? 'One item' : `${missing.length} items`} could not be opened and ${missing.length === 1 ? 'was' : 'were'} not uploaded: ${some(missing)}.`);
   }
-  if (other.length) emit('notice', { message: `${other.length} item${other.length === 1 ? '' : 's'} in the dropped folder ${other.length === 1 ? 'is' : 'are'} not ${other.length === 1 ? 'a file' : 'files'} and ${other.length === 1 ? 'was' : 'were'} not uploaded: ${some(other)}.` });
-  if (!files.length) throw new FerryError('FILE_NOT_FOUND', 'Nothing to upload: the dropped folders contain no files.');
+  if (outside.length) {
+    said.push(
+      `${outside.length} symbolic link${outside.length === 1 ? '' : 's'} in the dropped folder point${outside.length === 1 ? 's' : ''} outside it and ${outside.length === 1 ? 'was' : 'were'} not uploaded: ${some(outside)}. Drop the files they point to if you want them.`,
+    );
+  }
+  if (other.length) said.push(`${other.length} item${other.length === 1 ? '' : 's'} in the dropped folder ${other.length === 1 ? 'is' : 'are'} not ${other.length === 1 ? 'a file' : 'files'} and ${other.length === 1 ? 'was' : 'were'} not uploaded: ${some(other)}.`);
+  if (!files.length) throw new FerryError('FILE_NOT_FOUND', said.length ? `Nothing was uploaded. ${said.join(' ')}` : 'Nothing to upload: the dropped folders contain no files.');
+  for (const message of said) (req.onSkipped ?? ((m: string) => emit('notice', { message: m })))(message);
   const conn = await connection(account);
   const wait = (taken: 'replace' | 'if-absent' | 'keep-both') => waiting.uploads({ account, bucket, prefix, endpoint: conn.storage.endpoint }, files, taken, onEnd);
   if (onExisting === 'replace') {

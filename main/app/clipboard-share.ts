@@ -17,23 +17,26 @@ export interface ClipboardSource {
   read(): Promise<ClipboardEntry[]>;
 }
 
-export type ClipboardItem = { kind: 'files'; paths: string[] } | { kind: 'image'; png: Buffer; ext?: 'png' | 'jpg' } | { kind: 'text'; text: string } | { kind: 'empty' };
+export type ClipboardItem =
+  /** Copied files; `notFiles`, file:// addresses among them with no path here (another host's, a NUL in the name): said, not shared. */
+  | { kind: 'files'; paths: string[]; notFiles?: string[] }
+  | { kind: 'image'; png: Buffer; ext?: 'png' | 'jpg' } | { kind: 'text'; text: string } | { kind: 'empty' };
 
 /** A platform format as Electron names one with no MIME type. */
 const raw = (format: string) => `electron application/osclipboard;format="${format}"`;
 
 /** The formats file managers put copied files in, each with how to read paths from its bytes. */
-const FILE_FORMATS: Array<[string, (bytes: Buffer) => string[]]> = [
+const FILE_FORMATS: Array<[string, (bytes: Buffer) => Copied]> = [
   // GNOME Files, Nemo, Caja: "copy" or "cut", then one file:// URI per line.
-  ['x-special/gnome-copied-files', (b) => fromUris(b.toString('utf8').replace(/^(copy|cut)\s*\n/, ''))],
+  ['x-special/gnome-copied-files', (b) => fromUris(b.toString('utf8').replace(/^(copy|cut)\s*\n/, ''), { allFiles: true })],
   // Dolphin, Thunar, and what Chromium calls a file list everywhere.
   ['text/uri-list', (b) => fromUris(b.toString('utf8'))],
   // Finder, several files: a property list of paths.
-  ['NSFilenamesPboardType', (b) => [...b.toString('utf8').matchAll(/<string>([^<]*)<\/string>/g)].map((m) => unescapeXml(m[1]!))],
+  ['NSFilenamesPboardType', (b) => asPaths([...b.toString('utf8').matchAll(/<string>([^<]*)<\/string>/g)].map((m) => unescapeXml(m[1]!)))],
   // Finder, one file.
   ['public.file-url', (b) => fromUris(b.toString('utf8'))],
   // Explorer: the first copied file's path, UTF-16 and NUL-terminated.
-  ['FileNameW', (b) => b.toString('utf16le').split('\0').filter(Boolean)],
+  ['FileNameW', (b) => asPaths(b.toString('utf16le').split('\0').filter(Boolean))],
 ];
 
 export async function whatIsCopied(clip: ClipboardSource): Promise<ClipboardItem> {
@@ -50,8 +53,8 @@ export async function whatIsCopied(clip: ClipboardSource): Promise<ClipboardItem
   };
   for (const [format, read] of FILE_FORMATS) {
     const bytes = await bytesOf(format);
-    const paths = bytes ? read(bytes) : [];
-    if (paths.length) return { kind: 'files', paths };
+    const { paths, notFiles } = bytes ? read(bytes) : { paths: [], notFiles: [] };
+    if (paths.length || notFiles.length) return { kind: 'files', paths, ...(notFiles.length ? { notFiles } : {}) };
   }
   const png = await bytesOf('image/png');
   if (png) return { kind: 'image', png };
@@ -62,20 +65,42 @@ export async function whatIsCopied(clip: ClipboardSource): Promise<ClipboardItem
   return { kind: 'empty' };
 }
 
-function fromUris(text: string): string[] {
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.trim().replace(/\0+$/, ''))
-    .filter((l) => l && !l.startsWith('#'))
-    .map(filePath)
-    .filter((p): p is string => p !== undefined);
+/** Paths read from a clipboard format, and the file addresses in it that name no file here. */
+interface Copied {
+  paths: string[];
+  notFiles: string[];
 }
 
-/** A file:// URI's local path; undefined for anything else (an http link in a URI list is not a file). */
+function asPaths(paths: string[]): Copied {
+  return { paths: paths.filter((p) => !p.includes('\0')), notFiles: paths.filter((p) => p.includes('\0')) };
+}
+
+/**
+ * A URI list's local files, and the copied items that are addresses instead (a file manager's
+ * sftp:// or smb:// file: said, not shared as text). In a plain URI list an http(s) line is a
+ * link copied with its page, not a file: passed over, so the text copied with it is shared. In
+ * a file manager's own list (`allFiles`) every line is a copied file.
+ */
+function fromUris(text: string, opts: { allFiles?: boolean } = {}): Copied {
+  const out: Copied = { paths: [], notFiles: [] };
+  for (const line of text.split(/\r?\n/).map((l) => l.trim().replace(/\0+$/, ''))) {
+    if (!line || line.startsWith('#')) continue;
+    if (!/^file:\/\//i.test(line)) {
+      if (opts.allFiles || (/^[a-z][a-z0-9+.-]*:/i.test(line) && !/^https?:/i.test(line))) out.notFiles.push(line);
+      continue;
+    }
+    const path = filePath(line);
+    if (path === undefined) out.notFiles.push(line);
+    else out.paths.push(path);
+  }
+  return out;
+}
+
+/** A file:// URI's local path; undefined where it names none (another host's file, a NUL in the name). */
 function filePath(uri: string): string | undefined {
-  if (!/^file:\/\//i.test(uri)) return undefined;
   try {
-    return fileURLToPath(uri);
+    const path = fileURLToPath(uri);
+    return path.includes('\0') ? undefined : path;
   } catch {
     // file://host/… on a system that does not take hosts
     return undefined;

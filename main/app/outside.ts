@@ -10,6 +10,7 @@ import { join, sep } from 'node:path';
 import type { Ferry } from '../core/ferry';
 import { isFerryError } from '../core/errors';
 import { dataFolderError } from '../core/files';
+import { safeText } from '../core/text';
 import { addUploads, type UploadRoom } from './add-uploads';
 import type { CaptureTool } from './capture';
 import type { ClipboardItem } from './clipboard-share';
@@ -30,7 +31,7 @@ export interface OutsideDeps {
 }
 
 /** How a share from outside ended: the link copied, or what was said instead. */
-export type ShareOutcome = { ok: true; url: string; expiresAt: string; files: number; failed: string[] } | { ok: false; message: string };
+export type ShareOutcome = { ok: true; url: string; expiresAt: string; files: number; failed: string[]; skipped: string[] } | { ok: false; message: string };
 
 export class OutsideShares {
   private gathered: string[] = [];
@@ -68,16 +69,21 @@ export class OutsideShares {
    * dropped on the dock): Ferry shares what has a path on this computer, so it says so.
    */
   refuse(addresses: string[]): ShareOutcome {
+    return this.fail('Not a file on this computer', this.refusal(addresses));
+  }
+
+  private refusal(addresses: string[]): string {
     const shown = addresses.length === 1 ? addresses[0]! : `${addresses[0]} and ${addresses.length - 1} more`;
-    return this.fail(
-      'Not a file on this computer',
-      `${shown} ${addresses.length === 1 ? 'is an address' : 'are addresses'}, not a file Ferry can read. Copy the file to this computer (or mount the share so it has a path), then share it again.`,
-    );
+    return `${shown} ${addresses.length === 1 ? 'is an address' : 'are addresses'}, not a file Ferry can read. Copy the file to this computer (or mount the share so it has a path), then share it again.`;
   }
 
   /** What is on the clipboard (files, an image, text), shared as files are. */
   async shareClipboard(item: ClipboardItem, label = 'Clipboard'): Promise<ShareOutcome> {
-    if (item.kind === 'files') return this.share(item.paths);
+    if (item.kind === 'files') {
+      const addresses = item.notFiles ?? [];
+      if (!item.paths.length) return this.refuse(addresses);
+      return this.share(item.paths, undefined, addresses.length ? [this.refusal(addresses)] : []);
+    }
     if (item.kind === 'empty') return this.fail('Nothing to share', 'The clipboard holds no files, image or text. Copy something first, then share again.');
     const made = await this.madeFile(item, label).catch((err: unknown) => err as Error);
     if (made instanceof Error) return this.fail('Could not share the clipboard', this.words(made));
@@ -95,7 +101,7 @@ export class OutsideShares {
    * Uploads the files and folders to the destination under names free there, then copies one
    * link: the object's for one file, a one-link share for several. Never throws.
    */
-  async share(paths: string[], after?: () => Promise<void>): Promise<ShareOutcome> {
+  async share(paths: string[], after?: () => Promise<void>, alsoLeftOut: string[] = []): Promise<ShareOutcome> {
     const { ferry } = this.deps;
     let cleanupLater = false;
     try {
@@ -113,10 +119,17 @@ export class OutsideShares {
       const prefix = destination.prefix ?? '';
       let ended!: (r: { done: string[]; failed: string[] }) => void;
       const end = new Promise<{ done: string[]; failed: string[] }>((r) => (ended = r));
-      const added = await addUploads(this.deps.room, { account: destination.account, bucket: destination.bucket, prefix, paths, onExisting: 'keep-both' }, (done, failed) => ended({ done, failed }));
+      // What is left out (a file gone since it was handed over, a FIFO or an outside link in a
+      // folder) is said in the share's one notification: the window is likely closed.
+      const skipped: string[] = [...alsoLeftOut];
+      const added = await addUploads(
+        this.deps.room,
+        { account: destination.account, bucket: destination.bucket, prefix, paths, onExisting: 'keep-both', onSkipped: (m) => skipped.push(m) },
+        (done, failed) => ended({ done, failed }),
+      );
       cleanupLater = true;
       if (added.some((t) => t.waiting)) {
-        this.deps.notify('Waiting for the network', `${destination.bucket} cannot be reached now. The ${added.length === 1 ? 'file uploads' : `${added.length} files upload`} when it is back, and the link is copied then.`);
+        this.notify('Waiting for the network', `${destination.bucket} cannot be reached now. The ${added.length === 1 ? 'file uploads' : `${added.length} files upload`} when it is back, and the link is copied then.`);
       }
       const { done: finished, failed } = await end;
       // Said and shared in the order they were given, not the order they finished in.
@@ -124,15 +137,16 @@ export class OutsideShares {
       const done = [...finished].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
       // A clipboard's file is kept while the list can still retry its upload (tidy removes it at a later start).
       if (!failed.length) await after?.().catch(() => {});
-      return await this.copyLink(destination.account, destination.bucket, prefix, done, failed);
+      return await this.copyLink(destination.account, destination.bucket, prefix, done, failed, skipped);
     } catch (err) {
       if (!cleanupLater) await after?.().catch(() => {});
       return this.fail('Could not share', this.words(err));
     }
   }
 
-  private async copyLink(account: string, bucket: string, prefix: string, done: string[], failed: string[]): Promise<ShareOutcome> {
-    if (!done.length) return this.fail(failed.length === 1 ? 'Upload failed' : `${failed.length} uploads failed`, `${failed[0] ?? 'Nothing was uploaded.'}${failed.length > 1 ? ` (and ${failed.length - 1} more; see the upload list)` : ''} No link was copied.`);
+  private async copyLink(account: string, bucket: string, prefix: string, done: string[], failed: string[], skipped: string[]): Promise<ShareOutcome> {
+    const left = skipped.length ? ` ${skipped.join(' ')}` : '';
+    if (!done.length) return this.fail(failed.length === 1 ? 'Upload failed' : `${failed.length} uploads failed`, `${failed[0] ?? 'Nothing was uploaded.'}${failed.length > 1 ? ` (and ${failed.length - 1} more; see the upload list)` : ''} No link was copied.${left}`);
     const { defaultExpirySeconds } = await this.deps.ferry.preferences.get();
     const link =
       done.length === 1
@@ -145,8 +159,8 @@ export class OutsideShares {
     const listed = names.length <= 3 ? names.join(', ') : `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
     const until = new Date(link.expiresAt).toLocaleString();
     const lost = failed.length ? ` ${failed.length} could not be uploaded: ${failed[0]}${failed.length > 1 ? ' …' : ''}` : '';
-    this.deps.notify('Link copied', `${listed} ${names.length === 1 ? 'is' : 'are'} in ${bucket}/${prefix}; the link${done.length > 1 ? ' to all of them' : ''} is on the clipboard and works until ${until}.${lost}`);
-    return { ok: true, url: link.url, expiresAt: link.expiresAt, files: done.length, failed };
+    this.notify('Link copied', `${listed} ${names.length === 1 ? 'is' : 'are'} in ${bucket}/${prefix}; the link${done.length > 1 ? ' to all of them' : ''} is on the clipboard and works until ${until}.${lost}${left}`);
+    return { ok: true, url: link.url, expiresAt: link.expiresAt, files: done.length, failed, skipped };
   }
 
   /** An image or text from the clipboard as a file named for when it was copied, in a folder of its own under Ferry's data. */
@@ -166,8 +180,16 @@ export class OutsideShares {
     return local ? forWindow(local.message) : `Something went wrong: ${err instanceof Error ? err.message : String(err)}`;
   }
 
+  /**
+   * Every notification of a share: names handed over may hold line breaks, escapes or bidi
+   * controls ("a\u202Etxt.exe"), shown as visible escapes as everywhere else (core/text.ts).
+   */
+  private notify(title: string, body: string): void {
+    this.deps.notify(safeText(title), safeText(body));
+  }
+
   private fail(title: string, message: string): ShareOutcome {
-    this.deps.notify(title, message);
+    this.notify(title, message);
     return { ok: false, message };
   }
 

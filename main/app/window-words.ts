@@ -7,6 +7,7 @@ import { safeLines } from '../core/text';
  */
 const REWRITES: Array<[RegExp, string]> = [
   [/Check the name, or create it with: ferry mb s3:\/\/\S+/, 'Check the name, or make it with “+ New bucket” in the sidebar.'],
+  [/Check the name \(ferry ls lists your buckets\)\./, 'Check the name: the sidebar lists your buckets.'],
   [/Check the key with: ferry ls s3:\/\/\S+/, 'Refresh the list to see what is there now.'],
   [/run ferry uploads abort s3:\/\/\S+ --upload-id \S+/, 'remove them under “Unfinished uploads” beside the bucket’s files'],
   [/remove them with: ferry uploads abort s3:\/\/\S+ --upload-id \S+/, 'remove them under “Unfinished uploads” beside the bucket’s files'],

@@ -9,7 +9,7 @@ export const VERSION = '0.1.0';
 
 /** Where ferry --help lists each option that has a line there (each line is where the option is declared). */
 const OPTION_ORDER = [
-  'account', 'endpoint-url', 'region', 'expires-in', 'filename', 'one-link', 'private', 'passphrase', 'max-size', 'accept', 'note', 'title',
+  'account', 'endpoint-url', 'region', 'expires-in', 'filename', 'one-link', 'replace', 'private', 'passphrase', 'max-size', 'accept', 'note', 'title',
   'provider', 'access-key-id', 'path-style', 'allow-link-local-endpoint', 'keys', 'no-test', 'part-size', 'concurrency', 'bwlimit', 'recursive',
   'json', 'no-progress', 'no-resume', 'no-clobber', 'debug', 'help', 'version',
 ];

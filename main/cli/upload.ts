@@ -35,7 +35,16 @@ export interface Upload {
   file: string;
   bucket: string;
   key: string;
+  /**
+   * Never replace (share's default): a taken key is kept beside as "name (2).ext", uploaded
+   * only-if-absent, and moved on to the next free name if another writer takes it meanwhile;
+   * `key` is then the name it was stored under.
+   */
+  keepBoth?: boolean;
 }
+
+/** How many times an upload kept beside moves on to another name taken meanwhile before it gives up. */
+const MAX_MOVES = 5;
 
 /** What an upload says when it is done: on stdout for cp; on stderr for share, whose stdout is for the link alone. */
 export function uploadedLine(u: Upload): string {
@@ -66,10 +75,34 @@ export interface Tuning {
  * says nothing, as it always has.
  */
 export async function uploadFile(ctx: UploadContext, c: Connection, u: Upload, tuning?: Tuning): Promise<UploadResult | undefined> {
+  if (!u.keepBoth || ctx.o['no-clobber']) return uploadTo(ctx, c, u, tuning);
+  const wanted = u.key;
+  const tried = new Set<string>();
+  const { existingKeys } = await import('../core/s3/collect');
+  const { freeNames } = await import('../core/transfers/free-names');
+  for (let moves = 0; ; moves++) {
+    const [free] = await freeNames([wanted], async (keys) => {
+      const there = await existingKeys(c.storage, u.bucket, keys, ctx.io.signal);
+      for (const k of keys) if (tried.has(k)) there.add(k);
+      return there;
+    }).catch(stopped(ctx, 'Upload cancelled: nothing was sent.'));
+    u.key = free!;
+    tried.add(u.key);
+    try {
+      const result = await uploadTo(ctx, c, u, tuning, { ifAbsent: true });
+      if (u.key !== wanted) ctx.say(`ferry: ${formatS3Url({ bucket: u.bucket, key: wanted })} is taken, so this file is kept beside it as ${formatS3Url(u)} (--replace replaces it instead)`);
+      return result;
+    } catch (err) {
+      if (!isFerryError(err, 'OBJECTS_EXIST') || moves + 1 >= MAX_MOVES) throw err;
+    }
+  }
+}
+
+async function uploadTo(ctx: UploadContext, c: Connection, u: Upload, tuning?: Tuning, held: { ifAbsent?: true } = {}): Promise<UploadResult | undefined> {
   const resume = { resume: !ctx.o['no-resume'] };
   // --no-clobber: looked at first (nothing is sent for a key that is taken), and held to the end
   // (ifAbsent), so another writer's object stored meanwhile is not replaced either.
-  const ifAbsent = ctx.o['no-clobber'] ? { ifAbsent: true } : {};
+  const ifAbsent = ctx.o['no-clobber'] || held.ifAbsent ? { ifAbsent: true } : {};
   if (ctx.o['no-clobber'] && (await c.storage.exists(u.bucket, u.key, ctx.io.signal).catch(stopped(ctx, 'Upload cancelled: nothing was sent.')))) return void notReplaced(ctx, u);
   const taken = (err: unknown) => {
     if (isFerryError(err, 'OBJECTS_EXIST') && ctx.o['no-clobber']) return void notReplaced(ctx, u);

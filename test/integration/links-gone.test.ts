@@ -61,7 +61,7 @@ describe.each(servers())('ferry links on $name', (server) => {
     const r = await run(['links']);
     expect(r.stderr).toBe('');
     const lines = r.stdout.trim().split('\n');
-    expect(lines.find((l) => l.includes('plain/a.txt'))).toMatch(/ {2}s3:\/\/\S+\/plain\/a\.txt {2}\(object deleted\)$/);
+    expect(lines.find((l) => l.includes('plain/a.txt'))).toMatch(/ {2}s3:\/\/\S+\/plain\/a\.txt {2}\(no object there now: the link opens nothing\)$/);
     expect(lines.find((l) => l.includes('kept/b.txt'))).toMatch(/ {2}s3:\/\/\S+\/kept\/b\.txt$/);
     expect(lines.find((l) => l.includes('as one link'))).toMatch(/as one link \(3 files\) {2}\(1 of 3 files deleted\)$/);
     expect(lines.find((l) => l.includes('private link'))).toMatch(/2 encrypted files in \S+ {2}\(1 of 2 files deleted\)$/);

@@ -456,18 +456,24 @@ describe('uploads beside another writer and through lost answers', () => {
   });
 
   it('Keep both holds to the end too: a name another writer takes while Ferry uploads moves the upload to the next free name, theirs untouched (one PUT, and in parts)', async () => {
-    for (const [name, size] of [
-      ['small.bin', 64 * 1024],
-      ['parts.bin', 12 * MiB],
+    // Theirs lands while Ferry's first PUT (the object, or a part) waits, or while its Complete
+    // does: after Ferry's last look, where only the server's If-None-Match can tell.
+    for (const [name, size, at] of [
+      ['small.bin', 64 * 1024, 'PUT'],
+      ['parts.bin', 12 * MiB, 'PUT'],
+      ['complete.bin', 12 * MiB, 'POST'],
     ] as const) {
       const key = `kb-race/${name}`;
       const numbered = key.replace('.bin', ' (2).bin');
       const ours = await randomFile(await tempDir(), name, size);
       let theirs!: Promise<unknown>;
       const s = await stub((r) => {
-        if (r.method === 'PUT' && decodeURIComponent(r.url.pathname).endsWith(key) && !theirs) {
+        if (r.method === at && (at === 'PUT' || r.url.searchParams.has('uploadId')) && decodeURIComponent(r.url.pathname).endsWith(key) && !theirs) {
           theirs = direct.storage.put(bucket, key, Buffer.from('theirs'));
-          return { hold: theirs };
+          // A Complete is answered as Ceph 16 answers one whose If-None-Match it passes over
+          // while another writer's object lands: 200, no ETag, and theirs stays.
+          const ignored = { respond: { status: 200, body: `<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${key}</Key><ETag></ETag></CompleteMultipartUploadResult>` } };
+          return at === 'POST' ? { hold: theirs, then: ignored } : { hold: theirs };
         }
         return undefined;
       });
@@ -480,11 +486,33 @@ describe('uploads beside another writer and through lost answers', () => {
         expect(ended[0], name).toMatchObject({ status: 'done', key: numbered, bytesDone: size });
         expect((await direct.storage.getBytes(bucket, key, 100)).toString(), name).toBe('theirs');
         expect(await contentOf(bucket, numbered), name).toEqual({ sha256: ours.sha256, size });
+        // (The stub's Complete never reached the server: that upload is cleared by hand.)
+        if (at === 'POST') for (const u of await pending(bucket, key)) await direct.storage.abortMultipartUpload(bucket, key, u.uploadId);
         expect(await pending(bucket, key), name).toEqual([]);
         expect(await pending(bucket, numbered), name).toEqual([]);
       } finally {
         conn.close();
       }
+    }
+  });
+
+  it('Keep both, when the answer to its PUT is lost: the repeat finds its own bytes under the name and is done there, with no numbered copy', async () => {
+    const key = 'kb-lost/lost.bin';
+    const ours = await randomFile(await tempDir(), 'lost.bin', 2000);
+    let dropped = false;
+    const s = await stub((r) => (r.method === 'PUT' && r.url.pathname.endsWith(key) && !dropped ? ((dropped = true), { dropAnswer: true }) : undefined));
+    const { conn } = await machine(s.endpoint);
+    const ended: TransferView[] = [];
+    const queue = new TransferQueue({ connection: async () => conn, onChange: () => {}, onFinished: (v) => void ended.push(v) });
+    try {
+      queue.add([{ account: 'a', bucket, key, file: ours.path, size: 2000, keepBoth: true }]);
+      await waitFor(async () => ended.length === 1, 60_000);
+      expect(dropped).toBe(true);
+      expect(ended[0]).toMatchObject({ status: 'done', key });
+      expect(await contentOf(bucket, key)).toEqual({ sha256: ours.sha256, size: 2000 });
+      expect((await direct.storage.listPage(bucket, 'kb-lost/')).objects.map((o) => o.key)).toEqual([key]);
+    } finally {
+      conn.close();
     }
   });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -215,6 +215,49 @@ describe('sharing from outside the window', () => {
     expect(outcome).toMatchObject({ ok: false });
     expect(notified.pop()).toMatchObject({ title: 'Could not share', body: expect.stringContaining('deleted-meanwhile.txt') });
     expect(copied).toEqual([]);
+  });
+
+  it('one file gone since it was handed over does not lose the others: they are shared, and the one notification names what was left out and why', async () => {
+    const dir = await tempDir();
+    const here = await randomFile(dir, 'here.txt', 1000);
+    const folder = join(dir, 'album');
+    await mkdir(folder);
+    await randomFile(folder, 'in.jpg', 2000);
+    await symlink('/etc/hostname', join(folder, 'escape.txt'));
+    const outcome = await core.outside.receive([here.path, join(dir, 'gone.txt'), folder]);
+    expect(outcome).toMatchObject({ ok: true, files: 2, failed: [] });
+    expect(copied).toEqual([outcome.ok && outcome.url]);
+    expect(notified).toHaveLength(1);
+    const body = notified[0]!.body;
+    expect(body).toContain(`One item could not be opened and was not uploaded: ${join(dir, 'gone.txt')}: it is not there (moved or deleted since it was given).`);
+    expect(body).toMatch(/1 symbolic link in the dropped folder points outside it and was not uploaded: .*escape\.txt → \/etc\/hostname/);
+    const page = await (await fetch((outcome as { url: string }).url)).text();
+    expect(page).toContain('here.txt');
+    expect(page).toContain('in.jpg');
+  });
+
+  it('names with line breaks or bidi controls reach the notification as visible escapes, never raw', async () => {
+    const dir = await tempDir();
+    const odd = await randomFile(dir, 'a\u202Etxt.exe', 10);
+    const outcome = await core.outside.receive([odd.path]);
+    expect(outcome).toMatchObject({ ok: true });
+    expect(notified[0]!.body).toContain('a\\u202etxt.exe');
+    expect(notified[0]!.body).not.toMatch(/[\u202e\n]/);
+  });
+
+  it('copied items that are addresses, not files here (sftp://, smb://, another host’s file://), are said; local files copied with them are shared', async () => {
+    const dir = await tempDir();
+    const local = await randomFile(dir, 'local.txt', 100);
+    const remoteOnly = await whatIsCopied(fakeClipboard({ formats: { 'x-special/gnome-copied-files': 'copy\nsftp://host/home/me/report.pdf' } }));
+    expect(remoteOnly).toEqual({ kind: 'files', paths: [], notFiles: ['sftp://host/home/me/report.pdf'] });
+    expect(await core.outside.shareClipboard(remoteOnly)).toMatchObject({ ok: false });
+    expect(notified.pop()).toEqual({ title: 'Not a file on this computer', body: expect.stringContaining('sftp://host/home/me/report.pdf is an address') });
+    expect(copied).toEqual([]);
+    const mixed = await whatIsCopied(fakeClipboard({ formats: { 'text/uri-list': `${pathToFileURL(local.path).href}\r\nsmb://nas/share/b.txt\r\nfile:///etc/passwd%00.png\r\nhttps://example.com/page\r\n` } }));
+    expect(mixed).toEqual({ kind: 'files', paths: [local.path], notFiles: ['smb://nas/share/b.txt', 'file:///etc/passwd%00.png'] });
+    const outcome = await core.outside.shareClipboard(mixed);
+    expect(sha256(await linkServes(outcome))).toBe(local.sha256);
+    expect(notified.pop()?.body).toContain('smb://nas/share/b.txt and 1 more are addresses, not a file Ferry can read');
   });
 
   it('a destination whose account was removed sends the user to Settings', async () => {

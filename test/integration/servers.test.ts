@@ -241,6 +241,10 @@ describe.each(servers())('on $name', (server) => {
       const right = !(await refused(c.send(new PutObjectCommand({ Bucket: b, Key: `direct/${algorithm}-ok`, Body: body, ChecksumAlgorithm: algorithm, [`Checksum${algorithm}`]: checksumHeader(algorithm, body) }))));
       expect(caps.checksums.includes(algorithm), algorithm).toBe(wrong && right);
     }
+    // Only-if-absent writes: a PUT with If-None-Match: * onto a key that holds an object.
+    await c.send(new PutObjectCommand({ Bucket: b, Key: 'direct/if-absent', Body: body }));
+    const again = await c.send(new PutObjectCommand({ Bucket: b, Key: 'direct/if-absent', Body: body, IfNoneMatch: '*' })).then(() => 200, (e: { $metadata?: { httpStatusCode?: number } }) => e.$metadata?.httpStatusCode);
+    expect(caps.conditionalWrites).toBe(again === 412);
     // Multipart, ListParts, ListMultipartUploads and abort.
     const u = await c.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'direct/mp' }));
     expect(caps.multipart).toBe(!(await refused(c.send(new UploadPartCommand({ Bucket: b, Key: 'direct/mp', UploadId: u.UploadId, PartNumber: 1, Body: body })))));
@@ -262,6 +266,7 @@ describe.each(servers())('on $name', (server) => {
     const words = await run(['accounts', 'test', account]);
     expect(words.stdout).toMatch(/What the server supports \(tested in bucket/);
     expect(words.stdout).toMatch(/resume \(ListParts\)/);
+    expect(words.stdout).toMatch(caps.conditionalWrites ? /yes +only-if-absent writes \(If-None-Match\): a name another writer takes/ : /no +only-if-absent writes \(If-None-Match\): NOT supported/);
     if (process.env.FERRY_TEST_VERBOSE) console.log(`${server.name}:\n${words.stdout}`);
   });
 

@@ -362,6 +362,19 @@ describe('fileManagerItems', () => {
       expect(existsSync(join(shown, 'pwned'))).toBe(false);
       expect(existsSync(join(dir, 'pwned'))).toBe(false);
     });
+
+    it.runIf(spawnSync(shell, ['-c', 'true']).status === 0)(`the Nautilus script (run by ${shell}) in a remote folder passes the selected addresses on, one argument each`, async () => {
+      const dir = await tempDir('ferry-nautilus-');
+      const out = join(dir, 'argv');
+      const program = await recorder(join(dir, 'app'), 'ferry-app', out);
+      const script = join(dir, 'Share with Ferry');
+      await writeFile(script, nautilusScript([program]));
+      await chmod(script, 0o755);
+      const uris = ['sftp://host/home/me/a%20report.pdf', 'smb://nas/share/*.txt'];
+      const r = spawnSync(shell, [script], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, NAUTILUS_SCRIPT_SELECTED_URIS: `${uris.join('\n')}\n` } });
+      expect(r.status, r.stderr).toBe(0);
+      expect(await recorded(out)).toEqual(['--upload', ...uris]);
+    });
   }
 
   it('refuses a file it did not write or a link, for every file of the item, before writing any', async () => {

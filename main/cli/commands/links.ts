@@ -47,6 +47,7 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
   if (ctx.o.json) {
     ctx.json(records.map((r) => ({ ...r, expired: Date.parse(r.expiresAt) <= now, ...goneFields(states.get(r)) })));
   } else {
+    if (!records.length) ctx.out('No share links yet. Make one with: ferry share FILE s3://bucket/ (or ferry presign s3://bucket/key for an object already there)');
     for (const r of records) {
       const left = Date.parse(r.expiresAt) - now;
       const state = r.ended ? `ended ${localTime(r.ended, ctx.io.env)}` : left > 0 ? `expires in ${describeDuration(left / 1000)}` : 'expired';
@@ -65,7 +66,8 @@ function goneFields(state: LinkState | undefined): { objectGone?: boolean; files
 /** A checked link's mark: nothing while all it points to is there. */
 function mark(r: LinkRecord, state: LinkState | undefined): string {
   if (!state) return '';
-  if (state.objectGone) return r.share || r.private ? '  (page deleted: the link opens nothing)' : '  (object deleted)';
+  // Not "deleted": a link may be signed for a key that never held an object (presign asks no server).
+  if (state.objectGone) return r.share || r.private ? '  (page deleted: the link opens nothing)' : '  (no object there now: the link opens nothing)';
   const files = state.files;
   if (!files?.gone) return '';
   if (files.of === 1) return '  (its file deleted)';
@@ -120,7 +122,8 @@ async function connectFor(ctx: Context<typeof options>, r: LinkRecord): Promise<
 function what(r: LinkRecord): string {
   if (r.private) return `private link ${r.private.id}: ${r.private.files} encrypted file${r.private.files === 1 ? '' : 's'} in ${r.bucket}${r.private.passphrase ? ', with a passphrase' : ''}`;
   if (r.share) return `${formatS3Url({ bucket: r.bucket, key: r.share.prefix })} as one link (${r.share.files} file${r.share.files === 1 ? '' : 's'})`;
-  return formatS3Url(r);
+  // Two links to one object differ by the name the browser saves it as, when one was given.
+  return `${formatS3Url(r)}${r.filename ? ` as "${r.filename}"` : ''}`;
 }
 
 async function privateLink(ctx: Context<typeof options>, verb: 'end' | 'copy', id: string): Promise<void> {

@@ -20,6 +20,7 @@ export const usage: readonly UsageLine[] = [
 export const options = {
   ...UPLOAD_OPTIONS,
   'one-link': { type: 'boolean', help: ['--one-link', 'with share: one link (a page) for many files'] },
+  replace: { type: 'boolean', help: ['--replace', 'with share: replace an object of the same name (by default it is kept, and the file is stored beside it as "name (2).ext")'] },
   private: requestOptions.private,
   passphrase: { type: 'boolean', help: ['--passphrase', 'with share --private: also ask for a passphrase (prompted, or the first line of stdin); the link alone does not open the files'] },
   filename: presignOptions.filename,
@@ -30,12 +31,14 @@ export const options = {
 export async function run(ctx: Context<typeof options>): Promise<void> {
   if (ctx.o.private) return (await import('./share-private')).sharePrivately(ctx);
   if (ctx.o.passphrase) throw usageError('--passphrase goes with --private: ferry share FILE… s3://bucket/prefix/ --private --passphrase.');
+  if (ctx.o.replace && ctx.o['no-clobber']) throw usageError('--replace and --no-clobber ask for opposite things: give one of them.');
   if (ctx.o['one-link']) return oneLink(ctx);
   ctx.arity(2, 2, SHAPE);
   const [file, target] = ctx.args as [string, string];
   if (file.startsWith('s3://')) throw usageError(`Ferry uploads local files; "${file}" is an S3 URL. Usage: ferry share ${SHAPE}.`);
   const loc = parseS3Url(target);
-  const upload = { file, bucket: loc.bucket, key: intoKey(loc.key, basename(file)) };
+  // A link already handed out keeps serving what it served: a taken name is kept beside (unless --replace).
+  const upload = { file, bucket: loc.bucket, key: intoKey(loc.key, basename(file)), keepBoth: !ctx.o.replace };
   const expiresIn = ctx.expiry();
   const tuning = { partSize: ctx.partSize(), bar: ctx.progress() };
   await ctx.withConnection(async (c) => {
@@ -68,7 +71,7 @@ async function oneLink(ctx: Context<typeof options>): Promise<void> {
       const planned = await expandDrop(files, prefix, (s) => ctx.say(`ferry: skipped ${s.link}: ${skippedReason(s, 'its folder')}`));
       if (!planned.length) throw new FerryError('FILE_NOT_FOUND', `${files.join(', ')} hold${files.length === 1 ? 's' : ''} no files to share.`);
       for (const { file, key } of planned) {
-        const upload = { file, bucket, key };
+        const upload = { file, bucket, key, keepBoth: !ctx.o.replace };
         await uploadFile(ctx, c, upload);
         // stdout is for the link alone (scripts capture it), as with plain ferry share.
         if (!ctx.o.json) ctx.say(uploadedLine(upload));

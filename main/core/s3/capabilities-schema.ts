@@ -22,6 +22,11 @@ export const CapabilitiesSchema = obj({
   region: opt(str()),
   /** Server clock minus this computer's, in whole seconds (SigV4 allows 15 minutes). */
   clockSkewSeconds: num(),
+  /**
+   * A PUT with If-None-Match: * is refused where the key holds an object: a name another writer
+   * takes while Ferry uploads is never replaced. Unknown before this was tested.
+   */
+  conditionalWrites: opt(bool()),
   /** Browser-form uploads (POST with a signed policy) work. */
   postPolicy: bool(),
   /** Such an upload keeps the Content-Disposition its form sets (Ceph drops it); unknown before this was tested. */

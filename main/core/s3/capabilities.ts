@@ -61,6 +61,16 @@ export async function probeCapabilities(client: S3Client, profile: Profile, buck
     if (right.ok && !wrong.ok) checksums.push(algorithm);
   }
 
+  // Only-if-absent writes: a second PUT of a key just written, with If-None-Match: *, must be
+  // refused (412); a 501 (Swift's S3 API) or a success is no.
+  const first = await put(`${scratch}/if-absent`, {});
+  let conditionalWrites = false;
+  if (first.ok) {
+    cleanup.push(`${scratch}/if-absent`);
+    const again = await put(`${scratch}/if-absent`, { IfNoneMatch: '*' });
+    conditionalWrites = !again.ok && (again.error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412;
+  }
+
   // Multipart: create, one part, list its parts, list uploads, abort, and check it is gone.
   let multipart = false;
   let listParts = false;
@@ -130,6 +140,7 @@ export async function probeCapabilities(client: S3Client, profile: Profile, buck
     pathStyleOnly,
     ...(region ? { region } : {}),
     clockSkewSeconds,
+    conditionalWrites,
     postPolicy: post.ok,
     ...(post.ok ? { postKeepsDisposition: post.keepsDisposition } : {}),
   };
@@ -193,6 +204,18 @@ export function describeCapabilities(c: Capabilities): CapabilityLine[] {
     ['region', [true, c.region ? `the server names ${c.region}` : 'the server names none']],
     // The server's Date header has whole seconds: a second either way is no difference.
     ['clock', [Math.abs(c.clockSkewSeconds) < 600, `${Math.abs(c.clockSkewSeconds) <= 1 ? 'in step with the server (within a second)' : `this computer is ${Math.abs(c.clockSkewSeconds)} s ${c.clockSkewSeconds > 0 ? 'behind' : 'ahead of'} the server`}${Math.abs(c.clockSkewSeconds) >= 600 ? ': set its clock automatically, S3 refuses requests over 15 minutes off' : ''}`]],
+    ...(c.conditionalWrites !== undefined
+      ? [
+          [
+            'only-if-absent writes (If-None-Match)',
+            yes(
+              c.conditionalWrites,
+              'a name another writer takes while Ferry uploads is never replaced',
+              'NOT supported: Ferry looks just before storing instead, which leaves a moment in which another writer’s object of the same name can be replaced',
+            ),
+          ] as [string, [boolean, string]],
+        ]
+      : []),
     ['browser uploads (POST policy)', yes(c.postPolicy, 'work: file requests are possible', 'not supported: file requests cannot be offered')],
     ...(c.postPolicy && c.postKeepsDisposition !== undefined
       ? [

@@ -1,4 +1,5 @@
 import { FerryError, systemCode } from '../errors';
+import { bucketNameProblem } from './names';
 
 /** What was being done, so the message can name it. */
 export interface Operation {
@@ -71,7 +72,12 @@ export function toFerryError(err: unknown, op: Operation): FerryError {
     case 'RequestTimeTooSkewed':
       return new FerryError('CLOCK_SKEW', `${where} says this computer's clock is too far from its own. Set your clock automatically (network time) and try again.`, { cause: err });
     case 'NoSuchBucket':
-      return new FerryError('NO_SUCH_BUCKET', `The bucket ${bucket} does not exist at ${where}. Check the name, or create it with: ferry mb s3://${op.bucket ?? 'BUCKET'}`, { cause: err });
+      {
+        // A name no new bucket may have (an old one's, or a typo) is not offered to ferry mb, which would refuse it.
+        const problem = op.bucket ? bucketNameProblem(op.bucket) : undefined;
+        if (problem) return new FerryError('NO_SUCH_BUCKET', `The bucket ${bucket} does not exist at ${where}, and no bucket can be made by that name: ${problem}. Check the name (ferry ls lists your buckets).`, { cause: err });
+        return new FerryError('NO_SUCH_BUCKET', `The bucket ${bucket} does not exist at ${where}. Check the name, or create it with: ferry mb s3://${op.bucket ?? 'BUCKET'}`, { cause: err });
+      }
     case 'NoSuchKey':
       return new FerryError('NO_SUCH_KEY', `There is no object s3://${op.bucket}/${op.key ?? ''}. Check the key with: ferry ls s3://${op.bucket}/`, { cause: err });
     case 'BucketAlreadyOwnedByYou':

@@ -17,7 +17,9 @@ export interface DroppedFile {
  */
 export type Skipped =
   | { kind: 'outside'; link: string; target: string }
-  | { kind: 'folder-link' | 'broken-link' | 'not-a-file'; link: string };
+  | { kind: 'folder-link' | 'broken-link' | 'not-a-file'; link: string }
+  /** An item given that cannot be opened (gone since it was handed over, or not readable): with `missing: 'skip'` only. */
+  | { kind: 'missing'; link: string; code: string | undefined; inFolder?: boolean };
 
 /** Why it was skipped, in a few words after "skipped PATH: ". */
 export function skippedReason(s: Skipped, folder: string): string {
@@ -30,6 +32,9 @@ export function skippedReason(s: Skipped, folder: string): string {
       return 'it is a link to something that is not there';
     case 'not-a-file':
       return 'it is not a regular file (a FIFO, socket or device)';
+    case 'missing':
+      if (s.inFolder && (s.code === 'ENOENT' || s.code === 'ENOTDIR')) return 'the folder lists it, but it cannot be opened by that name (a name not in UTF-8, or removed meanwhile)';
+      return s.code === 'EACCES' || s.code === 'EPERM' ? 'it cannot be read (permission denied)' : s.code === 'ENOENT' || s.code === 'ENOTDIR' ? 'it is not there (moved or deleted since it was given)' : `it cannot be opened (${s.code ?? 'unknown error'})`;
   }
 }
 
@@ -44,8 +49,12 @@ export function skippedReason(s: Skipped, folder: string): string {
  * key, the second replacing the first. The first given keeps the name; each later one is
  * numbered as a file manager numbers a copy ("report (2).pdf", "photos (2)/"), never onto a name
  * the drop itself holds. One path given twice (a shell glob and its file) is one file.
+ *
+ * An item given that cannot be opened stops the drop (the command line says it before anything
+ * is sent), or with `missing: 'skip'` is reported and the rest go on (a share handed over by the
+ * desktop, where one file gone since must not lose the others).
  */
-export async function expandDrop(paths: string[], prefix: string, onSkipped?: (skipped: Skipped) => void): Promise<DroppedFile[]> {
+export async function expandDrop(paths: string[], prefix: string, onSkipped?: (skipped: Skipped) => void, opts: { missing?: 'skip' } = {}): Promise<DroppedFile[]> {
   const out: DroppedFile[] = [];
   const base = prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix;
   const names = new TopNames(paths);
@@ -54,7 +63,13 @@ export async function expandDrop(paths: string[], prefix: string, onSkipped?: (s
     try {
       info = await stat(path);
     } catch (err) {
-      throw new FerryError('FILE_NOT_FOUND', `Cannot open ${path} (${systemCode(err) ?? 'unknown error'}).`, { cause: err });
+      const code = systemCode(err);
+      if (opts.missing === 'skip') {
+        onSkipped?.({ kind: 'missing', link: path, code });
+        continue;
+      }
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new FerryError('FILE_NOT_FOUND', `There is no file at ${path}. Check the path and try again.`, { cause: err });
+      throw new FerryError('FILE_NOT_FOUND', `Cannot open ${path} (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? 'unknown error')}). Check that it is yours to read, then try again.`, { cause: err });
     }
     if (!info.isFile() && !info.isDirectory()) {
       onSkipped?.({ kind: 'not-a-file', link: path });
@@ -114,7 +129,12 @@ async function walk(root: string, realRoot: string, dir: string, keyPrefix: stri
         continue;
       }
     }
-    const info = entry.isSymbolicLink() ? await stat(full).catch(() => undefined) : await lstat(full).catch(() => undefined);
+    const info = entry.isSymbolicLink() ? await stat(full).catch(() => undefined) : await lstat(full).catch((err: unknown) => err as Error);
+    // Listed but not opened (a name this system cannot pass back, a file gone since, no permission): said, never left out silently.
+    if (info instanceof Error) {
+      onSkipped?.({ kind: 'missing', link: full, code: systemCode(info), inFolder: true });
+      continue;
+    }
     if (info?.isFile()) out.push({ file: full, key: keyPrefix + relative(root, full).split(sep).join('/'), size: info.size });
     else if (info) onSkipped?.({ kind: info.isDirectory() ? 'folder-link' : 'not-a-file', link: full });
   }

@@ -13,7 +13,7 @@ import { NEVER, RunEndings, unsureOf, type Run as RunOf } from './endings';
 import { partLength, planUpload, type UploadPlan } from './plan';
 import { ProgressMeter, type Progress } from './progress';
 import { keepStoredParts, listParts } from './resume';
-import { retrying, retryPolicy, sdkFailure, type RetryPolicy } from './retry';
+import { isNetworkError, retrying, retryPolicy, sdkFailure, type RetryPolicy } from './retry';
 import { openSource, sourceChanged, type SourceFile } from './source';
 import { NO_KEEPER, type UploadKeeper, type UploadProgressState } from './state';
 import { alreadyUploaded, checkStored, etagIsNotMd5, multipartEtag, unquote } from './verify';
@@ -244,6 +244,9 @@ export class Uploader {
     // --no-clobber: If-None-Match on the PUT; where the server does not know it (Swift: 501),
     // a look just before the PUT is what there is, and the PUT is sent again plainly.
     let conditional = Boolean(req.ifAbsent);
+    // An attempt whose answer was lost (or a 5xx) may still have stored the object: a repeat
+    // then finds the key taken, by this very upload. Taken by the same bytes is this upload's.
+    let mayHaveLanded = false;
     const { out } = await sendRange(this.route(req), { src, start: 0, end: src.size, meter, signal }, async (Body, ContentLength, ContentMD5, abortSignal, onSent) => {
       try {
         return await this.opts.data.putObject(
@@ -252,7 +255,14 @@ export class Uploader {
         );
       } catch (err) {
         const { status } = sdkFailure(err);
-        if (conditional && status === 412) throw keyTaken(req);
+        if (conditional && status === 412) {
+          if (mayHaveLanded) {
+            const there = await this.opts.storage.head(req.bucket, req.key, signal).catch(() => undefined);
+            if (there && there.size === ContentLength && there.etag && unquote(there.etag) === Buffer.from(ContentMD5, 'base64').toString('hex')) return { ETag: there.etag };
+          }
+          throw keyTaken(req);
+        }
+        if (isNetworkError(err) || (status ?? 0) >= 500) mayHaveLanded = true;
         if (conditional && status === 501) {
           conditional = false;
           if (await this.opts.storage.exists(req.bucket, req.key, signal)) throw keyTaken(req);
@@ -391,7 +401,9 @@ export class Uploader {
     // a Create the server carried out late is found too. (A failed sweep keeps its windows saved.)
     await this.ends.sweep(run, NEVER).catch(() => {});
     // --no-clobber: a key taken while the parts went up ends it here (the upload is aborted).
-    // Complete carries If-None-Match too, for servers that honour it there (AWS, Swift).
+    // Complete carries If-None-Match too, for servers that honour it there (AWS; Ceph 16 keeps
+    // the other writer's object and answers 200, which the check after Complete finds; Swift's
+    // S3 API ignores it, and a writer between this look and Complete may then be replaced).
     if (req.ifAbsent && (await this.opts.storage.exists(req.bucket, req.key, stop))) throw keyTaken(req);
     // Every part saved before Complete: a kill after the server completes finds the whole object.
     await keeper.save(state()).catch(() => {});
@@ -407,6 +419,12 @@ export class Uploader {
     const expected = etagsAreMd5 ? multipartEtag(partMd5) : undefined;
     // A cancel now stops the check, not the upload: the object is stored, and the message says so.
     const etag = await checkStored(this.opts.storage, req, src.size, { ...completed, ...(expected ? { expected } : {}) }, (run) => this.retrying(req, req.signal ?? NEVER, run), req.signal).catch((err: unknown) => {
+      // Only-if-absent, and another writer's object is there: taken as Ferry stored it. Servers
+      // that take If-None-Match on Complete and ignore it answer 200 and keep theirs (Ceph 16,
+      // Swift when its write is newer), so this is the key found taken, not an upload lost.
+      if (req.ifAbsent && isFerryError(err, 'REPLACED') && !completed.versionId && err.message.startsWith('Another upload replaced')) {
+        throw new FerryError('OBJECTS_EXIST', `s3://${req.bucket}/${req.key} was taken by another writer as Ferry stored it; not replaced (--no-clobber).`, { cause: err });
+      }
       if (!isFerryError(err, 'CANCELLED')) throw err;
       throw new FerryError('CANCELLED', `Cancelled after s3://${req.bucket}/${req.key} was stored whole: only the check that the object there is still Ferry's was skipped.`, { cause: err });
     });

@@ -40,7 +40,7 @@ describe('commands that need no server', () => {
   });
 
   it('empty histories', async () => {
-    expect(await cli(['links'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await cli(['links'])).toEqual({ code: 0, stdout: 'No share links yet. Make one with: ferry share FILE s3://bucket/ (or ferry presign s3://bucket/key for an object already there)\n', stderr: '' });
     expect(await cli(['links', '--json'])).toEqual({ code: 0, stdout: '[]\n', stderr: '' });
     expect(await cli(['requests'])).toEqual({
       code: 0,
