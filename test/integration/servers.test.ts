@@ -138,6 +138,29 @@ describe.each(servers())('on $name', (server) => {
     for (const f of data.files) expect(await (await fetch(f.url)).text(), f.name).toBe(want[f.name]);
   });
 
+  it('share never replaces: a second share of one name keeps the first (its link still serves it) and stores the file beside it; --replace replaces', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'report.pdf');
+    await writeFile(file, 'VERSION ONE');
+    const first = await run(['share', file, `s3://${bucket}/again/`]);
+    expect(first.code, first.stderr).toBe(0);
+    await writeFile(file, 'VERSION TWO, longer');
+    const second = await run(['share', file, `s3://${bucket}/again/`]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain(`ferry: s3://${bucket}/again/report.pdf is taken, so this file is kept beside it as s3://${bucket}/again/report (2).pdf (--replace replaces it instead)`);
+    expect(await (await fetch(first.stdout.trim())).text()).toBe('VERSION ONE');
+    expect(await (await fetch(second.stdout.trim())).text()).toBe('VERSION TWO, longer');
+    await writeFile(file, 'VERSION THREE');
+    const replaced = await run(['share', file, `s3://${bucket}/again/`, '--replace']);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(await (await fetch(replaced.stdout.trim())).text()).toBe('VERSION THREE');
+    expect(new URL(replaced.stdout.trim()).pathname).toBe(`/${bucket}/again/report.pdf`);
+    // Twins in one --one-link share that meet a taken name are numbered past it too.
+    const twins = await run(['share', file, `s3://${bucket}/again/`, '--one-link']);
+    expect(twins.code, twins.stderr).toBe(0);
+    expect(twins.stderr).toContain(`kept beside it as s3://${bucket}/again/report (3).pdf`);
+  });
+
   it('web pages (.html, .htm, .xhtml) upload, list, skip with --no-clobber, share and delete like any file', async () => {
     const dir = await tempDir();
     for (const name of ['page.html', 'old.htm', 'doc.xhtml']) {
