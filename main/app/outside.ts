@@ -5,13 +5,15 @@
  * one link for them lands on the clipboard with one notification. Plain Node: the Electron glue
  * (index.ts, shortcut, tray) only calls these.
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { Ferry } from '../core/ferry';
 import { isFerryError } from '../core/errors';
-import { dataFolderError } from '../core/files';
+import { dataFolderError, writeFileAtomic } from '../core/files';
 import { safeText } from '../core/text';
 import { addUploads, type UploadRoom } from './add-uploads';
+import { destinationFolder } from './handlers/settings';
 import type { CaptureTool } from './capture';
 import type { ClipboardItem } from './clipboard-share';
 import type { SessionLinks } from './session-links';
@@ -30,6 +32,12 @@ export interface OutsideDeps {
   gatherMs?: number;
 }
 
+/** A share waiting for the network, as written down: what was handed over, and the clipboard's folder it reads from. */
+interface WaitingShare {
+  paths: string[];
+  keep?: string;
+}
+
 /** How a share from outside ended: the link copied, or what was said instead. */
 export type ShareOutcome = { ok: true; url: string; expiresAt: string; files: number; failed: string[]; skipped: string[] } | { ok: false; message: string };
 
@@ -39,6 +47,12 @@ export class OutsideShares {
   private gathering: { promise: Promise<ShareOutcome>; resolve(o: ShareOutcome): void } | undefined;
   /** The clipboard's files this run made (tidy leaves them to their shares). */
   private readonly made = new Set<string>();
+  /**
+   * The app is quitting: shares that end now end because of it, so they say nothing (no
+   * "Cancelled", no "0 uploads failed"), and one waiting for the network stays written down for
+   * the next start.
+   */
+  private quitting = false;
 
   constructor(private readonly deps: OutsideDeps) {}
 
@@ -87,7 +101,7 @@ export class OutsideShares {
     if (item.kind === 'empty') return this.fail('Nothing to share', 'The clipboard holds no files, image or text. Copy something first, then share again.');
     const made = await this.madeFile(item, label).catch((err: unknown) => err as Error);
     if (made instanceof Error) return this.fail('Could not share the clipboard', this.words(made));
-    return this.share([made.file], () => rm(made.dir, { recursive: true, force: true }));
+    return this.share([made.file], () => rm(made.dir, { recursive: true, force: true }), [], { keep: made.dir });
   }
 
   /** An area of the screen, picked with the platform's own tool (capture.ts), shared as a PNG. Cancelling says nothing. */
@@ -101,9 +115,12 @@ export class OutsideShares {
    * Uploads the files and folders to the destination under names free there, then copies one
    * link: the object's for one file, a one-link share for several. Never throws.
    */
-  async share(paths: string[], after?: () => Promise<void>, alsoLeftOut: string[] = []): Promise<ShareOutcome> {
+  async share(paths: string[], after?: () => Promise<void>, alsoLeftOut: string[] = [], waiting: { id?: string; keep?: string } = {}): Promise<ShareOutcome> {
     const { ferry } = this.deps;
     let cleanupLater = false;
+    // A share that waits for the network is written down until it ends, so that quitting (or a
+    // crash) while it waits does not lose it: the next start shares it again (resume below).
+    const record = join(this.waitingDir, `${waiting.id ?? randomBytes(8).toString('hex')}.json`);
     try {
       if (!paths.length) return this.fail('Nothing to share', 'No files were given.');
       const { destination } = await ferry.preferences.get();
@@ -116,7 +133,17 @@ export class OutsideShares {
         this.deps.showSettings();
         return this.fail('Choose where shared files go', `The destination’s account “${destination.account}” is not in Ferry any more. Choose another destination in Settings, then share again.`);
       }
-      const prefix = destination.prefix ?? '';
+      let prefix: string;
+      try {
+        prefix = destination.prefix ? destinationFolder(destination.prefix) : '';
+      } catch (err) {
+        this.deps.showSettings();
+        return this.fail('Choose where shared files go', `${this.words(err)} Choose the folder again in Settings, under “Outside the window”.`);
+      }
+      // The destination is main's own choice, checked when it was saved: its bucket and folder
+      // are known from it, whether or not the window has listed them since this start (a launch
+      // with files starts hidden, and no listing happens at all).
+      this.deps.room.known.learnKeys(destination.account, destination.bucket, prefix ? [prefix] : []);
       let ended!: (r: { done: string[]; failed: string[] }) => void;
       const end = new Promise<{ done: string[]; failed: string[] }>((r) => (ended = r));
       // What is left out (a file gone since it was handed over, a FIFO or an outside link in a
@@ -129,6 +156,8 @@ export class OutsideShares {
       );
       cleanupLater = true;
       if (added.some((t) => t.waiting)) {
+        const saved: WaitingShare = { paths, ...(waiting.keep ? { keep: waiting.keep } : {}) };
+        await writeFileAtomic(record, JSON.stringify(saved)).catch(() => {});
         this.notify('Waiting for the network', `${destination.bucket} cannot be reached now. The ${added.length === 1 ? 'file uploads' : `${added.length} files upload`} when it is back, and the link is copied then.`);
       }
       const { done: finished, failed } = await end;
@@ -136,27 +165,78 @@ export class OutsideShares {
       const order = new Map(added.map((t, i) => [t.key, i]));
       const done = [...finished].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
       // A clipboard's file is kept while the list can still retry its upload (tidy removes it at a later start).
-      if (!failed.length) await after?.().catch(() => {});
+      // Quitting: the file stays for the share written down (it goes on at the next start).
+      if (!failed.length && !this.quitting) await after?.().catch(() => {});
       return await this.copyLink(destination.account, destination.bucket, prefix, done, failed, skipped);
     } catch (err) {
-      if (!cleanupLater) await after?.().catch(() => {});
+      if (!cleanupLater && !this.quitting) await after?.().catch(() => {});
       return this.fail('Could not share', this.words(err));
+    } finally {
+      if (!this.quitting) await rm(record, { force: true }).catch(() => {});
     }
+  }
+
+  private get waitingDir(): string {
+    return join(this.deps.dataDir, 'outgoing', 'waiting');
+  }
+
+  /** The shares an earlier run left waiting for the network (it quit or was killed meanwhile). */
+  private async waitingShares(): Promise<Array<{ id: string } & WaitingShare>> {
+    const names = await readdir(this.waitingDir).catch(() => [] as string[]);
+    const out: Array<{ id: string } & WaitingShare> = [];
+    for (const name of names.filter((n) => /^[0-9a-f]{16}\.json$/.test(n))) {
+      const read = await readFile(join(this.waitingDir, name), 'utf8').then((t) => JSON.parse(t) as unknown, () => undefined);
+      const share = read as Partial<WaitingShare> | undefined;
+      if (!share || !Array.isArray(share.paths) || !share.paths.every((p) => typeof p === 'string') || (share.keep !== undefined && typeof share.keep !== 'string')) {
+        await rm(join(this.waitingDir, name), { force: true }).catch(() => {});
+        continue;
+      }
+      out.push({ id: name.slice(0, -'.json'.length), paths: share.paths, ...(share.keep ? { keep: share.keep } : {}) });
+    }
+    return out;
+  }
+
+  /**
+   * At start: shares an earlier run left waiting for the network go on (each copies its link
+   * when it ends, as promised), and the clipboard's files no share needs any more are removed.
+   */
+  async resume(inUse: string[]): Promise<ShareOutcome[]> {
+    const left = await this.waitingShares();
+    await this.tidy([...inUse, ...left.flatMap((w) => (w.keep ? [join(w.keep, 'x')] : []))]);
+    const root = join(this.deps.dataDir, 'outgoing');
+    return Promise.all(
+      left.map((w) => {
+        // Only a folder this run's clipboard shares made is ever removed after its share.
+        const keep = w.keep && w.keep.startsWith(join(root, 'clip-')) && !w.keep.slice(root.length + 1).includes(sep) ? w.keep : undefined;
+        if (keep) this.made.add(keep);
+        return this.share(w.paths, keep ? () => rm(keep, { recursive: true, force: true }) : undefined, [], { id: w.id, ...(keep ? { keep } : {}) });
+      }),
+    );
   }
 
   private async copyLink(account: string, bucket: string, prefix: string, done: string[], failed: string[], skipped: string[]): Promise<ShareOutcome> {
     const left = skipped.length ? ` ${skipped.join(' ')}` : '';
+    if (!done.length && !failed.length) return this.fail('Share stopped', `The uploads were stopped before any of them finished, so no link was copied. Share the files again to make one.${left}`);
     if (!done.length) return this.fail(failed.length === 1 ? 'Upload failed' : `${failed.length} uploads failed`, `${failed[0] ?? 'Nothing was uploaded.'}${failed.length > 1 ? ` (and ${failed.length - 1} more; see the upload list)` : ''} No link was copied.${left}`);
     const { defaultExpirySeconds } = await this.deps.ferry.preferences.get();
-    const link =
-      done.length === 1
-        ? await this.deps.links.sign(account, bucket, done[0]!, defaultExpirySeconds)
-        : await this.deps.links.shareKeys(account, { bucket, keys: done, expiresIn: defaultExpirySeconds, title: sharedTitle(prefix, done), prefix });
+    const names = handedOver(prefix, done);
+    const listed = names.length <= 3 ? names.join(', ') : `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
+    let link;
+    try {
+      link =
+        done.length === 1
+          ? await this.deps.links.sign(account, bucket, done[0]!, defaultExpirySeconds)
+          : await this.deps.links.shareKeys(account, { bucket, keys: done, expiresIn: defaultExpirySeconds, title: sharedTitle(prefix, done), prefix });
+    } catch (err) {
+      // The files are stored: sharing them again from outside would upload them all again, numbered.
+      return this.fail(
+        'Uploaded, but no link',
+        `${listed} ${names.length === 1 ? 'is' : 'are'} in ${bucket}/${prefix}, but the page linking them could not be written: ${this.words(err)} Select them in Ferry’s window and choose Share to make the link; nothing is uploaded again.${left}`,
+      );
+    }
     this.deps.copyText(link.url);
     // Named as they were handed over: a folder by its name and how many files it holds, not by
     // its files' own names, and where it went is the destination (it is in there, under its name).
-    const names = handedOver(prefix, done);
-    const listed = names.length <= 3 ? names.join(', ') : `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
     const until = new Date(link.expiresAt).toLocaleString();
     const lost = failed.length ? ` ${failed.length} could not be uploaded: ${failed[0]}${failed.length > 1 ? ' …' : ''}` : '';
     this.notify('Link copied', `${listed} ${names.length === 1 ? 'is' : 'are'} in ${bucket}/${prefix}; the link${done.length > 1 ? ' to all of them' : ''} is on the clipboard and works until ${until}.${lost}${left}`);
@@ -185,6 +265,7 @@ export class OutsideShares {
    * controls ("a\u202Etxt.exe"), shown as visible escapes as everywhere else (core/text.ts).
    */
   private notify(title: string, body: string): void {
+    if (this.quitting) return;
     this.deps.notify(safeText(title), safeText(body));
   }
 
@@ -210,6 +291,7 @@ export class OutsideShares {
   /** Stops gathering (the app quits): files handed over in the last moment are not shared. */
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
+    this.quitting = true;
   }
 }
 

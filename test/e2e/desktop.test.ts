@@ -124,7 +124,7 @@ describe('the window as a desktop file tool', () => {
     await ask.waitFor();
     await key('Escape');
     await ask.waitFor({ state: 'detached' });
-    await expect(isFocused(page, '[role=grid]')).resolves.toBe(true);
+    await expect.poll(() => isFocused(page, '[role=grid]')).toBe(true);
     await key('Delete');
     await ask.getByRole('button', { name: 'Keep' }).waitFor();
     // Keep has focus (the safe choice); Tab moves to Delete.
@@ -135,7 +135,7 @@ describe('the window as a desktop file tool', () => {
     await page.getByRole('row', { name: /photo-2024/ }).waitFor({ state: 'detached' });
     expect(await conn.storage.exists(bucket, 'photo-2024-07-14-sunset-over-the-harbour.jpg')).toBe(false);
     // Focus is back on the list.
-    await expect(isFocused(page, '[role=grid]')).resolves.toBe(true);
+    await expect.poll(() => isFocused(page, '[role=grid]')).toBe(true);
   });
 
   it('a keyboard-only walk through sharing: share from the inspector, Copy again from Links, a file request from Requests, rename and move (the inspector follows), delete', async () => {
@@ -162,7 +162,7 @@ describe('the window as a desktop file tool', () => {
     // Escape closes it; focus is back on the list.
     await key('Escape');
     await inspector.waitFor({ state: 'detached' });
-    await expect(isFocused(page, '[role=grid]')).resolves.toBe(true);
+    await expect.poll(() => isFocused(page, '[role=grid]')).toBe(true);
 
     // Links, from the sidebar: focus on its heading; Copy again gives the same link, byte for byte.
     await page.getByRole('group', { name: 'Places' }).getByRole('button', { name: /^Links/ }).focus();
@@ -262,7 +262,7 @@ describe('the window as a desktop file tool', () => {
     // Into work/ (Enter on a folder opens it; focus stays on the list).
     await page.getByRole('row', { name: /work/ }).dblclick();
     await page.getByRole('row', { name: /a\.txt/ }).waitFor();
-    await expect(isFocused(page, '[role=grid]')).resolves.toBe(true);
+    await expect.poll(() => isFocused(page, '[role=grid]')).toBe(true);
     // Rename with F2: the name without its extension is selected, ready to type over.
     await page.getByRole('row', { name: /a\.txt/ }).click();
     await page.keyboard.press('F2');

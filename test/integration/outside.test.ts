@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -10,6 +11,7 @@ import type { ShareOutcome } from '../../main/app/outside';
 import { Ferry } from '../../main/core/ferry';
 import { KeychainSecretStore } from '../../main/core/secrets/secrets';
 import { gateway, randomFile, tempDir, uniqueName, waitFor } from '../support/helpers';
+import { s3Error, startStubProxy } from '../support/stub-proxy';
 
 /** A clipboard holding what a test put there, read through the same interface as Electron's. */
 function fakeClipboard(held: { formats?: Record<string, string>; png?: Buffer; text?: string }): ClipboardSource {
@@ -260,6 +262,18 @@ describe('sharing from outside the window', () => {
     expect(notified.pop()?.body).toContain('smb://nas/share/b.txt and 1 more are addresses, not a file Ferry can read');
   });
 
+  it('a destination folder is saved as a folder ("in" is "in/"); one no share could use ("../up/", "a//b/") is refused when it is chosen', async () => {
+    const saved = await ok<{ destination?: { prefix?: string } }>('prefs:set', { destination: { account, bucket, prefix: 'in' } });
+    expect(saved.destination?.prefix).toBe('in/');
+    for (const prefix of ['../up/', 'a//b/', '/abs/', './x/']) {
+      const r = await core.handle('prefs:set', { destination: { account, bucket, prefix } });
+      expect(r.ok, prefix).toBe(false);
+      expect(!r.ok && r.error.message, prefix).toContain('cannot be the destination folder');
+    }
+    expect((await ok<{ destination?: { prefix?: string } }>('prefs:get')).destination?.prefix).toBe('in/');
+    await ok('prefs:set', { destination: { account, bucket, prefix: 'shared/' } });
+  });
+
   it('a destination whose account was removed sends the user to Settings', async () => {
     const other = uniqueName('gone');
     const g = gateway();
@@ -297,6 +311,90 @@ describe('sharing from outside the window', () => {
       expect(await readdir(join(dir, 'outgoing'))).toEqual(['not-ours.txt']);
     } finally {
       again.dispose();
+    }
+  });
+
+  it('a clipboard share waiting for the network when Ferry quits goes on at the next start: the link is copied then, with the picture’s bytes', async () => {
+    const g = gateway();
+    const target = new URL(g.endpoint);
+    // A way to the gateway that can be cut (nothing listens: refused) and put back on the same port.
+    const sockets = new Set<Socket>();
+    let way: Server | undefined;
+    const up = (port: number) =>
+      new Promise<number>((resolve) => {
+        way = createServer((client) => {
+          const server = connect(Number(target.port), target.hostname);
+          for (const s of [client, server]) sockets.add(s.on('error', () => {}));
+          client.pipe(server).pipe(client);
+        }).listen(port, '127.0.0.1', () => resolve((way!.address() as AddressInfo).port));
+      });
+    const down = () => new Promise<void>((resolve) => (way!.close(() => resolve()), sockets.forEach((s) => s.destroy()), sockets.clear()));
+    const port = await up(0);
+    const dir = await tempDir();
+    const seen: { copied: string[]; notified: Array<{ title: string; body: string }> } = { copied: [], notified: [] };
+    const start = () =>
+      createAppCore({
+        ferry: new Ferry({ dataDir: dir, secrets: new KeychainSecretStore(), env: {} }),
+        dataDir: dir,
+        platform: { copyText: (t) => void seen.copied.push(t), notify: (title, body) => void seen.notified.push({ title, body }), openExternal: () => {}, confirm: async () => true, pickFiles: async () => [] },
+        emit: () => {},
+        appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
+        gatherMs: 50,
+      });
+    const first = start();
+    const name = uniqueName('wait');
+    const r1 = await first.handle('accounts:add', { name, provider: 'ceph', endpoint: `http://127.0.0.1:${port}`, accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey });
+    expect(r1.ok).toBe(true);
+    await first.handle('buckets:list', { account: name });
+    await first.handle('prefs:set', { destination: { account: name, bucket, prefix: 'waited/' } });
+    await down();
+    void first.outside.shareClipboard({ kind: 'image', png: PNG });
+    await waitFor(async () => seen.notified.some((n) => n.title === 'Waiting for the network'), 30_000);
+    first.dispose();
+    expect(seen.copied).toEqual([]);
+    await up(port);
+    const second = start();
+    try {
+      await waitFor(async () => seen.copied.length === 1, 40_000);
+      const served = Buffer.from(await (await fetch(seen.copied[0]!)).arrayBuffer());
+      expect(sha256(served)).toBe(sha256(PNG));
+      expect(seen.notified.at(-1)).toMatchObject({ title: 'Link copied' });
+      // Done: nothing is left waiting, and the picture's folder is gone.
+      await waitFor(async () => (await readdir(join(dir, 'outgoing', 'waiting')).catch(() => [])).length === 0 && !(await readdir(join(dir, 'outgoing'))).some((n) => n.startsWith('clip-')), 5000);
+    } finally {
+      second.dispose();
+      await down();
+    }
+  });
+
+  it('files uploaded whose page cannot be written: said as uploaded, with how to make the link without uploading them again', async () => {
+    const g = gateway();
+    const proxy = await startStubProxy(g.endpoint, (r) =>
+      r.method === 'PUT' && decodeURIComponent(r.url.pathname).includes('/.ferry/') ? { respond: { status: 403, body: s3Error('AccessDenied', 'Access Denied') } } : undefined,
+    );
+    const dir = await tempDir();
+    const said: Array<{ title: string; body: string }> = [];
+    const pageless = createAppCore({
+      ferry: new Ferry({ dataDir: dir, secrets: new KeychainSecretStore(), env: {} }),
+      dataDir: dir,
+      platform: { copyText: () => {}, notify: (title, body) => void said.push({ title, body }), openExternal: () => {}, confirm: async () => true, pickFiles: async () => [] },
+      emit: () => {},
+      appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
+      gatherMs: 50,
+    });
+    try {
+      const name = uniqueName('nopage');
+      const added = await pageless.handle('accounts:add', { name, provider: 'ceph', endpoint: proxy.endpoint, accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey });
+      expect(added.ok).toBe(true);
+      await pageless.handle('buckets:list', { account: name });
+      await pageless.handle('prefs:set', { destination: { account: name, bucket, prefix: 'nopage/' } });
+      const files = [await randomFile(dir, 'one.txt', 10), await randomFile(dir, 'two.txt', 10)];
+      const outcome = await pageless.outside.receive(files.map((f) => f.path));
+      expect(outcome).toMatchObject({ ok: false });
+      expect(said.at(-1)).toEqual({ title: 'Uploaded, but no link', body: expect.stringMatching(/^one\.txt, two\.txt are in .+\/nopage\/, but the page linking them could not be written: .*Select them in Ferry’s window and choose Share to make the link; nothing is uploaded again\.$/) });
+    } finally {
+      pageless.dispose();
+      await proxy.close();
     }
   });
 });

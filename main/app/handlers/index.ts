@@ -180,8 +180,9 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     showSettings: () => opts.showSettings?.(),
     gatherMs: opts.gatherMs,
   });
-  // What a killed run left of the clipboard's files, once the list it could be in is back.
-  void transfers.restored.then(() => outside.tidy(queue.list().map((t) => t.file))).catch(() => {});
+  // Once the list is back: shares a quit or killed run left waiting for the network go on, and
+  // what it left of the clipboard's files that nothing reads any more is removed.
+  void transfers.restored.then(() => outside.resume(queue.list().map((t) => t.file))).catch(() => {});
 
   return {
     handlers,
