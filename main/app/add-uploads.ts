@@ -45,6 +45,8 @@ export interface AddUploads {
    * its notification, as the window may be closed), else as notices in the window.
    */
   onSkipped?: (message: string) => void;
+  /** The uploads waited for the network and have now all left the wait (queued, or failed). */
+  onReleased?: () => void;
 }
 
 /** A server that cannot be reached gives undefined: the uploads wait for it. Whatever it answered is for the caller. */
@@ -64,14 +66,23 @@ export async function addUploads(room: UploadRoom, req: AddUploads, onEnd?: Drop
   known.newFolder(account, bucket, prefix);
   const outside: string[] = [];
   const missing: string[] = [];
+  /** Handed over by itself, not a file (a FIFO, a device). */
+  const given: string[] = [];
   const other: string[] = [];
   let files = await expandDrop(
     paths,
     prefix,
-    (s) => (s.kind === 'outside' ? outside.push(`${s.link} → ${s.target}`) : s.kind === 'missing' ? missing.push(`${s.link}: ${skippedReason(s, '')}`) : other.push(`${s.link} (${skippedReason(s, '')})`)),
+    (s) =>
+      s.kind === 'outside'
+        ? outside.push(`${s.link} → ${s.target}`)
+        : s.kind === 'missing'
+          ? missing.push(`${s.link}: ${skippedReason(s, '')}`)
+          : paths.includes(s.link)
+            ? given.push(`${s.link}: ${skippedReason(s, '')}`)
+            : other.push(`${s.link}: ${skippedReason(s, '')}`),
     { missing: 'skip' },
   );
-  const some = (list: string[]) => `${list.slice(0, 3).join(', ')}${list.length > 3 ? ', …' : ''}`;
+  const some = (list: string[]) => `${list.slice(0, 3).join(', ')}${list.length > 3 ? ` and ${list.length - 3} more` : ''}`;
   const said: string[] = [];
   if (missing.length) {
     said.push(`${missing.length === 1 ? 'One item' : `${missing.length} items`} could not be opened and ${missing.length === 1 ? 'was' : 'were'} not uploaded: ${some(missing)}.`);
@@ -81,11 +92,12 @@ export async function addUploads(room: UploadRoom, req: AddUploads, onEnd?: Drop
       `${outside.length} symbolic link${outside.length === 1 ? '' : 's'} in the dropped folder point${outside.length === 1 ? 's' : ''} outside it and ${outside.length === 1 ? 'was' : 'were'} not uploaded: ${some(outside)}. Drop the files they point to if you want them.`,
     );
   }
+  if (given.length) said.push(`${given.length === 1 ? 'One item' : `${given.length} items`} given ${given.length === 1 ? 'is' : 'are'} not a file and ${given.length === 1 ? 'was' : 'were'} not uploaded: ${some(given)}.`);
   if (other.length) said.push(`${other.length} item${other.length === 1 ? '' : 's'} in the dropped folder ${other.length === 1 ? 'is' : 'are'} not ${other.length === 1 ? 'a file' : 'files'} and ${other.length === 1 ? 'was' : 'were'} not uploaded: ${some(other)}.`);
   if (!files.length) throw new FerryError('FILE_NOT_FOUND', said.length ? `Nothing was uploaded. ${said.join(' ')}` : 'Nothing to upload: the dropped folders contain no files.');
   for (const message of said) (req.onSkipped ?? ((m: string) => emit('notice', { message: m })))(message);
   const conn = await connection(account);
-  const wait = (taken: 'replace' | 'if-absent' | 'keep-both') => waiting.uploads({ account, bucket, prefix, endpoint: conn.storage.endpoint }, files, taken, onEnd);
+  const wait = (taken: 'replace' | 'if-absent' | 'keep-both') => waiting.uploads({ account, bucket, prefix, endpoint: conn.storage.endpoint }, files, taken, onEnd, req.onReleased);
   if (onExisting === 'replace') {
     // Nothing to ask when replacing, but one question tells whether the uploads must wait for
     // the network (what it answers, a refusal included, is for the uploads to meet).

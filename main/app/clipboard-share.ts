@@ -5,6 +5,7 @@
  * platform format without a MIME type as `electron application/osclipboard;format="…"`), which
  * clipboard-electron.ts adapts and tests fill with real bytes.
  */
+import { parse } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** One entry of the clipboard: its types, and the bytes of each. */
@@ -100,7 +101,8 @@ function fromUris(text: string, opts: { allFiles?: boolean } = {}): Copied {
 function filePath(uri: string): string | undefined {
   try {
     const path = fileURLToPath(uri);
-    return path.includes('\0') ? undefined : path;
+    // A whole disk ("file:///") is no file anyone copied to share: said, never walked.
+    return path.includes('\0') || parse(path).root === path ? undefined : path;
   } catch {
     // file://host/… on a system that does not take hosts
     return undefined;

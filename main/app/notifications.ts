@@ -40,12 +40,14 @@ interface DropGroup {
   left: number;
   done: string[];
   failed: string[];
+  /** Each failure's code (FerryError's), where it had one, beside `failed`. */
+  failedCodes: Array<string | undefined>;
   /** Says the drop's end itself (outside shares: one link for it) instead of the usual notification. */
   onEnd?: DropEnd;
 }
 
-/** Called once when a drop's last transfer ends: the keys that were stored, and each failure in the window's words. */
-export type DropEnd = (done: string[], failed: string[]) => void;
+/** Called once when a drop's last transfer ends: the keys that were stored, each failure in the window's words, and each failure's code. */
+export type DropEnd = (done: string[], failed: string[], failedCodes: Array<string | undefined>) => void;
 
 /** What a transfer that ended leaves to announce. */
 export interface Ended {
@@ -65,7 +67,7 @@ export class DropNotices {
 
   /** Transfers added together: they are announced together when the last of them ends. */
   track(added: TransferView[], where: { direction: 'upload' | 'download'; bucket: string; prefix: string; folder?: string; onEnd?: DropEnd }): void {
-    const group: DropGroup = { ...where, size: added.length, left: added.length, done: [], failed: [] };
+    const group: DropGroup = { ...where, size: added.length, left: added.length, done: [], failed: [], failedCodes: [] };
     for (const t of added) this.groups.set(t.id, group);
   }
 
@@ -88,7 +90,10 @@ export class DropNotices {
     this.groups.delete(view.id);
     if (group) {
       if (view.status === 'done') group.done.push(view.key);
-      else if (view.status === 'failed') group.failed.push(`${leafOf(view.key)}: ${forWindow(view.error ?? 'unknown error')}`);
+      else if (view.status === 'failed') {
+        group.failed.push(`${leafOf(view.key)}: ${forWindow(view.error ?? 'unknown error')}`);
+        group.failedCodes.push(view.errorCode);
+      }
       group.left--;
     }
     const last = group?.left === 0;
@@ -96,7 +101,7 @@ export class DropNotices {
       alone: !group || group.size === 1,
       own: !!group?.onEnd,
       announce: (copied) => {
-        if (!group) return this.announce({ direction: view.direction, bucket: view.bucket, prefix: '', size: 1, left: 0, done: view.status === 'done' ? [view.key] : [], failed: view.status === 'failed' ? [`${leafOf(view.key)}: ${forWindow(view.error ?? 'unknown error')}`] : [] }, copied);
+        if (!group) return this.announce({ direction: view.direction, bucket: view.bucket, prefix: '', size: 1, left: 0, done: view.status === 'done' ? [view.key] : [], failed: view.status === 'failed' ? [`${leafOf(view.key)}: ${forWindow(view.error ?? 'unknown error')}`] : [], failedCodes: view.status === 'failed' ? [view.errorCode] : [] }, copied);
         if (last) this.announce(group, copied);
       },
     };
@@ -104,7 +109,7 @@ export class DropNotices {
 
   /** One notification for a drop's finished files and one for its failures: never one per file. */
   private announce(g: DropGroup, copied: boolean): void {
-    if (g.onEnd) return g.onEnd(g.done, g.failed);
+    if (g.onEnd) return g.onEnd(g.done, g.failed, g.failedCodes);
     const notify = this.notify;
     const where = `${g.bucket}/${g.prefix}`;
     if (g.direction === 'download') {

@@ -121,46 +121,71 @@ export class OutsideShares {
     // A share that waits for the network is written down until it ends, so that quitting (or a
     // crash) while it waits does not lose it: the next start shares it again (resume below).
     const record = join(this.waitingDir, `${waiting.id ?? randomBytes(8).toString('hex')}.json`);
+    // A share from before the last quit that cannot go on says what it was: nobody remembers.
+    const fail = (title: string, message: string) => this.fail(title, waiting.id ? `${message} (This was the share of ${shownPaths(paths)}, waiting for the network since before Ferry was last closed.)` : message);
     try {
-      if (!paths.length) return this.fail('Nothing to share', 'No files were given.');
+      if (!paths.length) return fail('Nothing to share', 'No files were given.');
       const { destination } = await ferry.preferences.get();
       if (!destination) {
         this.deps.showSettings();
-        return this.fail('Choose where shared files go', 'Files shared from outside the window go to the destination chosen in Ferry’s Settings, under “Outside the window”. Choose one there, then share again.');
+        return fail('Choose where shared files go', 'Files shared from outside the window go to the destination chosen in Ferry’s Settings, under “Outside the window”. Choose one there, then share again.');
       }
       const known = await ferry.accounts.list();
       if (!known.some((a) => a.name === destination.account)) {
         this.deps.showSettings();
-        return this.fail('Choose where shared files go', `The destination’s account “${destination.account}” is not in Ferry any more. Choose another destination in Settings, then share again.`);
+        return fail('Choose where shared files go', `The destination’s account “${destination.account}” is not in Ferry any more. Choose another destination in Settings, then share again.`);
       }
       let prefix: string;
       try {
         prefix = destination.prefix ? destinationFolder(destination.prefix) : '';
       } catch (err) {
         this.deps.showSettings();
-        return this.fail('Choose where shared files go', `${this.words(err)} Choose the folder again in Settings, under “Outside the window”.`);
+        return fail('Choose where shared files go', `${this.words(err)} Choose the folder again in Settings, under “Outside the window”.`);
       }
       // The destination is main's own choice, checked when it was saved: its bucket and folder
       // are known from it, whether or not the window has listed them since this start (a launch
       // with files starts hidden, and no listing happens at all).
       this.deps.room.known.learnKeys(destination.account, destination.bucket, prefix ? [prefix] : []);
-      let ended!: (r: { done: string[]; failed: string[] }) => void;
-      const end = new Promise<{ done: string[]; failed: string[] }>((r) => (ended = r));
+      let ended!: (r: { done: string[]; failed: string[]; codes: Array<string | undefined> }) => void;
+      const end = new Promise<{ done: string[]; failed: string[]; codes: Array<string | undefined> }>((r) => (ended = r));
       // What is left out (a file gone since it was handed over, a FIFO or an outside link in a
       // folder) is said in the share's one notification: the window is likely closed.
       const skipped: string[] = [...alsoLeftOut];
+      let released = false;
       const added = await addUploads(
         this.deps.room,
-        { account: destination.account, bucket: destination.bucket, prefix, paths, onExisting: 'keep-both', onSkipped: (m) => skipped.push(m) },
-        (done, failed) => ended({ done, failed }),
+        {
+          account: destination.account,
+          bucket: destination.bucket,
+          prefix,
+          paths,
+          onExisting: 'keep-both',
+          onSkipped: (m) => skipped.push(m),
+          // Out of the wait, the uploads are the queue's (a quit brings a file in parts back
+          // paused): shared again at the next start, those already stored would be stored twice.
+          onReleased: () => {
+            released = true;
+            void rm(record, { force: true }).catch(() => {});
+          },
+        },
+        (done, failed, codes) => ended({ done, failed, codes }),
       );
       cleanupLater = true;
       if (added.some((t) => t.waiting)) {
         const saved: WaitingShare = { paths, ...(waiting.keep ? { keep: waiting.keep } : {}) };
         await writeFileAtomic(record, JSON.stringify(saved)).catch(() => {});
+        if (released) await rm(record, { force: true }).catch(() => {});
         this.notify('Waiting for the network', `${destination.bucket} cannot be reached now. The ${added.length === 1 ? 'file uploads' : `${added.length} files upload`} when it is back, and the link is copied then.`);
       }
-      const { done: finished, failed } = await end;
+      const { done: finished, failed, codes } = await end;
+      // Quitting ended it: a link to what happened to finish would be copied over the user's
+      // clipboard without a word, as if the share were whole.
+      if (this.quitting) return { ok: false, message: 'Ferry quit before the share ended.' };
+      if (!finished.length && codes.length && codes.every((c) => c === 'NO_SUCH_BUCKET')) {
+        // The destination's bucket was deleted since it was chosen: the fix is in Settings.
+        this.deps.showSettings();
+        return fail('Choose where shared files go', `The destination’s bucket “${destination.bucket}” is not on the server any more. Choose another destination in Settings, under “Outside the window”, then share again.`);
+      }
       // Said and shared in the order they were given, not the order they finished in.
       const order = new Map(added.map((t, i) => [t.key, i]));
       const done = [...finished].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
@@ -170,7 +195,11 @@ export class OutsideShares {
       return await this.copyLink(destination.account, destination.bucket, prefix, done, failed, skipped);
     } catch (err) {
       if (!cleanupLater && !this.quitting) await after?.().catch(() => {});
-      return this.fail('Could not share', this.words(err));
+      if (isFerryError(err, 'NO_SUCH_BUCKET')) {
+        this.deps.showSettings();
+        return fail('Choose where shared files go', `${this.words(err)} It is the destination chosen in Settings: choose another there, under “Outside the window”, then share again.`);
+      }
+      return fail('Could not share', this.words(err));
     } finally {
       if (!this.quitting) await rm(record, { force: true }).catch(() => {});
     }
@@ -293,6 +322,12 @@ export class OutsideShares {
     if (this.timer) clearTimeout(this.timer);
     this.quitting = true;
   }
+}
+
+/** Paths handed over, shown by their names: "a.jpg, b.jpg and 3 more". */
+function shownPaths(paths: string[]): string {
+  const names = paths.map((p) => p.slice(p.lastIndexOf(sep) + 1) || p);
+  return names.length <= 3 ? names.join(', ') : `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
 }
 
 /** "Clipboard 2026-12-04 at 15.02.03", in local time: sorts by time, and says what it is. */

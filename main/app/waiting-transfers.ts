@@ -63,10 +63,10 @@ export class WaitingTransfers {
    * Files whose upload must wait for `endpoint`: stored where nothing is ('if-absent'), numbered
    * beside what turns out to be there ('keep-both', see NewTransfer.keepBoth), or replacing it.
    */
-  uploads(to: Place & { prefix: string; endpoint: string }, files: Array<{ key: string; file: string; size: number }>, taken: 'replace' | 'if-absent' | 'keep-both', onEnd?: DropEnd): TransferView[] {
+  uploads(to: Place & { prefix: string; endpoint: string }, files: Array<{ key: string; file: string; size: number }>, taken: 'replace' | 'if-absent' | 'keep-both', onEnd?: DropEnd, onReleased?: () => void): TransferView[] {
     const guard = taken === 'keep-both' ? { keepBoth: true } : taken === 'if-absent' ? { ifAbsent: true } : {};
     const items: NewTransfer[] = files.map((f) => ({ account: to.account, bucket: to.bucket, key: f.key, file: f.file, size: f.size, ...guard }));
-    const held = this.hold(to, items, (item) => async () => [item]);
+    const held = this.hold(to, items, (item) => async () => [item], onReleased);
     this.deps.drops.track(held, { direction: 'upload', bucket: to.bucket, prefix: to.prefix, ...(onEnd ? { onEnd } : {}) });
     const n = files.length;
     this.deps.emit('notice', {
@@ -104,12 +104,13 @@ export class WaitingTransfers {
   }
 
   /** Holds the rows, and releases them when the endpoint answers: each planned then, one at a time. */
-  private hold(at: Place, items: NewTransfer[], planOf: (item: NewTransfer) => Waiting['plan']): TransferView[] {
+  /** `onReleased`: once every row has left the wait (planned and queued, or failed). */
+  private hold(at: Place, items: NewTransfer[], planOf: (item: NewTransfer) => Waiting['plan'], onReleased?: () => void): TransferView[] {
     const rows = new Map<string, Waiting>();
     // Retry of a row whose plan failed plans it again (waiting again if the network is gone).
     const held = this.deps.queue.hold(items, (id) => this.releaseLater(at, [rows.get(id)!], false));
     held.forEach((v, i) => rows.set(v.id, { id: v.id, key: v.key, plan: planOf(items[i]!) }));
-    this.releaseLater(at, [...rows.values()], true);
+    this.releaseLater(at, [...rows.values()], true, onReleased);
     return held;
   }
 
@@ -120,11 +121,11 @@ export class WaitingTransfers {
   }
 
   /** Out of the caller's sight: a fault here (there should be none) is said, never left unhandled in main. */
-  private releaseLater(at: Place, rows: Waiting[], waitFirst: boolean): void {
-    this.release(at, rows, waitFirst).catch((err: unknown) => this.deps.emit('notice', { message: `Transfers waiting for the network could not be started: ${err instanceof Error ? err.message : String(err)}` }));
+  private releaseLater(at: Place, rows: Waiting[], waitFirst: boolean, onReleased?: () => void): void {
+    this.release(at, rows, waitFirst, onReleased).catch((err: unknown) => this.deps.emit('notice', { message: `Transfers waiting for the network could not be started: ${err instanceof Error ? err.message : String(err)}` }));
   }
 
-  private async release(at: Place, rows: Waiting[], waitFirst: boolean): Promise<void> {
+  private async release(at: Place, rows: Waiting[], waitFirst: boolean, onReleased?: () => void): Promise<void> {
     let left = rows;
     const back = () =>
       this.watch.back(
@@ -136,7 +137,8 @@ export class WaitingTransfers {
     if (waitFirst && !(await back())) return;
     for (;;) {
       left = await this.serially(() => this.plan(left));
-      if (!left.length || !(await back())) return;
+      if (!left.length) return onReleased?.();
+      if (!(await back())) return;
     }
   }
 

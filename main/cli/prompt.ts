@@ -37,12 +37,36 @@ export function ask(question: string, opts: { hidden?: boolean; input: NodeJS.Re
   });
 }
 
-/** Reads all of a non-terminal stdin (piped secrets), up to a sane limit. */
-export async function readAll(input: NodeJS.ReadableStream, limit = 64 * 1024): Promise<string> {
+/**
+ * Reads all of a non-terminal stdin (piped secrets), up to a sane limit. The command's signal
+ * (Ctrl-C, SIGTERM) ends the wait as it ends a prompt: cancelled, nothing saved, status 130.
+ */
+export async function readAll(input: NodeJS.ReadableStream, limit = 64 * 1024, signal?: AbortSignal): Promise<string> {
   let text = '';
-  for await (const chunk of input) {
-    text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
-    if (text.length > limit) throw new FerryError('USAGE', `Too much input on stdin (more than ${limit / 1024} KiB): pipe only the key ID and the secret, one per line.`);
+  const cancelled = () => new FerryError('CANCELLED', 'Cancelled while reading stdin: nothing was saved.');
+  if (signal?.aborted) throw cancelled();
+  let stop!: () => void;
+  const stopped = new Promise<'stopped'>((resolve) => {
+    stop = () => resolve('stopped');
+    signal?.addEventListener('abort', stop, { once: true });
+  });
+  const chunks = input[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await Promise.race([chunks.next(), stopped]);
+      if (next === 'stopped') throw cancelled();
+      if (next.done) break;
+      const chunk = next.value as string | Buffer;
+      text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+      if (text.length > limit) throw new FerryError('USAGE', `Too much input on stdin (more than ${limit / 1024} KiB): pipe only the key ID and the secret, one per line.`);
+    }
+  } finally {
+    signal?.removeEventListener('abort', stop);
+    // Cancelled: nothing more is read, and an open pipe must not keep the process alive.
+    if (signal?.aborted) {
+      void chunks.return?.();
+      (input as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    }
   }
   return text;
 }

@@ -10,8 +10,9 @@
 // bidirectional controls (embeddings, overrides, isolates, marks).
 // eslint-disable-next-line no-control-regex
 export const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// Line and paragraph separators (U+2028, U+2029) break a line as a newline does.
 // eslint-disable-next-line no-control-regex
-const UNSAFE_OR_LINE = /[\u0000-\u0009\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_OR_LINE = /[\u0000-\u0009\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 function escape(c: string): string {
   const code = c.charCodeAt(0);

@@ -255,22 +255,36 @@ describe('sharing from outside the window', () => {
     expect(await core.outside.shareClipboard(remoteOnly)).toMatchObject({ ok: false });
     expect(notified.pop()).toEqual({ title: 'Not a file on this computer', body: expect.stringContaining('sftp://host/home/me/report.pdf is an address') });
     expect(copied).toEqual([]);
-    const mixed = await whatIsCopied(fakeClipboard({ formats: { 'text/uri-list': `${pathToFileURL(local.path).href}\r\nsmb://nas/share/b.txt\r\nfile:///etc/passwd%00.png\r\nhttps://example.com/page\r\n` } }));
-    expect(mixed).toEqual({ kind: 'files', paths: [local.path], notFiles: ['smb://nas/share/b.txt', 'file:///etc/passwd%00.png'] });
+    const mixed = await whatIsCopied(fakeClipboard({ formats: { 'text/uri-list': `${pathToFileURL(local.path).href}\r\nsmb://nas/share/b.txt\r\nfile:///etc/passwd%00.png\r\nfile:///\r\nhttps://example.com/page\r\n` } }));
+    expect(mixed).toEqual({ kind: 'files', paths: [local.path], notFiles: ['smb://nas/share/b.txt', 'file:///etc/passwd%00.png', 'file:///'] });
     const outcome = await core.outside.shareClipboard(mixed);
     expect(sha256(await linkServes(outcome))).toBe(local.sha256);
-    expect(notified.pop()?.body).toContain('smb://nas/share/b.txt and 1 more are addresses, not a file Ferry can read');
+    expect(notified.pop()?.body).toContain('smb://nas/share/b.txt and 2 more are addresses, not a file Ferry can read');
   });
 
   it('a destination folder is saved as a folder ("in" is "in/"); one no share could use ("../up/", "a//b/") is refused when it is chosen', async () => {
     const saved = await ok<{ destination?: { prefix?: string } }>('prefs:set', { destination: { account, bucket, prefix: 'in' } });
     expect(saved.destination?.prefix).toBe('in/');
-    for (const prefix of ['../up/', 'a//b/', '/abs/', './x/']) {
+    for (const prefix of ['../up/', 'a//b/', '/abs/', './x/', ' ', 'in/ ', 'in\n', 'a/\u0000/']) {
       const r = await core.handle('prefs:set', { destination: { account, bucket, prefix } });
       expect(r.ok, prefix).toBe(false);
       expect(!r.ok && r.error.message, prefix).toContain('cannot be the destination folder');
     }
     expect((await ok<{ destination?: { prefix?: string } }>('prefs:get')).destination?.prefix).toBe('in/');
+    await ok('prefs:set', { destination: { account, bucket, prefix: 'shared/' } });
+  });
+
+  it('a destination whose bucket was deleted since sends the user to Settings, saying so', async () => {
+    const gone = uniqueName('gonebucket');
+    await ok('buckets:create', { account, bucket: gone });
+    await ok('prefs:set', { destination: { account, bucket: gone } });
+    await ok('buckets:delete', { account, bucket: gone });
+    const f = await randomFile(work, 'y.bin', 10);
+    const before = settingsShown;
+    const outcome = await core.outside.receive([f.path]);
+    expect(outcome, JSON.stringify(notified)).toMatchObject({ ok: false });
+    expect(settingsShown, JSON.stringify(notified)).toBe(before + 1);
+    expect(notified.pop()).toEqual({ title: 'Choose where shared files go', body: expect.stringContaining(`The destination’s bucket “${gone}” is not on the server any more. Choose another destination in Settings`) });
     await ok('prefs:set', { destination: { account, bucket, prefix: 'shared/' } });
   });
 
@@ -394,6 +408,37 @@ describe('sharing from outside the window', () => {
       expect(said.at(-1)).toEqual({ title: 'Uploaded, but no link', body: expect.stringMatching(/^one\.txt, two\.txt are in .+\/nopage\/, but the page linking them could not be written: .*Select them in Ferry’s window and choose Share to make the link; nothing is uploaded again\.$/) });
     } finally {
       pageless.dispose();
+      await proxy.close();
+    }
+  });
+
+  it('quitting while a share uploads copies no link to the part that finished, and says nothing', async () => {
+    const g = gateway();
+    let held = false;
+    const proxy = await startStubProxy(g.endpoint, (r) => (r.method === 'PUT' && r.url.pathname.endsWith('/two.txt') ? ((held = true), { hold: new Promise(() => {}) }) : undefined));
+    const dir = await tempDir();
+    const seen: { copied: string[]; notified: string[] } = { copied: [], notified: [] };
+    const quitting = createAppCore({
+      ferry: new Ferry({ dataDir: dir, secrets: new KeychainSecretStore(), env: {} }),
+      dataDir: dir,
+      platform: { copyText: (t) => void seen.copied.push(t), notify: (title) => void seen.notified.push(title), openExternal: () => {}, confirm: async () => true, pickFiles: async () => [] },
+      emit: () => {},
+      appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
+      gatherMs: 50,
+    });
+    try {
+      const name = uniqueName('quit');
+      expect((await quitting.handle('accounts:add', { name, provider: 'ceph', endpoint: proxy.endpoint, accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey })).ok).toBe(true);
+      await quitting.handle('buckets:list', { account: name });
+      await quitting.handle('prefs:set', { destination: { account: name, bucket, prefix: 'quit/' } });
+      const files = [await randomFile(dir, 'one.txt', 10), await randomFile(dir, 'two.txt', 10)];
+      const outcome = quitting.outside.receive(files.map((f) => f.path));
+      await waitFor(async () => held, 30_000);
+      quitting.dispose();
+      expect(await outcome).toMatchObject({ ok: false });
+      expect(seen.copied).toEqual([]);
+      expect(seen.notified).toEqual([]);
+    } finally {
       await proxy.close();
     }
   });

@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliEnv, ferry, gateway, tempDir, uniqueName } from '../support/helpers';
+import { CLI, cliEnv, ferry, gateway, tempDir, uniqueName } from '../support/helpers';
 import { atTerminal } from '../support/terminal';
 
 describe('ferry accounts add at a terminal', () => {
@@ -58,4 +59,26 @@ describe('ferry accounts add at a terminal', () => {
     expect(screen).toContain(`Added account "${name}" (Ceph (RADOS Gateway), ${g.endpoint})`);
     expect(JSON.parse(await readFile(join(dataDir, 'settings.json'), 'utf8'))).toMatchObject({ accounts: [{ name, endpoint: g.endpoint }] });
   });
+});
+
+describe('ferry accounts add reading piped keys', () => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal} while it waits for the keys on a pipe cancels it: status 130, nothing saved`, async () => {
+      const g = gateway();
+      const dataDir = await tempDir();
+      const env = cliEnv(dataDir);
+      const name = uniqueName('piped');
+      const child = spawn(process.execPath, [CLI, 'accounts', 'add', name, '--provider', 'ceph', '--endpoint-url', g.endpoint], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      // The key ID arrives; the secret never does, and the pipe stays open.
+      child.stdin.write(`${g.accessKeyId}\n`);
+      setTimeout(() => child.kill(signal), 1000);
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      child.stdin.destroy();
+      expect(code, err).toBe(130);
+      expect(err).toContain('Cancelled while reading stdin: nothing was saved.');
+      expect((await ferry(['accounts', 'list'], { env })).stdout).not.toContain(name);
+    });
+  }
 });

@@ -155,6 +155,10 @@ describe.each(servers())('on $name', (server) => {
     expect(replaced.code, replaced.stderr).toBe(0);
     expect(await (await fetch(replaced.stdout.trim())).text()).toBe('VERSION THREE');
     expect(new URL(replaced.stdout.trim()).pathname).toBe(`/${bucket}/again/report.pdf`);
+    // --no-clobber keeps what is there, and there is then no link: said, with a failing status for scripts.
+    const kept = await run(['share', file, `s3://${bucket}/again/`, '--no-clobber']);
+    expect(kept).toMatchObject({ code: 1, stdout: '' });
+    expect(kept.stderr).toContain(`s3://${bucket}/again/report.pdf already exists and was kept (--no-clobber), so no link was made.`);
     // Twins in one --one-link share that meet a taken name are numbered past it too.
     const twins = await run(['share', file, `s3://${bucket}/again/`, '--one-link']);
     expect(twins.code, twins.stderr).toBe(0);

@@ -88,6 +88,10 @@ describe('numbered names where one is taken', () => {
     expect(numbered('a/report.pdf', 2)).toBe('a/report (2).pdf');
     expect(numbered('a.b/.bashrc', 3)).toBe('a.b/.bashrc (3)');
     expect(numbered('archive.tar.gz', 2)).toBe('archive.tar (2).gz');
+    // Counted on from the base, never numbered twice.
+    expect(numbered('a/report (2).pdf', 3)).toBe('a/report (3).pdf');
+    expect(numbered('photos (2)', 3)).toBe('photos (3)');
+    expect(numbered('(2).txt', 3)).toBe('(2) (3).txt');
     const taken = new Set(['x/a.txt', 'x/a (2).txt']);
     const names = await freeNames(['x/a.txt', 'x/b.txt'], async (keys) => new Set(keys.filter((k) => taken.has(k))));
     expect(names).toEqual(['x/a (3).txt', 'x/b.txt']);

@@ -19,6 +19,8 @@ export function settingsHandlers({ ferry, known, follow, appInfo, platform }: Ha
       if (at?.bucket) known.folder(at.account, at.bucket, at.prefix ?? '');
       // Where files from outside the window go must be a bucket a server listed to main.
       if (destination) {
+        // An account that is not (or no longer) in Ferry is said as such, not as an unknown bucket.
+        await ferry.accounts.get(destination.account);
         known.bucket(destination.account, destination.bucket);
         if (destination.prefix) destination = { ...destination, prefix: destinationFolder(destination.prefix) };
       }
@@ -51,6 +53,10 @@ export function settingsHandlers({ ferry, known, follow, appInfo, platform }: Ha
 export function destinationFolder(prefix: string): string {
   const folder = prefix.endsWith('/') ? prefix : `${prefix}/`;
   const parts = folder.slice(0, -1).split('/');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(folder) || parts.some((p) => p.trim() !== p)) {
+    throw new FerryError('BAD_S3_URL', `"${prefix}" cannot be the destination folder: a folder name there begins or ends with a space, or holds a line break or another control character. Type the folder’s name again.`);
+  }
   if (parts.some((p) => p === '' || p === '.' || p === '..')) {
     throw new FerryError('BAD_S3_URL', `"${prefix}" cannot be the destination folder: write it as folder names joined by "/", without an empty name, "." or "..", for example "shared/" or "photos/2026/".`);
   }

@@ -151,7 +151,7 @@ async function readKeys(ctx: Context<typeof options>, command: string): Promise<
     accessKeyId ||= (await ask('Access key ID: ', { input: stdin, output: stderr, signal: ctx.io.signal })).trim();
     secretAccessKey = (await ask('Secret access key: ', { input: stdin, output: stderr, hidden: true, signal: ctx.io.signal })).trim();
   } else {
-    const lines = (await readAll(stdin)).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    const lines = (await readAll(stdin, undefined, ctx.io.signal)).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
     if (!accessKeyId) accessKeyId = lines.shift();
     secretAccessKey = lines.shift() ?? '';
   }

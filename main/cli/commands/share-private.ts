@@ -50,7 +50,7 @@ async function readPassphrase(ctx: Context<typeof options>): Promise<string> {
     if (first !== again) throw usageError('The two passphrases differ; nothing was shared. Run the command again.');
     return first;
   }
-  const line = (await readAll(stdin)).split(/\r?\n/)[0] ?? '';
+  const line = (await readAll(stdin, undefined, ctx.io.signal)).split(/\r?\n/)[0] ?? '';
   if (!line) throw usageError('--passphrase reads the passphrase from a prompt, or from the first line of stdin; stdin was empty.');
   return line;
 }

@@ -36,6 +36,7 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
   ctx.arity(2, 2, SHAPE);
   const [file, target] = ctx.args as [string, string];
   if (file.startsWith('s3://')) throw usageError(`Ferry uploads local files; "${file}" is an S3 URL. Usage: ferry share ${SHAPE}.`);
+  if (file === '-') throw usageError('ferry share takes a file. To share what comes on stdin: ferry cp - s3://bucket/key, then ferry presign s3://bucket/key.');
   const loc = parseS3Url(target);
   // A link already handed out keeps serving what it served: a taken name is kept beside (unless --replace).
   const upload = { file, bucket: loc.bucket, key: intoKey(loc.key, basename(file)), keepBoth: !ctx.o.replace };
@@ -43,7 +44,8 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
   const tuning = { partSize: ctx.partSize(), bar: ctx.progress() };
   await ctx.withConnection(async (c) => {
     const uploaded = await uploadFile(ctx, c, upload, tuning);
-    if (!uploaded) return;
+    // --no-clobber kept what was there: there is no link to this file, and a script must not take the empty output for one.
+    if (!uploaded) throw new FerryError('OBJECTS_EXIST', `${formatS3Url(upload)} already exists and was kept (--no-clobber), so no link was made. Without --no-clobber the file is kept beside it as a numbered name.`);
     const link = await c.share({ bucket: upload.bucket, key: upload.key, expiresIn, ...(ctx.o.filename ? { filename: ctx.o.filename } : {}) });
     printLink(ctx, link, uploaded);
   });

@@ -67,7 +67,10 @@ export function checkUserKey(key: string): void {
 export function checkKey(key: string): void {
   const bytes = Buffer.byteLength(key, 'utf8');
   if (bytes > MAX_KEY_BYTES) {
-    throw new FerryError('BAD_S3_URL', `The object name is ${bytes} bytes long in UTF-8; S3 names can be at most ${MAX_KEY_BYTES} bytes. Use a shorter name or folder path.`);
+    // Named by its end (the file's own name), so that one file of a folder is found among many.
+    const leaf = key.slice(key.lastIndexOf('/', key.length - 2) + 1);
+    const shown = leaf.length > 80 ? `…${leaf.slice(-80)}` : leaf;
+    throw new FerryError('BAD_S3_URL', `The object name ending "${shown}" is ${bytes} bytes long in UTF-8; S3 names can be at most ${MAX_KEY_BYTES} bytes. Use a shorter name or folder path.`);
   }
 }
 

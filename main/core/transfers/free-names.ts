@@ -7,12 +7,14 @@ import { FerryError } from '../errors';
 
 const MAX_TRIES = 100;
 
-/** The name with " (n)" before its extension (the last dot of the last path segment; none for ".bashrc"). */
+/** The name with " (n)" before its extension (the last dot of the last path segment; none for ".bashrc"), in place of a " (m)" it has. */
 export function numbered(key: string, n: number): string {
   const slash = key.lastIndexOf('/') + 1;
   const leaf = key.slice(slash);
   const dot = leaf.lastIndexOf('.');
-  const [stem, ext] = dot > 0 ? [leaf.slice(0, dot), leaf.slice(dot)] : [leaf, ''];
+  const [named, ext] = dot > 0 ? [leaf.slice(0, dot), leaf.slice(dot)] : [leaf, ''];
+  // A name already numbered counts on from its base: "report (2).pdf" taken is "report (3).pdf", never "report (2) (2).pdf".
+  const stem = / \(\d+\)$/.test(named) && named.replace(/ \(\d+\)$/, '') ? named.replace(/ \(\d+\)$/, '') : named;
   return `${key.slice(0, slash)}${stem} (${n})${ext}`;
 }
 
