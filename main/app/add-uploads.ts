@@ -104,6 +104,16 @@ export async function addUploads(room: UploadRoom, req: AddUploads, onEnd?: Drop
     const reached = await conn.storage.exists(bucket, files[0]!.key).then(() => true, (err: unknown) => !unreachable(err));
     if (!reached) return wait('replace');
   } else if (onExisting === 'keep-both') {
+    // A folder whose name is taken there goes beside it as a whole ("Trip (2)/"), as a file
+    // manager keeps a copied folder, rather than numbering each of its files inside the other.
+    const folders = await freeFolders(conn, bucket, prefix, files).catch(unlessOffline);
+    if (!folders) return wait('keep-both');
+    files = files.map((f) => {
+      const rest = f.key.slice(prefix.length);
+      const slash = rest.indexOf('/');
+      const moved = slash < 0 ? undefined : folders.get(rest.slice(0, slash));
+      return moved === undefined ? f : { ...f, key: `${prefix}${moved}${rest.slice(slash)}` };
+    });
     const names = await freeNames(
       files.map((f) => f.key),
       (keys) => existingKeys(conn.storage, bucket, keys),
@@ -133,4 +143,30 @@ export async function addUploads(room: UploadRoom, req: AddUploads, onEnd?: Drop
   const added = queue.add(files.map((f) => ({ account, bucket, key: f.key, file: f.file, size: f.size, ...(keepBoth ? { keepBoth: true } : {}) })));
   drops.track(added, { direction: 'upload', bucket, prefix, ...(onEnd ? { onEnd } : {}) });
   return added;
+}
+
+/**
+ * For each top-level folder of a drop, the name it goes under: its own when nothing is stored
+ * under it yet, else the first "name (n)" with nothing under it (one listing of one key each).
+ */
+async function freeFolders(conn: Connection, bucket: string, prefix: string, files: Array<{ key: string }>): Promise<Map<string, string>> {
+  const tops = new Set<string>();
+  for (const f of files) {
+    const rest = f.key.slice(prefix.length);
+    if (rest.includes('/')) tops.add(rest.slice(0, rest.indexOf('/')));
+  }
+  const out = new Map<string, string>();
+  const given = new Set(tops);
+  const used = async (name: string) => (await conn.storage.listPage(bucket, `${prefix}${name}/`, { recursive: true, pageSize: 1 })).objects.length > 0;
+  for (const top of tops) {
+    if (!(await used(top))) continue;
+    let n = 2;
+    // The drop's own folders keep their names; a numbered one never lands on another's.
+    while (given.has(`${top} (${n})`) || (await used(`${top} (${n})`))) {
+      if (++n > 100) throw new FerryError('OBJECTS_EXIST', `${top} and 100 numbered names after it are all taken in ${bucket}/${prefix}. Choose another folder.`);
+    }
+    given.add(`${top} (${n})`);
+    out.set(top, `${top} (${n})`);
+  }
+  return out;
 }

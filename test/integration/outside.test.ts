@@ -161,6 +161,14 @@ describe('sharing from outside the window', () => {
     const page = (await linkServes(outcome)).toString();
     expect(page).toContain('<title>Trip photos');
     expect(page).toContain('day 2/b.jpg');
+    // The same folder again: kept beside the first as a whole, as a file manager keeps a copy.
+    const again = await core.outside.receive([top]);
+    expect(again).toMatchObject({ ok: true, files: 2 });
+    expect(notified.at(-1)).toEqual({ title: 'Link copied', body: expect.stringContaining(`Trip photos (2)/ (2 files) is in ${bucket}/shared/`) });
+    const second = (await linkServes(again)).toString();
+    expect(second).toContain('<title>Trip photos (2)');
+    expect(second).toContain('day 2/b.jpg');
+    expect(second).not.toContain('a (2).jpg');
   });
 
   it('with notifications off in Settings, a share from outside still says what happened: it is the only answer', async () => {
