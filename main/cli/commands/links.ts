@@ -40,7 +40,10 @@ export async function run(ctx: Context<typeof options>): Promise<void> {
   }
   if (ctx.args.length) throw usageError('Usage: ferry links, ferry links end ID, or ferry links copy ID.');
   const now = ctx.ferry.clock.now();
-  const records = await ctx.ferry.links.current(200);
+  // --account: that account's links only (an account not in Ferry is said, not listed as none).
+  const only = ctx.o.account;
+  if (only && only !== ENV_PROFILE_NAME) await ctx.ferry.accounts.get(only);
+  const records = (await ctx.ferry.links.current(200)).filter((r) => !only || r.account === only);
   // Only links that still work are checked: an expired or ended one opens nothing anyway.
   const live = records.filter((r) => !r.ended && Date.parse(r.expiresAt) > now);
   const { states, unchecked } = live.length ? await check(ctx, live) : { states: new Map<LinkRecord, LinkState>(), unchecked: [] };

@@ -42,6 +42,9 @@ describe('commands that need no server', () => {
   it('empty histories', async () => {
     expect(await cli(['links'])).toEqual({ code: 0, stdout: 'No share links yet. Make one with: ferry share FILE s3://bucket/ (or ferry presign s3://bucket/key for an object already there)\n', stderr: '' });
     expect(await cli(['links', '--json'])).toEqual({ code: 0, stdout: '[]\n', stderr: '' });
+    const unknown = await cli(['links', '--account', 'nope']);
+    expect(unknown).toMatchObject({ code: 1, stdout: '' });
+    expect(unknown.stderr).toMatch(/nope/);
     expect(await cli(['requests'])).toEqual({
       code: 0,
       stdout: 'No file requests yet. Make one with: ferry request s3://bucket/incoming/name/ --expires-in 3d --max-size 2GiB [--accept image/*] [--note TEXT] [--title TEXT]\n',
