@@ -27,6 +27,18 @@ const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('he
 /** A 2×1 PNG, real bytes as a screenshot tool would put on the clipboard. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAYAAAD0In+KAAAAEUlEQVR4nGP4z8DwHwQZGBgAQP8H+Qr8aNQAAAAASUVORK5CYII=', 'base64');
 
+/** A core of its own on `dataDir` (as a fresh start of the app), telling `seen` what it copies and notifies. */
+function coreOn(dataDir: string, seen: { copied?: string[]; notified?: Array<{ title: string; body: string }> } = {}): AppCore {
+  return createAppCore({
+    ferry: new Ferry({ dataDir, secrets: new KeychainSecretStore(), env: {} }),
+    dataDir,
+    platform: { copyText: (t) => void seen.copied?.push(t), notify: (title, body) => void seen.notified?.push({ title, body }), openExternal: () => {}, confirm: async () => true, pickFiles: async () => [] },
+    emit: () => {},
+    appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
+    gatherMs: 50,
+  });
+}
+
 /**
  * Ferry outside its window: files from the file manager or dock, the clipboard, through the real
  * handler table and queue against a real S3 server; the link copied is fetched and must serve
@@ -321,13 +333,7 @@ describe('sharing from outside the window', () => {
     await mkdir(join(dir, 'outgoing', 'clip-left'), { recursive: true });
     await writeFile(join(dir, 'outgoing', 'clip-left', 'Clipboard 2026-12-01 at 10.00.00.png'), PNG);
     await writeFile(join(dir, 'outgoing', 'not-ours.txt'), 'x');
-    const again = createAppCore({
-      ferry: new Ferry({ dataDir: dir, secrets: new KeychainSecretStore(), env: {} }),
-      dataDir: dir,
-      platform: { copyText: () => {}, notify: () => {}, openExternal: () => {}, confirm: async () => true, pickFiles: async () => [] },
-      emit: () => {},
-      appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
-    });
+    const again = coreOn(dir);
     try {
       await waitFor(async () => !(await readdir(join(dir, 'outgoing'))).includes('clip-left'), 5000);
       expect(await readdir(join(dir, 'outgoing'))).toEqual(['not-ours.txt']);
@@ -354,15 +360,7 @@ describe('sharing from outside the window', () => {
     const port = await up(0);
     const dir = await tempDir();
     const seen: { copied: string[]; notified: Array<{ title: string; body: string }> } = { copied: [], notified: [] };
-    const start = () =>
-      createAppCore({
-        ferry: new Ferry({ dataDir: dir, secrets: new KeychainSecretStore(), env: {} }),
-        dataDir: dir,
-        platform: { copyText: (t) => void seen.copied.push(t), notify: (title, body) => void seen.notified.push({ title, body }), openExternal: () => {}, confirm: async () => true, pickFiles: async () => [] },
-        emit: () => {},
-        appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
-        gatherMs: 50,
-      });
+    const start = () => coreOn(dir, seen);
     const first = start();
     const name = uniqueName('wait');
     const r1 = await first.handle('accounts:add', { name, provider: 'ceph', endpoint: `http://127.0.0.1:${port}`, accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey });
@@ -396,14 +394,7 @@ describe('sharing from outside the window', () => {
     );
     const dir = await tempDir();
     const said: Array<{ title: string; body: string }> = [];
-    const pageless = createAppCore({
-      ferry: new Ferry({ dataDir: dir, secrets: new KeychainSecretStore(), env: {} }),
-      dataDir: dir,
-      platform: { copyText: () => {}, notify: (title, body) => void said.push({ title, body }), openExternal: () => {}, confirm: async () => true, pickFiles: async () => [] },
-      emit: () => {},
-      appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
-      gatherMs: 50,
-    });
+    const pageless = coreOn(dir, { notified: said });
     try {
       const name = uniqueName('nopage');
       const added = await pageless.handle('accounts:add', { name, provider: 'ceph', endpoint: proxy.endpoint, accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey });
@@ -425,15 +416,8 @@ describe('sharing from outside the window', () => {
     let held = false;
     const proxy = await startStubProxy(g.endpoint, (r) => (r.method === 'PUT' && r.url.pathname.endsWith('/two.txt') ? ((held = true), { hold: new Promise(() => {}) }) : undefined));
     const dir = await tempDir();
-    const seen: { copied: string[]; notified: string[] } = { copied: [], notified: [] };
-    const quitting = createAppCore({
-      ferry: new Ferry({ dataDir: dir, secrets: new KeychainSecretStore(), env: {} }),
-      dataDir: dir,
-      platform: { copyText: (t) => void seen.copied.push(t), notify: (title) => void seen.notified.push(title), openExternal: () => {}, confirm: async () => true, pickFiles: async () => [] },
-      emit: () => {},
-      appInfo: { name: 'Ferry', version: 'test', platform: 'linux' },
-      gatherMs: 50,
-    });
+    const seen: { copied: string[]; notified: Array<{ title: string; body: string }> } = { copied: [], notified: [] };
+    const quitting = coreOn(dir, seen);
     try {
       const name = uniqueName('quit');
       expect((await quitting.handle('accounts:add', { name, provider: 'ceph', endpoint: proxy.endpoint, accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey })).ok).toBe(true);
