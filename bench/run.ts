@@ -114,6 +114,10 @@ async function main(): Promise<void> {
       const e: NodeJS.ProcessEnv = { ...env, AWS_ENDPOINT_URL: endpoint };
       const r: NodeJS.ProcessEnv = { ...rcloneEnv, RCLONE_CONFIG_BENCH_ENDPOINT: endpoint };
       const file: Client[] = [{ name: 'ferry cp', cmd: (src, key) => [process.execPath, CLI, 'cp', src, `s3://${bucket}/${key}`], env: e }];
+      // FERRY_BENCH_HASH_AB=1: the same upload with each part's MD5 on worker threads, alternating with the default.
+      if (process.env.FERRY_BENCH_HASH_AB === '1') {
+        for (const threads of ['1', '2']) file.push({ name: `ferry cp, MD5 on ${threads} thread${threads === '1' ? '' : 's'}`, cmd: (src, key) => [process.execPath, CLI, 'cp', src, `s3://${bucket}/${key}`], env: { ...e, FERRY_HASH_THREADS: threads } });
+      }
       const dir: Client[] = [{ name: 'ferry cp --recursive', cmd: (src, key) => [process.execPath, CLI, 'cp', src, `s3://${bucket}/${key}/`, '--recursive'], env: e }];
       const down: Client[] = [{ name: 'ferry cp (download)', cmd: (key, dst) => [process.execPath, CLI, 'cp', `s3://${bucket}/${key}`, dst], env: e }];
       if (existsSync(AWS)) {

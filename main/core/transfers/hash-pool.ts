@@ -1,8 +1,7 @@
 /**
  * MD5 of file ranges on worker threads (issue 21), so hashing a part for its Content-MD5 runs
- * beside the sending of others instead of on the thread that drives every socket. Used where the
- * machine has more than two cores: on two, the S3 server or the rest of Ferry needs the second
- * one, and the thread would only move the work (the benchmark's machines have two).
+ * beside the sending of others instead of on the thread that drives every socket. Two threads
+ * where the machine has more than two cores, one on two (see sharedHashPool).
  *
  * Threads share the process's descriptors, so a worker reads the open source file by its
  * descriptor with positional reads, as the main thread does: the bytes hashed are the file's
@@ -107,8 +106,18 @@ export class HashPool {
 
 let shared: HashPool | undefined | null;
 
-/** The process's pool: two threads where there are more than two cores, none otherwise. */
+/**
+ * The process's pool: two threads where there are more than two cores, one on two cores (the
+ * benchmark measured a 1 GiB upload 1.16× faster with it there, at the same CPU and under the
+ * memory limit; two threads were faster still but passed 150 MiB), none on one.
+ * FERRY_HASH_THREADS=N (0 to 4) sets it, for the benchmark's comparisons.
+ */
 export function sharedHashPool(): HashPool | undefined {
-  if (shared === undefined) shared = availableParallelism() > 2 ? new HashPool(2) : null;
+  if (shared === undefined) {
+    const asked = Number.parseInt(process.env.FERRY_HASH_THREADS ?? '', 10);
+    const cores = availableParallelism();
+    const threads = Number.isInteger(asked) && asked >= 0 && asked <= 4 ? asked : cores > 2 ? 2 : cores === 2 ? 1 : 0;
+    shared = threads > 0 ? new HashPool(threads) : null;
+  }
   return shared ?? undefined;
 }

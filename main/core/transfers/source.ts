@@ -49,12 +49,14 @@ export function becameShorter(file: string): FerryError {
   return new FerryError('FILE_CHANGED', `${file} became shorter while it was being uploaded, so the upload was stopped. Upload it again when it is no longer being written.`);
 }
 
-/** Ranges at least this long are hashed on a thread of the pool, where there is one. */
-const THREADED = 1024 * 1024;
+/** Ranges at least this long are hashed on a thread of the pool, where there is one (a thread's start costs about as much as hashing 4 MiB). */
+const THREADED = 4 * 1024 * 1024;
 
 /** MD5 of the bytes [start, end) of an open file: on a hashing thread where the machine has cores to spare (hash-pool.ts). */
-export async function md5Range(file: string, handle: FileHandle, start: number, end: number, pool: HashPool | undefined = sharedHashPool()): Promise<Buffer> {
-  if (pool && end - start >= THREADED) {
+export async function md5Range(file: string, handle: FileHandle, start: number, end: number, given?: HashPool | null): Promise<Buffer> {
+  // The pool (and its thread) is made only when a range long enough comes: a small file starts none.
+  const pool = end - start >= THREADED ? (given === undefined ? sharedHashPool() : (given ?? undefined)) : undefined;
+  if (pool) {
     // A thread that fails (it died, or the read failed) leaves the range to this thread, whose error says it in words.
     const got = await pool.md5(handle.fd, start, end).catch(() => undefined);
     if (got && 'short' in got) throw becameShorter(file);
