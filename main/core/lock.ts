@@ -131,6 +131,45 @@ export async function removeStale(path: string, seen: LockSeen): Promise<void> {
 }
 
 /**
+ * Creates the lock file with its content, failing with EEXIST when it exists. Where the file
+ * system has hard links, the content is written under a name of its own first and linked into
+ * place, so the lock appears whole: a process killed while writing (kill -9, a crash) leaves no
+ * empty lock that others must wait out as "being written". Elsewhere (FAT, some network file
+ * systems) it is made and written in place, and an empty one counts as stale after 5 s.
+ */
+async function place(path: string, content: string): Promise<void> {
+  const make = async (file: string) => {
+    const fh = await open(file, 'wx', 0o600).catch(async (err: unknown) => {
+      // The folder is made only when it is missing (a lock per file of a folder of thousands otherwise pays a mkdir each).
+      if (systemCode(err) !== 'ENOENT') throw err;
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      return open(file, 'wx', 0o600);
+    });
+    try {
+      await fh.writeFile(content);
+    } catch (err) {
+      // Made but not written (a full disk): an empty lock must not stand for a holder.
+      await fh.close();
+      await rm(file, { force: true });
+      // A write's error names no file; this one is the lock's.
+      throw Object.assign(err as object, { path: file });
+    }
+    await fh.close();
+  };
+  const written = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.new`;
+  await make(written);
+  try {
+    await link(written, path);
+  } catch (err) {
+    const code = systemCode(err);
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV' && code !== 'ENOSYS') throw err;
+    await make(path);
+  } finally {
+    await unlink(written).catch(() => {});
+  }
+}
+
+/**
  * Takes an exclusive lock shared by every Ferry process on this machine (the app and any number
  * of CLIs): a file created with O_EXCL holding the owner's process ID and a token of its own. A
  * lock whose owner no longer runs (killed, crashed) is stale and taken over. Returns the function
@@ -152,23 +191,7 @@ export async function tryLock(path: string, waitMs = 0): Promise<{ release: () =
     for (;;) {
       const token = randomBytes(9).toString('base64url');
       try {
-        // The folder is made only when it is missing (a lock per file of a folder of thousands
-        // otherwise pays a mkdir each).
-        const fh = await open(path, 'wx', 0o600).catch(async (err: unknown) => {
-          if (systemCode(err) !== 'ENOENT') throw err;
-          await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-          return open(path, 'wx', 0o600);
-        });
-        try {
-          await fh.writeFile(`${process.pid}\n${token}\n${myIdentity() ?? ''}\n`);
-        } catch (err) {
-          // Made but not written (a full disk): it is ours, and an empty lock must not stand for a holder.
-          await fh.close();
-          await rm(path, { force: true });
-          // A write's error names no file; this one is the lock's.
-          throw Object.assign(err as object, { path });
-        }
-        await fh.close();
+        await place(path, `${process.pid}\n${token}\n${myIdentity() ?? ''}\n`);
         return {
           release: async () => {
             try {

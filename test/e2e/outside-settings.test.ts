@@ -74,22 +74,22 @@ describe('Settings: Ferry outside its window', () => {
 
     // Opened again, the dialog shows what is saved.
     await openSettings();
-    await expect(where.getByRole('combobox', { name: /^Account/ }).inputValue()).resolves.toBe(account);
-    await expect(where.getByRole('combobox', { name: /^Bucket/ }).inputValue()).resolves.toBe(photos);
-    await expect(where.getByLabel('Folder in the bucket (optional)').inputValue()).resolves.toBe('inbox/');
+    await expect.poll(() => where.getByRole('combobox', { name: /^Account/ }).inputValue()).toBe(account);
+    await expect.poll(() => where.getByRole('combobox', { name: /^Bucket/ }).inputValue()).toBe(photos);
+    await expect.poll(() => where.getByLabel('Folder in the bucket (optional)').inputValue()).toBe('inbox/');
     await where.getByRole('button', { name: 'Clear destination' }).click();
     await where.getByText(/^Not set:/).waitFor();
     await expect.poll(async () => (await prefs()).destination).toBeUndefined();
-    await expect(where.getByRole('combobox', { name: /^Bucket/ }).inputValue()).resolves.toBe('');
+    await expect.poll(() => where.getByRole('combobox', { name: /^Bucket/ }).inputValue()).toBe('');
     await closeSettings();
   });
 
   it('the shortcut field records a key combination: it reaches the desktop, is saved and shown in the platform’s words; Backspace turns it off', async () => {
     await openSettings();
     const field = shortcutField();
-    await expect(field.inputValue()).resolves.toBe('Off');
+    await expect.poll(() => field.inputValue()).toBe('Off');
     await field.focus();
-    await expect(field.inputValue()).resolves.toBe('Press the keys…');
+    await expect.poll(() => field.inputValue()).toBe('Press the keys…');
     // A letter alone would fire while typing: refused in words, nothing asked of the desktop.
     await h.page.keyboard.press('u');
     await outside().getByRole('alert').filter({ hasText: 'Hold Ctrl, Alt or Super with U' }).waitFor();
@@ -97,22 +97,22 @@ describe('Settings: Ferry outside its window', () => {
     await h.page.keyboard.press('Control+Shift+KeyU');
     await expect.poll(() => desktop.registered).toBe('CommandOrControl+Shift+U');
     expect(desktop.calls.at(-1)).toEqual(['useShortcut', 'CommandOrControl+Shift+U']);
-    await expect(field.inputValue()).resolves.toBe('Ctrl+Shift+U');
+    await expect.poll(() => field.inputValue()).toBe('Ctrl+Shift+U');
     await expect.poll(async () => (await prefs()).shortcut).toBe('CommandOrControl+Shift+U');
     await expect(outside().getByRole('alert').count()).resolves.toBe(0);
 
     // Escape while recording stops it and keeps the dialog and the shortcut; the next Escape closes the dialog.
     await field.press('Enter');
-    await expect(field.inputValue()).resolves.toBe('Press the keys…');
+    await expect.poll(() => field.inputValue()).toBe('Press the keys…');
     await h.page.keyboard.press('Escape');
-    await expect(field.inputValue()).resolves.toBe('Ctrl+Shift+U');
+    await expect.poll(() => field.inputValue()).toBe('Ctrl+Shift+U');
     await expect(settings().isVisible()).resolves.toBe(true);
     // Recording again, Backspace turns the shortcut off.
     await field.press('Enter');
     await h.page.keyboard.press('Backspace');
     await expect.poll(async () => (await prefs()).shortcut).toBeUndefined();
     expect(desktop.calls.at(-1)).toEqual(['useShortcut', undefined]);
-    await expect(field.inputValue()).resolves.toBe('Off');
+    await expect.poll(() => field.inputValue()).toBe('Off');
     await h.page.keyboard.press('Escape');
     await settings().waitFor({ state: 'detached' });
   });
@@ -127,7 +127,7 @@ describe('Settings: Ferry outside its window', () => {
     await field.press('Enter');
     await h.page.keyboard.press('Control+Shift+KeyK');
     await outside().getByRole('alert').filter({ hasText: 'CommandOrControl+Shift+K is taken by another app. Choose another shortcut, or free it there first.' }).waitFor();
-    await expect(field.inputValue()).resolves.toBe('Ctrl+Alt+P');
+    await expect.poll(() => field.inputValue()).toBe('Ctrl+Alt+P');
     expect((await prefs()).shortcut).toBe('CommandOrControl+Alt+P');
     expect(desktop.registered).toBe('CommandOrControl+Alt+P');
     await closeSettings();
@@ -145,7 +145,7 @@ describe('Settings: Ferry outside its window', () => {
     const field = shortcutField();
     await expect(field.isDisabled()).resolves.toBe(true);
     await outside().getByText('GNOME on Wayland lets no app take a global shortcut.', { exact: false }).waitFor();
-    await expect(outside().locator('code').textContent()).resolves.toBe(SHARE_CLIPBOARD_COMMAND);
+    await expect.poll(() => outside().locator('code').textContent()).toBe(SHARE_CLIPBOARD_COMMAND);
     // A click copies the selection with no clipboard permission granted (Ferry grants its page none).
     await outside().getByRole('button', { name: 'Copy command' }).click();
     await outside().getByText('Copied to the clipboard.').waitFor();
@@ -165,16 +165,16 @@ describe('Settings: Ferry outside its window', () => {
     const nautilus = outside().getByLabel('Add “Share with Ferry” to Files (Nautilus)');
     const nemo = outside().getByLabel('Add “Share with Ferry” to Nemo (not installed)');
     await expect(nemo.isDisabled()).resolves.toBe(true);
-    await expect(nautilus.isChecked()).resolves.toBe(false);
+    await expect.poll(() => nautilus.isChecked()).toBe(false);
     await nautilus.check();
     await expect.poll(() => desktop.installed.has('nautilus')).toBe(true);
-    await expect(nautilus.isChecked()).resolves.toBe(true);
+    await expect.poll(() => nautilus.isChecked()).toBe(true);
     expect(desktop.calls.at(-1)).toEqual(['setFileManager', 'nautilus', true]);
     // A failure is said, and the box shows what is true (still there).
     desktop.fileManagerFailure = 'Ferry could not write ~/.local/share/nautilus/scripts: permission denied.';
     await nautilus.click();
     await outside().getByRole('alert').filter({ hasText: 'permission denied' }).waitFor();
-    await expect(nautilus.isChecked()).resolves.toBe(true);
+    await expect.poll(() => nautilus.isChecked()).toBe(true);
     desktop.fileManagerFailure = undefined;
     await nautilus.uncheck();
     await expect.poll(() => desktop.installed.has('nautilus')).toBe(false);
@@ -185,20 +185,20 @@ describe('Settings: Ferry outside its window', () => {
   it('start at login and update checks are saved; start at login reaches the desktop', async () => {
     await openSettings();
     const login = outside().getByLabel('Start Ferry at login');
-    await expect(login.isChecked()).resolves.toBe(false);
+    await expect.poll(() => login.isChecked()).toBe(false);
     await outside().getByText('Through an entry in ~/.config/autostart.').waitFor();
     await login.check();
     await expect.poll(async () => (await prefs()).openAtLogin).toBe(true);
     expect(desktop.calls.at(-1)).toEqual(['setOpenAtLogin', true]);
     expect(desktop.openAtLogin).toBe(true);
     const updates = outside().getByLabel('Check for updates');
-    await expect(updates.isChecked()).resolves.toBe(true);
+    await expect.poll(() => updates.isChecked()).toBe(true);
     await updates.uncheck();
     await expect.poll(async () => (await prefs()).checkForUpdates).toBe(false);
     await closeSettings();
     await openSettings();
-    await expect(outside().getByLabel('Start Ferry at login').isChecked()).resolves.toBe(true);
-    await expect(outside().getByLabel('Check for updates').isChecked()).resolves.toBe(false);
+    await expect.poll(() => outside().getByLabel('Start Ferry at login').isChecked()).toBe(true);
+    await expect.poll(() => outside().getByLabel('Check for updates').isChecked()).toBe(false);
     await outside().getByLabel('Check for updates').check();
     await expect.poll(async () => (await prefs()).checkForUpdates).toBe(true);
     await closeSettings();
