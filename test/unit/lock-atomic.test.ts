@@ -14,6 +14,8 @@ const LOCK = resolve(__dirname, '../../main/core/lock.ts');
 async function killedWhileWriting(path: string): Promise<void> {
   const program = `
     const { open } = require('node:fs/promises');
+    // Alive until killed: a write that never ends holds nothing that keeps a process running.
+    setInterval(() => {}, 1000);
     (async () => {
       const probe = await open(${JSON.stringify(path + '.probe')}, 'w');
       Object.getPrototypeOf(probe).writeFile = () => new Promise(() => {});
@@ -23,6 +25,7 @@ async function killedWhileWriting(path: string): Promise<void> {
     })();
   `;
   const child = spawn(process.execPath, ['--import', 'tsx', '-e', program], { stdio: 'ignore' });
+  const exited = new Promise((r) => child.once('exit', r));
   const dir = resolve(path, '..');
   const base = path.slice(dir.length + 1);
   for (let i = 0; i < 400; i++) {
@@ -30,7 +33,7 @@ async function killedWhileWriting(path: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 25));
   }
   child.kill('SIGKILL');
-  await new Promise((r) => child.once('exit', r));
+  await exited;
 }
 
 describe('lock files appear whole', () => {
