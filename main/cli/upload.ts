@@ -43,8 +43,6 @@ export interface Upload {
   keepBoth?: boolean;
 }
 
-/** How many times an upload kept beside moves on to another name taken meanwhile before it gives up. */
-const MAX_MOVES = 5;
 
 /** What an upload says when it is done: on stdout for cp; on stderr for share, whose stdout is for the link alone. */
 export function uploadedLine(u: Upload): string {
@@ -77,25 +75,13 @@ export interface Tuning {
 export async function uploadFile(ctx: UploadContext, c: Connection, u: Upload, tuning?: Tuning): Promise<UploadResult | undefined> {
   if (!u.keepBoth || ctx.o['no-clobber']) return uploadTo(ctx, c, u, tuning);
   const wanted = u.key;
-  const tried = new Set<string>();
   const { existingKeys } = await import('../core/s3/collect');
-  const { freeNames } = await import('../core/transfers/free-names');
-  for (let moves = 0; ; moves++) {
-    const [free] = await freeNames([wanted], async (keys) => {
-      const there = await existingKeys(c.storage, u.bucket, keys, ctx.io.signal);
-      for (const k of keys) if (tried.has(k)) there.add(k);
-      return there;
-    }).catch(stopped(ctx, 'Upload cancelled: nothing was sent.'));
-    u.key = free!;
-    tried.add(u.key);
-    try {
-      const result = await uploadTo(ctx, c, u, tuning, { ifAbsent: true });
-      if (u.key !== wanted) ctx.say(`ferry: ${formatS3Url({ bucket: u.bucket, key: wanted })} is taken, so this file is kept beside it as ${formatS3Url(u)} (--replace replaces it instead)`);
-      return result;
-    } catch (err) {
-      if (!isFerryError(err, 'OBJECTS_EXIST') || moves + 1 >= MAX_MOVES) throw err;
-    }
-  }
+  const { freeNames, keptBeside } = await import('../core/transfers/free-names');
+  const taken = (keys: string[]) => existingKeys(c.storage, u.bucket, keys, ctx.io.signal).catch(stopped(ctx, 'Upload cancelled: nothing was sent.'));
+  const [free] = await freeNames([wanted], taken);
+  const result = await keptBeside(wanted, free!, taken, (key) => uploadTo(ctx, c, Object.assign(u, { key }), tuning, { ifAbsent: true }));
+  if (u.key !== wanted) ctx.say(`ferry: ${formatS3Url({ bucket: u.bucket, key: wanted })} is taken, so this file is kept beside it as ${formatS3Url(u)} (--replace replaces it instead)`);
+  return result;
 }
 
 async function uploadTo(ctx: UploadContext, c: Connection, u: Upload, tuning?: Tuning, held: { ifAbsent?: true } = {}): Promise<UploadResult | undefined> {

@@ -3,7 +3,7 @@
  * shared from outside the window: nobody was asked). A taken "report.pdf" becomes
  * "report (2).pdf", then "(3)", as a file manager names a copy.
  */
-import { FerryError } from '../errors';
+import { FerryError, isFerryError } from '../errors';
 
 const MAX_TRIES = 100;
 
@@ -43,4 +43,32 @@ export async function freeNames(keys: string[], taken: (keys: string[]) => Promi
     want = next;
   }
   return out;
+}
+
+/** How often an upload kept beside moves to a further name before its failure is said (others keep taking them). */
+export const MAX_MOVES = 5;
+
+/**
+ * Stores an upload that keeps what is there: `store` sends it only-if-absent under `key` (the
+ * free name chosen for `wanted`); a name taken by the time it is stored (OBJECTS_EXIST: nothing
+ * was stored under it) moves it to the next name free for `wanted`, said by `moved`, up to
+ * MAX_MOVES times. `taken` answers which names are taken: the server's, and any the caller has
+ * planned for others. One mechanism for the window's queue and the CLI's share.
+ */
+export async function keptBeside<T>(wanted: string, key: string, taken: (keys: string[]) => Promise<Set<string>>, store: (key: string) => Promise<T>, moved: (key: string) => void = () => {}): Promise<T> {
+  const tried = new Set<string>();
+  for (let moves = 0; ; moves++) {
+    tried.add(key);
+    try {
+      return await store(key);
+    } catch (err) {
+      if (!isFerryError(err, 'OBJECTS_EXIST') || moves >= MAX_MOVES) throw err;
+      [key] = (await freeNames([wanted], async (keys) => {
+        const there = await taken(keys);
+        for (const k of tried) there.add(k);
+        return there;
+      })) as [string];
+      moved(key);
+    }
+  }
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { isFerryError } from '../errors';
 import type { Connection } from '../ferry';
 import { existingKeys } from '../s3/collect';
-import { freeNames } from './free-names';
+import { keptBeside } from './free-names';
 import { discardPartial } from './partial';
 import type { PendingDownload, PendingDownloads } from './pending-downloads';
 import { partLength } from './plan';
@@ -418,25 +418,19 @@ export class TransferQueue {
           onProgress,
           onOverload,
         }, job.fresh ? { resume: false } : {});
-      let result: UploadResult;
-      for (let moved = 0; ; moved++) {
-        try {
-          result = await upload();
-          break;
-        } catch (err) {
-          if (!job.keepBoth || !isFerryError(err, 'OBJECTS_EXIST') || moved >= MAX_MOVES) throw err;
-          // Taken by the time it was stored: the next name free on the server and not planned for
-          // another transfer in this list. Nothing was stored under the taken name.
-          const wanted = (job.wanted ??= job.key);
-          const [free] = await freeNames([wanted], async (keys) => {
-            const there = await existingKeys(conn.storage, job.bucket, keys, job.cancel!.signal);
-            for (const other of this.jobs.values()) if (other !== job && other.bucket === job.bucket && other.account === job.account && other.direction === 'upload' && other.status !== 'cancelled' && other.status !== 'failed') there.add(other.key);
-            return there;
-          });
-          job.state = undefined;
-          this.set(job, { key: free!, bytesDone: 0, bytesPerSecond: 0, etaSeconds: undefined });
-        }
-      }
+      // Keep both: taken by the time it was stored, it moves to the next name free on the server
+      // and not planned for another transfer in this list (nothing was stored under the taken name).
+      const othersInList = (keys: string[]) =>
+        existingKeys(conn.storage, job.bucket, keys, job.cancel!.signal).then((there) => {
+          for (const other of this.jobs.values()) if (other !== job && other.bucket === job.bucket && other.account === job.account && other.direction === 'upload' && other.status !== 'cancelled' && other.status !== 'failed') there.add(other.key);
+          return there;
+        });
+      const result: UploadResult = job.keepBoth
+        ? await keptBeside((job.wanted ??= job.key), job.key, othersInList, upload, (key) => {
+            job.state = undefined;
+            this.set(job, { key, bytesDone: 0, bytesPerSecond: 0, etaSeconds: undefined });
+          })
+        : await upload();
       job.state = undefined;
       this.set(job, { status: 'done', bytesDone: job.size, bytesPerSecond: 0 });
       this.room.done(job.size);
@@ -468,8 +462,6 @@ export class TransferQueue {
 }
 
 const LARGE = 4;
-/** How often a keep-both upload moves to a further name before its failure is said (others keep taking them). */
-const MAX_MOVES = 5;
 /** How many later jobs may start ahead of one that does not fit yet, and how far behind it to look for them. */
 const OVERTAKE_LIMIT = 8;
 const SCAN_LIMIT = 64;
