@@ -418,13 +418,7 @@ export class Uploader {
     await this.ends.forget(run).catch(() => {});
     const expected = etagsAreMd5 ? multipartEtag(partMd5) : undefined;
     // A cancel now stops the check, not the upload: the object is stored, and the message says so.
-    const etag = await checkStored(this.opts.storage, req, src.size, { ...completed, ...(expected ? { expected } : {}) }, (run) => this.retrying(req, req.signal ?? NEVER, run), req.signal).catch((err: unknown) => {
-      // Only-if-absent, and another writer's object is there: taken as Ferry stored it. Servers
-      // that take If-None-Match on Complete and ignore it answer 200 and keep theirs (Ceph 16,
-      // Swift when its write is newer), so this is the key found taken, not an upload lost.
-      if (req.ifAbsent && isFerryError(err, 'REPLACED') && !completed.versionId && err.message.startsWith('Another upload replaced')) {
-        throw new FerryError('OBJECTS_EXIST', `s3://${req.bucket}/${req.key} was taken by another writer as Ferry stored it; not replaced (--no-clobber).`, { cause: err });
-      }
+    const etag = await checkStored(this.opts.storage, req, src.size, { ...completed, ...(expected ? { expected } : {}) }, (run) => this.retrying(req, req.signal ?? NEVER, run), req.signal, Boolean(req.ifAbsent)).catch((err: unknown) => {
       if (!isFerryError(err, 'CANCELLED')) throw err;
       throw new FerryError('CANCELLED', `Cancelled after s3://${req.bucket}/${req.key} was stored whole: only the check that the object there is still Ferry's was skipped.`, { cause: err });
     });

@@ -208,6 +208,8 @@ export async function checkStored(
   mine: { etag?: string; versionId?: string; expected?: string },
   retry: <T>(run: () => Promise<T>) => Promise<T>,
   signal?: AbortSignal,
+  /** Only-if-absent: another writer's object there is the key found taken (OBJECTS_EXIST), not ours replaced. */
+  ifAbsent = false,
 ): Promise<string | undefined> {
   const where = `s3://${req.bucket}/${req.key}`;
   const removeOurs = async (why: string): Promise<never> => {
@@ -231,6 +233,9 @@ export async function checkStored(
   const ours =
     mine.versionId && head.versionId ? head.versionId === mine.versionId : mine.etag ? unquote(head.etag ?? '') === unquote(mine.etag) : mine.expected ? unquote(head.etag ?? '') === mine.expected : head.size === size;
   if (!ours) {
+    // Servers that take If-None-Match on Complete and ignore it answer 200 and keep theirs
+    // (Ceph 16; Swift when its write is newer): the key was taken as Ferry stored it.
+    if (ifAbsent && !mine.versionId) throw new FerryError('OBJECTS_EXIST', `${where} was taken by another writer as Ferry stored it; not replaced (--no-clobber).`);
     const kept = mine.versionId ? ` Ferry's upload is kept as an older version (${mine.versionId}).` : '';
     throw new FerryError(
       'REPLACED',
