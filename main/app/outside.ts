@@ -11,9 +11,8 @@ import { join, sep } from 'node:path';
 import type { Ferry } from '../core/ferry';
 import { isFerryError } from '../core/errors';
 import { dataFolderError, writeFileAtomic } from '../core/files';
-import { safeText } from '../core/text';
+import { destinationFolder } from '../core/s3/names';
 import { addUploads, type UploadRoom } from './add-uploads';
-import { destinationFolder } from './handlers/settings';
 import type { CaptureTool } from './capture';
 import type { ClipboardItem } from './clipboard-share';
 import type { SessionLinks } from './session-links';
@@ -122,25 +121,27 @@ export class OutsideShares {
     // crash) while it waits does not lose it: the next start shares it again (resume below).
     const record = join(this.waitingDir, `${waiting.id ?? randomBytes(8).toString('hex')}.json`);
     // A share from before the last quit that cannot go on says what it was: nobody remembers.
-    const fail = (title: string, message: string) => this.fail(title, waiting.id ? `${message} (This was the share of ${shownPaths(paths)}, waiting for the network since before Ferry was last closed.)` : message);
+    const fail = (title: string, message: string) => this.fail(title, waiting.id ? `${message} (This was the share of ${listed(names(paths))}, waiting for the network since before Ferry was last closed.)` : message);
+    // What only a new destination mends: Settings opens on it.
+    const toSettings = (message: string) => {
+      this.deps.showSettings();
+      return fail('Choose where shared files go', message);
+    };
     try {
       if (!paths.length) return fail('Nothing to share', 'No files were given.');
       const { destination } = await ferry.preferences.get();
       if (!destination) {
-        this.deps.showSettings();
-        return fail('Choose where shared files go', 'Files shared from outside the window go to the destination chosen in Ferry’s Settings, under “Outside the window”. Choose one there, then share again.');
+        return toSettings('Files shared from outside the window go to the destination chosen in Ferry’s Settings, under “Outside the window”. Choose one there, then share again.');
       }
       const known = await ferry.accounts.list();
       if (!known.some((a) => a.name === destination.account)) {
-        this.deps.showSettings();
-        return fail('Choose where shared files go', `The destination’s account “${destination.account}” is not in Ferry any more. Choose another destination in Settings, then share again.`);
+        return toSettings(`The destination’s account “${destination.account}” is not in Ferry any more. Choose another destination in Settings, then share again.`);
       }
       let prefix: string;
       try {
         prefix = destination.prefix ? destinationFolder(destination.prefix) : '';
       } catch (err) {
-        this.deps.showSettings();
-        return fail('Choose where shared files go', `${this.words(err)} Choose the folder again in Settings, under “Outside the window”.`);
+        return toSettings(`${this.words(err)} Choose the folder again in Settings, under “Outside the window”.`);
       }
       // The destination is main's own choice, checked when it was saved: its bucket and folder
       // are known from it, whether or not the window has listed them since this start (a launch
@@ -183,8 +184,7 @@ export class OutsideShares {
       if (this.quitting) return { ok: false, message: 'Ferry quit before the share ended.' };
       if (!finished.length && codes.length && codes.every((c) => c === 'NO_SUCH_BUCKET')) {
         // The destination's bucket was deleted since it was chosen: the fix is in Settings.
-        this.deps.showSettings();
-        return fail('Choose where shared files go', `The destination’s bucket “${destination.bucket}” is not on the server any more. Choose another destination in Settings, under “Outside the window”, then share again.`);
+        return toSettings(`The destination’s bucket “${destination.bucket}” is not on the server any more. Choose another destination in Settings, under “Outside the window”, then share again.`);
       }
       // Said and shared in the order they were given, not the order they finished in.
       const order = new Map(added.map((t, i) => [t.key, i]));
@@ -196,8 +196,7 @@ export class OutsideShares {
     } catch (err) {
       if (!cleanupLater && !this.quitting) await after?.().catch(() => {});
       if (isFerryError(err, 'NO_SUCH_BUCKET')) {
-        this.deps.showSettings();
-        return fail('Choose where shared files go', `${this.words(err)} It is the destination chosen in Settings: choose another there, under “Outside the window”, then share again.`);
+        return toSettings(`${this.words(err)} It is the destination chosen in Settings: choose another there, under “Outside the window”, then share again.`);
       }
       return fail('Could not share', this.words(err));
     } finally {
@@ -230,17 +229,13 @@ export class OutsideShares {
    * when it ends, as promised), and the clipboard's files no share needs any more are removed.
    */
   async resume(inUse: string[]): Promise<ShareOutcome[]> {
-    const left = await this.waitingShares();
-    await this.tidy([...inUse, ...left.flatMap((w) => (w.keep ? [join(w.keep, 'x')] : []))]);
     const root = join(this.deps.dataDir, 'outgoing');
-    return Promise.all(
-      left.map((w) => {
-        // Only a folder this run's clipboard shares made is ever removed after its share.
-        const keep = w.keep && w.keep.startsWith(join(root, 'clip-')) && !w.keep.slice(root.length + 1).includes(sep) ? w.keep : undefined;
-        if (keep) this.made.add(keep);
-        return this.share(w.paths, keep ? () => rm(keep, { recursive: true, force: true }) : undefined, [], { id: w.id, ...(keep ? { keep } : {}) });
-      }),
-    );
+    // Only a clipboard folder of Ferry's own is kept for its share (tidy passes over what this
+    // run made), and removed after it.
+    const left = (await this.waitingShares()).map((w) => ({ ...w, keep: w.keep?.startsWith(join(root, 'clip-')) && !w.keep.slice(root.length + 1).includes(sep) ? w.keep : undefined }));
+    for (const w of left) if (w.keep) this.made.add(w.keep);
+    await this.tidy(inUse);
+    return Promise.all(left.map(({ id, paths, keep }) => this.share(paths, keep ? () => rm(keep, { recursive: true, force: true }) : undefined, [], { id, ...(keep ? { keep } : {}) })));
   }
 
   private async copyLink(account: string, bucket: string, prefix: string, done: string[], failed: string[], skipped: string[]): Promise<ShareOutcome> {
@@ -248,8 +243,8 @@ export class OutsideShares {
     if (!done.length && !failed.length) return this.fail('Share stopped', `The uploads were stopped before any of them finished, so no link was copied. Share the files again to make one.${left}`);
     if (!done.length) return this.fail(failed.length === 1 ? 'Upload failed' : `${failed.length} uploads failed`, `${failed[0] ?? 'Nothing was uploaded.'}${failed.length > 1 ? ` (and ${failed.length - 1} more; see the upload list)` : ''} No link was copied.${left}`);
     const { defaultExpirySeconds } = await this.deps.ferry.preferences.get();
-    const names = handedOver(prefix, done);
-    const listed = names.length <= 3 ? names.join(', ') : `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
+    const given = handedOver(prefix, done);
+    const shown = listed(given);
     let link;
     try {
       link =
@@ -260,7 +255,7 @@ export class OutsideShares {
       // The files are stored: sharing them again from outside would upload them all again, numbered.
       return this.fail(
         'Uploaded, but no link',
-        `${listed} ${names.length === 1 ? 'is' : 'are'} in ${bucket}/${prefix}, but the page linking them could not be written: ${this.words(err)} Select them in Ferry’s window and choose Share to make the link; nothing is uploaded again.${left}`,
+        `${shown} ${given.length === 1 ? 'is' : 'are'} in ${bucket}/${prefix}, but the page linking them could not be written: ${this.words(err)} Select them in Ferry’s window and choose Share to make the link; nothing is uploaded again.${left}`,
       );
     }
     this.deps.copyText(link.url);
@@ -268,7 +263,7 @@ export class OutsideShares {
     // its files' own names, and where it went is the destination (it is in there, under its name).
     const until = new Date(link.expiresAt).toLocaleString();
     const lost = failed.length ? ` ${failed.length} could not be uploaded: ${failed[0]}${failed.length > 1 ? ' …' : ''}` : '';
-    this.notify('Link copied', `${listed} ${names.length === 1 ? 'is' : 'are'} in ${bucket}/${prefix}; the link${done.length > 1 ? ' to all of them' : ''} is on the clipboard and works until ${until}.${lost}${left}`);
+    this.notify('Link copied', `${shown} ${given.length === 1 ? 'is' : 'are'} in ${bucket}/${prefix}; the link${done.length > 1 ? ' to all of them' : ''} is on the clipboard and works until ${until}.${lost}${left}`);
     return { ok: true, url: link.url, expiresAt: link.expiresAt, files: done.length, failed, skipped };
   }
 
@@ -289,13 +284,9 @@ export class OutsideShares {
     return local ? forWindow(local.message) : `Something went wrong: ${err instanceof Error ? err.message : String(err)}`;
   }
 
-  /**
-   * Every notification of a share: names handed over may hold line breaks, escapes or bidi
-   * controls ("a\u202Etxt.exe"), shown as visible escapes as everywhere else (core/text.ts).
-   */
+  /** Every notification of a share: none while quitting. */
   private notify(title: string, body: string): void {
-    if (this.quitting) return;
-    this.deps.notify(safeText(title), safeText(body));
+    if (!this.quitting) this.deps.notify(title, body);
   }
 
   private fail(title: string, message: string): ShareOutcome {
@@ -324,9 +315,11 @@ export class OutsideShares {
   }
 }
 
-/** Paths handed over, shown by their names: "a.jpg, b.jpg and 3 more". */
-function shownPaths(paths: string[]): string {
-  const names = paths.map((p) => p.slice(p.lastIndexOf(sep) + 1) || p);
+/** Paths handed over, by their names. */
+const names = (paths: string[]) => paths.map((p) => p.slice(p.lastIndexOf(sep) + 1) || p);
+
+/** Names as a notification says them: "a.jpg, b.jpg and 3 more" past three. */
+function listed(names: string[]): string {
   return names.length <= 3 ? names.join(', ') : `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
 }
 

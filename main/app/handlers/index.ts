@@ -26,7 +26,7 @@ import { WaitingTransfers } from '../waiting-transfers';
 import { forWindow } from '../window-words';
 import { accountHandlers } from './accounts';
 import type { AppInfo, HandlerContext, Handlers } from './context';
-import { safeLines, safeText } from '../../core/text';
+import { safeText } from '../../core/text';
 import { fileHandlers } from './files';
 import { dataFolderError } from '../../core/files';
 import { linkHandlers } from './links';
@@ -176,7 +176,8 @@ export function createAppCore(opts: AppCoreOptions): AppCore {
     links,
     copyText: platform.copyText,
     // Always said, whatever the Settings switch: outside the window the notification is the only answer.
-    notify: (title, body) => opts.platform.notify(safeText(title), safeLines(body)),
+    // One line each: names handed over may hold line breaks or bidi controls ("a\u202Etxt.exe"), shown as escapes.
+    notify: (title, body) => opts.platform.notify(safeText(title), safeText(body)),
     showSettings: () => opts.showSettings?.(),
     gatherMs: opts.gatherMs,
   });

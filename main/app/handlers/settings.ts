@@ -1,6 +1,6 @@
 import type { DesktopState } from '../../../preload/contract';
 import { FerryError } from '../../core/errors';
-import { checkUserKey } from '../../core/s3/names';
+import { destinationFolder } from '../../core/s3/names';
 import type { HandlerContext, Handlers } from './context';
 
 /** The app itself and its preferences. */
@@ -13,17 +13,16 @@ export function settingsHandlers({ ferry, known, follow, appInfo, platform }: Ha
     'prefs:get': async () => follow(await ferry.preferences.get()),
     // null clears an advanced setting: Ferry chooses again (or, for the limit, there is none).
     'prefs:set': async ({ partSizeMiB, concurrency, uploadLimitMiBps, destination: asked, shortcut, ...patch }) => {
-      let destination = asked;
       // Where the window opens next time must be a place it was shown.
       const at = patch.lastLocation;
       if (at?.bucket) known.folder(at.account, at.bucket, at.prefix ?? '');
       // Where files from outside the window go must be a bucket a server listed to main.
-      if (destination) {
+      if (asked) {
         // An account that is not (or no longer) in Ferry is said as such, not as an unknown bucket.
-        await ferry.accounts.get(destination.account);
-        known.bucket(destination.account, destination.bucket);
-        if (destination.prefix) destination = { ...destination, prefix: destinationFolder(destination.prefix) };
+        await ferry.accounts.get(asked.account);
+        known.bucket(asked.account, asked.bucket);
       }
+      const destination = asked?.prefix ? { ...asked, prefix: destinationFolder(asked.prefix) } : asked;
       // What the desktop does is changed first: when it cannot (a shortcut another app holds), nothing is saved.
       if (shortcut !== undefined) await desktop?.useShortcut(shortcut ?? undefined);
       if (patch.openAtLogin !== undefined) await desktop?.setOpenAtLogin(patch.openAtLogin);
@@ -43,23 +42,4 @@ export function settingsHandlers({ ferry, known, follow, appInfo, platform }: Ha
       return desktop.state();
     },
   } satisfies Pick<Handlers, 'app:info' | 'prefs:get' | 'prefs:set' | 'desktop:state' | 'desktop:fileManager'>;
-}
-
-/**
- * The destination's folder as a folder: "in" is "in/"; a path that would not be a folder S3 and
- * a file manager agree on ("/x/", "a//b/", "../up/", "./x/", Ferry's own pages folder) is refused
- * here, in words, rather than failing every share later.
- */
-export function destinationFolder(prefix: string): string {
-  const folder = prefix.endsWith('/') ? prefix : `${prefix}/`;
-  const parts = folder.slice(0, -1).split('/');
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(folder) || parts.some((p) => p.trim() !== p)) {
-    throw new FerryError('BAD_S3_URL', `"${prefix}" cannot be the destination folder: a folder name there begins or ends with a space, or holds a line break or another control character. Type the folder’s name again.`);
-  }
-  if (parts.some((p) => p === '' || p === '.' || p === '..')) {
-    throw new FerryError('BAD_S3_URL', `"${prefix}" cannot be the destination folder: write it as folder names joined by "/", without an empty name, "." or "..", for example "shared/" or "photos/2026/".`);
-  }
-  checkUserKey(folder);
-  return folder;
 }

@@ -104,3 +104,22 @@ export function validateNewBucketName(name: string): void {
 export function formatS3Url(loc: S3Location): string {
   return `s3://${loc.bucket}/${loc.key}`;
 }
+
+/**
+ * The destination's folder as a folder: "in" is "in/"; a path that would not be a folder S3 and
+ * a file manager agree on ("/x/", "a//b/", "../up/", "./x/", Ferry's own pages folder) is refused
+ * here, in words, rather than failing every share later.
+ */
+export function destinationFolder(prefix: string): string {
+  const folder = prefix.endsWith('/') ? prefix : `${prefix}/`;
+  const parts = folder.slice(0, -1).split('/');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(folder) || parts.some((p) => p.trim() !== p)) {
+    throw new FerryError('BAD_S3_URL', `"${prefix}" cannot be the destination folder: a folder name there begins or ends with a space, or holds a line break or another control character. Type the folder’s name again.`);
+  }
+  if (parts.some((p) => p === '' || p === '.' || p === '..')) {
+    throw new FerryError('BAD_S3_URL', `"${prefix}" cannot be the destination folder: write it as folder names joined by "/", without an empty name, "." or "..", for example "shared/" or "photos/2026/".`);
+  }
+  checkUserKey(folder);
+  return folder;
+}
