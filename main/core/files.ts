@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, relative, isAbsolute } from 'node:path';
 import { FerryError, systemCode } from './errors';
@@ -87,4 +87,28 @@ export function dataFolderError(err: unknown, dataDir: string): FerryError | und
   }
   if (!why) return undefined;
   return new FerryError('DATA_FOLDER_UNWRITABLE', `Ferry cannot write in its data folder ${dataDir}: ${why}. Free some space or fix its permissions, or set FERRY_DATA_DIR to a folder you can write to; nothing was changed.`, { cause: err });
+}
+
+/**
+ * Writes the chunks at `pos`, whole. A write may take fewer bytes than given (a disk filling up):
+ * the rest is written again, so the file never holds a hole that the check would call damage
+ * from the network; a write that takes nothing is a full disk.
+ */
+export async function writeAllAt(handle: Pick<FileHandle, 'write' | 'writev'>, chunks: Uint8Array[], pos: number): Promise<void> {
+  let left = chunks.filter((c) => c.length > 0);
+  while (left.length) {
+    const { bytesWritten } = left.length === 1 ? await handle.write(left[0]!, 0, left[0]!.length, pos) : await handle.writev(left, pos);
+    if (bytesWritten === 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    pos += bytesWritten;
+    left = skipBytes(left, bytesWritten);
+  }
+}
+
+/** The chunks after their first `n` bytes. */
+function skipBytes(chunks: Uint8Array[], n: number): Uint8Array[] {
+  let i = 0;
+  while (i < chunks.length && n >= chunks[i]!.length) n -= chunks[i++]!.length;
+  const rest = chunks.slice(i);
+  if (n > 0 && rest.length) rest[0] = rest[0]!.subarray(n);
+  return rest;
 }

@@ -50,23 +50,32 @@ export function becameShorter(file: string): FerryError {
 }
 
 /** Ranges at least this long are hashed on a thread of the pool, where there is one (a thread's start costs about as much as hashing 4 MiB). */
-const THREADED = 4 * 1024 * 1024;
+export const THREADED = 4 * 1024 * 1024;
 
 /** MD5 of the bytes [start, end) of an open file: on a hashing thread where the machine has cores to spare (hash-pool.ts). */
-export async function md5Range(file: string, handle: FileHandle, start: number, end: number, given?: HashPool | null): Promise<Buffer> {
+export function md5Range(file: string, handle: FileHandle, start: number, end: number, given?: HashPool | null): Promise<Buffer> {
+  return md5Of(handle, start, end, given, () => becameShorter(file));
+}
+
+/**
+ * MD5 of the bytes [start, end) of an open file, on a thread of `given` (the process's pool when
+ * not given; none when null) for ranges of 4 MiB or more; `short` is the error for a file that
+ * ends before `end`.
+ */
+export async function md5Of(handle: FileHandle, start: number, end: number, given: HashPool | null | undefined, short: () => Error): Promise<Buffer> {
   // The pool (and its thread) is made only when a range long enough comes: a small file starts none.
   const pool = end - start >= THREADED ? (given === undefined ? sharedHashPool() : (given ?? undefined)) : undefined;
   if (pool) {
     // A thread that fails (it died, or the read failed) leaves the range to this thread, whose error says it in words.
     const got = await pool.md5(handle.fd, start, end).catch(() => undefined);
-    if (got && 'short' in got) throw becameShorter(file);
+    if (got && 'short' in got) throw short();
     if (got) return got.md5;
   }
   const hash = createHash('md5');
   const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(end - start, 1)));
   for (let pos = start; pos < end; ) {
     const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, end - pos), pos);
-    if (bytesRead === 0) throw becameShorter(file);
+    if (bytesRead === 0) throw short();
     hash.update(buf.subarray(0, bytesRead));
     pos += bytesRead;
   }

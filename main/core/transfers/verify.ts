@@ -19,7 +19,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { FerryError, isFerryError } from '../errors';
 import type { Storage } from '../s3/storage';
 import { MiB, partLength, type UploadPlan } from './plan';
-import { md5Range, type SourceFile } from './source';
+import { sharedHashPool, type HashPool } from './hash-pool';
+import { md5Of, md5Range, THREADED, type SourceFile } from './source';
 import type { UploadProgressState } from './state';
 
 /** Which check a finished download passed. */
@@ -100,18 +101,29 @@ export class Digest {
     this.partFill = 0;
   }
 
-  verdict(): 'match' | 'mismatch' | 'unknown' {
+  verdict(): Verdict {
     if (this.plan.kind === 'md5') return this.whole.digest('hex') === this.plan.md5 ? 'match' : 'mismatch';
     if (this.partFill > 0 || this.partDigests.length === 0) this.closePart();
-    const same = this.partDigests.length === this.plan.count && createHash('md5').update(Buffer.concat(this.partDigests)).digest('hex') === this.plan.md5;
-    return same ? 'match' : this.plan.known ? 'mismatch' : 'unknown';
+    return partsVerdict(this.plan, this.partDigests);
   }
+}
+
+type Verdict = 'match' | 'mismatch' | 'unknown';
+
+/** Whether the MD5s of an object's parts, cut at the plan's part size, make its multipart ETag. */
+function partsVerdict(plan: Extract<CheckPlan, { kind: 'parts' }>, digests: Buffer[]): Verdict {
+  const same = digests.length === plan.count && createHash('md5').update(Buffer.concat(digests)).digest('hex') === plan.md5;
+  return same ? 'match' : plan.known ? 'mismatch' : 'unknown';
 }
 
 /**
  * Hashes a file being written, in order, as far as it is whole. `advance(end)` says the bytes
  * before `end` are written; `result()` waits for the hashing to catch up with `size` and gives
  * the Digest's verdict.
+ *
+ * The parts of a multipart ETag are independent: each is hashed on a thread of the pool as soon
+ * as it is whole (hash-pool.ts), so checking a large download costs the thread that drives every
+ * socket nothing (issue 21). A plain MD5 is one hash over the whole file, taken here in order.
  */
 export class FileHasher {
   private hashed = 0;
@@ -119,19 +131,40 @@ export class FileHasher {
   private running: Promise<void> | undefined;
   private readonly digest: Digest;
   private failed: unknown;
+  /** The parts given to threads, in order (threaded plans only). */
+  private readonly parts: Array<Promise<Buffer>> = [];
+  private readonly threaded: { pool: HashPool; partSize: number } | undefined;
 
   constructor(
     private readonly handle: FileHandle,
     private readonly size: number,
-    plan: Exclude<CheckPlan, { kind: 'size' }>,
+    private readonly plan: Exclude<CheckPlan, { kind: 'size' }>,
+    /** Threads for the parts' hashes: the process's pool when not given, none when null. */
+    given?: HashPool | null,
   ) {
     this.digest = new Digest(plan);
+    const pool = plan.kind === 'parts' && plan.partSize >= THREADED ? (given === undefined ? sharedHashPool() : (given ?? undefined)) : undefined;
+    this.threaded = pool && plan.kind === 'parts' ? { pool, partSize: plan.partSize } : undefined;
   }
 
   advance(end: number): void {
     if (end <= this.target) return;
     this.target = Math.min(end, this.size);
+    if (this.threaded) return this.handOut(this.threaded);
     this.running ??= this.run().finally(() => (this.running = undefined));
+  }
+
+  /** Every part now whole goes to a thread (the threads take them in order). */
+  private handOut({ pool, partSize }: { pool: HashPool; partSize: number }): void {
+    for (;;) {
+      const start = this.parts.length * partSize;
+      const end = Math.min(start + partSize, this.size);
+      if (start >= this.size || end > this.target) return;
+      const hashing = md5Of(this.handle, start, end, pool, endedEarly);
+      // Judged in result(); a failure meanwhile is no unhandled rejection.
+      hashing.catch(() => {});
+      this.parts.push(hashing);
+    }
   }
 
   private async run(): Promise<void> {
@@ -140,7 +173,7 @@ export class FileHasher {
       while (this.hashed < this.target) {
         const want = Math.min(buf.length, this.target - this.hashed);
         const { bytesRead } = await this.handle.read(buf, 0, want, this.hashed);
-        if (bytesRead === 0) throw new Error('the file ended early while being checked');
+        if (bytesRead === 0) throw endedEarly();
         this.digest.take(buf.subarray(0, bytesRead));
         this.hashed += bytesRead;
       }
@@ -149,13 +182,16 @@ export class FileHasher {
     }
   }
 
-  async result(): Promise<'match' | 'mismatch' | 'unknown'> {
+  async result(): Promise<Verdict> {
     this.advance(this.size);
+    if (this.threaded && this.plan.kind === 'parts') return partsVerdict(this.plan, await Promise.all(this.parts));
     while (this.running) await this.running;
     if (this.failed) throw this.failed;
     return this.digest.verdict();
   }
 }
+
+const endedEarly = () => new Error('the file ended early while being checked');
 
 /** An ETag without its quotes, in lower case. */
 export const unquote = (etag: string) => etag.replace(/"/g, '').toLowerCase();
