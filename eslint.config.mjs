@@ -17,6 +17,16 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
   },
   {
+    // Every combined stop is given back when its operation ends (main/core/signals.ts).
+    files: ['main/**/*.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'AbortSignal', property: 'any', message: 'Use joinSignals (main/core/signals.ts) and release it: AbortSignal.any keeps each composite among a long-lived source\'s dependants (nodejs/node#55351), one per transfer, for good.' },
+      ],
+    },
+  },
+  {
     // The core runs in plain Node (the CLI, the tests) as well as in Electron's main process.
     files: ['main/core/**/*.ts', 'main/cli/**/*.ts'],
     rules: {

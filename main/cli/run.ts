@@ -11,6 +11,7 @@ import { commandNames, loadCommand, loadCommands, optionTable, type CommandModul
 import { Context, SHARED_OPTIONS, usage, type CliIO, type OptionSpecs } from './context';
 import { VERSION, commandHelp, help } from './help';
 import { safeLines, safeText, textStream } from './safe-text';
+import { joinSignals } from '../core/signals';
 
 export type { CliIO } from './context';
 
@@ -22,7 +23,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   // it finishes (and fails, if it fails) as it would have.
   let pipeClosed = false;
   const closed = new AbortController();
-  const signal = io.signal ? AbortSignal.any([io.signal, closed.signal]) : closed.signal;
+  const stop = joinSignals(io.signal, closed.signal);
+  const signal = stop.signal;
   let outputOnly = false;
   let outputFailed: NodeJS.ErrnoException | undefined;
   io.stdout.on?.('error', (err: NodeJS.ErrnoException) => {
@@ -92,6 +94,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     io.stderr.write(`ferry: unexpected error: ${safeText(e?.message ?? String(err))}${debug ? '' : ' (run again with --debug for details)'}\n`);
     if (debug) io.stderr.write(`${safeLines(e?.stack ?? '')}\n`);
     return 1;
+  } finally {
+    stop.release();
   }
 }
 

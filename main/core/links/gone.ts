@@ -6,6 +6,7 @@
  */
 import { FerryError, isFerryError } from '../errors';
 import type { LinkRecord } from './link-history';
+import { joinSignals } from '../signals';
 
 /** What the links' checks need of an account's storage (Storage has it). */
 export interface HeadStorage {
@@ -51,7 +52,8 @@ export async function checkLinks(
   const states = new Map<LinkRecord, LinkState>();
   const unchecked: Unchecked[] = [];
   const deadline = AbortSignal.timeout(opts.deadlineMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+  const stop = joinSignals(opts.signal, deadline);
+  const signal = stop.signal;
   const late = new Promise<never>((_resolve, reject) => {
     const stop = () => reject(new Late());
     if (signal.aborted) stop();
@@ -73,7 +75,7 @@ export async function checkLinks(
         unchecked.push({ record, why: reason(err, opts.deadlineMs) });
       }
     }),
-  );
+  ).finally(stop.release);
   if (opts.signal?.aborted) throw new FerryError('CANCELLED', 'Cancelled.');
   return { states, unchecked };
 }

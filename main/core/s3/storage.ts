@@ -9,6 +9,7 @@ import { checkBucketReference, checkKey, MAX_COLLECTED, validateNewBucketName } 
 import { PageGuard } from './bounds';
 import type { HeadOutput, Wire } from './wire';
 import { isNetworkError, isRetryable, sleep } from '../transfers/retry';
+import { joinSignals } from '../signals';
 
 export interface BucketInfo {
   name: string;
@@ -195,7 +196,8 @@ export class Storage {
     const guard = new PageGuard(`the listing of ${bucket}/${prefix}`, this.endpoint);
     // Stops a page asked for early that turns out not to be wanted (the consumer stopped, or failed).
     const early = new AbortController();
-    const signal = opts.signal ? AbortSignal.any([opts.signal, early.signal]) : early.signal;
+    const stop = joinSignals(opts.signal, early.signal);
+    const signal = stop.signal;
     let ahead: { token: string; page: Promise<ObjectPage & { nextToken?: string }> } | undefined;
     const fetch = (token: string | undefined): Promise<ObjectPage & { nextToken?: string }> =>
       this.listPage(bucket, prefix, {
@@ -252,6 +254,7 @@ export class Storage {
       }
     } finally {
       early.abort();
+      stop.release();
     }
   }
 

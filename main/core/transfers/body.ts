@@ -10,6 +10,7 @@ import { FerryError, systemCode } from '../errors';
 import type { Bandwidth } from './bandwidth';
 import type { ProgressMeter } from './progress';
 import { becameShorter, md5Range, rangeStream, type SourceFile } from './source';
+import { joinSignals } from '../signals';
 
 /**
  * Sends one body (a part or a whole object) with its length and Content-MD5, telling `onSent` of
@@ -72,8 +73,9 @@ export async function sendRange<T>(via: BodyRoute, range: BodyRange, send: SendB
           own.abort(a.failed);
         });
       }
+      const stop = joinSignals(signal, own.signal);
       try {
-        const out = await send(body, end - start, md5.toString('base64'), AbortSignal.any([signal, own.signal]), onSent);
+        const out = await send(body, end - start, md5.toString('base64'), stop.signal, onSent);
         onSent(end - start);
         return out;
       } catch (err) {
@@ -90,6 +92,8 @@ export async function sendRange<T>(via: BodyRoute, range: BodyRange, send: SendB
           throw Object.assign(new Error('The server received damaged bytes (BadDigest); sending the part again.'), { name: 'InternalError', Code: 'InternalError' });
         }
         throw err;
+      } finally {
+        stop.release();
       }
     },
     () => {

@@ -7,6 +7,7 @@ import type { Clock } from '../clock';
 import { FerryError, isFerryError } from '../errors';
 import { writeAllAt, writeFileAtomic } from '../files';
 import { tryLock } from '../lock';
+import { joinSignals } from '../signals';
 import type { Storage } from '../s3/storage';
 import { Gate, limitFor, type Limit, type LimitTrace } from './adaptive';
 import { autoConcurrency, autoPartSize, partLength } from './plan';
@@ -102,8 +103,8 @@ export class Downloader {
     }
     try {
       // The first question may go unanswered too: a cancel or pause still acts at once.
-      const stops = [req.signal, req.pauseSignal].filter((x): x is AbortSignal => x !== undefined);
-      const head = await this.opts.storage.head(req.bucket, req.key, stops.length ? AbortSignal.any(stops) : undefined).catch(async (err: unknown) => {
+      const stop = joinSignals(req.signal, req.pauseSignal);
+      const head = await this.opts.storage.head(req.bucket, req.key, stop.signal).finally(stop.release).catch(async (err: unknown) => {
         if (req.signal?.aborted) throw new FerryError('CANCELLED', 'Download cancelled.', { cause: err });
         if (req.pauseSignal?.aborted) throw new FerryError('PAUSED', 'Download paused.', { cause: err });
         // The object is gone: what an earlier run kept of it can never be finished.

@@ -17,6 +17,7 @@ import { isNetworkError, retrying, retryPolicy, sdkFailure, type RetryPolicy } f
 import { openSource, sourceChanged, type SourceFile } from './source';
 import { NO_KEEPER, type UploadKeeper, type UploadProgressState } from './state';
 import { alreadyUploaded, checkStored, etagIsNotMd5, multipartEtag, unquote } from './verify';
+import { joinSignals } from '../signals';
 
 export interface UploadRequest {
   file: string;
@@ -111,11 +112,6 @@ export const MAX_PARTS_IN_FLIGHT = 16;
 /** An upload's run (see endings.ts). */
 type Run = RunOf<UploadRequest>;
 
-/** Aborts when the upload is cancelled or paused. */
-function stopSignal(req: UploadRequest): AbortSignal {
-  const signals = [req.signal, req.pauseSignal].filter((x): x is AbortSignal => x !== undefined);
-  return signals.length ? AbortSignal.any(signals) : new AbortController().signal;
-}
 
 /** One stored or sent part, as CompleteMultipartUpload and the saved state need it. */
 type Part = MultipartState['parts'][number];
@@ -191,6 +187,9 @@ export class Uploader {
     checkBucketReference(req.bucket);
     checkUserKey(req.key);
     const run: Run = { req, keeper, unsure: [] };
+    // Aborts when the upload is cancelled or paused; given back when the upload ends.
+    const stopping = joinSignals(req.signal, req.pauseSignal);
+    const stop = stopping.signal;
     let src: SourceFile | undefined;
     let meter: ProgressMeter | undefined;
     try {
@@ -210,14 +209,14 @@ export class Uploader {
       meter = new ProgressMeter(src.size, this.opts.clock, (p) => req.onProgress?.(p));
       if (req.signal?.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
       // Uploads an earlier run's lost Creates may have started are found and aborted first.
-      await this.ends.sweep(run, stopSignal(req));
+      await this.ends.sweep(run, stop);
       if (saved?.uploadId && !(plan.multipart && resumable && resumable.partSize === plan.partSize)) {
         // The earlier upload cannot be continued (or was cancelled): drop its parts before sending afresh.
         await this.ends.abort(req, saved.uploadId);
         await this.ends.forget(run);
         if (req.resume !== false && !saved.cancelled) req.onRestart?.(plan.multipart ? 'the file changed since the interrupted upload began' : 'the file now fits in a single request');
       }
-      const result = plan.multipart ? await this.multipart(run, src, plan, contentType, meter, resumable) : await this.single(run, src, contentType, meter);
+      const result = plan.multipart ? await this.multipart(run, src, plan, contentType, meter, resumable, stop) : await this.single(run, src, contentType, meter, stop);
       meter.finish();
       return result;
     } catch (err) {
@@ -225,6 +224,7 @@ export class Uploader {
     } finally {
       // A failed, paused or cancelled upload reports nothing more.
       meter?.close();
+      stopping.release();
       await src?.handle.close();
     }
   }
@@ -238,9 +238,8 @@ export class Uploader {
    * object is always one consistent reading of it; a file that changed meanwhile is reported, and
    * nothing is deleted (the object at the key is the one this PUT wrote, or whatever was there).
    */
-  private async single(run: Run, src: SourceFile, contentType: string, meter: ProgressMeter): Promise<UploadResult> {
+  private async single(run: Run, src: SourceFile, contentType: string, meter: ProgressMeter, signal: AbortSignal): Promise<UploadResult> {
     const { req } = run;
-    const signal = stopSignal(req);
     // --no-clobber: If-None-Match on the PUT; where the server does not know it (Swift: 501),
     // a look just before the PUT is what there is, and the PUT is sent again plainly.
     let conditional = Boolean(req.ifAbsent);
@@ -284,10 +283,9 @@ export class Uploader {
     };
   }
 
-  private async multipart(run: Run, src: SourceFile, plan: UploadPlan, contentType: string, meter: ProgressMeter, prior: MultipartState | undefined): Promise<UploadResult> {
+  private async multipart(run: Run, src: SourceFile, plan: UploadPlan, contentType: string, meter: ProgressMeter, prior: MultipartState | undefined, stop: AbortSignal): Promise<UploadResult> {
     const { req, keeper } = run;
     const { storage, data } = this.opts;
-    const stop = stopSignal(req);
     const parts: Array<Part | undefined> = new Array(plan.partCount);
     const partMd5: Array<Buffer | undefined> = new Array(plan.partCount);
     // Whether the server's ETags are the parts' MD5s, so the object's ETag can be checked.
@@ -350,7 +348,8 @@ export class Uploader {
     req.onState?.(state());
 
     const inner = new AbortController();
-    const signal = AbortSignal.any([stop, inner.signal]);
+    const parting = joinSignals(stop, inner.signal);
+    const signal = parting.signal;
     let next = 0;
     let failure: unknown;
     // Parts in flight: the user's number, or one found by measuring (adaptive.ts), from the plan's.
@@ -388,7 +387,7 @@ export class Uploader {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(plan.partCount, Math.max(plan.concurrency, MAX_PARTS_IN_FLIGHT)) }, worker));
+    await Promise.all(Array.from({ length: Math.min(plan.partCount, Math.max(plan.concurrency, MAX_PARTS_IN_FLIGHT)) }, worker)).finally(parting.release);
     req.onLane?.(lane.trace());
     if (failure !== undefined) throw failure;
     if (stop.aborted) throw new FerryError('CANCELLED', 'Upload cancelled.');
