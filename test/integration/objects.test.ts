@@ -124,11 +124,14 @@ describe.each(servers())('objects on $name', (server) => {
     const folder = ['cp', `s3://${bucket}/stopped/dir/`, into, '--recursive', '--part-size', '5MiB', '--concurrency', '1', '--account', account];
     const halted = await ferry(folder, { env, onSpawn: (c) => interruptOnce(c, join(into, 'big.bin.ferry-download')) });
     expect(halted.code, halted.stderr).toBe(130);
-    expect(halted.stderr).toMatch(/Download stopped with \d of 2 files done; what arrived of the other \d is kept\. Run the same command again to continue\.\n$/);
+    expect(halted.stderr).toMatch(/Download stopped with (0 of 2 files done; what arrived of the other 2 is kept\. Run the same command again to continue|1 of 2 files done; what arrived of the other 1 is kept\. Run the same command again to continue, with --no-clobber so the files already here are not fetched again)\.\n$/);
     expect((await readdir(into)).sort()).toContain('big.bin.ferry-download');
-    const finished = await ferry(folder, { env });
+    // As it says: with --no-clobber a file already here stays as it is (not fetched again), and the partial one is finished.
+    const smallBefore = await stat(join(into, 'small.txt')).catch(() => undefined);
+    const finished = await ferry([...folder, '--no-clobber'], { env });
     expect(finished.code, finished.stderr).toBe(0);
     expect((await readdir(into)).sort()).toEqual(['big.bin', 'small.txt']);
+    if (smallBefore) expect((await stat(join(into, 'small.txt'))).ino).toBe(smallBefore.ino);
     expect(await sha256File(join(into, 'big.bin'))).toBe(src.sha256);
   });
 
@@ -145,6 +148,11 @@ describe.each(servers())('objects on $name', (server) => {
     const r = await run(['cp', `s3://${bucket}/no/such/key.txt`, `${out}/`]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no object/i);
+    expect(await readdir(out)).toEqual([]);
+    // A mistyped bucket is said as a bucket (a HEAD says only "not found").
+    const typo = await run(['cp', `s3://${bucket}-typo/key.txt`, `${out}/`]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(new RegExp(`bucket "${bucket}-typo" does not exist`));
     expect(await readdir(out)).toEqual([]);
   });
 

@@ -20,6 +20,14 @@ export interface HostileObject {
   contentType?: string;
   /** More headers for HEAD and GET (x-amz-meta-…). */
   headers?: Record<string, string>;
+  /** A ranged GET sends this many bytes of its answer, then resets the connection. */
+  cutAfter?: number;
+  /** A ranged GET sends this many bytes of its answer, then sends nothing more (the connection stays open). */
+  holdAfter?: number;
+  /** The ETag a ranged GET's answer names (another version, from a server that ignores If-Match). */
+  rangeEtag?: string;
+  /** The Content-Range a ranged GET's answer names, given the range asked for. */
+  contentRange?: (start: number, end: number, size: number) => string;
 }
 
 export type ListingTrick =
@@ -56,6 +64,8 @@ export interface HostileServer {
   sent: number;
   /** Listing requests seen. */
   listings: number;
+  /** The Range header of every ranged GET, in order. */
+  ranges: string[];
   /** One unfinished upload, whose parts list never ends, numbered ever higher. */
   partsForever?: boolean;
   close(): Promise<void>;
@@ -65,7 +75,7 @@ const xml = (inner: string) => `<?xml version="1.0" encoding="UTF-8"?>${inner}`;
 const md5 = (b: Buffer) => `"${createHash('md5').update(b).digest('hex')}"`;
 
 export async function startHostileS3(): Promise<HostileServer> {
-  const state: HostileServer = { endpoint: '', objects: new Map(), sent: 0, listings: 0, close: async () => {} };
+  const state: HostileServer = { endpoint: '', objects: new Map(), sent: 0, listings: 0, ranges: [], close: async () => {} };
   const write = (res: ServerResponse, chunk: Buffer | string) => {
     state.sent += Buffer.byteLength(chunk);
     return res.write(chunk);
@@ -202,7 +212,16 @@ export async function startHostileS3(): Promise<HostileServer> {
         const start = Number(range[1]);
         const end = Math.min(range[2] ? Number(range[2]) : bytes.length - 1, bytes.length - 1);
         const part = bytes.subarray(start, end + 1);
-        res.writeHead(206, { ...headers, 'content-length': part.length, 'content-range': `bytes ${start}-${end}/${bytes.length}` });
+        state.ranges.push(req.headers.range!);
+        res.writeHead(206, { ...headers, ...(obj.rangeEtag ? { etag: obj.rangeEtag } : {}), 'content-length': part.length, 'content-range': obj.contentRange?.(start, end, bytes.length) ?? `bytes ${start}-${end}/${bytes.length}` });
+        const upTo = obj.cutAfter ?? obj.holdAfter;
+        if (upTo !== undefined && upTo < part.length) {
+          state.sent += upTo;
+          res.write(part.subarray(0, upTo), () => {
+            if (obj.cutAfter !== undefined) setTimeout(() => res.socket?.resetAndDestroy(), 20);
+          });
+          return;
+        }
         state.sent += part.length;
         return res.end(part);
       }

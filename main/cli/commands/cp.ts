@@ -93,8 +93,12 @@ async function download(ctx: Context<typeof options>): Promise<void> {
       });
       if (ctx.io.signal?.aborted) {
         const left = wanted.length - results.length - failures.length + skipped.length;
-        throw new FerryError('CANCELLED', `Download stopped with ${results.length} of ${wanted.length} files done; what arrived of the other ${left} is kept. Run the same command again to continue.`);
+        throw new FerryError(
+          'CANCELLED',
+          `Download stopped with ${results.length} of ${wanted.length} files done; what arrived of the other ${left} is kept. Run the same command again to continue${ctx.o['no-clobber'] || !results.length ? '' : ', with --no-clobber so the files already here are not fetched again'}.`,
+        );
       }
+      sizeOnly(ctx, results);
       return;
     }
     if (!key || key.endsWith('/')) throw usageError('Give an object to download (s3://bucket/key), or a folder with --recursive.');
@@ -122,6 +126,9 @@ async function download(ctx: Context<typeof options>): Promise<void> {
           file,
           ...opts,
           onKept: (b) => (kept = b),
+          onResume: (b, size) => {
+            if (ctx.o.debug || ctx.io.stderr.isTTY) ctx.say(`ferry: continuing an interrupted download: ${formatBytes(b)} of ${formatBytes(size)} are already here`);
+          },
           ...(bar ? { onProgress: (p: Progress) => bar.update(p), onWaiting: (w: boolean) => bar.setWaiting(w) } : {}),
           ...(ctx.o.debug ? { onLane: (t: LimitTrace) => ctx.say(laneLine('ranges', t)) } : {}),
         })
@@ -132,6 +139,7 @@ async function download(ctx: Context<typeof options>): Promise<void> {
     });
     results.push(r);
     if (!ctx.o.json) ctx.out(`download: ${formatS3Url({ bucket, key })} to ${file}`);
+    sizeOnly(ctx, results);
   });
   bar?.clear();
   if (ctx.o.json && (ctx.o.recursive || results[0] || single)) ctx.json(ctx.o.recursive ? { downloaded: results, failed: failures } : (results[0] ?? single));
@@ -169,4 +177,18 @@ async function uploadStdin(ctx: Context<typeof options>, loc: S3Location): Promi
   if (!result) return;
   if (ctx.o.json) ctx.json({ ...result, file: '-' });
   else ctx.out(`upload: - to ${formatS3Url({ bucket: loc.bucket, key })}`);
+}
+
+/**
+ * Downloads whose bytes could not be checked are said, as a checked one needs no word: only their
+ * length was (an ETag that is no MD5 of the bytes: encryption with KMS or a customer key, a
+ * server whose ETags are not MD5s, or parts of a size the object does not tell). --debug says
+ * which check every download passed.
+ */
+function sizeOnly(ctx: Context, results: DownloadResult[]): void {
+  if (ctx.o.debug) for (const r of results) ctx.say(`ferry: ${formatS3Url(r)}: ${r.verified === 'md5' ? 'every byte checked against its MD5 (ETag)' : r.verified === 'parts-md5' ? "every byte checked against its parts' MD5s (ETag)" : 'only its size could be checked'}`);
+  const unchecked = results.filter((r) => r.verified === 'size');
+  if (!unchecked.length || ctx.o.debug) return;
+  const what = unchecked.length === 1 ? formatS3Url(unchecked[0]!) : `${unchecked.length} of the ${results.length} files`;
+  ctx.say(`ferry: note: only the size of ${what} could be checked, not ${unchecked.length === 1 ? 'its' : 'their'} bytes: the ETag is not an MD5 of the bytes (encrypted with a KMS or customer key, a server whose ETags are not MD5s, or uploaded in parts of a size the object does not tell).`);
 }

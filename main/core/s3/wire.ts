@@ -72,6 +72,8 @@ export interface HeadOutput {
 export interface GetOutput {
   ContentLength?: number;
   ETag?: string;
+  /** Which bytes of the object came, as the answer to a ranged GET says ("bytes 0-99/1000"). */
+  ContentRange?: string;
   Body: Readable;
 }
 
@@ -152,6 +154,7 @@ export class Wire {
     return {
       ...(Number.isSafeInteger(length) ? { ContentLength: length } : {}),
       ...(res.headers.etag ? { ETag: res.headers.etag } : {}),
+      ...(res.headers['content-range'] ? { ContentRange: res.headers['content-range'] } : {}),
       Body: bound(res, { periodMs: this.socketTimeout, what: 'GetObject' }),
     };
   }

@@ -10,18 +10,21 @@ import { tryLock } from '../lock';
 import { joinSignals } from '../signals';
 import type { Storage } from '../s3/storage';
 import { Gate, limitFor, type Limit, type LimitTrace } from './adaptive';
-import { autoConcurrency, autoPartSize, partLength } from './plan';
+import { autoConcurrency, autoPartSize, MAX_PARTS, MiB, partLength } from './plan';
 import { clearStaleTemps, discardPartial, giveName, loadState, localWriteError, openPartial, stateFile, type DownloadState } from './partial';
 import { PinnedFolder, type Place } from './pinned';
 import { ProgressMeter, type Progress } from './progress';
 import { PARTIAL_SUFFIX } from './targets';
 import { retrying, retryPolicy, type RetryPolicy } from './retry';
-import { checkPlanFor, FileHasher, type DownloadCheck } from './verify';
+import { checkPlanFor, FileHasher, unquote, type DownloadCheck } from './verify';
 
 /** The most ranges one download has in flight when Ferry chooses. */
 const MAX_RANGES_IN_FLIGHT = 16;
 
 export { PARTIAL_SUFFIX, downloadName } from './targets';
+
+/** A part size a saved download may keep: at least 1 MiB (Ferry's own are 8 to 64 MiB) and at most 10,000 ranges. */
+const sensiblePartSize = (partSize: number, size: number) => Number.isSafeInteger(partSize) && partSize >= MiB && Math.ceil(size / partSize) <= MAX_PARTS;
 
 /** Bytes of a range gathered before they are written (16 ranges in flight hold 16 × this at most). */
 const WRITE_BATCH = 512 * 1024;
@@ -40,6 +43,8 @@ export interface DownloadRequest {
   onProgress?: (p: Progress) => void;
   /** Bytes kept in the partial file so far (what a pause keeps). */
   onKept?: (bytes: number) => void;
+  /** Called at the start when an earlier run's bytes are continued: how many of the object's. */
+  onResume?: (bytes: number, size: number) => void;
   onWaiting?: (waiting: boolean) => void;
   /** Called when the server refuses a request as overloaded (a queue running several downloads lowers how many: adaptive.ts). */
   onOverload?: () => void;
@@ -111,6 +116,10 @@ export class Downloader {
         if (isFerryError(err, 'NO_SUCH_KEY')) {
           const kept = await loadState(req.file + PARTIAL_SUFFIX);
           if (kept?.bucket === req.bucket && kept.key === req.key) await discardPartial(req.file);
+          // A HEAD says only "not found": a mistyped bucket is said as one, not as a missing key.
+          await this.opts.storage.listPage(req.bucket, '', { pageSize: 1 }).catch((e: unknown) => {
+            if (isFerryError(e, 'NO_SUCH_BUCKET')) throw e;
+          });
         }
         throw err;
       });
@@ -132,14 +141,24 @@ export class Downloader {
     const name = basename(req.file);
     const target = pinned.at(name);
     const partial = pinned.at(name + PARTIAL_SUFFIX);
-    const partSize = req.partSize ?? autoPartSize(size);
-    const parts = Math.max(1, Math.ceil(size / partSize));
     await clearStaleTemps(partial);
+    // A download that continues keeps the ranges it began with, whatever part size is asked now
+    // (as an upload keeps its parts): what it kept is cut at those.
+    const kept = await loadState(partial.path);
+    const keepsCut = kept && kept.bucket === req.bucket && kept.key === req.key && kept.etag === etag && kept.size === size && sensiblePartSize(kept.partSize, size);
+    const partSize = keepsCut ? kept.partSize : (req.partSize ?? autoPartSize(size));
+    const parts = Math.max(1, Math.ceil(size / partSize));
     const opened = await openPartial(partial, { bucket: req.bucket, key: req.key, etag, size, partSize });
     const { handle } = opened;
     const resumable = Boolean(opened.saved);
     const { dev, ino } = await handle.stat();
-    const done = new Set<number>(opened.saved?.done ?? []);
+    const valid = (p: unknown): p is number => Number.isSafeInteger(p) && (p as number) >= 1 && (p as number) <= parts;
+    const done = new Set<number>((opened.saved?.done ?? []).filter(valid));
+    // Ranges begun but not finished: the bytes at their start already written (a pause, or a lost
+    // network, keeps them; the next run asks only for the rest).
+    const begun = new Map<number, number>(
+      (opened.saved?.begun ?? []).filter(([p, n]) => valid(p) && !done.has(p) && Number.isSafeInteger(n) && n > 0 && n < partLength(p, partSize, size)),
+    );
     const stop = new AbortController();
     const onCancel = () => stop.abort(new FerryError('CANCELLED', 'Download cancelled.'));
     const onPause = () => stop.abort(new FerryError('PAUSED', 'Download paused.'));
@@ -148,11 +167,12 @@ export class Downloader {
     if (req.signal?.aborted) onCancel();
     else if (req.pauseSignal?.aborted) onPause();
     const meter = new ProgressMeter(size, this.opts.clock, (p) => req.onProgress?.(p));
-    const keptBytes = () => [...done].reduce((n, p) => n + partLength(p, partSize, size), 0);
+    const keptBytes = () => [...done].reduce((n, p) => n + partLength(p, partSize, size), 0) + [...begun.values()].reduce((n, b) => n + b, 0);
     const resumedBytes = keptBytes();
     meter.addStored(resumedBytes);
+    if (resumedBytes > 0) req.onResume?.(resumedBytes, size);
     let waiting = 0;
-    const state = (): DownloadState => ({ version: 1, bucket: req.bucket, key: req.key, etag, size, partSize, done: [...done].sort((a, b) => a - b), dev, ino });
+    const state = (): DownloadState => ({ version: 1, bucket: req.bucket, key: req.key, etag, size, partSize, done: [...done].sort((a, b) => a - b), ...(begun.size ? { begun: [...begun] } : {}), dev, ino });
     let saving = Promise.resolve();
     // Never makes a folder: a folder deleted meanwhile stays deleted (the end says so).
     const save = () => (saving = saving.then(() => writeFileAtomic(stateFile(partial.path), JSON.stringify(state()), { makeFolder: false })).catch(() => {}));
@@ -183,7 +203,7 @@ export class Downloader {
           if (next > parts) return leave();
           const part = next++;
           try {
-            await this.fetchRange(req, target, handle, part, partSize, size, etag, stop.signal, meter, lane, (w) => {
+            await this.fetchRange(req, target, handle, part, partSize, size, etag, begun, stop.signal, meter, lane, (w) => {
               waiting += w ? 1 : -1;
               if ((w && waiting === 1) || (!w && waiting === 0)) req.onWaiting?.(w);
             });
@@ -191,6 +211,7 @@ export class Downloader {
           } finally {
             leave();
           }
+          begun.delete(part);
           done.add(part);
           hasher?.advance(contiguous());
           req.onKept?.(keptBytes());
@@ -205,6 +226,10 @@ export class Downloader {
         throw stop.signal.reason instanceof FerryError ? stop.signal.reason : failure.reason;
       }
       await handle.sync();
+      // Another program that cut the file after Ferry's last write leaves no finished download.
+      if ((await handle.stat()).size !== size) {
+        throw new FerryError('FILE_CHANGED', `${partial.shown} was cut short by another program while Ferry wrote it, so this download was not given its name. Nothing was kept; download again when nothing else writes there.`);
+      }
       const judged = hasher ? await hasher.result() : 'unknown';
       if (judged === 'mismatch') {
         throw new FerryError('S3_ERROR', `${req.key} arrived damaged: its bytes do not match the server's ${plan.kind === 'parts' ? 'part checksums' : 'MD5'} (ETag ${etag}). Nothing was kept; download it again.`);
@@ -226,7 +251,10 @@ export class Downloader {
       await saving;
       // A pause, or a network that did not come back, keeps what arrived; anything else leaves nothing behind.
       const keep = isFerryError(err, 'PAUSED') || isFerryError(err, 'ENDPOINT_UNREACHABLE');
-      if (keep) await writeFileAtomic(stateFile(partial.path), JSON.stringify(state()), { makeFolder: false }).catch(() => {});
+      if (keep) {
+        await writeFileAtomic(stateFile(partial.path), JSON.stringify(state()), { makeFolder: false }).catch(() => {});
+        req.onKept?.(keptBytes());
+      }
       else await discardPartial(target, { dev, ino });
       throw err;
     } finally {
@@ -255,6 +283,8 @@ export class Downloader {
     partSize: number,
     size: number,
     etag: string,
+    /** The bytes at the start of each unfinished range already written: this range's grows as it arrives. */
+    begun: Map<number, number>,
     signal: AbortSignal,
     meter: ProgressMeter,
     lane: Limit,
@@ -263,8 +293,9 @@ export class Downloader {
     const start = (part - 1) * partSize;
     const length = partLength(part, partSize, size);
     if (length === 0) return;
-    // Bytes of this range already counted: a retry counts only what goes beyond, so progress never goes back.
-    let counted = 0;
+    // Bytes of this range already counted (kept from before, or sent before a retry): a retry
+    // asks only for the rest, so progress never goes back and nothing arrives twice.
+    let counted = begun.get(part) ?? 0;
     let cuts = 0;
     const stopped = () => (signal.reason instanceof FerryError ? signal.reason : new FerryError('CANCELLED', 'Download cancelled.'));
     const refuse = (err: unknown) =>
@@ -276,15 +307,25 @@ export class Downloader {
       req.onOverload?.();
     };
     await retrying(this.policy, { signal, op: { endpoint: this.opts.storage.endpoint, account: this.opts.storage.profile.name, bucket: req.bucket, key: req.key }, stopped, onWaiting, refuse, onOverload }, async () => {
-      const out = await this.opts.data.getObject({ Bucket: req.bucket, Key: req.key, Range: `bytes=${start}-${start + length - 1}`, ...(etag ? { IfMatch: etag } : {}) }, { signal });
+      const from = start + counted;
+      const asked = `bytes=${from}-${start + length - 1}`;
+      const out = await this.opts.data.getObject({ Bucket: req.bucket, Key: req.key, Range: asked, ...(etag ? { IfMatch: etag } : {}) }, { signal });
       const body = out.Body as AsyncIterable<Uint8Array> | undefined;
       // A server that answers with fewer bytes than asked is not serving the object its HEAD
       // described (a cut connection would say the full length and end early): no waiting it out.
-      if (out.ContentLength !== undefined && out.ContentLength !== length) {
-        throw new FerryError('S3_ERROR', `The server sent ${out.ContentLength} bytes of ${req.key} where ${length} were asked for: it does not serve the object its own listing describes (${size} bytes). Nothing was kept; try again later.`);
+      if (out.ContentLength !== undefined && out.ContentLength !== start + length - from) {
+        throw new FerryError('S3_ERROR', `The server sent ${out.ContentLength} bytes of ${req.key} where ${start + length - from} were asked for: it does not serve the object its own listing describes (${size} bytes). Nothing was kept; try again later.`);
+      }
+      // The answer names what it is: another version (a server that ignored If-Match), or other
+      // bytes than those asked for, is never written into this file.
+      if (etag && out.ETag && unquote(out.ETag) !== unquote(etag)) {
+        throw new FerryError('FILE_CHANGED', `${req.key} changed on the server while it was being downloaded (it now answers with ETag ${out.ETag}, not ${etag}). Download it again for the new version.`);
+      }
+      if (out.ContentRange !== undefined && out.ContentRange !== `bytes ${from}-${start + length - 1}/${size}`) {
+        throw new FerryError('S3_ERROR', `The server answered ${asked.replace('=', ' ')} of ${req.key} with ${out.ContentRange}: not the bytes asked for. Nothing was kept; try again later, or ask whoever runs ${this.opts.storage.endpoint}.`);
       }
       if (!body) throw new FerryError('S3_ERROR', `The server sent no data for ${req.key}.`);
-      let pos = start;
+      let pos = from;
       // Chunks are written a batch at a time (one writev of up to WRITE_BATCH bytes, not one write
       // per 64 KiB the socket gives): a fraction of the system calls and thread-pool hand-offs.
       let batch: Uint8Array[] = [];
@@ -301,22 +342,37 @@ export class Downloader {
           meter.add(pos - start - counted);
           counted = pos - start;
         }
+        // What is written is kept: a pause or a lost network from here on asks only for the rest.
+        if (pos < start + length) begun.set(part, pos - start);
       };
-      for await (const chunk of body) {
-        if (pos + batched + chunk.length > start + length) throw new FerryError('S3_ERROR', `The server sent more of ${req.key} than was asked for; the download stopped. Try again.`);
-        batch.push(chunk);
-        batched += chunk.length;
-        if (batched >= WRITE_BATCH || batch.length >= 64) await flush();
-        // Under a cap, the next read waits: the socket's own back-pressure slows the server.
-        await this.opts.bandwidth?.take(chunk.length, signal);
+      // A range cut short (ended early, or reset mid-body) is a lost connection, waited out as
+      // one; but a server that answers every time and cuts every time, bringing little each time,
+      // is not a network fault: a few such cuts in a row, and it is said. (A stall is waited out
+      // as the network's: the link may be slow, not the server wrong.)
+      const cut = (err: unknown, counts: boolean) => {
+        if (pos - from >= MiB) cuts = 0;
+        if (counts && ++cuts >= MAX_CUTS) {
+          throw new FerryError('S3_ERROR', `The server keeps ending ${req.key} early (${MAX_CUTS} times in a row for bytes ${start}–${start + length - 1}, though it answers each time): it does not serve the object whole. Nothing was kept; try again later, or ask whoever runs ${this.opts.storage.endpoint}.`, { cause: err });
+        }
+        throw err;
+      };
+      try {
+        for await (const chunk of body) {
+          if (pos + batched + chunk.length > start + length) throw new FerryError('S3_ERROR', `The server sent more of ${req.key} than was asked for; the download stopped. Try again.`);
+          batch.push(chunk);
+          batched += chunk.length;
+          if (batched >= WRITE_BATCH || batch.length >= 64) await flush();
+          // Under a cap, the next read waits: the socket's own back-pressure slows the server.
+          await this.opts.bandwidth?.take(chunk.length, signal);
+        }
+        await flush();
+      } catch (err) {
+        if (err instanceof FerryError || signal.aborted) throw err;
+        // What arrived before the cut is kept.
+        await flush().catch(() => {});
+        cut(err, (err as { name?: string }).name !== 'TimeoutError');
       }
-      await flush();
-      // A range cut short is a lost connection, waited out as one; but a server that answers
-      // every time and cuts every time is not a network fault: a few cuts, and it is said.
-      if (pos !== start + length) {
-        if (++cuts >= MAX_CUTS) throw new FerryError('S3_ERROR', `The server keeps ending ${req.key} early (${MAX_CUTS} times for bytes ${start}–${start + length - 1}, though it answers each time): it does not serve the object whole. Nothing was kept; try again later, or ask whoever runs ${this.opts.storage.endpoint}.`);
-        throw Object.assign(new Error('socket hang up: the range ended early'), { name: 'TimeoutError' });
-      }
+      if (pos !== start + length) cut(Object.assign(new Error('socket hang up: the range ended early'), { name: 'TimeoutError' }), true);
     });
   }
 }

@@ -21,6 +21,8 @@ export interface DownloadState {
   size: number;
   partSize: number;
   done: number[];
+  /** Ranges begun but not finished: [range number, bytes at its start already written]. */
+  begun?: Array<[number, number]>;
   /** The partial file Ferry made (device and inode): it is reopened only if it is still that file. */
   dev?: number;
   ino?: number;
@@ -164,7 +166,11 @@ export async function loadState(partial: string): Promise<DownloadState | undefi
     try {
       if (!(await fh.stat()).isFile()) return undefined;
       const s = JSON.parse(await fh.readFile('utf8')) as DownloadState;
-      return s.version === 1 && Array.isArray(s.done) && Number.isSafeInteger(s.size) && Number.isSafeInteger(s.partSize) && s.partSize > 0 ? s : undefined;
+      if (!(s.version === 1 && Array.isArray(s.done) && Number.isSafeInteger(s.size) && Number.isSafeInteger(s.partSize) && s.partSize > 0)) return undefined;
+      // What is not a list of [range, bytes] pairs is left out (the download checks each pair against its ranges).
+      const begun = Array.isArray(s.begun) ? s.begun.filter((b): b is [number, number] => Array.isArray(b) && b.length === 2 && b.every(Number.isSafeInteger)) : undefined;
+      const { begun: _listed, ...rest } = s;
+      return begun?.length ? { ...rest, begun } : rest;
     } finally {
       await fh.close();
     }
@@ -182,7 +188,7 @@ export async function keptDownload(d: { bucket: string; key: string; file: strin
   const s = await loadState(partial);
   if (!s || s.bucket !== d.bucket || s.key !== d.key || s.size !== d.size) return undefined;
   if (!(await lstat(partial).then((st) => st.isFile() && (s.ino === undefined || st.ino === s.ino), () => false))) return undefined;
-  return s.done.reduce((n, p) => n + partLength(p, s.partSize, s.size), 0);
+  return s.done.reduce((n, p) => n + partLength(p, s.partSize, s.size), 0) + (s.begun ?? []).reduce((n, [, b]) => n + Math.max(0, b), 0);
 }
 
 /**

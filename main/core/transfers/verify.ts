@@ -18,7 +18,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { FerryError, isFerryError } from '../errors';
 import type { Storage } from '../s3/storage';
-import { MiB, partLength, type UploadPlan } from './plan';
+import { MAX_PARTS, MiB, partLength, type UploadPlan } from './plan';
 import { sharedHashPool, type HashPool } from './hash-pool';
 import { md5Of, md5Range, THREADED, type SourceFile } from './source';
 import type { UploadProgressState } from './state';
@@ -51,6 +51,9 @@ export function checkPlan(etag: string | undefined, size: number, opts: { encryp
   const multi = /^"?([0-9a-f]{32})-(\d+)"?$/i.exec(etag);
   if (!multi) return { kind: 'size' };
   const count = Number(multi[2]);
+  // S3 makes no object of more than 10,000 parts: an ETag that says so is no multipart ETag, and
+  // believing it would hold a digest per part (millions, for a hostile count) to check it.
+  if (count < 1 || count > MAX_PARTS) return { kind: 'size' };
   // One part: every part size of at least the object's cuts it the same way, so the check is conclusive.
   if (count === 1) return { kind: 'parts', md5: multi[1]!.toLowerCase(), count, partSize: Math.max(size, 1), known: true };
   const told = opts.partSize && Math.ceil(size / opts.partSize) === count ? opts.partSize : undefined;
