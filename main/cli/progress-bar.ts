@@ -24,7 +24,8 @@ export class ProgressBar {
     const eta = p.etaSeconds !== undefined ? `, ${describeDuration(Math.ceil(p.etaSeconds))} left` : '';
     // Every byte taken but not over yet: the server is assembling or answering, not receiving.
     const finishing = !p.done && p.totalBytes > 0 && p.bytesDone >= p.totalBytes && p.etaSeconds === undefined;
-    const rate = this.waiting ? 'waiting for network…' : finishing ? 'finishing…' : `${formatBytes(Math.round(p.bytesPerSecond))}/s${eta}`;
+    // The first seconds have no rate yet (rate.ts leaves the socket buffers' burst out): none is shown, rather than "0 B/s" while bytes visibly move.
+    const rate = this.waiting ? 'waiting for network…' : finishing ? 'finishing…' : p.bytesPerSecond > 0 ? `${formatBytes(Math.round(p.bytesPerSecond))}/s${eta}` : p.done ? '' : 'measuring speed…';
     const line = `${String(pct).padStart(3)}%  ${formatBytes(p.bytesDone)} of ${formatBytes(p.totalBytes)}  ${rate}`;
     // Padded to the widest line drawn so far, so a shorter line never leaves the end of a longer one.
     const shown = line.slice(0, this.width());

@@ -134,7 +134,7 @@ describe('progress through a link that takes bytes at a fixed rate (issue 20, tr
       screen += b.toString();
       // The bar redraws in place: the newest line after the last carriage return.
       const line = screen.slice(screen.lastIndexOf('\r') + 1);
-      const m = /(\d+)%\s+([\d.]+) (B|KiB|MiB|GiB) of [\d.]+ \w+\s+(?:([\d.]+) (B|KiB|MiB|GiB)\/s(?:, (\d+) seconds? left)?|finishing…)/.exec(line);
+      const m = /(\d+)%\s+([\d.]+) (B|KiB|MiB|GiB) of [\d.]+ \w+\s+(?:([\d.]+) (B|KiB|MiB|GiB)\/s(?:, (\d+) seconds? left)?|finishing…|measuring speed…)/.exec(line);
       if (!m) return;
       const upper = reachable(link) - before;
       const shown = Number(m[2]) * UNIT[m[3]!]!;

@@ -39,4 +39,13 @@ describe('the progress line', () => {
       expect(t.screen().length).toBeLessThan(columns || 80);
     }
   });
+
+  it('before a rate is known, bytes that move are shown without a "0 B/s" that reads as a stall', () => {
+    const t = terminal(120);
+    const bar = new ProgressBar(t.stream);
+    bar.update({ bytesDone: 25 * 1024 ** 2, totalBytes: 300 * 1024 ** 2, bytesPerSecond: 0, done: false });
+    expect(t.screen()).toBe('  8%  25 MiB of 300 MiB  measuring speed…');
+    bar.update({ bytesDone: 85 * 1024 ** 2, totalBytes: 300 * 1024 ** 2, bytesPerSecond: 30 * 1024 ** 2, etaSeconds: 8, done: false });
+    expect(t.screen()).toBe(' 28%  85 MiB of 300 MiB  30 MiB/s, 8 seconds left');
+  });
 });
