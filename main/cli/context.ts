@@ -130,6 +130,19 @@ export class Context<T extends OptionSpecs = OptionSpecs> {
     return this.o['expires-in'] === undefined ? DEFAULT_EXPIRY_SECONDS : parseExpiry(this.o['expires-in']);
   }
 
+  /**
+   * What a transfer that waits out a lost network tells: on the bar where there is one, else one
+   * line on stderr the first time (a log of a cron job or a CI run, never a silent hang).
+   */
+  waiting(bar: ProgressBar | undefined, endpoint: string, what: 'upload' | 'download'): (waiting: boolean) => void {
+    let said = false;
+    return (w) => {
+      if (bar) return bar.setWaiting(w);
+      if (w && !said) this.say(`ferry: ${endpoint} does not answer; waiting for it (up to 10 minutes), the ${what} goes on when it does. Ctrl-C stops it.`);
+      said ||= w;
+    };
+  }
+
   /** A progress bar on a terminal, unless the output is JSON or --no-progress says not to. */
   progress(): ProgressBar | undefined {
     return this.io.stderr.isTTY && !this.o.json && !this.o['no-progress'] ? new ProgressBar(this.terminal) : undefined;

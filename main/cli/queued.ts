@@ -37,14 +37,15 @@ export async function throughQueue(ctx: Context, c: Connection, how: { onInterru
   const tuning = { ...(partSize !== undefined ? { partSize } : {}), ...(concurrency ? { concurrency } : {}) };
   let drawTimer: ReturnType<typeof setTimeout> | undefined;
   const meter = new OverallMeter();
+  const waiting = ctx.waiting(bar, c.storage.endpoint, items[0]!.direction ?? 'upload');
   const draw = () => {
     drawTimer = undefined;
-    if (!bar) return;
+    if (!bar) return waiting([...views.values()].some((r) => r.status === 'running' && r.waiting));
     // The window's accounting (transfer-view.ts), counting this command's finished files too.
     const o = meter.update(views.values(), Date.now(), { countFinished: true });
     // Failed files are not progress and leave the total; files not seen yet are still in it.
     const gone = [...views.values()].reduce((n, v) => n + (v.status === 'failed' || v.status === 'cancelled' ? v.size : 0), 0);
-    bar.setWaiting([...views.values()].some((r) => r.status === 'running' && r.waiting));
+    waiting([...views.values()].some((r) => r.status === 'running' && r.waiting));
     bar.update({ bytesDone: o.done, totalBytes: total - gone, bytesPerSecond: o.bytesPerSecond, done: false, ...(o.etaSeconds !== undefined ? { etaSeconds: o.etaSeconds } : {}) });
   };
   let room: (() => LimitTrace) | undefined;
@@ -68,7 +69,7 @@ export async function throughQueue(ctx: Context, c: Connection, how: { onInterru
           views.set(t.id, t);
           // The sum runs over every file: once per BAR_MS, not once per change (10,000 small
           // files make 30,000 changes, and summing each time cost seconds of the upload's CPU).
-          if (bar && !drawTimer) drawTimer = setTimeout(draw, BAR_MS);
+          if (!drawTimer) drawTimer = setTimeout(draw, BAR_MS);
         },
         onFinished: (t, result) => {
           bar?.clear();

@@ -24,7 +24,7 @@ import { throughQueue } from './queued';
 
 /** The options of an upload, besides the shared ones: cp and share take them. */
 export const UPLOAD_OPTIONS = {
-  'no-resume': { type: 'boolean', help: ['--no-resume', 'with cp/share: start an interrupted upload afresh instead of continuing it'] },
+  'no-resume': { type: 'boolean', help: ['--no-resume', 'with cp/share: start an interrupted upload or download afresh instead of continuing it'] },
   'no-clobber': { type: 'boolean', help: ['--no-clobber', 'with cp/share: replace nothing that exists (an object when uploading, a file when downloading)'] },
 } as const satisfies OptionSpecs;
 
@@ -97,7 +97,6 @@ async function uploadTo(ctx: UploadContext, c: Connection, u: Upload, tuning?: T
   if (!tuning) return c.upload({ file: u.file, bucket: u.bucket, key: u.key, ...ifAbsent, ...ctx.abortable }, resume).catch(taken);
   const { partSize, bar } = tuning;
   const concurrency = ctx.concurrencyOption();
-  let saidWaiting = false;
   const result = await c
     .upload(
       {
@@ -110,11 +109,7 @@ async function uploadTo(ctx: UploadContext, c: Connection, u: Upload, tuning?: T
         ...ctx.abortable,
         ...(bar ? { onProgress: (p: Progress) => bar.update(p) } : {}),
         // Waiting out a lost network is said, with a bar or without one: never a silent hang.
-        onWaiting: (w: boolean) => {
-          if (bar) return bar.setWaiting(w);
-          if (w && !saidWaiting) ctx.say(`ferry: ${c.storage.endpoint} does not answer; waiting for it (up to 10 minutes), the upload goes on when it does. Ctrl-C stops it.`);
-          saidWaiting ||= w;
-        },
+        onWaiting: ctx.waiting(bar, c.storage.endpoint, 'upload'),
         onPlan: (plan) => {
           if (plan.multipart && c.profile.capabilities?.abortMultipart === false) warnNoAbort(ctx, c);
           if (ctx.o.debug) {

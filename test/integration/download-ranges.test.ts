@@ -72,14 +72,22 @@ describe('download ranges against a server that cuts, holds and lies', () => {
     conn.close();
   });
 
-  it('a server that answers every range and resets it at once, every time, is said as the server at fault within a few tries, and nothing is kept', async () => {
-    s3.objects.set('hostile/cut.bin', { body: randomBytes(12 * MiB), cutAfter: 1000 });
+  it('a server that answers every range and resets it at once, every time, is said as at fault within a few tries; what arrived is kept for the next run', async () => {
+    const body = randomBytes(12 * MiB);
+    s3.objects.set('hostile/cut.bin', { body, cutAfter: 1000 });
     const dir = await tempDir();
     const conn = await core.connect();
     s3.ranges.length = 0;
-    await expect(conn.download({ bucket: 'hostile', key: 'cut.bin', file: join(dir, 'cut.bin'), partSize: 12 * MiB, concurrency: 1, replace: true })).rejects.toThrow(/keeps ending cut\.bin early \(5 times in a row/);
+    await expect(conn.download({ bucket: 'hostile', key: 'cut.bin', file: join(dir, 'cut.bin'), partSize: 12 * MiB, concurrency: 1, replace: true })).rejects.toThrow(
+      /keeps ending cut\.bin early \(5 times in a row.*The 4\.88 KiB that arrived before are kept beside .*cut\.bin: run the same command again to continue/,
+    );
     expect(s3.ranges.length).toBe(5);
-    expect(await readdir(dir)).toEqual([]);
+    expect((await readdir(dir)).sort()).toEqual(['cut.bin.ferry-download', 'cut.bin.ferry-download.json']);
+    // The server mended: the next run goes on from the 5,000 bytes kept.
+    s3.objects.set('hostile/cut.bin', { body });
+    const r = await conn.download({ bucket: 'hostile', key: 'cut.bin', file: join(dir, 'cut.bin'), replace: true });
+    expect([r.resumedBytes, r.verified]).toEqual([5000, 'md5']);
+    expect((await readFile(join(dir, 'cut.bin'))).equals(body)).toBe(true);
     conn.close();
   });
 
@@ -90,9 +98,17 @@ describe('download ranges against a server that cuts, holds and lies', () => {
     // An ETag that is no MD5: only the size could judge the bytes, so the answer's own words must.
     s3.objects.set('hostile/other.bin', { body, etag: '"not-an-md5"', rangeEtag: '"another-version"' });
     await expect(conn.download({ bucket: 'hostile', key: 'other.bin', file: join(dir, 'other.bin'), partSize: 4 * MiB, replace: true })).rejects.toThrow(/changed on the server while it was being downloaded/);
-    s3.objects.set('hostile/other.bin', { body, etag: '"not-an-md5"', contentRange: (start, end, size) => `bytes 0-${end - start}/${size}` });
-    await expect(conn.download({ bucket: 'hostile', key: 'other.bin', file: join(dir, 'other.bin'), partSize: 4 * MiB, replace: true })).rejects.toThrow(/with bytes 0-4194303\/12582912: not the bytes asked for/);
     expect(await readdir(dir)).toEqual([]);
+    // Other bytes than those asked for (a range shifted by one, a range that names none) are never written in.
+    for (const lie of [{ contentRange: (start: number, end: number, size: number) => `bytes ${start + 1}-${end + 1}/${size}` }, { contentRange: () => 'bytes */12582912' }]) {
+      s3.objects.set('hostile/other.bin', { body, etag: '"not-an-md5"', ...lie });
+      await expect(conn.download({ bucket: 'hostile', key: 'other.bin', file: join(dir, 'other.bin'), partSize: 4 * MiB, concurrency: 1, replace: true })).rejects.toThrow(/not the bytes asked for|names no range/);
+      expect(await readdir(dir)).toEqual([]);
+    }
+    // The unit in capitals and a size "*" are S3's ranges still (RFC 9110).
+    s3.objects.set('hostile/other.bin', { body, etag: '"not-an-md5"', contentRange: (start, end) => `Bytes ${start}-${end}/*` });
+    expect((await conn.download({ bucket: 'hostile', key: 'other.bin', file: join(dir, 'other.bin'), partSize: 4 * MiB, replace: true })).verified).toBe('size');
+    expect((await readFile(join(dir, 'other.bin'))).equals(body)).toBe(true);
     // Answered honestly, the same object downloads (and says only its size was checked).
     s3.objects.set('hostile/other.bin', { body, etag: '"not-an-md5"' });
     const r = await conn.download({ bucket: 'hostile', key: 'other.bin', file: join(dir, 'other.bin'), partSize: 4 * MiB, replace: true });
@@ -102,8 +118,8 @@ describe('download ranges against a server that cuts, holds and lies', () => {
   });
 
   it('a multipart ETag claiming more parts than S3 allows is no part check (a hostile count would hold a digest per part)', async () => {
-    expect(checkPlan(`"${'a'.repeat(32)}-3145728"`, 3 * MiB, { partSize: 1 })).toEqual({ kind: 'size' });
-    expect(checkPlan(`"${'a'.repeat(32)}-10001"`, 10001 * 5 * MiB, { partSize: 5 * MiB })).toEqual({ kind: 'size' });
+    expect(checkPlan(`"${'a'.repeat(32)}-3145728"`, 3 * MiB, { partSize: 1 })).toEqual({ kind: 'size', why: 'not-md5' });
+    expect(checkPlan(`"${'a'.repeat(32)}-10001"`, 10001 * 5 * MiB, { partSize: 5 * MiB })).toEqual({ kind: 'size', why: 'not-md5' });
     expect(checkPlan(`"${'a'.repeat(32)}-10000"`, 10000 * 5 * MiB, { partSize: 5 * MiB })).toMatchObject({ kind: 'parts', count: 10000 });
     // Through a download: fast, and said as a size check.
     const body = randomBytes(3 * MiB);
@@ -121,10 +137,35 @@ describe('download ranges against a server that cuts, holds and lies', () => {
     const dir = await tempDir();
     const odd = await runFerry(['cp', 's3://hostile/odd.bin', join(dir, 'odd.bin')], { env });
     expect(odd.code, odd.stderr).toBe(0);
-    expect(odd.stderr).toMatch(/^ferry: note: only the size of s3:\/\/hostile\/odd\.bin could be checked, not its bytes: the ETag is not an MD5 of the bytes/);
+    expect(odd.stderr).toMatch(/^ferry: note: only the size of s3:\/\/hostile\/odd\.bin could be checked, not its bytes: the server.s ETag for it is no MD5 of its bytes\.$/m);
     const plain = await runFerry(['cp', 's3://hostile/plain.bin', join(dir, 'plain.bin')], { env });
     expect([plain.code, plain.stderr]).toEqual([0, '']);
     const debug = await runFerry(['cp', 's3://hostile/plain.bin', join(dir, 'plain.bin'), '--debug'], { env });
     expect(debug.stderr).toMatch(/s3:\/\/hostile\/plain\.bin: every byte checked against its MD5 \(ETag\)/);
+  });
+
+  it('--no-resume starts a kept download afresh, and a folder with nothing under it is said, with no folder made', async () => {
+    const body = randomBytes(12 * MiB);
+    s3.objects.set('hostile/fresh.bin', { body, holdAfter: 3 * MiB });
+    const dir = await tempDir();
+    const file = join(dir, 'fresh.bin');
+    const conn = await core.connect();
+    const pause = new AbortController();
+    const going = conn.download({ bucket: 'hostile', key: 'fresh.bin', file, partSize: 12 * MiB, replace: true, pauseSignal: pause.signal });
+    await waitFor(async () => ((await stat(`${file}.ferry-download`).catch(() => undefined))?.blocks ?? 0) * 512 >= 2 * MiB, 10_000);
+    pause.abort();
+    await expect(going).rejects.toMatchObject({ code: 'PAUSED' });
+    conn.close();
+    s3.objects.set('hostile/fresh.bin', { body });
+    s3.ranges.length = 0;
+    const again = await runFerry(['cp', 's3://hostile/fresh.bin', file, '--no-resume', '--json'], { env });
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as { resumedBytes: number }).resumedBytes).toBe(0);
+    expect(s3.ranges[0]).toMatch(/^bytes=0-/);
+    expect((await readFile(file)).equals(body)).toBe(true);
+    const none = await runFerry(['cp', 's3://hostile/no-such-folder/', join(dir, 'made'), '--recursive'], { env });
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stderr).toMatch(/^ferry: nothing under s3:\/\/hostile\/no-such-folder\/ to download; no folder was made\./);
+    expect(await readdir(dir)).toEqual(['fresh.bin']);
   });
 });

@@ -124,7 +124,7 @@ describe.each(servers())('objects on $name', (server) => {
     const folder = ['cp', `s3://${bucket}/stopped/dir/`, into, '--recursive', '--part-size', '5MiB', '--concurrency', '1', '--account', account];
     const halted = await ferry(folder, { env, onSpawn: (c) => interruptOnce(c, join(into, 'big.bin.ferry-download')) });
     expect(halted.code, halted.stderr).toBe(130);
-    expect(halted.stderr).toMatch(/Download stopped with (0 of 2 files done; what arrived of the other 2 is kept\. Run the same command again to continue|1 of 2 files done; what arrived of the other 1 is kept\. Run the same command again to continue, with --no-clobber so the files already here are not fetched again)\.\n$/);
+    expect(halted.stderr).toMatch(/Download stopped with (0 of 2 files done; what arrived of the 2 not done is kept\. Run the same command again to continue|1 of 2 files done; what arrived of the 1 not done is kept\. Run the same command again to continue, with --no-clobber so the files already here are not fetched again)\.\n$/);
     expect((await readdir(into)).sort()).toContain('big.bin.ferry-download');
     // As it says: with --no-clobber a file already here stays as it is (not fetched again), and the partial one is finished.
     const smallBefore = await stat(join(into, 'small.txt')).catch(() => undefined);

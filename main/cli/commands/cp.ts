@@ -61,7 +61,7 @@ async function download(ctx: Context<typeof options>): Promise<void> {
   const concurrency = ctx.concurrencyOption();
   const partSize = ctx.partSize();
   // Ctrl-C keeps what arrived (a pause): the same command continues it, as the help says.
-  const opts = { replace: true, ...(ctx.io.signal ? { pauseSignal: ctx.io.signal } : {}), ...(concurrency ? { concurrency } : {}), ...(partSize !== undefined ? { partSize } : {}) };
+  const opts = { replace: true, ...(ctx.io.signal ? { pauseSignal: ctx.io.signal } : {}), ...(concurrency ? { concurrency } : {}), ...(partSize !== undefined ? { partSize } : {}), ...(ctx.o['no-resume'] ? { resume: false } : {}) };
   const targetInfo = await stat(target).catch(() => undefined);
   const results: DownloadResult[] = [];
   const failures: string[] = [];
@@ -71,15 +71,20 @@ async function download(ctx: Context<typeof options>): Promise<void> {
   await ctx.withConnection(async (c) => {
     if (ctx.o.recursive) {
       const { items, skipped } = await planRecursive(c.storage, bucket, asFolder(key), target, ctx.io.signal);
+      if (!items.length && !skipped.length) ctx.say(`ferry: nothing under ${formatS3Url({ bucket, key: asFolder(key) })} to download; no folder was made. Check the name: ferry ls ${formatS3Url({ bucket, key: asFolder(key) })}`);
       for (const s of skipped) failures.push(`${formatS3Url({ bucket, key: s.key })}: skipped: ${s.reason}`);
       for (const s of skipped) ctx.say(`ferry: skipped ${formatS3Url({ bucket, key: s.key })}: ${s.reason}`);
       const wanted: typeof items = [];
+      const here: string[] = [];
       for (const o of items) {
-        if (ctx.o['no-clobber'] && (await exists(o.file))) ctx.say(`ferry: ${o.file} already exists; not replaced (--no-clobber)`);
+        if (ctx.o['no-clobber'] && (await exists(o.file))) here.push(o.file);
         else wanted.push(o);
       }
+      // One line, however many: a stopped folder download rerun with --no-clobber (as it advises) finds most files here.
+      if (here.length === 1) ctx.say(`ferry: ${here[0]} already exists; not replaced (--no-clobber)`);
+      else if (here.length) ctx.say(`ferry: ${here.length} files already here were left as they are (--no-clobber), ${here[0]} the first`);
       // Through the window's queue: several small objects at once, large ones in parallel ranges.
-      await throughQueue(ctx, c, { onInterrupt: 'pause' }, wanted.map((o) => ({ direction: 'download' as const, bucket, key: o.key, file: o.file, folder: o.folder, size: o.size, replace: true })), {
+      await throughQueue(ctx, c, { onInterrupt: 'pause' }, wanted.map((o) => ({ direction: 'download' as const, bucket, key: o.key, file: o.file, folder: o.folder, size: o.size, replace: true, ...(ctx.o['no-resume'] ? { fresh: true } : {}) })), {
         done: (t, r) => {
           results.push(r as DownloadResult);
           if (!ctx.o.json) ctx.out(`download: ${formatS3Url({ bucket, key: t.key })} to ${t.file}`);
@@ -95,7 +100,7 @@ async function download(ctx: Context<typeof options>): Promise<void> {
         const left = wanted.length - results.length - failures.length + skipped.length;
         throw new FerryError(
           'CANCELLED',
-          `Download stopped with ${results.length} of ${wanted.length} files done; what arrived of the other ${left} is kept. Run the same command again to continue${ctx.o['no-clobber'] || !results.length ? '' : ', with --no-clobber so the files already here are not fetched again'}.`,
+          `Download stopped with ${results.length} of ${wanted.length} files done; what arrived of the ${left} not done is kept. Run the same command again to continue${ctx.o['no-clobber'] || !results.length ? '' : ', with --no-clobber so the files already here are not fetched again'}.`,
         );
       }
       sizeOnly(ctx, results);
@@ -129,7 +134,8 @@ async function download(ctx: Context<typeof options>): Promise<void> {
           onResume: (b, size) => {
             if (ctx.o.debug || ctx.io.stderr.isTTY) ctx.say(`ferry: continuing an interrupted download: ${formatBytes(b)} of ${formatBytes(size)} are already here`);
           },
-          ...(bar ? { onProgress: (p: Progress) => bar.update(p), onWaiting: (w: boolean) => bar.setWaiting(w) } : {}),
+          ...(bar ? { onProgress: (p: Progress) => bar.update(p) } : {}),
+          onWaiting: ctx.waiting(bar, c.storage.endpoint, 'download'),
           ...(ctx.o.debug ? { onLane: (t: LimitTrace) => ctx.say(laneLine('ranges', t)) } : {}),
         })
         .finally(() => bar?.clear()),
@@ -186,9 +192,17 @@ async function uploadStdin(ctx: Context<typeof options>, loc: S3Location): Promi
  * which check every download passed.
  */
 function sizeOnly(ctx: Context, results: DownloadResult[]): void {
-  if (ctx.o.debug) for (const r of results) ctx.say(`ferry: ${formatS3Url(r)}: ${r.verified === 'md5' ? 'every byte checked against its MD5 (ETag)' : r.verified === 'parts-md5' ? "every byte checked against its parts' MD5s (ETag)" : 'only its size could be checked'}`);
+  if (ctx.o.debug) for (const r of results) ctx.say(`ferry: ${formatS3Url(r)}: ${r.verified === 'md5' ? 'every byte checked against its MD5 (ETag)' : r.verified === 'parts-md5' ? "every byte checked against its parts' MD5s (ETag)" : `only its size could be checked (${SIZE_ONLY[r.sizeOnly ?? 'not-md5']})`}`);
   const unchecked = results.filter((r) => r.verified === 'size');
   if (!unchecked.length || ctx.o.debug) return;
   const what = unchecked.length === 1 ? formatS3Url(unchecked[0]!) : `${unchecked.length} of the ${results.length} files`;
-  ctx.say(`ferry: note: only the size of ${what} could be checked, not ${unchecked.length === 1 ? 'its' : 'their'} bytes: the ETag is not an MD5 of the bytes (encrypted with a KMS or customer key, a server whose ETags are not MD5s, or uploaded in parts of a size the object does not tell).`);
+  const whys = [...new Set(unchecked.map((r) => r.sizeOnly ?? 'not-md5'))].map((w) => SIZE_ONLY[w]);
+  ctx.say(`ferry: note: only the size of ${what} could be checked, not ${unchecked.length === 1 ? 'its' : 'their'} bytes: ${whys.join('; ')}.`);
 }
+
+/** Why a download's bytes could not be checked, as the note says it. */
+const SIZE_ONLY: Record<NonNullable<DownloadResult['sizeOnly']>, string> = {
+  'part-size': 'uploaded in parts of a size the object does not record and Ferry could not work out (its ETag is the MD5 of those parts)',
+  encrypted: 'encrypted with a KMS or customer key, so its ETag is no MD5 of its bytes',
+  'not-md5': "the server's ETag for it is no MD5 of its bytes",
+};

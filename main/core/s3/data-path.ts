@@ -31,7 +31,7 @@ export class DataPath {
   async getObject(input: GetInput, control: SendControl = {}): Promise<GetOutput> {
     if (this.wire.supports(input.Bucket)) return this.wire.getObject(input, control);
     const out = await this.sdk.send((s) => new s.GetObjectCommand(input), control.signal ? { abortSignal: control.signal } : {});
-    return { ...(out.ContentLength !== undefined ? { ContentLength: out.ContentLength } : {}), ...(out.ETag ? { ETag: out.ETag } : {}), ...(out.ContentRange ? { ContentRange: out.ContentRange } : {}), Body: out.Body as Readable };
+    return { ...(out.ContentLength !== undefined ? { ContentLength: out.ContentLength } : {}), ...(out.ETag ? { ETag: out.ETag } : {}), ...(out.ContentRange ? { ContentRange: out.ContentRange } : {}), ...(out.$metadata.httpStatusCode ? { Status: out.$metadata.httpStatusCode } : {}), Body: out.Body as Readable };
   }
 
   destroy(): void {

@@ -74,6 +74,8 @@ export interface GetOutput {
   ETag?: string;
   /** Which bytes of the object came, as the answer to a ranged GET says ("bytes 0-99/1000"). */
   ContentRange?: string;
+  /** The answer's status: 206 for a range, 200 for the whole object (a server that ignored the range). */
+  Status?: number;
   Body: Readable;
 }
 
@@ -155,6 +157,7 @@ export class Wire {
       ...(Number.isSafeInteger(length) ? { ContentLength: length } : {}),
       ...(res.headers.etag ? { ETag: res.headers.etag } : {}),
       ...(res.headers['content-range'] ? { ContentRange: res.headers['content-range'] } : {}),
+      ...(res.statusCode ? { Status: res.statusCode } : {}),
       Body: bound(res, { periodMs: this.socketTimeout, what: 'GetObject' }),
     };
   }

@@ -10,21 +10,44 @@ import { tryLock } from '../lock';
 import { joinSignals } from '../signals';
 import type { Storage } from '../s3/storage';
 import { Gate, limitFor, type Limit, type LimitTrace } from './adaptive';
-import { autoConcurrency, autoPartSize, MAX_PARTS, MiB, partLength } from './plan';
-import { clearStaleTemps, discardPartial, giveName, loadState, localWriteError, openPartial, stateFile, type DownloadState } from './partial';
+import { autoConcurrency, autoPartSize, formatBytes, MAX_PART_SIZE, partLength } from './plan';
+import { clearStaleTemps, discardPartial, giveName, keptOf, loadState, localWriteError, openPartial, stateFile, type DownloadState } from './partial';
 import { PinnedFolder, type Place } from './pinned';
 import { ProgressMeter, type Progress } from './progress';
 import { PARTIAL_SUFFIX } from './targets';
 import { retrying, retryPolicy, type RetryPolicy } from './retry';
-import { checkPlanFor, FileHasher, unquote, type DownloadCheck } from './verify';
+import { checkPlanFor, FileHasher, unquote, type DownloadCheck, type SizeOnly } from './verify';
 
 /** The most ranges one download has in flight when Ferry chooses. */
 const MAX_RANGES_IN_FLIGHT = 16;
 
 export { PARTIAL_SUFFIX, downloadName } from './targets';
 
-/** A part size a saved download may keep: at least 1 MiB (Ferry's own are 8 to 64 MiB) and at most 10,000 ranges. */
-const sensiblePartSize = (partSize: number, size: number) => Number.isSafeInteger(partSize) && partSize >= MiB && Math.ceil(size / partSize) <= MAX_PARTS;
+/** A part size a saved download may keep: one Ferry could have used (its own are 8 to 64 MiB; --part-size may ask for less), in at most MAX_RANGES ranges. */
+const sensiblePartSize = (partSize: number, size: number) => Number.isSafeInteger(partSize) && partSize >= MIN_RANGE && partSize <= MAX_PART_SIZE && Math.ceil(size / partSize) <= MAX_RANGES;
+
+/** The smallest range a saved download may keep, and the most ranges (a --part-size of 64 KiB for a file of 64 GiB). */
+const MIN_RANGE = 64 * 1024;
+const MAX_RANGES = 1_000_000;
+
+/** A cut that brings less than this is one that brings nothing: five in a row, and the server is said to be at fault. */
+const LITTLE = 64 * 1024;
+
+/** The errors of a server misbehaving on a range (see serverFault): they keep what arrived before. */
+const faults = new WeakSet<object>();
+const serverFault = (message: string, cause?: unknown): FerryError => {
+  const e = new FerryError('S3_ERROR', message, cause === undefined ? {} : { cause });
+  faults.add(e);
+  return e;
+};
+
+/** A Content-Range as S3 sends it ("bytes 0-99/1000"; the unit in any case, the size "*" when unknown), or undefined. */
+function parseContentRange(value: string | undefined): { start: number; end: number; size?: number } | undefined {
+  const m = /^\s*bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/i.exec(value ?? '');
+  if (!m) return undefined;
+  const [start, end] = [Number(m[1]), Number(m[2])];
+  return end < start ? undefined : { start, end, ...(m[3] === '*' ? {} : { size: Number(m[3]) }) };
+}
 
 /** Bytes of a range gathered before they are written (16 ranges in flight hold 16 × this at most). */
 const WRITE_BATCH = 512 * 1024;
@@ -52,6 +75,8 @@ export interface DownloadRequest {
   onLane?: (trace: LimitTrace) => void;
   partSize?: number;
   concurrency?: number;
+  /** false: what an earlier run kept of this download is dropped, and it starts afresh (--no-resume). */
+  resume?: boolean;
   /**
    * Replace a file already at `file` (the CLI, where the user named it). Otherwise (the window)
    * the finished file takes the next free name beside it ("name (1).ext") rather than replace
@@ -78,6 +103,8 @@ export interface DownloadResult {
    * (every range's length, each asked for with If-Match on the ETag).
    */
   verified: DownloadCheck;
+  /** Where only the size was checked: why. */
+  sizeOnly?: SizeOnly;
   resumedBytes: number;
 }
 
@@ -118,7 +145,8 @@ export class Downloader {
           if (kept?.bucket === req.bucket && kept.key === req.key) await discardPartial(req.file);
           // A HEAD says only "not found": a mistyped bucket is said as one, not as a missing key.
           await this.opts.storage.listPage(req.bucket, '', { pageSize: 1 }).catch((e: unknown) => {
-            if (isFerryError(e, 'NO_SUCH_BUCKET')) throw e;
+            // Making the bucket cannot help a download: its name is what to check.
+            if (isFerryError(e, 'NO_SUCH_BUCKET')) throw new FerryError('NO_SUCH_BUCKET', `The bucket "${req.bucket}" does not exist at ${this.opts.storage.endpoint}. Check its name: ferry ls lists your buckets.`, { cause: e });
           });
         }
         throw err;
@@ -142,6 +170,7 @@ export class Downloader {
     const target = pinned.at(name);
     const partial = pinned.at(name + PARTIAL_SUFFIX);
     await clearStaleTemps(partial);
+    if (req.resume === false) await discardPartial(target);
     // A download that continues keeps the ranges it began with, whatever part size is asked now
     // (as an upload keeps its parts): what it kept is cut at those.
     const kept = await loadState(partial.path);
@@ -152,13 +181,9 @@ export class Downloader {
     const { handle } = opened;
     const resumable = Boolean(opened.saved);
     const { dev, ino } = await handle.stat();
-    const valid = (p: unknown): p is number => Number.isSafeInteger(p) && (p as number) >= 1 && (p as number) <= parts;
-    const done = new Set<number>((opened.saved?.done ?? []).filter(valid));
-    // Ranges begun but not finished: the bytes at their start already written (a pause, or a lost
-    // network, keeps them; the next run asks only for the rest).
-    const begun = new Map<number, number>(
-      (opened.saved?.begun ?? []).filter(([p, n]) => valid(p) && !done.has(p) && Number.isSafeInteger(n) && n > 0 && n < partLength(p, partSize, size)),
-    );
+    // Ranges done, and ranges begun but not finished: the bytes at their start already written (a
+    // pause, a lost network or a misbehaving server keeps them; the next run asks only for the rest).
+    const { done, begun } = keptOf(opened.saved ?? { done: [], partSize, size });
     const stop = new AbortController();
     const onCancel = () => stop.abort(new FerryError('CANCELLED', 'Download cancelled.'));
     const onPause = () => stop.abort(new FerryError('PAUSED', 'Download paused.'));
@@ -245,17 +270,25 @@ export class Downloader {
       await rm(stateFile(partial.path), { force: true });
       meter.finish();
       const verified: DownloadCheck = judged === 'match' ? (plan.kind === 'md5' ? 'md5' : 'parts-md5') : 'size';
-      return { bucket: req.bucket, key: req.key, file, size, ...(etag ? { etag } : {}), verified, resumedBytes };
+      const sizeOnly: SizeOnly | undefined = plan.kind === 'size' ? plan.why : verified === 'size' ? 'part-size' : undefined;
+      return { bucket: req.bucket, key: req.key, file, size, ...(etag ? { etag } : {}), verified, ...(sizeOnly ? { sizeOnly } : {}), resumedBytes };
     } catch (err) {
       await handle.close().catch(() => {});
       await saving;
       // A pause, or a network that did not come back, keeps what arrived; anything else leaves nothing behind.
-      const keep = isFerryError(err, 'PAUSED') || isFerryError(err, 'ENDPOINT_UNREACHABLE');
+      // A server that misbehaves on a range (cuts it again and again, answers other bytes) leaves
+      // what arrived before as good as it was (every range under If-Match, the whole file checked
+      // at the end): kept, where there is anything, so the next run goes on from it.
+      const fault = faults.has(err as object);
+      const keep = isFerryError(err, 'PAUSED') || isFerryError(err, 'ENDPOINT_UNREACHABLE') || (fault && keptBytes() > 0);
       if (keep) {
         await writeFileAtomic(stateFile(partial.path), JSON.stringify(state()), { makeFolder: false }).catch(() => {});
         req.onKept?.(keptBytes());
+      } else await discardPartial(target, { dev, ino });
+      if (fault) {
+        const left = keep ? `The ${formatBytes(keptBytes())} that arrived before are kept beside ${target.shown}: run the same command again to continue` : 'Nothing was kept; try again';
+        throw new FerryError('S3_ERROR', `${(err as Error).message} ${left} (later, if it happens again), or ask whoever runs ${this.opts.storage.endpoint}.`, { cause: (err as Error).cause });
       }
-      else await discardPartial(target, { dev, ino });
       throw err;
     } finally {
       // A failed, paused or cancelled download reports nothing more.
@@ -314,15 +347,22 @@ export class Downloader {
       // A server that answers with fewer bytes than asked is not serving the object its HEAD
       // described (a cut connection would say the full length and end early): no waiting it out.
       if (out.ContentLength !== undefined && out.ContentLength !== start + length - from) {
-        throw new FerryError('S3_ERROR', `The server sent ${out.ContentLength} bytes of ${req.key} where ${start + length - from} were asked for: it does not serve the object its own listing describes (${size} bytes). Nothing was kept; try again later.`);
+        throw serverFault(`The server sent ${out.ContentLength} bytes of ${req.key} where ${start + length - from} were asked for: it does not serve the object its own listing describes (${size} bytes).`);
       }
       // The answer names what it is: another version (a server that ignored If-Match), or other
       // bytes than those asked for, is never written into this file.
-      if (etag && out.ETag && unquote(out.ETag) !== unquote(etag)) {
+      if (etag && out.ETag && unquote(out.ETag.replace(/^W\//i, '')) !== unquote(etag)) {
         throw new FerryError('FILE_CHANGED', `${req.key} changed on the server while it was being downloaded (it now answers with ETag ${out.ETag}, not ${etag}). Download it again for the new version.`);
       }
-      if (out.ContentRange !== undefined && out.ContentRange !== `bytes ${from}-${start + length - 1}/${size}`) {
-        throw new FerryError('S3_ERROR', `The server answered ${asked.replace('=', ' ')} of ${req.key} with ${out.ContentRange}: not the bytes asked for. Nothing was kept; try again later, or ask whoever runs ${this.opts.storage.endpoint}.`);
+      // Part of the object is answered 206 with the range it is (RFC 9110): a 200 is the whole
+      // object from its start, whatever was asked, and a range that names none cannot be trusted.
+      const whole = from === 0 && length === size;
+      const range = parseContentRange(out.ContentRange);
+      if (!whole && (out.Status !== 206 || !range)) {
+        throw serverFault(`The server answered ${asked.replace('=', ' ')} of ${req.key} with ${out.Status === 200 ? 'the whole object (HTTP 200): it ignores ranges' : out.ContentRange ? `"${out.ContentRange}", which names no range` : 'no Content-Range'}, so those bytes were not used.`);
+      }
+      if (range && (range.start !== from || range.end !== start + length - 1 || (range.size !== undefined && range.size !== size))) {
+        throw serverFault(`The server answered ${asked.replace('=', ' ')} of ${req.key} with ${out.ContentRange}: not the bytes asked for.`);
       }
       if (!body) throw new FerryError('S3_ERROR', `The server sent no data for ${req.key}.`);
       let pos = from;
@@ -350,15 +390,15 @@ export class Downloader {
       // is not a network fault: a few such cuts in a row, and it is said. (A stall is waited out
       // as the network's: the link may be slow, not the server wrong.)
       const cut = (err: unknown, counts: boolean) => {
-        if (pos - from >= MiB) cuts = 0;
+        if (pos - from >= LITTLE) cuts = 0;
         if (counts && ++cuts >= MAX_CUTS) {
-          throw new FerryError('S3_ERROR', `The server keeps ending ${req.key} early (${MAX_CUTS} times in a row for bytes ${start}–${start + length - 1}, though it answers each time): it does not serve the object whole. Nothing was kept; try again later, or ask whoever runs ${this.opts.storage.endpoint}.`, { cause: err });
+          throw serverFault(`The connection to ${this.opts.storage.endpoint} keeps ending ${req.key} early (${MAX_CUTS} times in a row for bytes ${start}–${start + length - 1}, bringing almost nothing each time, though the server answers each time).`, err);
         }
         throw err;
       };
       try {
         for await (const chunk of body) {
-          if (pos + batched + chunk.length > start + length) throw new FerryError('S3_ERROR', `The server sent more of ${req.key} than was asked for; the download stopped. Try again.`);
+          if (pos + batched + chunk.length > start + length) throw serverFault(`The server sent more of ${req.key} than was asked for (bytes ${from}–${start + length - 1}), so the download stopped.`);
           batch.push(chunk);
           batched += chunk.length;
           if (batched >= WRITE_BATCH || batch.length >= 64) await flush();
@@ -367,8 +407,9 @@ export class Downloader {
         }
         await flush();
       } catch (err) {
+        // What arrived before a pause or a cut is kept (a cancel discards it all the same).
+        if (signal.aborted) await flush().catch(() => {});
         if (err instanceof FerryError || signal.aborted) throw err;
-        // What arrived before the cut is kept.
         await flush().catch(() => {});
         cut(err, (err as { name?: string }).name !== 'TimeoutError');
       }

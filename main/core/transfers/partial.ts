@@ -180,6 +180,21 @@ export async function loadState(partial: string): Promise<DownloadState | undefi
 }
 
 /**
+ * What a saved state says is kept, counted as the download counts it: each range once, done
+ * ranges whole, begun ones (not done) for the bytes at their start, nothing outside the object.
+ */
+export function keptOf(s: Pick<DownloadState, 'done' | 'begun' | 'partSize' | 'size'>): { done: Set<number>; begun: Map<number, number>; bytes: number } {
+  const parts = Math.max(1, Math.ceil(s.size / s.partSize));
+  const valid = (p: number) => Number.isSafeInteger(p) && p >= 1 && p <= parts;
+  const done = new Set(s.done.filter(valid));
+  const begun = new Map((s.begun ?? []).filter(([p, n]) => valid(p) && !done.has(p) && Number.isSafeInteger(n) && n > 0 && n < partLength(p, s.partSize, s.size)));
+  let bytes = 0;
+  for (const p of done) bytes += partLength(p, s.partSize, s.size);
+  for (const n of begun.values()) bytes += n;
+  return { done, begun, bytes };
+}
+
+/**
  * The bytes a partial download of this object to this file already holds, or undefined when there
  * is nothing to continue (no partial file, or one of another object).
  */
@@ -188,7 +203,7 @@ export async function keptDownload(d: { bucket: string; key: string; file: strin
   const s = await loadState(partial);
   if (!s || s.bucket !== d.bucket || s.key !== d.key || s.size !== d.size) return undefined;
   if (!(await lstat(partial).then((st) => st.isFile() && (s.ino === undefined || st.ino === s.ino), () => false))) return undefined;
-  return s.done.reduce((n, p) => n + partLength(p, s.partSize, s.size), 0) + (s.begun ?? []).reduce((n, [, b]) => n + Math.max(0, b), 0);
+  return keptOf(s).bytes;
 }
 
 /**

@@ -28,7 +28,7 @@ export interface NewTransfer {
   folder?: string;
   /** A download replaces a file already at its name (as aws s3 cp does) instead of taking the next free name. */
   replace?: boolean;
-  /** An upload starts afresh instead of continuing an interrupted one (the CLI's --no-resume). */
+  /** An upload or download starts afresh instead of continuing an interrupted one (the CLI's --no-resume). */
   fresh?: boolean;
   /** An upload stores nothing if the key holds an object by then (the CLI's --no-clobber; see UploadRequest.ifAbsent). */
   ifAbsent?: boolean;
@@ -382,8 +382,12 @@ export class TransferQueue {
       };
       const tuning = (await this.opts.tuning?.()) ?? {};
       if (job.direction === 'download') {
+        // Afresh once (--no-resume): a pause and resume after that continues what this run kept.
+        const fresh = job.fresh;
+        job.fresh = false;
         const got = await conn.download({
           ...tuning,
+          ...(fresh ? { resume: false } : {}),
           bucket: job.bucket,
           key: job.key,
           file: job.file,

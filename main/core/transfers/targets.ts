@@ -310,8 +310,11 @@ export async function planDownload(storage: Storage, bucket: string, names: stri
 
 /** The CLI's --recursive download: every object below `prefix` into `root`, keeping the tree, replacing files there. */
 export async function planRecursive(storage: Storage, bucket: string, prefix: string, root: string, signal?: AbortSignal, opts: Omit<PlanOptions, 'replace'> = {}): Promise<DownloadPlan> {
+  // Listed first: a prefix with nothing under it (a typo) or a bucket that is not there makes no folder.
+  const objects = await objectsUnder(storage, bucket, prefix, signal);
+  if (!objects.length) return { items: [], skipped: [] };
   const planner = await TargetPlanner.create(root, { ...opts, replace: true });
-  for (const o of exactFirst(await objectsUnder(storage, bucket, prefix, signal), prefix.length)) {
+  for (const o of exactFirst(objects, prefix.length)) {
     if (o.key.endsWith('/')) {
       if (o.size > 0) planner.plan.skipped.push({ key: o.key, reason: `its name ends in "/", the mark of a folder, yet it holds ${o.size} bytes; no file can have that name` });
       continue;

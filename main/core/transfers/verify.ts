@@ -29,7 +29,10 @@ export type DownloadCheck = 'md5' | 'parts-md5' | 'size';
 export type CheckPlan =
   | { kind: 'md5'; md5: string }
   | { kind: 'parts'; md5: string; count: number; partSize: number; /** The part size was told, not guessed: a mismatch is damage. */ known: boolean }
-  | { kind: 'size' };
+  | { kind: 'size'; /** Why no byte can be checked. */ why: SizeOnly };
+
+/** Why only a download's size could be checked: no MD5 ETag at all (encryption with KMS or a customer key, a server whose ETags are something else), or parts of a size the object does not tell. */
+export type SizeOnly = 'encrypted' | 'not-md5' | 'part-size';
 
 /** Part sizes of common uploaders (AWS CLI, rclone, MinIO's mc, s3cmd, Ferry's own defaults, Ferry's copies). */
 const COMMON_PART_SIZES = [8, 5, 16, 15, 10, 64, 32, 100, 128, 256].map((n) => n * MiB);
@@ -45,20 +48,20 @@ export function partSizeGuesses(size: number, count: number): number[] {
 
 /** What can be checked for an object with this ETag and size; `partSize` as the object told it, if it did. */
 export function checkPlan(etag: string | undefined, size: number, opts: { encrypted?: boolean; partSize?: number } = {}): CheckPlan {
-  if (!etag || opts.encrypted) return { kind: 'size' };
+  if (!etag || opts.encrypted) return { kind: 'size', why: opts.encrypted ? 'encrypted' : 'not-md5' };
   const plain = /^"?([0-9a-f]{32})"?$/i.exec(etag);
   if (plain) return { kind: 'md5', md5: plain[1]!.toLowerCase() };
   const multi = /^"?([0-9a-f]{32})-(\d+)"?$/i.exec(etag);
-  if (!multi) return { kind: 'size' };
+  if (!multi) return { kind: 'size', why: 'not-md5' };
   const count = Number(multi[2]);
   // S3 makes no object of more than 10,000 parts: an ETag that says so is no multipart ETag, and
   // believing it would hold a digest per part (millions, for a hostile count) to check it.
-  if (count < 1 || count > MAX_PARTS) return { kind: 'size' };
+  if (count < 1 || count > MAX_PARTS) return { kind: 'size', why: 'not-md5' };
   // One part: every part size of at least the object's cuts it the same way, so the check is conclusive.
   if (count === 1) return { kind: 'parts', md5: multi[1]!.toLowerCase(), count, partSize: Math.max(size, 1), known: true };
   const told = opts.partSize && Math.ceil(size / opts.partSize) === count ? opts.partSize : undefined;
   const partSize = told ?? partSizeGuesses(size, count)[0];
-  return partSize ? { kind: 'parts', md5: multi[1]!.toLowerCase(), count, partSize, known: told !== undefined } : { kind: 'size' };
+  return partSize ? { kind: 'parts', md5: multi[1]!.toLowerCase(), count, partSize, known: told !== undefined } : { kind: 'size', why: 'part-size' };
 }
 
 /**
