@@ -9,12 +9,21 @@ import { randomBytes } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ferry } from '../../main/core/ferry';
+import type { Connection, Ferry } from '../../main/core/ferry';
 import { MiB } from '../../main/core/transfers/plan';
 import { checkPlan } from '../../main/core/transfers/verify';
 import type { HostileServer } from '../support/hostile-s3';
 import { ferry as runFerry, tempDir, waitFor, withHostileS3 } from '../support/helpers';
 
+
+/** Starts a download of hostile/KEY and pauses it once `bytes` of its partial file are on disk. */
+async function pausedOnceWritten(conn: Connection, key: string, file: string, bytes: number, tuning: { partSize: number; concurrency?: number }): Promise<void> {
+  const pause = new AbortController();
+  const going = conn.download({ bucket: 'hostile', key, file, ...tuning, replace: true, pauseSignal: pause.signal });
+  await waitFor(async () => ((await stat(`${file}.ferry-download`).catch(() => undefined))?.blocks ?? 0) * 512 >= bytes, 10_000);
+  pause.abort();
+  await expect(going).rejects.toMatchObject({ code: 'PAUSED' });
+}
 
 describe('download ranges against a server that cuts, holds and lies', () => {
   let s3: HostileServer;
@@ -32,12 +41,8 @@ describe('download ranges against a server that cuts, holds and lies', () => {
     const dir = await tempDir();
     const file = join(dir, 'held.bin');
     const conn = await core.connect();
-    const pause = new AbortController();
-    const going = conn.download({ bucket: 'hostile', key: 'held.bin', file, partSize: 8 * MiB, concurrency: 1, replace: true, pauseSignal: pause.signal });
-    // The first range holds after 5 MiB: wait until most of it is on disk, then pause.
-    await waitFor(async () => ((await stat(`${file}.ferry-download`).catch(() => undefined))?.blocks ?? 0) * 512 >= 4 * MiB, 10_000);
-    pause.abort();
-    await expect(going).rejects.toMatchObject({ code: 'PAUSED' });
+    // The first range holds after 5 MiB: paused once most of it is on disk.
+    await pausedOnceWritten(conn, 'held.bin', file, 4 * MiB, { partSize: 8 * MiB, concurrency: 1 });
     const saved = JSON.parse(await readFile(`${file}.ferry-download.json`, 'utf8')) as { done: number[]; begun?: Array<[number, number]>; partSize: number };
     expect(saved.done).toEqual([]);
     const kept = saved.begun?.[0]?.[1] ?? 0;
@@ -150,11 +155,7 @@ describe('download ranges against a server that cuts, holds and lies', () => {
     const dir = await tempDir();
     const file = join(dir, 'fresh.bin');
     const conn = await core.connect();
-    const pause = new AbortController();
-    const going = conn.download({ bucket: 'hostile', key: 'fresh.bin', file, partSize: 12 * MiB, replace: true, pauseSignal: pause.signal });
-    await waitFor(async () => ((await stat(`${file}.ferry-download`).catch(() => undefined))?.blocks ?? 0) * 512 >= 2 * MiB, 10_000);
-    pause.abort();
-    await expect(going).rejects.toMatchObject({ code: 'PAUSED' });
+    await pausedOnceWritten(conn, 'fresh.bin', file, 2 * MiB, { partSize: 12 * MiB });
     conn.close();
     s3.objects.set('hostile/fresh.bin', { body });
     s3.ranges.length = 0;
