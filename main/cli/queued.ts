@@ -40,12 +40,12 @@ export async function throughQueue(ctx: Context, c: Connection, how: { onInterru
   const waiting = ctx.waiting(bar, c.storage.endpoint, items[0]!.direction ?? 'upload');
   const draw = () => {
     drawTimer = undefined;
-    if (!bar) return waiting([...views.values()].some((r) => r.status === 'running' && r.waiting));
+    waiting([...views.values()].some((r) => r.status === 'running' && r.waiting));
+    if (!bar) return;
     // The window's accounting (transfer-view.ts), counting this command's finished files too.
     const o = meter.update(views.values(), Date.now(), { countFinished: true });
     // Failed files are not progress and leave the total; files not seen yet are still in it.
     const gone = [...views.values()].reduce((n, v) => n + (v.status === 'failed' || v.status === 'cancelled' ? v.size : 0), 0);
-    waiting([...views.values()].some((r) => r.status === 'running' && r.waiting));
     bar.update({ bytesDone: o.done, totalBytes: total - gone, bytesPerSecond: o.bytesPerSecond, done: false, ...(o.etaSeconds !== undefined ? { etaSeconds: o.etaSeconds } : {}) });
   };
   let room: (() => LimitTrace) | undefined;

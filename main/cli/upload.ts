@@ -43,7 +43,6 @@ export interface Upload {
   keepBoth?: boolean;
 }
 
-
 /** What an upload says when it is done: on stdout for cp; on stderr for share, whose stdout is for the link alone. */
 export function uploadedLine(u: Upload): string {
   return `upload: ${u.file} to ${formatS3Url(u)}`;

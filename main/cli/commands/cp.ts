@@ -71,7 +71,8 @@ async function download(ctx: Context<typeof options>): Promise<void> {
   await ctx.withConnection(async (c) => {
     if (ctx.o.recursive) {
       const { items, skipped } = await planRecursive(c.storage, bucket, asFolder(key), target, ctx.io.signal);
-      if (!items.length && !skipped.length) ctx.say(`ferry: nothing under ${formatS3Url({ bucket, key: asFolder(key) })} to download; no folder was made. Check the name: ferry ls ${formatS3Url({ bucket, key: asFolder(key) })}`);
+      const under = formatS3Url({ bucket, key: asFolder(key) });
+      if (!items.length && !skipped.length) ctx.say(`ferry: nothing under ${under} to download; no folder was made. Check the name: ferry ls ${under}`);
       for (const s of skipped) failures.push(`${formatS3Url({ bucket, key: s.key })}: skipped: ${s.reason}`);
       for (const s of skipped) ctx.say(`ferry: skipped ${formatS3Url({ bucket, key: s.key })}: ${s.reason}`);
       const wanted: typeof items = [];

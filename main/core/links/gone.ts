@@ -52,8 +52,8 @@ export async function checkLinks(
   const states = new Map<LinkRecord, LinkState>();
   const unchecked: Unchecked[] = [];
   const deadline = AbortSignal.timeout(opts.deadlineMs);
-  const stop = joinSignals(opts.signal, deadline);
-  const signal = stop.signal;
+  const stopping = joinSignals(opts.signal, deadline);
+  const signal = stopping.signal;
   const late = new Promise<never>((_resolve, reject) => {
     const stop = () => reject(new Late());
     if (signal.aborted) stop();
@@ -75,7 +75,7 @@ export async function checkLinks(
         unchecked.push({ record, why: reason(err, opts.deadlineMs) });
       }
     }),
-  ).finally(stop.release);
+  ).finally(stopping.release);
   if (opts.signal?.aborted) throw new FerryError('CANCELLED', 'Cancelled.');
   return { states, unchecked };
 }

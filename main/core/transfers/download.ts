@@ -11,7 +11,7 @@ import { joinSignals } from '../signals';
 import type { Storage } from '../s3/storage';
 import { Gate, limitFor, type Limit, type LimitTrace } from './adaptive';
 import { autoConcurrency, autoPartSize, formatBytes, MAX_PART_SIZE, partLength } from './plan';
-import { clearStaleTemps, discardPartial, giveName, keptOf, loadState, localWriteError, openPartial, stateFile, type DownloadState } from './partial';
+import { bytesKept, clearStaleTemps, discardPartial, giveName, keptOf, loadState, localWriteError, openPartial, stateFile, type DownloadState } from './partial';
 import { PinnedFolder, type Place } from './pinned';
 import { ProgressMeter, type Progress } from './progress';
 import { PARTIAL_SUFFIX } from './targets';
@@ -23,12 +23,12 @@ const MAX_RANGES_IN_FLIGHT = 16;
 
 export { PARTIAL_SUFFIX, downloadName } from './targets';
 
-/** A part size a saved download may keep: one Ferry could have used (its own are 8 to 64 MiB; --part-size may ask for less), in at most MAX_RANGES ranges. */
-const sensiblePartSize = (partSize: number, size: number) => Number.isSafeInteger(partSize) && partSize >= MIN_RANGE && partSize <= MAX_PART_SIZE && Math.ceil(size / partSize) <= MAX_RANGES;
-
 /** The smallest range a saved download may keep, and the most ranges (a --part-size of 64 KiB for a file of 64 GiB). */
 const MIN_RANGE = 64 * 1024;
 const MAX_RANGES = 1_000_000;
+
+/** A part size a saved download may keep: one Ferry could have used (its own are 8 to 64 MiB; --part-size may ask for less), in at most MAX_RANGES ranges. */
+const sensiblePartSize = (partSize: number, size: number) => Number.isSafeInteger(partSize) && partSize >= MIN_RANGE && partSize <= MAX_PART_SIZE && Math.ceil(size / partSize) <= MAX_RANGES;
 
 /** A cut that brings less than this is one that brings nothing: five in a row, and the server is said to be at fault. */
 const LITTLE = 64 * 1024;
@@ -177,7 +177,7 @@ export class Downloader {
     const keepsCut = kept && kept.bucket === req.bucket && kept.key === req.key && kept.etag === etag && kept.size === size && sensiblePartSize(kept.partSize, size);
     const partSize = keepsCut ? kept.partSize : (req.partSize ?? autoPartSize(size));
     const parts = Math.max(1, Math.ceil(size / partSize));
-    const opened = await openPartial(partial, { bucket: req.bucket, key: req.key, etag, size, partSize });
+    const opened = await openPartial(partial, { bucket: req.bucket, key: req.key, etag, size, partSize }, kept);
     const { handle } = opened;
     const resumable = Boolean(opened.saved);
     const { dev, ino } = await handle.stat();
@@ -192,7 +192,7 @@ export class Downloader {
     if (req.signal?.aborted) onCancel();
     else if (req.pauseSignal?.aborted) onPause();
     const meter = new ProgressMeter(size, this.opts.clock, (p) => req.onProgress?.(p));
-    const keptBytes = () => [...done].reduce((n, p) => n + partLength(p, partSize, size), 0) + [...begun.values()].reduce((n, b) => n + b, 0);
+    const keptBytes = () => bytesKept(done, begun, partSize, size);
     const resumedBytes = keptBytes();
     meter.addStored(resumedBytes);
     if (resumedBytes > 0) req.onResume?.(resumedBytes, size);
@@ -407,10 +407,11 @@ export class Downloader {
         }
         await flush();
       } catch (err) {
-        // What arrived before a pause or a cut is kept (a cancel discards it all the same).
-        if (signal.aborted) await flush().catch(() => {});
-        if (err instanceof FerryError || signal.aborted) throw err;
-        await flush().catch(() => {});
+        // What arrived before a pause or a cut is written, to be kept (a cancel discards it all
+        // the same); Ferry's own refusals go as they are.
+        const ours = err instanceof FerryError;
+        if (signal.aborted || !ours) await flush().catch(() => {});
+        if (signal.aborted || ours) throw err;
         cut(err, (err as { name?: string }).name !== 'TimeoutError');
       }
       if (pos !== start + length) cut(Object.assign(new Error('socket hang up: the range ended early'), { name: 'TimeoutError' }), true);

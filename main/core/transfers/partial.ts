@@ -42,9 +42,8 @@ const REOPEN_PARTIAL = constants.O_RDWR | NOFOLLOW;
  * abandoned run) is removed first. Anything else at that name (a symbolic link, a hard link, a
  * file Ferry did not make) is never written through or replaced: the download stops and says so.
  */
-export async function openPartial(at: Place, want: Omit<DownloadState, 'version' | 'done' | 'dev' | 'ino'>): Promise<{ handle: FileHandle; saved?: DownloadState }> {
+export async function openPartial(at: Place, want: Omit<DownloadState, 'version' | 'done' | 'dev' | 'ino'>, /** The state saved beside it (loadState), as the caller read it. */ saved: DownloadState | undefined): Promise<{ handle: FileHandle; saved?: DownloadState }> {
   const { path: partial, shown } = at;
-  const saved = await loadState(partial);
   const there = await lstat(partial).catch(() => undefined);
   // State from before Ferry recorded the inode names no inode: then the file must at least be a
   // lone regular file of the size that state says.
@@ -188,10 +187,15 @@ export function keptOf(s: Pick<DownloadState, 'done' | 'begun' | 'partSize' | 's
   const valid = (p: number) => Number.isSafeInteger(p) && p >= 1 && p <= parts;
   const done = new Set(s.done.filter(valid));
   const begun = new Map((s.begun ?? []).filter(([p, n]) => valid(p) && !done.has(p) && Number.isSafeInteger(n) && n > 0 && n < partLength(p, s.partSize, s.size)));
+  return { done, begun, bytes: bytesKept(done, begun, s.partSize, s.size) };
+}
+
+/** The bytes held by ranges done (whole) and ranges begun (the bytes at their start). */
+export function bytesKept(done: ReadonlySet<number>, begun: ReadonlyMap<number, number>, partSize: number, size: number): number {
   let bytes = 0;
-  for (const p of done) bytes += partLength(p, s.partSize, s.size);
+  for (const p of done) bytes += partLength(p, partSize, size);
   for (const n of begun.values()) bytes += n;
-  return { done, begun, bytes };
+  return bytes;
 }
 
 /**

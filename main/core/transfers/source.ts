@@ -58,13 +58,22 @@ export function md5Range(file: string, handle: FileHandle, start: number, end: n
 }
 
 /**
+ * The threads to hash ranges of `bytes` on: `given` (the process's pool when not given; none when
+ * null) for ranges of 4 MiB or more. The pool (and its thread) is made only when a range long
+ * enough comes: a small file starts none.
+ */
+export function poolFor(bytes: number, given: HashPool | null | undefined): HashPool | undefined {
+  if (bytes < THREADED) return undefined;
+  return given === undefined ? sharedHashPool() : (given ?? undefined);
+}
+
+/**
  * MD5 of the bytes [start, end) of an open file, on a thread of `given` (the process's pool when
  * not given; none when null) for ranges of 4 MiB or more; `short` is the error for a file that
  * ends before `end`.
  */
 export async function md5Of(handle: FileHandle, start: number, end: number, given: HashPool | null | undefined, short: () => Error): Promise<Buffer> {
-  // The pool (and its thread) is made only when a range long enough comes: a small file starts none.
-  const pool = end - start >= THREADED ? (given === undefined ? sharedHashPool() : (given ?? undefined)) : undefined;
+  const pool = poolFor(end - start, given);
   if (pool) {
     // A thread that fails (it died, or the read failed) leaves the range to this thread, whose error says it in words.
     const got = await pool.md5(handle.fd, start, end).catch(() => undefined);

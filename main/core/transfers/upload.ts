@@ -112,7 +112,6 @@ export const MAX_PARTS_IN_FLIGHT = 16;
 /** An upload's run (see endings.ts). */
 type Run = RunOf<UploadRequest>;
 
-
 /** One stored or sent part, as CompleteMultipartUpload and the saved state need it. */
 type Part = MultipartState['parts'][number];
 

@@ -19,8 +19,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { FerryError, isFerryError } from '../errors';
 import type { Storage } from '../s3/storage';
 import { MAX_PARTS, MiB, partLength, type UploadPlan } from './plan';
-import { sharedHashPool, type HashPool } from './hash-pool';
-import { md5Of, md5Range, THREADED, type SourceFile } from './source';
+import type { HashPool } from './hash-pool';
+import { md5Of, md5Range, poolFor, type SourceFile } from './source';
 import type { UploadProgressState } from './state';
 
 /** Which check a finished download passed. */
@@ -149,7 +149,7 @@ export class FileHasher {
     given?: HashPool | null,
   ) {
     this.digest = new Digest(plan);
-    const pool = plan.kind === 'parts' && plan.partSize >= THREADED ? (given === undefined ? sharedHashPool() : (given ?? undefined)) : undefined;
+    const pool = plan.kind === 'parts' ? poolFor(plan.partSize, given) : undefined;
     this.threaded = pool && plan.kind === 'parts' ? { pool, partSize: plan.partSize } : undefined;
   }
 
